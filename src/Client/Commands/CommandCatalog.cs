@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace MMInterp.Client.Commands;
+
+/// <summary>Every top-level command of the CLI, one line each.</summary>
+public static class CommandCatalog
+{
+    public static IEnumerable<Command> All()
+    {
+        yield return VersionCommand.Create();
+    }
+}
