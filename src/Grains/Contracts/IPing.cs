@@ -1,6 +1,0 @@
-namespace MMInterp.Grains.Contracts;
-
-public interface IPingGrain : IGrainWithStringKey
-{
-    Task<string> Ping(string message);
-}
