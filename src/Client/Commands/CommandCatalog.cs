@@ -9,5 +9,6 @@ public static class CommandCatalog
     {
         yield return VersionCommand.Create();
         yield return ShapesCommand.Create();
+        yield return ZooCommand.Create();
     }
 }
