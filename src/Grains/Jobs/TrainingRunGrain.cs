@@ -1,3 +1,4 @@
+using System.Text.Json;
 using MMInterp.Grains.Contracts.Jobs;
 using MMInterp.Grains.Placement;
 using MMInterp.Grains.Telemetry;
@@ -14,6 +15,7 @@ namespace MMInterp.Grains.Jobs;
 public sealed class TrainingRunGrain(
     [PersistentState("training", "jobs")] IPersistentState<TrainingRunState> state,
     ITrainingExecutor executor,
+    IRunRecorder recorder,
     ILogger<TrainingRunGrain> log) : Grain, ITrainingRunGrain, IRemindable
 {
     const string ResumeReminder = "resume";
@@ -39,6 +41,7 @@ public sealed class TrainingRunGrain(
             if (existing != spec) throw new InvalidOperationException($"training run '{this.GetPrimaryKeyString()}' already exists with a different spec");
             return Progress();
         }
+        await recorder.StartedAsync(this.GetPrimaryKeyString(), "training", JsonSerializer.Serialize(spec), spec.Steps, spec.SweepId);
         state.State.Spec = spec;
         state.State.Phase = JobPhase.Running;
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
@@ -66,6 +69,15 @@ public sealed class TrainingRunGrain(
         state.State.Checkpoint = checkpoint;
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
         await state.WriteStateAsync();
+        var steps = state.State.Spec?.Steps ?? 0;
+        try
+        {
+            await recorder.ProgressAsync(this.GetPrimaryKeyString(), checkpoint.Step, steps == 0 ? 0 : (double)checkpoint.Step / steps);
+        }
+        catch (Exception e)
+        {
+            log.LogWarning("run {Run}: could not record progress: {Error}", this.GetPrimaryKeyString(), e.Message);
+        }
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -123,6 +135,7 @@ public sealed class TrainingRunGrain(
         state.State.Error = error;
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
         await state.WriteStateAsync();
+        await recorder.FinishedAsync(this.GetPrimaryKeyString(), phase, error);
         var reminder = await this.GetReminder(ResumeReminder);
         if (reminder is not null) await this.UnregisterReminder(reminder);
     }

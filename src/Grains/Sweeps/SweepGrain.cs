@@ -1,4 +1,6 @@
+using System.Text.Json;
 using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Grains.Jobs;
 using MMInterp.Grains.Placement;
 using MMInterp.Kernels.Analysis;
 
@@ -9,7 +11,9 @@ namespace MMInterp.Grains.Sweeps;
 /// timer, and records each finished run's L0 and FVU and the Pareto front. A reminder brings it back after a crash.
 /// </summary>
 [ControlPlacement]
-public sealed class SweepGrain([PersistentState("sweep", "jobs")] IPersistentState<SweepState> state) : Grain, ISweepGrain, IRemindable
+public sealed class SweepGrain(
+    [PersistentState("sweep", "jobs")] IPersistentState<SweepState> state,
+    IRunRecorder recorder) : Grain, ISweepGrain, IRemindable
 {
     const string ResumeReminder = "resume";
     IGrainTimer? _poll;
@@ -25,6 +29,7 @@ public sealed class SweepGrain([PersistentState("sweep", "jobs")] IPersistentSta
         var sweepId = this.GetPrimaryKeyString();
         var runs = spec.Expand(sweepId);
         if (state.State.Spec is not null) return Progress();
+        await recorder.StartedAsync(sweepId, "sweep", JsonSerializer.Serialize(spec), runs.Count, null);
         state.State.Spec = spec;
         state.State.Phase = JobPhase.Running;
         state.State.Runs = runs.Select((r, i) => (id: $"{sweepId}-r{i:D3}", r.Label)).ToDictionary(x => x.id, x => x.Label);
@@ -86,6 +91,7 @@ public sealed class SweepGrain([PersistentState("sweep", "jobs")] IPersistentSta
         state.State.Phase = phase;
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
         await state.WriteStateAsync();
+        await recorder.FinishedAsync(this.GetPrimaryKeyString(), phase, null);
         _poll?.Dispose();
         _poll = null;
         var reminder = await this.GetReminder(ResumeReminder);

@@ -1,6 +1,7 @@
 using System.Net;
 using MMInterp.Grains.Placement;
 using MMInterp.Silo.Placement;
+using MMInterp.Silo.Work;
 using Orleans.Configuration;
 
 namespace MMInterp.Silo.Hosting;
@@ -20,6 +21,7 @@ public static class SiloBuilderExtensions
         silo.UseMMInterpPostgres(options.ConnectionString);
         silo.AdvertiseCompute(SiloCompute.LocalCpu(options.Role));
         silo.UseMMInterpTracing();
+        silo.Services.AddMMInterpWork(options.ConnectionString);
         return silo;
     }
 }
