@@ -8,6 +8,8 @@ public static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return VersionCommand.Create();
+        yield return ShapesCommand.Create();
+        yield return ZooCommand.Create();
         yield return RegistryCommand.Create();
     }
 }

@@ -1,0 +1,155 @@
+using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Grains.Placement;
+using MMInterp.Grains.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace MMInterp.Grains.Jobs;
+
+/// <summary>
+/// Orchestrates one extraction job. All shards are dispatched at once to shard grains, which placement spreads over
+/// the accelerator silos; each result is persisted as it arrives, failures are retried up to the spec's limit, and a
+/// reminder re-activates the job after its silo dies so the remaining shards are dispatched again.
+/// </summary>
+[ControlPlacement]
+public sealed class ExtractionJobGrain(
+    [PersistentState("extraction", "jobs")] IPersistentState<ExtractionJobState> state,
+    IShardExtractor extractor,
+    ILogger<ExtractionJobGrain> log) : Grain, IExtractionJobGrain, IRemindable
+{
+    const string ResumeReminder = "resume";
+    Task? _loop;
+    bool _cancelRequested;
+
+    public override Task OnActivateAsync(CancellationToken ct)
+    {
+        if (state.State.Phase == JobPhase.Running) EnsureLoop();
+        return Task.CompletedTask;
+    }
+
+    public async Task<JobProgress> Start(ExtractionJobSpec spec)
+    {
+        spec.Validated();
+        if (state.State.Spec is { } existing)
+        {
+            if (!SameSpec(existing, spec))
+                throw new InvalidOperationException($"extraction job '{this.GetPrimaryKeyString()}' already exists with a different spec");
+            return Progress();
+        }
+        state.State.Spec = spec;
+        state.State.Phase = JobPhase.Running;
+        state.State.UpdatedAt = DateTimeOffset.UtcNow;
+        await state.WriteStateAsync();
+        await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        EnsureLoop();
+        return Progress();
+    }
+
+    public Task<JobProgress> Status() => Task.FromResult(Progress());
+
+    public Task<IReadOnlyList<ShardOutput>> Outputs() =>
+        Task.FromResult<IReadOnlyList<ShardOutput>>(state.State.Done.OrderBy(kv => kv.Key).Select(kv => kv.Value).ToList());
+
+    public async Task Cancel()
+    {
+        if (Progress().Finished) return;
+        _cancelRequested = true;
+        state.State.Phase = JobPhase.Cancelled;
+        state.State.UpdatedAt = DateTimeOffset.UtcNow;
+        await state.WriteStateAsync();
+        await StopReminder();
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (state.State.Phase == JobPhase.Running) EnsureLoop();
+        return Task.CompletedTask;
+    }
+
+    void EnsureLoop()
+    {
+        if (_loop is { IsCompleted: false }) return;
+        // The loop runs on the grain's scheduler; keep the activation alive while it works.
+        DelayDeactivation(TimeSpan.FromDays(1));
+        _loop = RunLoop();
+    }
+
+    async Task RunLoop()
+    {
+        var spec = state.State.Spec!;
+        var jobId = this.GetPrimaryKeyString();
+        using var activity = PlatformTelemetry.Source.StartActivity("extraction.job");
+        activity?.SetTag("mminterp.job", jobId);
+        try
+        {
+            var running = new Dictionary<Task<ShardOutput>, int>();
+            foreach (var index in Enumerable.Range(0, spec.Shards).Where(i => !state.State.Done.ContainsKey(i)))
+                running.Add(Dispatch(jobId, spec, index), index);
+
+            while (running.Count > 0 && !_cancelRequested)
+            {
+                var finished = await Task.WhenAny(running.Keys);
+                var index = running[finished];
+                running.Remove(finished);
+                try
+                {
+                    state.State.Done[index] = await finished;
+                }
+                catch (Exception e)
+                {
+                    var attempts = state.State.Attempts.GetValueOrDefault(index);
+                    log.LogWarning("job {Job} shard {Shard} attempt {Attempt} failed: {Error}", jobId, index, attempts, e.Message);
+                    if (attempts >= spec.MaxAttemptsPerShard)
+                    {
+                        await Finish(JobPhase.Failed, $"shard {index} failed {attempts} times; last error: {e.Message}");
+                        return;
+                    }
+                    PlatformTelemetry.ShardRetries.Add(1);
+                    running.Add(Dispatch(jobId, spec, index), index);
+                }
+                state.State.UpdatedAt = DateTimeOffset.UtcNow;
+                await state.WriteStateAsync();
+            }
+            if (_cancelRequested || state.State.Phase != JobPhase.Running) return;
+
+            var outputs = state.State.Done.OrderBy(kv => kv.Key).Select(kv => kv.Value).ToList();
+            state.State.ActivationSetId = await extractor.FinalizeAsync(jobId, spec, outputs, CancellationToken.None);
+            await Finish(JobPhase.Succeeded, null);
+        }
+        catch (Exception e)
+        {
+            // Storage or finalisation trouble: stay Running so the reminder retries the remaining work.
+            log.LogError(e, "job {Job} loop stopped; the reminder will resume it", jobId);
+        }
+    }
+
+    Task<ShardOutput> Dispatch(string jobId, ExtractionJobSpec spec, int index)
+    {
+        var attempt = state.State.Attempts.GetValueOrDefault(index) + 1;
+        state.State.Attempts[index] = attempt;
+        var (start, count) = spec.ShardRange(index);
+        return GrainFactory.GetGrain<IExtractionShardGrain>($"{jobId}/{index}")
+            .Run(new ShardAssignment(jobId, index, attempt, spec, start, count));
+    }
+
+    async Task Finish(JobPhase phase, string? error)
+    {
+        state.State.Phase = phase;
+        state.State.Error = error;
+        state.State.UpdatedAt = DateTimeOffset.UtcNow;
+        await state.WriteStateAsync();
+        await StopReminder();
+    }
+
+    async Task StopReminder()
+    {
+        var reminder = await this.GetReminder(ResumeReminder);
+        if (reminder is not null) await this.UnregisterReminder(reminder);
+    }
+
+    JobProgress Progress() => new(
+        this.GetPrimaryKeyString(), "extraction", state.State.Phase, state.State.Done.Count, state.State.Spec?.Shards ?? 0,
+        state.State.Error, state.State.UpdatedAt, state.State.ActivationSetId);
+
+    static bool SameSpec(ExtractionJobSpec a, ExtractionJobSpec b) =>
+        a.ModelId == b.ModelId && a.Hooks.SequenceEqual(b.Hooks) && a.Dataset == b.Dataset && a.Shards == b.Shards;
+}

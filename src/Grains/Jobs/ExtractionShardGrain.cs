@@ -1,0 +1,25 @@
+using System.Diagnostics;
+using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Grains.Placement;
+using MMInterp.Grains.Telemetry;
+
+namespace MMInterp.Grains.Jobs;
+
+/// <summary>Runs one shard on an accelerator silo by handing it to the silo's <see cref="IShardExtractor"/>.</summary>
+[AcceleratorPlacement]
+public sealed class ExtractionShardGrain(IShardExtractor extractor) : Grain, IExtractionShardGrain
+{
+    public async Task<ShardOutput> Run(ShardAssignment assignment)
+    {
+        using var activity = PlatformTelemetry.Source.StartActivity("extraction.shard");
+        activity?.SetTag("mminterp.job", assignment.JobId);
+        activity?.SetTag("mminterp.shard", assignment.Index);
+        activity?.SetTag("mminterp.attempt", assignment.Attempt);
+        var started = Stopwatch.GetTimestamp();
+        var output = await extractor.ExtractAsync(assignment, RuntimeIdentity, CancellationToken.None);
+        PlatformTelemetry.ShardSeconds.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        // A shard is one-shot; free the activation for the next job.
+        DeactivateOnIdle();
+        return output;
+    }
+}

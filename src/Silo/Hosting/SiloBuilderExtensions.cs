@@ -1,0 +1,25 @@
+using System.Net;
+using MMInterp.Grains.Placement;
+using MMInterp.Silo.Placement;
+using Orleans.Configuration;
+
+namespace MMInterp.Silo.Hosting;
+
+/// <summary>One call that makes an Orleans silo an MMInterp silo.</summary>
+public static class SiloBuilderExtensions
+{
+    /// <summary>Cluster identity, endpoints, Postgres providers, compute advertisement and trace propagation.</summary>
+    public static ISiloBuilder UseMMInterpSilo(this ISiloBuilder silo, SiloHostOptions options)
+    {
+        options = options.Validated();
+        silo.Configure<ClusterOptions>(o => { o.ClusterId = options.ClusterId; o.ServiceId = options.ServiceId; });
+        silo.Configure<SiloOptions>(o => o.SiloName = options.Name);
+        // Loopback-advertised silos listen on loopback only; others listen on all interfaces (containers, NAT).
+        silo.ConfigureEndpoints(options.Address, options.SiloPort, options.GatewayPort,
+            listenOnAnyHostAddress: !IPAddress.IsLoopback(options.Address));
+        silo.UseMMInterpPostgres(options.ConnectionString);
+        silo.AdvertiseCompute(SiloCompute.LocalCpu(options.Role));
+        silo.UseMMInterpTracing();
+        return silo;
+    }
+}

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.DependencyInjection;
+using MMInterp.Grains.Telemetry;
+using Npgsql;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace MMInterp.Silo.Hosting;
+
+/// <summary>OpenTelemetry for silo hosts: Orleans' and the platform's traces and meters, plus Npgsql commands.</summary>
+public static class TelemetrySetup
+{
+    /// <summary>Orleans 10 emits grain-call spans on these sources (the Application one carries the client -> grain span).</summary>
+    public static readonly IReadOnlyList<string> TraceSources = [PlatformTelemetry.Name, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"];
+
+    public static readonly IReadOnlyList<string> Meters = [PlatformTelemetry.Name, "Microsoft.Orleans"];
+
+    /// <summary>
+    /// Trace context rides on grain calls, so a span started by a caller (CLI, web API) parents the grain's and the
+    /// kernel's spans. Cheap when nobody listens: Orleans only creates activities for sampled listeners.
+    /// </summary>
+    public static ISiloBuilder UseMMInterpTracing(this ISiloBuilder silo) => silo.AddActivityPropagation();
+
+    public static IServiceCollection AddMMInterpTelemetry(this IServiceCollection services, TelemetryOptions options, string serviceName, string instanceId)
+    {
+        if (!options.Enabled) return services;
+        services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(serviceName, serviceInstanceId: instanceId))
+            .WithTracing(t =>
+            {
+                t.AddSource([.. TraceSources]).AddNpgsql();
+                if (options.Otlp) t.AddOtlpExporter();
+                if (options.Console) t.AddConsoleExporter();
+            })
+            .WithMetrics(m =>
+            {
+                m.AddMeter([.. Meters]);
+                if (options.Otlp) m.AddOtlpExporter();
+                if (options.Console) m.AddConsoleExporter();
+            });
+        return services;
+    }
+}

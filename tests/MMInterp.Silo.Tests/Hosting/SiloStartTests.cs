@@ -1,0 +1,92 @@
+using MMInterp.Grains.Contracts;
+using MMInterp.Silo.Hosting;
+using MMInterp.Silo.Storage;
+using Npgsql;
+using Xunit;
+
+namespace MMInterp.Silo.Tests.Hosting;
+
+/// <summary>Starting silos through <see cref="MMInterpSiloHost"/> against a real, throwaway PostgreSQL.</summary>
+public class SiloStartTests
+{
+    [Theory]
+    [InlineData("Host=127.0.0.1;Port=1;Username=nobody;Database=none;Timeout=3", "cannot connect to PostgreSQL at 127.0.0.1:1")]
+    [InlineData("Host=127.0.0.1;Bogus Key=3", "connection string is malformed")]
+    [InlineData("", "connection string is empty")]
+    public async Task BadConnectionStringIsOneClearLine(string connectionString, string expected)
+    {
+        var e = await Assert.ThrowsAsync<SiloStartException>(() => MMInterpSiloHost.StartAsync(new SiloHostOptions(connectionString)));
+        Assert.Contains(expected, e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public async Task MissingDatabaseAndMissingSchemaAreNamed()
+    {
+        await using var pg = await LocalPostgres.StartThrowawayAsync();
+        var wrongDb = new NpgsqlConnectionStringBuilder(pg.ConnectionString) { Database = "no_such_db" }.ConnectionString;
+        var e = await Assert.ThrowsAsync<SiloStartException>(() => MMInterpSiloHost.StartAsync(new SiloHostOptions(wrongDb)));
+        Assert.Contains("\"no_such_db\" does not exist", e.Message);
+
+        var noSchema = new SiloHostOptions(pg.ConnectionString, ApplyMigrations: false);
+        e = await Assert.ThrowsAsync<SiloStartException>(() => MMInterpSiloHost.StartAsync(noSchema));
+        Assert.Contains("has no Orleans schema", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public async Task TwoHostedSilosFormOneClusterAndShareState()
+    {
+        await using var pg = await LocalPostgres.StartThrowawayAsync();
+        var a = Options(pg, "alpha");
+        var b = Options(pg, "beta");
+        await using var siloA = await MMInterpSiloHost.StartAsync(a);
+        await using var siloB = await MMInterpSiloHost.StartAsync(b);
+
+        var hosts = await siloB.Grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+        Assert.Equal(2, hosts.Count);
+
+        await siloA.Grains.GetGrain<ICounterGrain>("shared").Add(3);
+        Assert.Equal(3, (await siloB.Grains.GetGrain<ICounterGrain>("shared").Read()).Value);
+
+        // Stopping the silo that hosts the grain: the other silo reactivates it from Postgres.
+        var where = (await siloB.Grains.GetGrain<ICounterGrain>("shared").Read()).Silo;
+        var (gone, stays) = where.Contains($":{a.SiloPort}:") ? (siloA, siloB) : (siloB, siloA);
+        await gone.StopAsync();
+        var after = await stays.Grains.GetGrain<ICounterGrain>("shared").Read();
+        Assert.Equal(3, after.Value);
+        Assert.Contains($":{stays.Options.SiloPort}:", after.Silo);
+    }
+
+    [Fact]
+    public async Task EmbeddedSiloServesGrainsAndLeavesNoMembershipRows()
+    {
+        await using var pg = await LocalPostgres.StartThrowawayAsync();
+        string clusterId;
+        await using (var silo = await MMInterpSiloHost.StartEmbeddedAsync(pg.ConnectionString))
+        {
+            clusterId = silo.Options.ClusterId;
+            Assert.Equal(1, (await silo.Client.GetGrain<ICounterGrain>("embedded").Add(1)).Value);
+            Assert.Equal(1L, await CountMembers(pg, clusterId));
+        }
+        Assert.Equal(0L, await CountMembers(pg, clusterId));
+
+        // State persists across embedded runs (same service id, new cluster id).
+        await using var again = await MMInterpSiloHost.StartEmbeddedAsync(pg.ConnectionString);
+        Assert.Equal(2, (await again.Client.GetGrain<ICounterGrain>("embedded").Add(1)).Value);
+    }
+
+    static SiloHostOptions Options(LocalPostgres pg, string name)
+    {
+        var siloPort = FreePorts.Next();
+        var gatewayPort = FreePorts.Next();
+        return new SiloHostOptions(pg.ConnectionString, ClusterId: "hosted", SiloPort: siloPort, GatewayPort: gatewayPort, SiloName: name);
+    }
+
+    static async Task<long> CountMembers(LocalPostgres pg, string clusterId)
+    {
+        await using var conn = await PostgresConnections.OpenAsync(pg.ConnectionString);
+        await using var cmd = new NpgsqlCommand("SELECT count(*) FROM OrleansMembershipTable WHERE DeploymentId = $1", conn) { Parameters = { new() { Value = clusterId } } };
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+}
