@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using MMInterp.Grains.Registry;
 
 namespace MMInterp.Client.Registry;
 
@@ -13,7 +14,12 @@ public static class RecordJson
     static readonly JsonSerializerOptions Options = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        // Enums spelled as the database spells them ('topk', 'sae_training', 'free-label'), one spelling everywhere.
+        Converters =
+        {
+            new Spelling<ModelFamily>(RegistryNames.Name), new Spelling<RunKind>(RegistryNames.Name), new Spelling<RunStatus>(RegistryNames.Name),
+            new Spelling<SaeArchitecture>(RegistryNames.Name), new Spelling<LabelMethod>(RegistryNames.Name), new Spelling<TokenScope>(RegistryNames.Name),
+        },
         WriteIndented = true,
     };
 
@@ -33,4 +39,12 @@ public static class RecordJson
     public static string Format<T>(T record) => ToNode(record).ToJsonString(Options);
 
     public static string FormatList<T>(IEnumerable<T> records) => new JsonArray(records.Select(r => (JsonNode?)ToNode(r)).ToArray()).ToJsonString(Options);
+
+    sealed class Spelling<T>(Func<T, string> name) : JsonConverter<T> where T : struct, Enum
+    {
+        public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            throw new NotSupportedException("registry JSON is output only");
+
+        public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) => writer.WriteStringValue(name(value));
+    }
 }

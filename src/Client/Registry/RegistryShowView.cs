@@ -21,6 +21,12 @@ public static class RegistryShowView
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
         };
         var metrics = kind == RegistryKind.Runs ? await store.Metrics.SummariseAsync(id, ct) : null;
+        if (kind == RegistryKind.Dictionaries)
+        {
+            var (features, labels) = await store.Features.CountAsync(id, ct);
+            record["feature_rows"] = features;
+            record["label_rows"] = labels;
+        }
 
         if (json)
         {

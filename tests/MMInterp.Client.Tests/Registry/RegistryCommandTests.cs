@@ -17,6 +17,7 @@ public sealed class PopulatedRegistry : IAsyncLifetime
     public ModelRecord Model { get; private set; } = null!;
     public RunRecord Run { get; private set; } = null!;
     public ArtefactRecord Artefact { get; private set; } = null!;
+    public DictionaryRecord Dictionary { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
@@ -29,6 +30,8 @@ public sealed class PopulatedRegistry : IAsyncLifetime
         Run = await store.Runs.CreateAsync(new NewRun(RunKind.SaeTraining, """{"lr": 0.001}""", TotalSteps: 10));
         await store.Runs.SetStatusAsync(Run.Id, RunStatus.Running);
         await store.Metrics.AppendAsync(Enumerable.Range(0, 10).Select(s => new MetricPoint(Run.Id, "loss", s, 10 - s)).ToList());
+        Dictionary = await store.Dictionaries.RegisterAsync(new NewDictionary(Model.Id, "vision.blocks.1.hook_resid_post", SaeArchitecture.TopK, 64, 512, Artefact.Sha256));
+        await store.Features.UpsertLabelsAsync(Dictionary.Id, [new(3, "red", 0.9, LabelMethod.FreeLabel), new(4, "circle", 0.8, LabelMethod.FreeLabel)]);
     }
 
     public async Task DisposeAsync()
@@ -74,6 +77,7 @@ public class RegistryCommandTests(PopulatedRegistry registry) : IClassFixture<Po
         var run = Assert.Single(runs)!;
         Assert.Equal(registry.Run.Id, (string?)run["id"]);
         Assert.Equal("running", (string?)run["status"]);
+        Assert.Equal("sae_training", (string?)run["kind"]);
         Assert.Equal(0.001, (double?)run["config"]!["lr"]);
     }
 
@@ -92,9 +96,19 @@ public class RegistryCommandTests(PopulatedRegistry registry) : IClassFixture<Po
     }
 
     [Fact]
+    public async Task ShowDictionaryCountsItsFeaturesAndLabels()
+    {
+        var (code, output) = await InvokeAsync("registry", "show", "dictionary", registry.Dictionary.Id, "--json", "--db", registry.ConnectionString);
+        Assert.Equal(0, code);
+        var node = System.Text.Json.Nodes.JsonNode.Parse(output)!;
+        Assert.Equal("topk", (string?)node["architecture"]);
+        Assert.Equal((2L, 2L), ((long?)node["feature_rows"], (long?)node["label_rows"]));
+    }
+
+    [Fact]
     public async Task EmptyKindsSayNone()
     {
-        var (code, output) = await InvokeAsync("registry", "list", "dictionaries", "--db", registry.ConnectionString);
+        var (code, output) = await InvokeAsync("registry", "list", "experiments", "--db", registry.ConnectionString);
         Assert.Equal(0, code);
         Assert.Contains("(none)", output);
     }
