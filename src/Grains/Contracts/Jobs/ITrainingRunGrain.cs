@@ -1,0 +1,18 @@
+namespace MMInterp.Grains.Contracts.Jobs;
+
+/// <summary>One long SAE training on an accelerator silo: checkpoints, metrics, resume after a crash. Key: run id.</summary>
+public interface ITrainingRunGrain : IGrainWithStringKey
+{
+    /// <summary>Starts the run; the same spec again is a no-op, another spec under the same id an error.</summary>
+    Task<JobProgress> Start(TrainingRunSpec spec);
+
+    Task<JobProgress> Status();
+
+    /// <summary>The newest checkpoint, or null before the first.</summary>
+    Task<RunCheckpoint?> LastCheckpoint();
+
+    Task Cancel();
+
+    /// <summary>Called by the executor (through the grain reference) each time it saves a checkpoint.</summary>
+    Task ReportCheckpoint(RunCheckpoint checkpoint);
+}

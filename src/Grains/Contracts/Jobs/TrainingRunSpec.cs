@@ -1,0 +1,35 @@
+namespace MMInterp.Grains.Contracts.Jobs;
+
+/// <summary>
+/// One SAE training run over a registered activation set. The SAE and optimiser settings travel as the kernels'
+/// own JSON (validated by the kernels when the run starts), so this contract does not change with every new option.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record TrainingRunSpec(
+    [property: Id(0)] string ActivationSetId,
+    [property: Id(1)] string Hook,
+    [property: Id(2)] string SaeConfigJson,
+    [property: Id(3)] string TrainingConfigJson,
+    [property: Id(4)] long Steps,
+    [property: Id(5)] int CheckpointEvery,
+    [property: Id(6)] long Seed,
+    [property: Id(7)] string? SweepId = null)
+{
+    public TrainingRunSpec Validated()
+    {
+        if (string.IsNullOrWhiteSpace(ActivationSetId)) throw new ArgumentException("training run: activation set id is empty");
+        if (string.IsNullOrWhiteSpace(Hook)) throw new ArgumentException("training run: hook is empty");
+        if (Steps < 1) throw new ArgumentException($"training run: steps must be at least 1, got {Steps}");
+        if (CheckpointEvery < 1) throw new ArgumentException($"training run: checkpoint interval must be at least 1 step, got {CheckpointEvery}");
+        if (string.IsNullOrWhiteSpace(SaeConfigJson) || string.IsNullOrWhiteSpace(TrainingConfigJson))
+            throw new ArgumentException("training run: SAE and training configs are required");
+        return this;
+    }
+}
+
+/// <summary>A checkpoint written by the executor: the step it holds and its artefact reference.</summary>
+[GenerateSerializer, Immutable]
+public sealed record RunCheckpoint(
+    [property: Id(0)] long Step,
+    [property: Id(1)] string Artefact,
+    [property: Id(2)] IReadOnlyDictionary<string, double> Metrics);

@@ -1,0 +1,138 @@
+using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Grains.Placement;
+using MMInterp.Grains.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace MMInterp.Grains.Jobs;
+
+/// <summary>
+/// Orchestrates one SAE training run on an accelerator silo. The executor trains on a thread-pool thread and reports
+/// checkpoints back through this grain's reference, which persists them. A reminder re-activates the run after its
+/// silo dies; the new activation (placed on a live accelerator) resumes from the last persisted checkpoint.
+/// </summary>
+[AcceleratorPlacement]
+public sealed class TrainingRunGrain(
+    [PersistentState("training", "jobs")] IPersistentState<TrainingRunState> state,
+    ITrainingExecutor executor,
+    ILogger<TrainingRunGrain> log) : Grain, ITrainingRunGrain, IRemindable
+{
+    const string ResumeReminder = "resume";
+    Task? _training;
+    CancellationTokenSource? _cts;
+
+    public override async Task OnActivateAsync(CancellationToken ct)
+    {
+        if (state.State.Phase == JobPhase.Running) await Launch();
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)
+    {
+        _cts?.Cancel();
+        return Task.CompletedTask;
+    }
+
+    public async Task<JobProgress> Start(TrainingRunSpec spec)
+    {
+        spec.Validated();
+        if (state.State.Spec is { } existing)
+        {
+            if (existing != spec) throw new InvalidOperationException($"training run '{this.GetPrimaryKeyString()}' already exists with a different spec");
+            return Progress();
+        }
+        state.State.Spec = spec;
+        state.State.Phase = JobPhase.Running;
+        state.State.UpdatedAt = DateTimeOffset.UtcNow;
+        await state.WriteStateAsync();
+        await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        await Launch();
+        return Progress();
+    }
+
+    public Task<JobProgress> Status() => Task.FromResult(Progress());
+
+    public Task<RunCheckpoint?> LastCheckpoint() => Task.FromResult(state.State.Checkpoint);
+
+    public async Task Cancel()
+    {
+        if (Progress().Finished) return;
+        _cts?.Cancel();
+        await Finish(JobPhase.Cancelled, null);
+    }
+
+    public async Task ReportCheckpoint(RunCheckpoint checkpoint)
+    {
+        // A stale executor (from before a restart) may report an older step; never go backwards.
+        if (state.State.Checkpoint is { } current && current.Step >= checkpoint.Step) return;
+        state.State.Checkpoint = checkpoint;
+        state.State.UpdatedAt = DateTimeOffset.UtcNow;
+        await state.WriteStateAsync();
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (state.State.Phase == JobPhase.Running && _training is null or { IsCompleted: true }) await Launch();
+    }
+
+    async Task Launch()
+    {
+        if (_training is { IsCompleted: false }) return;
+        var spec = state.State.Spec!;
+        var runId = this.GetPrimaryKeyString();
+        state.State.Starts++;
+        state.State.LastSilo = RuntimeIdentity;
+        await state.WriteStateAsync();
+
+        DelayDeactivation(TimeSpan.FromDays(7));
+        _cts = new CancellationTokenSource();
+        var self = this.AsReference<ITrainingRunGrain>();
+        var resumeFrom = state.State.Checkpoint;
+        var ct = _cts.Token;
+        // CPU-bound work leaves the grain scheduler; checkpoints come back as ordinary grain calls.
+        var work = Task.Run(() => executor.TrainAsync(runId, spec, resumeFrom, self.ReportCheckpoint, ct), ct);
+        _training = Complete(work);
+    }
+
+    async Task Complete(Task<RunCheckpoint> work)
+    {
+        using var activity = PlatformTelemetry.Source.StartActivity("training.run");
+        activity?.SetTag("mminterp.run", this.GetPrimaryKeyString());
+        try
+        {
+            var final = await work;
+            if (state.State.Phase != JobPhase.Running) return;
+            await ReportCheckpoint(final);
+            await Finish(JobPhase.Succeeded, null);
+        }
+        catch (OperationCanceledException) when (state.State.Phase != JobPhase.Running)
+        {
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or ArithmeticException || e.GetType().Name == "NonFiniteTrainingException")
+        {
+            // Bad config, bad data or a diverged run: retrying would fail the same way.
+            await Finish(JobPhase.Failed, e.Message);
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "training run {Run} stopped; the reminder will resume it from step {Step}", this.GetPrimaryKeyString(), state.State.Checkpoint?.Step ?? 0);
+        }
+    }
+
+    async Task Finish(JobPhase phase, string? error)
+    {
+        state.State.Phase = phase;
+        state.State.Error = error;
+        state.State.UpdatedAt = DateTimeOffset.UtcNow;
+        await state.WriteStateAsync();
+        var reminder = await this.GetReminder(ResumeReminder);
+        if (reminder is not null) await this.UnregisterReminder(reminder);
+    }
+
+    JobProgress Progress()
+    {
+        var spec = state.State.Spec;
+        var step = state.State.Checkpoint?.Step ?? 0;
+        return new JobProgress(this.GetPrimaryKeyString(), "training", state.State.Phase,
+            (int)Math.Min(step, int.MaxValue), (int)Math.Min(spec?.Steps ?? 0, int.MaxValue), state.State.Error, state.State.UpdatedAt,
+            state.State.Checkpoint?.Artefact);
+    }
+}

@@ -1,0 +1,98 @@
+using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Grains.Placement;
+using MMInterp.Kernels.Analysis;
+
+namespace MMInterp.Grains.Sweeps;
+
+/// <summary>
+/// Fans a sweep out into TrainingRun grains (which placement spreads over the accelerators), follows them with a
+/// timer, and records each finished run's L0 and FVU and the Pareto front. A reminder brings it back after a crash.
+/// </summary>
+[ControlPlacement]
+public sealed class SweepGrain([PersistentState("sweep", "jobs")] IPersistentState<SweepState> state) : Grain, ISweepGrain, IRemindable
+{
+    const string ResumeReminder = "resume";
+    IGrainTimer? _poll;
+
+    public override Task OnActivateAsync(CancellationToken ct)
+    {
+        if (state.State.Phase == JobPhase.Running) StartPolling();
+        return Task.CompletedTask;
+    }
+
+    public async Task<JobProgress> Start(SweepSpec spec)
+    {
+        var sweepId = this.GetPrimaryKeyString();
+        var runs = spec.Expand(sweepId);
+        if (state.State.Spec is not null) return Progress();
+        state.State.Spec = spec;
+        state.State.Phase = JobPhase.Running;
+        state.State.Runs = runs.Select((r, i) => (id: $"{sweepId}-r{i:D3}", r.Label)).ToDictionary(x => x.id, x => x.Label);
+        state.State.UpdatedAt = DateTimeOffset.UtcNow;
+        await state.WriteStateAsync();
+        await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        var ids = state.State.Runs.Keys.ToList();
+        await Task.WhenAll(ids.Select((id, i) => GrainFactory.GetGrain<ITrainingRunGrain>(id).Start(runs[i].Spec)));
+        StartPolling();
+        return Progress();
+    }
+
+    public Task<JobProgress> Status() => Task.FromResult(Progress());
+
+    public Task<IReadOnlyList<SweepRunResult>> Results() => Task.FromResult<IReadOnlyList<SweepRunResult>>(state.State.Results);
+
+    public async Task Cancel()
+    {
+        if (state.State.Phase != JobPhase.Running) return;
+        await Task.WhenAll(state.State.Runs.Keys.Select(id => GrainFactory.GetGrain<ITrainingRunGrain>(id).Cancel()));
+        await Finish(JobPhase.Cancelled);
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (state.State.Phase == JobPhase.Running) StartPolling();
+        return Task.CompletedTask;
+    }
+
+    void StartPolling() =>
+        _poll ??= this.RegisterGrainTimer(Poll, new GrainTimerCreationOptions(TimeSpan.Zero, TimeSpan.FromSeconds(2)) { KeepAlive = true });
+
+    async Task Poll(CancellationToken ct)
+    {
+        if (state.State.Phase != JobPhase.Running) return;
+        var results = new List<SweepRunResult>();
+        var allDone = true;
+        foreach (var (id, label) in state.State.Runs)
+        {
+            var run = GrainFactory.GetGrain<ITrainingRunGrain>(id);
+            var progress = await run.Status();
+            allDone &= progress.Finished;
+            var metrics = progress.Phase == JobPhase.Succeeded ? (await run.LastCheckpoint())?.Metrics : null;
+            results.Add(new SweepRunResult(id, label, progress.Phase,
+                metrics?.GetValueOrDefault("l0", double.NaN) ?? double.NaN,
+                metrics?.GetValueOrDefault("fvu", double.NaN) ?? double.NaN, false));
+        }
+        var front = ParetoFront.Of(results.Select(r => new ParetoFront.Point(r.RunId, r.L0, r.Fvu))).Select(p => p.Id).ToHashSet();
+        state.State.Results = results.Select(r => r with { OnFront = front.Contains(r.RunId) }).ToList();
+        state.State.UpdatedAt = DateTimeOffset.UtcNow;
+        if (allDone)
+            await Finish(results.Any(r => r.Phase == JobPhase.Succeeded) ? JobPhase.Succeeded : JobPhase.Failed);
+        else
+            await state.WriteStateAsync();
+    }
+
+    async Task Finish(JobPhase phase)
+    {
+        state.State.Phase = phase;
+        state.State.UpdatedAt = DateTimeOffset.UtcNow;
+        await state.WriteStateAsync();
+        _poll?.Dispose();
+        _poll = null;
+        var reminder = await this.GetReminder(ResumeReminder);
+        if (reminder is not null) await this.UnregisterReminder(reminder);
+    }
+
+    JobProgress Progress() => new(this.GetPrimaryKeyString(), "sweep", state.State.Phase,
+        state.State.Results.Count(r => r.Phase is JobPhase.Succeeded or JobPhase.Failed or JobPhase.Cancelled),
+        state.State.Runs.Count, null, state.State.UpdatedAt);
+}

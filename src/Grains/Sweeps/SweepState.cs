@@ -1,0 +1,14 @@
+using MMInterp.Grains.Contracts.Jobs;
+
+namespace MMInterp.Grains.Sweeps;
+
+[GenerateSerializer]
+public sealed class SweepState
+{
+    [Id(0)] public SweepSpec? Spec { get; set; }
+    [Id(1)] public JobPhase Phase { get; set; } = JobPhase.Pending;
+    /// <summary>run id -> axis label.</summary>
+    [Id(2)] public Dictionary<string, string> Runs { get; set; } = new();
+    [Id(3)] public List<SweepRunResult> Results { get; set; } = new();
+    [Id(4)] public DateTimeOffset UpdatedAt { get; set; }
+}

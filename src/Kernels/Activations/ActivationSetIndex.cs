@@ -1,0 +1,39 @@
+using System.Text.Json;
+
+namespace MMInterp.Kernels.Activations;
+
+public sealed record ActivationShard(string Name, long Rows, string Sha256);
+
+/// <summary>
+/// index.json of an activation set: fixed-size shards (the last may be shorter) of float32 [rows, d] safetensors
+/// files, each holding one tensor named "activations".
+/// </summary>
+public sealed record ActivationSetIndex
+{
+    public const string CurrentFormat = "mminterp.activations.v1";
+    public const string FileName = "index.json";
+    public const string TensorName = "activations";
+    public string Format { get; init; } = CurrentFormat;
+    public required string HookName { get; init; }
+    public required int D { get; init; }
+    public string DType { get; init; } = "float32";
+    public required long ShardRows { get; init; }
+    public required IReadOnlyList<ActivationShard> Shards { get; init; }
+    public long TotalRows => Shards.Sum(s => s.Rows);
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static ActivationSetIndex Load(string directory)
+    {
+        var path = Path.Combine(directory, FileName);
+        if (!File.Exists(path)) throw new FileNotFoundException($"activation set '{directory}' has no {FileName}", path);
+        ActivationSetIndex? index;
+        try { index = JsonSerializer.Deserialize<ActivationSetIndex>(File.ReadAllText(path), Json); }
+        catch (JsonException e) { throw new InvalidDataException($"'{path}': not a valid activation-set index: {e.Message}"); }
+        if (index is null || index.Format != CurrentFormat) throw new InvalidDataException($"'{path}': unknown format '{index?.Format}'");
+        if (index.D <= 0 || index.ShardRows <= 0 || index.Shards.Count == 0 || index.DType != "float32")
+            throw new InvalidDataException($"'{path}': bad index (d={index.D}, shard_rows={index.ShardRows}, shards={index.Shards.Count}, dtype={index.DType})");
+        return index;
+    }
+}

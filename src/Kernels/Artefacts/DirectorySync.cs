@@ -1,0 +1,34 @@
+using System.Runtime.InteropServices;
+
+namespace MMInterp.Kernels.Artefacts;
+
+/// <summary>
+/// fsync of a directory, so a rename into it survives a power cut. .NET has no API for it (it refuses to open
+/// directories as files), so on Linux/macOS this calls libc directly; elsewhere it is a no-op.
+/// </summary>
+internal static partial class DirectorySync
+{
+    public static void Fsync(string directory)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return;
+        var fd = Open(directory, 0 /* O_RDONLY: enough for fsync on a directory */);
+        if (fd < 0) throw new IOException($"cannot open directory {directory} to fsync it (errno {Marshal.GetLastPInvokeError()})");
+        try
+        {
+            if (FsyncFd(fd) != 0) throw new IOException($"fsync of directory {directory} failed (errno {Marshal.GetLastPInvokeError()})");
+        }
+        finally
+        {
+            Close(fd);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int FsyncFd(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
+}

@@ -1,0 +1,70 @@
+using MMInterp.Kernels.Hooks;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MMInterp.Kernels.Models.Clip;
+
+/// <summary>HF CLIPEncoderLayer: pre-LayerNorm attention and MLP, each added to the residual stream.</summary>
+public sealed class ClipEncoderLayer : nn.Module
+{
+    readonly ClipAttention _attn;
+    readonly LayerNorm _ln1, _ln2;
+    readonly ClipMlp _mlp;
+    readonly HookPoint _residPre, _residMid, _residPost;
+
+    public ClipEncoderLayer(ClipTowerConfig c, HookRegistry hooks, string prefix) : base("layer")
+    {
+        register_module("self_attn", _attn = new ClipAttention(c, hooks, $"{prefix}.attn"));
+        register_module("layer_norm1", _ln1 = nn.LayerNorm(c.HiddenSize, c.LayerNormEps));
+        register_module("mlp", _mlp = new ClipMlp(c, hooks, $"{prefix}.mlp"));
+        register_module("layer_norm2", _ln2 = nn.LayerNorm(c.HiddenSize, c.LayerNormEps));
+        _residPre = hooks.Register($"{prefix}.hook_resid_pre");
+        _residMid = hooks.Register($"{prefix}.hook_resid_mid");
+        _residPost = hooks.Register($"{prefix}.hook_resid_post");
+    }
+
+    public Tensor Forward(Tensor x, Tensor? mask)
+    {
+        x = _residPre.Apply(x);
+        x = _residMid.Apply(x + _attn.Forward(_ln1.forward(x), mask));
+        return _residPost.Apply(x + _mlp.Forward(_ln2.forward(x)));
+    }
+}
+
+/// <summary>HF CLIPMLP: fc1, activation, fc2.</summary>
+public sealed class ClipMlp : nn.Module
+{
+    readonly Linear _fc1, _fc2;
+    readonly string _act;
+    readonly HookPoint _post;
+
+    public ClipMlp(ClipTowerConfig c, HookRegistry hooks, string prefix) : base("mlp")
+    {
+        _act = c.HiddenAct;
+        register_module("fc1", _fc1 = nn.Linear(c.HiddenSize, c.IntermediateSize));
+        register_module("fc2", _fc2 = nn.Linear(c.IntermediateSize, c.HiddenSize));
+        _post = hooks.Register($"{prefix}.hook_post");
+    }
+
+    public Tensor Forward(Tensor x) => _fc2.forward(_post.Apply(Activations.Apply(_act, _fc1.forward(x))));
+}
+
+/// <summary>HF CLIPEncoder: a ModuleList named "layers".</summary>
+public sealed class ClipEncoder : nn.Module
+{
+    readonly ModuleList<ClipEncoderLayer> _layers;
+
+    public ClipEncoder(ClipTowerConfig c, HookRegistry hooks, string tower) : base("encoder")
+    {
+        _layers = nn.ModuleList(Enumerable.Range(0, c.NumLayers).Select(i => new ClipEncoderLayer(c, hooks, $"{tower}.blocks.{i}")).ToArray());
+        register_module("layers", _layers);
+    }
+
+    public int Count => _layers.Count;
+
+    public Tensor Forward(Tensor x, Tensor? mask)
+    {
+        foreach (var layer in _layers) x = layer.Forward(x, mask);
+        return x;
+    }
+}

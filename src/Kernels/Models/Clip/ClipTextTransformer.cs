@@ -1,0 +1,63 @@
+using MMInterp.Kernels.Hooks;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MMInterp.Kernels.Models.Clip;
+
+/// <summary>HF CLIPTextEmbeddings: token plus learned position embeddings.</summary>
+public sealed class ClipTextEmbeddings : nn.Module
+{
+    readonly Embedding _token, _position;
+
+    public ClipTextEmbeddings(ClipTextConfig c) : base("embeddings")
+    {
+        register_module("token_embedding", _token = nn.Embedding(c.VocabSize, c.Tower.HiddenSize));
+        register_module("position_embedding", _position = nn.Embedding(c.MaxPositions, c.Tower.HiddenSize));
+        using (no_grad())
+        {
+            _token.weight!.normal_(0, 0.02);
+            _position.weight!.normal_(0, 0.01);
+        }
+    }
+
+    public Tensor Forward(Tensor ids) =>
+        _token.forward(ids) + _position.weight!.narrow(0, 0, ids.shape[1]).unsqueeze(0);
+}
+
+/// <summary>HF CLIPTextTransformer: causal encoder, final_layer_norm, pooled at the end-of-text token.</summary>
+public sealed class ClipTextTransformer : nn.Module
+{
+    readonly ClipTextEmbeddings _embeddings;
+    readonly ClipEncoder _encoder;
+    readonly LayerNorm _final;
+    readonly ClipTextConfig _config;
+
+    public ClipTextTransformer(ClipTextConfig c, HookRegistry hooks) : base("text_model")
+    {
+        _config = c;
+        register_module("embeddings", _embeddings = new ClipTextEmbeddings(c));
+        register_module("encoder", _encoder = new ClipEncoder(c.Tower, hooks, "text"));
+        register_module("final_layer_norm", _final = nn.LayerNorm(c.Tower.HiddenSize, c.Tower.LayerNormEps));
+    }
+
+    /// <param name="ids">[B, T] int64, T ≤ max_position_embeddings</param>
+    /// <returns>normed hidden states [B, T, D] and the pooled EOS state [B, D]</returns>
+    public (Tensor Hidden, Tensor Pooled) Forward(Tensor ids)
+    {
+        if (ids.dim() != 2) throw new ArgumentException($"token ids must be [B,T], got [{string.Join(",", ids.shape)}]");
+        var t = ids.shape[1];
+        if (t > _config.MaxPositions) throw new ArgumentException($"token sequence of {t} exceeds max_position_embeddings {_config.MaxPositions}");
+        // Additive causal mask: position i sees positions ≤ i.
+        var mask = full(t, t, float.NegativeInfinity, device: ids.device).triu(1);
+        var hidden = _final.forward(_encoder.Forward(_embeddings.Forward(ids), mask));
+        var pooledAt = EosPositions(ids);
+        var pooled = hidden[arange(ids.shape[0], device: ids.device), pooledAt];
+        return (hidden, pooled);
+    }
+
+    /// <summary>HF's rule: eos_token_id == 2 (legacy configs) pools at argmax(ids), else at the first id == eos.</summary>
+    public Tensor EosPositions(Tensor ids) => _config.EosTokenId == 2
+        ? ids.to_type(ScalarType.Int32).argmax(-1)
+        : ids.eq(_config.EosTokenId).to_type(ScalarType.Int32).argmax(-1);
+}

@@ -1,0 +1,62 @@
+using MMInterp.Kernels.Hooks;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MMInterp.Kernels.Models.Clip;
+
+/// <summary>HF CLIPVisionEmbeddings: conv patch embedding (no bias), class token, learned positions.</summary>
+public sealed class ClipVisionEmbeddings : nn.Module
+{
+    readonly Parameter _classEmbedding;
+    readonly Conv2d _patch;
+    readonly Embedding _position;
+
+    public ClipVisionEmbeddings(ClipVisionConfig c) : base("embeddings")
+    {
+        var d = c.Tower.HiddenSize;
+        register_parameter("class_embedding", _classEmbedding = new Parameter(randn(d) * Math.Pow(d, -0.5)));
+        register_module("patch_embedding", _patch = nn.Conv2d(c.NumChannels, d, c.PatchSize, stride: c.PatchSize, bias: false));
+        register_module("position_embedding", _position = nn.Embedding(c.NumPositions, d));
+        using (no_grad()) _position.weight!.normal_(0, 0.02);
+    }
+
+    /// <param name="pixels">[B, C, H, W]</param>
+    /// <returns>[B, 1 + patches, D]</returns>
+    public Tensor Forward(Tensor pixels)
+    {
+        var b = pixels.shape[0];
+        var patches = _patch.forward(pixels.to_type(_patch.weight!.dtype)).flatten(2).transpose(1, 2);
+        var cls = _classEmbedding.view(1, 1, -1).expand(b, 1, -1);
+        var x = cat([cls, patches], 1);
+        return x + _position.weight!.narrow(0, 0, x.shape[1]).unsqueeze(0);
+    }
+}
+
+/// <summary>HF CLIPVisionTransformer: embeddings, pre_layrnorm (HF's spelling), encoder, post_layernorm on the class token.</summary>
+public sealed class ClipVisionTransformer : nn.Module
+{
+    readonly ClipVisionEmbeddings _embeddings;
+    readonly LayerNorm _pre, _post;
+    readonly ClipEncoder _encoder;
+    readonly ClipVisionConfig _config;
+
+    public ClipVisionTransformer(ClipVisionConfig c, HookRegistry hooks) : base("vision_model")
+    {
+        _config = c;
+        register_module("embeddings", _embeddings = new ClipVisionEmbeddings(c));
+        register_module("pre_layrnorm", _pre = nn.LayerNorm(c.Tower.HiddenSize, c.Tower.LayerNormEps));
+        register_module("encoder", _encoder = new ClipEncoder(c.Tower, hooks, "vision"));
+        register_module("post_layernorm", _post = nn.LayerNorm(c.Tower.HiddenSize, c.Tower.LayerNormEps));
+    }
+
+    /// <returns>last hidden state [B, T, D] and the pooled, post-normed class token [B, D]</returns>
+    public (Tensor Hidden, Tensor Pooled) Forward(Tensor pixels)
+    {
+        var expected = new long[] { _config.NumChannels, _config.ImageSize, _config.ImageSize };
+        if (pixels.dim() != 4 || !pixels.shape.Skip(1).SequenceEqual(expected))
+            throw new ArgumentException($"images must be [B,{string.Join(",", expected)}], got [{string.Join(",", pixels.shape)}]");
+        var hidden = _encoder.Forward(_pre.forward(_embeddings.Forward(pixels)), null);
+        return (hidden, _post.forward(hidden.select(1, 0)));
+    }
+}

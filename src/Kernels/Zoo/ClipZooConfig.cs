@@ -1,0 +1,78 @@
+using MMInterp.Kernels.Models.Clip;
+using MMInterp.Kernels.ShapesWorld;
+
+namespace MMInterp.Kernels.Zoo;
+
+/// <summary>Everything that determines a tiny-CLIP zoo model. Same config + same code = same weights, so the
+/// artefact store can key the result by a hash of this record.</summary>
+public sealed record ClipZooConfig
+{
+    public long Seed { get; init; } = 0;
+    /// <summary>Held-out ShapesWorld split for the metrics; must differ from Seed.</summary>
+    public long EvalSeed { get; init; } = 1_000_003;
+    public int Steps { get; init; } = 1500;
+    public int BatchSize { get; init; } = 128;
+    public double LearningRate { get; init; } = 2e-3;
+    public double WeightDecay { get; init; } = 0.05;
+    public double WarmupFraction { get; init; } = 0.05;
+    public int ImageSize { get; init; } = 32;
+    public int PatchSize { get; init; } = 4;
+    public int VisionWidth { get; init; } = 64;
+    public int VisionLayers { get; init; } = 4;
+    public int TextWidth { get; init; } = 64;
+    public int TextLayers { get; init; } = 2;
+    public int Heads { get; init; } = 4;
+    public int ProjectionDim { get; init; } = 64;
+    public int ContextLength { get; init; } = 24;
+    /// <summary>Share of training images that carry a (true) word, so the model learns to read, as CLIP does.</summary>
+    public double OverlayRate { get; init; } = 0.1;
+    public int EvalImages { get; init; } = 512;
+    public int Threads { get; init; } = 2;
+
+    public static ClipZooConfig Default { get; } = new();
+
+    /// <summary>Throws an ArgumentException naming the first bad field.</summary>
+    public ClipZooConfig Validate()
+    {
+        static void Check(bool ok, string field, object value, string rule)
+        {
+            if (!ok) throw new ArgumentException($"{field} {rule}, got {value}", field);
+        }
+        Check(EvalSeed != Seed, nameof(EvalSeed), EvalSeed, "must differ from Seed (held-out split)");
+        Check(Steps >= 1, nameof(Steps), Steps, "must be at least 1");
+        Check(BatchSize >= 2, nameof(BatchSize), BatchSize, "must be at least 2 (contrastive loss needs negatives)");
+        Check(LearningRate > 0 && LearningRate < 1, nameof(LearningRate), LearningRate, "must be in (0, 1)");
+        Check(WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "must be non-negative");
+        Check(WarmupFraction >= 0 && WarmupFraction < 1, nameof(WarmupFraction), WarmupFraction, "must be in [0, 1)");
+        Check(PatchSize >= 1 && ImageSize % PatchSize == 0, nameof(PatchSize), PatchSize, $"must divide ImageSize {ImageSize}");
+        Check(Heads >= 1 && VisionWidth % Heads == 0, nameof(VisionWidth), VisionWidth, $"must be a multiple of Heads {Heads}");
+        Check(TextWidth % Heads == 0 && TextWidth > 0, nameof(TextWidth), TextWidth, $"must be a multiple of Heads {Heads}");
+        Check(VisionLayers >= 1, nameof(VisionLayers), VisionLayers, "must be at least 1");
+        Check(TextLayers >= 1, nameof(TextLayers), TextLayers, "must be at least 1");
+        Check(ProjectionDim >= 1, nameof(ProjectionDim), ProjectionDim, "must be positive");
+        Check(ContextLength >= 8, nameof(ContextLength), ContextLength, "must be at least 8");
+        Check(OverlayRate >= 0 && OverlayRate <= 1, nameof(OverlayRate), OverlayRate, "must be in [0, 1]");
+        Check(EvalImages >= 16, nameof(EvalImages), EvalImages, "must be at least 16");
+        Check(Threads >= 1, nameof(Threads), Threads, "must be at least 1");
+        World.Validate();
+        return this;
+    }
+
+    /// <summary>The training world: 1-2 objects, a few true words.</summary>
+    public ShapesWorldConfig World => new() { ImageSize = ImageSize, OverlayRate = OverlayRate };
+
+    public ClipConfig ModelConfig(int vocabSize, int eosTokenId, int bosTokenId) => new()
+    {
+        ProjectionDim = ProjectionDim,
+        Vision = new ClipVisionConfig
+        {
+            ImageSize = ImageSize, PatchSize = PatchSize,
+            Tower = new ClipTowerConfig { HiddenSize = VisionWidth, IntermediateSize = 4 * VisionWidth, NumLayers = VisionLayers, NumHeads = Heads },
+        },
+        Text = new ClipTextConfig
+        {
+            VocabSize = vocabSize, MaxPositions = ContextLength, EosTokenId = eosTokenId, BosTokenId = bosTokenId, PadTokenId = eosTokenId,
+            Tower = new ClipTowerConfig { HiddenSize = TextWidth, IntermediateSize = 4 * TextWidth, NumLayers = TextLayers, NumHeads = Heads },
+        },
+    };
+}

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Text.Json;
+using MMInterp.Kernels.Checkpoints;
+using MMInterp.Kernels.Models.Clip;
+using MMInterp.Kernels.ShapesWorld;
+using MMInterp.Kernels.Text;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MMInterp.Kernels.Zoo;
+
+/// <summary>Trains the tiny CLIP on ShapesWorld from a fixed seed, measures it on a held-out seed and writes it
+/// as an HF-format directory (config.json, model.safetensors, vocab.json, merges.txt, zoo.json).</summary>
+public sealed class ClipZooTrainer(ClipZooConfig config)
+{
+    readonly ClipZooConfig _config = config.Validate();
+
+    /// <summary>Trains, evaluates and saves. <paramref name="progress"/> gets completion in [0, 1] and a note.</summary>
+    public ClipZooResult Build(string outputDirectory, Action<double, string>? progress = null, Device? device = null, CancellationToken cancel = default)
+    {
+        var (model, tokenizer, seconds, loss) = Train(progress, device, cancel);
+        using (model)
+        {
+            progress?.Invoke(0.97, "evaluating");
+            var metrics = ClipEvaluator.Evaluate(model, tokenizer, _config.EvalSeed, _config.EvalImages, _config.ImageSize);
+            ClipCheckpoint.Save(model, tokenizer, outputDirectory);
+            var zooPath = Path.Combine(outputDirectory, "zoo.json");
+            File.WriteAllText(zooPath, JsonSerializer.Serialize(new { kind = "clip", config = _config, metrics, train_seconds = seconds, final_loss = loss },
+                new JsonSerializerOptions { WriteIndented = true }));
+            progress?.Invoke(1.0, "saved");
+            var files = new[] { ClipCheckpoint.ConfigFile, ClipCheckpoint.WeightsFile, "vocab.json", "merges.txt", "zoo.json" }
+                .Select(f => Path.Combine(outputDirectory, f)).ToList();
+            return new ClipZooResult(_config, metrics, outputDirectory, files, seconds, loss);
+        }
+    }
+
+    /// <summary>Trains only; the caller owns the returned model.</summary>
+    public (ClipModel Model, ClipBpeTokenizer Tokenizer, double Seconds, double FinalLoss) Train(Action<double, string>? progress = null, Device? device = null, CancellationToken cancel = default)
+    {
+        var c = _config;
+        torch.set_num_threads(c.Threads);
+        torch.manual_seed(c.Seed);
+        var dev = device ?? CPU;
+        var tokenizer = ShapesVocabulary.Build();
+        var model = new ClipModel(c.ModelConfig(tokenizer.VocabSize, tokenizer.EndId, tokenizer.StartId));
+        model.to(dev);
+        model.train();
+        var world = new ShapesWorldGenerator(c.World);
+        // Decay weights only: norms, biases, embeddings and the temperature stay undecayed.
+        var decay = model.named_parameters().Where(p => p.parameter.dim() >= 2 && !p.name.Contains("embedding")).Select(p => p.parameter).ToList();
+        var rest = model.named_parameters().Where(p => !(p.parameter.dim() >= 2 && !p.name.Contains("embedding"))).Select(p => p.parameter).ToList();
+        var optimizer = optim.AdamW(
+        [
+            new AdamW.ParamGroup(decay, new AdamW.Options { weight_decay = c.WeightDecay, LearningRate = c.LearningRate }),
+            new AdamW.ParamGroup(rest, new AdamW.Options { weight_decay = 0, LearningRate = c.LearningRate }),
+        ], lr: c.LearningRate, beta1: 0.9, beta2: 0.98);
+        var warmup = Math.Max(1, (int)(c.Steps * c.WarmupFraction));
+        var clock = Stopwatch.StartNew();
+        var smoothed = double.NaN;
+        var maxLogitScale = Math.Log(100);
+        for (var step = 0; step < c.Steps; step++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            // Linear warmup, then cosine decay to zero.
+            var lr = step < warmup ? c.LearningRate * (step + 1) / warmup
+                : c.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, c.Steps - warmup)));
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+            using var batch = world.Batch(c.Seed, (long)step * c.BatchSize, c.BatchSize, dev);
+            var captions = batch.Scenes.Select(s => Captions.Variant(s, salt: 1)).ToList();
+            var ids = tokenizer.EncodeBatch(captions, c.ContextLength, dev);
+            optimizer.zero_grad();
+            var loss = ClipModel.ContrastiveLoss(model.LogitsPerImage(batch.Images, ids));
+            loss.backward();
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0);
+            optimizer.step();
+            using (no_grad()) model.LogitScale.clamp_(0, maxLogitScale);
+            var value = loss.item<float>();
+            smoothed = double.IsNaN(smoothed) ? value : 0.95 * smoothed + 0.05 * value;
+            if (step % 10 == 0 || step == c.Steps - 1)
+                progress?.Invoke(0.95 * (step + 1) / c.Steps, $"step {step + 1}/{c.Steps} loss {smoothed:F3} ({clock.Elapsed.TotalSeconds:F0} s)");
+        }
+        model.eval();
+        return (model, tokenizer, clock.Elapsed.TotalSeconds, smoothed);
+    }
+}
