@@ -10,5 +10,6 @@ public static class CommandCatalog
         yield return VersionCommand.Create();
         yield return ShapesCommand.Create();
         yield return ZooCommand.Create();
+        yield return ProbeCommand.Create();
     }
 }
