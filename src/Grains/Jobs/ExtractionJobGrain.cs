@@ -3,6 +3,7 @@ using MMInterp.Grains.Contracts.Jobs;
 using MMInterp.Grains.Placement;
 using MMInterp.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace MMInterp.Grains.Jobs;
 
@@ -16,6 +17,7 @@ public sealed class ExtractionJobGrain(
     [PersistentState("extraction", "jobs")] IPersistentState<ExtractionJobState> state,
     IShardExtractor extractor,
     IRunRecorder recorder,
+    IOptions<JobOptions> timing,
     ILogger<ExtractionJobGrain> log) : Grain, IExtractionJobGrain, IRemindable
 {
     const string ResumeReminder = "resume";
@@ -43,7 +45,7 @@ public sealed class ExtractionJobGrain(
         state.State.Phase = JobPhase.Running;
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
         await state.WriteStateAsync();
-        await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        await this.RegisterOrUpdateReminder(ResumeReminder, timing.Value.ResumeCheck, timing.Value.ResumeCheck);
         EnsureLoop();
         return Progress();
     }

@@ -2,7 +2,9 @@ using System.Text.Json;
 using MMInterp.Grains.Contracts.Jobs;
 using MMInterp.Grains.Placement;
 using MMInterp.Grains.Telemetry;
+using MMInterp.Kernels.Sae.Training;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace MMInterp.Grains.Jobs;
 
@@ -16,6 +18,7 @@ public sealed class TrainingRunGrain(
     [PersistentState("training", "jobs")] IPersistentState<TrainingRunState> state,
     ITrainingExecutor executor,
     IRunRecorder recorder,
+    IOptions<JobOptions> timing,
     ILogger<TrainingRunGrain> log) : Grain, ITrainingRunGrain, IRemindable
 {
     const string ResumeReminder = "resume";
@@ -46,7 +49,7 @@ public sealed class TrainingRunGrain(
         state.State.Phase = JobPhase.Running;
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
         await state.WriteStateAsync();
-        await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        await this.RegisterOrUpdateReminder(ResumeReminder, timing.Value.ResumeCheck, timing.Value.ResumeCheck);
         await Launch();
         return Progress();
     }
@@ -118,7 +121,7 @@ public sealed class TrainingRunGrain(
         catch (OperationCanceledException) when (state.State.Phase != JobPhase.Running)
         {
         }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or ArithmeticException || e.GetType().Name == "NonFiniteTrainingException")
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or NonFiniteTrainingException)
         {
             // Bad config, bad data or a diverged run: retrying would fail the same way.
             await Finish(JobPhase.Failed, e.Message);

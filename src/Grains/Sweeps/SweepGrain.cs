@@ -3,6 +3,7 @@ using MMInterp.Grains.Contracts.Jobs;
 using MMInterp.Grains.Jobs;
 using MMInterp.Grains.Placement;
 using MMInterp.Kernels.Analysis;
+using Microsoft.Extensions.Options;
 
 namespace MMInterp.Grains.Sweeps;
 
@@ -13,7 +14,8 @@ namespace MMInterp.Grains.Sweeps;
 [ControlPlacement]
 public sealed class SweepGrain(
     [PersistentState("sweep", "jobs")] IPersistentState<SweepState> state,
-    IRunRecorder recorder) : Grain, ISweepGrain, IRemindable
+    IRunRecorder recorder,
+    IOptions<JobOptions> timing) : Grain, ISweepGrain, IRemindable
 {
     const string ResumeReminder = "resume";
     IGrainTimer? _poll;
@@ -35,7 +37,7 @@ public sealed class SweepGrain(
         state.State.Runs = runs.Select((r, i) => (id: $"{sweepId}-r{i:D3}", r.Label)).ToDictionary(x => x.id, x => x.Label);
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
         await state.WriteStateAsync();
-        await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        await this.RegisterOrUpdateReminder(ResumeReminder, timing.Value.ResumeCheck, timing.Value.ResumeCheck);
         var ids = state.State.Runs.Keys.ToList();
         await Task.WhenAll(ids.Select((id, i) => GrainFactory.GetGrain<ITrainingRunGrain>(id).Start(runs[i].Spec)));
         StartPolling();

@@ -22,6 +22,7 @@ public static class WorkServices
         services.TryAddSingleton<ModelCache>();
         services.TryAddSingleton<IRunRecorder, RegistryRunRecorder>();
         services.TryAddSingleton<IShardExtractor, KernelShardExtractor>();
+        services.TryAddSingleton<ITrainingExecutor, KernelTrainingExecutor>();
         return services;
     }
 }

@@ -7,6 +7,8 @@ using MMInterp.Kernels.Artefacts;
 using MMInterp.Kernels.Checkpoints;
 using MMInterp.Kernels.Extraction;
 using MMInterp.Kernels.Models.Clip;
+using MMInterp.Kernels.Sae;
+using MMInterp.Kernels.Sae.Training;
 using MMInterp.Kernels.ShapesWorld;
 using MMInterp.Kernels.Zoo;
 using MMInterp.Silo.Placement;
@@ -126,6 +128,63 @@ public sealed class ExtractionEndToEndTests(ExtractionCluster fx) : IClassFixtur
         Assert.True(progress.Phase == JobPhase.Failed, $"{progress.Phase}: {progress.Error}");
         Assert.Contains("vision.blocks.9.hook_resid_post", progress.Error);
         Assert.Equal(RunStatus.Failed, (await fx.Registry.Runs.GetAsync("ext-bad-hook"))!.Status);
+    }
+
+    [Fact]
+    public async Task TrainingRunAndSweepTrainOnTheExtractedSetAndRegisterDictionaries()
+    {
+        const string hook = "vision.blocks.1.hook_resid_post";
+        var job = fx.Cluster.Client.GetGrain<IExtractionJobGrain>("ext-train");
+        await job.Start(new ExtractionJobSpec("clip-e2e", [hook], DatasetSpec.Parse("shapes:train:64"), Shards: 2));
+        var extracted = await Wait(job);
+        Assert.True(extracted.Phase == JobPhase.Succeeded, extracted.Error);
+
+        var sae = new SaeConfig { Kind = SaeKind.TopK, DIn = 32, DSae = 64, K = 8 }.ToJson();
+        var training = new SaeTrainingConfig { Lr = 3e-3 }.ToJson();
+        var spec = new TrainingRunSpec(extracted.Result!, hook, sae, training, Steps: 60, CheckpointEvery: 20, Seed: 3, BatchSize: 128, LogEvery: 10);
+        var run = fx.Cluster.Client.GetGrain<ITrainingRunGrain>("run-1");
+        await run.Start(spec);
+        var done = await WaitRun(run);
+        Assert.True(done.Phase == JobPhase.Succeeded, done.Error);
+
+        var last = await run.LastCheckpoint();
+        Assert.NotNull(last);
+        Assert.Equal(60, last.Step);
+        Assert.InRange(last.Metrics["fvu"], 0, 0.9); // a TopK SAE explains a good part of the variance after 60 steps
+        Assert.InRange(last.Metrics["l0"], 1, 8.0001);
+        var dictionary = await fx.Registry.Dictionaries.GetAsync("run-1");
+        Assert.NotNull(dictionary);
+        Assert.Equal("clip-e2e", dictionary.ModelId);
+        Assert.Equal(extracted.Result, dictionary.ActivationSetId);
+        await fx.Store.VerifyAsync(last.Artefact);
+        var fvu = await fx.Registry.Metrics.ReadAsync("run-1", "fvu");
+        Assert.Equal(Enumerable.Range(1, 6).Select(i => i * 10L), fvu.Select(p => p.Step));
+
+        var sweep = fx.Cluster.Client.GetGrain<ISweepGrain>("sweep-1");
+        await sweep.Start(new SweepSpec(spec with { Steps = 30, CheckpointEvery = 10 }, new Dictionary<string, IReadOnlyList<string>> { ["sae.K"] = ["2", "16"] }));
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        JobProgress sp;
+        while (!(sp = await sweep.Status()).Finished && DateTime.UtcNow < deadline) await Task.Delay(300);
+        Assert.Equal(JobPhase.Succeeded, sp.Phase);
+        var results = await sweep.Results();
+        Assert.Equal(2, results.Count);
+        Assert.All(results, r => Assert.Equal(JobPhase.Succeeded, r.Phase));
+        // The sparser SAE has the lower L0 and the higher FVU: both are on the front.
+        var byK = results.OrderBy(r => r.L0).ToList();
+        Assert.True(byK[0].Fvu > byK[1].Fvu, $"k=2 fvu {byK[0].Fvu} should exceed k=16 fvu {byK[1].Fvu}");
+        Assert.All(results, r => Assert.True(r.OnFront));
+        Assert.Equal(2, (await fx.Registry.Runs.ListAsync(parentRunId: "sweep-1")).Count);
+    }
+
+    static async Task<JobProgress> WaitRun(ITrainingRunGrain run)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (true)
+        {
+            var p = await run.Status();
+            if (p.Finished || DateTime.UtcNow > deadline) return p;
+            await Task.Delay(200);
+        }
     }
 
     static async Task<JobProgress> Wait(IExtractionJobGrain job)
