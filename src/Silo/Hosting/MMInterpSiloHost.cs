@@ -53,7 +53,9 @@ public static class MMInterpSiloHost
     /// <summary>The CLI's embedded default: one in-process silo on <paramref name="connectionString"/>, a cluster of its own.</summary>
     public static Task<RunningSilo> StartEmbeddedAsync(string connectionString, CancellationToken ct = default) =>
         StartAsync(SiloHostOptions.Embedded(connectionString), TelemetryOptions.FromEnvironment(Environment.GetEnvironmentVariables()),
-            LogLevel.Warning, embedded: true, ct);
+            // Inside the CLI, Orleans' start-up notes and scheduler warnings drown the command's own output.
+            Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("MMINTERP_LOG_LEVEL"), ignoreCase: true, out var level) ? level : LogLevel.Error,
+            embedded: true, ct);
 
     static Exception Innermost(Exception e)
     {
