@@ -69,7 +69,10 @@ public sealed class ArtefactStore
 
     public async Task<ArtefactRef> PutAsync(ReadOnlyMemory<byte> content, ArtefactKind kind, CancellationToken ct = default)
     {
-        await using var s = new MemoryStream(content.ToArray(), writable: false);
+        // Wraps the caller's array when there is one, rather than copying a possibly large buffer.
+        await using var s = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(content, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(content.ToArray(), writable: false);
         return await PutAsync(s, kind, ct);
     }
 
