@@ -44,6 +44,11 @@ public class ArtefactStoreTests : IDisposable
         var fromStream = await Store.PutAsync(new MemoryStream(content), ArtefactKind.Binary);
         Assert.Equal(fromFile, fromStream);
         Assert.Equal(content, await File.ReadAllBytesAsync(await Store.GetVerifiedPathAsync(fromFile)));
+
+        // A slice of a larger array stores exactly the slice.
+        var slice = await Store.PutAsync(content.AsMemory(100, 1_000), ArtefactKind.Binary);
+        Assert.Equal(ArtefactHash.Of(content.AsSpan(100, 1_000)), slice.Sha256);
+        Assert.Equal(content[100..1_100], await Store.ReadAllBytesAsync(slice));
     }
 
     [Fact]
