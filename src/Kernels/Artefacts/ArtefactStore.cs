@@ -31,6 +31,7 @@ public sealed class ArtefactStore
         return Path.Combine(Root, h[..2], h[2..4], h);
     }
 
+    /// <summary>Whether a file for the hash exists (not verified; reads verify).</summary>
     public bool Contains(string sha256) => File.Exists(PathOf(sha256));
 
     // ---- writes ----
