@@ -10,6 +10,9 @@ internal static partial class DirectorySync
 {
     static bool _available = true;
 
+    /// <summary>False once libc could not be called (tests check it stays true on Linux).</summary>
+    internal static bool Available => _available;
+
     public static void Fsync(string directory)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS() || !_available) return;

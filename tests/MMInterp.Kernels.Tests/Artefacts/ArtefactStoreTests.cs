@@ -28,6 +28,14 @@ public class ArtefactStoreTests : IDisposable
         await s.CopyToAsync(copy);
         Assert.Equal(content, copy.ToArray());
         Assert.Empty(Directory.GetFiles(Path.Combine(_t.Root, ".tmp")));
+        if (OperatingSystem.IsLinux()) Assert.True(DirectorySync.Available); // the rename was made durable, not skipped
+    }
+
+    [Fact]
+    public void DirectoryFsyncReportsAMissingDirectory()
+    {
+        var e = Assert.Throws<IOException>(() => DirectorySync.Fsync(Path.Combine(_t.Root, "no-such-dir")));
+        Assert.Contains("no-such-dir", e.Message);
     }
 
     [Fact]
