@@ -10,8 +10,12 @@ namespace MMInterp.Silo.Hosting;
 /// <summary>OpenTelemetry for silo hosts: Orleans' and the platform's traces and meters, plus Npgsql commands.</summary>
 public static class TelemetrySetup
 {
-    /// <summary>Orleans 10 emits grain-call spans on these sources (the Application one carries the client -> grain span).</summary>
-    public static readonly IReadOnlyList<string> TraceSources = [PlatformTelemetry.Name, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"];
+    /// <summary>
+    /// The platform's spans and Orleans' grain-call spans ("Microsoft.Orleans.Application": client -> grain).
+    /// "Microsoft.Orleans.Runtime" is left out: it traces system targets (a timer span per silo every second),
+    /// which buries request traces; add it with <see cref="OpenTelemetry.Trace.TracerProviderBuilder"/> if needed.
+    /// </summary>
+    public static readonly IReadOnlyList<string> TraceSources = [PlatformTelemetry.Name, "Microsoft.Orleans.Application"];
 
     public static readonly IReadOnlyList<string> Meters = [PlatformTelemetry.Name, "Microsoft.Orleans"];
 

@@ -5,7 +5,7 @@ using Xunit;
 
 namespace MMInterp.Integration.Tests.Cluster;
 
-/// <summary>One three-silo cluster shared by the tests of <see cref="PostgresClusterTests"/> (each uses its own grains).</summary>
+/// <summary>One three-silo cluster shared by the tests of its collection (each test uses its own grains and keys).</summary>
 public sealed class ThreeSiloCluster : IAsyncLifetime
 {
     public PostgresTestCluster Cluster { get; private set; } = null!;
@@ -14,7 +14,14 @@ public sealed class ThreeSiloCluster : IAsyncLifetime
 }
 
 /// <summary>Three silos on Postgres clustering: membership, grain state, reminders and trace propagation.</summary>
-public sealed class PostgresClusterTests(ThreeSiloCluster fixture) : IClassFixture<ThreeSiloCluster>
+[CollectionDefinition(Name)]
+public sealed class ThreeSiloCollection : ICollectionFixture<ThreeSiloCluster>
+{
+    public const string Name = "three Postgres silos";
+}
+
+[Collection(ThreeSiloCollection.Name)]
+public sealed class PostgresClusterTests(ThreeSiloCluster fixture)
 {
     readonly PostgresTestCluster _c = fixture.Cluster;
 

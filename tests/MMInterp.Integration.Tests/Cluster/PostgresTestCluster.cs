@@ -15,6 +15,9 @@ public sealed class PostgresTestCluster : IAsyncDisposable
 {
     const string DbKey = "MMInterpTestDb";
 
+    /// <summary>An extra storage with DeleteStateOnClear, so the provider's delete query runs too.</summary>
+    public const string DeletingStorage = "delete-on-clear";
+
     public required LocalPostgres Postgres { get; init; }
     public required TestCluster Cluster { get; init; }
     public IClusterClient Client => Cluster.Client;
@@ -42,6 +45,9 @@ public sealed class PostgresTestCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>A running silo's services, for calling the ADO.NET providers directly.</summary>
+    public IServiceProvider SiloServices(int index = 0) => ((InProcessSiloHandle)Cluster.GetActiveSilos().ElementAt(index)).ServiceProvider;
+
     /// <summary>The silo whose address a grain reported (RuntimeIdentity), among the running ones.</summary>
     public SiloHandle SiloOf(string runtimeIdentity) =>
         Cluster.GetActiveSilos().Single(s => runtimeIdentity.Contains($":{s.SiloAddress.Endpoint.Port}:", StringComparison.Ordinal));
@@ -65,7 +71,14 @@ public sealed class PostgresTestCluster : IAsyncDisposable
     {
         public void Configure(ISiloBuilder silo)
         {
-            silo.UseMMInterpPostgres(silo.Configuration[DbKey]!);
+            var db = silo.Configuration[DbKey]!;
+            silo.UseMMInterpPostgres(db);
+            silo.AddAdoNetGrainStorage(DeletingStorage, o =>
+            {
+                o.Invariant = PostgresProviders.Invariant;
+                o.ConnectionString = db;
+                o.DeleteStateOnClear = true;
+            });
             silo.UseMMInterpTracing();
             // Short periods so reminder and failure-detection tests finish in seconds, not minutes.
             silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));

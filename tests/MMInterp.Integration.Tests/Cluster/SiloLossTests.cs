@@ -1,5 +1,5 @@
 using MMInterp.Grains.Contracts;
-using Orleans.TestingHost;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace MMInterp.Integration.Tests.Cluster;
@@ -26,6 +26,14 @@ public sealed class SiloLossTests
         Assert.Equal(42, after.Value);
         Assert.NotEqual(before.Silo, after.Silo);
         Assert.Equal(43, (await counter.Add(1)).Value);
+
+        // The departed silo is a Dead row; the provider's defunct-entry cleanup removes it through our SQL.
+        var clusterId = c.Cluster.Options.ClusterId;
+        const string dead = "SELECT count(*) FROM OrleansMembershipTable WHERE DeploymentId = $1 AND Status = 6";
+        Assert.Equal(1L, await c.ScalarAsync<long>(dead, clusterId));
+        await c.SiloServices().GetRequiredService<IMembershipTable>().CleanupDefunctSiloEntriesAsync(DateTimeOffset.UtcNow.AddMinutes(1), CancellationToken.None);
+        Assert.Equal(0L, await c.ScalarAsync<long>(dead, clusterId));
+        Assert.Equal(2L, await c.ScalarAsync<long>("SELECT count(*) FROM OrleansMembershipTable WHERE DeploymentId = $1 AND Status = 3", clusterId));
     }
 
     static async Task<T> EventuallyAsync<T>(Func<Task<T>> call, TimeSpan limit)
