@@ -1,7 +1,9 @@
+using System.Text.Json;
 using MMInterp.Grains.Contracts.Jobs;
 using MMInterp.Grains.Placement;
 using MMInterp.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace MMInterp.Grains.Jobs;
 
@@ -14,6 +16,8 @@ namespace MMInterp.Grains.Jobs;
 public sealed class ExtractionJobGrain(
     [PersistentState("extraction", "jobs")] IPersistentState<ExtractionJobState> state,
     IShardExtractor extractor,
+    IRunRecorder recorder,
+    IOptions<JobOptions> timing,
     ILogger<ExtractionJobGrain> log) : Grain, IExtractionJobGrain, IRemindable
 {
     const string ResumeReminder = "resume";
@@ -35,11 +39,13 @@ public sealed class ExtractionJobGrain(
                 throw new InvalidOperationException($"extraction job '{this.GetPrimaryKeyString()}' already exists with a different spec");
             return Progress();
         }
+        // The registry row comes first: the activation set will name this job as its lineage.
+        await recorder.StartedAsync(this.GetPrimaryKeyString(), "extraction", JsonSerializer.Serialize(spec), spec.Shards, null);
         state.State.Spec = spec;
         state.State.Phase = JobPhase.Running;
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
         await state.WriteStateAsync();
-        await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        await this.RegisterOrUpdateReminder(ResumeReminder, timing.Value.ResumeCheck, timing.Value.ResumeCheck);
         EnsureLoop();
         return Progress();
     }
@@ -108,6 +114,7 @@ public sealed class ExtractionJobGrain(
                 }
                 state.State.UpdatedAt = DateTimeOffset.UtcNow;
                 await state.WriteStateAsync();
+                await RecordProgress(jobId, spec);
             }
             if (_cancelRequested || state.State.Phase != JobPhase.Running) return;
 
@@ -137,7 +144,21 @@ public sealed class ExtractionJobGrain(
         state.State.Error = error;
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
         await state.WriteStateAsync();
+        await recorder.FinishedAsync(this.GetPrimaryKeyString(), phase, error);
         await StopReminder();
+    }
+
+    async Task RecordProgress(string jobId, ExtractionJobSpec spec)
+    {
+        try
+        {
+            await recorder.ProgressAsync(jobId, state.State.Done.Count, (double)state.State.Done.Count / spec.Shards);
+        }
+        catch (Exception e)
+        {
+            // Progress in the registry is informative; the grain state is the record of truth for resuming.
+            log.LogWarning("job {Job}: could not record progress: {Error}", jobId, e.Message);
+        }
     }
 
     async Task StopReminder()

@@ -1,7 +1,10 @@
+using System.Text.Json;
 using MMInterp.Grains.Contracts.Jobs;
 using MMInterp.Grains.Placement;
 using MMInterp.Grains.Telemetry;
+using MMInterp.Kernels.Sae.Training;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace MMInterp.Grains.Jobs;
 
@@ -14,6 +17,8 @@ namespace MMInterp.Grains.Jobs;
 public sealed class TrainingRunGrain(
     [PersistentState("training", "jobs")] IPersistentState<TrainingRunState> state,
     ITrainingExecutor executor,
+    IRunRecorder recorder,
+    IOptions<JobOptions> timing,
     ILogger<TrainingRunGrain> log) : Grain, ITrainingRunGrain, IRemindable
 {
     const string ResumeReminder = "resume";
@@ -39,11 +44,12 @@ public sealed class TrainingRunGrain(
             if (existing != spec) throw new InvalidOperationException($"training run '{this.GetPrimaryKeyString()}' already exists with a different spec");
             return Progress();
         }
+        await recorder.StartedAsync(this.GetPrimaryKeyString(), "training", JsonSerializer.Serialize(spec), spec.Steps, spec.SweepId);
         state.State.Spec = spec;
         state.State.Phase = JobPhase.Running;
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
         await state.WriteStateAsync();
-        await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        await this.RegisterOrUpdateReminder(ResumeReminder, timing.Value.ResumeCheck, timing.Value.ResumeCheck);
         await Launch();
         return Progress();
     }
@@ -66,6 +72,15 @@ public sealed class TrainingRunGrain(
         state.State.Checkpoint = checkpoint;
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
         await state.WriteStateAsync();
+        var steps = state.State.Spec?.Steps ?? 0;
+        try
+        {
+            await recorder.ProgressAsync(this.GetPrimaryKeyString(), checkpoint.Step, steps == 0 ? 0 : (double)checkpoint.Step / steps);
+        }
+        catch (Exception e)
+        {
+            log.LogWarning("run {Run}: could not record progress: {Error}", this.GetPrimaryKeyString(), e.Message);
+        }
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -106,7 +121,7 @@ public sealed class TrainingRunGrain(
         catch (OperationCanceledException) when (state.State.Phase != JobPhase.Running)
         {
         }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or ArithmeticException || e.GetType().Name == "NonFiniteTrainingException")
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or NonFiniteTrainingException)
         {
             // Bad config, bad data or a diverged run: retrying would fail the same way.
             await Finish(JobPhase.Failed, e.Message);
@@ -123,6 +138,7 @@ public sealed class TrainingRunGrain(
         state.State.Error = error;
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
         await state.WriteStateAsync();
+        await recorder.FinishedAsync(this.GetPrimaryKeyString(), phase, error);
         var reminder = await this.GetReminder(ResumeReminder);
         if (reminder is not null) await this.UnregisterReminder(reminder);
     }

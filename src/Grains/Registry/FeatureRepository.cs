@@ -102,6 +102,15 @@ public sealed class FeatureRepository
             """, MapLabel, ct, pattern, RegistryDb.Text(method is { } m ? RegistryNames.Name(m) : null), RegistryLimits.Check(limit));
     }
 
+    /// <summary>How many features have a row, and how many labels they carry.</summary>
+    public async Task<(long Features, long Labels)> CountAsync(string dictionaryId, CancellationToken ct = default)
+    {
+        var rows = await _db.QueryAsync("""
+            SELECT (SELECT count(*) FROM features WHERE dictionary_id = $1), (SELECT count(*) FROM labels WHERE dictionary_id = $1)
+            """, r => (r.GetInt64(0), r.GetInt64(1)), ct, RegistryIds.Validate(dictionaryId, "dictionary id"));
+        return rows.Single();
+    }
+
     static FeatureRecord MapFeature(NpgsqlDataReader r) => new(r.GetString(0), r.GetInt32(1), r.GetString(2), r.Time(3));
 
     static LabelRecord MapLabel(NpgsqlDataReader r) => new(

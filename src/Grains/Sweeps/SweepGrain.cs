@@ -1,6 +1,9 @@
+using System.Text.Json;
 using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Grains.Jobs;
 using MMInterp.Grains.Placement;
 using MMInterp.Kernels.Analysis;
+using Microsoft.Extensions.Options;
 
 namespace MMInterp.Grains.Sweeps;
 
@@ -9,7 +12,10 @@ namespace MMInterp.Grains.Sweeps;
 /// timer, and records each finished run's L0 and FVU and the Pareto front. A reminder brings it back after a crash.
 /// </summary>
 [ControlPlacement]
-public sealed class SweepGrain([PersistentState("sweep", "jobs")] IPersistentState<SweepState> state) : Grain, ISweepGrain, IRemindable
+public sealed class SweepGrain(
+    [PersistentState("sweep", "jobs")] IPersistentState<SweepState> state,
+    IRunRecorder recorder,
+    IOptions<JobOptions> timing) : Grain, ISweepGrain, IRemindable
 {
     const string ResumeReminder = "resume";
     IGrainTimer? _poll;
@@ -25,12 +31,13 @@ public sealed class SweepGrain([PersistentState("sweep", "jobs")] IPersistentSta
         var sweepId = this.GetPrimaryKeyString();
         var runs = spec.Expand(sweepId);
         if (state.State.Spec is not null) return Progress();
+        await recorder.StartedAsync(sweepId, "sweep", JsonSerializer.Serialize(spec), runs.Count, null);
         state.State.Spec = spec;
         state.State.Phase = JobPhase.Running;
         state.State.Runs = runs.Select((r, i) => (id: $"{sweepId}-r{i:D3}", r.Label)).ToDictionary(x => x.id, x => x.Label);
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
         await state.WriteStateAsync();
-        await this.RegisterOrUpdateReminder(ResumeReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        await this.RegisterOrUpdateReminder(ResumeReminder, timing.Value.ResumeCheck, timing.Value.ResumeCheck);
         var ids = state.State.Runs.Keys.ToList();
         await Task.WhenAll(ids.Select((id, i) => GrainFactory.GetGrain<ITrainingRunGrain>(id).Start(runs[i].Spec)));
         StartPolling();
@@ -86,6 +93,7 @@ public sealed class SweepGrain([PersistentState("sweep", "jobs")] IPersistentSta
         state.State.Phase = phase;
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
         await state.WriteStateAsync();
+        await recorder.FinishedAsync(this.GetPrimaryKeyString(), phase, null);
         _poll?.Dispose();
         _poll = null;
         var reminder = await this.GetReminder(ResumeReminder);

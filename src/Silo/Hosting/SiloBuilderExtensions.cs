@@ -1,6 +1,8 @@
 using System.Net;
 using MMInterp.Grains.Placement;
 using MMInterp.Silo.Placement;
+using MMInterp.Silo.Work;
+using MMInterp.Grains.Jobs;
 using Orleans.Configuration;
 
 namespace MMInterp.Silo.Hosting;
@@ -20,6 +22,13 @@ public static class SiloBuilderExtensions
         silo.UseMMInterpPostgres(options.ConnectionString);
         silo.AdvertiseCompute(SiloCompute.LocalCpu(options.Role));
         silo.UseMMInterpTracing();
+        silo.Services.AddMMInterpWork(options.ConnectionString);
+        // Operators and fault tests may shorten the resume reminder (Orleans' floor is one minute otherwise).
+        if (int.TryParse(Environment.GetEnvironmentVariable("MMINTERP_RESUME_SECONDS"), out var seconds) && seconds > 0)
+        {
+            silo.Configure<JobOptions>(o => o.ResumeCheck = TimeSpan.FromSeconds(seconds));
+            silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(seconds));
+        }
         return silo;
     }
 }

@@ -2,6 +2,9 @@ using System.Collections.Concurrent;
 using MMInterp.Grains.Contracts.Jobs;
 using MMInterp.Grains.Jobs;
 using MMInterp.Grains.Placement;
+using MMInterp.Grains.Registry;
+using MMInterp.Silo.Storage;
+using MMInterp.Silo.Work;
 using MMInterp.Silo.Placement;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
@@ -20,6 +23,8 @@ public sealed class ExtractionJobTests : IAsyncLifetime
     static readonly ConcurrentBag<string> Finalized = new();
     readonly ConcurrentDictionary<string, SiloRole> _roles = new();
     InProcessTestCluster _cluster = null!;
+    LocalPostgres _pg = null!;
+    RegistryStore _registry = null!;
 
     sealed class FlakyExtractor : IShardExtractor
     {
@@ -43,6 +48,9 @@ public sealed class ExtractionJobTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        _pg = await LocalPostgres.StartThrowawayAsync();
+        await Migrations.ApplyAsync(_pg.ConnectionString);
+        _registry = RegistryStore.Create(_pg.ConnectionString);
         var builder = new InProcessTestClusterBuilder(3);
         builder.ConfigureSilo((options, silo) =>
         {
@@ -51,12 +59,18 @@ public sealed class ExtractionJobTests : IAsyncLifetime
             silo.AddMemoryGrainStorage("jobs");
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton<IShardExtractor, FlakyExtractor>();
+            silo.Services.AddSingleton<IRunRecorder>(new RegistryRunRecorder(_registry));
         });
         _cluster = builder.Build();
         await _cluster.DeployAsync();
     }
 
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _cluster.DisposeAsync();
+        await _registry.DisposeAsync();
+        await _pg.DisposeAsync();
+    }
 
     [Fact]
     public async Task ShardsSpreadOverAcceleratorsFailuresRetryAndTheSetIsFinalisedOnce()
@@ -71,6 +85,11 @@ public sealed class ExtractionJobTests : IAsyncLifetime
         Assert.Equal("actset-job-a", progress.Result);
         Assert.Single(Finalized, "job-a");
         Assert.Equal(2, Calls["job-a/1"]);
+        var row = await _registry.Runs.GetAsync("job-a");
+        Assert.NotNull(row);
+        Assert.Equal(RunStatus.Succeeded, row.Status);
+        Assert.Equal(RunKind.Extraction, row.Kind);
+        Assert.Equal(1.0, row.Progress);
 
         var outputs = await job.Outputs();
         var accelerators = _cluster.Silos.Where(s => _roles[s.Name] == SiloRole.Accelerator).Select(s => s.SiloAddress.ToString()).ToHashSet();

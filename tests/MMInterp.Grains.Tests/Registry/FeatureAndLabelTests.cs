@@ -28,6 +28,10 @@ public class FeatureAndLabelTests(RegistryDatabase db)
         Assert.Equal(Enumerable.Range(100, 10), page.Select(f => f.Index));
         await Assert.ThrowsAsync<ArgumentException>(() => Store.Features.UpsertStatsAsync(sae.Id, [new(1, "{}"), new(1, "{}")]));
         await Assert.ThrowsAsync<RegistryReferenceException>(() => Store.Features.UpsertStatsAsync("sae-missing", [new(0, "{}")]));
+        var outOfRange = await Assert.ThrowsAsync<ArgumentException>(() => Store.Features.UpsertStatsAsync(sae.Id, [new(2048, "{}")]));
+        Assert.Contains("feature index 2048 is out of range", outOfRange.Message);
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.Features.UpsertLabelsAsync(sae.Id, [new(5000, "x", 1, LabelMethod.Manual)]));
+        Assert.Equal((2048L, 0L), await Store.Features.CountAsync(sae.Id));
     }
 
     [Fact]

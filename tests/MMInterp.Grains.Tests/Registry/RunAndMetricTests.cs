@@ -90,9 +90,19 @@ public class RunAndMetricTests(RegistryDatabase db, ITestOutputHelper output)
     {
         var run = await Store.Runs.CreateAsync(new NewRun(RunKind.SaeTraining));
         MetricPoint[] batch = [new(run.Id, "loss", 0, 1), new("run-missing", "loss", 0, 1), new(run.Id, "loss", 1, 0.5)];
-        await Assert.ThrowsAsync<RegistryReferenceException>(() => Store.Metrics.AppendAsync(batch));
+        var e = await Assert.ThrowsAsync<RegistryReferenceException>(() => Store.Metrics.AppendAsync(batch));
+        Assert.Contains("(run_id)=(run-missing)", e.Message);
         Assert.Empty(await Store.Metrics.SummariseAsync(run.Id));
         await Assert.ThrowsAsync<ArgumentException>(() => Store.Metrics.AppendAsync([new(run.Id, "", 0, 1)]));
         Assert.Equal(0UL, await Store.Metrics.AppendAsync([]));
+    }
+
+    [Fact]
+    public async Task DeletingARunDeletesItsPoints()
+    {
+        var run = await Store.Runs.CreateAsync(new NewRun(RunKind.Analysis));
+        await Store.Metrics.AppendAsync([new(run.Id, "acc", 0, 0.5), new(run.Id, "acc", 1, 0.7)]);
+        await db.ScalarAsync("DELETE FROM runs WHERE id = $1", run.Id);
+        Assert.Equal(0L, await db.ScalarAsync("SELECT count(*) FROM metric_points WHERE run_id = $1", run.Id));
     }
 }

@@ -13,7 +13,9 @@ public sealed record TrainingRunSpec(
     [property: Id(4)] long Steps,
     [property: Id(5)] int CheckpointEvery,
     [property: Id(6)] long Seed,
-    [property: Id(7)] string? SweepId = null)
+    [property: Id(7)] string? SweepId = null,
+    [property: Id(8)] int BatchSize = 1024,
+    [property: Id(9)] int LogEvery = 50)
 {
     public TrainingRunSpec Validated()
     {
@@ -21,6 +23,8 @@ public sealed record TrainingRunSpec(
         if (string.IsNullOrWhiteSpace(Hook)) throw new ArgumentException("training run: hook is empty");
         if (Steps < 1) throw new ArgumentException($"training run: steps must be at least 1, got {Steps}");
         if (CheckpointEvery < 1) throw new ArgumentException($"training run: checkpoint interval must be at least 1 step, got {CheckpointEvery}");
+        if (BatchSize < 1) throw new ArgumentException($"training run: batch size must be at least 1, got {BatchSize}");
+        if (LogEvery < 1) throw new ArgumentException($"training run: log interval must be at least 1 step, got {LogEvery}");
         if (string.IsNullOrWhiteSpace(SaeConfigJson) || string.IsNullOrWhiteSpace(TrainingConfigJson))
             throw new ArgumentException("training run: SAE and training configs are required");
         return this;

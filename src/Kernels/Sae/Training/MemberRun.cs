@@ -89,9 +89,11 @@ internal sealed class MemberRun : IDisposable
         return m;
     }
 
+    public string CheckpointPath => Path.Combine(Dir, "checkpoint.safetensors");
+
     public void SaveCheckpoint(long step, long dataPosition)
     {
-        var path = Path.Combine(Dir, "checkpoint.safetensors");
+        var path = CheckpointPath;
         SaeCheckpoint.SaveTraining(path, Sae, _adam, _tracker, Member.Training, step, dataPosition);
         _lastCheckpoint = path;
     }

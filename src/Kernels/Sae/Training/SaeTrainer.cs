@@ -39,8 +39,12 @@ public static class SaeTrainer
                 long done = step + 1;
                 if (done % sweep.LogEvery == 0 && done != sweep.TotalSteps)
                     foreach (var m in members) m.Log(done, sweep.TotalSteps, hooks);
-                if (sweep.CheckpointEvery > 0 && done % sweep.CheckpointEvery == 0)
-                    foreach (var m in members) m.SaveCheckpoint(done, data.Position);
+                if (sweep.CheckpointEvery > 0 && done % sweep.CheckpointEvery == 0 && done != sweep.TotalSteps)
+                    foreach (var m in members)
+                    {
+                        m.SaveCheckpoint(done, data.Position);
+                        hooks.Checkpointed?.Invoke(m.Member.Name, done, m.CheckpointPath);
+                    }
             }
             var results = new List<SaeRunResult>();
             foreach (var m in members)

@@ -8,6 +8,9 @@ public sealed record TrainerHooks
 {
     public Action<TrainingProgress>? Progress { get; init; }
     public Func<ISparseAutoencoder, double>? DownstreamMetric { get; init; }
+    /// <summary>Fires after each periodic checkpoint is written: member name, step, checkpoint path. Lets a caller copy
+    /// the checkpoint somewhere durable before training goes on.</summary>
+    public Action<string, long, string>? Checkpointed { get; init; }
     /// <summary>Continue from the members' checkpoint files in the work directory when they exist.</summary>
     public bool Resume { get; init; } = true;
 }

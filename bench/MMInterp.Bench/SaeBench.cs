@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Globalization;
+using MMInterp.Kernels.Activations;
+using MMInterp.Kernels.Sae;
+using MMInterp.Kernels.Sae.Training;
+using MMInterp.Kernels.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MMInterp.Bench;
+
+/// <summary>
+/// SAE training-step benchmark. Everything is measured in this one run, interleaved over several rounds, and
+/// reported as ratios: our dense ReLU step (6*B*d*m FLOPs) against libtorch's matmul on the step's five product
+/// shapes, against OpenBLAS sgemm on the same shapes, and against the PyTorch eager step (subprocess);
+/// TopK (k) against dense ReLU of equal size.
+/// </summary>
+public static class SaeBench
+{
+    public static int Run(SaeBenchOptions o)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine($"sae bench: d={o.D} m={o.M} batch={o.Batch} k={o.K} steps={o.Steps} rounds={o.Rounds}");
+        Console.WriteLine($"cores={Environment.ProcessorCount} torch_threads={torch.get_num_threads()} openblas={(Gemm.OpenBlasAvailable ? "yes" : "no")} load={File.ReadAllText("/proc/loadavg").Trim()}");
+        double stepFlops = 6.0 * o.Batch * o.D * o.M;
+        var rows = new List<Dictionary<string, double>>();
+        for (int r = 0; r < o.Rounds; r++)
+        {
+            var row = new Dictionary<string, double>();
+            row["torch_mm_gflops"] = GemmRate(o, openBlas: false);
+            if (Gemm.OpenBlasAvailable) row["openblas_gflops"] = GemmRate(o, openBlas: true);
+            row["relu_step_s"] = StepSeconds(o, SaeKind.Relu, openBlas: Gemm.OpenBlasAvailable);
+            row["topk_step_s"] = StepSeconds(o, SaeKind.TopK, openBlas: Gemm.OpenBlasAvailable);
+            if (Gemm.OpenBlasAvailable) row["relu_step_torchblas_s"] = StepSeconds(o, SaeKind.Relu, openBlas: false);
+            if (o.Python != "none") row["pytorch_step_s"] = PyTorchStepSeconds(o);
+            rows.Add(row);
+            Console.WriteLine($"round {r + 1}: " + string.Join("  ", row.Select(kv => $"{kv.Key}={kv.Value.ToString("G4", inv)}")));
+        }
+        double Med(string key) => Median(rows.Select(x => x[key]));
+        double relu = Med("relu_step_s"), topk = Med("topk_step_s"), mm = Med("torch_mm_gflops");
+        double ours = stepFlops / relu / 1e9;
+        Console.WriteLine();
+        Console.WriteLine($"dense ReLU step: {relu * 1e3:F1} ms = {ours:F1} GFLOP/s (6*B*d*m per step), gemm backend {(Gemm.OpenBlasAvailable ? "openblas" : "libtorch")}");
+        Console.WriteLine($"libtorch matmul (same five shapes, preallocated outputs): {mm:F1} GFLOP/s");
+        if (Gemm.OpenBlasAvailable)
+        {
+            Console.WriteLine($"OpenBLAS sgemm (same shapes): {Med("openblas_gflops"):F1} GFLOP/s; step share of it: {ours / Med("openblas_gflops"):F3}");
+            double tb = Med("relu_step_torchblas_s");
+            Console.WriteLine($"dense ReLU step with libtorch gemm (fallback path): {tb * 1e3:F1} ms = {stepFlops / tb / 1e9:F1} GFLOP/s, share {stepFlops / tb / 1e9 / mm:F3}");
+        }
+        Console.WriteLine($"TopK k={o.K} step: {topk * 1e3:F1} ms");
+        Console.WriteLine($"figure sae_relu_matmul_share: {(ours / mm).ToString("F3", inv)}");
+        Console.WriteLine($"figure sae_topk_speedup: {(relu / topk).ToString("F3", inv)}");
+        if (o.Python != "none")
+        {
+            double py = Med("pytorch_step_s");
+            Console.WriteLine($"PyTorch eager step: {py * 1e3:F1} ms = {stepFlops / py / 1e9:F1} GFLOP/s (peak RSS {_pyRss} MB)");
+            Console.WriteLine($"figure sae_vs_pytorch_eager: {(py / relu).ToString("F3", inv)}");
+        }
+        Console.WriteLine($"peak RSS (this process): {PeakRssMb():F0} MB");
+        return 0;
+    }
+
+    private static string _pyRss = "?";
+
+    private static double Median(IEnumerable<double> xs)
+    {
+        var s = xs.OrderBy(v => v).ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+    }
+
+    /// <summary>GFLOP/s over the five products of a dense SAE step, outputs preallocated, best of 3 passes.</summary>
+    private static double GemmRate(SaeBenchOptions o, bool openBlas)
+    {
+        using var scope = NewDisposeScope();
+        long B = o.Batch, d = o.D, m = o.M;
+        var x = randn(B, d); var wEnc = randn(d, m) * 0.05f; var wDec = randn(m, d) * 0.05f;
+        var z = empty(B, m); var xh = empty(B, d); var dz = empty(B, m); var gWd = empty(m, d); var gWe = empty(d, m);
+        bool saved = Gemm.UseOpenBlas;
+        Gemm.UseOpenBlas = openBlas;
+        try
+        {
+            void Pass()
+            {
+                Gemm.Mm(x, false, wEnc, false, z);
+                Gemm.Mm(z, false, wDec, false, xh);
+                Gemm.Mm(xh, false, wDec, true, dz);
+                Gemm.Mm(z, true, xh, false, gWd);
+                Gemm.Mm(x, true, dz, false, gWe);
+            }
+            Pass();
+            double best = double.MaxValue;
+            for (int i = 0; i < 3; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                Pass();
+                best = Math.Min(best, sw.Elapsed.TotalSeconds);
+            }
+            return 5 * 2.0 * B * d * m / best / 1e9;
+        }
+        finally { Gemm.UseOpenBlas = saved; }
+    }
+
+    /// <summary>Median seconds per training step of the real trainer (progress timestamps, one log per step).</summary>
+    private static double StepSeconds(SaeBenchOptions o, SaeKind kind, bool openBlas)
+    {
+        const int warmup = 2;
+        var dir = Path.Combine(Path.GetTempPath(), "mmi-bench-" + Guid.NewGuid().ToString("N"));
+        bool saved = Gemm.UseOpenBlas;
+        Gemm.UseOpenBlas = openBlas;
+        try
+        {
+            using var pool = randn(4L * o.Batch, o.D);
+            using var src = new InMemoryActivationSource(pool, seed: 1);
+            var member = new SweepMember(kind.ToString().ToLowerInvariant(),
+                new SaeConfig { Kind = kind, DIn = o.D, DSae = o.M, K = o.K },
+                new SaeTrainingConfig { Lr = 1e-4, SparsityCoefficient = 1.0, MaxGradNorm = 1.0 });
+            var stamps = new List<double>();
+            var clock = Stopwatch.StartNew();
+            SaeTrainer.Run(new SweepConfig { Members = [member], BatchSize = o.Batch, TotalSteps = warmup + o.Steps, LogEvery = 1, CheckpointEvery = 0 },
+                src, dir, new TrainerHooks { Progress = _ => stamps.Add(clock.Elapsed.TotalSeconds) });
+            var per = new List<double>();
+            for (int i = warmup; i < stamps.Count; i++) per.Add(stamps[i] - stamps[i - 1]);
+            return Median(per);
+        }
+        finally
+        {
+            Gemm.UseOpenBlas = saved;
+            try { Directory.Delete(dir, true); } catch (IOException) { }
+        }
+    }
+
+    private static double PyTorchStepSeconds(SaeBenchOptions o)
+    {
+        var psi = new ProcessStartInfo(o.Python)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (var a in new[] { o.Script, "--d", $"{o.D}", "--m", $"{o.M}", "--batch", $"{o.Batch}", "--steps", $"{o.Steps}" }) psi.ArgumentList.Add(a);
+        // Give the peer the same OpenBLAS conditions as our sgemm (these variables slow OpenBLAS down here).
+        psi.Environment.Remove("OPENBLAS_CORETYPE");
+        psi.Environment.Remove("OPENBLAS_L2_SIZE");
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {o.Python}");
+        string output = p.StandardOutput.ReadToEnd(), err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{o.Script} failed ({p.ExitCode}): {err}");
+        string Field(string name) => output.Split('\n').First(l => l.StartsWith(name + ":")).Split(':')[1].Trim();
+        _pyRss = Field("peak_rss_mb");
+        return double.Parse(Field("step_seconds"), CultureInfo.InvariantCulture);
+    }
+
+    private static double PeakRssMb()
+    {
+        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:"));
+        return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+    }
+}

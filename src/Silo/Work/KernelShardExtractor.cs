@@ -1,0 +1,114 @@
+using System.Text.Json;
+using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Grains.Jobs;
+using MMInterp.Grains.Registry;
+using MMInterp.Kernels.Activations;
+using MMInterp.Kernels.Artefacts;
+using MMInterp.Kernels.Extraction;
+using MMInterp.Kernels.IO;
+using MMInterp.Kernels.ShapesWorld;
+using static TorchSharp.torch;
+
+namespace MMInterp.Silo.Work;
+
+/// <summary>
+/// Extraction on this silo: runs the model's vision tower over the shard's ShapesWorld images and stores one
+/// safetensors file per hook in the artefact store. Content addressing makes a re-run write nothing new.
+/// Finalising writes, per hook, an activation-set index over the shard files, stores the whole set as one
+/// manifest ("hook/index.json", "hook/shard-NNNNN.safetensors") and registers it under the job's id.
+/// </summary>
+public sealed class KernelShardExtractor(ModelCache models, ArtefactCache artefacts, RegistryStore registry, WorkOptions options) : IShardExtractor
+{
+    public async Task<ShardOutput> ExtractAsync(ShardAssignment a, string silo, CancellationToken ct)
+    {
+        var model = await models.GetAsync(a.Spec.ModelId, ct);
+        var seed = ShapesSplits.Seed(a.Spec.Dataset.Split);
+        var scratch = Path.Combine(options.CacheRoot, "scratch", $"{a.JobId}-{a.Index}-{a.Attempt}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(scratch);
+        try
+        {
+            Dictionary<string, Tensor> rows;
+            await model.Gate.WaitAsync(ct);
+            try
+            {
+                var world = new ShapesWorldGenerator(new ShapesWorldConfig { ImageSize = model.Clip.Config.Vision.ImageSize });
+                rows = ClipActivationExtractor.Extract(model.Clip, world, seed, a.Start, a.Count, a.Spec.Hooks);
+            }
+            finally
+            {
+                model.Gate.Release();
+            }
+
+            var byHook = new Dictionary<string, string>();
+            long rowCount = 0;
+            foreach (var (hook, tensor) in rows)
+            {
+                using (tensor)
+                {
+                    var path = Path.Combine(scratch, $"{Sanitize(hook)}.safetensors");
+                    SafeTensors.Save(path, [(ActivationSetIndex.TensorName, tensor)], new Dictionary<string, string>
+                    {
+                        ["hook"] = hook, ["model"] = a.Spec.ModelId, ["dataset"] = a.Spec.Dataset.ToString(),
+                        ["start"] = a.Start.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        ["count"] = a.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    });
+                    var stored = await artefacts.Store.PutFileAsync(path, ArtefactKind.Safetensors, ct);
+                    await registry.Artefacts.RecordAsync(stored, ct);
+                    byHook[hook] = stored.Sha256;
+                    rowCount = tensor.shape[0];
+                }
+            }
+            return new ShardOutput(a.Index, byHook, (int)rowCount, silo);
+        }
+        finally
+        {
+            try { Directory.Delete(scratch, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    public async Task<string> FinalizeAsync(string jobId, ExtractionJobSpec spec, IReadOnlyList<ShardOutput> outputs, CancellationToken ct)
+    {
+        var entries = new List<ManifestEntry>();
+        long totalRows = 0;
+        foreach (var hook in spec.Hooks)
+        {
+            var shards = new List<ActivationShard>();
+            var d = 0;
+            foreach (var o in outputs.OrderBy(o => o.Index))
+            {
+                var sha = o.ArtefactByHook[hook];
+                var path = await artefacts.Store.GetVerifiedPathAsync(sha, ct);
+                var header = SafeTensors.ReadHeader(path);
+                var shape = header.Entries[ActivationSetIndex.TensorName].Shape;
+                d = (int)shape[1];
+                var name = $"shard-{o.Index:D5}.safetensors";
+                shards.Add(new ActivationShard(name, shape[0], sha));
+                entries.Add(new ManifestEntry($"{Sanitize(hook)}/{name}", sha, new FileInfo(path).Length, ArtefactKind.Safetensors.Name));
+            }
+            var index = new ActivationSetIndex { HookName = hook, D = d, ShardRows = shards.Max(s => s.Rows), Shards = shards };
+            var stored = await artefacts.Store.PutAsync(System.Text.Encoding.UTF8.GetBytes(index.ToJson()), ArtefactKind.Json, ct);
+            await registry.Artefacts.RecordAsync(stored, ct);
+            entries.Add(new ManifestEntry($"{Sanitize(hook)}/{ActivationSetIndex.FileName}", stored.Sha256, stored.Size, ArtefactKind.Json.Name));
+            totalRows += index.TotalRows;
+        }
+        var manifest = await artefacts.Store.PutAsync(new ArtefactManifest(entries).ToJsonBytes(), ArtefactKind.Manifest, ct);
+        await registry.Artefacts.RecordAsync(manifest, ct);
+
+        var setId = $"actset-{jobId}";
+        if (await registry.ActivationSets.GetAsync(setId, ct) is { } existing)
+        {
+            // A finalisation retried after a crash: the same job always yields the same manifest.
+            if (existing.IndexSha256 != manifest.Sha256)
+                throw new InvalidOperationException($"activation set {setId} is registered with a different index ({existing.IndexSha256[..12]}...)");
+            return setId;
+        }
+        var dataset = JsonSerializer.Serialize(new { world = spec.Dataset.World, split = spec.Dataset.Split, count = spec.Dataset.Count, seed = ShapesSplits.Seed(spec.Dataset.Split) });
+        await registry.ActivationSets.RegisterAsync(new NewActivationSet(spec.ModelId, spec.Hooks, dataset, spec.Shards, totalRows / spec.Hooks.Count,
+            manifest.Sha256, ExtractionRunId: jobId, Id: setId), ct);
+        return setId;
+    }
+
+    /// <summary>Hook names are dotted identifiers; keep them as directory names as they are.</summary>
+    public static string Sanitize(string hook) =>
+        hook.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-') ? hook : throw new ArgumentException($"hook name '{hook}' has characters not allowed in a path");
+}

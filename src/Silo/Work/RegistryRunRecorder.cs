@@ -1,0 +1,57 @@
+using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Grains.Jobs;
+using MMInterp.Grains.Registry;
+
+namespace MMInterp.Silo.Work;
+
+/// <summary>Records jobs, runs and sweeps in the registry's runs table; every call tolerates being repeated.</summary>
+public sealed class RegistryRunRecorder(RegistryStore registry) : IRunRecorder
+{
+    public async Task StartedAsync(string id, string kind, string configJson, long totalSteps, string? parentId, CancellationToken ct = default)
+    {
+        var existing = await registry.Runs.GetAsync(id, ct);
+        if (existing is null)
+        {
+            try
+            {
+                await registry.Runs.CreateAsync(new NewRun(KindOf(kind), configJson, totalSteps, parentId, Id: id), ct);
+            }
+            catch (RegistryConflictException)
+            {
+                // Created concurrently by an earlier activation of the same job: fine.
+            }
+            existing = await registry.Runs.GetAsync(id, ct);
+        }
+        if (existing is { Status: RunStatus.Pending })
+            await registry.Runs.SetStatusAsync(id, RunStatus.Running, ct: ct);
+    }
+
+    public async Task ProgressAsync(string id, long step, double fraction, CancellationToken ct = default)
+    {
+        var run = await registry.Runs.GetAsync(id, ct);
+        if (run is null || run.IsTerminal) return;
+        await registry.Runs.ReportProgressAsync(id, step, Math.Clamp(fraction, 0, 1), ct);
+    }
+
+    public async Task FinishedAsync(string id, JobPhase phase, string? error, CancellationToken ct = default)
+    {
+        var run = await registry.Runs.GetAsync(id, ct);
+        if (run is null || run.IsTerminal) return;
+        var status = phase switch
+        {
+            JobPhase.Succeeded => RunStatus.Succeeded,
+            JobPhase.Failed => RunStatus.Failed,
+            JobPhase.Cancelled => RunStatus.Cancelled,
+            _ => throw new ArgumentException($"phase {phase} does not finish a run"),
+        };
+        await registry.Runs.SetStatusAsync(id, status, error, ct);
+    }
+
+    static RunKind KindOf(string kind) => kind switch
+    {
+        "extraction" => RunKind.Extraction,
+        "training" => RunKind.SaeTraining,
+        "sweep" => RunKind.Sweep,
+        _ => throw new ArgumentException($"unknown job kind '{kind}'"),
+    };
+}

@@ -1,0 +1,22 @@
+namespace MMInterp.Silo.Work;
+
+/// <summary>
+/// Where kernel work keeps its files. Every silo of a cluster must see the same artefact store (a local directory on
+/// one machine, a shared mount across machines); the cache is per silo.
+/// </summary>
+/// <param name="ArtefactRoot">Content-addressed store (MMINTERP_ARTEFACTS; default ~/.mminterp/artefacts).</param>
+/// <param name="CacheRoot">Unpacked models and activation sets (MMINTERP_CACHE; default ~/.mminterp/cache).</param>
+public sealed record WorkOptions(string ArtefactRoot, string CacheRoot)
+{
+    public static WorkOptions FromEnvironment()
+    {
+        var home = Environment.GetEnvironmentVariable("MMINTERP_HOME");
+        if (string.IsNullOrWhiteSpace(home))
+            home = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".mminterp");
+        return new WorkOptions(
+            Env("MMINTERP_ARTEFACTS") ?? Path.Combine(home, "artefacts"),
+            Env("MMINTERP_CACHE") ?? Path.Combine(home, "cache"));
+    }
+
+    static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
+}

@@ -1,0 +1,28 @@
+using MMInterp.Grains.Jobs;
+using MMInterp.Grains.Registry;
+using MMInterp.Kernels.Artefacts;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace MMInterp.Silo.Work;
+
+public static class WorkServices
+{
+    /// <summary>
+    /// The kernel-backed services grains call on this silo: artefact store, registry, model cache, shard extraction,
+    /// SAE training and run recording. Tests may register their own implementations first; these do not replace them.
+    /// </summary>
+    public static IServiceCollection AddMMInterpWork(this IServiceCollection services, string connectionString, WorkOptions? options = null)
+    {
+        options ??= WorkOptions.FromEnvironment();
+        services.TryAddSingleton(options);
+        services.TryAddSingleton(_ => new ArtefactStore(options.ArtefactRoot));
+        services.TryAddSingleton(_ => RegistryStore.Create(connectionString));
+        services.TryAddSingleton<ArtefactCache>();
+        services.TryAddSingleton<ModelCache>();
+        services.TryAddSingleton<IRunRecorder, RegistryRunRecorder>();
+        services.TryAddSingleton<IShardExtractor, KernelShardExtractor>();
+        services.TryAddSingleton<ITrainingExecutor, KernelTrainingExecutor>();
+        return services;
+    }
+}

@@ -1,0 +1,200 @@
+using System.Collections.Concurrent;
+using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Grains.Placement;
+using MMInterp.Grains.Registry;
+using MMInterp.Kernels.Activations;
+using MMInterp.Kernels.Artefacts;
+using MMInterp.Kernels.Checkpoints;
+using MMInterp.Kernels.Extraction;
+using MMInterp.Kernels.Models.Clip;
+using MMInterp.Kernels.Sae;
+using MMInterp.Kernels.Sae.Training;
+using MMInterp.Kernels.ShapesWorld;
+using MMInterp.Kernels.Zoo;
+using MMInterp.Silo.Placement;
+using MMInterp.Silo.Storage;
+using MMInterp.Silo.Work;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+using TorchSharp;
+using Xunit;
+
+namespace MMInterp.Integration.Tests.Extraction;
+
+/// <summary>One three-silo cluster (two accelerators) with a registered random CLIP, shared by the tests below.</summary>
+public sealed class ExtractionCluster : IAsyncLifetime
+{
+    public ConcurrentDictionary<string, SiloRole> Roles { get; } = new();
+    public string Home { get; } = Path.Combine(Path.GetTempPath(), $"mminterp-e2e-{Guid.NewGuid():N}");
+    public LocalPostgres Pg = null!;
+    public RegistryStore Registry = null!;
+    public ArtefactStore Store = null!;
+    public InProcessTestCluster Cluster = null!;
+    public string ModelDir = null!;
+
+    public async Task InitializeAsync()
+    {
+        Pg = await LocalPostgres.StartThrowawayAsync();
+        await Migrations.ApplyAsync(Pg.ConnectionString);
+        Registry = RegistryStore.Create(Pg.ConnectionString);
+        var work = new WorkOptions(Path.Combine(Home, "artefacts"), Path.Combine(Home, "cache"));
+        Store = new ArtefactStore(work.ArtefactRoot);
+
+        // A small random CLIP in HF layout is enough for the mechanics; the zoo tests cover training.
+        torch.manual_seed(5);
+        var zoo = new ClipZooConfig { VisionWidth = 32, VisionLayers = 2, TextWidth = 32, TextLayers = 1, Heads = 2, ProjectionDim = 16 };
+        var tokenizer = ShapesVocabulary.Build();
+        using (var model = new ClipModel(zoo.ModelConfig(tokenizer.VocabSize, tokenizer.EndId, tokenizer.StartId)))
+        {
+            ModelDir = Path.Combine(Home, "model");
+            ClipCheckpoint.Save(model, tokenizer, ModelDir);
+        }
+        await ModelRegistration.RegisterDirectoryAsync(Store, Registry, "clip-e2e", "tiny clip (random)", ModelFamily.Clip, ModelDir, "{}");
+
+        var builder = new InProcessTestClusterBuilder(3);
+        builder.ConfigureSilo((options, silo) =>
+        {
+            var role = Roles.GetOrAdd(options.SiloName, _ => Roles.Count < 2 ? SiloRole.Accelerator : SiloRole.Control);
+            silo.AdvertiseCompute(role == SiloRole.Accelerator ? new SiloCompute(role, "cpu", 1, 1L << 30) : SiloCompute.LocalCpu(role));
+            silo.AddMemoryGrainStorage("jobs");
+            silo.UseInMemoryReminderService();
+            silo.Services.AddMMInterpWork(Pg.ConnectionString, work);
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        await Registry.DisposeAsync();
+        await Pg.DisposeAsync();
+        try { Directory.Delete(Home, recursive: true); } catch (IOException) { }
+    }
+}
+
+/// <summary>
+/// A real extraction: a registered CLIP, three silos (two accelerators), real Postgres registry, real artefact store.
+/// The stored activation set must equal a direct in-process extraction row for row.
+/// </summary>
+public sealed class ExtractionEndToEndTests(ExtractionCluster fx) : IClassFixture<ExtractionCluster>
+{
+    [Fact]
+    public async Task ShardedExtractionIsRegisteredWithLineageAndEqualsADirectRun()
+    {
+        const string hook = "vision.blocks.1.hook_resid_post";
+        var job = fx.Cluster.Client.GetGrain<IExtractionJobGrain>("ext-1");
+        var spec = new ExtractionJobSpec("clip-e2e", [hook, "vision.blocks.0.mlp.hook_post"], DatasetSpec.Parse("shapes:val:40"), Shards: 4);
+        await job.Start(spec);
+        var progress = await Wait(job);
+        Assert.True(progress.Phase == JobPhase.Succeeded, progress.Error);
+
+        var set = await fx.Registry.ActivationSets.GetAsync(progress.Result!);
+        Assert.NotNull(set);
+        Assert.Equal("clip-e2e", set.ModelId);
+        Assert.Equal("ext-1", set.ExtractionRunId);
+        Assert.Equal(4, set.ShardCount);
+        Assert.Equal(40L * 65, set.RowCount); // 40 images x (64 patches + class token)
+        Assert.Equal(RunStatus.Succeeded, (await fx.Registry.Runs.GetAsync("ext-1"))!.Status);
+
+        var restored = Path.Combine(fx.Home, "restored");
+        await fx.Store.RestoreDirectoryAsync(set.IndexSha256, restored);
+        var reader = new ActivationSetReader(Path.Combine(restored, hook));
+        Assert.Equal(4, reader.Index.Shards.Count);
+
+        var loaded = ClipCheckpoint.Load(fx.ModelDir);
+        var direct = ClipActivationExtractor.Extract(loaded.Model, new ShapesWorldGenerator(), ShapesSplits.Val, 0, 40, [hook]);
+        var stored = torch.cat(Enumerable.Range(0, 4).Select(reader.ReadShard).ToList(), 0);
+        Assert.Equal(direct[hook].shape, stored.shape);
+        Assert.True(direct[hook].eq(stored).all().item<bool>(), "stored activations differ from a direct extraction");
+
+        // Shards ran on the accelerators only.
+        var accelerators = fx.Cluster.Silos.Where(s => fx.Roles[s.Name] == SiloRole.Accelerator).Select(s => s.SiloAddress.ToString()).ToHashSet();
+        Assert.All(await job.Outputs(), o => Assert.Contains(o.Silo, accelerators));
+
+        // A shard re-run (as after a crash) writes the same content: no new artefact rows.
+        var before = (await fx.Registry.Artefacts.ListAsync(limit: 1000)).Count;
+        var rerun = await fx.Cluster.Client.GetGrain<IExtractionShardGrain>("ext-1/2").Run(new ShardAssignment("ext-1", 2, 9, spec, 20, 10));
+        Assert.Equal((await job.Outputs())[2].ArtefactByHook, rerun.ArtefactByHook);
+        Assert.Equal(before, (await fx.Registry.Artefacts.ListAsync(limit: 1000)).Count);
+    }
+
+    [Fact]
+    public async Task UnknownHookFailsTheJobWithTheHookNamed()
+    {
+        var job = fx.Cluster.Client.GetGrain<IExtractionJobGrain>("ext-bad-hook");
+        await job.Start(new ExtractionJobSpec("clip-e2e", ["vision.blocks.9.hook_resid_post"], DatasetSpec.Parse("shapes:val:4"), Shards: 1, MaxAttemptsPerShard: 1));
+        var progress = await Wait(job);
+        Assert.True(progress.Phase == JobPhase.Failed, $"{progress.Phase}: {progress.Error}");
+        Assert.Contains("vision.blocks.9.hook_resid_post", progress.Error);
+        Assert.Equal(RunStatus.Failed, (await fx.Registry.Runs.GetAsync("ext-bad-hook"))!.Status);
+    }
+
+    [Fact]
+    public async Task TrainingRunAndSweepTrainOnTheExtractedSetAndRegisterDictionaries()
+    {
+        const string hook = "vision.blocks.1.hook_resid_post";
+        var job = fx.Cluster.Client.GetGrain<IExtractionJobGrain>("ext-train");
+        await job.Start(new ExtractionJobSpec("clip-e2e", [hook], DatasetSpec.Parse("shapes:train:64"), Shards: 2));
+        var extracted = await Wait(job);
+        Assert.True(extracted.Phase == JobPhase.Succeeded, extracted.Error);
+
+        var sae = new SaeConfig { Kind = SaeKind.TopK, DIn = 32, DSae = 64, K = 8 }.ToJson();
+        var training = new SaeTrainingConfig { Lr = 3e-3 }.ToJson();
+        var spec = new TrainingRunSpec(extracted.Result!, hook, sae, training, Steps: 60, CheckpointEvery: 20, Seed: 3, BatchSize: 128, LogEvery: 10);
+        var run = fx.Cluster.Client.GetGrain<ITrainingRunGrain>("run-1");
+        await run.Start(spec);
+        var done = await WaitRun(run);
+        Assert.True(done.Phase == JobPhase.Succeeded, done.Error);
+
+        var last = await run.LastCheckpoint();
+        Assert.NotNull(last);
+        Assert.Equal(60, last.Step);
+        Assert.InRange(last.Metrics["fvu"], 0, 0.9); // a TopK SAE explains a good part of the variance after 60 steps
+        Assert.InRange(last.Metrics["l0"], 1, 8.0001);
+        var dictionary = await fx.Registry.Dictionaries.GetAsync("run-1");
+        Assert.NotNull(dictionary);
+        Assert.Equal("clip-e2e", dictionary.ModelId);
+        Assert.Equal(extracted.Result, dictionary.ActivationSetId);
+        await fx.Store.VerifyAsync(last.Artefact);
+        var fvu = await fx.Registry.Metrics.ReadAsync("run-1", "fvu");
+        Assert.Equal(Enumerable.Range(1, 6).Select(i => i * 10L), fvu.Select(p => p.Step));
+
+        var sweep = fx.Cluster.Client.GetGrain<ISweepGrain>("sweep-1");
+        await sweep.Start(new SweepSpec(spec with { Steps = 30, CheckpointEvery = 10 }, new Dictionary<string, IReadOnlyList<string>> { ["sae.K"] = ["2", "16"] }));
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        JobProgress sp;
+        while (!(sp = await sweep.Status()).Finished && DateTime.UtcNow < deadline) await Task.Delay(300);
+        Assert.Equal(JobPhase.Succeeded, sp.Phase);
+        var results = await sweep.Results();
+        Assert.Equal(2, results.Count);
+        Assert.All(results, r => Assert.Equal(JobPhase.Succeeded, r.Phase));
+        // The sparser SAE has the lower L0 and the higher FVU: both are on the front.
+        var byK = results.OrderBy(r => r.L0).ToList();
+        Assert.True(byK[0].Fvu > byK[1].Fvu, $"k=2 fvu {byK[0].Fvu} should exceed k=16 fvu {byK[1].Fvu}");
+        Assert.All(results, r => Assert.True(r.OnFront));
+        Assert.Equal(2, (await fx.Registry.Runs.ListAsync(parentRunId: "sweep-1")).Count);
+    }
+
+    static async Task<JobProgress> WaitRun(ITrainingRunGrain run)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (true)
+        {
+            var p = await run.Status();
+            if (p.Finished || DateTime.UtcNow > deadline) return p;
+            await Task.Delay(200);
+        }
+    }
+
+    static async Task<JobProgress> Wait(IExtractionJobGrain job)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (true)
+        {
+            var p = await job.Status();
+            if (p.Finished || DateTime.UtcNow > deadline) return p;
+            await Task.Delay(200);
+        }
+    }
+}
