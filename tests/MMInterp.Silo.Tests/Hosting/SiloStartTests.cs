@@ -1,6 +1,8 @@
 using MMInterp.Grains.Contracts;
 using MMInterp.Silo.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using MMInterp.Silo.Storage;
+using MMInterp.Silo.Work;
 using Npgsql;
 using Xunit;
 
@@ -82,6 +84,7 @@ public class SiloStartTests(SharedPostgres shared) : IClassFixture<SharedPostgre
         await using (var silo = await MMInterpSiloHost.StartEmbeddedAsync(_pg.ConnectionString))
         {
             clusterId = silo.Options.ClusterId;
+            Assert.NotNull(silo.Services.GetService<WorkOptions>()); // job grains' services are registered
             Assert.Equal(1, (await silo.Client.GetGrain<ICounterGrain>("embedded").Add(1)).Value);
             Assert.Equal(1L, await CountMembers(_pg, clusterId));
         }
