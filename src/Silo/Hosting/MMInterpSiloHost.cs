@@ -40,6 +40,7 @@ public static class MMInterpSiloHost
         try { options = options.Validated(); }
         catch (ArgumentException e) { throw new SiloStartException(e.Message, e); }
 
+        PortCheck.EnsureFree(options);
         await DatabasePreflight.CheckAsync(options.ConnectionString, options.ApplyMigrations, ct);
 
         IHost? host = null;

@@ -62,6 +62,11 @@ public class SiloStartTests(SharedPostgres shared) : IClassFixture<SharedPostgre
         await using var siloA = await MMInterpSiloHost.StartAsync(a);
         await using var siloB = await MMInterpSiloHost.StartAsync(b);
 
+        // A third silo on alpha's port must fail, not evict alpha as its "older incarnation".
+        var clash = await Assert.ThrowsAsync<SiloStartException>(() => MMInterpSiloHost.StartAsync(b with { SiloPort = a.SiloPort, GatewayPort = FreePorts.Next(), SiloName = "clash" }));
+        Assert.Contains($"silo port {a.SiloPort}", clash.Message);
+        Assert.Contains("already in use", clash.Message);
+
         var hosts = await siloB.Grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
         Assert.Equal(2, hosts.Count);
 
