@@ -3,7 +3,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using MMInterp.Silo.Storage;
-using MMInterp.Silo.Work;
 
 namespace MMInterp.Silo.Hosting;
 
@@ -27,8 +26,6 @@ public static class MMInterpSiloHost
         if (embedded) builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         builder.Services.AddMMInterpTelemetry(telemetry, embedded ? "mminterp" : "mminterp-silo", options.Name);
         builder.UseOrleans(silo => silo.UseMMInterpSilo(options));
-        // The kernel-backed services the job grains call (artefact store, registry, extraction, training).
-        builder.Services.AddMMInterpWork(options.ConnectionString);
         return builder;
     }
 
