@@ -69,8 +69,11 @@ public sealed class PlatformSession : IAsyncDisposable
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
             builder.UseOrleansClient(client =>
             {
-                client.Configure<ClusterOptions>(o => { o.ClusterId = clusterId; o.ServiceId = SiloHostOptions.DefaultServiceId; });
+                var serviceId = Environment.GetEnvironmentVariable("MMINTERP_SERVICE_ID") is { Length: > 0 } sid ? sid : SiloHostOptions.DefaultServiceId;
+                client.Configure<ClusterOptions>(o => { o.ClusterId = clusterId; o.ServiceId = serviceId; });
                 client.UseMMInterpPostgres(ConnectionString);
+                // Carries the command's trace context into the grains it calls.
+                client.AddActivityPropagation();
             });
             _clientHost = builder.Build();
             try

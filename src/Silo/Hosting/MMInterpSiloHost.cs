@@ -60,7 +60,8 @@ public static class MMInterpSiloHost
     /// starvation on a busy 2-core box) are not something a CLI user can act on.
     /// </summary>
     public static Task<RunningSilo> StartEmbeddedAsync(string connectionString, CancellationToken ct = default) =>
-        StartAsync(SiloHostOptions.Embedded(connectionString), TelemetryOptions.FromEnvironment(Environment.GetEnvironmentVariables()),
+        // The hosting program owns telemetry for the whole process (TelemetrySetup.StartProcessTelemetry).
+        StartAsync(SiloHostOptions.Embedded(connectionString), TelemetryOptions.None,
             LogLevelFromEnvironment(LogLevel.Error), embedded: true, ct);
 
     /// <summary>MMINTERP_LOG_LEVEL (Trace ... Critical, None) or <paramref name="fallback"/>.</summary>

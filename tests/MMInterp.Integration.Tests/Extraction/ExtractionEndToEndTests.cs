@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using MMInterp.Grains.Contracts;
 using MMInterp.Grains.Contracts.Jobs;
 using MMInterp.Grains.Placement;
@@ -12,6 +13,7 @@ using MMInterp.Kernels.Sae;
 using MMInterp.Kernels.Sae.Training;
 using MMInterp.Kernels.ShapesWorld;
 using MMInterp.Kernels.Zoo;
+using MMInterp.Silo.Hosting;
 using MMInterp.Silo.Placement;
 using MMInterp.Silo.Storage;
 using MMInterp.Silo.Work;
@@ -60,7 +62,9 @@ public sealed class ExtractionCluster : IAsyncLifetime
             silo.AddMemoryGrainStorage("jobs");
             silo.UseInMemoryReminderService();
             silo.Services.AddMMInterpWork(Pg.ConnectionString, work);
+            silo.UseMMInterpTracing();
         });
+        builder.ConfigureClient(client => client.AddActivityPropagation());
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }
@@ -122,6 +126,32 @@ public sealed class ExtractionEndToEndTests(ExtractionCluster fx) : IClassFixtur
         var rerun = await fx.Cluster.Client.GetGrain<IExtractionShardGrain>("ext-1/2").Run(new ShardAssignment("ext-1", 2, 9, spec, 20, 10));
         Assert.Equal((await job.Outputs())[2].ArtefactByHook, rerun.ArtefactByHook);
         Assert.Equal(before, (await fx.Registry.Artefacts.ListAsync(limit: 1000)).Count);
+    }
+
+    [Fact]
+    public async Task OneTraceRunsFromTheCallerThroughTheGrainsIntoTheKernel()
+    {
+        var spans = new ConcurrentBag<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "MMInterp" or "Microsoft.Orleans.Application" or "test",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Add,
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var source = new ActivitySource("test");
+        ActivityTraceId trace;
+        var job = fx.Cluster.Client.GetGrain<IExtractionJobGrain>("ext-trace");
+        using (var root = source.StartActivity("caller"))
+        {
+            trace = root!.TraceId;
+            await job.Start(new ExtractionJobSpec("clip-e2e", ["vision.blocks.0.hook_resid_post"], DatasetSpec.Parse("shapes:val:8"), Shards: 2));
+        }
+        Assert.Equal(JobPhase.Succeeded, (await Wait(job)).Phase);
+        var names = spans.Where(a => a.TraceId == trace).Select(a => a.DisplayName).ToHashSet();
+        Assert.Contains("extraction.job", names);
+        Assert.Contains("extraction.shard", names);
+        Assert.Contains("kernel.extract", names);
     }
 
     [Fact]

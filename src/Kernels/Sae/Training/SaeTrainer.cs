@@ -1,4 +1,5 @@
 using MMInterp.Kernels.Activations;
+using MMInterp.Kernels.Diagnostics;
 using MMInterp.Kernels.Sae.Metrics;
 using static TorchSharp.torch;
 
@@ -16,6 +17,9 @@ public static class SaeTrainer
         TrainerHooks? hooks = null, CancellationToken cancel = default, Device? device = null)
     {
         sweep.Validate();
+        using var activity = KernelTelemetry.Source.StartActivity("kernel.sae.train");
+        activity?.SetTag("mminterp.members", sweep.Members.Count);
+        activity?.SetTag("mminterp.steps", sweep.TotalSteps);
         hooks ??= new TrainerHooks();
         device ??= CPU;
         if (data.D != sweep.Members[0].Sae.DIn)
