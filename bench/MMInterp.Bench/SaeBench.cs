@@ -33,6 +33,7 @@ public static class SaeBench
             row["topk_step_s"] = StepSeconds(o, SaeKind.TopK, openBlas: Gemm.OpenBlasAvailable);
             if (Gemm.OpenBlasAvailable) row["relu_step_torchblas_s"] = StepSeconds(o, SaeKind.Relu, openBlas: false);
             if (o.Python != "none") row["pytorch_step_s"] = PyTorchStepSeconds(o);
+            (row["relu_kernel_s"], row["adam_s"]) = StepBreakdown.Measure(o);
             rows.Add(row);
             Console.WriteLine($"round {r + 1}: " + string.Join("  ", row.Select(kv => $"{kv.Key}={kv.Value.ToString("G4", inv)}")));
         }
@@ -49,6 +50,7 @@ public static class SaeBench
             Console.WriteLine($"dense ReLU step with libtorch gemm (fallback path): {tb * 1e3:F1} ms = {stepFlops / tb / 1e9:F1} GFLOP/s, share {stepFlops / tb / 1e9 / mm:F3}");
         }
         Console.WriteLine($"TopK k={o.K} step: {topk * 1e3:F1} ms");
+        Console.WriteLine($"breakdown: gradient kernel {Med("relu_kernel_s") * 1e3:F1} ms (its 5 products alone at the gemm rate: {10.0 * o.Batch * o.D * o.M / 1e9 / (Gemm.OpenBlasAvailable ? Med("openblas_gflops") : mm) * 1e3:F1} ms), fused Adam {Med("adam_s") * 1e3:F1} ms");
         Console.WriteLine($"figure sae_relu_matmul_share: {(ours / mm).ToString("F3", inv)}");
         Console.WriteLine($"figure sae_topk_speedup: {(relu / topk).ToString("F3", inv)}");
         if (o.Python != "none")

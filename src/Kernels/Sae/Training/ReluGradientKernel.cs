@@ -45,13 +45,13 @@ public sealed class ReluGradientKernel : IGradientKernel, IDisposable
 
         var norms = W_dec.norm(1);                      // [m]
         var dz = Buffer(ref _dz, B, m);
-        if (lambda != 0) dz.copy_((norms * (lambda / B)).unsqueeze(0).expand(B, m)); // d(L1)/dz before the mask
-        Gemm.Mm(g, false, W_dec, true, dz, beta: lambda != 0 ? 1f : 0f);
+        Gemm.Mm(g, false, W_dec, true, dz);
 
         var dbEnc = grads["b_enc"];
         var zSum = empty(m);
         var fire = empty(m);
-        DenseOps.ReluBackward(dz, z, dbEnc, zSum, fire);
+        // d(L1)/dz = lambda n_j / B is added inside the masking pass rather than in a separate sweep over [B, m].
+        DenseOps.ReluBackward(dz, z, lambda != 0 ? (norms * (lambda / B)).contiguous() : null, dbEnc, zSum, fire);
         fireCounts.add_(fire);
 
         var dWdec = grads["W_dec"];
