@@ -119,7 +119,7 @@ public static class SaeBench
                 new SaeTrainingConfig { Lr = 1e-4, SparsityCoefficient = 1.0, MaxGradNorm = 1.0 });
             var stamps = new List<double>();
             var clock = Stopwatch.StartNew();
-            SaeTrainer.Run(new SweepConfig { Members = [member], BatchSize = o.Batch, TotalSteps = warmup + o.Steps, LogEvery = 1, CheckpointEvery = 0 },
+            SaeTrainer.Run(new SweepConfig { Members = [member], BatchSize = o.Batch, TotalSteps = warmup + o.Steps, LogEvery = 1, CheckpointEvery = 0, HistogramEachLog = false },
                 src, dir, new TrainerHooks { Progress = _ => stamps.Add(clock.Elapsed.TotalSeconds) });
             var per = new List<double>();
             for (int i = warmup; i < stamps.Count; i++) per.Add(stamps[i] - stamps[i - 1]);

@@ -80,8 +80,10 @@ internal sealed class MemberRun : IDisposable
             Resampler.Resample(Sae, _adam, _tracker, xn, seed, step);
     }
 
-    public SaeMetrics Log(long done, long total, TrainerHooks hooks)
+    public SaeMetrics Log(long done, long total, TrainerHooks hooks, bool histogram)
     {
+        if (histogram)
+            DensityHistogram.WritePng(Path.Combine(Dir, $"density-{done:D8}.png"), Accumulator.Density(), $"{Member.Name} step {done}");
         double? downstream = hooks.DownstreamMetric?.Invoke(Sae);
         var m = Accumulator.Take(done, _lr, _lambda, Member.Training.DenseThreshold, downstream);
         _history.Add(m);
