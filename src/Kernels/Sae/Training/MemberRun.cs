@@ -56,11 +56,8 @@ internal sealed class MemberRun : IDisposable
         if (!double.IsFinite(r.Total)) throw new NonFiniteTrainingException(Member.Name, step, "the loss", _lastCheckpoint);
 
         using var noGrad = no_grad();
-        double sq = 0;
-        foreach (var g in _grads.Values) { double n = g.norm().item<float>(); sq += n * n; }
-        double gradNorm = Math.Sqrt(sq);
+        double scale = GradientClipping.Scale(_grads.Values, tc.MaxGradNorm, out double gradNorm);
         if (!double.IsFinite(gradNorm)) throw new NonFiniteTrainingException(Member.Name, step, "the gradient", _lastCheckpoint);
-        double scale = tc.MaxGradNorm > 0 && gradNorm > tc.MaxGradNorm ? tc.MaxGradNorm / gradNorm : 1.0;
 
         var W_dec = Sae.W_dec.detach();
         if (Member.Sae.UnitNormDecoder)
