@@ -1,3 +1,4 @@
+using static MMInterp.Kernels.Tensors.Scalars;
 using MMInterp.Kernels.Sae.Metrics;
 using static TorchSharp.torch;
 
@@ -44,6 +45,12 @@ internal sealed class MemberRun : IDisposable
 
     public void Step(Tensor x, long step, long totalSteps, long seed)
     {
+        try { StepCore(x, step, totalSteps, seed); }
+        finally { Release(); }
+    }
+
+    private void StepCore(Tensor x, long step, long totalSteps, long seed)
+    {
         using var scope = NewDisposeScope();
         var tc = Member.Training;
         _lr = Schedules.LearningRate(tc, step, totalSteps);
@@ -67,11 +74,11 @@ internal sealed class MemberRun : IDisposable
             gd.sub_(W_dec * (gd * W_dec).sum(1, keepdim: true));
         }
         _adam.Step(Sae.Parameters, _grads, step + 1, _lr, scale);
-        if (Member.Sae.UnitNormDecoder) W_dec.div_(W_dec.norm(1, keepdim: true).clamp_min(1e-12));
+        if (Member.Sae.UnitNormDecoder) W_dec.div_(W_dec.norm(1, keepdim: true).clamp_min(S(1e-12)));
 
         _tracker.Update(fire, x.shape[0]);
         Accumulator.FireCounts.add_(fire);
-        double dev = (xn - xn.mean([0], keepdim: true)).pow(2).sum().item<float>();
+        double dev = (xn - xn.mean([0], keepdim: true)).square().sum().item<float>();
         Accumulator.Add(r, x.shape[0], dev);
         if (tc.DeadFeatures == DeadFeatureStrategy.Resample && (step + 1) % tc.ResampleEvery == 0)
             Resampler.Resample(Sae, _adam, _tracker, xn, seed, step);
