@@ -16,7 +16,7 @@ public sealed class JumpReluSae : SparseAutoencoder
 
     public JumpReluSae(SaeConfig config, Device? device = null) : base(config, device)
     {
-        log_threshold = full(config.DSae, Math.Log(config.JumpReluInitThreshold), device: Device).requires_grad_().DetachFromDisposeScope();
+        log_threshold = full(config.DSae, S(Math.Log(config.JumpReluInitThreshold)), device: Device).requires_grad_().DetachFromDisposeScope();
         AddParameter("log_threshold", log_threshold);
     }
 

@@ -92,7 +92,7 @@ public abstract class SparseAutoencoder : ISparseAutoencoder
         var pre = PreActivations(xn);
         var z = Activate(pre, training: true);
         var xhat = DecodeNormalized(z);
-        var mse = (xhat - xn).square().sum(-1).mean();
+        var mse = Sq(xhat - xn).sum(-1).mean();
         var sparsity = SparsityPenalty(z, pre, loss.SparsityCoefficient);
         var aux = UsesAuxK && loss.DeadMask is not null && loss.AuxK > 0 && loss.AuxCoefficient > 0
             ? AuxKLoss(xn, xhat, pre, loss.DeadMask, loss.AuxK, loss.AuxCoefficient)
@@ -116,7 +116,7 @@ public abstract class SparseAutoencoder : ISparseAutoencoder
         vals = vals.relu();
         var zAux = zeros_like(pre).scatter(1, idx, vals);
         var rhat = zAux.matmul(W_dec);
-        return (rhat - residual).square().sum(-1).mean() * S(coefficient);
+        return Sq(rhat - residual).sum(-1).mean() * S(coefficient);
     }
 
     public void Dispose()

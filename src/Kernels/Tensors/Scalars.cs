@@ -27,6 +27,9 @@ public static class Scalars
         return s;
     }
 
+    /// <summary>t * t. Tensor.square() goes through pow with an implicit (unprotected) Scalar exponent.</summary>
+    public static TorchSharp.torch.Tensor Sq(TorchSharp.torch.Tensor t) => t * t;
+
     public static void Release()
     {
         if (_live is null) return;

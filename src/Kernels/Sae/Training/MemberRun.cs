@@ -78,7 +78,7 @@ internal sealed class MemberRun : IDisposable
 
         _tracker.Update(fire, x.shape[0]);
         Accumulator.FireCounts.add_(fire);
-        double dev = (xn - xn.mean([0], keepdim: true)).square().sum().item<float>();
+        double dev = Sq(xn - xn.mean([0], keepdim: true)).sum().item<float>();
         Accumulator.Add(r, x.shape[0], dev);
         if (tc.DeadFeatures == DeadFeatureStrategy.Resample && (step + 1) % tc.ResampleEvery == 0)
             Resampler.Resample(Sae, _adam, _tracker, xn, seed, step);

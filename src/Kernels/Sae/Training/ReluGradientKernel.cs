@@ -41,7 +41,7 @@ public sealed class ReluGradientKernel : IGradientKernel, IDisposable
         var xhat = b_dec.unsqueeze(0).expand(B, -1).contiguous();
         Gemm.Mm(z, false, W_dec, false, xhat, beta: 1f);
         var err = xhat.sub_(xn);                        // x_hat - x, in place
-        double sse = err.square().sum().item<float>();
+        double sse = Sq(err).sum().item<float>();
         var g = err.mul_(S(2.0 / B));                      // dL/dx_hat
 
         var norms = W_dec.norm(1);                      // [m]

@@ -23,8 +23,8 @@ public static class Resampler
         Tensor recon;
         try { recon = sae.Decode(sae.Encode(xn)); }
         finally { sae.NormScale = scale; }
-        var lossPerRow = (recon - xn).square().sum(1);
-        var weights = lossPerRow.square() + S(1e-12);
+        var lossPerRow = Sq(recon - xn).sum(1);
+        var weights = Sq(lossPerRow) + S(1e-12);
         using var gen = new Generator((ulong)(seed * 1_000_003 + step));
         var rows = multinomial(weights, n, replacement: true, generator: gen);
         var x = xn.index_select(0, rows);

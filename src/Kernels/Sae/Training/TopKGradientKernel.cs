@@ -38,7 +38,7 @@ public sealed class TopKGradientKernel : IGradientKernel, IDisposable
 
         var xhat = SparseOps.Decode(W_dec, idx, vals, b_dec);
         var err = xhat.sub_(xn);
-        double sse = err.square().sum().item<float>();
+        double sse = Sq(err).sum().item<float>();
         var g = err.mul_(S(2.0 / B));
 
         var dv = SparseOps.GatherDots(W_dec, idx, g);
