@@ -5,7 +5,7 @@ using MMInterp.Kernels.Models.Clip;
 using MMInterp.Kernels.ShapesWorld;
 using MMInterp.Kernels.Text;
 using TorchSharp;
-using TorchSharp.Modules;
+using MMInterp.Kernels.Training;
 using static TorchSharp.torch;
 
 namespace MMInterp.Kernels.Zoo;
@@ -48,13 +48,8 @@ public sealed class ClipZooTrainer(ClipZooConfig config)
         model.train();
         var world = new ShapesWorldGenerator(c.World);
         // Decay weights only: norms, biases, embeddings and the temperature stay undecayed.
-        var decay = model.named_parameters().Where(p => p.parameter.dim() >= 2 && !p.name.Contains("embedding")).Select(p => p.parameter).ToList();
-        var rest = model.named_parameters().Where(p => !(p.parameter.dim() >= 2 && !p.name.Contains("embedding"))).Select(p => p.parameter).ToList();
-        var optimizer = optim.AdamW(
-        [
-            new AdamW.ParamGroup(decay, new AdamW.Options { weight_decay = c.WeightDecay, LearningRate = c.LearningRate }),
-            new AdamW.ParamGroup(rest, new AdamW.Options { weight_decay = 0, LearningRate = c.LearningRate }),
-        ], lr: c.LearningRate, beta1: 0.9, beta2: 0.98);
+        static bool Decayed(string name, Tensor p) => p.dim() >= 2 && !name.Contains("embedding");
+        using var optimizer = new AdamW(model.named_parameters().Select(p => (p.parameter, Decayed(p.name, p.parameter) ? c.WeightDecay : 0.0)), beta2: 0.98);
         var warmup = Math.Max(1, (int)(c.Steps * c.WarmupFraction));
         var clock = Stopwatch.StartNew();
         var smoothed = double.NaN;
@@ -66,15 +61,15 @@ public sealed class ClipZooTrainer(ClipZooConfig config)
             // Linear warmup, then cosine decay to zero.
             var lr = step < warmup ? c.LearningRate * (step + 1) / warmup
                 : c.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, c.Steps - warmup)));
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+            optimizer.LearningRate = lr;
             using var batch = world.Batch(c.Seed, (long)step * c.BatchSize, c.BatchSize, dev);
             var captions = batch.Scenes.Select(s => Captions.Variant(s, salt: 1)).ToList();
             var ids = tokenizer.EncodeBatch(captions, c.ContextLength, dev);
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             var loss = ClipModel.ContrastiveLoss(model.LogitsPerImage(batch.Images, ids));
             loss.backward();
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0);
-            optimizer.step();
+            optimizer.ClipGradNorm(1.0);
+            optimizer.Step();
             using (no_grad()) model.LogitScale.clamp_(0, maxLogitScale);
             var value = loss.item<float>();
             smoothed = double.IsNaN(smoothed) ? value : 0.95 * smoothed + 0.05 * value;
