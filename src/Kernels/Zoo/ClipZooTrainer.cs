@@ -62,8 +62,9 @@ public sealed class ClipZooTrainer(ClipZooConfig config)
             var lr = step < warmup ? c.LearningRate * (step + 1) / warmup
                 : c.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, c.Steps - warmup)));
             optimizer.LearningRate = lr;
-            using var batch = world.Batch(c.Seed, (long)step * c.BatchSize, c.BatchSize, dev);
-            var captions = batch.Scenes.Select(s => Captions.Variant(s, salt: 1)).ToList();
+            var scenes = ShapeTwins.Batch(world, c.Seed, step, c.BatchSize, c.ShapeTwinShare);
+            using var batch = world.Batch(scenes, dev);
+            var captions = scenes.Select((s, i) => Captions.Variant(s, salt: 1, mentionShape: ShapeTwins.IsTwinned(i, c.BatchSize, c.ShapeTwinShare))).ToList();
             var ids = tokenizer.EncodeBatch(captions, c.ContextLength, dev);
             optimizer.ZeroGrad();
             var loss = ClipModel.ContrastiveLoss(model.LogitsPerImage(batch.Images, ids));
