@@ -34,7 +34,8 @@ public static class LinearProbe
         manual_seed(o.Seed);
         // Standardise with training statistics only, so the held-out split stays unseen.
         var mean = trainX.mean([0], keepdim: true);
-        var std = trainX.std(0, keepdim: true) + 1e-5;
+        using var tiny = 1e-5.ToScalar();
+        var std = trainX.std(0, keepdim: true).add_(tiny);
         var x = (trainX - mean) / std;
         var xt = (testX - mean) / std;
         var d = x.shape[1];

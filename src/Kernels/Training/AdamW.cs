@@ -37,7 +37,11 @@ public sealed class AdamW : IDisposable
         if (grads.Count == 0) return 0;
         var norm = stack(grads.Select(g => g.pow(2).sum()).ToArray()).sum().sqrt().item<float>();
         if (norm > maxNorm)
-            foreach (var g in grads) g.mul_(maxNorm / (norm + 1e-6));
+        {
+            // Scalars as using-locals stay alive through every native call (a temporary may be finalised mid-call).
+            using var factor = (maxNorm / (norm + 1e-6)).ToScalar();
+            foreach (var g in grads) g.mul_(factor);
+        }
         return norm;
     }
 
@@ -48,15 +52,27 @@ public sealed class AdamW : IDisposable
         using var _ = no_grad();
         var bias1 = 1 - Math.Pow(_beta1, _step);
         var bias2 = 1 - Math.Pow(_beta2, _step);
+        // Scalars as using-locals stay alive through every native call (a temporary may be finalised mid-call).
+        using var beta1 = _beta1.ToScalar();
+        using var oneMinusBeta1 = (1 - _beta1).ToScalar();
+        using var beta2 = _beta2.ToScalar();
+        using var oneMinusBeta2 = (1 - _beta2).ToScalar();
+        using var invBias2 = (1 / bias2).ToScalar();
+        using var eps = _eps.ToScalar();
+        using var stepSize = (-LearningRate / bias1).ToScalar();
         foreach (var (p, m, v, decay) in _state)
         {
             var g = p.grad;
             if (g is null) continue;
-            if (decay > 0) p.mul_(1 - LearningRate * decay);
-            m.mul_(_beta1).add_(g, alpha: 1 - _beta1);
-            v.mul_(_beta2).addcmul_(g, g, value: 1 - _beta2);
-            var denom = (v / bias2).sqrt() + _eps;
-            p.addcdiv_(m, denom, value: -LearningRate / bias1);
+            if (decay > 0)
+            {
+                using var keep = (1 - LearningRate * decay).ToScalar();
+                p.mul_(keep);
+            }
+            m.mul_(beta1).add_(g, alpha: oneMinusBeta1);
+            v.mul_(beta2).addcmul_(g, g, value: oneMinusBeta2);
+            var denom = v.mul(invBias2).sqrt_().add_(eps);
+            p.addcdiv_(m, denom, value: stepSize);
         }
     }
 

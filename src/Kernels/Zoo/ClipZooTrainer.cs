@@ -53,7 +53,9 @@ public sealed class ClipZooTrainer(ClipZooConfig config)
         var warmup = Math.Max(1, (int)(c.Steps * c.WarmupFraction));
         var clock = Stopwatch.StartNew();
         var smoothed = double.NaN;
-        var maxLogitScale = Math.Log(100);
+        // Scalars held for the whole loop (a temporary may be finalised by the GC during the native call).
+        using var maxLogitScale = Math.Log(100).ToScalar();
+        using var zero = 0.0.ToScalar();
         for (var step = 0; step < c.Steps; step++)
         {
             cancel.ThrowIfCancellationRequested();
@@ -71,7 +73,7 @@ public sealed class ClipZooTrainer(ClipZooConfig config)
             loss.backward();
             optimizer.ClipGradNorm(1.0);
             optimizer.Step();
-            using (no_grad()) model.LogitScale.clamp_(0, maxLogitScale);
+            using (no_grad()) model.LogitScale.clamp_(zero, maxLogitScale);
             var value = loss.item<float>();
             smoothed = double.IsNaN(smoothed) ? value : 0.95 * smoothed + 0.05 * value;
             if (step % 10 == 0 || step == c.Steps - 1)
