@@ -19,7 +19,7 @@ public sealed record LinearProbeOptions
     }
 }
 
-/// <summary>Multinomial logistic regression on standardised features, full-batch Adam with L2 weight decay.</summary>
+/// <summary>Multinomial logistic regression on standardised features, full-batch AdamW.</summary>
 public static class LinearProbe
 {
     /// <summary>Trains on (trainX [N,D], trainY [N]) and returns the accuracy on (testX, testY).</summary>
@@ -34,20 +34,21 @@ public static class LinearProbe
         manual_seed(o.Seed);
         // Standardise with training statistics only, so the held-out split stays unseen.
         var mean = trainX.mean([0], keepdim: true);
-        var std = trainX.std(0, keepdim: true) + 1e-5;
+        using var tiny = 1e-5.ToScalar();
+        var std = trainX.std(0, keepdim: true).add_(tiny);
         var x = (trainX - mean) / std;
         var xt = (testX - mean) / std;
         var d = x.shape[1];
         var weight = new TorchSharp.Modules.Parameter(zeros(d, classes, device: x.device));
         var bias = new TorchSharp.Modules.Parameter(zeros(classes, device: x.device));
-        var optimizer = optim.Adam([weight, bias], lr: o.LearningRate, weight_decay: o.WeightDecay);
+        using var optimizer = new Training.AdamW([(weight, o.WeightDecay), (bias, 0.0)]) { LearningRate = o.LearningRate };
         for (var step = 0; step < o.Steps; step++)
         {
             using var inner = NewDisposeScope();
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             var loss = nn.functional.cross_entropy(x.matmul(weight) + bias, trainY);
             loss.backward();
-            optimizer.step();
+            optimizer.Step();
         }
         using var _ = no_grad();
         var predicted = (xt.matmul(weight) + bias).argmax(-1);

@@ -28,16 +28,19 @@ public static class Captions
 
     /// <summary>A caption with some attributes left out, chosen by (seed, index, salt). Training on partial captions
     /// teaches the text tower single-attribute phrases, which zero-shot prompts rely on.</summary>
-    public static string Variant(Scene scene, long salt)
+    /// <param name="mentionShape">only templates that name the shape (for pairs that differ only in shape)</param>
+    public static string Variant(Scene scene, long salt, bool mentionShape = false)
     {
         var rng = new SplitMix64(scene.Seed ^ (salt * 0x5851F42D4C957F2DL), scene.Index);
-        return string.Join(" and ", scene.Objects.Select(o => VariantOf(o, ref rng)));
+        return string.Join(" and ", scene.Objects.Select(o => VariantOf(o, ref rng, mentionShape)));
     }
 
-    static string VariantOf(SceneObject o, ref SplitMix64 rng)
+    static string VariantOf(SceneObject o, ref SplitMix64 rng, bool mentionShape)
     {
         string W(ObjectAttribute a) => o.Word(a);
-        return rng.Below(8) switch
+        var template = rng.Below(8);
+        if (mentionShape && template == 2) template = 3;
+        return template switch
         {
             0 or 1 => Describe(o),
             2 => $"a photo of a {W(ObjectAttribute.Colour)} object",

@@ -5,7 +5,7 @@ using MMInterp.Kernels.Models.Clip;
 using MMInterp.Kernels.ShapesWorld;
 using MMInterp.Kernels.Text;
 using TorchSharp;
-using TorchSharp.Modules;
+using MMInterp.Kernels.Training;
 using static TorchSharp.torch;
 
 namespace MMInterp.Kernels.Zoo;
@@ -48,17 +48,14 @@ public sealed class ClipZooTrainer(ClipZooConfig config)
         model.train();
         var world = new ShapesWorldGenerator(c.World);
         // Decay weights only: norms, biases, embeddings and the temperature stay undecayed.
-        var decay = model.named_parameters().Where(p => p.parameter.dim() >= 2 && !p.name.Contains("embedding")).Select(p => p.parameter).ToList();
-        var rest = model.named_parameters().Where(p => !(p.parameter.dim() >= 2 && !p.name.Contains("embedding"))).Select(p => p.parameter).ToList();
-        var optimizer = optim.AdamW(
-        [
-            new AdamW.ParamGroup(decay, new AdamW.Options { weight_decay = c.WeightDecay, LearningRate = c.LearningRate }),
-            new AdamW.ParamGroup(rest, new AdamW.Options { weight_decay = 0, LearningRate = c.LearningRate }),
-        ], lr: c.LearningRate, beta1: 0.9, beta2: 0.98);
+        static bool Decayed(string name, Tensor p) => p.dim() >= 2 && !name.Contains("embedding");
+        using var optimizer = new AdamW(model.named_parameters().Select(p => (p.parameter, Decayed(p.name, p.parameter) ? c.WeightDecay : 0.0)), beta2: 0.98);
         var warmup = Math.Max(1, (int)(c.Steps * c.WarmupFraction));
         var clock = Stopwatch.StartNew();
         var smoothed = double.NaN;
-        var maxLogitScale = Math.Log(100);
+        // Scalars held for the whole loop (a temporary may be finalised by the GC during the native call).
+        using var maxLogitScale = Math.Log(100).ToScalar();
+        using var zero = 0.0.ToScalar();
         for (var step = 0; step < c.Steps; step++)
         {
             cancel.ThrowIfCancellationRequested();
@@ -66,16 +63,17 @@ public sealed class ClipZooTrainer(ClipZooConfig config)
             // Linear warmup, then cosine decay to zero.
             var lr = step < warmup ? c.LearningRate * (step + 1) / warmup
                 : c.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, c.Steps - warmup)));
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
-            using var batch = world.Batch(c.Seed, (long)step * c.BatchSize, c.BatchSize, dev);
-            var captions = batch.Scenes.Select(s => Captions.Variant(s, salt: 1)).ToList();
+            optimizer.LearningRate = lr;
+            var scenes = ShapeTwins.Batch(world, c.Seed, step, c.BatchSize, c.ShapeTwinShare);
+            using var batch = world.Batch(scenes, dev);
+            var captions = scenes.Select((s, i) => Captions.Variant(s, salt: 1, mentionShape: ShapeTwins.IsTwinned(i, c.BatchSize, c.ShapeTwinShare))).ToList();
             var ids = tokenizer.EncodeBatch(captions, c.ContextLength, dev);
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             var loss = ClipModel.ContrastiveLoss(model.LogitsPerImage(batch.Images, ids));
             loss.backward();
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0);
-            optimizer.step();
-            using (no_grad()) model.LogitScale.clamp_(0, maxLogitScale);
+            optimizer.ClipGradNorm(1.0);
+            optimizer.Step();
+            using (no_grad()) model.LogitScale.clamp_(zero, maxLogitScale);
             var value = loss.item<float>();
             smoothed = double.IsNaN(smoothed) ? value : 0.95 * smoothed + 0.05 * value;
             if (step % 10 == 0 || step == c.Steps - 1)

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MMInterp.Kernels.Models.Clip;
@@ -11,10 +12,14 @@ public static class Activations
             throw new ArgumentException($"{field} '{name}' is not supported: expected quick_gelu, gelu, gelu_new or gelu_pytorch_tanh", field);
     }
 
+    // Scalars held for the process lifetime: a temporary Scalar can be finalised by the GC while libtorch still reads
+    // it (seen as sporadic "Unknown scalar type" failures in long runs with TorchSharp 0.107).
+    static readonly Scalar QuickGeluSlope = 1.702.ToScalar();
+
     public static Tensor Apply(string name, Tensor x) => name switch
     {
         // CLIP's own approximation: x * sigmoid(1.702 x).
-        "quick_gelu" => x * sigmoid(x * 1.702),
+        "quick_gelu" => x * sigmoid(x * QuickGeluSlope),
         "gelu" => nn.functional.gelu(x),
         _ => 0.5 * x * (1.0 + tanh(Math.Sqrt(2.0 / Math.PI) * (x + 0.044715 * x.pow(3)))),
     };

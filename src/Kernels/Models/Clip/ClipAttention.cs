@@ -1,4 +1,5 @@
 using MMInterp.Kernels.Hooks;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -9,14 +10,15 @@ public sealed class ClipAttention : nn.Module
 {
     readonly Linear _q, _k, _v, _out;
     readonly int _heads, _headDim;
-    readonly double _scale;
+    // A field, not a temporary, so the GC cannot finalise it during the native call (see Activations).
+    readonly Scalar _scale;
     readonly HookPoint _pattern, _z;
 
     public ClipAttention(ClipTowerConfig c, HookRegistry hooks, string prefix) : base("self_attn")
     {
         _heads = c.NumHeads;
         _headDim = c.HeadDim;
-        _scale = Math.Pow(_headDim, -0.5);
+        _scale = Math.Pow(_headDim, -0.5).ToScalar();
         register_module("q_proj", _q = nn.Linear(c.HiddenSize, c.HiddenSize));
         register_module("k_proj", _k = nn.Linear(c.HiddenSize, c.HiddenSize));
         register_module("v_proj", _v = nn.Linear(c.HiddenSize, c.HiddenSize));

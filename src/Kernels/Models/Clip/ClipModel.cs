@@ -51,9 +51,11 @@ public sealed class ClipModel : nn.Module
     }
 
     /// <summary>HF clip_loss: mean of image->text and text->image cross-entropy, matched pairs on the diagonal.</summary>
+    static readonly Scalar Half = 0.5.ToScalar();
+
     public static Tensor ContrastiveLoss(Tensor logitsPerImage)
     {
         var targets = arange(logitsPerImage.shape[0], device: logitsPerImage.device);
-        return (nn.functional.cross_entropy(logitsPerImage, targets) + nn.functional.cross_entropy(logitsPerImage.t(), targets)) / 2;
+        return (nn.functional.cross_entropy(logitsPerImage, targets) + nn.functional.cross_entropy(logitsPerImage.t(), targets)).mul(Half);
     }
 }

@@ -49,7 +49,8 @@ public sealed class ClipTextTransformer : nn.Module
         var t = ids.shape[1];
         if (t > _config.MaxPositions) throw new ArgumentException($"token sequence of {t} exceeds max_position_embeddings {_config.MaxPositions}");
         // Additive causal mask: position i sees positions ≤ i.
-        var mask = full(t, t, float.NegativeInfinity, device: ids.device).triu(1);
+        using var negativeInfinity = float.NegativeInfinity.ToScalar();
+        var mask = full(t, t, negativeInfinity, device: ids.device).triu(1);
         var hidden = _final.forward(_encoder.Forward(_embeddings.Forward(ids), mask));
         var pooledAt = EosPositions(ids);
         var pooled = hidden[arange(ids.shape[0], device: ids.device), pooledAt];
