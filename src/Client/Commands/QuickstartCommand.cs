@@ -45,8 +45,8 @@ public static class QuickstartCommand
                 ? ClipZooConfig.Default with { Steps = 200, BatchSize = 64, VisionWidth = 32, TextWidth = 32, ProjectionDim = 32, VisionLayers = 3, EvalImages = 128 }
                 : ClipZooConfig.Default;
             var zoo = await CliAction.WithProgress("zoo: tiny CLIP", r => ZooCatalog.EnsureClipAsync(session, zooConfig, (p, n) => r(p, n), ct));
-            var colour = zoo.Metrics?["ZeroShotColour"]?.GetValue<double>() ?? double.NaN;
-            var shape = zoo.Metrics?["ZeroShotShape"]?.GetValue<double>() ?? double.NaN;
+            var colour = zoo.Metric("ZeroShotColour");
+            var shape = zoo.Metric("ZeroShotShape");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"model {zoo.Model.Id}{(zoo.Cached ? " (cached)" : "")}: zero-shot colour {colour:F3}, shape {shape:F3}"));
             report.Add(string.Create(CultureInfo.InvariantCulture, $"- model `{zoo.Model.Id}`: zero-shot colour {colour:F3}, shape {shape:F3} (held-out seed)"));

@@ -1,11 +1,14 @@
 using System.CommandLine;
+using System.Globalization;
 using MMInterp.Client.Cli;
+using MMInterp.Client.Platform;
+using MMInterp.Kernels.Artefacts;
 using MMInterp.Kernels.Tensors;
 using MMInterp.Kernels.Zoo;
 
 namespace MMInterp.Client.Commands;
 
-/// <summary>`mminterp zoo build clip`: trains the tiny CLIP on ShapesWorld and writes it in HF layout.</summary>
+/// <summary>`mminterp zoo build clip`: trains the tiny CLIP on ShapesWorld (once per config), registers it and exports it in HF layout.</summary>
 public static class ZooCommand
 {
     public static Command Create()
@@ -24,7 +27,8 @@ public static class ZooCommand
         var textLayers = new Option<int>("--text-layers") { Description = "text blocks", DefaultValueFactory = _ => ClipZooConfig.Default.TextLayers };
         var overlay = new Option<double>("--overlay-rate") { Description = "share of training images with a true word", DefaultValueFactory = _ => ClipZooConfig.Default.OverlayRate };
         var threads = new Option<int>("--threads") { Description = "CPU threads", DefaultValueFactory = _ => ClipZooConfig.Default.Threads };
-        foreach (var o in new Option[] { output, seed, steps, batch, device, lr, width, visionLayers, textLayers, overlay, threads }) clip.Options.Add(o);
+        var db = DatabaseOption.Create();
+        foreach (var o in new Option[] { db, output, seed, steps, batch, device, lr, width, visionLayers, textLayers, overlay, threads }) clip.Options.Add(o);
         CliAction.Set(clip, async (parse, ct) =>
         {
             var config = (ClipZooConfig.Default with
@@ -36,13 +40,20 @@ public static class ZooCommand
             }).Validate();
             var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
             var dir = parse.GetValue(output)!;
-            var result = await CliAction.WithProgress("tiny CLIP", report =>
-                Task.Run(() => new ClipZooTrainer(config).Build(dir, (p, note) => report(p, note), dev, ct), ct));
-            var m = result.Metrics;
-            Console.WriteLine($"trained in {result.TrainSeconds:F0} s, final loss {result.FinalLoss:F3}");
-            Console.WriteLine($"zero-shot colour {m.ZeroShotColour:F3}, shape {m.ZeroShotShape:F3} ({m.EvalImages} held-out images, seed {config.EvalSeed})");
-            Console.WriteLine($"image->text recall@5 {m.RetrievalRecallAt5:F3} ({m.RetrievalImages} images)");
-            Console.WriteLine($"wrote {result.Directory}: {string.Join(", ", result.Files.Select(Path.GetFileName))}");
+            // Trained once per config: cached in the artefact store and registered under an id from the config hash.
+            await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
+            var zooModel = await CliAction.WithProgress("tiny CLIP", report => ZooCatalog.EnsureClipAsync(session, config, (p, note) => report(p, note), ct, dev));
+            if (zooModel.Cached) Console.WriteLine($"cached: {zooModel.Model.Id} was trained with this config before");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"zero-shot colour {zooModel.Metric("ZeroShotColour"):F3}, shape {zooModel.Metric("ZeroShotShape"):F3} (held-out seed {config.EvalSeed}); image->text recall@5 {zooModel.Metric("RetrievalRecallAt5"):F3}"));
+            Console.WriteLine($"registered model {zooModel.Model.Id} (checkpoint {zooModel.Model.CheckpointSha256})");
+            if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
+                Console.WriteLine($"not exported: {dir} is not empty");
+            else
+            {
+                await session.Artefacts.RestoreDirectoryAsync(zooModel.Model.CheckpointSha256!, dir, ct);
+                Console.WriteLine($"exported to {Path.GetFullPath(dir)} (HF layout)");
+            }
             return 0;
         });
         build.Subcommands.Add(clip);

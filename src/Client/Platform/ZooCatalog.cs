@@ -17,7 +17,10 @@ public static class ZooCatalog
     // Bump when the training code changes what a config produces.
     const string RecipeVersion = "clip-zoo/1";
 
-    public sealed record ZooModel(ModelRecord Model, JsonNode? Metrics, bool Cached);
+    public sealed record ZooModel(ModelRecord Model, JsonNode? Metrics, bool Cached)
+    {
+        public double Metric(string name) => Metrics?[name]?.GetValue<double>() ?? double.NaN;
+    }
 
     public static string ClipId(ClipZooConfig config)
     {
@@ -26,7 +29,8 @@ public static class ZooCatalog
         return $"clip-tiny-{hash[..12]}";
     }
 
-    public static async Task<ZooModel> EnsureClipAsync(PlatformSession session, ClipZooConfig config, Action<double, string>? progress, CancellationToken ct)
+    public static async Task<ZooModel> EnsureClipAsync(PlatformSession session, ClipZooConfig config, Action<double, string>? progress, CancellationToken ct,
+        TorchSharp.torch.Device? device = null)
     {
         var id = ClipId(config);
         if (await session.Registry.Models.GetAsync(id, ct) is { CheckpointSha256: { } sha } existing && session.Artefacts.Contains(sha))
@@ -35,7 +39,7 @@ public static class ZooCatalog
         var dir = Path.Combine(session.Work.CacheRoot, "zoo-build", $"{id}-{Guid.NewGuid():N}");
         try
         {
-            var result = await Task.Run(() => new ClipZooTrainer(config).Build(dir, progress, cancel: ct), ct);
+            var result = await Task.Run(() => new ClipZooTrainer(config).Build(dir, progress, device, ct), ct);
             var spec = JsonSerializer.Serialize(new { recipe = RecipeVersion, config, metrics = result.Metrics, train_seconds = result.TrainSeconds });
             var model = await ModelRegistration.RegisterDirectoryAsync(session.Artefacts, session.Registry, id, "tiny CLIP (ShapesWorld zoo)",
                 ModelFamily.Clip, dir, spec, ct);
