@@ -2,6 +2,10 @@
 # Runs every test project. Tests that need Postgres start their own throwaway server.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# TorchSharp 0.107 passes implicitly created Scalars to libtorch without keeping them alive, so a GC that lands
+# mid-call can free one ("toFloat" errors, rarely). A 256 MiB gen0 budget makes GCs ~60x rarer; our own kernels
+# hold their Scalars (MMInterp.Kernels.Tensors.Scalars), this covers TorchSharp's internal ones.
+export DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x10000000}"
 bash "$root/infra/scripts/setup.sh"
 cd "$root"
 log="$(mktemp)"
