@@ -144,8 +144,17 @@ public sealed class ExtractionJobGrain(
         var attempt = state.State.Attempts.GetValueOrDefault(index) + 1;
         state.State.Attempts[index] = attempt;
         var (start, count) = spec.ShardRange(index);
-        return GrainFactory.GetGrain<IExtractionShardGrain>($"{jobId}/{index}")
-            .Run(new ShardAssignment(jobId, index, attempt, spec, start, count));
+        // Shard i goes to accelerator slot i mod slots: an even spread, whatever the job id hashes to.
+        RequestContext.Set(AcceleratorPlacement.SlotKey, index);
+        try
+        {
+            return GrainFactory.GetGrain<IExtractionShardGrain>($"{jobId}/{index}")
+                .Run(new ShardAssignment(jobId, index, attempt, spec, start, count));
+        }
+        finally
+        {
+            RequestContext.Remove(AcceleratorPlacement.SlotKey);
+        }
     }
 
     async Task Finish(JobPhase phase, string? error)
