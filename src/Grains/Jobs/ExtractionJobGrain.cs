@@ -55,8 +55,8 @@ public sealed class ExtractionJobGrain(
         state.State.Spec = spec;
         state.State.Phase = JobPhase.Running;
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
-        await state.WriteStateAsync();
-        await this.RegisterOrUpdateReminder(ResumeReminder, timing.Value.ResumeCheck, timing.Value.ResumeCheck);
+        // Independent writes, both needed before work starts: one database round trip off every job's start.
+        await Task.WhenAll(state.WriteStateAsync(), this.RegisterOrUpdateReminder(ResumeReminder, timing.Value.ResumeCheck, timing.Value.ResumeCheck));
         EnsureLoop();
         return Progress();
     }
@@ -123,8 +123,9 @@ public sealed class ExtractionJobGrain(
                     running.Add(Dispatch(jobId, spec, index), index);
                 }
                 state.State.UpdatedAt = DateTimeOffset.UtcNow;
-                await state.WriteStateAsync();
-                await RecordProgress(jobId, spec);
+                // The registry's progress is informative and independent of the state write; after the last shard
+                // both are on the job's critical path, so they go together.
+                await Task.WhenAll(state.WriteStateAsync(), RecordProgress(jobId, spec));
             }
             if (_cancelRequested || state.State.Phase != JobPhase.Running) return;
 
