@@ -3,7 +3,7 @@
 
 Same shapes and loss as MMInterp's ReLU SAE step: pre-encoder bias, L1 weighted by decoder row norms,
 Adam, global-norm gradient clipping, a batch gathered from a row pool each step.
-Prints `step_seconds: X` (median over the timed steps) and `peak_rss_mb: Y`.
+Prints `step_seconds: X` (median over the timed steps), `step_times: a,b,...` and `peak_rss_mb: Y`.
 """
 import argparse, os, resource, statistics, time
 import torch
@@ -50,4 +50,5 @@ for i in range(a.warmup + a.steps):
         times.append(time.perf_counter() - t0)
 print(f"torch_version: {torch.__version__} threads: {torch.get_num_threads()}")
 print(f"step_seconds: {statistics.median(times):.6f}")
+print("step_times: " + ",".join(f"{t:.6f}" for t in times))
 print(f"peak_rss_mb: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f}")

@@ -23,38 +23,45 @@ public static class SaeBench
         Console.WriteLine($"sae bench: d={o.D} m={o.M} batch={o.Batch} k={o.K} steps={o.Steps} rounds={o.Rounds}");
         Console.WriteLine($"cores={Environment.ProcessorCount} torch_threads={torch.get_num_threads()} openblas={(Gemm.OpenBlasAvailable ? "yes" : "no")} load={File.ReadAllText("/proc/loadavg").Trim()}");
         double stepFlops = 6.0 * o.Batch * o.D * o.M;
-        var rows = new List<Dictionary<string, double>>();
+        // The cores are shared with other jobs whose load comes and goes within seconds, so every quantity is sampled
+        // in each round (interleaved) and the figures use the best sample of each (the least-disturbed one, for
+        // rates the highest); medians are printed beside them to show the spread.
+        var samples = new Dictionary<string, List<double>>();
+        void Add(string key, IEnumerable<double> v) { if (!samples.TryGetValue(key, out var l)) samples[key] = l = []; l.AddRange(v); }
         for (int r = 0; r < o.Rounds; r++)
         {
-            var row = new Dictionary<string, double>();
-            row["torch_mm_gflops"] = GemmRate(o, openBlas: false);
-            if (Gemm.OpenBlasAvailable) row["openblas_gflops"] = GemmRate(o, openBlas: true);
-            row["relu_step_s"] = StepSeconds(o, SaeKind.Relu, openBlas: Gemm.OpenBlasAvailable);
-            row["topk_step_s"] = StepSeconds(o, SaeKind.TopK, openBlas: Gemm.OpenBlasAvailable);
-            if (Gemm.OpenBlasAvailable) row["relu_step_torchblas_s"] = StepSeconds(o, SaeKind.Relu, openBlas: false);
-            if (o.Python != "none") row["pytorch_step_s"] = PyTorchStepSeconds(o);
-            rows.Add(row);
-            Console.WriteLine($"round {r + 1}: " + string.Join("  ", row.Select(kv => $"{kv.Key}={kv.Value.ToString("G4", inv)}")));
+            Add("torch_mm_gflops", [GemmRate(o, openBlas: false)]);
+            if (Gemm.OpenBlasAvailable) Add("openblas_gflops", [GemmRate(o, openBlas: true)]);
+            Add("relu_step_s", StepSeconds(o, SaeKind.Relu, openBlas: Gemm.OpenBlasAvailable));
+            Add("topk_step_s", StepSeconds(o, SaeKind.TopK, openBlas: Gemm.OpenBlasAvailable));
+            if (Gemm.OpenBlasAvailable) Add("relu_step_torchblas_s", StepSeconds(o, SaeKind.Relu, openBlas: false));
+            if (o.Python != "none") Add("pytorch_step_s", PyTorchStepSeconds(o));
+            var (k, a) = StepBreakdown.Measure(o);
+            Add("relu_kernel_s", [k]); Add("adam_s", [a]);
+            Console.WriteLine($"round {r + 1}: load={File.ReadAllText("/proc/loadavg").Split(' ')[0]}  " +
+                string.Join("  ", samples.Select(kv => $"{kv.Key}=[{string.Join(" ", kv.Value.Select(v => v.ToString("G4", inv)))}]")));
         }
-        double Med(string key) => Median(rows.Select(x => x[key]));
-        double relu = Med("relu_step_s"), topk = Med("topk_step_s"), mm = Med("torch_mm_gflops");
+        double Best(string key) => key.EndsWith("gflops") ? samples[key].Max() : samples[key].Min();
+        double Med(string key) => Median(samples[key]);
+        double relu = Best("relu_step_s"), topk = Best("topk_step_s"), mm = Best("torch_mm_gflops");
         double ours = stepFlops / relu / 1e9;
         Console.WriteLine();
-        Console.WriteLine($"dense ReLU step: {relu * 1e3:F1} ms = {ours:F1} GFLOP/s (6*B*d*m per step), gemm backend {(Gemm.OpenBlasAvailable ? "openblas" : "libtorch")}");
-        Console.WriteLine($"libtorch matmul (same five shapes, preallocated outputs): {mm:F1} GFLOP/s");
+        Console.WriteLine($"dense ReLU step: best {relu * 1e3:F1} ms (median {Med("relu_step_s") * 1e3:F1}) = {ours:F1} GFLOP/s (6*B*d*m per step), gemm backend {(Gemm.OpenBlasAvailable ? "openblas" : "libtorch")}");
+        Console.WriteLine($"libtorch matmul (same five shapes, preallocated outputs): best {mm:F1} GFLOP/s (median {Med("torch_mm_gflops"):F1})");
         if (Gemm.OpenBlasAvailable)
         {
-            Console.WriteLine($"OpenBLAS sgemm (same shapes): {Med("openblas_gflops"):F1} GFLOP/s; step share of it: {ours / Med("openblas_gflops"):F3}");
-            double tb = Med("relu_step_torchblas_s");
-            Console.WriteLine($"dense ReLU step with libtorch gemm (fallback path): {tb * 1e3:F1} ms = {stepFlops / tb / 1e9:F1} GFLOP/s, share {stepFlops / tb / 1e9 / mm:F3}");
+            Console.WriteLine($"OpenBLAS sgemm (same shapes): best {Best("openblas_gflops"):F1} GFLOP/s (median {Med("openblas_gflops"):F1}); step share of it: {ours / Best("openblas_gflops"):F3}");
+            double tb = Best("relu_step_torchblas_s");
+            Console.WriteLine($"dense ReLU step with libtorch gemm (fallback path): best {tb * 1e3:F1} ms = {stepFlops / tb / 1e9:F1} GFLOP/s, share {stepFlops / tb / 1e9 / mm:F3}");
         }
-        Console.WriteLine($"TopK k={o.K} step: {topk * 1e3:F1} ms");
+        Console.WriteLine($"TopK k={o.K} step: best {topk * 1e3:F1} ms (median {Med("topk_step_s") * 1e3:F1})");
+        Console.WriteLine($"breakdown: gradient kernel {Best("relu_kernel_s") * 1e3:F1} ms (its 5 products alone at the best gemm rate: {10.0 * o.Batch * o.D * o.M / 1e9 / (Gemm.OpenBlasAvailable ? Best("openblas_gflops") : mm) * 1e3:F1} ms), fused Adam {Best("adam_s") * 1e3:F1} ms");
         Console.WriteLine($"figure sae_relu_matmul_share: {(ours / mm).ToString("F3", inv)}");
         Console.WriteLine($"figure sae_topk_speedup: {(relu / topk).ToString("F3", inv)}");
         if (o.Python != "none")
         {
-            double py = Med("pytorch_step_s");
-            Console.WriteLine($"PyTorch eager step: {py * 1e3:F1} ms = {stepFlops / py / 1e9:F1} GFLOP/s (peak RSS {_pyRss} MB)");
+            double py = Best("pytorch_step_s");
+            Console.WriteLine($"PyTorch eager step: best {py * 1e3:F1} ms (median {Med("pytorch_step_s") * 1e3:F1}) = {stepFlops / py / 1e9:F1} GFLOP/s (peak RSS {_pyRss} MB)");
             Console.WriteLine($"figure sae_vs_pytorch_eager: {(py / relu).ToString("F3", inv)}");
         }
         Console.WriteLine($"peak RSS (this process): {PeakRssMb():F0} MB");
@@ -101,8 +108,8 @@ public static class SaeBench
         finally { Gemm.UseOpenBlas = saved; }
     }
 
-    /// <summary>Median seconds per training step of the real trainer (progress timestamps, one log per step).</summary>
-    private static double StepSeconds(SaeBenchOptions o, SaeKind kind, bool openBlas)
+    /// <summary>Seconds of each timed training step of the real trainer (progress timestamps, one log per step).</summary>
+    private static List<double> StepSeconds(SaeBenchOptions o, SaeKind kind, bool openBlas)
     {
         const int warmup = 2;
         var dir = Path.Combine(Path.GetTempPath(), "mmi-bench-" + Guid.NewGuid().ToString("N"));
@@ -117,11 +124,11 @@ public static class SaeBench
                 new SaeTrainingConfig { Lr = 1e-4, SparsityCoefficient = 1.0, MaxGradNorm = 1.0 });
             var stamps = new List<double>();
             var clock = Stopwatch.StartNew();
-            SaeTrainer.Run(new SweepConfig { Members = [member], BatchSize = o.Batch, TotalSteps = warmup + o.Steps, LogEvery = 1, CheckpointEvery = 0 },
+            SaeTrainer.Run(new SweepConfig { Members = [member], BatchSize = o.Batch, TotalSteps = warmup + o.Steps, LogEvery = 1, CheckpointEvery = 0, HistogramEachLog = false },
                 src, dir, new TrainerHooks { Progress = _ => stamps.Add(clock.Elapsed.TotalSeconds) });
             var per = new List<double>();
             for (int i = warmup; i < stamps.Count; i++) per.Add(stamps[i] - stamps[i - 1]);
-            return Median(per);
+            return per;
         }
         finally
         {
@@ -130,7 +137,7 @@ public static class SaeBench
         }
     }
 
-    private static double PyTorchStepSeconds(SaeBenchOptions o)
+    private static List<double> PyTorchStepSeconds(SaeBenchOptions o)
     {
         var psi = new ProcessStartInfo(o.Python)
         {
@@ -146,7 +153,7 @@ public static class SaeBench
         if (p.ExitCode != 0) throw new InvalidOperationException($"{o.Script} failed ({p.ExitCode}): {err}");
         string Field(string name) => output.Split('\n').First(l => l.StartsWith(name + ":")).Split(':')[1].Trim();
         _pyRss = Field("peak_rss_mb");
-        return double.Parse(Field("step_seconds"), CultureInfo.InvariantCulture);
+        return Field("step_times").Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToList();
     }
 
     private static double PeakRssMb()

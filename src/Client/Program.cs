@@ -1,8 +1,22 @@
 using System.CommandLine;
 using MMInterp.Client.Commands;
+using MMInterp.Silo.Hosting;
 
 // Each command group lives in Commands/ as a static Create() factory.
-var root = new RootCommand("mminterp: mechanistic interpretability of multimodal models on an Orleans cluster");
-foreach (var command in CommandCatalog.All())
-    root.Subcommands.Add(command);
-return await root.Parse(args).InvokeAsync();
+IDisposable? telemetry;
+try
+{
+    telemetry = TelemetrySetup.StartProcessTelemetry(TelemetryOptions.FromEnvironment(Environment.GetEnvironmentVariables()), "mminterp");
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
+using (telemetry)
+{
+    var root = new RootCommand("mminterp: mechanistic interpretability of multimodal models on an Orleans cluster");
+    foreach (var command in CommandCatalog.All())
+        root.Subcommands.Add(command);
+    return await root.Parse(args).InvokeAsync();
+}

@@ -24,7 +24,7 @@ catch (ArgumentException e)
     return 2;
 }
 
-var logLevel = Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("MMINTERP_LOG_LEVEL"), ignoreCase: true, out var level) ? level : LogLevel.Warning;
+var logLevel = MMInterpSiloHost.LogLevelFromEnvironment(LogLevel.Warning);
 try
 {
     await using var silo = await MMInterpSiloHost.StartAsync(options, telemetry, logLevel);

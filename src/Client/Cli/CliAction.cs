@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MMInterp.Grains.Telemetry;
 using Spectre.Console;
 
 namespace MMInterp.Client.Cli;
@@ -9,8 +10,15 @@ namespace MMInterp.Client.Cli;
 /// </summary>
 public static class CliAction
 {
+    /// <summary>Sets the command's action; each run is the root span of its trace (client -> grain -> kernel).</summary>
     public static void Set(Command command, Func<ParseResult, CancellationToken, Task<int>> work) =>
-        command.SetAction(async (parse, ct) => await Run(() => work(parse, ct)));
+        command.SetAction(async (parse, ct) =>
+        {
+            using var activity = PlatformTelemetry.Source.StartActivity($"mminterp {string.Join(' ', parse.CommandResult.Command.Name)}");
+            var code = await Run(() => work(parse, ct));
+            activity?.SetTag("mminterp.exit_code", code);
+            return code;
+        });
 
     public static async Task<int> Run(Func<Task<int>> work)
     {

@@ -12,5 +12,11 @@ public static class CommandCatalog
         yield return ZooCommand.Create();
         yield return ProbeCommand.Create();
         yield return RegistryCommand.Create();
+        yield return ExtractCommand.Create();
+        yield return TrainSaeCommand.Create();
+        yield return SweepCommand.Create();
+        yield return StatusCommand.Create();
+        yield return CancelCommand.Create();
+        yield return QuickstartCommand.Create();
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MMInterp.Client.Cli;
+using MMInterp.Client.Platform;
 using MMInterp.Client.Registry;
 using MMInterp.Grains.Registry;
 using Spectre.Console;
@@ -8,7 +9,7 @@ namespace MMInterp.Client.Commands;
 
 /// <summary>
 /// `mminterp registry list KIND` and `mminterp registry show KIND ID`: read the registry straight from Postgres.
-/// The database comes from --db or MMINTERP_DB (an Npgsql connection string).
+/// The database comes from --db or MMINTERP_DB (an Npgsql connection string), else the embedded server.
 /// </summary>
 public static class RegistryCommand
 {
@@ -19,7 +20,7 @@ public static class RegistryCommand
     {
         var db = new Option<string?>("--db")
         {
-            Description = $"registry PostgreSQL connection string (default: ${RegistryConnection.EnvironmentVariable})",
+            Description = $"registry PostgreSQL connection string (default: ${PlatformSession.DatabaseVariable}, else the embedded server)",
             Recursive = true,
         };
         var json = new Option<bool>("--json") { Description = "print JSON instead of tables", Recursive = true };
@@ -39,7 +40,8 @@ public static class RegistryCommand
         var command = new Command("list", "list registry rows of one kind, newest first") { kind, limit };
         CliAction.Set(command, async (parse, ct) =>
         {
-            await using var store = RegistryStore.Create(RegistryConnection.Resolve(parse.GetValue(db)));
+            await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
+            var store = session.Registry;
             await RegistryListView.RenderAsync(store, RegistryKinds.Parse(parse.GetValue(kind)!), parse.GetValue(limit), parse.GetValue(json),
                 Output(console), ct);
             return 0;
@@ -54,7 +56,8 @@ public static class RegistryCommand
         var command = new Command("show", "show one registry row with all its fields") { kind, id };
         CliAction.Set(command, async (parse, ct) =>
         {
-            await using var store = RegistryStore.Create(RegistryConnection.Resolve(parse.GetValue(db)));
+            await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
+            var store = session.Registry;
             await RegistryShowView.RenderAsync(store, RegistryKinds.Parse(parse.GetValue(kind)!), parse.GetValue(id)!, parse.GetValue(json),
                 Output(console), ct);
             return 0;

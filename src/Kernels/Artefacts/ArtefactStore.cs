@@ -31,6 +31,7 @@ public sealed class ArtefactStore
         return Path.Combine(Root, h[..2], h[2..4], h);
     }
 
+    /// <summary>Whether a file for the hash exists (not verified; reads verify).</summary>
     public bool Contains(string sha256) => File.Exists(PathOf(sha256));
 
     // ---- writes ----
@@ -69,7 +70,10 @@ public sealed class ArtefactStore
 
     public async Task<ArtefactRef> PutAsync(ReadOnlyMemory<byte> content, ArtefactKind kind, CancellationToken ct = default)
     {
-        await using var s = new MemoryStream(content.ToArray(), writable: false);
+        // Wraps the caller's array when there is one, rather than copying a possibly large buffer.
+        await using var s = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(content, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(content.ToArray(), writable: false);
         return await PutAsync(s, kind, ct);
     }
 

@@ -8,10 +8,25 @@ namespace MMInterp.Kernels.Artefacts;
 /// </summary>
 internal static partial class DirectorySync
 {
+    static bool _available = true;
+
+    /// <summary>False once libc could not be called (tests check it stays true on Linux).</summary>
+    internal static bool Available => _available;
+
     public static void Fsync(string directory)
     {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return;
-        var fd = Open(directory, 0 /* O_RDONLY: enough for fsync on a directory */);
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS() || !_available) return;
+        int fd;
+        try
+        {
+            fd = Open(directory, 0 /* O_RDONLY: enough for fsync on a directory */);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // An unusual libc: the file's own bytes are already fsynced; only the rename's durability is lost.
+            _available = false;
+            return;
+        }
         if (fd < 0) throw new IOException($"cannot open directory {directory} to fsync it (errno {Marshal.GetLastPInvokeError()})");
         try
         {

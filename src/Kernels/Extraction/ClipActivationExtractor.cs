@@ -1,3 +1,4 @@
+using MMInterp.Kernels.Diagnostics;
 using MMInterp.Kernels.Hooks;
 using MMInterp.Kernels.Models.Clip;
 using MMInterp.Kernels.ShapesWorld;
@@ -18,6 +19,9 @@ public static class ClipActivationExtractor
         foreach (var h in hooks)
             if (!model.Hooks.Contains(h))
                 throw new ArgumentException($"hook '{h}' is not a hook point of this model; vision hooks are e.g. {string.Join(", ", model.Hooks.Names.Where(n => n.StartsWith("vision.", StringComparison.Ordinal)).Take(4))}");
+        using var activity = KernelTelemetry.Source.StartActivity("kernel.extract");
+        activity?.SetTag("mminterp.images", count);
+        activity?.SetTag("mminterp.hooks", string.Join(",", hooks));
         var dev = device ?? CPU;
         var parts = hooks.ToDictionary(h => h, _ => new List<Tensor>());
         using var noGrad = no_grad();

@@ -1,3 +1,4 @@
+using static MMInterp.Kernels.Tensors.Scalars;
 using static TorchSharp.torch;
 
 namespace MMInterp.Kernels.Sae;
@@ -24,8 +25,8 @@ public sealed class BatchTopKSae : SparseAutoencoder
         var (vals, idx) = flat.topk(kk, dim: 0, sorted: false);
         using (no_grad())
         {
-            var pos = vals.masked_select(vals > 0);
-            if (pos.numel() > 0) _threshold.mul_(0.99).add_(pos.min(), alpha: 0.01);
+            var pos = vals.masked_select(vals > S(0));
+            if (pos.numel() > 0) _threshold.mul_(S(0.99)).add_(pos.min(), alpha: S(0.01));
         }
         return zeros_like(flat).scatter(0, idx, vals).view(n, m);
     }

@@ -1,3 +1,4 @@
+using static MMInterp.Kernels.Tensors.Scalars;
 using static TorchSharp.torch;
 
 namespace MMInterp.Kernels.Sae;
@@ -15,11 +16,11 @@ public sealed class JumpReluSae : SparseAutoencoder
 
     public JumpReluSae(SaeConfig config, Device? device = null) : base(config, device)
     {
-        log_threshold = full(config.DSae, Math.Log(config.JumpReluInitThreshold), device: Device).requires_grad_().DetachFromDisposeScope();
+        log_threshold = full(config.DSae, S(Math.Log(config.JumpReluInitThreshold)), device: Device).requires_grad_().DetachFromDisposeScope();
         AddParameter("log_threshold", log_threshold);
     }
 
-    private Tensor Rectangle(Tensor u) => ((u > -0.5) & (u < 0.5)).to_type(u.dtype);
+    private Tensor Rectangle(Tensor u) => ((u > S(-0.5)) & (u < S(0.5))).to_type(u.dtype);
 
     protected override Tensor Activate(Tensor pre, bool training)
     {
@@ -28,7 +29,7 @@ public sealed class JumpReluSae : SparseAutoencoder
         if (!training) return pre * gate;
         double eps = Config.JumpReluBandwidth;
         // d/dpre of JumpReLU is H(pre - theta) (the paper passes the gate through), hence pre * gate.detach().
-        var pseudo = (-(theta / eps) * Rectangle((pre - theta) / eps)).detach();
+        var pseudo = (-(theta / S(eps)) * Rectangle((pre - theta) / S(eps))).detach();
         return pre * gate.detach() + (theta - theta.detach()) * pseudo;
     }
 
@@ -37,8 +38,8 @@ public sealed class JumpReluSae : SparseAutoencoder
         var theta = log_threshold.exp();
         double eps = Config.JumpReluBandwidth;
         var step = (pre > theta).to_type(pre.dtype).detach();
-        var pseudo = (-(1.0 / eps) * Rectangle((pre - theta) / eps)).detach();
+        var pseudo = (Rectangle((pre - theta) / S(eps)) * S(-1.0 / eps)).detach();
         var l0 = step + (theta - theta.detach()) * pseudo;
-        return l0.sum(-1).mean() * coefficient;
+        return l0.sum(-1).mean() * S(coefficient);
     }
 }

@@ -1,3 +1,4 @@
+using static MMInterp.Kernels.Tensors.Scalars;
 using static TorchSharp.torch;
 
 namespace MMInterp.Kernels.Sae;
@@ -8,5 +9,5 @@ public sealed class ReluSae(SaeConfig config, Device? device = null) : SparseAut
     protected override Tensor Activate(Tensor pre, bool training) => pre.relu();
 
     protected override Tensor SparsityPenalty(Tensor z, Tensor pre, double coefficient) =>
-        (z * W_dec.norm(1)).sum(-1).mean() * coefficient;
+        (z * W_dec.norm(1)).sum(-1).mean() * S(coefficient);
 }

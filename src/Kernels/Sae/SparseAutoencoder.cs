@@ -1,3 +1,4 @@
+using static MMInterp.Kernels.Tensors.Scalars;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -32,13 +33,13 @@ public abstract class SparseAutoencoder : ISparseAutoencoder
             // SAELens-style init: random unit directions scaled to a small norm; encoder tied to the decoder.
             var dec = randn(new long[] { m, d }, generator: gen);
             dec.div_(dec.norm(1, true));
-            dec.mul_(config.UnitNormDecoder ? 1.0 : config.DecoderInitNorm);
+            dec.mul_(S(config.UnitNormDecoder ? 1.0 : config.DecoderInitNorm));
             Tensor enc;
             if (config.TiedInit) enc = dec.t().clone();
             else
             {
                 double bound = Math.Sqrt(6.0 / d); // kaiming-uniform over fan-in d
-                enc = rand(new long[] { d, m }, generator: gen).mul_(2 * bound).sub_(bound);
+                enc = rand(new long[] { d, m }, generator: gen).mul_(S(2 * bound)).sub_(S(bound));
             }
             // Parameters outlive any caller's dispose scope.
             W_enc = enc.contiguous().to(Device).clone().requires_grad_().DetachFromDisposeScope();
@@ -52,7 +53,7 @@ public abstract class SparseAutoencoder : ISparseAutoencoder
 
     protected void AddParameter(string name, Tensor p) => _params.Add((name, p));
 
-    public Tensor Normalize(Tensor x) => NormScale == 1.0 ? x.alias() : x * NormScale;
+    public Tensor Normalize(Tensor x) => NormScale == 1.0 ? x.alias() : x * S(NormScale);
 
     /// <summary>Pre-activations x W_enc + b_enc on normalised input.</summary>
     public Tensor PreActivations(Tensor xn) =>
@@ -71,7 +72,8 @@ public abstract class SparseAutoencoder : ISparseAutoencoder
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        return Activate(PreActivations(Normalize(x)), training: false).MoveToOuterDisposeScope();
+        try { return Activate(PreActivations(Normalize(x)), training: false).MoveToOuterDisposeScope(); }
+        finally { Release(); }
     }
 
     public Tensor DecodeNormalized(Tensor z) => z.matmul(W_dec) + b_dec;
@@ -80,7 +82,8 @@ public abstract class SparseAutoencoder : ISparseAutoencoder
     {
         using var scope = NewDisposeScope();
         var r = DecodeNormalized(z);
-        return (NormScale == 1.0 ? r : r / NormScale).MoveToOuterDisposeScope();
+        try { return (NormScale == 1.0 ? r : r / S(NormScale)).MoveToOuterDisposeScope(); }
+        finally { Release(); }
     }
 
     public SaeOutput Forward(Tensor x, SaeLossOptions loss)
@@ -89,12 +92,12 @@ public abstract class SparseAutoencoder : ISparseAutoencoder
         var pre = PreActivations(xn);
         var z = Activate(pre, training: true);
         var xhat = DecodeNormalized(z);
-        var mse = (xhat - xn).pow(2).sum(-1).mean();
+        var mse = Sq(xhat - xn).sum(-1).mean();
         var sparsity = SparsityPenalty(z, pre, loss.SparsityCoefficient);
         var aux = UsesAuxK && loss.DeadMask is not null && loss.AuxK > 0 && loss.AuxCoefficient > 0
             ? AuxKLoss(xn, xhat, pre, loss.DeadMask, loss.AuxK, loss.AuxCoefficient)
             : zeros(new long[0], device: Device);
-        var recon = NormScale == 1.0 ? xhat : xhat / NormScale;
+        var recon = NormScale == 1.0 ? xhat : xhat / S(NormScale);
         return new SaeOutput(recon, z, mse, sparsity, aux);
     }
 
@@ -108,12 +111,12 @@ public abstract class SparseAutoencoder : ISparseAutoencoder
         if (dead == 0) return zeros(new long[0], device: Device);
         int k = (int)Math.Min(auxK, dead);
         var residual = (xn - xhat).detach();
-        var masked = pre.masked_fill(deadMask.logical_not(), float.NegativeInfinity);
+        var masked = pre.masked_fill(deadMask.logical_not(), S(double.NegativeInfinity));
         var (vals, idx) = masked.topk(k, dim: 1);
         vals = vals.relu();
         var zAux = zeros_like(pre).scatter(1, idx, vals);
         var rhat = zAux.matmul(W_dec);
-        return (rhat - residual).pow(2).sum(-1).mean() * coefficient;
+        return Sq(rhat - residual).sum(-1).mean() * S(coefficient);
     }
 
     public void Dispose()

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using MMInterp.Silo.Storage;
 
 namespace MMInterp.Silo.Hosting;
@@ -17,7 +18,9 @@ public static class MMInterpSiloHost
     {
         options = options.Validated();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = "mminterp-silo" });
+        // Logs go to stderr so stdout stays for results (the CLI's tables, the silo's status lines).
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(logLevel);
         // Inside the CLI the host must not take over Ctrl+C or print lifetime banners; the CLI owns the console.
         if (embedded) builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
@@ -34,6 +37,7 @@ public static class MMInterpSiloHost
         try { options = options.Validated(); }
         catch (ArgumentException e) { throw new SiloStartException(e.Message, e); }
 
+        PortCheck.EnsureFree(options);
         await DatabasePreflight.CheckAsync(options.ConnectionString, options.ApplyMigrations, ct);
 
         IHost? host = null;
@@ -50,10 +54,19 @@ public static class MMInterpSiloHost
         }
     }
 
-    /// <summary>The CLI's embedded default: one in-process silo on <paramref name="connectionString"/>, a cluster of its own.</summary>
+    /// <summary>
+    /// The CLI's embedded default: one in-process silo on <paramref name="connectionString"/>, a cluster of its own.
+    /// Logs only errors unless MMINTERP_LOG_LEVEL says otherwise: Orleans' start-up warnings (server GC, CPU
+    /// starvation on a busy 2-core box) are not something a CLI user can act on.
+    /// </summary>
     public static Task<RunningSilo> StartEmbeddedAsync(string connectionString, CancellationToken ct = default) =>
-        StartAsync(SiloHostOptions.Embedded(connectionString), TelemetryOptions.FromEnvironment(Environment.GetEnvironmentVariables()),
-            LogLevel.Warning, embedded: true, ct);
+        // The hosting program owns telemetry for the whole process (TelemetrySetup.StartProcessTelemetry).
+        StartAsync(SiloHostOptions.Embedded(connectionString), TelemetryOptions.None,
+            LogLevelFromEnvironment(LogLevel.Error), embedded: true, ct);
+
+    /// <summary>MMINTERP_LOG_LEVEL (Trace ... Critical, None) or <paramref name="fallback"/>.</summary>
+    public static LogLevel LogLevelFromEnvironment(LogLevel fallback) =>
+        Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("MMINTERP_LOG_LEVEL"), ignoreCase: true, out var level) ? level : fallback;
 
     static Exception Innermost(Exception e)
     {

@@ -1,4 +1,7 @@
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
 
 namespace MMInterp.Silo.Hosting;
 
@@ -19,9 +22,9 @@ public static class PostgresProviders
         Storage.PostgresConnections.Parse(connectionString);
         silo.UseAdoNetClustering(o => { o.Invariant = Invariant; o.ConnectionString = connectionString; });
         silo.UseAdoNetReminderService(o => { o.Invariant = Invariant; o.ConnectionString = connectionString; });
-        silo.AddAdoNetGrainStorageAsDefault(o => Configure(o, connectionString));
+        silo.AddAdoNetGrainStorageAsDefault(ob => Configure(ob, connectionString));
         foreach (var name in StorageNames)
-            silo.AddAdoNetGrainStorage(name, o => Configure(o, connectionString));
+            silo.AddAdoNetGrainStorage(name, ob => Configure(ob, connectionString));
         return silo;
     }
 
@@ -33,9 +36,16 @@ public static class PostgresProviders
         return client;
     }
 
-    static void Configure(AdoNetGrainStorageOptions o, string connectionString)
-    {
-        o.Invariant = Invariant;
-        o.ConnectionString = connectionString;
-    }
+    /// <summary>
+    /// State is stored with Orleans' own serializer rather than the provider's default JSON: every grain state
+    /// type here is already [GenerateSerializer] with [Id] members, which makes it version tolerant and exact
+    /// (records, read-only collections) without a second set of serialization rules.
+    /// </summary>
+    public static void Configure(OptionsBuilder<AdoNetGrainStorageOptions> options, string connectionString) =>
+        options.Configure<Serializer>((o, serializer) =>
+        {
+            o.Invariant = Invariant;
+            o.ConnectionString = connectionString;
+            o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+        });
 }

@@ -26,7 +26,8 @@ public static class SiloCommandLine
 
     public static string Usage =>
         "usage: mminterp-silo [options]\n" + string.Join("\n", Settings.Select(s => $"  {s.Flag,-15} {s.Env,-24} {s.Help}")) +
-        "\ntelemetry: OTEL_EXPORTER_OTLP_ENDPOINT exports OTLP; MMINTERP_TELEMETRY=console prints to stdout";
+        "\ntelemetry: OTEL_EXPORTER_OTLP_ENDPOINT exports OTLP; MMINTERP_TELEMETRY=console prints to stdout" +
+        "\nlogging: MMINTERP_LOG_LEVEL=Information|Warning|Error (default Warning), written to stderr";
 
     /// <summary>Throws ArgumentException with a one-line reason on unknown flags, missing values or bad numbers.</summary>
     public static SiloHostOptions Parse(IReadOnlyList<string> args, IDictionary environment)

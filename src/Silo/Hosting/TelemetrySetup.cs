@@ -25,6 +25,32 @@ public static class TelemetrySetup
     /// </summary>
     public static ISiloBuilder UseMMInterpTracing(this ISiloBuilder silo) => silo.AddActivityPropagation();
 
+    /// <summary>
+    /// Process-wide providers for a program that is not a silo host (the CLI). They also hear an embedded silo in the
+    /// same process, so that silo runs without providers of its own and no span is exported twice.
+    /// </summary>
+    public static IDisposable? StartProcessTelemetry(TelemetryOptions options, string serviceName)
+    {
+        if (!options.Enabled) return null;
+        var resource = ResourceBuilder.CreateDefault().AddService(serviceName, serviceInstanceId: Environment.ProcessId.ToString());
+        var tracing = OpenTelemetry.Sdk.CreateTracerProviderBuilder().SetResourceBuilder(resource).AddSource([.. TraceSources]).AddNpgsql();
+        if (options.Otlp) tracing.AddOtlpExporter();
+        if (options.Console) tracing.AddConsoleExporter();
+        var metrics = OpenTelemetry.Sdk.CreateMeterProviderBuilder().SetResourceBuilder(resource).AddMeter([.. Meters]);
+        if (options.Otlp) metrics.AddOtlpExporter();
+        if (options.Console) metrics.AddConsoleExporter();
+        return new Providers(tracing.Build(), metrics.Build());
+    }
+
+    sealed class Providers(TracerProvider? tracer, MeterProvider? meter) : IDisposable
+    {
+        public void Dispose()
+        {
+            tracer?.Dispose();
+            meter?.Dispose();
+        }
+    }
+
     public static IServiceCollection AddMMInterpTelemetry(this IServiceCollection services, TelemetryOptions options, string serviceName, string instanceId)
     {
         if (!options.Enabled) return services;

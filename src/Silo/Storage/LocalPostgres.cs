@@ -19,15 +19,7 @@ public sealed class LocalPostgres : IAsyncDisposable
 
     public LocalPostgresOptions Options { get; }
 
-    public string ConnectionString => new NpgsqlConnectionStringBuilder
-    {
-        Host = "127.0.0.1",
-        Port = Options.Port,
-        Username = ServerUser,
-        Database = Options.Database,
-        Pooling = true,
-        Timeout = 15,
-    }.ConnectionString;
+    public string ConnectionString => Options.ConnectionString;
 
     LocalPostgres(LocalPostgresOptions options, bool deleteOnDispose)
     {

@@ -9,6 +9,17 @@ public sealed record LocalPostgresOptions(string DataDir, int Port, string Datab
 {
     public const int DefaultPort = 54329;
 
+    /// <summary>How clients reach this server: trust authentication on loopback, as the server's own superuser.</summary>
+    public string ConnectionString => new Npgsql.NpgsqlConnectionStringBuilder
+    {
+        Host = "127.0.0.1",
+        Port = Port,
+        Username = "postgres",
+        Database = Database,
+        Pooling = true,
+        Timeout = 15,
+    }.ConnectionString;
+
     /// <summary>
     /// The embedded default: MMINTERP_PGDATA / MMINTERP_PGPORT when set. Otherwise ~/.mminterp/pgdata, or, for root
     /// (PostgreSQL refuses to run as root and its own user cannot enter /root), /var/tmp/mminterp/pgdata.

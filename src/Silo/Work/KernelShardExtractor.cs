@@ -32,7 +32,8 @@ public sealed class KernelShardExtractor(ModelCache models, ArtefactCache artefa
             try
             {
                 var world = new ShapesWorldGenerator(new ShapesWorldConfig { ImageSize = model.Clip.Config.Vision.ImageSize });
-                rows = ClipActivationExtractor.Extract(model.Clip, world, seed, a.Start, a.Count, a.Spec.Hooks);
+                // Tensor work leaves the grain scheduler so the silo keeps answering while a shard runs.
+                rows = await Task.Run(() => ClipActivationExtractor.Extract(model.Clip, world, seed, a.Start, a.Count, a.Spec.Hooks), ct);
             }
             finally
             {

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using MMInterp.Grains.Contracts;
+using MMInterp.Grains.Jobs;
 using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Checkpoints;
 using MMInterp.Kernels.Models.Clip;
@@ -6,7 +8,7 @@ using MMInterp.Kernels.Models.Clip;
 namespace MMInterp.Silo.Work;
 
 /// <summary>Registered models loaded once per silo. Forward passes on one model are serialised by its gate.</summary>
-public sealed class ModelCache(RegistryStore registry, ArtefactCache artefacts)
+public sealed class ModelCache(RegistryStore registry, ArtefactCache artefacts) : IModelHost
 {
     readonly ConcurrentDictionary<string, Lazy<Task<LoadedModel>>> _models = new();
 
@@ -14,6 +16,13 @@ public sealed class ModelCache(RegistryStore registry, ArtefactCache artefacts)
 
     public Task<LoadedModel> GetAsync(string modelId, CancellationToken ct) =>
         _models.GetOrAdd(modelId, id => new Lazy<Task<LoadedModel>>(() => LoadAsync(id, ct))).Value;
+
+    public async Task<ModelInfo> DescribeAsync(string modelId, string silo, CancellationToken ct)
+    {
+        var model = await GetAsync(modelId, ct);
+        var parameters = model.Clip.parameters().Sum(p => p.numel());
+        return new ModelInfo(modelId, "clip", model.Clip.Hooks.Names.Order(StringComparer.Ordinal).ToList(), parameters, silo);
+    }
 
     async Task<LoadedModel> LoadAsync(string modelId, CancellationToken ct)
     {

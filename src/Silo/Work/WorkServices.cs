@@ -20,6 +20,7 @@ public static class WorkServices
         services.TryAddSingleton(_ => RegistryStore.Create(connectionString));
         services.TryAddSingleton<ArtefactCache>();
         services.TryAddSingleton<ModelCache>();
+        services.TryAddSingleton<IModelHost>(sp => sp.GetRequiredService<ModelCache>());
         services.TryAddSingleton<IRunRecorder, RegistryRunRecorder>();
         services.TryAddSingleton<IShardExtractor, KernelShardExtractor>();
         services.TryAddSingleton<ITrainingExecutor, KernelTrainingExecutor>();

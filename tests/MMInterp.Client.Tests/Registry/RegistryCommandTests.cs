@@ -129,18 +129,20 @@ public class RegistryCommandTests(PopulatedRegistry registry) : IClassFixture<Po
         Assert.Single(down.Err.Trim().Split('\n'));
         Assert.StartsWith("error: cannot connect to PostgreSQL at 127.0.0.1:1", down.Err);
 
-        var none = await RunCliAsync(["registry", "list", "models"], null);
+        // Without a database the embedded server is used; a bad setting for it is named.
+        var none = await RunCliAsync(["registry", "list", "models"], null, ("MMINTERP_PGPORT", "not-a-port"));
         Assert.Equal(2, none.Code);
-        Assert.Contains("MMINTERP_DB", none.Err);
+        Assert.Equal("error: MMINTERP_PGPORT must be a port number 1-65535, got 'not-a-port'", none.Err.Trim());
     }
 
-    static async Task<(int Code, string Out, string Err)> RunCliAsync(string[] args, string? db)
+    static async Task<(int Code, string Out, string Err)> RunCliAsync(string[] args, string? db, params (string Name, string Value)[] env)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mminterp.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["MMINTERP_DB"] = db ?? "";
         psi.Environment["COLUMNS"] = "240";
+        foreach (var (name, value) in env) psi.Environment[name] = value;
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();

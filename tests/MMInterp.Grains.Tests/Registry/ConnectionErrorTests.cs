@@ -1,4 +1,5 @@
 using MMInterp.Grains.Registry;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Xunit;
 
@@ -15,6 +16,26 @@ public class ConnectionErrorTests(RegistryDatabase db)
     {
         var e = Assert.Throws<ArgumentException>(() => RegistryStore.Create(cs));
         Assert.Contains("connection string", e.Message);
+    }
+
+    [Fact]
+    public async Task TheStoresResolveFromDependencyInjection()
+    {
+        var root = Path.Combine(Path.GetTempPath(), $"mminterp-di-{Guid.NewGuid():N}");
+        await using var services = new ServiceCollection()
+            .AddRegistryStore(db.ConnectionString).AddArtefactStore(root).BuildServiceProvider();
+        try
+        {
+            var registry = services.GetRequiredService<RegistryStore>();
+            await registry.CheckAsync();
+            var artefacts = services.GetRequiredService<Kernels.Artefacts.ArtefactStore>();
+            Assert.Equal(root, artefacts.Root);
+            Assert.Throws<ArgumentException>(() => new ServiceCollection().AddRegistryStore("Host=x;Nonsense=1"));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     [Fact]

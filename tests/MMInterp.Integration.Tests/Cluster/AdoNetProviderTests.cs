@@ -18,7 +18,13 @@ public sealed class AdoNetProviderTests(ThreeSiloCluster fixture)
     public sealed class Payload
     {
         [Id(0)] public string Text { get; set; } = "";
+        [Id(1)] public Dictionary<string, Part> Parts { get; set; } = [];
     }
+
+    public enum Phase { Pending, Done }
+
+    [GenerateSerializer, Immutable]
+    public sealed record Part([property: Id(0)] Phase Phase, [property: Id(1)] IReadOnlyList<int> Shards, [property: Id(2)] DateTime At);
 
     public static TheoryData<string> Keys => new() { "string", "guid+ext", "integer" };
 
@@ -36,10 +42,14 @@ public sealed class AdoNetProviderTests(ThreeSiloCluster fixture)
         Assert.Null(first.ETag);
 
         first.State!.Text = "one";
+        var part = new Part(Phase.Done, [3, 1, 2], new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc));
+        first.State.Parts["a"] = part;
         await storage.WriteStateAsync(type, id, first);
         var second = new GrainState<Payload>(new Payload());
         await storage.ReadStateAsync(type, id, second);
         Assert.Equal("one", second.State!.Text);
+        Assert.Equal(part.Shards, second.State.Parts["a"].Shards);
+        Assert.Equal((part.Phase, part.At), (second.State.Parts["a"].Phase, second.State.Parts["a"].At));
         Assert.Equal(first.ETag, second.ETag);
 
         first.State!.Text = "two";

@@ -43,6 +43,9 @@ public sealed class PostgresClusterTests(ThreeSiloCluster fixture)
         Assert.Equal(7, (await counter.Add(2)).Value);
         var rows = await _c.ScalarAsync<long>("SELECT count(*) FROM OrleansStorage WHERE GrainIdExtensionString = 'state-row' AND PayloadBinary IS NOT NULL AND Version = 2");
         Assert.Equal(1, rows);
+        // Orleans' binary serializer, not the provider's default JSON (see PostgresProviders.Configure).
+        var firstByte = await _c.ScalarAsync<int>("SELECT get_byte(PayloadBinary, 0) FROM OrleansStorage WHERE GrainIdExtensionString = 'state-row'");
+        Assert.NotEqual('{', (char)firstByte);
     }
 
     [Fact]

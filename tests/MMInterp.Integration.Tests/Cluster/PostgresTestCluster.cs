@@ -73,11 +73,10 @@ public sealed class PostgresTestCluster : IAsyncDisposable
         {
             var db = silo.Configuration[DbKey]!;
             silo.UseMMInterpPostgres(db);
-            silo.AddAdoNetGrainStorage(DeletingStorage, o =>
+            silo.AddAdoNetGrainStorage(DeletingStorage, ob =>
             {
-                o.Invariant = PostgresProviders.Invariant;
-                o.ConnectionString = db;
-                o.DeleteStateOnClear = true;
+                PostgresProviders.Configure(ob, db);
+                ob.Configure(o => o.DeleteStateOnClear = true);
             });
             silo.UseMMInterpTracing();
             // Short periods so reminder and failure-detection tests finish in seconds, not minutes.

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using MMInterp.Grains.Contracts;
 using MMInterp.Grains.Contracts.Jobs;
 using MMInterp.Grains.Placement;
 using MMInterp.Grains.Registry;
@@ -11,6 +13,7 @@ using MMInterp.Kernels.Sae;
 using MMInterp.Kernels.Sae.Training;
 using MMInterp.Kernels.ShapesWorld;
 using MMInterp.Kernels.Zoo;
+using MMInterp.Silo.Hosting;
 using MMInterp.Silo.Placement;
 using MMInterp.Silo.Storage;
 using MMInterp.Silo.Work;
@@ -59,7 +62,9 @@ public sealed class ExtractionCluster : IAsyncLifetime
             silo.AddMemoryGrainStorage("jobs");
             silo.UseInMemoryReminderService();
             silo.Services.AddMMInterpWork(Pg.ConnectionString, work);
+            silo.UseMMInterpTracing();
         });
+        builder.ConfigureClient(client => client.AddActivityPropagation());
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }
@@ -108,15 +113,45 @@ public sealed class ExtractionEndToEndTests(ExtractionCluster fx) : IClassFixtur
         Assert.Equal(direct[hook].shape, stored.shape);
         Assert.True(direct[hook].eq(stored).all().item<bool>(), "stored activations differ from a direct extraction");
 
-        // Shards ran on the accelerators only.
+        // Shards and the model grain run on the accelerators only.
         var accelerators = fx.Cluster.Silos.Where(s => fx.Roles[s.Name] == SiloRole.Accelerator).Select(s => s.SiloAddress.ToString()).ToHashSet();
         Assert.All(await job.Outputs(), o => Assert.Contains(o.Silo, accelerators));
+        var info = await fx.Cluster.Client.GetGrain<IModelGrain>("clip-e2e").Describe();
+        Assert.Contains(info.Silo, accelerators);
+        Assert.Contains(hook, info.HookPoints);
+        Assert.True(info.Parameters > 10_000);
 
         // A shard re-run (as after a crash) writes the same content: no new artefact rows.
         var before = (await fx.Registry.Artefacts.ListAsync(limit: 1000)).Count;
         var rerun = await fx.Cluster.Client.GetGrain<IExtractionShardGrain>("ext-1/2").Run(new ShardAssignment("ext-1", 2, 9, spec, 20, 10));
         Assert.Equal((await job.Outputs())[2].ArtefactByHook, rerun.ArtefactByHook);
         Assert.Equal(before, (await fx.Registry.Artefacts.ListAsync(limit: 1000)).Count);
+    }
+
+    [Fact]
+    public async Task OneTraceRunsFromTheCallerThroughTheGrainsIntoTheKernel()
+    {
+        var spans = new ConcurrentBag<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "MMInterp" or "Microsoft.Orleans.Application" or "test",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Add,
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var source = new ActivitySource("test");
+        ActivityTraceId trace;
+        var job = fx.Cluster.Client.GetGrain<IExtractionJobGrain>("ext-trace");
+        using (var root = source.StartActivity("caller"))
+        {
+            trace = root!.TraceId;
+            await job.Start(new ExtractionJobSpec("clip-e2e", ["vision.blocks.0.hook_resid_post"], DatasetSpec.Parse("shapes:val:8"), Shards: 2));
+        }
+        Assert.Equal(JobPhase.Succeeded, (await Wait(job)).Phase);
+        var names = spans.Where(a => a.TraceId == trace).Select(a => a.DisplayName).ToHashSet();
+        Assert.Contains("extraction.job", names);
+        Assert.Contains("extraction.shard", names);
+        Assert.Contains("kernel.extract", names);
     }
 
     [Fact]
@@ -174,6 +209,30 @@ public sealed class ExtractionEndToEndTests(ExtractionCluster fx) : IClassFixtur
         Assert.True(byK[0].Fvu > byK[1].Fvu, $"k=2 fvu {byK[0].Fvu} should exceed k=16 fvu {byK[1].Fvu}");
         Assert.All(results, r => Assert.True(r.OnFront));
         Assert.Equal(2, (await fx.Registry.Runs.ListAsync(parentRunId: "sweep-1")).Count);
+    }
+
+    [Fact]
+    public async Task CancellingARunningTrainingStopsItAndRecordsIt()
+    {
+        const string hook = "vision.blocks.0.hook_resid_post";
+        var job = fx.Cluster.Client.GetGrain<IExtractionJobGrain>("ext-cancel");
+        await job.Start(new ExtractionJobSpec("clip-e2e", [hook], DatasetSpec.Parse("shapes:train:32"), Shards: 1));
+        var extracted = await Wait(job);
+        Assert.True(extracted.Phase == JobPhase.Succeeded, extracted.Error);
+
+        var sae = new SaeConfig { Kind = SaeKind.Relu, DIn = 32, DSae = 64 }.ToJson();
+        var run = fx.Cluster.Client.GetGrain<ITrainingRunGrain>("run-cancel");
+        await run.Start(new TrainingRunSpec(extracted.Result!, hook, sae, new SaeTrainingConfig().ToJson(), Steps: 1_000_000, CheckpointEvery: 50, Seed: 1, BatchSize: 64, LogEvery: 50));
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while ((await run.Status()).Done < 50 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        await run.Cancel();
+        var cancelled = await run.Status();
+        Assert.Equal(JobPhase.Cancelled, cancelled.Phase);
+        Assert.Equal(RunStatus.Cancelled, (await fx.Registry.Runs.GetAsync("run-cancel"))!.Status);
+        await Task.Delay(1500);
+        // Nothing moves after a cancel: the trainer stopped.
+        Assert.Equal(cancelled.Done, (await run.Status()).Done);
+        Assert.Null(await fx.Registry.Dictionaries.GetAsync("run-cancel"));
     }
 
     static async Task<JobProgress> WaitRun(ITrainingRunGrain run)

@@ -60,6 +60,8 @@ public class MetricsTests
             Assert.Equal(last.L0, r.FinalDensity.Sum(), 3);
             using var bmp = SKBitmap.Decode(r.HistogramPath!);
             Assert.Equal(640, bmp.Width);
+            foreach (var step in new[] { 30, 60 })
+                Assert.NotNull(SKBitmap.Decode(Path.Combine(dir.Path, "run", r.Name, $"density-{step:D8}.png")));
         }
     }
 

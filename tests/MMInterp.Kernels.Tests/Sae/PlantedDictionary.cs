@@ -1,3 +1,4 @@
+using static MMInterp.Kernels.Tensors.Scalars;
 using static TorchSharp.torch;
 
 namespace MMInterp.Kernels.Tests.Sae;
@@ -14,8 +15,8 @@ internal sealed class PlantedDictionary : IDisposable
         using var scope = NewDisposeScope();
         var a = randn(new long[] { atoms, d }, generator: gen);
         a.div_(a.norm(1, true));
-        var on = rand(new long[] { rows, atoms }, generator: gen) < activeProbability;
-        var coef = rand(new long[] { rows, atoms }, generator: gen).mul_(1.0).add_(0.5) * on.to_type(ScalarType.Float32);
+        var on = rand(new long[] { rows, atoms }, generator: gen) < S(activeProbability);
+        var coef = rand(new long[] { rows, atoms }, generator: gen).add_(S(0.5)) * on.to_type(ScalarType.Float32);
         Atoms = a.MoveToOuterDisposeScope();
         Data = coef.matmul(a).MoveToOuterDisposeScope();
     }
@@ -25,10 +26,12 @@ internal sealed class PlantedDictionary : IDisposable
     {
         using var scope = NewDisposeScope();
         var w = W_dec.detach().cpu();
-        w = w / w.norm(1, true).clamp_min(1e-12);
+        w = w / w.norm(1, true).clamp_min(S(1e-12));
         var cos = Atoms.matmul(w.t());              // [atoms, m]
         var best = cos.max(1).values;
-        return (best >= threshold).to_type(ScalarType.Float32).mean().item<float>();
+        var result = (best >= S(threshold)).to_type(ScalarType.Float32).mean().item<float>();
+        Release();
+        return result;
     }
 
     public void Dispose() { Atoms.Dispose(); Data.Dispose(); }

@@ -1,14 +1,35 @@
 using MMInterp.Grains.Contracts;
 using MMInterp.Silo.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using MMInterp.Silo.Storage;
+using MMInterp.Silo.Work;
 using Npgsql;
 using Xunit;
 
 namespace MMInterp.Silo.Tests.Hosting;
 
-/// <summary>Starting silos through <see cref="MMInterpSiloHost"/> against a real, throwaway PostgreSQL.</summary>
-public class SiloStartTests
+/// <summary>One throwaway server for the class; tests use their own cluster ids, grain keys and databases.</summary>
+public sealed class SharedPostgres : IAsyncLifetime
 {
+    public LocalPostgres Server { get; private set; } = null!;
+    public async Task InitializeAsync() => Server = await LocalPostgres.StartThrowawayAsync();
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+
+    /// <summary>A new, empty database on the shared server.</summary>
+    public async Task<string> CreateDatabaseAsync(string name)
+    {
+        await using (var conn = await PostgresConnections.OpenAsync(Server.ConnectionString))
+        await using (var cmd = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", conn))
+            await cmd.ExecuteNonQueryAsync();
+        return new NpgsqlConnectionStringBuilder(Server.ConnectionString) { Database = name }.ConnectionString;
+    }
+}
+
+/// <summary>Starting silos through <see cref="MMInterpSiloHost"/> against a real, throwaway PostgreSQL.</summary>
+public class SiloStartTests(SharedPostgres shared) : IClassFixture<SharedPostgres>
+{
+    readonly LocalPostgres _pg = shared.Server;
+
     [Theory]
     [InlineData("Host=127.0.0.1;Port=1;Username=nobody;Database=none;Timeout=3", "cannot connect to PostgreSQL at 127.0.0.1:1")]
     [InlineData("Host=127.0.0.1;Bogus Key=3", "connection string is malformed")]
@@ -23,12 +44,11 @@ public class SiloStartTests
     [Fact]
     public async Task MissingDatabaseAndMissingSchemaAreNamed()
     {
-        await using var pg = await LocalPostgres.StartThrowawayAsync();
-        var wrongDb = new NpgsqlConnectionStringBuilder(pg.ConnectionString) { Database = "no_such_db" }.ConnectionString;
+        var wrongDb = new NpgsqlConnectionStringBuilder(_pg.ConnectionString) { Database = "no_such_db" }.ConnectionString;
         var e = await Assert.ThrowsAsync<SiloStartException>(() => MMInterpSiloHost.StartAsync(new SiloHostOptions(wrongDb)));
         Assert.Contains("\"no_such_db\" does not exist", e.Message);
 
-        var noSchema = new SiloHostOptions(pg.ConnectionString, ApplyMigrations: false);
+        var noSchema = new SiloHostOptions(await shared.CreateDatabaseAsync("empty"), ApplyMigrations: false);
         e = await Assert.ThrowsAsync<SiloStartException>(() => MMInterpSiloHost.StartAsync(noSchema));
         Assert.Contains("has no Orleans schema", e.Message);
         Assert.DoesNotContain('\n', e.Message);
@@ -37,11 +57,15 @@ public class SiloStartTests
     [Fact]
     public async Task TwoHostedSilosFormOneClusterAndShareState()
     {
-        await using var pg = await LocalPostgres.StartThrowawayAsync();
-        var a = Options(pg, "alpha");
-        var b = Options(pg, "beta");
+        var a = Options(_pg, "alpha");
+        var b = Options(_pg, "beta");
         await using var siloA = await MMInterpSiloHost.StartAsync(a);
         await using var siloB = await MMInterpSiloHost.StartAsync(b);
+
+        // A third silo on alpha's port must fail, not evict alpha as its "older incarnation".
+        var clash = await Assert.ThrowsAsync<SiloStartException>(() => MMInterpSiloHost.StartAsync(b with { SiloPort = a.SiloPort, GatewayPort = FreePorts.Next(), SiloName = "clash" }));
+        Assert.Contains($"silo port {a.SiloPort}", clash.Message);
+        Assert.Contains("already in use", clash.Message);
 
         var hosts = await siloB.Grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
         Assert.Equal(2, hosts.Count);
@@ -61,18 +85,18 @@ public class SiloStartTests
     [Fact]
     public async Task EmbeddedSiloServesGrainsAndLeavesNoMembershipRows()
     {
-        await using var pg = await LocalPostgres.StartThrowawayAsync();
         string clusterId;
-        await using (var silo = await MMInterpSiloHost.StartEmbeddedAsync(pg.ConnectionString))
+        await using (var silo = await MMInterpSiloHost.StartEmbeddedAsync(_pg.ConnectionString))
         {
             clusterId = silo.Options.ClusterId;
+            Assert.NotNull(silo.Services.GetService<WorkOptions>()); // job grains' services are registered
             Assert.Equal(1, (await silo.Client.GetGrain<ICounterGrain>("embedded").Add(1)).Value);
-            Assert.Equal(1L, await CountMembers(pg, clusterId));
+            Assert.Equal(1L, await CountMembers(_pg, clusterId));
         }
-        Assert.Equal(0L, await CountMembers(pg, clusterId));
+        Assert.Equal(0L, await CountMembers(_pg, clusterId));
 
         // State persists across embedded runs (same service id, new cluster id).
-        await using var again = await MMInterpSiloHost.StartEmbeddedAsync(pg.ConnectionString);
+        await using var again = await MMInterpSiloHost.StartEmbeddedAsync(_pg.ConnectionString);
         Assert.Equal(2, (await again.Client.GetGrain<ICounterGrain>("embedded").Add(1)).Value);
     }
 

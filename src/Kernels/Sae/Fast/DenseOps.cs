@@ -30,12 +30,14 @@ public static unsafe class DenseOps
     }
 
     /// <summary>
-    /// ReLU backward in place: g = (z > 0) ? g : 0. Also returns per-column sums of the masked g (the b_enc gradient),
-    /// of z (for the norm-weighted L1) and of (z > 0) (firing counts).
+    /// ReLU backward in place: g = (z > 0) ? g + colAdd : 0 (colAdd [cols], e.g. the L1 term, may be null). Also returns
+    /// per-column sums of the new g (the b_enc gradient), of z (for the norm-weighted L1) and of (z > 0) (firing counts).
     /// </summary>
-    public static void ReluBackward(TorchSharp.torch.Tensor g, TorchSharp.torch.Tensor z,
+    public static void ReluBackward(TorchSharp.torch.Tensor g, TorchSharp.torch.Tensor z, TorchSharp.torch.Tensor? colAdd,
         TorchSharp.torch.Tensor gColSum, TorchSharp.torch.Tensor zColSum, TorchSharp.torch.Tensor fireColSum)
     {
+        var zeroAdd = colAdd is null ? TorchSharp.torch.zeros(z.shape[1]) : null;
+        float* ap = NativeTensor.FloatPtr(colAdd ?? zeroAdd!);
         long rows = z.shape[0];
         int cols = (int)z.shape[1];
         int workers = (int)Math.Min(Math.Max(1, Environment.ProcessorCount), Math.Max(1, rows));
@@ -56,7 +58,7 @@ public static unsafe class DenseOps
                     {
                         var zv = Vector.Load(zrow + j);
                         var mask = Vector.GreaterThan(zv, Vector<float>.Zero);
-                        var gv = Vector.ConditionalSelect(mask, Vector.Load(grow + j), Vector<float>.Zero);
+                        var gv = Vector.ConditionalSelect(mask, Vector.Load(grow + j) + Vector.Load(ap + j), Vector<float>.Zero);
                         gv.Store(grow + j);
                         (Vector.Load(pg + j) + gv).Store(pg + j);
                         (Vector.Load(pz + j) + zv).Store(pz + j);
@@ -65,7 +67,7 @@ public static unsafe class DenseOps
                     for (; j < cols; j++)
                     {
                         bool on = zrow[j] > 0;
-                        if (!on) grow[j] = 0;
+                        grow[j] = on ? grow[j] + ap[j] : 0;
                         pg[j] += grow[j];
                         pz[j] += zrow[j];
                         pf[j] += on ? 1 : 0;
@@ -81,5 +83,6 @@ public static unsafe class DenseOps
             for (int t = 0; t < workers; t++)
                 for (int j = 0; j < cols; j++) o[j] += partial[t, s, j];
         }
+        zeroAdd?.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using static MMInterp.Kernels.Tensors.Scalars;
 using MMInterp.Kernels.Sae.Training;
 using static TorchSharp.torch;
 
@@ -22,7 +23,7 @@ public sealed class MetricsAccumulator : IDisposable
     public long Rows => _rows;
 
     /// <summary>Per-feature firing density over the interval.</summary>
-    public float[] Density() => _rows == 0 ? new float[FireCounts.shape[0]] : (FireCounts / _rows).cpu().data<float>().ToArray();
+    public float[] Density() => _rows == 0 ? new float[FireCounts.shape[0]] : (FireCounts / S(_rows)).cpu().data<float>().ToArray();
 
     public SaeMetrics Take(long step, double lr, double sparsityCoefficient, double denseThreshold, double? downstream)
     {

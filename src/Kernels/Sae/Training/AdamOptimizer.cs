@@ -1,3 +1,4 @@
+using static MMInterp.Kernels.Tensors.Scalars;
 using System.Numerics;
 using MMInterp.Kernels.Sae.Fast;
 using MMInterp.Kernels.Tensors;
@@ -41,11 +42,11 @@ public sealed class AdamOptimizer : IDisposable
             else
             {
                 using var scope = NewDisposeScope();
-                var gs = gradScale == 1.0 ? g : g * gradScale;
-                M[name].mul_(_c.Beta1).add_(gs, alpha: 1 - _c.Beta1);
-                V[name].mul_(_c.Beta2).addcmul_(gs, gs, value: 1 - _c.Beta2);
-                var denom = V[name].sqrt().div_(Math.Sqrt(bc2)).add_(_c.AdamEps);
-                pd.addcdiv_(M[name], denom, value: -lr / bc1);
+                var gs = gradScale == 1.0 ? g : g * S(gradScale);
+                M[name].mul_(S(_c.Beta1)).add_(gs, alpha: S(1 - _c.Beta1));
+                V[name].mul_(S(_c.Beta2)).addcmul_(gs, gs, value: S(1 - _c.Beta2));
+                var denom = V[name].sqrt().div_(S(Math.Sqrt(bc2))).add_(S(_c.AdamEps));
+                pd.addcdiv_(M[name], denom, value: S(-lr / bc1));
             }
         }
     }
@@ -54,8 +55,8 @@ public sealed class AdamOptimizer : IDisposable
     public void ResetRows(string name, Tensor rows, int dim)
     {
         using var noGrad = no_grad();
-        M[name].index_fill_(dim, rows, 0);
-        V[name].index_fill_(dim, rows, 0);
+        M[name].index_fill_(dim, rows, S(0));
+        V[name].index_fill_(dim, rows, S(0));
     }
 
     private static unsafe void FusedCpu(Tensor p, Tensor g, Tensor m, Tensor v, float gs, float b1, float b2, float stepSize, float sqrtBc2, float eps)

@@ -1,3 +1,4 @@
+using static MMInterp.Kernels.Tensors.Scalars;
 using static TorchSharp.torch;
 
 namespace MMInterp.Kernels.Sae.Training;
@@ -24,7 +25,7 @@ public sealed class AutogradKernel : IGradientKernel
                 var g = grads[ps[i].Name];
                 if (gs[i] is null || gs[i].IsInvalid) g.zero_(); else g.copy_(gs[i]);
             }
-            fireCounts.add_((o.Latents > 0).sum(dim: 0).to_type(ScalarType.Float32));
+            fireCounts.add_((o.Latents > S(0)).sum(dim: 0).to_type(ScalarType.Float32));
         }
         return new StepResult(o.Mse.item<float>(), o.Sparsity.item<float>(), o.Aux.item<float>());
     }

@@ -1,3 +1,4 @@
+using static MMInterp.Kernels.Tensors.Scalars;
 using static TorchSharp.torch;
 
 namespace MMInterp.Kernels.Sae.Training;
@@ -17,10 +18,10 @@ public sealed class DeadFeatureTracker : IDisposable
     public void Update(Tensor batchFireCounts, long rows)
     {
         using var noGrad = no_grad();
-        RowsSinceFired.add_(rows).masked_fill_(batchFireCounts > 0, 0);
+        RowsSinceFired.add_(S(rows)).masked_fill_(batchFireCounts > S(0), S(0));
     }
 
-    public Tensor DeadMask() => RowsSinceFired >= _deadAfter;
+    public Tensor DeadMask() => RowsSinceFired >= S(_deadAfter);
 
     public void Dispose() => RowsSinceFired.Dispose();
 }

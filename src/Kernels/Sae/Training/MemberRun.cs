@@ -1,3 +1,4 @@
+using static MMInterp.Kernels.Tensors.Scalars;
 using MMInterp.Kernels.Sae.Metrics;
 using static TorchSharp.torch;
 
@@ -44,6 +45,12 @@ internal sealed class MemberRun : IDisposable
 
     public void Step(Tensor x, long step, long totalSteps, long seed)
     {
+        try { StepCore(x, step, totalSteps, seed); }
+        finally { Release(); }
+    }
+
+    private void StepCore(Tensor x, long step, long totalSteps, long seed)
+    {
         using var scope = NewDisposeScope();
         var tc = Member.Training;
         _lr = Schedules.LearningRate(tc, step, totalSteps);
@@ -56,11 +63,8 @@ internal sealed class MemberRun : IDisposable
         if (!double.IsFinite(r.Total)) throw new NonFiniteTrainingException(Member.Name, step, "the loss", _lastCheckpoint);
 
         using var noGrad = no_grad();
-        double sq = 0;
-        foreach (var g in _grads.Values) { double n = g.norm().item<float>(); sq += n * n; }
-        double gradNorm = Math.Sqrt(sq);
+        double scale = GradientClipping.Scale(_grads.Values, tc.MaxGradNorm, out double gradNorm);
         if (!double.IsFinite(gradNorm)) throw new NonFiniteTrainingException(Member.Name, step, "the gradient", _lastCheckpoint);
-        double scale = tc.MaxGradNorm > 0 && gradNorm > tc.MaxGradNorm ? tc.MaxGradNorm / gradNorm : 1.0;
 
         var W_dec = Sae.W_dec.detach();
         if (Member.Sae.UnitNormDecoder)
@@ -70,18 +74,20 @@ internal sealed class MemberRun : IDisposable
             gd.sub_(W_dec * (gd * W_dec).sum(1, keepdim: true));
         }
         _adam.Step(Sae.Parameters, _grads, step + 1, _lr, scale);
-        if (Member.Sae.UnitNormDecoder) W_dec.div_(W_dec.norm(1, keepdim: true).clamp_min(1e-12));
+        if (Member.Sae.UnitNormDecoder) W_dec.div_(W_dec.norm(1, keepdim: true).clamp_min(S(1e-12)));
 
         _tracker.Update(fire, x.shape[0]);
         Accumulator.FireCounts.add_(fire);
-        double dev = (xn - xn.mean([0], keepdim: true)).pow(2).sum().item<float>();
+        double dev = Sq(xn - xn.mean([0], keepdim: true)).sum().item<float>();
         Accumulator.Add(r, x.shape[0], dev);
         if (tc.DeadFeatures == DeadFeatureStrategy.Resample && (step + 1) % tc.ResampleEvery == 0)
             Resampler.Resample(Sae, _adam, _tracker, xn, seed, step);
     }
 
-    public SaeMetrics Log(long done, long total, TrainerHooks hooks)
+    public SaeMetrics Log(long done, long total, TrainerHooks hooks, bool histogram)
     {
+        if (histogram)
+            DensityHistogram.WritePng(Path.Combine(Dir, $"density-{done:D8}.png"), Accumulator.Density(), $"{Member.Name} step {done}");
         double? downstream = hooks.DownstreamMetric?.Invoke(Sae);
         var m = Accumulator.Take(done, _lr, _lambda, Member.Training.DenseThreshold, downstream);
         _history.Add(m);

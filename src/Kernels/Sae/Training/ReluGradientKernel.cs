@@ -1,3 +1,4 @@
+using static MMInterp.Kernels.Tensors.Scalars;
 using MMInterp.Kernels.Sae.Fast;
 using MMInterp.Kernels.Tensors;
 using static TorchSharp.torch;
@@ -40,23 +41,23 @@ public sealed class ReluGradientKernel : IGradientKernel, IDisposable
         var xhat = b_dec.unsqueeze(0).expand(B, -1).contiguous();
         Gemm.Mm(z, false, W_dec, false, xhat, beta: 1f);
         var err = xhat.sub_(xn);                        // x_hat - x, in place
-        double sse = err.pow(2).sum().item<float>();
-        var g = err.mul_(2.0 / B);                      // dL/dx_hat
+        double sse = Sq(err).sum().item<float>();
+        var g = err.mul_(S(2.0 / B));                      // dL/dx_hat
 
         var norms = W_dec.norm(1);                      // [m]
         var dz = Buffer(ref _dz, B, m);
-        if (lambda != 0) dz.copy_((norms * (lambda / B)).unsqueeze(0).expand(B, m)); // d(L1)/dz before the mask
-        Gemm.Mm(g, false, W_dec, true, dz, beta: lambda != 0 ? 1f : 0f);
+        Gemm.Mm(g, false, W_dec, true, dz);
 
         var dbEnc = grads["b_enc"];
         var zSum = empty(m);
         var fire = empty(m);
-        DenseOps.ReluBackward(dz, z, dbEnc, zSum, fire);
+        // d(L1)/dz = lambda n_j / B is added inside the masking pass rather than in a separate sweep over [B, m].
+        DenseOps.ReluBackward(dz, z, lambda != 0 ? (norms * S(lambda / B)).contiguous() : null, dbEnc, zSum, fire);
         fireCounts.add_(fire);
 
         var dWdec = grads["W_dec"];
         Gemm.Mm(z, true, g, false, dWdec);
-        if (lambda != 0) dWdec.add_(W_dec * (zSum * (lambda / B) / norms).unsqueeze(1));
+        if (lambda != 0) dWdec.add_(W_dec * (zSum * S(lambda / B) / norms).unsqueeze(1));
         Gemm.Mm(xc, true, dz, false, grads["W_enc"]);
 
         var dbDec = grads["b_dec"];

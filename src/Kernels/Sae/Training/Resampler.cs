@@ -1,3 +1,4 @@
+using static MMInterp.Kernels.Tensors.Scalars;
 using static TorchSharp.torch;
 
 namespace MMInterp.Kernels.Sae.Training;
@@ -22,23 +23,23 @@ public static class Resampler
         Tensor recon;
         try { recon = sae.Decode(sae.Encode(xn)); }
         finally { sae.NormScale = scale; }
-        var lossPerRow = (recon - xn).pow(2).sum(1);
-        var weights = lossPerRow.pow(2) + 1e-12;
+        var lossPerRow = Sq(recon - xn).sum(1);
+        var weights = Sq(lossPerRow) + S(1e-12);
         using var gen = new Generator((ulong)(seed * 1_000_003 + step));
         var rows = multinomial(weights, n, replacement: true, generator: gen);
         var x = xn.index_select(0, rows);
         if (sae.Config.PreEncoderBias) x = x - sae.b_dec.detach();
-        var dirs = x / x.norm(1, true).clamp_min(1e-8);
+        var dirs = x / x.norm(1, true).clamp_min(S(1e-8));
         var alive = tracker.DeadMask().logical_not();
         var encNorms = sae.W_enc.detach().norm(0);
         double liveNorm = alive.any().item<bool>() ? encNorms.masked_select(alive).mean().item<float>() : 1.0;
         sae.W_dec.detach().index_copy_(0, dead, dirs);
-        sae.W_enc.detach().index_copy_(1, dead, (dirs * (0.2 * liveNorm)).t());
-        sae.b_enc.detach().index_fill_(0, dead, 0);
+        sae.W_enc.detach().index_copy_(1, dead, (dirs * S(0.2 * liveNorm)).t());
+        sae.b_enc.detach().index_fill_(0, dead, S(0));
         adam.ResetRows("W_dec", dead, 0);
         adam.ResetRows("W_enc", dead, 1);
         adam.ResetRows("b_enc", dead, 0);
-        tracker.RowsSinceFired.index_fill_(0, dead, 0);
+        tracker.RowsSinceFired.index_fill_(0, dead, S(0));
         return n;
     }
 }

@@ -1,4 +1,5 @@
 using MMInterp.Kernels.Activations;
+using MMInterp.Kernels.Diagnostics;
 using MMInterp.Kernels.Sae.Metrics;
 using static TorchSharp.torch;
 
@@ -8,6 +9,7 @@ namespace MMInterp.Kernels.Sae.Training;
 /// Trains every SAE of a sweep on the same batches in one pass over the data (one batch read, many SAEs stepped).
 /// Per step and member: gradients (hand-written or autograd), NaN/inf check before any update, global-norm clipping,
 /// unit-norm decoder projection, fused Adam, decoder renormalisation, dead-feature bookkeeping and resampling.
+/// Metrics (and, optionally, a density histogram PNG) every LogEvery steps and at the end.
 /// Stopping (cancellation) writes a checkpoint; a later Run on the same directory resumes bit-identically.
 /// </summary>
 public static class SaeTrainer
@@ -16,6 +18,9 @@ public static class SaeTrainer
         TrainerHooks? hooks = null, CancellationToken cancel = default, Device? device = null)
     {
         sweep.Validate();
+        using var activity = KernelTelemetry.Source.StartActivity("kernel.sae.train");
+        activity?.SetTag("mminterp.members", sweep.Members.Count);
+        activity?.SetTag("mminterp.steps", sweep.TotalSteps);
         hooks ??= new TrainerHooks();
         device ??= CPU;
         if (data.D != sweep.Members[0].Sae.DIn)
@@ -38,7 +43,7 @@ public static class SaeTrainer
                 }
                 long done = step + 1;
                 if (done % sweep.LogEvery == 0 && done != sweep.TotalSteps)
-                    foreach (var m in members) m.Log(done, sweep.TotalSteps, hooks);
+                    foreach (var m in members) m.Log(done, sweep.TotalSteps, hooks, sweep.HistogramEachLog);
                 if (sweep.CheckpointEvery > 0 && done % sweep.CheckpointEvery == 0 && done != sweep.TotalSteps)
                     foreach (var m in members)
                     {
@@ -50,7 +55,7 @@ public static class SaeTrainer
             foreach (var m in members)
             {
                 var density = m.Accumulator.Density();
-                var final = m.Log(sweep.TotalSteps, sweep.TotalSteps, hooks);
+                var final = m.Log(sweep.TotalSteps, sweep.TotalSteps, hooks, histogram: false);
                 m.SaveCheckpoint(sweep.TotalSteps, data.Position);
                 var weights = Path.Combine(m.Dir, "sae.safetensors");
                 SaeCheckpoint.SaveSae(weights, m.Sae);

@@ -81,6 +81,8 @@ public sealed record SweepConfig
     public int LogEvery { get; init; } = 100;
     /// <summary>Save a resumable checkpoint every this many steps (and always at the end or on stop); 0 = only then.</summary>
     public int CheckpointEvery { get; init; } = 500;
+    /// <summary>Also write density-STEP.png at every log interval (the final density.png is always written).</summary>
+    public bool HistogramEachLog { get; init; } = true;
     /// <summary>Batches used once at the start to estimate the input normalisation factor.</summary>
     public int NormEstimateBatches { get; init; } = 4;
 

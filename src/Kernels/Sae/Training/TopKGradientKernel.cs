@@ -1,3 +1,4 @@
+using static MMInterp.Kernels.Tensors.Scalars;
 using MMInterp.Kernels.Sae.Fast;
 using MMInterp.Kernels.Tensors;
 using static TorchSharp.torch;
@@ -37,11 +38,11 @@ public sealed class TopKGradientKernel : IGradientKernel, IDisposable
 
         var xhat = SparseOps.Decode(W_dec, idx, vals, b_dec);
         var err = xhat.sub_(xn);
-        double sse = err.pow(2).sum().item<float>();
-        var g = err.mul_(2.0 / B);
+        double sse = Sq(err).sum().item<float>();
+        var g = err.mul_(S(2.0 / B));
 
         var dv = SparseOps.GatherDots(W_dec, idx, g);
-        dv.mul_(vals > 0);
+        dv.mul_(vals > S(0));
 
         var dWdec = grads["W_dec"].zero_();
         SparseOps.ScatterAddRows(dWdec, idx, vals, g);
@@ -51,11 +52,11 @@ public sealed class TopKGradientKernel : IGradientKernel, IDisposable
 
         var flatIdx = idx.flatten();
         var dbEnc = grads["b_enc"].zero_();
-        dbEnc.index_add_(0, flatIdx, dv.flatten(), 1);
+        dbEnc.index_add_(0, flatIdx, dv.flatten(), S(1));
         var dbDec = grads["b_dec"];
         dbDec.copy_(g.sum(dim: 0));
         if (sae.Config.PreEncoderBias) dbDec.sub_(W_enc.mv(dbEnc));
-        fireCounts.index_add_(0, flatIdx, (vals > 0).to_type(ScalarType.Float32).flatten(), 1);
+        fireCounts.index_add_(0, flatIdx, (vals > S(0)).to_type(ScalarType.Float32).flatten(), S(1));
         return new StepResult(sse / B, 0, 0);
     }
 

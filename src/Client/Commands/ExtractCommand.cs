@@ -1,0 +1,45 @@
+using System.CommandLine;
+using MMInterp.Client.Cli;
+using MMInterp.Client.Platform;
+using MMInterp.Grains.Contracts.Jobs;
+
+namespace MMInterp.Client.Commands;
+
+/// <summary>`mminterp extract`: an ExtractionJob over accelerator silos; prints the registered activation set.</summary>
+public static class ExtractCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "registered model id", Required = true };
+        var hooks = new Option<string>("--hooks") { Description = "comma-separated hook points, e.g. vision.blocks.2.hook_resid_post", Required = true };
+        var dataset = new Option<string>("--dataset") { Description = "world:split:count, e.g. shapes:train:4096", DefaultValueFactory = _ => "shapes:train:2048" };
+        var shards = new Option<int>("--shards") { Description = "number of shards (spread over accelerator silos)", DefaultValueFactory = _ => 4 };
+        var id = new Option<string?>("--job") { Description = "job id (default: a new one); re-running an id resumes it" };
+        var detach = new Option<bool>("--detach") { Description = "return once started (external cluster only)" };
+        var db = DatabaseOption.Create();
+        var command = new Command("extract", "extract activations at hook points over a dataset, sharded across the cluster") { model, hooks, dataset, shards, id, detach, db };
+        CliAction.Set(command, async (parse, ct) =>
+        {
+            var spec = new ExtractionJobSpec(parse.GetValue(model)!,
+                parse.GetValue(hooks)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                DatasetSpec.Parse(parse.GetValue(dataset)!), parse.GetValue(shards)).Validated();
+            await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
+            if (await session.Registry.Models.GetAsync(spec.ModelId, ct) is null)
+                throw new ArgumentException($"model '{spec.ModelId}' is not registered (see `mminterp registry list models`)");
+            var jobId = parse.GetValue(id) ?? CliIds.New("extract");
+            var grain = (await session.ClusterAsync(ct)).GetGrain<IExtractionJobGrain>(jobId);
+            await grain.Start(spec);
+            Console.WriteLine($"extraction job {jobId}: {spec.Dataset} through {spec.ModelId} at {string.Join(", ", spec.Hooks)} in {spec.Shards} shards");
+            if (parse.GetValue(detach))
+            {
+                DetachGuard.Check(session);
+                return 0;
+            }
+            var done = await JobWatcher.FollowAsync("extract", grain.Status, ct);
+            var set = await session.Registry.ActivationSets.GetAsync(done.Result!, ct);
+            Console.WriteLine($"activation set {done.Result}: {set?.RowCount} rows per hook, {set?.ShardCount} shards");
+            return 0;
+        });
+        return command;
+    }
+}

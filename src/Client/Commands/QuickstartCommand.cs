@@ -1,0 +1,103 @@
+using System.CommandLine;
+using System.Globalization;
+using MMInterp.Client.Cli;
+using MMInterp.Client.Platform;
+using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Kernels.Plots;
+using MMInterp.Kernels.Sae;
+using MMInterp.Kernels.Sae.Training;
+using MMInterp.Kernels.ShapesWorld;
+using MMInterp.Kernels.Zoo;
+
+namespace MMInterp.Client.Commands;
+
+/// <summary>
+/// `mminterp quickstart`: the ShapesWorld smoke pipeline on the embedded default. Renders a labelled grid, builds
+/// (or reuses) the tiny CLIP, extracts vision-tower activations through the cluster, trains a TopK SAE on them and
+/// writes a short report with the pictures. Later work (labels, steering, attacks) grows from here.
+/// </summary>
+public static class QuickstartCommand
+{
+    public static Command Create()
+    {
+        var quick = new Option<bool>("--quick") { Description = "a small, fast configuration (smoke test): a few hundred zoo steps and a short SAE run" };
+        var output = new Option<string>("--out") { Description = "report directory", DefaultValueFactory = _ => "mminterp-quickstart" };
+        var db = DatabaseOption.Create();
+        var command = new Command("quickstart", "run the ShapesWorld pipeline end to end: zoo -> extract -> SAE -> report") { quick, output, db };
+        CliAction.Set(command, async (parse, ct) =>
+        {
+            var isQuick = parse.GetValue(quick);
+            var outDir = Path.GetFullPath(parse.GetValue(output)!);
+            Directory.CreateDirectory(outDir);
+            var report = new List<string> { "# MMInterp quickstart", "" };
+
+            await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
+            Console.WriteLine($"platform: database {Describe(session.ConnectionString)}, artefacts {session.Work.ArtefactRoot}");
+
+            // 1. The world, as a person can check it.
+            var grid = Path.Combine(outDir, "shapes-grid.png");
+            var world = new ShapesWorldGenerator();
+            ShapesGridPng.Write(world, Enumerable.Range(0, 16).Select(i => world.Scene(ShapesSplits.Val, i)).ToList(), grid);
+            report.Add($"![ShapesWorld sample](shapes-grid.png)");
+
+            // 2. The tiny CLIP, trained once per config and cached in the artefact store.
+            var zooConfig = isQuick
+                ? ClipZooConfig.Default with { Steps = 200, BatchSize = 64, VisionWidth = 32, TextWidth = 32, ProjectionDim = 32, VisionLayers = 3, EvalImages = 128 }
+                : ClipZooConfig.Default;
+            var zoo = await CliAction.WithProgress("zoo: tiny CLIP", r => ZooCatalog.EnsureClipAsync(session, zooConfig, (p, n) => r(p, n), ct));
+            var colour = zoo.Metrics?["ZeroShotColour"]?.GetValue<double>() ?? double.NaN;
+            var shape = zoo.Metrics?["ZeroShotShape"]?.GetValue<double>() ?? double.NaN;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"model {zoo.Model.Id}{(zoo.Cached ? " (cached)" : "")}: zero-shot colour {colour:F3}, shape {shape:F3}"));
+            report.Add(string.Create(CultureInfo.InvariantCulture, $"- model `{zoo.Model.Id}`: zero-shot colour {colour:F3}, shape {shape:F3} (held-out seed)"));
+
+            // 3. Activations of a late vision block, sharded over the cluster.
+            var cluster = await session.ClusterAsync(ct);
+            var hook = $"vision.blocks.{zooConfig.VisionLayers - 2}.hook_resid_post";
+            var images = isQuick ? 256 : 2048;
+            var jobId = CliIds.New("extract");
+            var job = cluster.GetGrain<IExtractionJobGrain>(jobId);
+            await job.Start(new ExtractionJobSpec(zoo.Model.Id, [hook], DatasetSpec.Parse($"shapes:train:{images}"), Shards: 4));
+            var extracted = await JobWatcher.FollowAsync("extract", job.Status, ct);
+            var set = (await session.Registry.ActivationSets.GetAsync(extracted.Result!, ct))!;
+            Console.WriteLine($"activation set {set.Id}: {set.RowCount} rows of {hook}");
+            report.Add($"- activation set `{set.Id}`: {set.RowCount} token activations at `{hook}` from {images} images, {set.ShardCount} shards");
+
+            // 4. A TopK SAE on them.
+            var d = zooConfig.VisionWidth;
+            var sae = new SaeConfig { Kind = SaeKind.TopK, DIn = d, DSae = 8 * d, K = 16 };
+            var steps = isQuick ? 150 : 1500;
+            var runId = CliIds.New("sae");
+            var run = cluster.GetGrain<ITrainingRunGrain>(runId);
+            await run.Start(new TrainingRunSpec(set.Id, hook, sae.ToJson(),
+                new SaeTrainingConfig { Lr = 2e-3, LrWarmupSteps = steps / 10, DeadFeatures = DeadFeatureStrategy.AuxK }.ToJson(),
+                steps, CheckpointEvery: Math.Max(1, steps / 5), Seed: 0, BatchSize: 512, LogEvery: Math.Max(1, steps / 15)));
+            await JobWatcher.FollowAsync("train-sae", run.Status, ct);
+            var m = (await run.LastCheckpoint())!.Metrics;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"SAE {runId}: L0 {m["l0"]:F1}, FVU {m["fvu"]:F3}, dead {m["dead_fraction"]:P1}"));
+            report.Add(string.Create(CultureInfo.InvariantCulture,
+                $"- SAE `{runId}` (TopK, d_sae={sae.DSae}, k={sae.K}, {steps} steps): L0 {m["l0"]:F1}, FVU {m["fvu"]:F3}, dead features {m["dead_fraction"]:P1}"));
+
+            var fvu = await session.Registry.Metrics.ReadAsync(runId, "fvu", ct: ct);
+            if (fvu.Count > 1)
+            {
+                CurvePng.Write(Path.Combine(outDir, "sae-fvu.png"), fvu.Select(p => ((double)p.Step, p.Value)).ToList(), $"SAE {runId}: FVU by step", "step", "FVU");
+                report.Add("");
+                report.Add("![FVU during training](sae-fvu.png)");
+            }
+            report.Add("");
+            report.Add("Everything above is registered: `mminterp registry list models|activations|dictionaries|runs`.");
+            var reportPath = Path.Combine(outDir, "report.md");
+            await File.WriteAllLinesAsync(reportPath, report, ct);
+            Console.WriteLine($"report: {reportPath}");
+            return 0;
+        });
+        return command;
+    }
+
+    static string Describe(string cs)
+    {
+        var b = new Npgsql.NpgsqlConnectionStringBuilder(cs);
+        return $"{b.Host}:{b.Port}/{b.Database}";
+    }
+}

@@ -1,0 +1,52 @@
+using System.CommandLine;
+using System.Globalization;
+using MMInterp.Client.Cli;
+using MMInterp.Client.Platform;
+using MMInterp.Grains.Registry;
+using Spectre.Console;
+
+namespace MMInterp.Client.Commands;
+
+/// <summary>`mminterp status`: jobs, training runs and sweeps from the registry, with progress.</summary>
+public static class StatusCommand
+{
+    public static Command Create()
+    {
+        var all = new Option<bool>("--all") { Description = "include finished work (default: only pending and running, plus the last 10 finished)" };
+        var db = DatabaseOption.Create();
+        var command = new Command("status", "show jobs, runs and sweeps with their progress") { all, db };
+        CliAction.Set(command, async (parse, ct) =>
+        {
+            await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
+            var runs = await session.Registry.Runs.ListAsync(limit: 500, ct: ct);
+            var open = runs.Where(r => !r.IsTerminal).ToList();
+            var finished = runs.Where(r => r.IsTerminal).OrderByDescending(r => r.UpdatedAt).Take(parse.GetValue(all) ? int.MaxValue : 10).ToList();
+            var table = new Table().AddColumns("id", "kind", "status", "progress", "step", "updated", "error");
+            foreach (var r in open.Concat(finished))
+                table.AddRow(Markup.Escape(r.Id), RegistryNames.Name(r.Kind), Colour(r.Status), Bar(r.Progress),
+                    r.TotalSteps is { } t ? $"{r.Step}/{t}" : r.Step.ToString(CultureInfo.InvariantCulture),
+                    r.UpdatedAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), Markup.Escape(Short(r.Error)));
+            if (open.Count + finished.Count == 0) Console.WriteLine("no jobs, runs or sweeps yet");
+            else AnsiConsole.Write(table);
+            return 0;
+        });
+        return command;
+    }
+
+    static string Bar(double p)
+    {
+        var filled = (int)Math.Round(Math.Clamp(p, 0, 1) * 20);
+        return $"{new string('#', filled)}{new string('.', 20 - filled)} {p * 100,3:F0}%";
+    }
+
+    static string Colour(RunStatus s) => s switch
+    {
+        RunStatus.Succeeded => "[green]succeeded[/]",
+        RunStatus.Failed => "[red]failed[/]",
+        RunStatus.Cancelled => "[yellow]cancelled[/]",
+        RunStatus.Running => "[blue]running[/]",
+        _ => "pending",
+    };
+
+    static string Short(string? s) => s is null ? "" : s.Length <= 60 ? s : s[..57] + "...";
+}

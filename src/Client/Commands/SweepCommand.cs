@@ -1,0 +1,66 @@
+using System.CommandLine;
+using System.Globalization;
+using MMInterp.Client.Cli;
+using MMInterp.Client.Platform;
+using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Kernels.Plots;
+using Spectre.Console;
+
+namespace MMInterp.Client.Commands;
+
+/// <summary>`mminterp sweep`: a grid or random search over SAE settings; prints the L0-vs-FVU Pareto front and plots it.</summary>
+public static class SweepCommand
+{
+    public static Command Create()
+    {
+        var sae = new SaeOptions();
+        var grid = new Option<string[]>("--grid") { Description = "an axis as field=v1,v2,... on sae.* or training.* (repeatable), e.g. sae.K=8,16,32", Required = true, AllowMultipleArgumentsPerToken = false };
+        var random = new Option<int>("--random") { Description = "draw this many combinations instead of the full grid", DefaultValueFactory = _ => 0 };
+        var plot = new Option<string>("--plot") { Description = "where to write the Pareto plot (PNG)", DefaultValueFactory = _ => "sweep-pareto.png" };
+        var id = new Option<string?>("--sweep") { Description = "sweep id (default: a new one)" };
+        var db = DatabaseOption.Create();
+        var command = new Command("sweep", "search SAE hyper-parameters; report the L0-vs-FVU Pareto front");
+        foreach (var o in sae.All.Append(grid).Append(random).Append(plot).Append(id).Append(db)) command.Options.Add(o);
+        CliAction.Set(command, async (parse, ct) =>
+        {
+            var axes = ParseAxes(parse.GetValue(grid)!);
+            await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
+            var (set, hook, d) = await ActivationSetInfo.ResolveAsync(session, parse.GetValue(sae.Activations)!, parse.GetValue(sae.Hook), ct);
+            var (saeConfig, training) = sae.Configs(parse, d);
+            var baseSpec = new TrainingRunSpec(set.Id, hook, saeConfig.ToJson(), training.ToJson(), parse.GetValue(sae.Steps),
+                parse.GetValue(sae.CheckpointEvery), parse.GetValue(sae.Seed), BatchSize: parse.GetValue(sae.Batch),
+                LogEvery: (int)Math.Max(1, Math.Min(100, parse.GetValue(sae.Steps) / 20)));
+            var samples = parse.GetValue(random);
+            var spec = new SweepSpec(baseSpec, axes, Random: samples > 0, Samples: samples, Seed: parse.GetValue(sae.Seed)).Validated();
+            var sweepId = parse.GetValue(id) ?? CliIds.New("sweep");
+            var grain = (await session.ClusterAsync(ct)).GetGrain<ISweepGrain>(sweepId);
+            await grain.Start(spec);
+            Console.WriteLine($"sweep {sweepId}: {spec.Expand(sweepId).Count} runs over {string.Join(", ", axes.Keys)}");
+            await JobWatcher.FollowAsync("sweep", grain.Status, ct);
+
+            var results = await grain.Results();
+            var table = new Table().AddColumns("run", "setting", "L0", "FVU", "front");
+            foreach (var r in results.OrderBy(r => r.L0))
+                table.AddRow(r.RunId, Markup.Escape(r.Label), r.L0.ToString("F2", CultureInfo.InvariantCulture), r.Fvu.ToString("F4", CultureInfo.InvariantCulture), r.OnFront ? "[green]yes[/]" : "");
+            AnsiConsole.Write(table);
+            var path = parse.GetValue(plot)!;
+            ParetoPlotPng.Write(path, results.Select(r => (r.Label, r.L0, r.Fvu, r.OnFront)).ToList(), $"sweep {sweepId}");
+            Console.WriteLine($"Pareto plot: {Path.GetFullPath(path)}");
+            return 0;
+        });
+        return command;
+    }
+
+    static Dictionary<string, IReadOnlyList<string>> ParseAxes(IEnumerable<string> specs)
+    {
+        var axes = new Dictionary<string, IReadOnlyList<string>>();
+        foreach (var s in specs)
+        {
+            var eq = s.IndexOf('=');
+            if (eq <= 0 || eq == s.Length - 1) throw new ArgumentException($"--grid '{s}' must look like sae.K=8,16,32");
+            var values = s[(eq + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (!axes.TryAdd(s[..eq].Trim(), values)) throw new ArgumentException($"--grid names '{s[..eq]}' twice");
+        }
+        return axes;
+    }
+}

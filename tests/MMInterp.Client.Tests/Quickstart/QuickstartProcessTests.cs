@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using MMInterp.Grains.Registry;
+using MMInterp.Silo.Storage;
+using Xunit;
+
+namespace MMInterp.Client.Tests.Quickstart;
+
+/// <summary>
+/// The README's main job, as a user runs it: the `mminterp` program on the embedded default (its own PostgreSQL,
+/// an in-process silo), with every location redirected to temp directories. Quick configuration; real everything.
+/// </summary>
+public sealed class QuickstartProcessTests : IAsyncLifetime
+{
+    readonly string _home = Path.Combine(Path.GetTempPath(), $"mminterp-qs-{Guid.NewGuid():N}");
+    readonly string _pgData = Path.Combine(Environment.IsPrivilegedProcess ? "/var/tmp" : Path.GetTempPath(), $"mminterp-qs-pg-{Guid.NewGuid():N}");
+    readonly int _pgPort = FreePort();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        // The CLI leaves its embedded server running for the next command; this test owns it, so stop it.
+        if (Directory.Exists(_pgData))
+        {
+            var pg = await LocalPostgres.StartAsync(new LocalPostgresOptions(_pgData, _pgPort));
+            await pg.StopAsync();
+            try { Directory.Delete(_pgData, recursive: true); } catch (IOException) { }
+        }
+        try { Directory.Delete(_home, recursive: true); } catch (IOException) { }
+    }
+
+    [Fact]
+    public async Task QuickstartRunsEndToEndThenReusesTheCachedModel()
+    {
+        var report = Path.Combine(_home, "report");
+        var first = await Run("quickstart", "--quick", "--out", report);
+        Assert.True(first.Code == 0, first.Output);
+        var text = await File.ReadAllTextAsync(Path.Combine(report, "report.md"));
+        Assert.Contains("zero-shot colour", text);
+        Assert.Contains("activation set `actset-", text);
+        Assert.Contains("SAE `sae-", text);
+        Assert.True(new FileInfo(Path.Combine(report, "shapes-grid.png")).Length > 1000);
+        Assert.True(new FileInfo(Path.Combine(report, "sae-fvu.png")).Length > 1000);
+
+        await using (var registry = RegistryStore.Create(new LocalPostgresOptions(_pgData, _pgPort).ConnectionString))
+        {
+            var dictionaries = await registry.Dictionaries.ListAsync();
+            var dictionary = Assert.Single(dictionaries);
+            var model = await registry.Models.GetAsync(dictionary.ModelId);
+            Assert.NotNull(model);
+            Assert.StartsWith("clip-tiny-", model.Id);
+        }
+
+        var status = await Run("status");
+        Assert.True(status.Code == 0, status.Output);
+        Assert.Contains("succeeded", status.Output);
+
+        var second = await Run("quickstart", "--quick", "--out", report);
+        Assert.True(second.Code == 0, second.Output);
+        Assert.Contains("(cached)", second.Output);
+    }
+
+    [Fact]
+    public async Task UnknownModelIsOneClearLineAndANonZeroExit()
+    {
+        var result = await Run("extract", "--model", "no-such-model", "--hooks", "vision.blocks.0.hook_resid_post");
+        Assert.NotEqual(0, result.Code);
+        Assert.Contains("error: model 'no-such-model' is not registered", result.Output);
+        Assert.DoesNotContain("   at ", result.Output);
+    }
+
+    async Task<(int Code, string Output)> Run(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mminterp.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["MMINTERP_PGDATA"] = _pgData;
+        psi.Environment["MMINTERP_PGPORT"] = _pgPort.ToString();
+        psi.Environment["MMINTERP_HOME"] = _home;
+        psi.Environment.Remove("MMINTERP_DB");
+        psi.Environment.Remove("MMINTERP_CLUSTER");
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(15));
+        await p.WaitForExitAsync(timeout.Token);
+        return (p.ExitCode, await stdout + await stderr);
+    }
+
+    static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
