@@ -1,10 +1,16 @@
 using MMInterp.Bench;
 
 // Usage: MMInterp.Bench sae [--d 512] [--m 8192] [--batch 4096] [--k 32] [--steps 6] [--rounds 3] [--python /usr/bin/python3|none]
-if (args.Length == 0 || args[0] != "sae")
+//        MMInterp.Bench cluster [--images 4096] [--shards 16] [--rounds 3] [--silos 1,2] [--hook NAME]
+const string usage = "usage: MMInterp.Bench sae [--d N] [--m N] [--batch N] [--k N] [--steps N] [--rounds N] [--python PATH|none]\n" +
+                     "       MMInterp.Bench cluster [--images N] [--shards N] [--rounds N] [--silos 1,2] [--hook NAME]";
+switch (args.FirstOrDefault())
 {
-    Console.Error.WriteLine("usage: MMInterp.Bench sae [--d N] [--m N] [--batch N] [--k N] [--steps N] [--rounds N] [--python PATH|none]");
-    return 2;
+    case "sae":
+        return SaeBench.Run(SaeBenchOptions.Parse(args.Skip(1).ToArray()));
+    case "cluster":
+        return await ClusterBench.RunAsync(ClusterBench.Options.Parse(args.Skip(1).ToArray()));
+    default:
+        Console.Error.WriteLine(usage);
+        return 2;
 }
-var opts = SaeBenchOptions.Parse(args.Skip(1).ToArray());
-return SaeBench.Run(opts);

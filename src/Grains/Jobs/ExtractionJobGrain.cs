@@ -22,6 +22,11 @@ public sealed class ExtractionJobGrain(
 {
     const string ResumeReminder = "resume";
     Task? _loop;
+    /// <summary>
+    /// Finished in memory but not yet persisted and recorded in the registry: status still says running, so a caller
+    /// that sees a finished phase can rely on the registry row saying the same.
+    /// </summary>
+    bool _settling;
     bool _cancelRequested;
 
     public override Task OnActivateAsync(CancellationToken ct)
@@ -37,6 +42,12 @@ public sealed class ExtractionJobGrain(
         {
             if (!SameSpec(existing, spec))
                 throw new InvalidOperationException($"extraction job '{this.GetPrimaryKeyString()}' already exists with a different spec");
+            // A Start retried after the first one failed past persisting the spec: make sure the job is under way.
+            if (state.State.Phase == JobPhase.Running)
+            {
+                await this.RegisterOrUpdateReminder(ResumeReminder, timing.Value.ResumeCheck, timing.Value.ResumeCheck);
+                EnsureLoop();
+            }
             return Progress();
         }
         // The registry row comes first: the activation set will name this job as its lineage.
@@ -44,8 +55,8 @@ public sealed class ExtractionJobGrain(
         state.State.Spec = spec;
         state.State.Phase = JobPhase.Running;
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
-        await state.WriteStateAsync();
-        await this.RegisterOrUpdateReminder(ResumeReminder, timing.Value.ResumeCheck, timing.Value.ResumeCheck);
+        // Independent writes, both needed before work starts: one database round trip off every job's start.
+        await Task.WhenAll(state.WriteStateAsync(), this.RegisterOrUpdateReminder(ResumeReminder, timing.Value.ResumeCheck, timing.Value.ResumeCheck));
         EnsureLoop();
         return Progress();
     }
@@ -57,18 +68,17 @@ public sealed class ExtractionJobGrain(
 
     public async Task Cancel()
     {
-        if (Progress().Finished) return;
+        if (state.State.Phase is JobPhase.Succeeded or JobPhase.Failed or JobPhase.Cancelled) return;
         _cancelRequested = true;
-        state.State.Phase = JobPhase.Cancelled;
-        state.State.UpdatedAt = DateTimeOffset.UtcNow;
-        await state.WriteStateAsync();
-        await StopReminder();
+        // Through Finish, so the registry row is marked cancelled too instead of staying 'running'.
+        await Finish(JobPhase.Cancelled, null);
     }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status)
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (state.State.Phase == JobPhase.Running) EnsureLoop();
-        return Task.CompletedTask;
+        // Finished, but the bookkeeping after it failed (database down): complete it now.
+        else if (state.State.Phase != JobPhase.Pending) await Settle();
     }
 
     void EnsureLoop()
@@ -113,8 +123,9 @@ public sealed class ExtractionJobGrain(
                     running.Add(Dispatch(jobId, spec, index), index);
                 }
                 state.State.UpdatedAt = DateTimeOffset.UtcNow;
-                await state.WriteStateAsync();
-                await RecordProgress(jobId, spec);
+                // The registry's progress is informative and independent of the state write; after the last shard
+                // both are on the job's critical path, so they go together.
+                await Task.WhenAll(state.WriteStateAsync(), RecordProgress(jobId, spec));
             }
             if (_cancelRequested || state.State.Phase != JobPhase.Running) return;
 
@@ -134,8 +145,17 @@ public sealed class ExtractionJobGrain(
         var attempt = state.State.Attempts.GetValueOrDefault(index) + 1;
         state.State.Attempts[index] = attempt;
         var (start, count) = spec.ShardRange(index);
-        return GrainFactory.GetGrain<IExtractionShardGrain>($"{jobId}/{index}")
-            .Run(new ShardAssignment(jobId, index, attempt, spec, start, count));
+        // Shard i goes to accelerator slot i mod slots: an even spread, whatever the job id hashes to.
+        RequestContext.Set(AcceleratorPlacement.SlotKey, index);
+        try
+        {
+            return GrainFactory.GetGrain<IExtractionShardGrain>($"{jobId}/{index}")
+                .Run(new ShardAssignment(jobId, index, attempt, spec, start, count));
+        }
+        finally
+        {
+            RequestContext.Remove(AcceleratorPlacement.SlotKey);
+        }
     }
 
     async Task Finish(JobPhase phase, string? error)
@@ -143,8 +163,19 @@ public sealed class ExtractionJobGrain(
         state.State.Phase = phase;
         state.State.Error = error;
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
+        await Settle();
+    }
+
+    /// <summary>
+    /// Persists a finished phase, records it in the registry and drops the reminder. Every step is idempotent; if one
+    /// fails the reminder stays and calls this again, so a registry row is never left 'running' behind a finished job.
+    /// </summary>
+    async Task Settle()
+    {
+        _settling = true;
         await state.WriteStateAsync();
-        await recorder.FinishedAsync(this.GetPrimaryKeyString(), phase, error);
+        await recorder.FinishedAsync(this.GetPrimaryKeyString(), state.State.Phase, state.State.Error);
+        _settling = false;
         await StopReminder();
     }
 
@@ -168,7 +199,7 @@ public sealed class ExtractionJobGrain(
     }
 
     JobProgress Progress() => new(
-        this.GetPrimaryKeyString(), "extraction", state.State.Phase, state.State.Done.Count, state.State.Spec?.Shards ?? 0,
+        this.GetPrimaryKeyString(), "extraction", _settling ? JobPhase.Running : state.State.Phase, state.State.Done.Count, state.State.Spec?.Shards ?? 0,
         state.State.Error, state.State.UpdatedAt, state.State.ActivationSetId);
 
     static bool SameSpec(ExtractionJobSpec a, ExtractionJobSpec b) =>

@@ -15,11 +15,13 @@ public sealed class ExtractionShardGrain(IShardExtractor extractor) : Grain, IEx
         activity?.SetTag("mminterp.job", assignment.JobId);
         activity?.SetTag("mminterp.shard", assignment.Index);
         activity?.SetTag("mminterp.attempt", assignment.Attempt);
+        var startedAt = DateTimeOffset.UtcNow;
         var started = Stopwatch.GetTimestamp();
         var output = await extractor.ExtractAsync(assignment, RuntimeIdentity, CancellationToken.None);
-        PlatformTelemetry.ShardSeconds.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        PlatformTelemetry.ShardSeconds.Record(seconds);
         // A shard is one-shot; free the activation for the next job.
         DeactivateOnIdle();
-        return output;
+        return output with { WorkStarted = startedAt, WorkSeconds = seconds };
     }
 }

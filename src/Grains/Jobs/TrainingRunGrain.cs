@@ -23,17 +23,38 @@ public sealed class TrainingRunGrain(
 {
     const string ResumeReminder = "resume";
     Task? _training;
+    /// <summary>
+    /// Finished in memory but not yet persisted and recorded in the registry: status still says running, so a caller
+    /// that sees a finished phase can rely on the registry row saying the same.
+    /// </summary>
+    bool _settling;
     CancellationTokenSource? _cts;
 
     public override async Task OnActivateAsync(CancellationToken ct)
     {
-        if (state.State.Phase == JobPhase.Running) await Launch();
+        if (state.State.Phase != JobPhase.Running) return;
+        try
+        {
+            await Launch();
+        }
+        catch (Exception e)
+        {
+            // Database unreachable: stay active so status calls work; the next reminder tick launches the run.
+            log.LogWarning("run {Run}: could not launch on activation ({Error}); the reminder will retry", this.GetPrimaryKeyString(), e.Message);
+        }
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)
     {
         _cts?.Cancel();
-        return Task.CompletedTask;
+        // Wait until the executor has stopped (it checks the token every step and in its callbacks): otherwise the
+        // next activation could train the same run alongside it, and a metric the old one appends after the new
+        // one's resume cleanup would be doubled.
+        if (_training is { IsCompleted: false } training)
+        {
+            try { await training.WaitAsync(ct); }
+            catch (Exception) { /* its outcome no longer matters; the next activation resumes from the checkpoint */ }
+        }
     }
 
     public async Task<JobProgress> Start(TrainingRunSpec spec)
@@ -42,6 +63,12 @@ public sealed class TrainingRunGrain(
         if (state.State.Spec is { } existing)
         {
             if (existing != spec) throw new InvalidOperationException($"training run '{this.GetPrimaryKeyString()}' already exists with a different spec");
+            // A Start retried after the first one failed past persisting the spec: make sure the run is under way.
+            if (state.State.Phase == JobPhase.Running)
+            {
+                await this.RegisterOrUpdateReminder(ResumeReminder, timing.Value.ResumeCheck, timing.Value.ResumeCheck);
+                await Launch();
+            }
             return Progress();
         }
         await recorder.StartedAsync(this.GetPrimaryKeyString(), "training", JsonSerializer.Serialize(spec), spec.Steps, spec.SweepId);
@@ -58,9 +85,12 @@ public sealed class TrainingRunGrain(
 
     public Task<RunCheckpoint?> LastCheckpoint() => Task.FromResult(state.State.Checkpoint);
 
+    public Task<TrainingRunHost> Host() =>
+        Task.FromResult(new TrainingRunHost(state.State.LastSilo, state.State.Starts, state.State.ResumedFromStep));
+
     public async Task Cancel()
     {
-        if (Progress().Finished) return;
+        if (state.State.Phase is JobPhase.Succeeded or JobPhase.Failed or JobPhase.Cancelled) return;
         _cts?.Cancel();
         await Finish(JobPhase.Cancelled, null);
     }
@@ -85,7 +115,15 @@ public sealed class TrainingRunGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (state.State.Phase == JobPhase.Running && _training is null or { IsCompleted: true }) await Launch();
+        if (state.State.Phase == JobPhase.Running)
+        {
+            if (_training is null or { IsCompleted: true }) await Launch();
+        }
+        else if (state.State.Phase != JobPhase.Pending)
+        {
+            // Finished, but the bookkeeping after it failed (database down): complete it now.
+            await Settle();
+        }
     }
 
     async Task Launch()
@@ -93,14 +131,23 @@ public sealed class TrainingRunGrain(
         if (_training is { IsCompleted: false }) return;
         var spec = state.State.Spec!;
         var runId = this.GetPrimaryKeyString();
+        var resumeFrom = state.State.Checkpoint;
         state.State.Starts++;
         state.State.LastSilo = RuntimeIdentity;
-        await state.WriteStateAsync();
+        state.State.ResumedFromStep = resumeFrom?.Step ?? 0;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            state.State.Starts--; // not launched: the next reminder tick tries again and counts once
+            throw;
+        }
 
         DelayDeactivation(TimeSpan.FromDays(7));
         _cts = new CancellationTokenSource();
         var self = this.AsReference<ITrainingRunGrain>();
-        var resumeFrom = state.State.Checkpoint;
         var ct = _cts.Token;
         // CPU-bound work leaves the grain scheduler; checkpoints come back as ordinary grain calls.
         var work = Task.Run(() => executor.TrainAsync(runId, spec, resumeFrom, self.ReportCheckpoint, ct), ct);
@@ -137,8 +184,19 @@ public sealed class TrainingRunGrain(
         state.State.Phase = phase;
         state.State.Error = error;
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
+        await Settle();
+    }
+
+    /// <summary>
+    /// Persists a finished phase, records it in the registry and drops the reminder. Every step is idempotent; if one
+    /// fails the reminder stays and calls this again, so a registry row is never left 'running' behind a finished run.
+    /// </summary>
+    async Task Settle()
+    {
+        _settling = true;
         await state.WriteStateAsync();
-        await recorder.FinishedAsync(this.GetPrimaryKeyString(), phase, error);
+        await recorder.FinishedAsync(this.GetPrimaryKeyString(), state.State.Phase, state.State.Error);
+        _settling = false;
         var reminder = await this.GetReminder(ResumeReminder);
         if (reminder is not null) await this.UnregisterReminder(reminder);
     }
@@ -147,7 +205,7 @@ public sealed class TrainingRunGrain(
     {
         var spec = state.State.Spec;
         var step = state.State.Checkpoint?.Step ?? 0;
-        return new JobProgress(this.GetPrimaryKeyString(), "training", state.State.Phase,
+        return new JobProgress(this.GetPrimaryKeyString(), "training", _settling ? JobPhase.Running : state.State.Phase,
             (int)Math.Min(step, int.MaxValue), (int)Math.Min(spec?.Steps ?? 0, int.MaxValue), state.State.Error, state.State.UpdatedAt,
             state.State.Checkpoint?.Artefact);
     }

@@ -13,4 +13,6 @@ public sealed class TrainingRunState
     /// <summary>How many times the run was (re)started by an activation: 1 for a run that never crashed.</summary>
     [Id(5)] public int Starts { get; set; }
     [Id(6)] public string? LastSilo { get; set; }
+    /// <summary>The checkpoint step the last launch resumed from; 0 when it started fresh.</summary>
+    [Id(7)] public long ResumedFromStep { get; set; }
 }

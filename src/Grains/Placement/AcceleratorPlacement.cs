@@ -7,6 +7,13 @@ namespace MMInterp.Grains.Placement;
 public sealed class AcceleratorPlacement : PlacementStrategy
 {
     public static readonly AcceleratorPlacement Instance = new();
+
+    /// <summary>
+    /// Request-context key a caller may set (a non-negative int) on the call that activates a grain: the grain then
+    /// goes to accelerator slot <c>value % slots</c> instead of the one its id hashes to. A job numbering its shards
+    /// 0..n-1 this way spreads them round-robin; hashing alone can put 12 of 16 shards on one of two silos.
+    /// </summary>
+    public const string SlotKey = "mminterp.placement.slot";
 }
 
 /// <summary>Marks a GPU-bound grain class: Model, extraction shards, TrainingRun.</summary>

@@ -5,9 +5,10 @@ using Orleans.Runtime.Placement;
 namespace MMInterp.Silo.Placement;
 
 /// <summary>
-/// Picks an accelerator silo for GPU-bound grains. Each silo counts once per advertised device, and the grain id's
-/// hash picks among them, so shard grains of one job spread evenly and the same key lands on the same silo while
-/// membership is stable.
+/// Picks an accelerator silo for GPU-bound grains. Each silo counts once per advertised device. A caller's slot
+/// number (<see cref="AcceleratorPlacement.SlotKey"/>, e.g. a shard index) picks among them round-robin, so a job's
+/// shards spread evenly; otherwise the grain id's hash picks, so the same key lands on the same silo while membership
+/// is stable.
 /// </summary>
 public sealed class AcceleratorPlacementDirector(ISiloMetadataCache metadata) : IPlacementDirector
 {
@@ -21,7 +22,9 @@ public sealed class AcceleratorPlacementDirector(ISiloMetadataCache metadata) : 
             .ToArray();
         if (slots.Length == 0)
             throw new OrleansException($"no accelerator silo in the cluster for {target.GrainIdentity}: start a silo with role accelerator (or both)");
-        var index = (int)(target.GrainIdentity.GetUniformHashCode() % (uint)slots.Length);
+        var index = target.RequestContextData?.GetValueOrDefault(AcceleratorPlacement.SlotKey) is int slot and >= 0
+            ? slot % slots.Length
+            : (int)(target.GrainIdentity.GetUniformHashCode() % (uint)slots.Length);
         return Task.FromResult(slots[index]);
     }
 }

@@ -22,7 +22,16 @@ public sealed class ArtefactCache(ArtefactStore store, WorkOptions options)
             if (Directory.Exists(target)) return target;
             var temp = $"{target}.tmp-{Guid.NewGuid():N}";
             await store.RestoreDirectoryAsync(manifestSha256, temp, ct);
-            Directory.Move(temp, target);
+            try
+            {
+                Directory.Move(temp, target);
+            }
+            catch (IOException) when (Directory.Exists(target))
+            {
+                // Silo processes on one machine share the default cache root: another one unpacked the same
+                // (content-addressed, hence identical) directory first. Use theirs.
+                try { Directory.Delete(temp, recursive: true); } catch (IOException) { }
+            }
             return target;
         }
         finally

@@ -64,7 +64,9 @@ public sealed class KernelTrainingExecutor(ArtefactCache artefacts, RegistryStor
                 {
                     var stored = artefacts.Store.PutFileAsync(path, ArtefactKind.Safetensors, ct).GetAwaiter().GetResult();
                     registry.Artefacts.RecordAsync(stored, ct).GetAwaiter().GetResult();
-                    onCheckpoint(new RunCheckpoint(step, stored.Sha256, new Dictionary<string, double>())).GetAwaiter().GetResult();
+                    // The report is a call into the run's grain; if that activation is deactivating it waits for this
+                    // executor to stop, so the wait must end when the run is cancelled rather than deadlock.
+                    onCheckpoint(new RunCheckpoint(step, stored.Sha256, new Dictionary<string, double>())).WaitAsync(ct).GetAwaiter().GetResult();
                 },
             };
             var result = SaeTrainer.Run(sweep, reader, workDir, hooks, ct).Single();

@@ -28,9 +28,15 @@ public sealed class RegistryRunRecorder(RegistryStore registry) : IRunRecorder
 
     public async Task ProgressAsync(string id, long step, double fraction, CancellationToken ct = default)
     {
-        var run = await registry.Runs.GetAsync(id, ct);
-        if (run is null || run.IsTerminal) return;
-        await registry.Runs.ReportProgressAsync(id, step, Math.Clamp(fraction, 0, 1), ct);
+        // One round trip: the update itself only touches an open run; a late report on a finished (or unknown) run
+        // is dropped, as before.
+        try
+        {
+            await registry.Runs.ReportProgressAsync(id, step, Math.Clamp(fraction, 0, 1), ct);
+        }
+        catch (Exception e) when (e is RegistryConflictException or RegistryNotFoundException)
+        {
+        }
     }
 
     public async Task FinishedAsync(string id, JobPhase phase, string? error, CancellationToken ct = default)

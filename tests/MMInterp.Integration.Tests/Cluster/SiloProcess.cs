@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace MMInterp.Integration.Tests.Cluster;
 
 /// <summary>A `mminterp-silo` child process, run from the silo project's own build output.</summary>
-sealed class SiloProcess : IAsyncDisposable
+public sealed class SiloProcess : IAsyncDisposable
 {
     readonly Process _process;
     readonly TaskCompletionSource<string> _up = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -14,12 +14,16 @@ sealed class SiloProcess : IAsyncDisposable
     public int Id => _process.Id;
     public string Output { get { lock (_output) return string.Join('\n', _output); } }
 
-    public static SiloProcess Start(params string[] args)
+    public static SiloProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    /// <summary>Starts the silo with extra environment variables (MMINTERP_HOME, MMINTERP_RESUME_SECONDS, ...).</summary>
+    public static SiloProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(SiloDll());
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["MMINTERP_TELEMETRY"] = "off";
+        foreach (var (name, value) in environment) psi.Environment[name] = value;
         var silo = new SiloProcess(Process.Start(psi) ?? throw new InvalidOperationException("could not start mminterp-silo"));
         silo._process.OutputDataReceived += (_, e) => silo.Record(e.Data);
         silo._process.ErrorDataReceived += (_, e) => silo.Record(e.Data);
@@ -40,6 +44,15 @@ sealed class SiloProcess : IAsyncDisposable
             using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()])) await kill.WaitForExitAsync();
         await _process.WaitForExitAsync().WaitAsync(limit);
         return _process.ExitCode;
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>SIGKILL (kill -9): the process gets no chance to hand anything off, as in a machine or OOM crash.</summary>
+    public async Task KillAsync(TimeSpan limit)
+    {
+        using (var kill = Process.Start("kill", ["-KILL", _process.Id.ToString()])) await kill.WaitForExitAsync();
+        await _process.WaitForExitAsync().WaitAsync(limit);
     }
 
     public async ValueTask DisposeAsync()

@@ -39,10 +39,16 @@ public sealed record ShardAssignment(
     [property: Id(4)] int Start,
     [property: Id(5)] int Count);
 
-/// <summary>What a finished shard produced: per hook, an artefact reference (sha256) and its row count.</summary>
+/// <summary>
+/// What a finished shard produced: per hook, an artefact reference (sha256) and its row count; and when the shard's
+/// work ran on its silo (<paramref name="WorkStarted"/>, <paramref name="WorkSeconds"/>), which tells scheduling
+/// overhead apart from work in a job's wall time.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ShardOutput(
     [property: Id(0)] int Index,
     [property: Id(1)] IReadOnlyDictionary<string, string> ArtefactByHook,
     [property: Id(2)] int Rows,
-    [property: Id(3)] string Silo);
+    [property: Id(3)] string Silo,
+    [property: Id(4)] DateTimeOffset WorkStarted = default,
+    [property: Id(5)] double WorkSeconds = 0);
