@@ -20,7 +20,6 @@ public sealed class ExtractionJobGrain(
     IOptions<JobOptions> timing,
     ILogger<ExtractionJobGrain> log) : Grain, IExtractionJobGrain, IRemindable
 {
-    const string ResumeReminder = "resume";
     Task? _loop;
     /// <summary>
     /// Finished in memory but not yet persisted and recorded in the registry: status still says running, so a caller
@@ -45,7 +44,7 @@ public sealed class ExtractionJobGrain(
             // A Start retried after the first one failed past persisting the spec: make sure the job is under way.
             if (state.State.Phase == JobPhase.Running)
             {
-                await this.RegisterOrUpdateReminder(ResumeReminder, timing.Value.ResumeCheck, timing.Value.ResumeCheck);
+                await ResumeReminder.StartAsync(this, timing.Value);
                 EnsureLoop();
             }
             return Progress();
@@ -56,7 +55,7 @@ public sealed class ExtractionJobGrain(
         state.State.Phase = JobPhase.Running;
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
         // Independent writes, both needed before work starts: one database round trip off every job's start.
-        await Task.WhenAll(state.WriteStateAsync(), this.RegisterOrUpdateReminder(ResumeReminder, timing.Value.ResumeCheck, timing.Value.ResumeCheck));
+        await Task.WhenAll(state.WriteStateAsync(), ResumeReminder.StartAsync(this, timing.Value));
         EnsureLoop();
         return Progress();
     }
@@ -176,7 +175,7 @@ public sealed class ExtractionJobGrain(
         await state.WriteStateAsync();
         await recorder.FinishedAsync(this.GetPrimaryKeyString(), state.State.Phase, state.State.Error);
         _settling = false;
-        await StopReminder();
+        await ResumeReminder.StopAsync(this);
     }
 
     async Task RecordProgress(string jobId, ExtractionJobSpec spec)
@@ -190,12 +189,6 @@ public sealed class ExtractionJobGrain(
             // Progress in the registry is informative; the grain state is the record of truth for resuming.
             log.LogWarning("job {Job}: could not record progress: {Error}", jobId, e.Message);
         }
-    }
-
-    async Task StopReminder()
-    {
-        var reminder = await this.GetReminder(ResumeReminder);
-        if (reminder is not null) await this.UnregisterReminder(reminder);
     }
 
     JobProgress Progress() => new(

@@ -21,7 +21,6 @@ public sealed class TrainingRunGrain(
     IOptions<JobOptions> timing,
     ILogger<TrainingRunGrain> log) : Grain, ITrainingRunGrain, IRemindable
 {
-    const string ResumeReminder = "resume";
     Task? _training;
     /// <summary>
     /// Finished in memory but not yet persisted and recorded in the registry: status still says running, so a caller
@@ -66,7 +65,7 @@ public sealed class TrainingRunGrain(
             // A Start retried after the first one failed past persisting the spec: make sure the run is under way.
             if (state.State.Phase == JobPhase.Running)
             {
-                await this.RegisterOrUpdateReminder(ResumeReminder, timing.Value.ResumeCheck, timing.Value.ResumeCheck);
+                await ResumeReminder.StartAsync(this, timing.Value);
                 await Launch();
             }
             return Progress();
@@ -76,7 +75,7 @@ public sealed class TrainingRunGrain(
         state.State.Phase = JobPhase.Running;
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
         await state.WriteStateAsync();
-        await this.RegisterOrUpdateReminder(ResumeReminder, timing.Value.ResumeCheck, timing.Value.ResumeCheck);
+        await ResumeReminder.StartAsync(this, timing.Value);
         await Launch();
         return Progress();
     }
@@ -197,8 +196,7 @@ public sealed class TrainingRunGrain(
         await state.WriteStateAsync();
         await recorder.FinishedAsync(this.GetPrimaryKeyString(), state.State.Phase, state.State.Error);
         _settling = false;
-        var reminder = await this.GetReminder(ResumeReminder);
-        if (reminder is not null) await this.UnregisterReminder(reminder);
+        await ResumeReminder.StopAsync(this);
     }
 
     JobProgress Progress()

@@ -17,7 +17,6 @@ public sealed class SweepGrain(
     IRunRecorder recorder,
     IOptions<JobOptions> timing) : Grain, ISweepGrain, IRemindable
 {
-    const string ResumeReminder = "resume";
     IGrainTimer? _poll;
 
     public override Task OnActivateAsync(CancellationToken ct)
@@ -37,7 +36,7 @@ public sealed class SweepGrain(
         state.State.Runs = runs.Select((r, i) => (id: $"{sweepId}-r{i:D3}", r.Label)).ToDictionary(x => x.id, x => x.Label);
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
         await state.WriteStateAsync();
-        await this.RegisterOrUpdateReminder(ResumeReminder, timing.Value.ResumeCheck, timing.Value.ResumeCheck);
+        await ResumeReminder.StartAsync(this, timing.Value);
         var ids = state.State.Runs.Keys.ToList();
         await Task.WhenAll(ids.Select((id, i) => GrainFactory.GetGrain<ITrainingRunGrain>(id).Start(runs[i].Spec)));
         StartPolling();
@@ -96,8 +95,7 @@ public sealed class SweepGrain(
         await recorder.FinishedAsync(this.GetPrimaryKeyString(), phase, null);
         _poll?.Dispose();
         _poll = null;
-        var reminder = await this.GetReminder(ResumeReminder);
-        if (reminder is not null) await this.UnregisterReminder(reminder);
+        await ResumeReminder.StopAsync(this);
     }
 
     JobProgress Progress() => new(this.GetPrimaryKeyString(), "sweep", state.State.Phase,
