@@ -16,8 +16,8 @@ public static class WorkServices
     {
         options ??= WorkOptions.FromEnvironment();
         services.TryAddSingleton(options);
-        services.TryAddSingleton(_ => new ArtefactStore(options.ArtefactRoot));
-        services.TryAddSingleton(_ => RegistryStore.Create(connectionString));
+        services.AddArtefactStore(options.ArtefactRoot);
+        services.AddRegistryStore(connectionString);
         services.TryAddSingleton<ArtefactCache>();
         services.TryAddSingleton<ModelCache>();
         services.TryAddSingleton<IModelHost>(sp => sp.GetRequiredService<ModelCache>());
