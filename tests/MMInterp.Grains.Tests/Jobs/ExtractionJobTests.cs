@@ -54,7 +54,9 @@ public sealed class ExtractionJobTests : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(3);
         builder.ConfigureSilo((options, silo) =>
         {
-            var role = _roles.GetOrAdd(options.SiloName, _ => _roles.Count < 2 ? SiloRole.Accelerator : SiloRole.Control);
+            // Silos are configured concurrently: count and insert under one lock, or two could both see a free slot.
+            SiloRole role;
+            lock (_roles) role = _roles.GetOrAdd(options.SiloName, _ => _roles.Count < 2 ? SiloRole.Accelerator : SiloRole.Control);
             silo.AdvertiseCompute(role == SiloRole.Accelerator ? new SiloCompute(role, "cpu", 1, 1L << 30) : SiloCompute.LocalCpu(role));
             silo.AddMemoryGrainStorage("jobs");
             silo.UseInMemoryReminderService();

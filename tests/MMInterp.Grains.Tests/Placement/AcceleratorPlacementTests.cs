@@ -19,7 +19,9 @@ public sealed class AcceleratorPlacementTests : IAsyncLifetime
         builder.ConfigureSilo((options, silo) =>
         {
             // The first silo to be configured is the accelerator; the other two are control silos.
-            var role = _roles.GetOrAdd(options.SiloName, _ => _roles.IsEmpty ? SiloRole.Accelerator : SiloRole.Control);
+            // Silos are configured concurrently: count and insert under one lock, or two could both see a free slot.
+            SiloRole role;
+            lock (_roles) role = _roles.GetOrAdd(options.SiloName, _ => _roles.IsEmpty ? SiloRole.Accelerator : SiloRole.Control);
             silo.AdvertiseCompute(role == SiloRole.Accelerator
                 ? new SiloCompute(SiloRole.Accelerator, "cpu", 2, 1L << 30)
                 : SiloCompute.LocalCpu(SiloRole.Control));
