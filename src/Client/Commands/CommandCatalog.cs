@@ -17,6 +17,7 @@ public static class CommandCatalog
         yield return SweepCommand.Create();
         yield return StatusCommand.Create();
         yield return CancelCommand.Create();
+        yield return AnalyzeCommand.Create();
         yield return QuickstartCommand.Create();
     }
 }

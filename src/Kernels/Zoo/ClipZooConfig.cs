@@ -26,9 +26,13 @@ public sealed record ClipZooConfig
     public int ContextLength { get; init; } = 24;
     /// <summary>Share of training images that carry a (true) word, so the model learns to read, as CLIP does.</summary>
     public double OverlayRate { get; init; } = 0.1;
-    /// <summary>Share of each batch made of shape twins: a scene and a copy whose first object has another shape.
+    /// <summary>Share of each batch made of shape families: a scene and copies whose first object has another shape.
     /// Without these hard negatives colour, size and position explain the captions and shape is barely learned.</summary>
-    public double ShapeTwinShare { get; init; } = 0.5;
+    public double ShapeFamilyShare { get; init; } = 0.5;
+    /// <summary>Scenes per shape family (2 = pairs; up to the 6 shapes).</summary>
+    public int ShapeFamilySize { get; init; } = 2;
+    /// <summary>ln of the initial logit scale (HF logit_scale_init_value).</summary>
+    public double LogitScaleInit { get; init; } = 2.6592;
     public int EvalImages { get; init; } = 512;
     /// <summary>libtorch threads. One: on the shared 2-core machine two threads measured 3x slower per step (spinning under contention).</summary>
     public int Threads { get; init; } = 1;
@@ -56,7 +60,8 @@ public sealed record ClipZooConfig
         Check(ProjectionDim >= 1, nameof(ProjectionDim), ProjectionDim, "must be positive");
         Check(ContextLength >= 8, nameof(ContextLength), ContextLength, "must be at least 8");
         Check(OverlayRate >= 0 && OverlayRate <= 1, nameof(OverlayRate), OverlayRate, "must be in [0, 1]");
-        Check(ShapeTwinShare >= 0 && ShapeTwinShare <= 1, nameof(ShapeTwinShare), ShapeTwinShare, "must be in [0, 1]");
+        Check(ShapeFamilyShare >= 0 && ShapeFamilyShare <= 1, nameof(ShapeFamilyShare), ShapeFamilyShare, "must be in [0, 1]");
+        Check(ShapeFamilySize >= 2 && ShapeFamilySize <= AttributeWords.Shapes.Length, nameof(ShapeFamilySize), ShapeFamilySize, $"must be in [2, {AttributeWords.Shapes.Length}]");
         Check(EvalImages >= 16, nameof(EvalImages), EvalImages, "must be at least 16");
         Check(Threads >= 1, nameof(Threads), Threads, "must be at least 1");
         World.Validate();
@@ -69,6 +74,7 @@ public sealed record ClipZooConfig
     public ClipConfig ModelConfig(int vocabSize, int eosTokenId, int bosTokenId) => new()
     {
         ProjectionDim = ProjectionDim,
+        LogitScaleInit = LogitScaleInit,
         Vision = new ClipVisionConfig
         {
             ImageSize = ImageSize, PatchSize = PatchSize,

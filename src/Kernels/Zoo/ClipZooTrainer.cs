@@ -64,9 +64,9 @@ public sealed class ClipZooTrainer(ClipZooConfig config)
             var lr = step < warmup ? c.LearningRate * (step + 1) / warmup
                 : c.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, c.Steps - warmup)));
             optimizer.LearningRate = lr;
-            var scenes = ShapeTwins.Batch(world, c.Seed, step, c.BatchSize, c.ShapeTwinShare);
+            var scenes = ShapeFamilies.Batch(world, c.Seed, step, c.BatchSize, c.ShapeFamilyShare, c.ShapeFamilySize);
             using var batch = world.Batch(scenes, dev);
-            var captions = scenes.Select((s, i) => Captions.Variant(s, salt: 1, mentionShape: ShapeTwins.IsTwinned(i, c.BatchSize, c.ShapeTwinShare))).ToList();
+            var captions = scenes.Select((s, i) => Captions.Variant(s, salt: 1, mentionShape: ShapeFamilies.InFamily(i, c.BatchSize, c.ShapeFamilyShare, c.ShapeFamilySize))).ToList();
             var ids = tokenizer.EncodeBatch(captions, c.ContextLength, dev);
             optimizer.ZeroGrad();
             var loss = ClipModel.ContrastiveLoss(model.LogitsPerImage(batch.Images, ids));

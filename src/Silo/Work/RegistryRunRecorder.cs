@@ -58,6 +58,7 @@ public sealed class RegistryRunRecorder(RegistryStore registry) : IRunRecorder
         "extraction" => RunKind.Extraction,
         "training" => RunKind.SaeTraining,
         "sweep" => RunKind.Sweep,
+        "analysis" => RunKind.Analysis,
         _ => throw new ArgumentException($"unknown job kind '{kind}'"),
     };
 }

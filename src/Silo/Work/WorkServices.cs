@@ -1,3 +1,4 @@
+using MMInterp.Grains.Experiments;
 using MMInterp.Grains.Jobs;
 using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Artefacts;
@@ -24,6 +25,7 @@ public static class WorkServices
         services.TryAddSingleton<IRunRecorder, RegistryRunRecorder>();
         services.TryAddSingleton<IShardExtractor, KernelShardExtractor>();
         services.TryAddSingleton<ITrainingExecutor, KernelTrainingExecutor>();
+        services.TryAddSingleton<IExperimentRecorder, RegistryExperimentRecorder>();
         return services;
     }
 }

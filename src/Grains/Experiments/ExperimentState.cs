@@ -1,0 +1,14 @@
+using MMInterp.Grains.Contracts.Experiments;
+using MMInterp.Grains.Contracts.Jobs;
+
+namespace MMInterp.Grains.Experiments;
+
+[GenerateSerializer]
+public sealed class ExperimentState
+{
+    [Id(0)] public AnalysisSpec? Spec { get; set; }
+    [Id(1)] public JobPhase Phase { get; set; } = JobPhase.Pending;
+    [Id(2)] public string? Error { get; set; }
+    [Id(3)] public DateTimeOffset UpdatedAt { get; set; }
+    [Id(4)] public int Starts { get; set; }
+}
