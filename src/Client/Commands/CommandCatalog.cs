@@ -18,5 +18,7 @@ public static class CommandCatalog
         yield return StatusCommand.Create();
         yield return CancelCommand.Create();
         yield return QuickstartCommand.Create();
+        yield return ServeCommand.Create();
+        yield return TokenCommand.Create();
     }
 }
