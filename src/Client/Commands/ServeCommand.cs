@@ -3,6 +3,7 @@ using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
 using MMInterp.Client.Web;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
 
 namespace MMInterp.Client.Commands;
 
@@ -23,8 +24,8 @@ public static class ServeCommand
         {
             var options = new WebServerOptions(parse.GetValue(port), parse.GetValue(bind)!).Validated();
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
-            await session.ClusterAsync(ct);
-            await using var app = WebServer.Build(options, session.Registry, session.Artefacts, session.ClusterAsync);
+            var cluster = new WebCluster(session.ClusterAsync);
+            await using var app = WebServer.Build(options, session.Registry, session.Artefacts, cluster);
             try
             {
                 await app.StartAsync(ct);
@@ -33,15 +34,11 @@ public static class ServeCommand
             {
                 throw new ArgumentException($"cannot listen on {options.Bind}:{options.Port}: {e.Message}", e);
             }
+            // The cluster after the port is ours, so a taken port fails fast.
+            await cluster.ConnectAsync(ct);
             Console.WriteLine($"serving on {WebServer.Address(app)} (Ctrl+C to stop); log in at /login with a token from `mminterp token create`");
-            try
-            {
-                await Task.Delay(Timeout.Infinite, ct);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            await app.StopAsync(CancellationToken.None);
+            // Returns on Ctrl+C or SIGTERM (the command's token, or the web host's own console lifetime), after a graceful stop.
+            await app.WaitForShutdownAsync(ct);
             return 0;
         });
         return command;

@@ -22,13 +22,15 @@ namespace MMInterp.Client.Web;
 public static class WebServer
 {
     public static WebApplication Build(WebServerOptions options, RegistryStore registry, ArtefactStore artefacts,
-        Func<CancellationToken, Task<IClusterClient>>? cluster = null, LogLevel logLevel = LogLevel.Warning)
+        WebCluster? cluster = null, LogLevel logLevel = LogLevel.Warning)
     {
         options = options.Validated();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(WebServer).Assembly.GetName().Name });
-        builder.Logging.ClearProviders().AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(logLevel);
+        builder.Logging.ClearProviders().AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(logLevel)
+            // A failed start (port taken) is reported by the caller in one line, not as a logged stack trace.
+            .AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.WebHost.ConfigureKestrel(k => k.Listen(options.Address, options.Port));
-        builder.Services.AddSingleton(registry).AddSingleton(artefacts).AddSingleton(new WebCluster(cluster));
+        builder.Services.AddSingleton(registry).AddSingleton(artefacts).AddSingleton(cluster ?? new WebCluster(null));
         builder.Services.AddTokenAuth();
 
         var app = builder.Build();

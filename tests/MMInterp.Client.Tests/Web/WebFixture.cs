@@ -20,6 +20,7 @@ public sealed class WebFixture : IAsyncLifetime
     LocalPostgres? _pg;
     string _artefactDir = "";
 
+    public string ConnectionString => _pg!.ConnectionString;
     public RegistryStore Registry { get; private set; } = null!;
     public ArtefactStore Artefacts { get; private set; } = null!;
     public WebApplication App { get; private set; } = null!;
