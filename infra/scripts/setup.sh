@@ -9,6 +9,8 @@ cd "$root"
 need_apt=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt+=(postgresql-15 postgresql-client-15)
 command -v runuser >/dev/null || need_apt+=(util-linux)
+# Headless Chromium drives the web UI's end-to-end test (PuppeteerSharp, /usr/bin/chromium).
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
-using MMInterp.Grains.Contracts.Jobs;
-using MMInterp.Grains.Registry;
 
 namespace MMInterp.Client.Commands;
 
@@ -18,21 +16,14 @@ public static class CancelCommand
         {
             var target = parse.GetValue(id)!;
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
-            var run = await session.Registry.Runs.GetAsync(target, ct) ?? throw new ArgumentException($"no job, run or sweep with id '{target}'");
-            if (run.IsTerminal)
+            try
             {
-                Console.WriteLine($"{target} already {RegistryNames.Name(run.Status)}");
-                return 0;
+                Console.WriteLine(await RunCancellation.CancelAsync(session.Registry, session.ClusterAsync, target, ct));
             }
-            var cluster = await session.ClusterAsync(ct);
-            await (run.Kind switch
+            catch (KeyNotFoundException e)
             {
-                RunKind.Extraction => cluster.GetGrain<IExtractionJobGrain>(target).Cancel(),
-                RunKind.SaeTraining => cluster.GetGrain<ITrainingRunGrain>(target).Cancel(),
-                RunKind.Sweep => cluster.GetGrain<ISweepGrain>(target).Cancel(),
-                _ => throw new ArgumentException($"{target} is a {RegistryNames.Name(run.Kind)} run, which cannot be cancelled from here"),
-            });
-            Console.WriteLine($"cancelled {target}");
+                throw new ArgumentException(e.Message);
+            }
             return 0;
         });
         return command;

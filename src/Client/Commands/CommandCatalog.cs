@@ -19,5 +19,7 @@ public static class CommandCatalog
         yield return CancelCommand.Create();
         yield return AnalyzeCommand.Create();
         yield return QuickstartCommand.Create();
+        yield return ServeCommand.Create();
+        yield return TokenCommand.Create();
     }
 }
