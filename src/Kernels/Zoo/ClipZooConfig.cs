@@ -31,6 +31,8 @@ public sealed record ClipZooConfig
     public double ShapeFamilyShare { get; init; } = 0.5;
     /// <summary>Scenes per shape family (2 = pairs; up to the 6 shapes).</summary>
     public int ShapeFamilySize { get; init; } = 2;
+    /// <summary>Share of the steps, at the start, trained on single objects with shape-only captions.</summary>
+    public double ShapeFirstFraction { get; init; } = 0;
     /// <summary>ln of the initial logit scale (HF logit_scale_init_value).</summary>
     public double LogitScaleInit { get; init; } = 2.6592;
     public int EvalImages { get; init; } = 512;
@@ -62,6 +64,7 @@ public sealed record ClipZooConfig
         Check(OverlayRate >= 0 && OverlayRate <= 1, nameof(OverlayRate), OverlayRate, "must be in [0, 1]");
         Check(ShapeFamilyShare >= 0 && ShapeFamilyShare <= 1, nameof(ShapeFamilyShare), ShapeFamilyShare, "must be in [0, 1]");
         Check(ShapeFamilySize >= 2 && ShapeFamilySize <= AttributeWords.Shapes.Length, nameof(ShapeFamilySize), ShapeFamilySize, $"must be in [2, {AttributeWords.Shapes.Length}]");
+        Check(ShapeFirstFraction >= 0 && ShapeFirstFraction < 1, nameof(ShapeFirstFraction), ShapeFirstFraction, "must be in [0, 1)");
         Check(EvalImages >= 16, nameof(EvalImages), EvalImages, "must be at least 16");
         Check(Threads >= 1, nameof(Threads), Threads, "must be at least 1");
         World.Validate();

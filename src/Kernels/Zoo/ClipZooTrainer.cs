@@ -47,6 +47,8 @@ public sealed class ClipZooTrainer(ClipZooConfig config)
         model.to(dev);
         model.train();
         var world = new ShapesWorldGenerator(c.World);
+        var single = new ShapesWorldGenerator(c.World with { MinObjects = 1, MaxObjects = 1, OverlayRate = 0 });
+        var shapeSteps = (int)(c.Steps * c.ShapeFirstFraction);
         // Decay weights only: norms, biases, embeddings and the temperature stay undecayed.
         static bool Decayed(string name, Tensor p) => p.dim() >= 2 && !name.Contains("embedding");
         using var optimizer = new AdamW(model.named_parameters().Select(p => (p.parameter, Decayed(p.name, p.parameter) ? c.WeightDecay : 0.0)), beta2: 0.98);
@@ -64,9 +66,16 @@ public sealed class ClipZooTrainer(ClipZooConfig config)
             var lr = step < warmup ? c.LearningRate * (step + 1) / warmup
                 : c.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, c.Steps - warmup)));
             optimizer.LearningRate = lr;
-            var scenes = ShapeFamilies.Batch(world, c.Seed, step, c.BatchSize, c.ShapeFamilyShare, c.ShapeFamilySize);
+            // Shape first: with full captions colour, size and position already tell scenes apart and contrastive
+            // learning never picks up shape (feature suppression); shape-only captions on single objects teach it.
+            var shapePhase = step < shapeSteps;
+            var scenes = shapePhase
+                ? Enumerable.Range(0, c.BatchSize).Select(i => single.Scene(c.Seed, (long)step * c.BatchSize + i)).ToList()
+                : ShapeFamilies.Batch(world, c.Seed, step, c.BatchSize, c.ShapeFamilyShare, c.ShapeFamilySize);
             using var batch = world.Batch(scenes, dev);
-            var captions = scenes.Select((s, i) => Captions.Variant(s, salt: 1, mentionShape: ShapeFamilies.InFamily(i, c.BatchSize, c.ShapeFamilyShare, c.ShapeFamilySize))).ToList();
+            var captions = shapePhase
+                ? scenes.Select(s => Captions.Prompt(ObjectAttribute.Shape, (int)s.Objects[0].Shape)).ToList()
+                : scenes.Select((s, i) => Captions.Variant(s, salt: 1, mentionShape: ShapeFamilies.InFamily(i, c.BatchSize, c.ShapeFamilyShare, c.ShapeFamilySize))).ToList();
             var ids = tokenizer.EncodeBatch(captions, c.ContextLength, dev);
             optimizer.ZeroGrad();
             var loss = ClipModel.ContrastiveLoss(model.LogitsPerImage(batch.Images, ids));
