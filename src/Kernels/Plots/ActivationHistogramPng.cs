@@ -17,7 +17,7 @@ public static class ActivationHistogramPng
         using var r = new Raster(width, height, SKColors.White);
         var axis = new SKColor(60, 60, 60);
         r.Text(title, left, 10, axis);
-        r.Text(string.Create(CultureInfo.InvariantCulture, $"{nonzero.Length} of {activations.Count} nonzero; bar height log10(1+count)"), left, 24, axis);
+        r.Text(string.Create(CultureInfo.InvariantCulture, $"{nonzero.Length} of {activations.Count} nonzero, counts on a log scale"), left, 24, axis);
         r.Line(left, top, left, top + plotH, axis, 1.5f);
         r.Line(left, top + plotH, left + plotW, top + plotH, axis, 1.5f);
         if (nonzero.Length == 0)

@@ -6,8 +6,8 @@ namespace MMInterp.Kernels.Plots;
 
 /// <summary>A feature's top-activating images as a grid. Each image is enlarged; patches are dimmed in proportion to how
 /// far their activation falls below the grid's strongest patch (a translucent heatmap that keeps the object's colour
-/// visible), and patches at half the maximum or above get a yellow frame. Under each tile: image index, the image's
-/// max activation and the class token's.</summary>
+/// visible), and patches at half the maximum or above get a yellow frame. Under each tile: image index and max
+/// activation, then the class token's activation.</summary>
 public static class FeatureTopExamplesPng
 {
     /// <param name="tokenActivations">per scene: the class token, then patches row by row (patchesPerSide^2)</param>
@@ -28,7 +28,7 @@ public static class FeatureTopExamplesPng
         var scale = Math.Max(1, 128 / size);
         var tile = size * scale;
         var patchPx = tile / patchesPerSide;
-        const int pad = 10, header = 28, caption = 16;
+        const int pad = 10, header = 28, caption = 30;
         var cols = Math.Max(1, Math.Min(columns, scenes.Count));
         var rows = Math.Max(1, (scenes.Count + cols - 1) / cols);
         var width = Math.Max(pad + cols * (tile + pad), Raster.TextWidth(title) + 2 * pad);
@@ -58,8 +58,8 @@ public static class FeatureTopExamplesPng
                     r.Line(px + patchPx, py, px + patchPx, py + patchPx, frame);
                 }
             }
-            var label = string.Create(CultureInfo.InvariantCulture, $"#{scenes[i].Index} max {a.Max():0.00} cls {a[0]:0.00}");
-            r.Text(label, x, y + tile + 4, ink);
+            r.Text(string.Create(CultureInfo.InvariantCulture, $"#{scenes[i].Index} max {a.Max():0.00}"), x, y + tile + 4, ink);
+            r.Text(string.Create(CultureInfo.InvariantCulture, $"cls {a[0]:0.00}"), x, y + tile + 16, ink);
         }
         r.SavePng(path);
     }

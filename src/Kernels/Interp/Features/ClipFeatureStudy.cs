@@ -81,11 +81,10 @@ public static class ClipFeatureStudy
         var tokens = FeatureActivations.TokenActivations(model, sae, study.Hook, set.World, top, feature);
         var report = study.Features[feature];
         var best = report.BestConcept is null ? "" : string.Create(CultureInfo.InvariantCulture, $" best {report.BestConcept} auroc {report.BestAuroc:0.00}");
-        var label = report.Labels.Count > 0 ? $" label: {report.Labels[0].Label}" : "";
         var topPath = Path.Combine(directory, $"feature_{feature}_top.png");
         FeatureTopExamplesPng.Write(set.World, top, tokens, model.Config.Vision.PatchesPerSide, $"feature {feature} at {study.Hook}{best}", topPath);
         var histPath = Path.Combine(directory, $"feature_{feature}_hist.png");
-        ActivationHistogramPng.Write(set.ImageActivations(feature), $"feature {feature} per-image max activation{label}", histPath);
+        ActivationHistogramPng.Write(set.ImageActivations(feature), $"feature {feature}: max activation per image", histPath);
         return (topPath, histPath);
     }
 

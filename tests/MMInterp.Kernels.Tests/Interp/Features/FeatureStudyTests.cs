@@ -86,9 +86,9 @@ public class FeatureStudyTests(TrainedTinyClipFixture trained, ITestOutputHelper
             var (top, hist) = ClipFeatureStudy.RenderFeature(model, sae, study, feature, dir, topK: 9);
             using (var bitmap = SKBitmap.Decode(top))
             {
-                // 3 x 3 tiles of 128 px (32 px images at 4x) with 10 px gaps, a 28 px title and 16 px captions.
+                // 3 x 3 tiles of 128 px (32 px images at 4x) with 10 px gaps, a 28 px title and two 12 px caption lines.
                 Assert.InRange(bitmap.Width, 10 + 3 * 138, 1200); // wider when the title is
-                Assert.Equal(28 + 3 * (128 + 16 + 10) + 10, bitmap.Height);
+                Assert.Equal(28 + 3 * (128 + 30 + 10) + 10, bitmap.Height);
             }
             using (var bitmap = SKBitmap.Decode(hist))
             {
