@@ -1,0 +1,75 @@
+using MMInterp.Kernels.ShapesWorld;
+
+namespace MMInterp.Kernels.Interp.Features;
+
+/// <summary>The ground-truth concepts and, for each image, which of them hold: one binary concept per attribute value
+/// (some object has it), the background (black, grey) and "has a text overlay".</summary>
+public sealed class ConceptSet
+{
+    ConceptSet(IReadOnlyList<Concept> concepts, bool[,] labels)
+    {
+        Concepts = concepts;
+        Labels = labels;
+    }
+
+    public IReadOnlyList<Concept> Concepts { get; }
+
+    /// <summary>[images, concepts]: true where the image shows the concept.</summary>
+    public bool[,] Labels { get; }
+
+    public int Images => Labels.GetLength(0);
+
+    /// <summary>Every ShapesWorld concept in a fixed order: per attribute its values, then background, then overlay.</summary>
+    public static IReadOnlyList<Concept> Standard { get; } = BuildStandard();
+
+    /// <summary>Prompts of the standard concepts: the default free-label vocabulary.</summary>
+    public static IReadOnlyList<string> StandardVocabulary => Standard.Select(c => c.Prompt).ToList();
+
+    static List<Concept> BuildStandard()
+    {
+        var list = new List<Concept>();
+        foreach (var attribute in Enum.GetValues<ObjectAttribute>())
+        {
+            var group = attribute.ToString().ToLowerInvariant();
+            var words = AttributeWords.Words(attribute);
+            for (var v = 0; v < words.Length; v++)
+                list.Add(new Concept($"{group}={words[v]}", group, words[v], Captions.Prompt(attribute, v)));
+        }
+        foreach (var w in AttributeWords.Backgrounds)
+            list.Add(new Concept($"background={w}", "background", w, $"a photo of a {w} background"));
+        list.Add(new Concept("overlay=word", "overlay", "word", "a photo with a word written on the image"));
+        return list;
+    }
+
+    /// <summary>Labels every scene with the standard concepts.</summary>
+    public static ConceptSet FromScenes(IReadOnlyList<Scene> scenes)
+    {
+        if (scenes.Count == 0) throw new ArgumentException("no scenes to label", nameof(scenes));
+        var concepts = Standard;
+        var labels = new bool[scenes.Count, concepts.Count];
+        var attributes = Enum.GetValues<ObjectAttribute>();
+        // Offsets of each attribute's first value in Standard (values are listed in attribute order).
+        var offset = new Dictionary<ObjectAttribute, int>();
+        var at = 0;
+        foreach (var a in attributes) { offset[a] = at; at += AttributeWords.Count(a); }
+        var backgroundAt = at;
+        var overlayAt = at + AttributeWords.Backgrounds.Length;
+        for (var i = 0; i < scenes.Count; i++)
+        {
+            var s = scenes[i];
+            foreach (var o in s.Objects)
+                foreach (var a in attributes) labels[i, offset[a] + o.Value(a)] = true;
+            labels[i, backgroundAt + (int)s.Background] = true;
+            labels[i, overlayAt] = s.Overlay is not null;
+        }
+        return new ConceptSet(concepts, labels);
+    }
+
+    /// <summary>Images showing concept c.</summary>
+    public int Positives(int c)
+    {
+        var n = 0;
+        for (var i = 0; i < Images; i++) if (Labels[i, c]) n++;
+        return n;
+    }
+}

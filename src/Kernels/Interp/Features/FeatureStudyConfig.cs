@@ -1,0 +1,34 @@
+namespace MMInterp.Kernels.Interp.Features;
+
+/// <summary>What a CLIP feature study measures on. Validated at the edge; a bad value names its field.</summary>
+public sealed record FeatureStudyConfig
+{
+    /// <summary>ShapesWorld seed of the study images (keep it apart from the training seeds).</summary>
+    public long Seed { get; init; } = 2_000_003;
+    public int Images { get; init; } = 1024;
+    public int BatchSize { get; init; } = 64;
+    /// <summary>Share of study images with a (true) word, so "has a text overlay" is a scorable concept.</summary>
+    public double OverlayRate { get; init; } = 0.1;
+    /// <summary>AUROC a feature needs to count as detecting a concept.</summary>
+    public double Threshold { get; init; } = 0.9;
+    /// <summary>Free-label vocabulary; null: the standard concepts' prompts.</summary>
+    public IReadOnlyList<string>? Vocabulary { get; init; }
+    public FreeLabelConfig Labels { get; init; } = FreeLabelConfig.Default;
+    /// <summary>Also measure the controls: a freshly initialised SAE of the same shape (concept recovery) and random
+    /// directions in place of the detecting features' decoder rows (free-label accuracy).</summary>
+    public bool Controls { get; init; } = true;
+    public long ControlSeed { get; init; } = 99;
+
+    public static FeatureStudyConfig Default { get; } = new();
+
+    public FeatureStudyConfig Validate()
+    {
+        if (Images < 16) throw new ArgumentException($"{nameof(Images)} must be at least 16, got {Images}", nameof(Images));
+        if (BatchSize < 1) throw new ArgumentException($"{nameof(BatchSize)} must be positive, got {BatchSize}", nameof(BatchSize));
+        if (!(OverlayRate >= 0 && OverlayRate <= 1)) throw new ArgumentException($"{nameof(OverlayRate)} must be in [0, 1], got {OverlayRate}", nameof(OverlayRate));
+        if (!(Threshold > 0.5 && Threshold <= 1)) throw new ArgumentException($"{nameof(Threshold)} must be in (0.5, 1], got {Threshold}", nameof(Threshold));
+        if (Vocabulary is { Count: 0 }) throw new ArgumentException($"{nameof(Vocabulary)} is empty (leave it null for the standard concepts)", nameof(Vocabulary));
+        Labels.Validate();
+        return this;
+    }
+}

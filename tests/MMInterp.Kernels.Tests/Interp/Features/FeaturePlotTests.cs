@@ -1,0 +1,71 @@
+using MMInterp.Kernels.Plots;
+using MMInterp.Kernels.ShapesWorld;
+using SkiaSharp;
+using Xunit;
+
+namespace MMInterp.Kernels.Tests.Interp.Features;
+
+/// <summary>Feature pictures without a model: heatmaps dim inactive patches, histograms survive dead features, bad
+/// activations are refused.</summary>
+public class FeaturePlotTests
+{
+    [Fact]
+    public void HeatmapDimsPatchesThatDoNotFire()
+    {
+        var world = new ShapesWorldGenerator(new ShapesWorldConfig { MinObjects = 1, MaxObjects = 1 });
+        // A small centred object leaves the corner patches on the grey background.
+        var scene = new Scene(0, 0, Background.Grey, [new SceneObject(Shape.Circle, Colour.Red, Size.Small, Position.Centre, Fill.Solid)], null);
+        var tokens = new float[65];
+        tokens[1] = 2f; // only the top-left patch fires
+        var path = Path.Combine(Path.GetTempPath(), $"top-{Guid.NewGuid():N}.png");
+        try
+        {
+            FeatureTopExamplesPng.Write(world, [scene], [tokens], 8, "feature 0", path);
+            using var bitmap = SKBitmap.Decode(path);
+            Assert.Equal(10 + 138, bitmap.Width);
+            // Tile at (10, 28), 4x scale: the first patch keeps the grey background, the last patch is dimmed.
+            var (rgb, _) = world.Render(scene);
+            var grey = Raster.Rgb(rgb[0], rgb[1024], rgb[2048]);
+            var fired = bitmap.GetPixel(10 + 8, 28 + 8);
+            var dimmed = bitmap.GetPixel(10 + 128 - 4, 28 + 128 - 4);
+            Assert.Equal(grey, fired);
+            Assert.True(dimmed.Red < grey.Red / 2, $"inactive patch {dimmed} should be darker than the background {grey}");
+
+            Assert.Throws<ArgumentException>(() => FeatureTopExamplesPng.Write(world, [scene], [new float[10]], 8, "t", path));
+            Assert.Throws<ArgumentException>(() => FeatureTopExamplesPng.Write(world, [scene], [Enumerable.Repeat(float.NaN, 65).ToArray()], 8, "t", path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void HistogramDrawsLiveAndDeadFeatures()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"hist-{Guid.NewGuid():N}.png");
+        try
+        {
+            var rng = new Random(1);
+            var values = Enumerable.Range(0, 500).Select(_ => rng.NextDouble() < 0.3 ? (float)(rng.NextDouble() * 3) : 0f).ToArray();
+            ActivationHistogramPng.Write(values, "feature 1", path);
+            using (var bitmap = SKBitmap.Decode(path))
+            {
+                Assert.Equal(640, bitmap.Width);
+                var blue = 0;
+                for (var y = 0; y < bitmap.Height; y++)
+                for (var x = 0; x < bitmap.Width; x++)
+                    if (bitmap.GetPixel(x, y) == new SKColor(30, 110, 220)) blue++;
+                Assert.True(blue > 1000, $"only {blue} bar pixels");
+            }
+            ActivationHistogramPng.Write(new float[100], "dead feature", path);
+            using (var bitmap = SKBitmap.Decode(path)) Assert.Equal(360, bitmap.Height);
+            Assert.Throws<ArgumentException>(() => ActivationHistogramPng.Write([1f, float.NaN], "bad", path));
+            Assert.Throws<ArgumentException>(() => ConceptRecoveryPng.Write([], path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}

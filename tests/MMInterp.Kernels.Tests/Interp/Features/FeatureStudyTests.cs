@@ -1,0 +1,163 @@
+using MMInterp.Kernels.Interp.Features;
+using MMInterp.Kernels.Models.Clip;
+using MMInterp.Kernels.Sae;
+using MMInterp.Kernels.ShapesWorld;
+using MMInterp.Kernels.Tests.Zoo;
+using SkiaSharp;
+using TorchSharp;
+using Xunit;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace MMInterp.Kernels.Tests.Interp.Features;
+
+/// <summary>Feature study of an SAE on the shared tiny CLIP's mid layer, judged against controls measured in the same
+/// run (a fresh SAE of the same shape, random directions). Colour is what this CLIP learns (shape is not asserted).</summary>
+[Collection(TrainedTinyClipCollection.Name)]
+public class FeatureStudyTests(TrainedTinyClipFixture trained, ITestOutputHelper output)
+{
+    FeatureStudyResult Study()
+    {
+        var (_, study) = TrainedFeatureStudy.Get(trained);
+        foreach (var (k, v) in study.Figures) output.WriteLine($"{k}: {v:F3}");
+        return study;
+    }
+
+    [Fact]
+    public void TrainedSaeDetectsColoursFarBetterThanAFreshSae()
+    {
+        var study = Study();
+        var fresh = study.RandomSae!;
+        foreach (var c in study.Recovery.PerConcept.Where(c => c.Group == "colour"))
+            output.WriteLine($"{c.ConceptName}: feature {c.Feature} auroc {c.Auroc:F3}; fresh SAE {fresh.PerConcept.Single(x => x.Concept == c.Concept).Auroc:F3}");
+        var trainedAuroc = study.Recovery.MeanBestAurocByGroup["colour"];
+        var freshAuroc = fresh.MeanBestAurocByGroup["colour"];
+        // Block 0 is close to pixels, so even random directions detect colours fairly well (measured mean AUROC 0.83);
+        // the trained SAE's features reach the 0.9 bar for several times as many colours (measured 0.62 vs 0.12).
+        var recovered = study.Recovery.RecoveryByGroup["colour"];
+        var freshRecovered = fresh.RecoveryByGroup["colour"];
+        Assert.True(recovered >= freshRecovered + 0.25, $"colour recovery {recovered:F3} vs fresh SAE {freshRecovered:F3}");
+        Assert.True(trainedAuroc >= freshAuroc + 0.03, $"mean best colour AUROC {trainedAuroc:F3} vs fresh SAE {freshAuroc:F3}");
+        Assert.InRange(study.Recovery.Recovery, 0, 1);
+    }
+
+    [Fact]
+    public void FreeLabelsNameColourFeaturesFarMoreOftenThanRandomDirections()
+    {
+        var study = Study();
+        foreach (var r in study.LabelAccuracy.Rows.Where(r => r.Concept.StartsWith("colour", StringComparison.Ordinal)))
+            output.WriteLine($"feature {r.Feature} detects {r.Concept}: labelled '{r.Label}' {(r.Correct ? "right" : "wrong")}");
+        var colour = study.LabelAccuracy.ByGroup["colour"];
+        var random = study.RandomDirectionLabels!.ByGroup["colour"];
+        // Chance for one colour among the 27 standard prompts is 1/27.
+        Assert.True(colour >= 0.5, $"free labels name {colour:P0} of the colour-detecting features");
+        Assert.True(colour >= random + 0.3, $"free labels {colour:F3} vs random directions {random:F3}");
+        Assert.True(study.LabelAccuracy.Accuracy > study.RandomDirectionLabels.Accuracy,
+            $"overall {study.LabelAccuracy.Accuracy:F3} vs random directions {study.RandomDirectionLabels.Accuracy:F3}");
+    }
+
+    [Fact]
+    public void ReportsCoverEveryFeatureAndAgreeWithTheActivations()
+    {
+        var (sae, study) = TrainedFeatureStudy.Get(trained);
+        Assert.Equal(sae.Config.DSae, study.Features.Count);
+        Assert.Equal(study.Activations.LiveFeatures(), study.LiveFeatures);
+        Assert.Equal(study.LiveFeatures, study.Labels.Count);
+        Assert.True(study.LiveFeatures > sae.Config.DSae / 2, $"only {study.LiveFeatures} live features");
+        foreach (var f in study.Features)
+        {
+            Assert.InRange(f.Density, 0, 1);
+            Assert.InRange(f.ImageDensity, f.Density, 1);
+            if (f.Density > 0) Assert.Equal(TrainedFeatureStudy.Config.Labels.TopK, f.Labels.Count);
+        }
+        Assert.Contains("background=grey", study.Recovery.PerConcept.Select(c => c.ConceptName));
+        Assert.Contains("overlay=word", study.Recovery.PerConcept.Select(c => c.ConceptName));
+    }
+
+    [Fact]
+    public void FeaturePicturesArePngsOfTheExpectedSize()
+    {
+        var (sae, study) = TrainedFeatureStudy.Get(trained);
+        var model = trained.Loaded.Model;
+        var feature = study.Recovery.PerConcept.Where(c => c.Group == "colour").MaxBy(c => c.Auroc)!.Feature;
+        var dir = Directory.CreateTempSubdirectory("mminterp-feature-png-").FullName;
+        try
+        {
+            var (top, hist) = ClipFeatureStudy.RenderFeature(model, sae, study, feature, dir, topK: 9);
+            using (var bitmap = SKBitmap.Decode(top))
+            {
+                // 3 x 3 tiles of 128 px (32 px images at 4x) with 10 px gaps, a 28 px title and two 12 px caption lines.
+                Assert.InRange(bitmap.Width, 10 + 3 * 138, 1200); // wider when the title is
+                Assert.Equal(28 + 3 * (128 + 30 + 10) + 10, bitmap.Height);
+            }
+            using (var bitmap = SKBitmap.Decode(hist))
+            {
+                Assert.Equal(640, bitmap.Width);
+                Assert.Equal(360, bitmap.Height);
+            }
+            var layers = Path.Combine(dir, "layers.png");
+            ClipFeatureStudy.WriteLayerPlot([study, study], layers);
+            using (var bitmap = SKBitmap.Decode(layers)) Assert.True(bitmap.Width >= 520 && bitmap.Height == 380);
+
+            // The top tiles are the images where the feature is strongest, and their heatmaps come from the same forward pass.
+            var best = study.Activations.TopImages(feature, 1).Single();
+            var tokens = FeatureActivations.TokenActivations(model, sae, study.Hook, study.Activations.World, [study.Activations.Scenes[best]], feature).Single();
+            Assert.Equal(study.Activations.MaxPerImage[best, feature], tokens.Max(), 4);
+            Assert.Throws<ArgumentException>(() => ClipFeatureStudy.RenderFeature(model, sae, study, sae.Config.DSae, dir));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void BadHooksSaesAndActivationsGiveClearErrors()
+    {
+        var model = trained.Loaded.Model;
+        var tokenizer = trained.Loaded.Tokenizer!;
+        var world = new ShapesWorldGenerator();
+        var width = model.Config.Vision.Tower.HiddenSize;
+        using var sae = SaeFactory.Create(new SaeConfig { Kind = SaeKind.TopK, DIn = width, DSae = 16, K = 4 });
+
+        var e = Assert.Throws<ArgumentException>(() => FeatureActivations.Compute(model, sae, "vision.blocks.9.hook_resid_post", world, 1, 16));
+        Assert.Contains("vision.blocks.9.hook_resid_post", e.Message);
+        e = Assert.Throws<ArgumentException>(() => FeatureActivations.Compute(model, sae, "text.blocks.0.hook_resid_post", world, 1, 16));
+        Assert.Contains("not on the vision tower", e.Message);
+        e = Assert.Throws<ArgumentException>(() => FreeLabeler.Label(model, tokenizer, sae, "vision.blocks.0.attn.hook_pattern"));
+        Assert.Contains("attention patterns", e.Message);
+
+        using var wide = SaeFactory.Create(new SaeConfig { Kind = SaeKind.TopK, DIn = width + 16, DSae = 16, K = 4 });
+        e = Assert.Throws<ArgumentException>(() => FeatureActivations.Compute(model, wide, TrainedFeatureStudy.Hook, world, 1, 16));
+        Assert.Contains($"d_in is {width + 16}", e.Message);
+        Assert.Contains($"width {width}", e.Message);
+        e = Assert.Throws<ArgumentException>(() => FreeLabeler.Label(model, tokenizer, wide, TrainedFeatureStudy.Hook));
+        Assert.Contains("width", e.Message);
+
+        using var poisoned = SaeFactory.Create(new SaeConfig { Kind = SaeKind.TopK, DIn = width, DSae = 16, K = 4 });
+        using (no_grad()) poisoned.b_enc.fill_(double.NaN);
+        var nan = Assert.Throws<InvalidOperationException>(() => FeatureActivations.Compute(model, poisoned, TrainedFeatureStudy.Hook, world, 1, 16));
+        Assert.Contains("non-finite", nan.Message);
+
+        e = Assert.Throws<ArgumentException>(() => ClipFeatureStudy.Run(model, tokenizer, sae, TrainedFeatureStudy.Hook, new FeatureStudyConfig { Threshold = 0.4 }));
+        Assert.Contains("Threshold", e.Message);
+        e = Assert.Throws<ArgumentException>(() => FreeLabeler.Label(model, tokenizer, sae, TrainedFeatureStudy.Hook, ["red", " "]));
+        Assert.Contains("blank", e.Message);
+        e = Assert.Throws<ArgumentException>(() => new FreeLabelConfig { Strength = 0 }.Validate());
+        Assert.Contains("Strength", e.Message);
+    }
+
+    [Fact]
+    public void DirectProjectionIsOnlyOfferedForResidualHooks()
+    {
+        var model = trained.Loaded.Model;
+        using var sae = SaeFactory.Create(new SaeConfig { Kind = SaeKind.TopK, DIn = model.Config.Vision.Tower.IntermediateSize, DSae = 8, K = 2 });
+        var e = Assert.Throws<ArgumentException>(() => FreeLabeler.Label(model, trained.Loaded.Tokenizer!, sae, "vision.blocks.0.mlp.hook_post",
+            config: new FreeLabelConfig { Method = FreeLabelMethod.DirectProjection }));
+        Assert.Contains("residual-stream hook", e.Message);
+        // The main method works at any per-token hook.
+        var labels = FreeLabeler.Label(model, trained.Loaded.Tokenizer!, sae, "vision.blocks.0.mlp.hook_post", ["red", "green", "blue"], new FreeLabelConfig { TopK = 2 });
+        Assert.Equal(8, labels.Length);
+        Assert.All(labels, l => Assert.Equal(2, l.Top.Count));
+    }
+}
