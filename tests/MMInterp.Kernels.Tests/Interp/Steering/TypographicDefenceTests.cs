@@ -1,6 +1,8 @@
 using MMInterp.Kernels.Interp.Steering;
 using MMInterp.Kernels.Interp.Typographic;
+using MMInterp.Kernels.Plots;
 using MMInterp.Kernels.ShapesWorld;
+using SkiaSharp;
 using Xunit;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -41,6 +43,19 @@ public class TypographicDefenceTests(SteeringFixture fx, ITestOutputHelper outpu
         // Measured on this small model: the attack costs nothing (it barely reads), so there is nothing to recover;
         // what holds either way is that the SAE has features that see the word (AUROC 0.85 measured).
         Assert.True(r.ChosenAuroc[0] >= 0.7, $"best word detector has AUROC {r.ChosenAuroc[0]:F2}");
+
+        var path = Path.Combine(Path.GetTempPath(), $"typo-{Guid.NewGuid():N}.png");
+        try
+        {
+            TypographicPlotPng.Write(r, path);
+            using var bitmap = SKBitmap.Decode(path);
+            var red = 0;
+            for (var y = 0; y < bitmap.Height; y++)
+                for (var x = 0; x < bitmap.Width; x++)
+                    if (bitmap.GetPixel(x, y) == new SKColor(210, 40, 40)) red++;
+            Assert.True(red > 100, $"only {red} red pixels: the attacked bars were not drawn");
+        }
+        finally { File.Delete(path); }
     }
 
     /// <summary>Clean and attacked accuracy recomputed here from the scene pairs, through the plain probe.</summary>
