@@ -36,8 +36,10 @@ public sealed record TypographicResult(TypographicConfig Config, string Hook, in
 {
     /// <summary>The attack lowered accuracy by at least <see cref="TypographicConfig.MaterialDrop"/>.</summary>
     public bool AttackMaterial => Overall.AttackDrop >= Config.MaterialDrop;
-    /// <summary>The figure typographic_recovered: accuracy regained by suppression / accuracy lost to the attack.</summary>
-    public double? Recovered => Overall.Recovered;
-    public double? RandomRecovered => Overall.RandomRecovered;
+    /// <summary>The figure typographic_recovered: accuracy regained by suppression / accuracy lost to the attack;
+    /// null when the attack is not material (a ratio over a drop of a scene or two means nothing).</summary>
+    public double? Recovered => AttackMaterial ? Overall.Recovered : null;
+    /// <summary>The same ratio for random features (the control); null when the attack is not material.</summary>
+    public double? RandomRecovered => AttackMaterial ? Overall.RandomRecovered : null;
     public double CleanCost => Overall.CleanCost;
 }

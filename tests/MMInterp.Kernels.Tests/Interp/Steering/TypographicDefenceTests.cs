@@ -35,8 +35,9 @@ public class TypographicDefenceTests(SteeringFixture fx, ITestOutputHelper outpu
         Assert.Equal(clean, r.Overall.Clean, 9);
         Assert.Equal(attacked, r.Overall.Attacked, 9);
         if (r.Overall.AttackDrop > 0)
-            Assert.Equal((r.Overall.Suppressed - r.Overall.Attacked) / (r.Overall.Clean - r.Overall.Attacked), r.Recovered!.Value, 9);
-        else Assert.Null(r.Recovered);
+            Assert.Equal((r.Overall.Suppressed - r.Overall.Attacked) / (r.Overall.Clean - r.Overall.Attacked), r.Overall.Recovered!.Value, 9);
+        else Assert.Null(r.Overall.Recovered);
+        Assert.Equal(r.AttackMaterial, r.Recovered is not null);
         if (r.AttackMaterial)
             Assert.True(r.Overall.Regained > r.Overall.RandomRegained,
                 $"suppressing the text features regained {r.Overall.Regained:F3}, random features {r.Overall.RandomRegained:F3}");
