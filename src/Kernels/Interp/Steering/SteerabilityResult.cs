@@ -48,5 +48,13 @@ public sealed record SteerabilityResult(
     public double ShareRatio => RandomControl.Count == 0 ? double.NaN
         : SteerableShare / Math.Max(RandomShare, 0.5 / RandomControl.Count);
 
-    static double Share(IReadOnlyList<FeatureSteering> trials) => trials.Count == 0 ? 0 : (double)trials.Count(t => t.Steerable) / trials.Count;
+    /// <summary>Share of tested features that pass with a target of <paramref name="attribute"/> (the shares over all
+    /// attributes add up to <see cref="SteerableShare"/>); a binary family such as size is flipped by random directions
+    /// far more often than colour, so compare each with <see cref="RandomShareFor"/>.</summary>
+    public double SteerableShareFor(ObjectAttribute attribute) => Share(Features, attribute);
+
+    public double RandomShareFor(ObjectAttribute attribute) => Share(RandomControl, attribute);
+
+    static double Share(IReadOnlyList<FeatureSteering> trials, ObjectAttribute? attribute = null) => trials.Count == 0 ? 0
+        : (double)trials.Count(t => t.Steerable && (attribute is null || t.Target.Attribute == attribute)) / trials.Count;
 }

@@ -61,6 +61,8 @@ public class SteerabilityTests(SteeringFixture fx, ITestOutputHelper output)
         Assert.Equal(Math.Min(12, r.LiveFeatures), r.Features.Count);
         Assert.Equal(8, r.RandomControl.Count);
         Assert.Equal(r.Features.Count(f => f.Steerable) / (double)r.Features.Count, r.SteerableShare, 12);
+        Assert.Equal(r.SteerableShare, config.Attributes.Sum(r.SteerableShareFor), 12);
+        Assert.Equal(r.RandomShare, config.Attributes.Sum(r.RandomShareFor), 12);
         Assert.All(r.Features.Concat(r.RandomControl), f =>
         {
             Assert.Contains(f.Target.Attribute, config.Attributes);
