@@ -28,8 +28,7 @@ public static class ClipEvaluator
         model.eval();
         var device = model.LogitScale.device;
         var generator = new ShapesWorldGenerator(world ?? new ShapesWorldConfig { ImageSize = imageSize, MinObjects = 1, MaxObjects = 1 });
-        var prompts = Enumerable.Range(0, AttributeWords.Count(attribute)).Select(v => Captions.Prompt(attribute, v)).ToList();
-        var textEmbeds = nn.functional.normalize(model.EncodeText(tokenizer.EncodeBatch(prompts, model.Config.Text.MaxPositions, device)), dim: -1);
+        var textEmbeds = PromptEmbeddings(model, tokenizer, attribute);
         long correct = 0;
         for (var start = 0; start < images; start += batchSize)
         {
@@ -41,6 +40,15 @@ public static class ClipEvaluator
         }
         model.train(wasTraining);
         return (double)correct / images;
+    }
+
+    /// <summary>Unit-norm text embeddings of the zero-shot prompts of every value of <paramref name="attribute"/>,
+    /// in value order. [values, P] on the model's device.</summary>
+    public static Tensor PromptEmbeddings(ClipModel model, ClipBpeTokenizer tokenizer, ObjectAttribute attribute)
+    {
+        var device = model.LogitScale.device;
+        var prompts = Enumerable.Range(0, AttributeWords.Count(attribute)).Select(v => Captions.Prompt(attribute, v)).ToList();
+        return nn.functional.normalize(model.EncodeText(tokenizer.EncodeBatch(prompts, model.Config.Text.MaxPositions, device)), dim: -1);
     }
 
     /// <summary>Image->text recall@5 with full captions of 1-2 object scenes; a retrieved caption counts when its text

@@ -1,0 +1,56 @@
+using MMInterp.Kernels.Hooks;
+using MMInterp.Kernels.Models.Clip;
+using MMInterp.Kernels.Sae;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MMInterp.Kernels.Interp.Steering;
+
+/// <summary>SAE latents of images at a vision hook, summarised per image.</summary>
+public static class SaeLatents
+{
+    /// <summary>Checks that <paramref name="hook"/> is a vision hook of the model and that the SAE reads its width
+    /// (one forward of a single image); throws ArgumentException naming the mismatch.</summary>
+    public static void CheckHook(ClipModel model, ISparseAutoencoder sae, string hook)
+    {
+        if (!hook.StartsWith("vision.", StringComparison.Ordinal) || !model.Hooks.Contains(hook))
+            throw new ArgumentException($"hook '{hook}' is not a vision hook point of this model; e.g. {string.Join(", ", model.Hooks.Names.Where(n => n.StartsWith("vision.", StringComparison.Ordinal) && n.EndsWith("hook_resid_post", StringComparison.Ordinal)))}", nameof(hook));
+        var size = model.Config.Vision.ImageSize;
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        using var cache = new ActivationCache();
+        using (model.Hooks.Scope())
+        {
+            model.Hooks.Add(hook, Hook.Cache(cache));
+            model.VisionModel.Forward(zeros(1, model.Config.Vision.NumChannels, size, size, device: model.LogitScale.device));
+        }
+        var width = cache[hook].shape[^1];
+        if (width != sae.Config.DIn)
+            throw new ArgumentException($"SAE expects width {sae.Config.DIn} but '{hook}' has width {width}: the SAE was trained on another hook or model", nameof(sae));
+    }
+
+    /// <summary>Per image, each feature's largest latent over the image's tokens: [B, m] on the CPU.</summary>
+    public static Tensor PerImageMax(ClipModel model, ISparseAutoencoder sae, string hook, Tensor images, int batchSize = 128)
+    {
+        using var _ = no_grad();
+        var wasTraining = model.training;
+        model.eval();
+        var device = model.LogitScale.device;
+        var parts = new List<Tensor>();
+        for (long start = 0; start < images.shape[0]; start += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            using var cache = new ActivationCache();
+            using (model.Hooks.Scope())
+            {
+                model.Hooks.Add(hook, Hook.Cache(cache));
+                model.VisionModel.Forward(images.narrow(0, start, Math.Min(batchSize, images.shape[0] - start)).to(device));
+            }
+            var x = cache[hook];
+            var z = sae.Encode(x.reshape(-1, x.shape[^1]).to(sae.Device).to_type(ScalarType.Float32));
+            parts.Add(z.view(x.shape[0], -1, z.shape[^1]).amax([1]).cpu().MoveToOuterDisposeScope());
+        }
+        model.train(wasTraining);
+        return parts.Count == 1 ? parts[0] : cat(parts, 0);
+    }
+}

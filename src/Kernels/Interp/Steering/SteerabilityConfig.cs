@@ -1,0 +1,63 @@
+using MMInterp.Kernels.ShapesWorld;
+
+namespace MMInterp.Kernels.Interp.Steering;
+
+/// <summary>The steerability test. A feature is clamped to <see cref="ClampMultiple"/> times its largest latent on a
+/// calibration split; its target is the attribute value whose zero-shot probability rises most on the first half of
+/// the evaluation images (naming by steering, over every family in <see cref="Attributes"/>); it is steerable when,
+/// on the second half, over images whose true value differs from the target, the target's mean probability rises by
+/// more than <see cref="DeltaThreshold"/> and the prediction flips to the target on at least <see cref="FlipThreshold"/>
+/// of those not already predicted as the target. The control runs the same test on random unit directions given, token by token, the norm of a tested
+/// feature's clamp.</summary>
+public sealed record SteerabilityConfig
+{
+    /// <summary>Split (single-object ShapesWorld seed) on which each feature's largest latent is measured.</summary>
+    public long CalibrationSeed { get; init; } = 2_000_003;
+    public int CalibrationImages { get; init; } = 256;
+    /// <summary>Held-out split: first half names the target, second half measures it.</summary>
+    public long EvalSeed { get; init; } = 2_000_004;
+    public int EvalImages { get; init; } = 64;
+    /// <summary>Attribute families a target may come from (the best-moving value over all of them wins).</summary>
+    public IReadOnlyList<ObjectAttribute> Attributes { get; init; } = Enum.GetValues<ObjectAttribute>();
+    /// <summary>Clamp value = this times the feature's largest latent on the calibration split.</summary>
+    public double ClampMultiple { get; init; } = 2.0;
+    public ClampScope Scope { get; init; } = ClampScope.AllTokens;
+    /// <summary>Minimum rise of the target's mean probability (absolute, 0-1).</summary>
+    public double DeltaThreshold { get; init; } = 0.2;
+    /// <summary>Minimum share of images (true value and unsteered prediction both not the target) whose prediction becomes the target.</summary>
+    public double FlipThreshold { get; init; } = 0.5;
+    /// <summary>Features tested: all live ones (0) or this many drawn at random from them.</summary>
+    public int MaxFeatures { get; init; } = 0;
+    /// <summary>Random-direction trials: as many as tested features (0) or this many.</summary>
+    public int RandomDirections { get; init; } = 0;
+    /// <summary>Features steered in one forward pass (the batch repeats the evaluation images this many times).</summary>
+    public int FeaturesPerBatch { get; init; } = 4;
+    public int BatchSize { get; init; } = 256;
+    /// <summary>Seed of the feature sample and the random directions.</summary>
+    public long Seed { get; init; } = 0;
+
+    public static SteerabilityConfig Default { get; } = new();
+
+    /// <summary>Throws an ArgumentException naming the first bad field.</summary>
+    public SteerabilityConfig Validate()
+    {
+        static void Check(bool ok, string field, object value, string rule)
+        {
+            if (!ok) throw new ArgumentException($"{field} {rule}, got {value}", field);
+        }
+        Check(CalibrationImages >= 1, nameof(CalibrationImages), CalibrationImages, "must be at least 1");
+        Check(EvalImages >= 4, nameof(EvalImages), EvalImages, "must be at least 4 (half names the target, half measures it)");
+        Check(EvalSeed != CalibrationSeed, nameof(EvalSeed), EvalSeed, "must differ from CalibrationSeed (held-out split)");
+        Check(Attributes is { Count: > 0 }, nameof(Attributes), Attributes?.Count ?? 0, "must name at least one attribute");
+        Check(Attributes!.All(Enum.IsDefined), nameof(Attributes), string.Join(",", Attributes!), "must hold only defined attributes");
+        Check(ClampMultiple > 0 && double.IsFinite(ClampMultiple), nameof(ClampMultiple), ClampMultiple, "must be a positive finite number");
+        Check(Enum.IsDefined(Scope), nameof(Scope), Scope, "must be AllTokens or ActiveTokens");
+        Check(DeltaThreshold > 0 && DeltaThreshold < 1, nameof(DeltaThreshold), DeltaThreshold, "must be in (0, 1)");
+        Check(FlipThreshold >= 0 && FlipThreshold <= 1, nameof(FlipThreshold), FlipThreshold, "must be in [0, 1]");
+        Check(MaxFeatures >= 0, nameof(MaxFeatures), MaxFeatures, "must be non-negative (0 = every live feature)");
+        Check(RandomDirections >= 0, nameof(RandomDirections), RandomDirections, "must be non-negative (0 = as many as tested features)");
+        Check(FeaturesPerBatch >= 1, nameof(FeaturesPerBatch), FeaturesPerBatch, "must be at least 1");
+        Check(BatchSize >= 1, nameof(BatchSize), BatchSize, "must be at least 1");
+        return this;
+    }
+}

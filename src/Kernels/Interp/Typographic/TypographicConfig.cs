@@ -1,0 +1,43 @@
+namespace MMInterp.Kernels.Interp.Typographic;
+
+/// <summary>The typographic-attack defence. Attack images are single-object ShapesWorld scenes with a wrong word
+/// naming the object's colour or shape; the clean images are the same scenes without the word. Text-reading
+/// features are the <see cref="TopK"/> live SAE features that best detect the word (image-level AUROC of their
+/// largest latent, attacked vs clean, on a calibration split); they are zeroed at the hook (SAE spliced in with its
+/// error term) while attacked images are classified. Control: <see cref="RandomTrials"/> sets of TopK random live
+/// features (not among the chosen).</summary>
+public sealed record TypographicConfig
+{
+    public long CalibrationSeed { get; init; } = 3_000_001;
+    /// <summary>Scenes on which features are ranked (each seen clean and attacked).</summary>
+    public int CalibrationImages { get; init; } = 256;
+    public long EvalSeed { get; init; } = 3_000_002;
+    public int EvalImages { get; init; } = 256;
+    /// <summary>Features suppressed.</summary>
+    public int TopK { get; init; } = 8;
+    public int RandomTrials { get; init; } = 5;
+    /// <summary>An accuracy drop under attack below this is not material: the recovered ratio is then not a finding.</summary>
+    public double MaterialDrop { get; init; } = 0.05;
+    public int BatchSize { get; init; } = 256;
+    /// <summary>Seed of the random feature sets.</summary>
+    public long Seed { get; init; } = 0;
+
+    public static TypographicConfig Default { get; } = new();
+
+    /// <summary>Throws an ArgumentException naming the first bad field.</summary>
+    public TypographicConfig Validate()
+    {
+        static void Check(bool ok, string field, object value, string rule)
+        {
+            if (!ok) throw new ArgumentException($"{field} {rule}, got {value}", field);
+        }
+        Check(CalibrationImages >= 2, nameof(CalibrationImages), CalibrationImages, "must be at least 2");
+        Check(EvalImages >= 2, nameof(EvalImages), EvalImages, "must be at least 2");
+        Check(EvalSeed != CalibrationSeed, nameof(EvalSeed), EvalSeed, "must differ from CalibrationSeed (held-out split)");
+        Check(TopK >= 1, nameof(TopK), TopK, "must be at least 1");
+        Check(RandomTrials >= 1, nameof(RandomTrials), RandomTrials, "must be at least 1");
+        Check(MaterialDrop > 0 && MaterialDrop < 1, nameof(MaterialDrop), MaterialDrop, "must be in (0, 1)");
+        Check(BatchSize >= 1, nameof(BatchSize), BatchSize, "must be at least 1");
+        return this;
+    }
+}

@@ -1,0 +1,121 @@
+using MMInterp.Kernels.Hooks;
+using MMInterp.Kernels.Interp.Steering;
+using MMInterp.Kernels.Models.Clip;
+using MMInterp.Kernels.Sae;
+using MMInterp.Kernels.ShapesWorld;
+using MMInterp.Kernels.Text;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MMInterp.Kernels.Interp.Typographic;
+
+/// <summary>Runs the defence of <see cref="TypographicConfig"/>: attack drop, text-feature ranking, suppression,
+/// random-feature control, clean cost and the "SAE inserted" control, on the same scenes in one call.</summary>
+public static class TypographicDefence
+{
+    static readonly ObjectAttribute[] Judged = [ObjectAttribute.Colour, ObjectAttribute.Shape];
+
+    public static TypographicResult Run(ClipModel model, ClipBpeTokenizer tokenizer, ISparseAutoencoder sae, string hook, TypographicConfig config,
+        Action<double, string>? progress = null, CancellationToken cancel = default)
+    {
+        config.Validate();
+        SaeLatents.CheckHook(model, sae, hook);
+        var world = AttackScenes.Generator(model.Config.Vision.ImageSize);
+        using var scope = NewDisposeScope();
+
+        var (chosen, auroc, live) = RankTextFeatures(model, sae, hook, world, config);
+        progress?.Invoke(0.3, $"text features {string.Join(",", chosen)} (AUROC {string.Join(",", auroc.Select(a => a.ToString("F2")))})");
+
+        var (attackedScenes, cleanScenes) = AttackScenes.Pairs(world, config.EvalSeed, config.EvalImages);
+        using var attacked = world.Batch(attackedScenes);
+        using var clean = world.Batch(cleanScenes);
+        using var probe = new ZeroShotProbe(model, tokenizer, Judged);
+        var judge = new Judge(attackedScenes);
+
+        IReadOnlyList<int> Predict(ShapesBatch batch, HookFn? fn)
+        {
+            cancel.ThrowIfCancellationRequested();
+            using var inner = NewDisposeScope();
+            using (model.Hooks.Scope())
+            {
+                if (fn is not null) model.Hooks.Add(hook, fn);
+                return judge.Predictions(probe.Probabilities(batch.Images, config.BatchSize));
+            }
+        }
+        HookFn Suppress(IReadOnlyCollection<int> features) => SaeSplice.Hook(sae, SpliceMode.WithError, SaeSplice.Zero(sae, features));
+
+        var predictions = new Dictionary<string, IReadOnlyList<int>>
+        {
+            ["clean"] = Predict(clean, null),
+            ["attacked"] = Predict(attacked, null),
+            ["suppressed"] = Predict(attacked, Suppress(chosen)),
+            ["cleanSuppressed"] = Predict(clean, Suppress(chosen)),
+            ["reconClean"] = Predict(clean, SaeSplice.Hook(sae, SpliceMode.ReconstructionOnly)),
+            ["reconAttacked"] = Predict(attacked, SaeSplice.Hook(sae, SpliceMode.ReconstructionOnly)),
+        };
+        progress?.Invoke(0.6, "suppressed chosen features");
+        var pool = live.Except(chosen).ToList();
+        var rng = new Random((int)(config.Seed ^ (config.Seed >> 32)));
+        var randomAttacked = new List<IReadOnlyList<int>>();
+        var randomClean = new List<IReadOnlyList<int>>();
+        for (var trial = 0; trial < config.RandomTrials; trial++)
+        {
+            var set = pool.OrderBy(_ => rng.Next()).Take(chosen.Count).ToList();
+            randomAttacked.Add(Predict(attacked, Suppress(set)));
+            randomClean.Add(Predict(clean, Suppress(set)));
+            progress?.Invoke(0.6 + 0.4 * (trial + 1) / config.RandomTrials, $"random trial {trial + 1}/{config.RandomTrials}");
+        }
+
+        TypographicAccuracy Accuracy(ObjectAttribute? attribute)
+        {
+            var idx = Enumerable.Range(0, attackedScenes.Count).Where(i => attribute is null || attackedScenes[i].Overlay!.Attribute == attribute).ToList();
+            double Acc(IReadOnlyList<int> p) => idx.Count == 0 ? 0 : (double)idx.Count(i => p[i] == judge.Truth[i]) / idx.Count;
+            var follows = idx.Count == 0 ? 0 : (double)idx.Count(i => predictions["attacked"][i] == attackedScenes[i].Overlay!.Value) / idx.Count;
+            return new TypographicAccuracy(attribute, idx.Count, Acc(predictions["clean"]), Acc(predictions["attacked"]), Acc(predictions["suppressed"]),
+                randomAttacked.Average(Acc), Acc(predictions["cleanSuppressed"]), randomClean.Average(Acc),
+                Acc(predictions["reconClean"]), Acc(predictions["reconAttacked"]), follows);
+        }
+        return new TypographicResult(config, hook, live.Count, chosen, auroc, Accuracy(null), Judged.Select(a => Accuracy(a)).ToList());
+    }
+
+    /// <summary>Live features ranked by how well their largest latent per image separates attacked from clean
+    /// calibration images; the best TopK with AUROC above 0.5.</summary>
+    static (List<int> Chosen, List<double> Auroc, List<int> Live) RankTextFeatures(ClipModel model, ISparseAutoencoder sae, string hook,
+        ShapesWorldGenerator world, TypographicConfig config)
+    {
+        using var scope = NewDisposeScope();
+        var (attackedScenes, cleanScenes) = AttackScenes.Pairs(world, config.CalibrationSeed, config.CalibrationImages);
+        using var attacked = world.Batch(attackedScenes);
+        using var clean = world.Batch(cleanScenes);
+        var scores = cat([SaeLatents.PerImageMax(model, sae, hook, attacked.Images, config.BatchSize),
+            SaeLatents.PerImageMax(model, sae, hook, clean.Images, config.BatchSize)], 0).t().contiguous();
+        var m = (int)scores.shape[0];
+        var n = (int)scores.shape[1];
+        var values = scores.data<float>().ToArray();
+        var labels = Enumerable.Range(0, n).Select(i => i < attackedScenes.Count).ToArray();
+        var live = new List<int>();
+        var ranked = new List<(int Feature, double Auroc)>();
+        for (var j = 0; j < m; j++)
+        {
+            var row = values.AsSpan(j * n, n);
+            if (!row.ToArray().Any(v => v > 0)) continue;
+            live.Add(j);
+            ranked.Add((j, Auroc.Of(row, labels)));
+        }
+        var best = ranked.Where(r => r.Auroc > 0.5).OrderByDescending(r => r.Auroc).ThenBy(r => r.Feature).Take(config.TopK).ToList();
+        if (best.Count == 0) throw new InvalidOperationException($"no live feature detects the words better than chance (AUROC > 0.5) among {live.Count} live features at {hook}");
+        return (best.Select(b => b.Feature).ToList(), best.Select(b => b.Auroc).ToList(), live);
+    }
+
+    /// <summary>Each scene's prediction on the attribute its word names, and the truth.</summary>
+    sealed class Judge(IReadOnlyList<Scene> scenes)
+    {
+        public int[] Truth { get; } = scenes.Select(s => s.Objects[0].Value(s.Overlay!.Attribute)).ToArray();
+
+        public IReadOnlyList<int> Predictions(Dictionary<ObjectAttribute, Tensor> probs)
+        {
+            var argmax = probs.ToDictionary(kv => kv.Key, kv => kv.Value.argmax(-1).data<long>().ToArray());
+            return scenes.Select((s, i) => (int)argmax[s.Overlay!.Attribute][i]).ToList();
+        }
+    }
+}
