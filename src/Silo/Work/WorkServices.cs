@@ -1,3 +1,4 @@
+using MMInterp.Silo.Work.Analysis;
 using MMInterp.Grains.Experiments;
 using MMInterp.Grains.Jobs;
 using MMInterp.Grains.Registry;
@@ -26,6 +27,9 @@ public static class WorkServices
         services.TryAddSingleton<IShardExtractor, KernelShardExtractor>();
         services.TryAddSingleton<ITrainingExecutor, KernelTrainingExecutor>();
         services.TryAddSingleton<IExperimentRecorder, RegistryExperimentRecorder>();
+        services.TryAddSingleton<AnalysisInputs>();
+        services.TryAddSingleton(sp => new ClipStudyAnalysis(sp.GetRequiredService<AnalysisInputs>(), sp.GetRequiredService<ArtefactCache>().Store));
+        services.TryAddSingleton<IAnalysisExecutor, KernelAnalysisExecutor>();
         return services;
     }
 }

@@ -1,0 +1,38 @@
+using MMInterp.Grains.Contracts.Experiments;
+using MMInterp.Grains.Registry;
+using MMInterp.Kernels.Checkpoints;
+using MMInterp.Kernels.Sae;
+
+namespace MMInterp.Silo.Work.Analysis;
+
+/// <summary>
+/// Loads what an analysis names from the registry and the artefact store. Every analysis gets its own copy of the
+/// model: analyses set hooks for minutes, which must not leak into extraction on the shared <see cref="ModelCache"/>.
+/// </summary>
+public sealed class AnalysisInputs(RegistryStore registry, ArtefactCache artefacts)
+{
+    public async Task<LoadedClip> ClipAsync(string modelId, CancellationToken ct)
+    {
+        var record = await registry.Models.GetAsync(modelId, ct) ?? throw new ArgumentException($"model '{modelId}' is not registered");
+        if (record.Family != ModelFamily.Clip) throw new ArgumentException($"model '{modelId}' is a {record.Family} model, not CLIP");
+        if (record.CheckpointSha256 is null) throw new ArgumentException($"model '{modelId}' has no checkpoint");
+        var loaded = ClipCheckpoint.Load(await artefacts.DirectoryAsync(record.CheckpointSha256, ct));
+        if (loaded.Tokenizer is null) throw new ArgumentException($"model '{modelId}' was registered without tokenizer files");
+        loaded.Model.eval();
+        return loaded;
+    }
+
+    /// <summary>The dictionary's SAE, checked against the spec: same model, same hook.</summary>
+    public async Task<(DictionaryRecord Record, SparseAutoencoder Sae)> DictionaryAsync(AnalysisSpec spec, CancellationToken ct)
+    {
+        var id = spec.DictionaryId ?? throw new ArgumentException($"analysis {spec.Kind} needs a dictionary (SAE)");
+        var record = await registry.Dictionaries.GetAsync(id, ct) ?? throw new ArgumentException($"dictionary '{id}' is not registered");
+        if (record.ModelId != spec.ModelId)
+            throw new ArgumentException($"dictionary '{id}' was trained on model '{record.ModelId}', not '{spec.ModelId}'");
+        if (spec.HookPoint is { } hook && hook != record.HookPoint)
+            throw new ArgumentException($"dictionary '{id}' reads hook '{record.HookPoint}', not '{hook}'");
+        var path = await artefacts.Store.GetVerifiedPathAsync(record.CheckpointSha256, ct);
+        var sae = SaeCheckpoint.LoadSae(path);
+        return (record, sae);
+    }
+}

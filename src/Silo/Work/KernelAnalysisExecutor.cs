@@ -1,0 +1,18 @@
+using MMInterp.Grains.Contracts.Experiments;
+using MMInterp.Grains.Experiments;
+using MMInterp.Silo.Work.Analysis;
+
+namespace MMInterp.Silo.Work;
+
+/// <summary>Dispatches an analysis to its kernel-backed runner by kind.</summary>
+public sealed class KernelAnalysisExecutor(ClipStudyAnalysis clipStudy) : IAnalysisExecutor
+{
+    public static IReadOnlyList<string> Kinds { get; } = [ClipStudyAnalysis.Kind];
+
+    public Task<AnalysisOutcome> RunAsync(string experimentId, AnalysisSpec spec, Func<int, int, string, Task> progress, CancellationToken ct) =>
+        spec.Kind switch
+        {
+            ClipStudyAnalysis.Kind => clipStudy.RunAsync(spec, progress, ct),
+            _ => throw new ArgumentException($"unknown analysis kind '{spec.Kind}'; known: {string.Join(", ", Kinds)}"),
+        };
+}
