@@ -22,6 +22,10 @@ public sealed record VlmZooConfig
     /// <summary>The zoo CLIP whose vision tower the VLM uses (its shape, and its weights with InitFromClip).</summary>
     public ClipZooConfig Clip { get; init; } = ClipZooConfig.Default;
     public bool InitFromClip { get; init; } = true;
+    /// <summary>Last CLIP vision layers left out: the VLM reads the patch states of layer VisionLayers-1-Drop. A contrastive
+    /// CLIP only trains its last layer's class token, so its last patch states are poor local features; LLaVA reads the
+    /// penultimate layer for the same reason.</summary>
+    public int DropVisionLayers { get; init; } = 1;
     /// <summary>"linear" or "mlp".</summary>
     public string Adapter { get; init; } = "mlp";
     public int LmWidth { get; init; } = 64;
@@ -52,6 +56,8 @@ public sealed record VlmZooConfig
         Check(WarmupFraction >= 0 && WarmupFraction < 1, nameof(WarmupFraction), WarmupFraction, "must be in [0, 1)");
         Check(Adapter is "linear" or "mlp", nameof(Adapter), Adapter, "must be 'linear' or 'mlp'");
         Check(LmHeads >= 1 && LmWidth > 0 && LmWidth % LmHeads == 0, nameof(LmWidth), LmWidth, $"must be a positive multiple of LmHeads {LmHeads}");
+        Check(Clip is not null && DropVisionLayers >= 0 && DropVisionLayers < Clip.VisionLayers, nameof(DropVisionLayers), DropVisionLayers,
+            "must be in [0, Clip.VisionLayers)");
         Check(LmLayers >= 1, nameof(LmLayers), LmLayers, "must be at least 1");
         Check(ColourShare >= 0 && ShapeShare >= 0 && ColourShare + ShapeShare <= 1, nameof(ColourShare), $"{ColourShare}+{ShapeShare}",
             "and ShapeShare must be non-negative with a sum of at most 1");
@@ -66,9 +72,15 @@ public sealed record VlmZooConfig
 
     public ShapesWorldConfig World => new() { ImageSize = Clip.ImageSize, OverlayRate = OverlayRate };
 
-    public VlmConfig ModelConfig(int vocabSize) => new()
+    public VlmConfig ModelConfig(int vocabSize)
     {
-        Vision = Clip.ModelConfig(2, 1, 0).Vision,
+        var vision = Clip.ModelConfig(2, 1, 0).Vision;
+        return ModelConfig(vocabSize, vision with { Tower = vision.Tower with { NumLayers = vision.Tower.NumLayers - DropVisionLayers } });
+    }
+
+    VlmConfig ModelConfig(int vocabSize, ClipVisionConfig vision) => new()
+    {
+        Vision = vision,
         Adapter = Adapter,
         Lm = new ClipTowerConfig { HiddenSize = LmWidth, IntermediateSize = 4 * LmWidth, NumLayers = LmLayers, NumHeads = LmHeads, HiddenAct = "gelu" },
         VocabSize = vocabSize,

@@ -25,10 +25,12 @@ public sealed class VlmLanguageModel : nn.Module
         register_module("encoder", _encoder = new ClipEncoder(c.Lm, hooks, "lm"));
         register_module("final_layer_norm", _final = nn.LayerNorm(c.Lm.HiddenSize, c.Lm.LayerNormEps));
         register_module("unembed", _unembed = nn.Linear(c.Lm.HiddenSize, c.VocabSize, hasBias: false));
+        // Image tokens arrive at unit scale (the adapter's LayerNorm); embeddings of a comparable scale keep positions
+        // (which patch) and question words from being drowned by them.
         using (no_grad())
         {
-            _token.weight!.normal_(0, 0.02);
-            _position.weight!.normal_(0, 0.02);
+            _token.weight!.normal_(0, 0.1);
+            _position.weight!.normal_(0, 0.1);
         }
     }
 

@@ -54,11 +54,13 @@ public sealed class VlmModel : nn.Module
     static Tensor Gather(Tensor logits, Tensor positions) =>
         logits[arange(logits.shape[0], device: logits.device), positions.to(logits.device)];
 
-    /// <summary>Copies the vision tower from a CLIP model (same vision config required).</summary>
+    /// <summary>Copies the vision tower from a CLIP model: same vision config, except that the VLM may keep fewer of its
+    /// layers (it reads an earlier layer's patch states).</summary>
     public void LoadVisionFrom(ClipModel clip)
     {
-        if (clip.Config.Vision != Config.Vision)
-            throw new ArgumentException($"the CLIP's vision config {clip.Config.Vision} differs from the VLM's {Config.Vision}");
+        var mine = Config.Vision with { Tower = Config.Vision.Tower with { NumLayers = clip.Config.Vision.Tower.NumLayers } };
+        if (clip.Config.Vision != mine || Config.Vision.Tower.NumLayers > clip.Config.Vision.Tower.NumLayers)
+            throw new ArgumentException($"the CLIP's vision config {clip.Config.Vision} does not match the VLM's {Config.Vision}");
         var source = clip.VisionModel.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         using var _ = no_grad();
         foreach (var (name, p) in _vision.named_parameters()) p.copy_(source[name]);
