@@ -14,9 +14,11 @@ public sealed record VlmZooConfig
     public long Seed { get; init; } = 0;
     /// <summary>Held-out ShapesWorld split for the metrics; must differ from Seed.</summary>
     public long EvalSeed { get; init; } = 1_000_003;
-    public int Steps { get; init; } = 3000;
+    /// <summary>600 x 64 questions, as measured (held-out colour 0.71, shape 0.17, overall 0.53; 1396 s on one thread of the
+    /// heavily shared machine). Shape is not learned at this budget: the 0.85 bar is NOT met yet.</summary>
+    public int Steps { get; init; } = 600;
     public int BatchSize { get; init; } = 64;
-    public double LearningRate { get; init; } = 2e-3;
+    public double LearningRate { get; init; } = 3e-3;
     public double WeightDecay { get; init; } = 0.01;
     public double WarmupFraction { get; init; } = 0.03;
     /// <summary>The zoo CLIP whose vision tower the VLM uses (its shape, and its weights with InitFromClip).</summary>
@@ -32,8 +34,8 @@ public sealed record VlmZooConfig
     public int LmLayers { get; init; } = 2;
     public int LmHeads { get; init; } = 4;
     /// <summary>Share of training questions about colour, and about shape; the rest are spread over the other types.</summary>
-    public double ColourShare { get; init; } = 0.3;
-    public double ShapeShare { get; init; } = 0.4;
+    public double ColourShare { get; init; } = 0.25;
+    public double ShapeShare { get; init; } = 0.45;
     public double OverlayRate { get; init; } = 0.0;
     public int EvalImages { get; init; } = 512;
     /// <summary>libtorch threads (one: the shared 2-core machine runs slower with two under contention).</summary>

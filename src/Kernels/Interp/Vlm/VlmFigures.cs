@@ -39,8 +39,10 @@ public static class VlmFigures
         foreach (var (kind, map) in result.Maps)
         {
             var path = Path.Combine(directory, $"tracing_{kind}.png");
-            HeatmapPng.Write(path, ByRegion(map, result), map.Rows,
-                $"restored p(answer), {kind}, mean of {prompts.Count}: clean {result.MeanClean:0.00} corrupt {result.MeanCorrupt:0.00}", columns);
+            var values = ByRegion(map, result);
+            var (min, max) = Range(values);
+            HeatmapPng.Write(path, values, map.Rows,
+                $"restored p(answer), {kind}, mean of {prompts.Count}: clean {result.MeanClean:0.00} corrupt {result.MeanCorrupt:0.00}", columns, min: min, max: max);
             files.Add(path);
         }
         var resid = result.Maps["resid"];
@@ -49,8 +51,9 @@ public static class VlmFigures
         for (var r = 0; r < rows; r++) for (var j = 0; j < t; j++) first[r, j] = resid.Prob[0, r, j];
         var marks = Enumerable.Range(0, t).Select(j => j < result.ImageTokens && result.ObjectPatches[0, j]).ToArray();
         var example = Path.Combine(directory, "tracing_example.png");
+        var (lo, hi) = Range(first);
         HeatmapPng.Write(example, first, resid.Rows, $"'{prompts.Questions[0].Question}' -> {prompts.Questions[0].Answer}: restore one state (layer x position)",
-            markedColumns: marks);
+            markedColumns: marks, min: lo, max: hi);
         files.Add(example);
         var (rgb, _) = world.Render(prompts.Scenes[0]);
         var side = (int)Math.Round(Math.Sqrt(result.ImageTokens));
@@ -61,6 +64,14 @@ public static class VlmFigures
             Enumerable.Range(0, result.ImageTokens).Select(j => result.ObjectPatches[0, j]).ToArray(), $"'{prompts.Questions[0].Question}' restored p(answer) per patch");
         files.Add(patches);
         return files;
+    }
+
+    /// <summary>The colour scale spans the values shown (restored probabilities sit between corrupted and clean).</summary>
+    static (double Min, double Max) Range(double[,] values)
+    {
+        var all = values.Cast<double>().ToList();
+        var (min, max) = (all.Min(), all.Max());
+        return max - min < 1e-6 ? (min, min + 1e-6) : (min, max);
     }
 
     public static string WriteLogitLens(string directory, LogitLensResult result, VlmPrompts prompts, ShapesWorldGenerator world)
