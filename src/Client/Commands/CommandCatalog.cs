@@ -11,6 +11,7 @@ public static class CommandCatalog
         yield return ShapesCommand.Create();
         yield return ZooCommand.Create();
         yield return ProbeCommand.Create();
+        yield return VlmCommand.Create();
         yield return RegistryCommand.Create();
         yield return ExtractCommand.Create();
         yield return TrainSaeCommand.Create();

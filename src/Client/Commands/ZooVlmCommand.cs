@@ -1,0 +1,65 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using MMInterp.Client.Cli;
+using MMInterp.Client.Platform;
+using MMInterp.Kernels.Artefacts;
+using MMInterp.Kernels.Tensors;
+using MMInterp.Kernels.Zoo;
+
+namespace MMInterp.Client.Commands;
+
+/// <summary>`mminterp zoo build vlm`: trains the tiny VLM (zoo CLIP vision tower, fine-tuned, -> adapter -> decoder LM)
+/// on ShapesWorld questions once per config, registers it (family vlm) and exports it.</summary>
+public static class ZooVlmCommand
+{
+    public static Command Create()
+    {
+        var d = VlmZooConfig.Default;
+        var vlm = new Command("vlm", "tiny generative VLM (zoo CLIP vision tower -> adapter -> decoder LM) answering ShapesWorld questions");
+        var output = new Option<string>("--out") { Description = "output directory", DefaultValueFactory = _ => "zoo/vlm" };
+        var seed = new Option<long>("--seed") { Description = "training seed (also the training split)", DefaultValueFactory = _ => d.Seed };
+        var steps = new Option<int>("--steps") { Description = "optimiser steps", DefaultValueFactory = _ => d.Steps };
+        var batch = new Option<int>("--batch") { Description = "batch size (one question per image)", DefaultValueFactory = _ => d.BatchSize };
+        var lr = new Option<double>("--lr") { Description = "peak learning rate", DefaultValueFactory = _ => d.LearningRate };
+        var adapter = new Option<string>("--adapter") { Description = "linear or mlp", DefaultValueFactory = _ => d.Adapter };
+        var lmWidth = new Option<int>("--lm-width") { Description = "decoder width", DefaultValueFactory = _ => d.LmWidth };
+        var lmLayers = new Option<int>("--lm-layers") { Description = "decoder blocks", DefaultValueFactory = _ => d.LmLayers };
+        var fromScratch = new Option<bool>("--from-scratch") { Description = "do not start the vision tower from the zoo CLIP" };
+        var evalImages = new Option<int>("--eval-images") { Description = "held-out images (all their questions are scored)", DefaultValueFactory = _ => d.EvalImages };
+        var device = new Option<string>("--device") { Description = "cpu or cuda[:n]", DefaultValueFactory = _ => "cpu" };
+        var threads = new Option<int>("--threads") { Description = "CPU threads", DefaultValueFactory = _ => d.Threads };
+        var db = DatabaseOption.Create();
+        foreach (var o in new Option[] { db, output, seed, steps, batch, lr, adapter, lmWidth, lmLayers, fromScratch, evalImages, device, threads }) vlm.Options.Add(o);
+        CliAction.Set(vlm, async (parse, ct) =>
+        {
+            var config = (d with
+            {
+                Seed = parse.GetValue(seed), Steps = parse.GetValue(steps), BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(lr),
+                Adapter = parse.GetValue(adapter)!, LmWidth = parse.GetValue(lmWidth), LmLayers = parse.GetValue(lmLayers),
+                InitFromClip = !parse.GetValue(fromScratch), EvalImages = parse.GetValue(evalImages), Threads = parse.GetValue(threads),
+                Clip = d.Clip with { Threads = parse.GetValue(threads) },
+            }).Validate();
+            var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
+            var dir = parse.GetValue(output)!;
+            await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
+            var zooModel = await CliAction.WithProgress("tiny VLM", report => ZooVlmCatalog.EnsureVlmAsync(session, config, (p, note) => report(p, note), ct, dev));
+            if (zooModel.Cached) Console.WriteLine($"cached: {zooModel.Model.Id} was trained with this config before");
+            var byType = zooModel.Metrics?["AccuracyByType"] as JsonObject;
+            var accuracy = byType is null ? "" : string.Join(", ", byType.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value!.GetValue<double>():F3}")));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"figure vlm_answer_accuracy: colour {zooModel.Metric("Colour"):F3}, shape {zooModel.Metric("Shape"):F3}, overall {zooModel.Metric("Overall"):F3} (held-out seed {config.EvalSeed})"));
+            Console.WriteLine($"by question type: {accuracy}");
+            Console.WriteLine($"registered model {zooModel.Model.Id} (checkpoint {zooModel.Model.CheckpointSha256})");
+            if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
+                Console.WriteLine($"not exported: {dir} is not empty");
+            else
+            {
+                await session.Artefacts.RestoreDirectoryAsync(zooModel.Model.CheckpointSha256!, dir, ct);
+                Console.WriteLine($"exported to {Path.GetFullPath(dir)}");
+            }
+            return 0;
+        });
+        return vlm;
+    }
+}

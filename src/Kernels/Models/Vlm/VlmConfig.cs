@@ -1,0 +1,33 @@
+using MMInterp.Kernels.Models.Clip;
+
+namespace MMInterp.Kernels.Models.Vlm;
+
+/// <summary>A tiny generative VLM's shape: CLIP vision tower -> adapter -> pre-LN causal decoder LM over a word vocabulary.
+/// The LM reads [patch tokens from the adapter] + [question tokens] and predicts the answer as the next token.</summary>
+public sealed record VlmConfig
+{
+    public ClipVisionConfig Vision { get; init; } = new();
+    /// <summary>"linear" or "mlp" (Linear-GELU-Linear, as LLaVA-1.5).</summary>
+    public string Adapter { get; init; } = "mlp";
+    public ClipTowerConfig Lm { get; init; } = new() { HiddenSize = 64, IntermediateSize = 256, NumLayers = 2, NumHeads = 4, HiddenAct = "gelu" };
+    public int VocabSize { get; init; } = 64;
+    /// <summary>Question tokens the LM has positions for (after the image tokens).</summary>
+    public int MaxQuestionTokens { get; init; } = 12;
+
+    /// <summary>Image tokens the LM sees: one per patch (the vision CLS token is dropped, as LLaVA does).</summary>
+    public int ImageTokens => Vision.PatchesPerSide * Vision.PatchesPerSide;
+    public int MaxPositions => ImageTokens + MaxQuestionTokens;
+
+    /// <summary>Throws an ArgumentException naming the first bad field.</summary>
+    public VlmConfig Validate()
+    {
+        Vision.Tower.Validate("vision");
+        Lm.Validate("lm");
+        if (Vision.PatchSize <= 0 || Vision.ImageSize <= 0 || Vision.ImageSize % Vision.PatchSize != 0)
+            throw new ArgumentException($"vision.image_size ({Vision.ImageSize}) must be a positive multiple of patch_size ({Vision.PatchSize})", "PatchSize");
+        if (Adapter is not ("linear" or "mlp")) throw new ArgumentException($"Adapter must be 'linear' or 'mlp', got '{Adapter}'", nameof(Adapter));
+        if (VocabSize < 2) throw new ArgumentException($"VocabSize must be at least 2, got {VocabSize}", nameof(VocabSize));
+        if (MaxQuestionTokens < 1) throw new ArgumentException($"MaxQuestionTokens must be positive, got {MaxQuestionTokens}", nameof(MaxQuestionTokens));
+        return this;
+    }
+}

@@ -1,0 +1,13 @@
+namespace MMInterp.Kernels.Zoo;
+
+/// <summary>Held-out answer accuracy of a tiny VLM: per question type (all questions of each held-out scene) and overall.</summary>
+public sealed record VlmMetrics(IReadOnlyDictionary<string, double> AccuracyByType, IReadOnlyDictionary<string, int> QuestionsByType,
+    double Overall, int EvalImages)
+{
+    public double Colour => AccuracyByType.GetValueOrDefault("colour", double.NaN);
+    public double Shape => AccuracyByType.GetValueOrDefault("shape", double.NaN);
+}
+
+/// <summary>What a VLM zoo build produced.</summary>
+public sealed record VlmZooResult(VlmZooConfig Config, VlmMetrics Metrics, string Directory, IReadOnlyList<string> Files,
+    double TrainSeconds, double ClipSeconds, double FinalLoss);

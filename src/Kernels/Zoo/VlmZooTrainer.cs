@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Text.Json;
+using MMInterp.Kernels.Checkpoints;
+using MMInterp.Kernels.Models.Clip;
+using MMInterp.Kernels.Models.Vlm;
+using MMInterp.Kernels.ShapesWorld;
+using MMInterp.Kernels.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MMInterp.Kernels.Zoo;
+
+/// <summary>Trains the tiny VLM on ShapesWorld question/answer pairs (loss on the answer token only), measures it on a
+/// held-out seed and writes vlm_config.json, model.safetensors, vocab.json and zoo.json.</summary>
+public sealed class VlmZooTrainer(VlmZooConfig config)
+{
+    readonly VlmZooConfig _config = config.Validate();
+
+    /// <summary>Trains (after the initial CLIP, unless <paramref name="clipDirectory"/> holds it already), evaluates and saves.</summary>
+    /// <param name="clipDirectory">a trained zoo CLIP of <see cref="VlmZooConfig.Clip"/> (skips training it here)</param>
+    public VlmZooResult Build(string outputDirectory, Action<double, string>? progress = null, Device? device = null,
+        CancellationToken cancel = default, string? clipDirectory = null)
+    {
+        var (model, vocabulary, seconds, clipSeconds, loss) = Train(progress, device, cancel, clipDirectory);
+        using (model)
+        {
+            progress?.Invoke(0.97, "evaluating");
+            var metrics = VlmEvaluator.Evaluate(model, vocabulary, _config.EvalSeed, _config.EvalImages, _config.World);
+            VlmCheckpoint.Save(model, vocabulary, outputDirectory);
+            File.WriteAllText(Path.Combine(outputDirectory, "zoo.json"), JsonSerializer.Serialize(
+                new { kind = "vlm", config = _config, metrics, train_seconds = seconds, clip_seconds = clipSeconds, final_loss = loss },
+                new JsonSerializerOptions { WriteIndented = true }));
+            progress?.Invoke(1.0, "saved");
+            var files = new[] { VlmCheckpoint.ConfigFile, VlmCheckpoint.WeightsFile, VlmVocabulary.FileName, "zoo.json" }
+                .Select(f => Path.Combine(outputDirectory, f)).ToList();
+            return new VlmZooResult(_config, metrics, outputDirectory, files, seconds, clipSeconds, loss);
+        }
+    }
+
+    /// <summary>Trains only; the caller owns the returned model. Seconds count the VLM phase, ClipSeconds the CLIP phase.</summary>
+    public (VlmModel Model, VlmVocabulary Vocabulary, double Seconds, double ClipSeconds, double FinalLoss) Train(
+        Action<double, string>? progress = null, Device? device = null, CancellationToken cancel = default, string? clipDirectory = null)
+    {
+        var c = _config;
+        torch.set_num_threads(c.Threads);
+        var dev = device ?? CPU;
+        var vocabulary = VlmQuestions.Vocabulary();
+        torch.manual_seed(c.Seed);
+        var model = new VlmModel(c.ModelConfig(vocabulary.Count));
+        var clipSeconds = 0.0;
+        var vlmShare = 0.95;
+        if (c.InitFromClip)
+        {
+            var clipClock = Stopwatch.StartNew();
+            if (clipDirectory is not null)
+            {
+                using var clip = ClipCheckpoint.Load(clipDirectory).Model;
+                model.LoadVisionFrom(clip);
+            }
+            else
+            {
+                // The CLIP phase takes about a quarter of the progress bar.
+                var (clip, _, _, _) = new ClipZooTrainer(c.Clip).Train((p, note) => progress?.Invoke(0.25 * p, $"CLIP {note}"), dev, cancel);
+                using (clip) model.LoadVisionFrom(clip);
+                vlmShare = 0.7;
+            }
+            clipSeconds = clipClock.Elapsed.TotalSeconds;
+            torch.set_num_threads(c.Threads);
+        }
+        var progressStart = 0.95 - vlmShare;
+        model.to(dev);
+        model.train();
+        var world = new ShapesWorldGenerator(c.World);
+        static bool Decayed(string name, Tensor p) => p.dim() >= 2 && !name.Contains("embedding");
+        using var optimizer = new AdamW(model.named_parameters().Select(p => (p.parameter, Decayed(p.name, p.parameter) ? c.WeightDecay : 0.0)), beta2: 0.98);
+        var warmup = Math.Max(1, (int)(c.Steps * c.WarmupFraction));
+        var clock = Stopwatch.StartNew();
+        var smoothed = double.NaN;
+        for (var step = 0; step < c.Steps; step++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            optimizer.LearningRate = step < warmup ? c.LearningRate * (step + 1) / warmup
+                : c.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, c.Steps - warmup)));
+            using var batch = world.Batch(c.Seed, (long)step * c.BatchSize, c.BatchSize, dev);
+            var questions = batch.Scenes.Select(s => VlmQuestions.Pick(s, c.ColourShare, c.ShapeShare)).ToList();
+            var (ids, lengths) = vocabulary.EncodeBatch(questions.Select(q => q.Question).ToList(), model.Config.MaxQuestionTokens, dev);
+            var answers = tensor(questions.Select(q => (long)vocabulary.Id(q.Answer)).ToArray(), device: dev);
+            optimizer.ZeroGrad();
+            var loss = nn.functional.cross_entropy(model.AnswerLogits(batch.Images, ids, lengths), answers);
+            loss.backward();
+            optimizer.ClipGradNorm(1.0);
+            optimizer.Step();
+            var value = loss.item<float>();
+            if (!float.IsFinite(value)) throw new InvalidOperationException($"VLM training diverged at step {step + 1} (loss {value}); lower LearningRate");
+            smoothed = double.IsNaN(smoothed) ? value : 0.97 * smoothed + 0.03 * value;
+            if (step % 20 == 0 || step == c.Steps - 1)
+                progress?.Invoke(progressStart + vlmShare * (step + 1) / c.Steps, $"step {step + 1}/{c.Steps} loss {smoothed:F3} ({clock.Elapsed.TotalSeconds:F0} s)");
+        }
+        model.eval();
+        return (model, vocabulary, clock.Elapsed.TotalSeconds, clipSeconds, smoothed);
+    }
+}
