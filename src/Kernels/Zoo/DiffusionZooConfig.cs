@@ -9,9 +9,9 @@ public sealed record DiffusionZooConfig
     public long Seed { get; init; } = 0;
     /// <summary>Held-out ShapesWorld split for prompts and metrics; must differ from Seed.</summary>
     public long EvalSeed { get; init; } = 2_000_003;
-    public int Steps { get; init; } = 3000;
+    public int Steps { get; init; } = 2000;
     public int BatchSize { get; init; } = 32;
-    public double LearningRate { get; init; } = 1.5e-3;
+    public double LearningRate { get; init; } = 2e-3;
     public double WeightDecay { get; init; } = 0.01;
     public double WarmupFraction { get; init; } = 0.03;
     public int ImageSize { get; init; } = 32;
