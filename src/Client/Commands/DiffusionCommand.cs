@@ -1,7 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using MMInterp.Client.Cli;
+using MMInterp.Client.Platform;
 using MMInterp.Kernels.Checkpoints;
+using MMInterp.Kernels.Interp.Diffusion;
+using MMInterp.Kernels.Plots;
+using MMInterp.Kernels.ShapesWorld;
 using MMInterp.Kernels.Tensors;
 using MMInterp.Kernels.Zoo;
 
@@ -14,6 +19,173 @@ public static class DiffusionCommand
     {
         var command = new Command("diffusion", "tiny text-to-image diffusion: train, temporal probes, head roles/ablations, steering lens");
         command.Subcommands.Add(Train());
+        command.Subcommands.Add(Extract());
+        command.Subcommands.Add(Temporal());
+        command.Subcommands.Add(Lens());
+        command.Subcommands.Add(Heads());
+        return command;
+    }
+
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    static (Option<string> Model, Option<string> Out, Option<string?> Db) Common(Command command, string defaultOut)
+    {
+        var model = new Option<string>("--model") { Description = "diffusion model directory (`diffusion train`, `zoo build diffusion --out`) or registered model id", Required = true };
+        var output = new Option<string>("--out") { Description = "output directory (PNGs and JSON)", DefaultValueFactory = _ => defaultOut };
+        var db = DatabaseOption.Create();
+        foreach (var o in new Option[] { model, output, db }) command.Options.Add(o);
+        return (model, output, db);
+    }
+
+    static async Task<DiffusionBundle> LoadAsync(ParseResult parse, Option<string> model, Option<string?> db, CancellationToken ct)
+    {
+        var name = parse.GetValue(model)!;
+        if (Directory.Exists(name)) return DiffusionCheckpoint.Load(name);
+        await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
+        return DiffusionCheckpoint.Load(await ZooDiffusionCatalog.ResolveDirectoryAsync(session, name, ct));
+    }
+
+    static string F(double v) => v.ToString("F3", CultureInfo.InvariantCulture);
+
+    static Command Extract()
+    {
+        var command = new Command("extract", "timestep-resolved activations: one activation set per (hook, noise level), listed in timesteps.json");
+        var (model, output, db) = Common(command, "diffusion-activations");
+        var hooks = new Option<string>("--hooks") { Description = "comma-separated denoiser hook points", DefaultValueFactory = _ => "denoiser.blocks.1.hook_resid_post" };
+        var timesteps = new Option<string>("--timesteps") { Description = "comma-separated noise levels in [0, 1]", DefaultValueFactory = _ => "0.9,0.7,0.5,0.3,0.1" };
+        var images = new Option<int>("--images") { Description = "held-out single-object images", DefaultValueFactory = _ => 256 };
+        var captions = new Option<bool>("--captions") { Description = "condition on the true captions (default: the null caption)" };
+        foreach (var o in new Option[] { hooks, timesteps, images, captions }) command.Options.Add(o);
+        CliAction.Set(command, async (parse, ct) =>
+        {
+            using var bundle = await LoadAsync(parse, model, db, ct);
+            var config = new TimestepExtractionConfig
+            {
+                Hooks = parse.GetValue(hooks)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                Timesteps = parse.GetValue(timesteps)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(t => double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new ArgumentException($"--timesteps: '{t}' is not a number")).ToList(),
+                Images = parse.GetValue(images), WithCaptions = parse.GetValue(captions),
+            }.Validate(bundle.Denoiser);
+            var dir = parse.GetValue(output)!;
+            var sets = await CliAction.WithProgress("extract", _ => Task.Run(() => TimestepActivations.Extract(bundle, config, dir), ct));
+            foreach (var s in sets) Console.WriteLine($"{new TimestepKey(s.Hook, s.T).Name}: {s.Rows} rows x {s.D} in {Path.Combine(dir, s.Directory)}");
+            return 0;
+        });
+        return command;
+    }
+
+    static Command Temporal()
+    {
+        var command = new Command("temporal", "earliest noise level at which each attribute is linearly decodable from the denoiser (colour before fill?)");
+        var (model, output, db) = Common(command, "diffusion-temporal");
+        var seeds = new Option<int>("--seeds") { Description = "data seeds (spread of the earliest levels)", DefaultValueFactory = _ => 3 };
+        var train = new Option<int>("--train-images") { Description = "probe training images per seed", DefaultValueFactory = _ => 384 };
+        var test = new Option<int>("--test-images") { Description = "probe test images per seed", DefaultValueFactory = _ => 192 };
+        foreach (var o in new Option[] { seeds, train, test }) command.Options.Add(o);
+        CliAction.Set(command, async (parse, ct) =>
+        {
+            if (parse.GetValue(seeds) < 1) throw new ArgumentException("--seeds must be at least 1");
+            var config = new TemporalConfig
+            {
+                Seeds = Enumerable.Range(0, parse.GetValue(seeds)).Select(i => 3_000_017L + 1000L * i).ToList(),
+                TrainImages = parse.GetValue(train), TestImages = parse.GetValue(test),
+            }.Validate();
+            using var bundle = await LoadAsync(parse, model, db, ct);
+            var result = await CliAction.WithProgress("temporal", report => Task.Run(() => TemporalAnalysis.Run(bundle, config, (p, n) => report(p, n)), ct));
+            var dir = parse.GetValue(output)!;
+            Directory.CreateDirectory(dir);
+            var figure = result.ColourBeforeFill();
+            File.WriteAllText(Path.Combine(dir, "temporal.json"), JsonSerializer.Serialize(new { result.Timesteps, result.Hooks, result.Curves, result.Trajectory, temporal_colour_before_fill = figure }, Json));
+            SeriesPlotPng.Write(Path.Combine(dir, "temporal_curves.png"), result.Curves.Select(c => new SeriesPlotPng.Series(
+                c.Attribute.ToString().ToLowerInvariant(), result.Timesteps.Select((t, k) => (t, c.Accuracy[k])).ToList(), c.Chance)).ToList(),
+                "probe accuracy (best block) vs noise level", "noise level t (1 = pure noise, left)", "held-out accuracy", reverseX: true);
+            SeriesPlotPng.Write(Path.Combine(dir, "temporal_pixel_control.png"), result.Curves.Select(c => new SeriesPlotPng.Series(
+                c.Attribute.ToString().ToLowerInvariant(), result.Timesteps.Select((t, k) => (t, c.PixelControl[k])).ToList(), c.Chance)).ToList(),
+                "control: same probe on the noisy input's patches", "noise level t", "held-out accuracy", reverseX: true);
+            if (result.Trajectory is { } traj)
+                SeriesPlotPng.Write(Path.Combine(dir, "temporal_trajectory.png"), traj.Accuracy.Select(kv => new SeriesPlotPng.Series(
+                    kv.Key.ToString().ToLowerInvariant(), traj.T.Select((t, k) => (t, kv.Value[k])).ToList(), 1.0 / AttributeWords.Count(kv.Key))).ToList(),
+                    "generation: classifier on each step's clean-image estimate vs prompt", "noise level t of the step", "accuracy", reverseX: true);
+            Console.WriteLine($"{"attribute",-10} {"chance",7} {"thresh",7} {"earliest t (per seed)",-28} accuracy by t: {string.Join(" ", result.Timesteps.Select(t => t.ToString("0.00", CultureInfo.InvariantCulture)))}");
+            foreach (var c in result.Curves)
+            {
+                Console.WriteLine($"{c.Attribute.ToString().ToLowerInvariant(),-10} {F(c.Chance),7} {F(c.Threshold),7} {string.Join(",", c.EarliestPerSeed.Select(F)),-28} {string.Join(" ", c.Accuracy.Select(F))}");
+                Console.WriteLine($"{"  pixels",-10} {"",7} {"",7} {"",-28} {string.Join(" ", c.PixelControl.Select(F))}");
+            }
+            if (result.Trajectory is { } tr)
+                foreach (var (a, acc) in tr.Accuracy)
+                    Console.WriteLine($"generation {a.ToString().ToLowerInvariant(),-9} clean-estimate accuracy by step: {string.Join(" ", acc.Select(F))}");
+            Console.WriteLine($"figure temporal_colour_before_fill: {figure}");
+            Console.WriteLine($"written to {Path.GetFullPath(dir)}");
+            return 0;
+        });
+        return command;
+    }
+
+    static Command Lens()
+    {
+        var command = new Command("lens", "diffusion steering lens (each block's clean-image estimate at each step) and cross-attention maps per token");
+        var (model, output, db) = Common(command, "diffusion-lens");
+        var prompts = new Option<int>("--prompts") { Description = "held-out prompts scored", DefaultValueFactory = _ => 64 };
+        var pictured = new Option<int>("--pictured") { Description = "prompts drawn as grids", DefaultValueFactory = _ => 3 };
+        foreach (var o in new Option[] { prompts, pictured }) command.Options.Add(o);
+        CliAction.Set(command, async (parse, ct) =>
+        {
+            using var bundle = await LoadAsync(parse, model, db, ct);
+            var config = new LensConfig { Prompts = parse.GetValue(prompts), Pictured = parse.GetValue(pictured) }.Validate(bundle.Config.SampleSteps);
+            var lens = await CliAction.WithProgress("lens", _ => Task.Run(() => SteeringLens.Run(bundle, config), ct));
+            var dir = parse.GetValue(output)!;
+            Directory.CreateDirectory(dir);
+            var stepLabels = lens.T.Select(t => "t" + t.ToString("0.00", CultureInfo.InvariantCulture)).ToList();
+            for (var p = 0; p < lens.Images.Count; p++)
+            {
+                ImageGridPng.Write(Path.Combine(dir, $"lens_{p}.png"), lens.Images[p].Select(r => (IReadOnlyList<float[]?>)r.ToList<float[]?>()).ToList(),
+                    lens.ImageSize, lens.LayerNames, stepLabels, $"steering lens: {lens.Prompts[p]}", scale: 2);
+                var words = lens.TokenWords[p].Select(w => w.Contains('<') ? (w.Contains("start") ? "SOT" : "EOT") : w).ToList();
+                ImageGridPng.Write(Path.Combine(dir, $"cross_attention_{p}.png"),
+                    lens.CrossAttention[p].Select(maps => (IReadOnlyList<float[]?>)maps.Select(h => (float[]?)ImageGridPng.Overlay(lens.Final[p], h, lens.ImageSize)).ToList()).ToList(),
+                    lens.ImageSize, lens.LayerNames.Take(lens.CrossAttention[p].Count).ToList(), words,
+                    $"cross-attention at step {lens.CrossAttentionStep}: {lens.Prompts[p]}", scale: 2);
+            }
+            ImageGridPng.Write(Path.Combine(dir, "samples.png"), [lens.Final.Select(f => (float[]?)f).ToList()], lens.ImageSize, ["final"],
+                Enumerable.Range(0, lens.Final.Count).Select(i => $"prompt {i}").ToList(), "generated samples", scale: 3);
+            File.WriteAllText(Path.Combine(dir, "lens.json"), JsonSerializer.Serialize(new { lens.Prompts, lens.T, lens.LayerNames, lens.Accuracy, lens.CrossAttentionStep }, Json));
+            foreach (var (a, grid) in lens.Accuracy)
+            {
+                Console.WriteLine($"lens {a.ToString().ToLowerInvariant()} accuracy (rows: layer; columns: steps {string.Join(" ", stepLabels)})");
+                for (var l = 0; l < grid.Length; l++) Console.WriteLine($"  {lens.LayerNames[l],-8} {string.Join(" ", grid[l].Select(F))}");
+            }
+            for (var p = 0; p < lens.Prompts.Count && p < config.Pictured; p++) Console.WriteLine($"prompt {p}: {lens.Prompts[p]}");
+            Console.WriteLine($"written to {Path.GetFullPath(dir)}");
+            return 0;
+        });
+        return command;
+    }
+
+    static Command Heads()
+    {
+        var command = new Command("heads", "ablate every block and head: denoising-loss increase and generated-image accuracy drop, and whether their rankings agree");
+        var (model, output, db) = Common(command, "diffusion-heads");
+        var images = new Option<int>("--images") { Description = "generated images per ablation", DefaultValueFactory = _ => 64 };
+        var noHeads = new Option<bool>("--blocks-only") { Description = "ablate blocks only" };
+        foreach (var o in new Option[] { images, noHeads }) command.Options.Add(o);
+        CliAction.Set(command, async (parse, ct) =>
+        {
+            using var bundle = await LoadAsync(parse, model, db, ct);
+            var config = new AblationConfig { Images = parse.GetValue(images), Heads = !parse.GetValue(noHeads) }.Validate();
+            var result = await CliAction.WithProgress("ablations", report => Task.Run(() => DiffusionAblation.Run(bundle, config, progress: (p, n) => report(p, n)), ct));
+            var dir = parse.GetValue(output)!;
+            Directory.CreateDirectory(dir);
+            File.WriteAllText(Path.Combine(dir, "ablations.json"), JsonSerializer.Serialize(result, Json));
+            var b = result.Baseline;
+            Console.WriteLine($"baseline: loss {b.Loss:F4}, colour {F(b.Accuracy[ObjectAttribute.Colour])}, position {F(b.Accuracy[ObjectAttribute.Position])}, shape {F(b.Accuracy[ObjectAttribute.Shape])}");
+            Console.WriteLine($"{"ablation",-16} {"loss +%",8} {"colour -",9} {"position -",11} {"shape -",8}");
+            foreach (var e in result.Effects)
+                Console.WriteLine($"{e.Name,-16} {100 * e.RelativeLossIncrease,8:F1} {F(e.ColourDrop),9} {F(e.PositionDrop),11} {F(e.ShapeDrop),8}");
+            Console.WriteLine($"rank agreement (Spearman, loss increase vs accuracy drop): {F(result.RankAgreement)}");
+            Console.WriteLine($"written to {Path.GetFullPath(dir)}");
+            return 0;
+        });
         return command;
     }
 

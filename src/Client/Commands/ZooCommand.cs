@@ -57,6 +57,7 @@ public static class ZooCommand
             return 0;
         });
         build.Subcommands.Add(clip);
+        build.Subcommands.Add(ZooDiffusionCommand.Create());
         zoo.Subcommands.Add(build);
         return zoo;
     }
