@@ -173,15 +173,28 @@ public static class DiffusionCommand
         {
             using var bundle = await LoadAsync(parse, model, db, ct);
             var config = new AblationConfig { Images = parse.GetValue(images), Heads = !parse.GetValue(noHeads) }.Validate();
+            var roles = config.Heads ? await CliAction.WithProgress("head roles", _ => Task.Run(() => HeadRoles.Classify(bundle, new HeadRoleConfig()), ct)) : [];
             var result = await CliAction.WithProgress("ablations", report => Task.Run(() => DiffusionAblation.Run(bundle, config, progress: (p, n) => report(p, n)), ct));
             var dir = parse.GetValue(output)!;
             Directory.CreateDirectory(dir);
-            File.WriteAllText(Path.Combine(dir, "ablations.json"), JsonSerializer.Serialize(result, Json));
             var b = result.Baseline;
             Console.WriteLine($"baseline: loss {b.Loss:F4}, colour {F(b.Accuracy[ObjectAttribute.Colour])}, position {F(b.Accuracy[ObjectAttribute.Position])}, shape {F(b.Accuracy[ObjectAttribute.Shape])}");
-            Console.WriteLine($"{"ablation",-16} {"loss +%",8} {"colour -",9} {"position -",11} {"shape -",8}");
+            Console.WriteLine($"{"ablation",-16} {"role",-12} {"loss +%",8} {"colour -",9} {"position -",11} {"shape -",8}");
             foreach (var e in result.Effects)
-                Console.WriteLine($"{e.Name,-16} {100 * e.RelativeLossIncrease,8:F1} {F(e.ColourDrop),9} {F(e.PositionDrop),11} {F(e.ShapeDrop),8}");
+            {
+                var role = roles.FirstOrDefault(r => r.Kind == e.Kind && r.Block == e.Block && r.Head == e.Head);
+                Console.WriteLine($"{e.Name,-16} {role?.Role.ToString().ToLowerInvariant() ?? "",-12} {100 * e.RelativeLossIncrease,8:F1} {F(e.ColourDrop),9} {F(e.PositionDrop),11} {F(e.ShapeDrop),8}");
+            }
+            var perRole = roles.GroupBy(r => r.Role).Select(g =>
+            {
+                var effects = g.Select(r => result.Effects.First(e => e.Kind == r.Kind && e.Block == r.Block && e.Head == r.Head)).ToList();
+                return new { role = g.Key.ToString().ToLowerInvariant(), heads = g.Count(), self_attention = g.Count(r => r.Kind == "attn"),
+                    loss_increase_pct = 100 * effects.Average(e => e.RelativeLossIncrease), colour_drop = effects.Average(e => e.ColourDrop),
+                    position_drop = effects.Average(e => e.PositionDrop), shape_drop = effects.Average(e => e.ShapeDrop) };
+            }).OrderBy(r => r.role).ToList();
+            foreach (var r in perRole)
+                Console.WriteLine($"role {r.role,-12} heads {r.heads} ({r.self_attention} self-attn): mean loss +{r.loss_increase_pct:F1}%, colour -{F(r.colour_drop)}, position -{F(r.position_drop)}, shape -{F(r.shape_drop)}");
+            File.WriteAllText(Path.Combine(dir, "ablations.json"), JsonSerializer.Serialize(new { result.Baseline, result.Effects, result.RankAgreement, roles, per_role = perRole }, Json));
             Console.WriteLine($"rank agreement (Spearman, loss increase vs accuracy drop): {F(result.RankAgreement)}");
             Console.WriteLine($"written to {Path.GetFullPath(dir)}");
             return 0;
