@@ -41,6 +41,8 @@ public static class DiffusionCommand
     {
         var name = parse.GetValue(model)!;
         if (Directory.Exists(name)) return DiffusionCheckpoint.Load(name);
+        // A path, not an id: say so without starting the platform.
+        if (name.Contains('/') || name.Contains('\\')) throw new ArgumentException($"--model: directory '{name}' not found");
         await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
         return DiffusionCheckpoint.Load(await ZooDiffusionCatalog.ResolveDirectoryAsync(session, name, ct));
     }
@@ -141,7 +143,7 @@ public static class DiffusionCommand
             {
                 ImageGridPng.Write(Path.Combine(dir, $"lens_{p}.png"), lens.Images[p].Select(r => (IReadOnlyList<float[]?>)r.ToList<float[]?>()).ToList(),
                     lens.ImageSize, lens.LayerNames, stepLabels, $"steering lens: {lens.Prompts[p]}", scale: 2);
-                var words = lens.TokenWords[p].Select(w => w.Contains('<') ? (w.Contains("start") ? "SOT" : "EOT") : w).ToList();
+                var words = lens.TokenWords[p];
                 ImageGridPng.Write(Path.Combine(dir, $"cross_attention_{p}.png"),
                     lens.CrossAttention[p].Select(maps => (IReadOnlyList<float[]?>)maps.Select(h => (float[]?)ImageGridPng.Overlay(lens.Final[p], h, lens.ImageSize)).ToList()).ToList(),
                     lens.ImageSize, lens.LayerNames.Take(lens.CrossAttention[p].Count).ToList(), words,

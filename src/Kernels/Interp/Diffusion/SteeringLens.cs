@@ -123,11 +123,5 @@ public static class SteeringLens
         return Enumerable.Range(0, (int)s).Select(k => heat[k].cpu().data<float>().ToArray()).ToList();
     }
 
-    static IReadOnlyList<string> VisibleTokens(TextConditioner text, string prompt)
-    {
-        var words = text.TokenWords(prompt);
-        var end = text.Tokenizer.Decode([text.Tokenizer.EndId]).Trim();
-        var last = words.ToList().IndexOf(end);
-        return words.Take(last < 0 ? words.Count : last + 1).ToList();
-    }
+    static IReadOnlyList<string> VisibleTokens(TextConditioner text, string prompt) => text.TokenWords(prompt);
 }

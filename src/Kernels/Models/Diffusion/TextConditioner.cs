@@ -27,11 +27,10 @@ public sealed class TextConditioner(ClipModel clip, ClipBpeTokenizer tokenizer, 
         return new TextCondition(hidden.detach(), pooled.detach());
     }
 
-    /// <summary>The token ids of one caption (to label cross-attention maps).</summary>
+    /// <summary>The words of one caption's tokens up to the end marker ("SOT", words, "EOT"), to label cross-attention maps.</summary>
     public IReadOnlyList<string> TokenWords(string caption)
     {
-        using var scope = NewDisposeScope();
-        var ids = Tokenizer.EncodeBatch([caption], ContextLength).data<long>().ToArray();
-        return ids.Select(i => Tokenizer.Decode([(int)i]).Trim()).ToList();
+        var ids = Tokenizer.Encode(caption).Take(ContextLength).ToList();
+        return ids.Select((id, k) => id == Tokenizer.StartId && k == 0 ? "SOT" : id == Tokenizer.EndId ? "EOT" : Tokenizer.Decode([id]).Trim()).ToList();
     }
 }
