@@ -195,7 +195,7 @@ public static class DiffusionCommand
                     position_drop = effects.Average(e => e.PositionDrop), shape_drop = effects.Average(e => e.ShapeDrop) };
             }).OrderBy(r => r.role).ToList();
             foreach (var r in perRole)
-                Console.WriteLine($"role {r.role,-12} heads {r.heads} ({r.self_attention} self-attn): mean loss +{r.loss_increase_pct:F1}%, colour -{F(r.colour_drop)}, position -{F(r.position_drop)}, shape -{F(r.shape_drop)}");
+                Console.WriteLine($"role {r.role,-12} heads {r.heads} ({r.self_attention} self-attn): mean loss +{r.loss_increase_pct:F1}%, accuracy drop: colour {F(r.colour_drop)}, position {F(r.position_drop)}, shape {F(r.shape_drop)}");
             File.WriteAllText(Path.Combine(dir, "ablations.json"), JsonSerializer.Serialize(new { result.Baseline, result.Effects, result.RankAgreement, roles, per_role = perRole }, Json));
             Console.WriteLine($"rank agreement (Spearman, loss increase vs accuracy drop): {F(result.RankAgreement)}");
             Console.WriteLine($"written to {Path.GetFullPath(dir)}");
