@@ -10,6 +10,7 @@ public static class CommandCatalog
         yield return VersionCommand.Create();
         yield return ShapesCommand.Create();
         yield return ZooCommand.Create();
+        yield return DiffusionCommand.Create();
         yield return ProbeCommand.Create();
         yield return VlmCommand.Create();
         yield return RegistryCommand.Create();

@@ -58,6 +58,7 @@ public static class ZooCommand
         });
         build.Subcommands.Add(clip);
         build.Subcommands.Add(ZooVlmCommand.Create());
+        build.Subcommands.Add(ZooDiffusionCommand.Create());
         zoo.Subcommands.Add(build);
         return zoo;
     }

@@ -1,0 +1,47 @@
+using System.CommandLine;
+using System.Text.Json;
+using MMInterp.Client.Cli;
+using MMInterp.Client.Platform;
+using MMInterp.Kernels.Artefacts;
+using MMInterp.Kernels.Tensors;
+using MMInterp.Kernels.Zoo;
+
+namespace MMInterp.Client.Commands;
+
+/// <summary>`mminterp zoo build diffusion`: trains the tiny text-to-image model (once per config and text encoder),
+/// registers it and exports its directory.</summary>
+public static class ZooDiffusionCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("diffusion", "tiny text-to-image DiT (cross-attention to the zoo CLIP's text tower) on ShapesWorld");
+        var output = new Option<string>("--out") { Description = "output directory", DefaultValueFactory = _ => "zoo/diffusion" };
+        var device = new Option<string>("--device") { Description = "cpu or cuda[:n]", DefaultValueFactory = _ => "cpu" };
+        var db = DatabaseOption.Create();
+        var options = new DiffusionOptions();
+        options.AddTo(command);
+        foreach (var o in new Option[] { db, output, device }) command.Options.Add(o);
+        CliAction.Set(command, async (parse, ct) =>
+        {
+            var config = options.Read(parse);
+            var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
+            var dir = parse.GetValue(output)!;
+            await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
+            var zooModel = await CliAction.WithProgress("tiny diffusion", report =>
+                ZooDiffusionCatalog.EnsureDiffusionAsync(session, config, ClipZooConfig.Default, (p, note) => report(p, note), ct, dev));
+            if (zooModel.Cached) Console.WriteLine($"cached: {zooModel.Model.Id} was trained with this config before");
+            var m = zooModel.Metrics?.Deserialize<DiffusionMetrics>();
+            if (m is not null) DiffusionCommand.PrintMetrics(m, double.NaN, config);
+            Console.WriteLine($"registered model {zooModel.Model.Id} (checkpoint {zooModel.Model.CheckpointSha256})");
+            if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
+                Console.WriteLine($"not exported: {dir} is not empty");
+            else
+            {
+                await session.Artefacts.RestoreDirectoryAsync(zooModel.Model.CheckpointSha256!, dir, ct);
+                Console.WriteLine($"exported to {Path.GetFullPath(dir)}");
+            }
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,54 @@
+using System.Text.Json;
+using MMInterp.Kernels.Models.Diffusion;
+using MMInterp.Kernels.Zoo;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MMInterp.Kernels.Checkpoints;
+
+/// <summary>A diffusion zoo directory: diffusion.json (zoo config + text width), denoiser.safetensors,
+/// classifier.safetensors and text_encoder/ (the frozen CLIP in HF layout, with its tokenizer).</summary>
+public static class DiffusionCheckpoint
+{
+    public const string ConfigFile = "diffusion.json";
+    public const string DenoiserFile = "denoiser.safetensors";
+    public const string ClassifierFile = "classifier.safetensors";
+    public const string TextEncoderDirectory = "text_encoder";
+
+    sealed record Header(DiffusionZooConfig Config, int TextWidth);
+
+    public static IReadOnlyList<string> Save(DiffusionBundle bundle, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var files = new List<string>
+        {
+            Path.Combine(directory, ConfigFile), Path.Combine(directory, DenoiserFile), Path.Combine(directory, ClassifierFile),
+        };
+        File.WriteAllText(files[0], JsonSerializer.Serialize(new Header(bundle.Config, bundle.Text.Width), new JsonSerializerOptions { WriteIndented = true }));
+        Safetensors.Save(files[1], ClipCheckpoint.StateDict(bundle.Denoiser));
+        Safetensors.Save(files[2], ClipCheckpoint.StateDict(bundle.Classifier));
+        ClipCheckpoint.Save(bundle.Text.Clip, bundle.Text.Tokenizer, Path.Combine(directory, TextEncoderDirectory));
+        return files;
+    }
+
+    public static DiffusionBundle Load(string directory, Device? device = null)
+    {
+        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"diffusion model directory not found: {directory}");
+        var configPath = Path.Combine(directory, ConfigFile);
+        if (!File.Exists(configPath)) throw new FileNotFoundException($"'{directory}' is not a diffusion model: it has no {ConfigFile}", configPath);
+        Header header;
+        try { header = JsonSerializer.Deserialize<Header>(File.ReadAllText(configPath)) ?? throw new InvalidDataException("empty"); }
+        catch (JsonException e) { throw new InvalidDataException($"'{configPath}': not a valid diffusion config: {e.Message}"); }
+        var config = header.Config.Validate();
+        var clip = ClipCheckpoint.Load(Path.Combine(directory, TextEncoderDirectory), device);
+        if (clip.Tokenizer is null) throw new InvalidDataException($"'{directory}/{TextEncoderDirectory}' has no tokenizer (vocab.json, merges.txt)");
+        var denoiser = new DiffusionTransformer(config.ModelConfig(header.TextWidth));
+        ClipCheckpoint.LoadWeights(denoiser, Path.Combine(directory, DenoiserFile));
+        var classifier = new AttributeClassifier(config.ImageSize);
+        ClipCheckpoint.LoadWeights(classifier, Path.Combine(directory, ClassifierFile));
+        if (device is not null) { denoiser.to(device); classifier.to(device); }
+        denoiser.eval();
+        classifier.eval();
+        return new DiffusionBundle(denoiser, new TextConditioner(clip.Model, clip.Tokenizer, config.ContextLength), classifier, config);
+    }
+}

@@ -1,0 +1,185 @@
+using MMInterp.Kernels.Models.Diffusion;
+using MMInterp.Kernels.Probes;
+using MMInterp.Kernels.ShapesWorld;
+using MMInterp.Kernels.Tensors;
+using MMInterp.Kernels.Zoo;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MMInterp.Kernels.Interp.Diffusion;
+
+public sealed record TemporalConfig
+{
+    /// <summary>Noise levels probed, 1 = pure noise (where nothing is decodable: the built-in control).</summary>
+    public IReadOnlyList<double> Timesteps { get; init; } = [1.0, 0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0];
+    public IReadOnlyList<ObjectAttribute> Attributes { get; init; } = [ObjectAttribute.Colour, ObjectAttribute.Position, ObjectAttribute.Size, ObjectAttribute.Shape, ObjectAttribute.Fill];
+    public int TrainImages { get; init; } = 384;
+    public int TestImages { get; init; } = 192;
+    /// <summary>Data seeds; each gives its own train/test images and noise, so the earliest steps come with a spread.</summary>
+    public IReadOnlyList<long> Seeds { get; init; } = [3_000_017];
+    public int ProbeSteps { get; init; } = 150;
+    /// <summary>Decodable = probe accuracy at least chance + Margin * (1 - chance).</summary>
+    public double Margin { get; init; } = 0.5;
+    /// <summary>Prompts sampled for the generation-trajectory view (classifier on each step's clean-image estimate); 0 skips it.</summary>
+    public int TrajectoryPrompts { get; init; } = 64;
+
+    public TemporalConfig Validate()
+    {
+        if (Timesteps.Count < 2 || Timesteps.Any(t => !(t >= 0 && t <= 1))) throw new ArgumentException("Timesteps must hold at least two noise levels in [0, 1]", nameof(Timesteps));
+        if (Attributes.Count == 0) throw new ArgumentException("Attributes must name at least one attribute", nameof(Attributes));
+        if (TrainImages < 16 || TestImages < 16) throw new ArgumentException($"TrainImages and TestImages must be at least 16, got {TrainImages} and {TestImages}", nameof(TrainImages));
+        if (Seeds.Count == 0) throw new ArgumentException("Seeds must hold at least one seed", nameof(Seeds));
+        if (ProbeSteps < 1) throw new ArgumentException($"ProbeSteps must be positive, got {ProbeSteps}", nameof(ProbeSteps));
+        if (!(Margin > 0 && Margin < 1)) throw new ArgumentException($"Margin must be in (0, 1), got {Margin}", nameof(Margin));
+        if (TrajectoryPrompts < 0) throw new ArgumentException($"TrajectoryPrompts must be non-negative, got {TrajectoryPrompts}", nameof(TrajectoryPrompts));
+        return this;
+    }
+}
+
+/// <summary>Per attribute: probe accuracy at each noise level (best block, mean over seeds), the pixel control, and
+/// the earliest (noisiest) level at which it is decodable, per seed.</summary>
+public sealed record TemporalAttributeCurve(
+    ObjectAttribute Attribute, double Chance, double Threshold,
+    IReadOnlyList<double> Accuracy, IReadOnlyList<IReadOnlyList<double>> AccuracyPerBlock, IReadOnlyList<double> PixelControl,
+    IReadOnlyList<double> EarliestPerSeed)
+{
+    /// <summary>Mean over seeds of the earliest decodable noise level (NaN when never decodable on some seed).</summary>
+    public double Earliest => EarliestPerSeed.Any(double.IsNaN) ? double.NaN : EarliestPerSeed.Average();
+}
+
+/// <summary>The generation trajectory: classifier accuracy of each sampling step's clean-image estimate against the prompt.</summary>
+public sealed record TrajectoryCurve(IReadOnlyList<double> T, IReadOnlyDictionary<ObjectAttribute, IReadOnlyList<double>> Accuracy);
+
+public sealed record TemporalResult(TemporalConfig Config, IReadOnlyList<double> Timesteps, IReadOnlyList<string> Hooks,
+    IReadOnlyList<TemporalAttributeCurve> Curves, TrajectoryCurve? Trajectory)
+{
+    public TemporalAttributeCurve Curve(ObjectAttribute a) => Curves.FirstOrDefault(c => c.Attribute == a)
+        ?? throw new ArgumentException($"attribute {a} was not analysed");
+
+    /// <summary>1 when colour becomes decodable at a noisier level than fill on every seed, else 0 (the figure temporal_colour_before_fill).</summary>
+    public int ColourBeforeFill()
+    {
+        var colour = Curve(ObjectAttribute.Colour).EarliestPerSeed;
+        var fill = Curve(ObjectAttribute.Fill).EarliestPerSeed;
+        return colour.Zip(fill).All(p => !double.IsNaN(p.First) && (double.IsNaN(p.Second) || p.First > p.Second)) ? 1 : 0;
+    }
+}
+
+/// <summary>Temporal evolution of concepts: for each ground-truth attribute, the noisiest level at which a linear probe
+/// on the denoiser's residual stream (null caption, so the information came from the pixels) decodes it.</summary>
+public static class TemporalAnalysis
+{
+    public static TemporalResult Run(DiffusionBundle bundle, TemporalConfig config, Action<double, string>? progress = null)
+    {
+        var c = config.Validate();
+        var hooks = Enumerable.Range(0, bundle.Denoiser.Layers).Select(i => $"denoiser.blocks.{i}.hook_resid_post").ToList();
+        var ts = c.Timesteps.ToList();
+        // [attribute][seed][block][t]
+        var acc = c.Attributes.ToDictionary(a => a, _ => new List<double[][]>());
+        var pixel = c.Attributes.ToDictionary(a => a, _ => new List<double[]>());
+        for (var s = 0; s < c.Seeds.Count; s++)
+        {
+            var seed = c.Seeds[s];
+            progress?.Invoke((double)s / c.Seeds.Count, $"seed {seed}: activations");
+            var extraction = new TimestepExtractionConfig { Hooks = hooks, Timesteps = ts, Seed = seed, Images = c.TrainImages + c.TestImages };
+            var features = TimestepActivations.Pooled(bundle, extraction);
+            var pixels = NoisyPixels(bundle, extraction);
+            var scenes = DiffusionEvaluator.PromptScenes(bundle.Config.ImageSize, seed, c.TrainImages + c.TestImages);
+            try
+            {
+                foreach (var a in c.Attributes)
+                {
+                    progress?.Invoke((s + 0.5) / c.Seeds.Count, $"seed {seed}: probing {a.ToString().ToLowerInvariant()}");
+                    using var labels = tensor(scenes.Select(x => (long)x.Objects[0].Value(a)).ToArray());
+                    acc[a].Add(hooks.Select(h => ts.Select(t => Probe(features[new TimestepKey(h, t)], labels, c, a)).ToArray()).ToArray());
+                    pixel[a].Add(ts.Select(t => Probe(pixels[t], labels, c, a)).ToArray());
+                }
+            }
+            finally
+            {
+                foreach (var f in features.Values) f.Dispose();
+                foreach (var p in pixels.Values) p.Dispose();
+            }
+        }
+        var curves = c.Attributes.Select(a =>
+        {
+            var chance = 1.0 / AttributeWords.Count(a);
+            var threshold = chance + c.Margin * (1 - chance);
+            var perBlock = hooks.Select((_, b) => (IReadOnlyList<double>)ts.Select((_, k) => acc[a].Average(seed => seed[b][k])).ToList()).ToList();
+            var best = ts.Select((_, k) => perBlock.Max(block => block[k])).ToList();
+            var earliest = acc[a].Select(seed => Earliest(ts, ts.Select((_, k) => seed.Max(block => block[k])).ToList(), threshold)).ToList();
+            var pixelMean = ts.Select((_, k) => pixel[a].Average(seed => seed[k])).ToList();
+            return new TemporalAttributeCurve(a, chance, threshold, best, perBlock, pixelMean, earliest);
+        }).ToList();
+        progress?.Invoke(0.95, "generation trajectory");
+        var trajectory = c.TrajectoryPrompts > 0 ? Trajectory(bundle, c.TrajectoryPrompts, c.Attributes) : null;
+        return new TemporalResult(c, ts, hooks, curves, trajectory);
+    }
+
+    /// <summary>The noisiest level whose accuracy reaches the threshold (NaN when none does).</summary>
+    public static double Earliest(IReadOnlyList<double> timesteps, IReadOnlyList<double> accuracy, double threshold)
+    {
+        var hits = timesteps.Where((_, k) => accuracy[k] >= threshold).ToList();
+        return hits.Count == 0 ? double.NaN : hits.Max();
+    }
+
+    static double Probe(Tensor features, Tensor labels, TemporalConfig c, ObjectAttribute a)
+    {
+        using var scope = NewDisposeScope();
+        var train = features.narrow(0, 0, c.TrainImages);
+        var test = features.narrow(0, c.TrainImages, c.TestImages);
+        return LinearProbe.TrainAndTest(train, labels.narrow(0, 0, c.TrainImages), test, labels.narrow(0, c.TrainImages, c.TestImages),
+            AttributeWords.Count(a), new LinearProbeOptions { Steps = c.ProbeSteps });
+    }
+
+    /// <summary>The control: the same probe and pooling on the noisy input's patches themselves (what a model that did nothing
+    /// would hold), same images and noise.</summary>
+    static Dictionary<double, Tensor> NoisyPixels(DiffusionBundle bundle, TimestepExtractionConfig x)
+    {
+        var device = bundle.Text.Clip.LogitScale.device;
+        var world = new ShapesWorldGenerator(AttributeClassifierTrainer.SingleObjectWorld(bundle.Config.ImageSize));
+        var parts = x.Timesteps.ToDictionary(t => t, _ => new List<Tensor>());
+        for (var start = 0; start < x.Images; start += x.BatchSize)
+        {
+            using var scope = NewDisposeScope();
+            var n = Math.Min(x.BatchSize, x.Images - start);
+            using var batch = world.Batch(x.Seed, start, n, device);
+            var x0 = FlowMatching.ToModelSpace(batch.Images);
+            var eps = randn(x0.shape, generator: new Generator((ulong)(x.Seed + start), device), device: device);
+            foreach (var t in x.Timesteps)
+                            {
+                var p = bundle.Denoiser.Config.PatchSize;
+                var patches = nn.functional.unfold(FlowMatching.Noise(x0, full([n], Scalars.S(t), device: device), eps), p, stride: p).transpose(1, 2);
+                parts[t].Add(TimestepActivations.PoolOverObject(patches, batch.Mask, p).cpu().DetachFromDisposeScope());
+            }
+        }
+        Scalars.Release();
+        return parts.ToDictionary(kv => kv.Key, kv =>
+        {
+            var all = cat(kv.Value, 0);
+            foreach (var t in kv.Value) t.Dispose();
+            return all;
+        });
+    }
+
+    /// <summary>Samples held-out prompts and scores each step's clean-image estimate with the classifier.</summary>
+    public static TrajectoryCurve Trajectory(DiffusionBundle bundle, int prompts, IReadOnlyList<ObjectAttribute> attributes)
+    {
+        using var scope = NewDisposeScope();
+        var c = bundle.Config;
+        var device = bundle.Text.Clip.LogitScale.device;
+        var scenes = DiffusionEvaluator.PromptScenes(c.ImageSize, c.EvalSeed + 101, prompts);
+        var text = bundle.Text.Encode(scenes.Select(Captions.Describe).ToList(), device);
+        var nullText = bundle.Text.Encode(Enumerable.Repeat(TextConditioner.Null, prompts).ToList(), device);
+        var ts = new List<double>();
+        var accuracy = attributes.ToDictionary(a => a, _ => new List<double>());
+        FlowSampler.Sample(bundle.Denoiser, text, nullText, c.Sampler(c.EvalSeed + 101), afterStep: step =>
+        {
+            ts.Add(step.T);
+            var score = DiffusionEvaluator.Score(bundle.Classifier, FlowMatching.ToPixels(step.CleanEstimate), scenes);
+            foreach (var a in attributes) accuracy[a].Add(score[a]);
+        });
+        Scalars.Release();
+        return new TrajectoryCurve(ts, accuracy.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<double>)kv.Value));
+    }
+}

@@ -1,0 +1,165 @@
+using System.Text.Json;
+using MMInterp.Kernels.Activations;
+using MMInterp.Kernels.Hooks;
+using MMInterp.Kernels.IO;
+using MMInterp.Kernels.Models.Diffusion;
+using MMInterp.Kernels.ShapesWorld;
+using MMInterp.Kernels.Tensors;
+using MMInterp.Kernels.Zoo;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MMInterp.Kernels.Interp.Diffusion;
+
+public sealed record TimestepExtractionConfig
+{
+    public required IReadOnlyList<string> Hooks { get; init; }
+    /// <summary>Noise levels in [0, 1] (1 = pure noise).</summary>
+    public required IReadOnlyList<double> Timesteps { get; init; }
+    public long Seed { get; init; } = 3_000_017;
+    public int Images { get; init; } = 256;
+    /// <summary>Condition on the true caption, or (default) on the null caption so that everything the activations know
+    /// about the image came through the noisy pixels.</summary>
+    public bool WithCaptions { get; init; }
+    public int BatchSize { get; init; } = 64;
+
+    public TimestepExtractionConfig Validate(DiffusionTransformer model)
+    {
+        if (Hooks.Count == 0) throw new ArgumentException("Hooks must name at least one hook point", nameof(Hooks));
+        foreach (var h in Hooks)
+        {
+            if (!model.Hooks.Contains(h))
+                throw new ArgumentException($"Hooks: '{h}' is not a denoiser hook point; e.g. {string.Join(", ", model.Hooks.Names.Take(4))}", nameof(Hooks));
+            if (h.EndsWith("hook_pattern", StringComparison.Ordinal))
+                throw new ArgumentException($"Hooks: '{h}' is an attention pattern, not a per-token activation; extract hook_z instead", nameof(Hooks));
+        }
+        if (Timesteps.Count == 0 || Timesteps.Any(t => !(t >= 0 && t <= 1)))
+            throw new ArgumentException($"Timesteps must be noise levels in [0, 1], got [{string.Join(", ", Timesteps)}]", nameof(Timesteps));
+        if (Timesteps.Distinct().Count() != Timesteps.Count) throw new ArgumentException("Timesteps must be distinct", nameof(Timesteps));
+        if (Images < 1) throw new ArgumentException($"Images must be positive, got {Images}", nameof(Images));
+        if (BatchSize < 1) throw new ArgumentException($"BatchSize must be positive, got {BatchSize}", nameof(BatchSize));
+        return this;
+    }
+}
+
+/// <summary>One (hook, timestep) activation set on disk.</summary>
+public sealed record TimestepActivationSet(string Hook, double T, string Directory, long Rows, int D);
+
+/// <summary>Timestep-resolved activations of the denoiser on held-out single-object images noised to each level (the
+/// same noise per image at every level). Rows are tokens ([images * tokens, d]), as for the CLIP extractor; hook_z is
+/// flattened over heads.</summary>
+public static class TimestepActivations
+{
+    public const string ManifestFile = "timesteps.json";
+
+    /// <summary>Runs the denoiser once per (batch, timestep) and hands each hook's [B, tokens, d] activation to <paramref name="sink"/>.</summary>
+    public static void Run(DiffusionBundle bundle, TimestepExtractionConfig config, Action<TimestepKey, Tensor, ShapesBatch> sink)
+    {
+        var c = config.Validate(bundle.Denoiser);
+        var model = bundle.Denoiser;
+        var device = bundle.Text.Clip.LogitScale.device;
+        var world = new ShapesWorldGenerator(AttributeClassifierTrainer.SingleObjectWorld(model.Config.ImageSize));
+        using var _ = no_grad();
+        model.eval();
+        for (var start = 0; start < c.Images; start += c.BatchSize)
+        {
+            using var scope = NewDisposeScope();
+            var n = Math.Min(c.BatchSize, c.Images - start);
+            using var batch = world.Batch(c.Seed, start, n, device);
+            var x0 = FlowMatching.ToModelSpace(batch.Images);
+            var eps = randn(x0.shape, generator: new Generator((ulong)(c.Seed + start), device), device: device);
+            var captions = c.WithCaptions ? batch.Scenes.Select(Captions.Describe).ToList() : Enumerable.Repeat(TextConditioner.Null, n).ToList();
+            var text = bundle.Text.Encode(captions, device);
+            foreach (var t in c.Timesteps)
+            {
+                using var inner = NewDisposeScope();
+                var tt = full([n], Scalars.S(t), device: device);
+                using var cache = new ActivationCache();
+                using (model.Hooks.Scope())
+                {
+                    foreach (var h in c.Hooks) model.Hooks.Add(h, Hook.Cache(cache));
+                    model.Forward(FlowMatching.Noise(x0, tt, eps), tt, text);
+                }
+                foreach (var h in c.Hooks)
+                {
+                    var a = cache[h];
+                    sink(new TimestepKey(h, t), a.reshape(a.shape[0], a.shape[1], -1), batch);
+                }
+            }
+        }
+        Scalars.Release();
+    }
+
+    /// <summary>Per-image features in memory, [images, 2d]: each (hook, t) activation averaged over the object's tokens
+    /// (weighted by the share of the patch the object covers, from the ground-truth mask), then over all tokens.
+    /// A small object covers few tokens; a plain mean would dilute what they hold.</summary>
+    public static Dictionary<TimestepKey, Tensor> Pooled(DiffusionBundle bundle, TimestepExtractionConfig config)
+    {
+        var parts = new Dictionary<TimestepKey, List<Tensor>>();
+        var patch = bundle.Denoiser.Config.PatchSize;
+        Run(bundle, config, (key, a, batch) =>
+        {
+            if (!parts.TryGetValue(key, out var list)) parts[key] = list = [];
+            list.Add(PoolOverObject(a, batch.Mask, patch).cpu().DetachFromDisposeScope());
+        });
+        return parts.ToDictionary(kv => kv.Key, kv =>
+        {
+            var all = cat(kv.Value, 0);
+            foreach (var t in kv.Value) t.Dispose();
+            return all;
+        });
+    }
+
+    /// <summary>[B, tokens, d] -> [B, 2d]: mean over the first object's tokens (coverage-weighted), then the plain mean.</summary>
+    public static Tensor PoolOverObject(Tensor tokens, Tensor mask, int patchSize)
+    {
+        var cover = nn.functional.avg_pool2d(mask.eq(Scalars.S(1L)).to_type(ScalarType.Float32).unsqueeze(1), patchSize).flatten(1); // [B, tokens]
+        var weights = cover / (cover.sum([1], keepdim: true) + Scalars.S(1e-6));
+        var onObject = (tokens * weights.to(tokens.device).unsqueeze(2)).sum([1]);
+        return cat([onObject, tokens.mean([1])], 1);
+    }
+
+    /// <summary>Writes one activation set per (hook, timestep) under <paramref name="directory"/>/hook/t0.500/ (shards + index.json
+    /// whose hook name is the timestep key) and a timesteps.json manifest listing them.</summary>
+    public static IReadOnlyList<TimestepActivationSet> Extract(DiffusionBundle bundle, TimestepExtractionConfig config, string directory, long shardRows = 4096)
+    {
+        var writers = new Dictionary<TimestepKey, ActivationSetWriter>();
+        try
+        {
+            Run(bundle, config, (key, a, _) =>
+            {
+                if (!writers.TryGetValue(key, out var writer))
+                    writers[key] = writer = new ActivationSetWriter(Path.Combine(directory, key.RelativeDirectory), key.Name, (int)a.shape[2], shardRows);
+                writer.Append(a.reshape(-1, a.shape[2]));
+            });
+            var sets = writers.Select(kv =>
+            {
+                var index = kv.Value.Complete();
+                return new TimestepActivationSet(kv.Key.Hook, kv.Key.T, kv.Key.RelativeDirectory, index.TotalRows, index.D);
+            }).ToList();
+            AtomicFile.WriteAllText(Path.Combine(directory, ManifestFile), JsonSerializer.Serialize(sets, new JsonSerializerOptions { WriteIndented = true }));
+            return sets;
+        }
+        finally
+        {
+            foreach (var w in writers.Values) w.Dispose();
+        }
+    }
+
+    /// <summary>Reads timesteps.json back; each entry's directory is relative to <paramref name="directory"/>.</summary>
+    public static IReadOnlyList<TimestepActivationSet> ReadManifest(string directory)
+    {
+        var path = Path.Combine(directory, ManifestFile);
+        if (!File.Exists(path)) throw new FileNotFoundException($"'{directory}' has no {ManifestFile}: not a timestep-resolved extraction", path);
+        return JsonSerializer.Deserialize<List<TimestepActivationSet>>(File.ReadAllText(path))
+            ?? throw new InvalidDataException($"'{path}' is empty");
+    }
+
+    /// <summary>The reader of one (hook, timestep) set of an extraction.</summary>
+    public static ActivationSetReader Open(string directory, TimestepKey key)
+    {
+        var entry = ReadManifest(directory).FirstOrDefault(s => s.Hook == key.Hook && Math.Abs(s.T - key.T) < 1e-9)
+            ?? throw new ArgumentException($"no activation set for {key} in '{directory}'");
+        return new ActivationSetReader(Path.Combine(directory, entry.Directory));
+    }
+}
