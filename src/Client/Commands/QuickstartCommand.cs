@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
+using MMInterp.Client.Reports;
+using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Grains.Contracts.Jobs;
 using MMInterp.Kernels.Plots;
 using MMInterp.Kernels.Sae;
@@ -12,9 +14,10 @@ using MMInterp.Kernels.Zoo;
 namespace MMInterp.Client.Commands;
 
 /// <summary>
-/// `mminterp quickstart`: the ShapesWorld smoke pipeline on the embedded default. Renders a labelled grid, builds
-/// (or reuses) the tiny CLIP, extracts vision-tower activations through the cluster, trains a TopK SAE on them and
-/// writes a short report with the pictures. Later work (labels, steering, attacks) grows from here.
+/// `mminterp quickstart`: the whole CLIP path on the embedded default. Renders a labelled grid, builds (or reuses)
+/// the tiny CLIP, extracts vision-tower activations through the cluster, trains a TopK SAE on them, runs the CLIP
+/// study as an experiment (ground truth, free labels, steering, typographic attack) and writes report.html (and a
+/// short report.md) with the figures beside their controls and the pictures.
 /// </summary>
 public static class QuickstartCommand
 {
@@ -23,13 +26,14 @@ public static class QuickstartCommand
         var quick = new Option<bool>("--quick") { Description = "a small, fast configuration (smoke test): a few hundred zoo steps and a short SAE run" };
         var output = new Option<string>("--out") { Description = "report directory", DefaultValueFactory = _ => "mminterp-quickstart" };
         var db = DatabaseOption.Create();
-        var command = new Command("quickstart", "run the ShapesWorld pipeline end to end: zoo -> extract -> SAE -> report") { quick, output, db };
+        var command = new Command("quickstart", "run the CLIP path end to end: zoo -> extract -> SAE -> labels -> steering -> attack -> report") { quick, output, db };
         CliAction.Set(command, async (parse, ct) =>
         {
             var isQuick = parse.GetValue(quick);
             var outDir = Path.GetFullPath(parse.GetValue(output)!);
             Directory.CreateDirectory(outDir);
             var report = new List<string> { "# MMInterp quickstart", "" };
+            var html = new HtmlReport("MMInterp quickstart: the CLIP path on ShapesWorld");
 
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
             Console.WriteLine($"platform: database {Describe(session.ConnectionString)}, artefacts {session.Work.ArtefactRoot}");
@@ -39,6 +43,8 @@ public static class QuickstartCommand
             var world = new ShapesWorldGenerator();
             ShapesGridPng.Write(world, Enumerable.Range(0, 16).Select(i => world.Scene(ShapesSplits.Val, i)).ToList(), grid);
             report.Add($"![ShapesWorld sample](shapes-grid.png)");
+            html.Heading("1. ShapesWorld").Paragraph("Held-out scenes with their ground truth; every figure below is scored against it.")
+                .Image("shapes-grid.png", "ShapesWorld sample (validation split)");
 
             // 2. The tiny CLIP, trained once per config and cached in the artefact store.
             var zooConfig = isQuick
@@ -50,6 +56,9 @@ public static class QuickstartCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"model {zoo.Model.Id}{(zoo.Cached ? " (cached)" : "")}: zero-shot colour {colour:F3}, shape {shape:F3}"));
             report.Add(string.Create(CultureInfo.InvariantCulture, $"- model `{zoo.Model.Id}`: zero-shot colour {colour:F3}, shape {shape:F3} (held-out seed)"));
+            html.Heading("2. Tiny CLIP").Paragraph($"Model {zoo.Model.Id}{(zoo.Cached ? " (cached)" : "")}, zero-shot accuracy on a held-out seed with caption prompts.")
+                .Figures([("clip_zero_shot_colour", colour, "chance 0.125"), ("clip_zero_shot_shape", shape, "chance 0.167"),
+                    ("retrieval_recall_at_5", zoo.Metric("RetrievalRecallAt5"), "image -> text")]);
 
             // 3. Activations of a late vision block, sharded over the cluster.
             var cluster = await session.ClusterAsync(ct);
@@ -77,6 +86,10 @@ public static class QuickstartCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"SAE {runId}: L0 {m["l0"]:F1}, FVU {m["fvu"]:F3}, dead {m["dead_fraction"]:P1}"));
             report.Add(string.Create(CultureInfo.InvariantCulture,
                 $"- SAE `{runId}` (TopK, d_sae={sae.DSae}, k={sae.K}, {steps} steps): L0 {m["l0"]:F1}, FVU {m["fvu"]:F3}, dead features {m["dead_fraction"]:P1}"));
+            html.Heading("3. Activations and SAE")
+                .Paragraph($"Activation set {set.Id}: {set.RowCount} token activations at {hook} from {images} images in {set.ShardCount} shards. SAE {runId}: TopK, d_sae={sae.DSae}, k={sae.K}, {steps} steps.")
+                .Figures([("sae_l0", m["l0"], "active features per token"), ("sae_fvu", m["fvu"], "fraction of variance unexplained"),
+                    ("sae_dead_fraction", m["dead_fraction"], "")]);
 
             var fvu = await session.Registry.Metrics.ReadAsync(runId, "fvu", ct: ct);
             if (fvu.Count > 1)
@@ -84,11 +97,25 @@ public static class QuickstartCommand
                 CurvePng.Write(Path.Combine(outDir, "sae-fvu.png"), fvu.Select(p => ((double)p.Step, p.Value)).ToList(), $"SAE {runId}: FVU by step", "step", "FVU");
                 report.Add("");
                 report.Add("![FVU during training](sae-fvu.png)");
+                html.Image("sae-fvu.png", "SAE FVU by step");
             }
+
+            // 5. The CLIP study on that SAE, as a registered experiment: labels, ground truth, steering, attack.
+            var options = isQuick
+                ? """{"images": 256, "dashboards": 6, "steer_features": 8, "steer_images": 16, "typographic_images": 64}"""
+                : """{"images": 1024, "dashboards": 16, "steer_features": 48, "steer_images": 64, "typographic_images": 256}""";
+            var study = await ExperimentRunner.RunAsync(session, "analyze clip", new AnalysisSpec("clip-study", zoo.Model.Id, runId, hook, options),
+                outDir, ct);
+            AnalyzeCommand.Print(study);
+            report.Add(string.Create(CultureInfo.InvariantCulture,
+                $"- experiment `{study.Experiment.Id}`: concept recovery {study.Figure("concept_recovery"):F3}, free-label accuracy {study.Figure("free_label_accuracy"):F3}, steerable share {study.Figure("steerable_share"):F3} (random {study.Figure("steerable_share_random"):F3})"));
+            await StudySection.AddAsync(html, session, study, runId, outDir, ct);
             report.Add("");
             report.Add("Everything above is registered: `mminterp registry list models|activations|dictionaries|runs`.");
-            var reportPath = Path.Combine(outDir, "report.md");
-            await File.WriteAllLinesAsync(reportPath, report, ct);
+            await File.WriteAllLinesAsync(Path.Combine(outDir, "report.md"), report, ct);
+            html.Paragraph("Everything above is registered: mminterp registry list models|activations|dictionaries|runs|experiments, or mminterp serve.");
+            var reportPath = Path.Combine(outDir, "report.html");
+            html.Write(reportPath);
             Console.WriteLine($"report: {reportPath}");
             return 0;
         });

@@ -43,6 +43,17 @@ public sealed class QuickstartProcessTests : IAsyncLifetime
         Assert.Contains("SAE `sae-", text);
         Assert.True(new FileInfo(Path.Combine(report, "shapes-grid.png")).Length > 1000);
         Assert.True(new FileInfo(Path.Combine(report, "sae-fvu.png")).Length > 1000);
+        // The whole CLIP path: the study's figures beside their controls, and its pictures next to the HTML report.
+        var html = await File.ReadAllTextAsync(Path.Combine(report, "report.html"));
+        foreach (var figure in new[] { "concept_recovery", "free_label_accuracy", "steerable_share", "typographic_attack_drop" })
+            Assert.Contains($"<code>{figure}</code>", html);
+        Assert.Contains("SAE inserted, nothing clamped", html);
+        foreach (var picture in new[] { "concept_recovery.png", "steering.png", "typographic.png" })
+        {
+            Assert.Contains($"src=\"{picture}\"", html);
+            Assert.True(new FileInfo(Path.Combine(report, picture)).Length > 1000, picture);
+        }
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(report, "features"), "feature_*_top_examples.png"));
 
         await using (var registry = RegistryStore.Create(new LocalPostgresOptions(_pgData, _pgPort).ConnectionString))
         {
