@@ -48,7 +48,7 @@ public static class QuickstartCommand
 
             // 2. The tiny CLIP, trained once per config and cached in the artefact store.
             var zooConfig = isQuick
-                ? ClipZooConfig.Default with { Steps = 200, BatchSize = 64, VisionWidth = 32, TextWidth = 32, ProjectionDim = 32, VisionLayers = 3, EvalImages = 128 }
+                ? ClipZooConfig.Default with { Steps = 200, BatchSize = 64, LearningRate = 3e-3, ShapeFirstFraction = 0, ShapeFamilySize = 2, VisionWidth = 32, TextWidth = 32, ProjectionDim = 32, VisionLayers = 3, EvalImages = 128 }
                 : ClipZooConfig.Default;
             var zoo = await CliAction.WithProgress("zoo: tiny CLIP", r => ZooCatalog.EnsureClipAsync(session, zooConfig, (p, n) => r(p, n), ct));
             var colour = zoo.Metric("ZeroShotColour");
