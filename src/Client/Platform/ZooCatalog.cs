@@ -15,7 +15,7 @@ namespace MMInterp.Client.Platform;
 public static class ZooCatalog
 {
     // Bump when the training code changes what a config produces.
-    const string RecipeVersion = "clip-zoo/2";
+    const string RecipeVersion = "clip-zoo/3";
 
     public sealed record ZooModel(ModelRecord Model, JsonNode? Metrics, bool Cached)
     {

@@ -37,12 +37,14 @@ public static class ShapeFamilies
     {
         var rng = new SplitMix64(scene.Seed ^ 0x7777_1234_5678_9ABCL, scene.Index);
         var o = scene.Objects[0];
-        var others = Enumerable.Range(0, AttributeWords.Shapes.Length).Where(s => s != (int)o.Shape).ToList();
+        var n = AttributeWords.Shapes.Length;
+        // Offsets from the scene's shape, drawn without replacement (the first draw is the one pairs always used).
+        var offsets = Enumerable.Range(1, n - 1).ToList();
         for (var i = 0; i < count; i++)
         {
-            var pick = rng.Below(others.Count);
-            var shape = (Shape)others[pick];
-            others.RemoveAt(pick);
+            var pick = rng.Below(offsets.Count);
+            var shape = (Shape)(((int)o.Shape + offsets[pick]) % n);
+            offsets.RemoveAt(pick);
             var objects = scene.Objects.ToList();
             objects[0] = o with { Shape = shape };
             // A word naming the old shape would now be an attack; variants carry no word.
