@@ -41,7 +41,7 @@ public static class ZooCatalog
         {
             var result = await Task.Run(() => new ClipZooTrainer(config).Build(dir, progress, device, ct), ct);
             var spec = JsonSerializer.Serialize(new { recipe = RecipeVersion, config, metrics = result.Metrics, train_seconds = result.TrainSeconds });
-            var model = await ModelRegistration.RegisterDirectoryAsync(session.Artefacts, session.Registry, id, "tiny CLIP (ShapesWorld zoo)",
+            var model = await ModelRegistration.RegisterDirectoryAsync(session.Artefacts, session.Registry, id, $"tiny CLIP {id} (ShapesWorld zoo)",
                 ModelFamily.Clip, dir, spec, ct);
             return new ZooModel(model, JsonNode.Parse(spec)?["metrics"], Cached: false);
         }

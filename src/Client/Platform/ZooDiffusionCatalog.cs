@@ -48,7 +48,7 @@ public static class ZooDiffusionCatalog
             {
                 recipe = RecipeVersion, config, text_encoder = clip.Model.Id, metrics = result.Metrics, train_seconds = result.TrainSeconds,
             });
-            var model = await ModelRegistration.RegisterDirectoryAsync(session.Artefacts, session.Registry, id, "tiny text-to-image diffusion (ShapesWorld zoo)",
+            var model = await ModelRegistration.RegisterDirectoryAsync(session.Artefacts, session.Registry, id, $"tiny text-to-image diffusion {id} (ShapesWorld zoo)",
                 ModelFamily.Diffusion, dir, spec, ct);
             return new ZooCatalog.ZooModel(model, JsonNode.Parse(spec)?["metrics"], Cached: false);
         }

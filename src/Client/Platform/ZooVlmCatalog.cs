@@ -49,7 +49,7 @@ public static class ZooVlmCatalog
             {
                 recipe = RecipeVersion, config, metrics = result.Metrics, train_seconds = result.TrainSeconds, vision_init = clipId,
             });
-            var model = await ModelRegistration.RegisterDirectoryAsync(session.Artefacts, session.Registry, id, "tiny VLM (ShapesWorld zoo)",
+            var model = await ModelRegistration.RegisterDirectoryAsync(session.Artefacts, session.Registry, id, $"tiny VLM {id} (ShapesWorld zoo)",
                 ModelFamily.Vlm, dir, spec, ct);
             return new ZooCatalog.ZooModel(model, JsonNode.Parse(spec)?["metrics"], Cached: false);
         }
