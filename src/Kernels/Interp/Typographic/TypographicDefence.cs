@@ -100,7 +100,7 @@ public static class TypographicDefence
             var row = values.AsSpan(j * n, n);
             if (!row.ToArray().Any(v => v > 0)) continue;
             live.Add(j);
-            ranked.Add((j, Auroc.Of(row, labels)));
+            ranked.Add((j, Features.Auroc.Compute(row, labels)));
         }
         var best = ranked.Where(r => r.Auroc > 0.5).OrderByDescending(r => r.Auroc).ThenBy(r => r.Feature).Take(config.TopK).ToList();
         if (best.Count == 0) throw new InvalidOperationException($"no live feature detects the words better than chance (AUROC > 0.5) among {live.Count} live features at {hook}");
