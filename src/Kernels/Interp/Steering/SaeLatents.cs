@@ -1,4 +1,5 @@
 using MMInterp.Kernels.Hooks;
+using MMInterp.Kernels.Interp.Features;
 using MMInterp.Kernels.Models.Clip;
 using MMInterp.Kernels.Sae;
 using TorchSharp;
@@ -32,7 +33,6 @@ public static class SaeLatents
     /// <summary>Per image, each feature's largest latent over the image's tokens: [B, m] on the CPU.</summary>
     public static Tensor PerImageMax(ClipModel model, ISparseAutoencoder sae, string hook, Tensor images, int batchSize = 128)
     {
-        using var _ = no_grad();
         var wasTraining = model.training;
         model.eval();
         var device = model.LogitScale.device;
@@ -40,15 +40,8 @@ public static class SaeLatents
         for (long start = 0; start < images.shape[0]; start += batchSize)
         {
             using var scope = NewDisposeScope();
-            using var cache = new ActivationCache();
-            using (model.Hooks.Scope())
-            {
-                model.Hooks.Add(hook, Hook.Cache(cache));
-                model.VisionModel.Forward(images.narrow(0, start, Math.Min(batchSize, images.shape[0] - start)).to(device));
-            }
-            var x = cache[hook];
-            var z = sae.Encode(x.reshape(-1, x.shape[^1]).to(sae.Device).to_type(ScalarType.Float32));
-            parts.Add(z.view(x.shape[0], -1, z.shape[^1]).amax([1]).cpu().MoveToOuterDisposeScope());
+            var latents = HookLatents.Encode(model, sae, hook, images.narrow(0, start, Math.Min(batchSize, images.shape[0] - start)).to(device));
+            parts.Add(latents.amax([1]).MoveToOuterDisposeScope());
         }
         model.train(wasTraining);
         return parts.Count == 1 ? parts[0] : cat(parts, 0);
