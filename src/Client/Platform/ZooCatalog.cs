@@ -22,32 +22,49 @@ public static class ZooCatalog
         public double Metric(string name) => Metrics?[name]?.GetValue<double>() ?? double.NaN;
     }
 
-    public static string ClipId(ClipZooConfig config)
-    {
-        var json = JsonSerializer.Serialize(config.Validate());
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{RecipeVersion}\n{json}")));
-        return $"clip-tiny-{hash[..12]}";
-    }
+    public static string ClipId(ClipZooConfig config) => ContentId("clip-tiny", RecipeVersion, JsonSerializer.Serialize(config.Validate()));
 
     public static async Task<ZooModel> EnsureClipAsync(PlatformSession session, ClipZooConfig config, Action<double, string>? progress, CancellationToken ct,
         TorchSharp.torch.Device? device = null)
     {
         var id = ClipId(config);
-        if (await session.Registry.Models.GetAsync(id, ct) is { CheckpointSha256: { } sha } existing && session.Artefacts.Contains(sha))
-            return new ZooModel(existing, JsonNode.Parse(existing.SpecJson)?["metrics"], Cached: true);
+        return await CachedAsync(session, id, ct) ?? await BuildOnceAsync(session, id, $"tiny CLIP {id} (ShapesWorld zoo)", ModelFamily.Clip, async work =>
+        {
+            var result = await Task.Run(() => new ClipZooTrainer(config).Build(work, progress, device, ct), ct);
+            return (work, JsonSerializer.Serialize(new { recipe = RecipeVersion, config, metrics = result.Metrics, train_seconds = result.TrainSeconds }));
+        }, ct);
+    }
 
-        var dir = Path.Combine(session.Work.CacheRoot, "zoo-build", $"{id}-{Guid.NewGuid():N}");
+    /// <summary>"{prefix}-{first 12 hex of sha256(recipe, extra inputs, config json)}": same inputs, same id.</summary>
+    internal static string ContentId(string prefix, string recipe, string configJson, string? extra = null)
+    {
+        var text = extra is null ? $"{recipe}\n{configJson}" : $"{recipe}\n{extra}\n{configJson}";
+        return $"{prefix}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..12]}";
+    }
+
+    /// <summary>The registered zoo model with this id, when its checkpoint is still in the artefact store.</summary>
+    internal static async Task<ZooModel?> CachedAsync(PlatformSession session, string id, CancellationToken ct) =>
+        await session.Registry.Models.GetAsync(id, ct) is { CheckpointSha256: { } sha } existing && session.Artefacts.Contains(sha)
+            ? new ZooModel(existing, JsonNode.Parse(existing.SpecJson)?["metrics"], Cached: true)
+            : null;
+
+    /// <summary>
+    /// Runs <paramref name="build"/> in a fresh work directory under the cache, registers the model directory it returns
+    /// with the spec it returns (which holds the metrics), and removes the work directory whatever happens.
+    /// </summary>
+    internal static async Task<ZooModel> BuildOnceAsync(PlatformSession session, string id, string name, ModelFamily family,
+        Func<string, Task<(string ModelDirectory, string SpecJson)>> build, CancellationToken ct)
+    {
+        var work = Path.Combine(session.Work.CacheRoot, "zoo-build", $"{id}-{Guid.NewGuid():N}");
         try
         {
-            var result = await Task.Run(() => new ClipZooTrainer(config).Build(dir, progress, device, ct), ct);
-            var spec = JsonSerializer.Serialize(new { recipe = RecipeVersion, config, metrics = result.Metrics, train_seconds = result.TrainSeconds });
-            var model = await ModelRegistration.RegisterDirectoryAsync(session.Artefacts, session.Registry, id, $"tiny CLIP {id} (ShapesWorld zoo)",
-                ModelFamily.Clip, dir, spec, ct);
+            var (dir, spec) = await build(work);
+            var model = await ModelRegistration.RegisterDirectoryAsync(session.Artefacts, session.Registry, id, name, family, dir, spec, ct);
             return new ZooModel(model, JsonNode.Parse(spec)?["metrics"], Cached: false);
         }
         finally
         {
-            try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
 }

@@ -1,11 +1,7 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Artefacts;
 using MMInterp.Kernels.Zoo;
-using MMInterp.Silo.Work;
 
 namespace MMInterp.Client.Platform;
 
@@ -16,22 +12,13 @@ public static class ZooVlmCatalog
     // Bump when the training code changes what a config produces.
     const string RecipeVersion = "vlm-zoo/1";
 
-    public static string VlmId(VlmZooConfig config)
-    {
-        var json = JsonSerializer.Serialize(config.Validate());
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{RecipeVersion}\n{json}")));
-        return $"vlm-tiny-{hash[..12]}";
-    }
+    public static string VlmId(VlmZooConfig config) => ZooCatalog.ContentId("vlm-tiny", RecipeVersion, JsonSerializer.Serialize(config.Validate()));
 
     public static async Task<ZooCatalog.ZooModel> EnsureVlmAsync(PlatformSession session, VlmZooConfig config, Action<double, string>? progress,
         CancellationToken ct, TorchSharp.torch.Device? device = null)
     {
         var id = VlmId(config);
-        if (await session.Registry.Models.GetAsync(id, ct) is { CheckpointSha256: { } sha } existing && session.Artefacts.Contains(sha))
-            return new ZooCatalog.ZooModel(existing, JsonNode.Parse(existing.SpecJson)?["metrics"], Cached: true);
-
-        var work = Path.Combine(session.Work.CacheRoot, "zoo-build", $"{id}-{Guid.NewGuid():N}");
-        try
+        return await ZooCatalog.CachedAsync(session, id, ct) ?? await ZooCatalog.BuildOnceAsync(session, id, $"tiny VLM {id} (ShapesWorld zoo)", ModelFamily.Vlm, async work =>
         {
             string? clipDir = null;
             string? clipId = null;
@@ -45,17 +32,10 @@ public static class ZooVlmCatalog
             var dir = Path.Combine(work, "vlm");
             var result = await Task.Run(() => new VlmZooTrainer(config).Build(dir, (p, note) => progress?.Invoke(clipDir is null ? p : 0.3 + 0.7 * p, note),
                 device, ct, clipDir), ct);
-            var spec = JsonSerializer.Serialize(new
+            return (dir, JsonSerializer.Serialize(new
             {
                 recipe = RecipeVersion, config, metrics = result.Metrics, train_seconds = result.TrainSeconds, vision_init = clipId,
-            });
-            var model = await ModelRegistration.RegisterDirectoryAsync(session.Artefacts, session.Registry, id, $"tiny VLM {id} (ShapesWorld zoo)",
-                ModelFamily.Vlm, dir, spec, ct);
-            return new ZooCatalog.ZooModel(model, JsonNode.Parse(spec)?["metrics"], Cached: false);
-        }
-        finally
-        {
-            try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        }
+            }));
+        }, ct);
     }
 }
