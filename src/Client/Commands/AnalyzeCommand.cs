@@ -10,7 +10,8 @@ namespace MMInterp.Client.Commands;
 /// <summary>
 /// `mminterp analyze clip --sae ID`: the CLIP feature study of one dictionary (free labels, ground-truth concept
 /// recovery, top examples, steering and steerability, typographic attack) as an experiment on an accelerator silo.
-/// Labels and feature statistics go to the registry; figures are printed beside their controls.
+/// Labels and feature statistics go to the registry; figures are printed beside their controls. `analyze vlm` and
+/// `analyze diffusion` run the VLM and diffusion studies of a registered model the same way.
 /// </summary>
 public static class AnalyzeCommand
 {
@@ -36,7 +37,51 @@ public static class AnalyzeCommand
             return 0;
         });
         analyze.Subcommands.Add(clip);
+        analyze.Subcommands.Add(Vlm());
+        analyze.Subcommands.Add(Diffusion());
         return analyze;
+    }
+
+    /// <summary>`analyze vlm --model ID`: causal tracing, attention knockout and logit lens as one experiment.</summary>
+    static Command Vlm()
+    {
+        var model = new Option<string>("--model") { Description = "registered VLM id (mminterp zoo build vlm)", Required = true };
+        var type = new Option<string>("--type") { Description = "question type: colour, shape, size, position or fill", DefaultValueFactory = _ => "colour" };
+        var prompts = new Option<int>("--prompts") { Description = "held-out questions (answered correctly)", DefaultValueFactory = _ => 16 };
+        var output = new Option<string?>("--out") { Description = "directory for the experiment's pictures" };
+        var db = DatabaseOption.Create();
+        var command = new Command("vlm", "VLM study: causal tracing, attention knockout, logit lens on visual tokens") { model, type, prompts, output, db };
+        CliAction.Set(command, async (parse, ct) =>
+        {
+            var options = JsonSerializer.Serialize(new { type = parse.GetValue(type), prompts = parse.GetValue(prompts) });
+            return await RunAsync(parse.GetValue(db), "analyze vlm", new AnalysisSpec("vlm-study", parse.GetValue(model)!, OptionsJson: options), parse.GetValue(output), ct);
+        });
+        return command;
+    }
+
+    /// <summary>`analyze diffusion --model ID`: temporal probes, steering lens, head roles and ablations as one experiment.</summary>
+    static Command Diffusion()
+    {
+        var model = new Option<string>("--model") { Description = "registered diffusion model id (mminterp zoo build diffusion)", Required = true };
+        var seeds = new Option<int>("--seeds") { Description = "data seeds for the temporal probes", DefaultValueFactory = _ => 1 };
+        var images = new Option<int>("--ablation-images") { Description = "generated images per ablation", DefaultValueFactory = _ => 64 };
+        var output = new Option<string?>("--out") { Description = "directory for the experiment's pictures" };
+        var db = DatabaseOption.Create();
+        var command = new Command("diffusion", "diffusion study: temporal probes, steering lens, head roles and ablations") { model, seeds, images, output, db };
+        CliAction.Set(command, async (parse, ct) =>
+        {
+            var options = JsonSerializer.Serialize(new { seeds = parse.GetValue(seeds), ablation_images = parse.GetValue(images) });
+            return await RunAsync(parse.GetValue(db), "analyze diffusion", new AnalysisSpec("diffusion-study", parse.GetValue(model)!, OptionsJson: options), parse.GetValue(output), ct);
+        });
+        return command;
+    }
+
+    static async Task<int> RunAsync(string? database, string title, AnalysisSpec spec, string? output, CancellationToken ct)
+    {
+        await using var session = await PlatformSession.OpenAsync(database, ct);
+        var done = await ExperimentRunner.RunAsync(session, title, spec.Validated(), output, ct);
+        Print(done);
+        return 0;
     }
 
     internal static void Print(ExperimentRunner.Finished done)

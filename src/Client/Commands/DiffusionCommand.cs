@@ -98,16 +98,7 @@ public static class DiffusionCommand
             Directory.CreateDirectory(dir);
             var figure = result.ColourBeforeFill();
             File.WriteAllText(Path.Combine(dir, "temporal.json"), JsonSerializer.Serialize(new { result.Timesteps, result.Hooks, result.Curves, result.Trajectory, temporal_colour_before_fill = figure }, Json));
-            SeriesPlotPng.Write(Path.Combine(dir, "temporal_curves.png"), result.Curves.Select(c => new SeriesPlotPng.Series(
-                c.Attribute.ToString().ToLowerInvariant(), result.Timesteps.Select((t, k) => (t, c.Accuracy[k])).ToList(), c.Chance)).ToList(),
-                "probe accuracy (best block) vs noise level", "noise level t (1 = pure noise, left)", "held-out accuracy", reverseX: true);
-            SeriesPlotPng.Write(Path.Combine(dir, "temporal_pixel_control.png"), result.Curves.Select(c => new SeriesPlotPng.Series(
-                c.Attribute.ToString().ToLowerInvariant(), result.Timesteps.Select((t, k) => (t, c.PixelControl[k])).ToList(), c.Chance)).ToList(),
-                "control: same probe on the noisy input's patches", "noise level t", "held-out accuracy", reverseX: true);
-            if (result.Trajectory is { } traj)
-                SeriesPlotPng.Write(Path.Combine(dir, "temporal_trajectory.png"), traj.Accuracy.Select(kv => new SeriesPlotPng.Series(
-                    kv.Key.ToString().ToLowerInvariant(), traj.T.Select((t, k) => (t, kv.Value[k])).ToList(), 1.0 / AttributeWords.Count(kv.Key))).ToList(),
-                    "generation: classifier on each step's clean-image estimate vs prompt", "noise level t of the step", "accuracy", reverseX: true);
+            DiffusionFigures.WriteTemporal(dir, result);
             Console.WriteLine($"{"attribute",-10} {"chance",7} {"thresh",7} {"earliest t (per seed)",-28} accuracy by t: {string.Join(" ", result.Timesteps.Select(t => t.ToString("0.00", CultureInfo.InvariantCulture)))}");
             foreach (var c in result.Curves)
             {
@@ -138,23 +129,11 @@ public static class DiffusionCommand
             var lens = await CliAction.WithProgress("lens", _ => Task.Run(() => SteeringLens.Run(bundle, config), ct));
             var dir = parse.GetValue(output)!;
             Directory.CreateDirectory(dir);
-            var stepLabels = lens.T.Select(t => "t" + t.ToString("0.00", CultureInfo.InvariantCulture)).ToList();
-            for (var p = 0; p < lens.Images.Count; p++)
-            {
-                ImageGridPng.Write(Path.Combine(dir, $"lens_{p}.png"), lens.Images[p].Select(r => (IReadOnlyList<float[]?>)r.ToList<float[]?>()).ToList(),
-                    lens.ImageSize, lens.LayerNames, stepLabels, $"steering lens: {lens.Prompts[p]}", scale: 2);
-                var words = lens.TokenWords[p];
-                ImageGridPng.Write(Path.Combine(dir, $"cross_attention_{p}.png"),
-                    lens.CrossAttention[p].Select(maps => (IReadOnlyList<float[]?>)maps.Select(h => (float[]?)ImageGridPng.Overlay(lens.Final[p], h, lens.ImageSize)).ToList()).ToList(),
-                    lens.ImageSize, lens.LayerNames.Take(lens.CrossAttention[p].Count).ToList(), words,
-                    $"cross-attention at step {lens.CrossAttentionStep}: {lens.Prompts[p]}", scale: 2);
-            }
-            ImageGridPng.Write(Path.Combine(dir, "samples.png"), [lens.Final.Select(f => (float[]?)f).ToList()], lens.ImageSize, ["final"],
-                Enumerable.Range(0, lens.Final.Count).Select(i => $"prompt {i}").ToList(), "generated samples", scale: 3);
+            DiffusionFigures.WriteLens(dir, lens);
             File.WriteAllText(Path.Combine(dir, "lens.json"), JsonSerializer.Serialize(new { lens.Prompts, lens.T, lens.LayerNames, lens.Accuracy, lens.CrossAttentionStep }, Json));
             foreach (var (a, grid) in lens.Accuracy)
             {
-                Console.WriteLine($"lens {a.ToString().ToLowerInvariant()} accuracy (rows: layer; columns: steps {string.Join(" ", stepLabels)})");
+                Console.WriteLine($"lens {a.ToString().ToLowerInvariant()} accuracy (rows: layer; columns: steps {string.Join(" ", lens.T.Select(t => "t" + t.ToString("0.00", CultureInfo.InvariantCulture)))})");
                 for (var l = 0; l < grid.Length; l++) Console.WriteLine($"  {lens.LayerNames[l],-8} {string.Join(" ", grid[l].Select(F))}");
             }
             for (var p = 0; p < lens.Prompts.Count && p < config.Pictured; p++) Console.WriteLine($"prompt {p}: {lens.Prompts[p]}");
@@ -187,15 +166,10 @@ public static class DiffusionCommand
                 var role = roles.FirstOrDefault(r => r.Kind == e.Kind && r.Block == e.Block && r.Head == e.Head);
                 Console.WriteLine($"{e.Name,-16} {role?.Role.ToString().ToLowerInvariant() ?? "",-12} {100 * e.RelativeLossIncrease,8:F1} {F(e.ColourDrop),9} {F(e.PositionDrop),11} {F(e.ShapeDrop),8}");
             }
-            var perRole = roles.GroupBy(r => r.Role).Select(g =>
-            {
-                var effects = g.Select(r => result.Effects.First(e => e.Kind == r.Kind && e.Block == r.Block && e.Head == r.Head)).ToList();
-                return new { role = g.Key.ToString().ToLowerInvariant(), heads = g.Count(), self_attention = g.Count(r => r.Kind == "attn"),
-                    loss_increase_pct = 100 * effects.Average(e => e.RelativeLossIncrease), colour_drop = effects.Average(e => e.ColourDrop),
-                    position_drop = effects.Average(e => e.PositionDrop), shape_drop = effects.Average(e => e.ShapeDrop) };
-            }).OrderBy(r => r.role).ToList();
+            var perRole = DiffusionFigures.ByRole(roles, result);
+            DiffusionFigures.WriteAblations(dir, result);
             foreach (var r in perRole)
-                Console.WriteLine($"role {r.role,-12} heads {r.heads} ({r.self_attention} self-attn): mean loss +{r.loss_increase_pct:F1}%, accuracy drop: colour {F(r.colour_drop)}, position {F(r.position_drop)}, shape {F(r.shape_drop)}");
+                Console.WriteLine($"role {r.Role,-12} heads {r.Heads} ({r.SelfAttention} self-attn): mean loss +{r.LossIncreasePct:F1}%, accuracy drop: colour {F(r.ColourDrop)}, position {F(r.PositionDrop)}, shape {F(r.ShapeDrop)}");
             File.WriteAllText(Path.Combine(dir, "ablations.json"), JsonSerializer.Serialize(new { result.Baseline, result.Effects, result.RankAgreement, roles, per_role = perRole }, Json));
             Console.WriteLine($"rank agreement (Spearman, loss increase vs accuracy drop): {F(result.RankAgreement)}");
             Console.WriteLine($"written to {Path.GetFullPath(dir)}");

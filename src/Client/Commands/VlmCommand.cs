@@ -80,12 +80,7 @@ public static class VlmCommand
         var files = VlmFigures.WriteTracing(x.Out, result, x.Prompts, world);
         var json = VlmFigures.WriteJson(x.Out, "tracing.json", new
         {
-            figures = new Dictionary<string, double>
-            {
-                ["tracing_object_share"] = result.ObjectShare, ["tracing_object_share_random_control"] = result.ChanceShare,
-                ["tracing_restore_object_prob"] = result.RestoreObjectProb, ["tracing_restore_random_prob"] = result.RestoreRandomProb,
-                ["clean_prob"] = result.MeanClean, ["corrupted_prob"] = result.MeanCorrupt,
-            },
+            figures = VlmHeadlines.Tracing(result),
             noise = new { std = result.NoiseStd, multiple_of_clean_image_token_std = result.NoiseMultiple },
             question_type = x.Type, prompts = x.Prompts.Count,
             maps = result.Maps.ToDictionary(m => m.Key, m => new { rows = m.Value.Rows, by_region = ToJagged(VlmFigures.ByRegion(m.Value, result)) }),
@@ -100,7 +95,7 @@ public static class VlmCommand
     static int Knockout(Inputs x)
     {
         var result = AttentionKnockout.Run(x.Vlm.Model, x.Prompts, seed: x.Seed);
-        var json = VlmFigures.WriteJson(x.Out, "knockout.json", new { clean_accuracy = result.CleanAccuracy, clean_prob = result.CleanProb, rows = result.Rows, question_type = x.Type });
+        var json = VlmFigures.WriteJson(x.Out, "knockout.json", new { figures = VlmHeadlines.Knockout(result), clean_prob = result.CleanProb, rows = result.Rows, question_type = x.Type });
         Console.WriteLine($"clean: accuracy {F(result.CleanAccuracy)}, p(answer) {F(result.CleanProb)}");
         Console.WriteLine("layers  target  accuracy  p(answer)  drop");
         foreach (var r in result.Rows) Console.WriteLine($"{r.Layers,-7} {r.Target,-7} {F(r.Accuracy),8} {F(r.AnswerProb),10} {F(r.ProbDrop),6}");

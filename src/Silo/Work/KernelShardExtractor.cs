@@ -4,7 +4,6 @@ using MMInterp.Grains.Jobs;
 using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Activations;
 using MMInterp.Kernels.Artefacts;
-using MMInterp.Kernels.Extraction;
 using MMInterp.Kernels.IO;
 using MMInterp.Kernels.ShapesWorld;
 using static TorchSharp.torch;
@@ -12,7 +11,7 @@ using static TorchSharp.torch;
 namespace MMInterp.Silo.Work;
 
 /// <summary>
-/// Extraction on this silo: runs the model's vision tower over the shard's ShapesWorld images and stores one
+/// Extraction on this silo: runs the model (CLIP, VLM or diffusion, see <see cref="ModelCache"/>) over the shard's ShapesWorld images and stores one
 /// safetensors file per hook in the artefact store. Content addressing makes a re-run write nothing new.
 /// Finalising writes, per hook, an activation-set index over the shard files, stores the whole set as one
 /// manifest ("hook/index.json", "hook/shard-NNNNN.safetensors") and registers it under the job's id.
@@ -31,9 +30,8 @@ public sealed class KernelShardExtractor(ModelCache models, ArtefactCache artefa
             await model.Gate.WaitAsync(ct);
             try
             {
-                var world = new ShapesWorldGenerator(new ShapesWorldConfig { ImageSize = model.Clip.Config.Vision.ImageSize });
                 // Tensor work leaves the grain scheduler so the silo keeps answering while a shard runs.
-                rows = await Task.Run(() => ClipActivationExtractor.Extract(model.Clip, world, seed, a.Start, a.Count, a.Spec.Hooks), ct);
+                rows = await Task.Run(() => model.Model.Extract(seed, a.Start, a.Count, a.Spec.Hooks), ct);
             }
             finally
             {
@@ -113,7 +111,7 @@ public sealed class KernelShardExtractor(ModelCache models, ArtefactCache artefa
         return setId;
     }
 
-    /// <summary>Hook names are dotted identifiers; keep them as directory names as they are.</summary>
+    /// <summary>Hook names are dotted identifiers (diffusion ones end in "@t=0.500"); keep them as directory names as they are.</summary>
     public static string Sanitize(string hook) =>
-        hook.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-') ? hook : throw new ArgumentException($"hook name '{hook}' has characters not allowed in a path");
+        hook.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '@' or '=') ? hook : throw new ArgumentException($"hook name '{hook}' has characters not allowed in a path");
 }

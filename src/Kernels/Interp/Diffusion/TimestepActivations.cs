@@ -18,6 +18,8 @@ public sealed record TimestepExtractionConfig
     public required IReadOnlyList<double> Timesteps { get; init; }
     public long Seed { get; init; } = 3_000_017;
     public int Images { get; init; } = 256;
+    /// <summary>Index of the first image (a shard of a sharded extraction starts past 0).</summary>
+    public long Start { get; init; }
     /// <summary>Condition on the true caption, or (default) on the null caption so that everything the activations know
     /// about the image came through the noisy pixels.</summary>
     public bool WithCaptions { get; init; }
@@ -37,6 +39,7 @@ public sealed record TimestepExtractionConfig
             throw new ArgumentException($"Timesteps must be noise levels in [0, 1], got [{string.Join(", ", Timesteps)}]", nameof(Timesteps));
         if (Timesteps.Distinct().Count() != Timesteps.Count) throw new ArgumentException("Timesteps must be distinct", nameof(Timesteps));
         if (Images < 1) throw new ArgumentException($"Images must be positive, got {Images}", nameof(Images));
+        if (Start < 0) throw new ArgumentException($"Start must be non-negative, got {Start}", nameof(Start));
         if (BatchSize < 1) throw new ArgumentException($"BatchSize must be positive, got {BatchSize}", nameof(BatchSize));
         return this;
     }
@@ -65,9 +68,9 @@ public static class TimestepActivations
         {
             using var scope = NewDisposeScope();
             var n = Math.Min(c.BatchSize, c.Images - start);
-            using var batch = world.Batch(c.Seed, start, n, device);
+            using var batch = world.Batch(c.Seed, c.Start + start, n, device);
             var x0 = FlowMatching.ToModelSpace(batch.Images);
-            var eps = randn(x0.shape, generator: new Generator((ulong)(c.Seed + start), device), device: device);
+            var eps = randn(x0.shape, generator: new Generator((ulong)(c.Seed + c.Start + start), device), device: device);
             var captions = c.WithCaptions ? batch.Scenes.Select(Captions.Describe).ToList() : Enumerable.Repeat(TextConditioner.Null, n).ToList();
             var text = bundle.Text.Encode(captions, device);
             foreach (var t in c.Timesteps)

@@ -2,6 +2,7 @@ using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Checkpoints;
 using MMInterp.Kernels.Sae;
+using MMInterp.Kernels.Zoo;
 
 namespace MMInterp.Silo.Work.Analysis;
 
@@ -13,13 +14,26 @@ public sealed class AnalysisInputs(RegistryStore registry, ArtefactCache artefac
 {
     public async Task<LoadedClip> ClipAsync(string modelId, CancellationToken ct)
     {
-        var record = await registry.Models.GetAsync(modelId, ct) ?? throw new ArgumentException($"model '{modelId}' is not registered");
-        if (record.Family != ModelFamily.Clip) throw new ArgumentException($"model '{modelId}' is a {record.Family} model, not CLIP");
-        if (record.CheckpointSha256 is null) throw new ArgumentException($"model '{modelId}' has no checkpoint");
-        var loaded = ClipCheckpoint.Load(await artefacts.DirectoryAsync(record.CheckpointSha256, ct));
+        var loaded = ClipCheckpoint.Load(await CheckpointAsync(modelId, ModelFamily.Clip, ct));
         if (loaded.Tokenizer is null) throw new ArgumentException($"model '{modelId}' was registered without tokenizer files");
         loaded.Model.eval();
         return loaded;
+    }
+
+    public async Task<LoadedVlm> VlmAsync(string modelId, CancellationToken ct) =>
+        VlmCheckpoint.Load(await CheckpointAsync(modelId, ModelFamily.Vlm, ct));
+
+    public async Task<DiffusionBundle> DiffusionAsync(string modelId, CancellationToken ct) =>
+        DiffusionCheckpoint.Load(await CheckpointAsync(modelId, ModelFamily.Diffusion, ct));
+
+    /// <summary>The restored checkpoint directory of a registered model of <paramref name="family"/>.</summary>
+    async Task<string> CheckpointAsync(string modelId, ModelFamily family, CancellationToken ct)
+    {
+        var record = await registry.Models.GetAsync(modelId, ct) ?? throw new ArgumentException($"model '{modelId}' is not registered");
+        if (record.Family != family)
+            throw new ArgumentException($"model '{modelId}' is a {RegistryNames.Name(record.Family)} model; this analysis needs a {RegistryNames.Name(family)} model");
+        if (record.CheckpointSha256 is null) throw new ArgumentException($"model '{modelId}' has no checkpoint");
+        return await artefacts.DirectoryAsync(record.CheckpointSha256, ct);
     }
 
     /// <summary>The dictionary's SAE, checked against the spec: same model, same hook.</summary>

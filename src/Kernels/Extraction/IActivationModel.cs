@@ -1,0 +1,22 @@
+using static TorchSharp.torch;
+
+namespace MMInterp.Kernels.Extraction;
+
+/// <summary>
+/// A registered model of any family, as extraction sees it: which hook names it offers and how to run it over a range
+/// of ShapesWorld images. Each hook's activations come back as rows, [images * tokens, d]; every token is an SAE
+/// example. Implementations validate hook names before any forward pass.
+/// </summary>
+public interface IActivationModel : IDisposable
+{
+    /// <summary>clip, vlm or diffusion (the registry's family name).</summary>
+    string Family { get; }
+
+    /// <summary>The hook names a user may extract (for diffusion, hook templates ending in "@t=T").</summary>
+    IReadOnlyList<string> HookNames { get; }
+
+    long ParameterCount { get; }
+
+    /// <summary>Images <paramref name="start"/> .. start+count-1 of the ShapesWorld split with <paramref name="seed"/>.</summary>
+    Dictionary<string, Tensor> Extract(long seed, long start, int count, IReadOnlyList<string> hooks);
+}
