@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Kernels.Artefacts;
 using MMInterp.Kernels.Interp.Vlm;
+using MMInterp.Kernels.Models.Vlm;
 using MMInterp.Kernels.ShapesWorld;
 
 namespace MMInterp.Silo.Work.Analysis;
@@ -25,7 +26,7 @@ public sealed class VlmStudyAnalysis(AnalysisInputs inputs, ArtefactStore store)
         var splitSeed = ShapesSplits.Seed(split); // an unknown split fails here, before the model loads
         var loaded = await inputs.VlmAsync(spec.ModelId, ct);
         using var model = loaded.Model;
-        using var prompts = await Task.Run(() => VlmPrompts.Build(model, loaded.Vocabulary, splitSeed, count, type, spec.Option("only_correct", true)), ct);
+        using var prompts = await Task.Run(() => Prompts(model, loaded.Vocabulary, splitSeed, count, type, spec.Option("only_correct", true)), ct);
         using var pictures = new AnalysisPictures(store, "mminterp-vlm-study-");
         var world = new ShapesWorldGenerator(new ShapesWorldConfig { ImageSize = model.Config.Vision.ImageSize });
 
@@ -57,5 +58,19 @@ public sealed class VlmStudyAnalysis(AnalysisInputs inputs, ArtefactStore store)
         };
         await progress(stages, stages, "done");
         return AnalysisOutcome.ResultsOnly(results.ToJsonString());
+    }
+
+    /// <summary>Too few questions the model answers right is a property of the model, not a passing fault: the
+    /// experiment fails with the reason instead of being retried.</summary>
+    static VlmPrompts Prompts(VlmModel model, VlmVocabulary vocabulary, long seed, int count, string type, bool onlyCorrect)
+    {
+        try
+        {
+            return VlmPrompts.Build(model, vocabulary, seed, count, type, onlyCorrect);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ArgumentException($"{e.Message}; ask for fewer prompts or set only_correct to false", e);
+        }
     }
 }
