@@ -40,19 +40,13 @@ public sealed class DiffusionActivationModel(DiffusionBundle bundle) : IActivati
         var asked = new Dictionary<string, string>();
         for (var i = 0; i < hooks.Count; i++)
             if (!asked.TryAdd(keys[i].Name, hooks[i])) throw new ArgumentException($"hooks '{asked[keys[i].Name]}' and '{hooks[i]}' name the same set");
-        var parts = hooks.ToDictionary(h => h, _ => new List<Tensor>());
+        using var rows = new HookRows.Buffer(hooks);
         TimestepActivations.Run(Bundle, config, (key, a, _) =>
         {
             // The run covers every (hook, t) pair of the request's hooks and levels; keep only the pairs asked for.
-            if (asked.TryGetValue(key.Name, out var hook))
-                parts[hook].Add(a.reshape(-1, a.shape[^1]).to(float32).cpu().contiguous().DetachFromDisposeScope());
+            if (asked.TryGetValue(key.Name, out var hook)) rows.Add(hook, a);
         });
-        return parts.ToDictionary(kv => kv.Key, kv =>
-        {
-            var all = cat(kv.Value, 0);
-            foreach (var t in kv.Value) t.Dispose();
-            return all;
-        });
+        return rows.Concat();
     }
 
     public void Dispose() => Bundle.Dispose();

@@ -1,5 +1,4 @@
 using MMInterp.Kernels.Diagnostics;
-using MMInterp.Kernels.Hooks;
 using MMInterp.Kernels.Models.Vlm;
 using MMInterp.Kernels.ShapesWorld;
 using static TorchSharp.torch;
@@ -17,7 +16,6 @@ public static class VlmActivationExtractor
     public static Dictionary<string, Tensor> Extract(VlmModel model, ShapesWorldGenerator world, long seed, long start, int count,
         IReadOnlyList<string> hooks, int batchSize = 64)
     {
-        if (count < 1) throw new ArgumentException($"extraction count must be positive, got {count}");
         foreach (var h in hooks)
         {
             if (!model.Hooks.Contains(h))
@@ -30,34 +28,13 @@ public static class VlmActivationExtractor
         activity?.SetTag("mminterp.hooks", string.Join(",", hooks));
         var device = model.Device;
         var imageTokens = model.Config.ImageTokens;
-        var parts = hooks.ToDictionary(h => h, _ => new List<Tensor>());
-        var lmHooks = hooks.Where(h => !h.StartsWith("vision.", StringComparison.Ordinal)).ToList();
-        using var noGrad = no_grad();
+        var lmHooks = hooks.Any(h => !h.StartsWith("vision.", StringComparison.Ordinal));
         model.eval();
-        for (var at = start; at < start + count; at += batchSize)
+        return HookRows.Collect(model.Hooks, hooks, start, count, batchSize, (at, n) =>
         {
-            var n = (int)Math.Min(batchSize, start + count - at);
-            using var scope = NewDisposeScope();
             using var batch = world.Batch(seed, at, n, device);
-            using var cache = new ActivationCache();
-            using (model.Hooks.Scope())
-            {
-                foreach (var h in hooks) model.Hooks.Add(h, Hook.Cache(cache));
-                if (lmHooks.Count == 0) model.VisionModel.Forward(batch.Images);
-                else model.Logits(batch.Images, zeros(n, 1, dtype: int64, device: device));
-            }
-            foreach (var h in hooks)
-            {
-                var a = cache[h];
-                if (!h.StartsWith("vision.", StringComparison.Ordinal)) a = a.narrow(1, 0, imageTokens);
-                parts[h].Add(a.reshape(-1, a.shape[^1]).to(float32).cpu().contiguous().DetachFromDisposeScope());
-            }
-        }
-        return parts.ToDictionary(kv => kv.Key, kv =>
-        {
-            var all = cat(kv.Value, 0);
-            foreach (var t in kv.Value) t.Dispose();
-            return all;
-        });
+            if (lmHooks) model.Logits(batch.Images, zeros(n, 1, dtype: int64, device: device));
+            else model.VisionModel.Forward(batch.Images);
+        }, (hook, a) => hook.StartsWith("vision.", StringComparison.Ordinal) ? a : a.narrow(1, 0, imageTokens));
     }
 }
