@@ -26,7 +26,8 @@ public sealed class ExperimentGrain(
 {
     Task? _work;
     CancellationTokenSource? _cts;
-    bool _settling;
+    JobSettlement<ExperimentState>? _end;
+    JobSettlement<ExperimentState> End => _end ??= new(this, state, runs);
     (int Done, int Total, string Note) _progress = (0, 1, "");
 
     string Id => this.GetPrimaryKeyString();
@@ -78,7 +79,7 @@ public sealed class ExperimentGrain(
     {
         if (state.State.Phase is JobPhase.Succeeded or JobPhase.Failed or JobPhase.Cancelled) return;
         _cts?.Cancel();
-        await Finish(JobPhase.Cancelled, null);
+        await End.FinishAsync(JobPhase.Cancelled, null);
     }
 
     public Task ReportProgress(int done, int total, string note)
@@ -95,7 +96,7 @@ public sealed class ExperimentGrain(
         }
         else if (state.State.Phase != JobPhase.Pending)
         {
-            await Settle();
+            await End.SettleAsync();
         }
     }
 
@@ -125,7 +126,7 @@ public sealed class ExperimentGrain(
             if (state.State.Phase != JobPhase.Running) return;
             // Recorded before success is reported: a caller that sees Succeeded can read the results.
             await recorder.RecordAsync(Id, spec, outcome);
-            await Finish(JobPhase.Succeeded, null);
+            await End.FinishAsync(JobPhase.Succeeded, null);
         }
         catch (OperationCanceledException) when (state.State.Phase != JobPhase.Running)
         {
@@ -133,7 +134,7 @@ public sealed class ExperimentGrain(
         catch (Exception e) when (e is ArgumentException or InvalidDataException or KeyNotFoundException)
         {
             // A bad spec or bad artefact: running again would fail the same way.
-            await Finish(JobPhase.Failed, e.Message);
+            await End.FinishAsync(JobPhase.Failed, e.Message);
         }
         catch (Exception e)
         {
@@ -141,27 +142,10 @@ public sealed class ExperimentGrain(
         }
     }
 
-    async Task Finish(JobPhase phase, string? error)
-    {
-        state.State.Phase = phase;
-        state.State.Error = error;
-        state.State.UpdatedAt = DateTimeOffset.UtcNow;
-        if (phase == JobPhase.Succeeded) _progress = (_progress.Total, _progress.Total, "recorded");
-        await Settle();
-    }
-
-    async Task Settle()
-    {
-        _settling = true;
-        await state.WriteStateAsync();
-        await runs.FinishedAsync(Id, state.State.Phase, state.State.Error);
-        _settling = false;
-        await ResumeReminder.StopAsync(this);
-    }
 
     JobProgress Progress()
     {
-        var phase = _settling ? JobPhase.Running : state.State.Phase;
+        var phase = End.VisiblePhase;
         var (done, total) = phase == JobPhase.Succeeded ? (_progress.Total, _progress.Total) : (_progress.Done, _progress.Total);
         return new JobProgress(Id, state.State.Spec?.Kind ?? "analysis", phase, done, total, state.State.Error, state.State.UpdatedAt,
             phase == JobPhase.Succeeded ? Id : _progress.Note);

@@ -1,10 +1,11 @@
 using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Grains.Jobs;
 
 namespace MMInterp.Grains.Experiments;
 
 [GenerateSerializer]
-public sealed class ExperimentState
+public sealed class ExperimentState : IJobState
 {
     [Id(0)] public AnalysisSpec? Spec { get; set; }
     [Id(1)] public JobPhase Phase { get; set; } = JobPhase.Pending;

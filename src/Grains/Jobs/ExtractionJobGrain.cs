@@ -21,11 +21,8 @@ public sealed class ExtractionJobGrain(
     ILogger<ExtractionJobGrain> log) : Grain, IExtractionJobGrain, IRemindable
 {
     Task? _loop;
-    /// <summary>
-    /// Finished in memory but not yet persisted and recorded in the registry: status still says running, so a caller
-    /// that sees a finished phase can rely on the registry row saying the same.
-    /// </summary>
-    bool _settling;
+    JobSettlement<ExtractionJobState>? _end;
+    JobSettlement<ExtractionJobState> End => _end ??= new(this, state, recorder);
     bool _cancelRequested;
 
     public override Task OnActivateAsync(CancellationToken ct)
@@ -70,14 +67,14 @@ public sealed class ExtractionJobGrain(
         if (state.State.Phase is JobPhase.Succeeded or JobPhase.Failed or JobPhase.Cancelled) return;
         _cancelRequested = true;
         // Through Finish, so the registry row is marked cancelled too instead of staying 'running'.
-        await Finish(JobPhase.Cancelled, null);
+        await End.FinishAsync(JobPhase.Cancelled, null);
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (state.State.Phase == JobPhase.Running) EnsureLoop();
         // Finished, but the bookkeeping after it failed (database down): complete it now.
-        else if (state.State.Phase != JobPhase.Pending) await Settle();
+        else if (state.State.Phase != JobPhase.Pending) await End.SettleAsync();
     }
 
     void EnsureLoop()
@@ -115,7 +112,7 @@ public sealed class ExtractionJobGrain(
                     log.LogWarning("job {Job} shard {Shard} attempt {Attempt} failed: {Error}", jobId, index, attempts, e.Message);
                     if (attempts >= spec.MaxAttemptsPerShard)
                     {
-                        await Finish(JobPhase.Failed, $"shard {index} failed {attempts} times; last error: {e.Message}");
+                        await End.FinishAsync(JobPhase.Failed, $"shard {index} failed {attempts} times; last error: {e.Message}");
                         return;
                     }
                     PlatformTelemetry.ShardRetries.Add(1);
@@ -130,7 +127,7 @@ public sealed class ExtractionJobGrain(
 
             var outputs = state.State.Done.OrderBy(kv => kv.Key).Select(kv => kv.Value).ToList();
             state.State.ActivationSetId = await extractor.FinalizeAsync(jobId, spec, outputs, CancellationToken.None);
-            await Finish(JobPhase.Succeeded, null);
+            await End.FinishAsync(JobPhase.Succeeded, null);
         }
         catch (Exception e)
         {
@@ -157,26 +154,6 @@ public sealed class ExtractionJobGrain(
         }
     }
 
-    async Task Finish(JobPhase phase, string? error)
-    {
-        state.State.Phase = phase;
-        state.State.Error = error;
-        state.State.UpdatedAt = DateTimeOffset.UtcNow;
-        await Settle();
-    }
-
-    /// <summary>
-    /// Persists a finished phase, records it in the registry and drops the reminder. Every step is idempotent; if one
-    /// fails the reminder stays and calls this again, so a registry row is never left 'running' behind a finished job.
-    /// </summary>
-    async Task Settle()
-    {
-        _settling = true;
-        await state.WriteStateAsync();
-        await recorder.FinishedAsync(this.GetPrimaryKeyString(), state.State.Phase, state.State.Error);
-        _settling = false;
-        await ResumeReminder.StopAsync(this);
-    }
 
     async Task RecordProgress(string jobId, ExtractionJobSpec spec)
     {
@@ -192,7 +169,7 @@ public sealed class ExtractionJobGrain(
     }
 
     JobProgress Progress() => new(
-        this.GetPrimaryKeyString(), "extraction", _settling ? JobPhase.Running : state.State.Phase, state.State.Done.Count, state.State.Spec?.Shards ?? 0,
+        this.GetPrimaryKeyString(), "extraction", End.VisiblePhase, state.State.Done.Count, state.State.Spec?.Shards ?? 0,
         state.State.Error, state.State.UpdatedAt, state.State.ActivationSetId);
 
     static bool SameSpec(ExtractionJobSpec a, ExtractionJobSpec b) =>

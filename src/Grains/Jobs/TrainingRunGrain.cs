@@ -22,11 +22,8 @@ public sealed class TrainingRunGrain(
     ILogger<TrainingRunGrain> log) : Grain, ITrainingRunGrain, IRemindable
 {
     Task? _training;
-    /// <summary>
-    /// Finished in memory but not yet persisted and recorded in the registry: status still says running, so a caller
-    /// that sees a finished phase can rely on the registry row saying the same.
-    /// </summary>
-    bool _settling;
+    JobSettlement<TrainingRunState>? _end;
+    JobSettlement<TrainingRunState> End => _end ??= new(this, state, recorder);
     CancellationTokenSource? _cts;
 
     public override async Task OnActivateAsync(CancellationToken ct)
@@ -91,7 +88,7 @@ public sealed class TrainingRunGrain(
     {
         if (state.State.Phase is JobPhase.Succeeded or JobPhase.Failed or JobPhase.Cancelled) return;
         _cts?.Cancel();
-        await Finish(JobPhase.Cancelled, null);
+        await End.FinishAsync(JobPhase.Cancelled, null);
     }
 
     public async Task ReportCheckpoint(RunCheckpoint checkpoint)
@@ -121,7 +118,7 @@ public sealed class TrainingRunGrain(
         else if (state.State.Phase != JobPhase.Pending)
         {
             // Finished, but the bookkeeping after it failed (database down): complete it now.
-            await Settle();
+            await End.SettleAsync();
         }
     }
 
@@ -162,7 +159,7 @@ public sealed class TrainingRunGrain(
             var final = await work;
             if (state.State.Phase != JobPhase.Running) return;
             await ReportCheckpoint(final);
-            await Finish(JobPhase.Succeeded, null);
+            await End.FinishAsync(JobPhase.Succeeded, null);
         }
         catch (OperationCanceledException) when (state.State.Phase != JobPhase.Running)
         {
@@ -170,7 +167,7 @@ public sealed class TrainingRunGrain(
         catch (Exception e) when (e is ArgumentException or InvalidDataException or NonFiniteTrainingException)
         {
             // Bad config, bad data or a diverged run: retrying would fail the same way.
-            await Finish(JobPhase.Failed, e.Message);
+            await End.FinishAsync(JobPhase.Failed, e.Message);
         }
         catch (Exception e)
         {
@@ -178,32 +175,12 @@ public sealed class TrainingRunGrain(
         }
     }
 
-    async Task Finish(JobPhase phase, string? error)
-    {
-        state.State.Phase = phase;
-        state.State.Error = error;
-        state.State.UpdatedAt = DateTimeOffset.UtcNow;
-        await Settle();
-    }
-
-    /// <summary>
-    /// Persists a finished phase, records it in the registry and drops the reminder. Every step is idempotent; if one
-    /// fails the reminder stays and calls this again, so a registry row is never left 'running' behind a finished run.
-    /// </summary>
-    async Task Settle()
-    {
-        _settling = true;
-        await state.WriteStateAsync();
-        await recorder.FinishedAsync(this.GetPrimaryKeyString(), state.State.Phase, state.State.Error);
-        _settling = false;
-        await ResumeReminder.StopAsync(this);
-    }
 
     JobProgress Progress()
     {
         var spec = state.State.Spec;
         var step = state.State.Checkpoint?.Step ?? 0;
-        return new JobProgress(this.GetPrimaryKeyString(), "training", _settling ? JobPhase.Running : state.State.Phase,
+        return new JobProgress(this.GetPrimaryKeyString(), "training", End.VisiblePhase,
             (int)Math.Min(step, int.MaxValue), (int)Math.Min(spec?.Steps ?? 0, int.MaxValue), state.State.Error, state.State.UpdatedAt,
             state.State.Checkpoint?.Artefact);
     }

@@ -1,0 +1,34 @@
+using MMInterp.Grains.Contracts.Jobs;
+
+namespace MMInterp.Grains.Jobs;
+
+/// <summary>
+/// How a job, run or experiment ends: persist the finished phase, record it in the registry, drop the resume
+/// reminder. Every step is idempotent; if one fails the reminder stays and calls <see cref="SettleAsync"/> again, so a
+/// registry row is never left 'running' behind a finished grain. While settling the grain still reports Running, so a
+/// caller that sees the final phase can rely on the registry row.
+/// </summary>
+public sealed class JobSettlement<TState>(Grain grain, IPersistentState<TState> state, IRunRecorder recorder) where TState : IJobState
+{
+    bool _settling;
+
+    /// <summary>The phase to report: Running until the finished phase is persisted and recorded.</summary>
+    public JobPhase VisiblePhase => _settling ? JobPhase.Running : state.State.Phase;
+
+    public Task FinishAsync(JobPhase phase, string? error)
+    {
+        state.State.Phase = phase;
+        state.State.Error = error;
+        state.State.UpdatedAt = DateTimeOffset.UtcNow;
+        return SettleAsync();
+    }
+
+    public async Task SettleAsync()
+    {
+        _settling = true;
+        await state.WriteStateAsync();
+        await recorder.FinishedAsync(grain.GetPrimaryKeyString(), state.State.Phase, state.State.Error);
+        _settling = false;
+        await ResumeReminder.StopAsync(grain);
+    }
+}
