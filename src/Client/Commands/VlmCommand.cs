@@ -12,16 +12,17 @@ using TorchSharp;
 
 namespace MMInterp.Client.Commands;
 
-/// <summary>`mminterp vlm trace|knockout|logit-lens --model ID --out DIR`: the VLM analyses on held-out questions, each
+/// <summary>`mminterp vlm trace|knockout|logit-lens|steer --model ID --out DIR`: the VLM analyses on held-out questions, each
 /// headline number printed beside its control, PNGs and a figures JSON written to DIR.</summary>
 public static class VlmCommand
 {
     public static Command Create()
     {
-        var vlm = new Command("vlm", "interpretability of a tiny VLM: causal tracing, attention knockout, logit lens");
+        var vlm = new Command("vlm", "interpretability of a tiny VLM: causal tracing, attention knockout, logit lens, steering through the vision encoder");
         vlm.Subcommands.Add(Analysis("trace", "causal tracing: corrupt the image tokens, restore one (layer, position) state at a time", Trace));
         vlm.Subcommands.Add(Analysis("knockout", "attention knockout: block the answer position from image / object / random tokens", Knockout));
         vlm.Subcommands.Add(Analysis("logit-lens", "decode every layer's visual-token states through the LM unembedding", Lens));
+        vlm.Subcommands.Add(VlmSteerCommand.Create());
         return vlm;
     }
 
@@ -54,7 +55,7 @@ public static class VlmCommand
     }
 
     /// <summary>A directory holding vlm_config.json loads directly; anything else is a registry id (family vlm).</summary>
-    static async Task<LoadedVlm> LoadAsync(string model, string? database, CancellationToken ct)
+    internal static async Task<LoadedVlm> LoadAsync(string model, string? database, CancellationToken ct)
     {
         if (Directory.Exists(model) && VlmCheckpoint.IsVlmDirectory(model)) return VlmCheckpoint.Load(model);
         await using var session = await PlatformSession.OpenAsync(database, ct);

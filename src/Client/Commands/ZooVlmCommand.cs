@@ -9,7 +9,7 @@ using MMInterp.Kernels.Zoo;
 
 namespace MMInterp.Client.Commands;
 
-/// <summary>`mminterp zoo build vlm`: trains the tiny VLM (zoo CLIP vision tower, fine-tuned, -> adapter -> decoder LM)
+/// <summary>`mminterp zoo build vlm`: trains the tiny VLM (zoo CLIP vision tower, frozen by default, -> adapter -> decoder LM)
 /// on ShapesWorld questions once per config, registers it (family vlm) and exports it.</summary>
 public static class ZooVlmCommand
 {
@@ -25,19 +25,21 @@ public static class ZooVlmCommand
         var adapter = new Option<string>("--adapter") { Description = "linear or mlp", DefaultValueFactory = _ => d.Adapter };
         var lmWidth = new Option<int>("--lm-width") { Description = "decoder width", DefaultValueFactory = _ => d.LmWidth };
         var lmLayers = new Option<int>("--lm-layers") { Description = "decoder blocks", DefaultValueFactory = _ => d.LmLayers };
-        var fromScratch = new Option<bool>("--from-scratch") { Description = "do not start the vision tower from the zoo CLIP" };
+        var fromScratch = new Option<bool>("--from-scratch") { Description = "do not start the vision tower from the zoo CLIP (it then trains at --vision-lr-scale, 1 unless given)" };
+        var visionScale = new Option<double?>("--vision-lr-scale") { Description = $"vision tower lr as a share of --lr; 0 freezes it (default {d.VisionLearningRateScale})" };
         var evalImages = new Option<int>("--eval-images") { Description = "held-out images (all their questions are scored)", DefaultValueFactory = _ => d.EvalImages };
         var device = new Option<string>("--device") { Description = "cpu or cuda[:n]", DefaultValueFactory = _ => "cpu" };
         var threads = new Option<int>("--threads") { Description = "CPU threads", DefaultValueFactory = _ => d.Threads };
         var db = DatabaseOption.Create();
-        foreach (var o in new Option[] { db, output, seed, steps, batch, lr, adapter, lmWidth, lmLayers, fromScratch, evalImages, device, threads }) vlm.Options.Add(o);
+        foreach (var o in new Option[] { db, output, seed, steps, batch, lr, adapter, lmWidth, lmLayers, fromScratch, visionScale, evalImages, device, threads }) vlm.Options.Add(o);
         CliAction.Set(vlm, async (parse, ct) =>
         {
             var config = (d with
             {
                 Seed = parse.GetValue(seed), Steps = parse.GetValue(steps), BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(lr),
                 Adapter = parse.GetValue(adapter)!, LmWidth = parse.GetValue(lmWidth), LmLayers = parse.GetValue(lmLayers),
-                InitFromClip = !parse.GetValue(fromScratch), EvalImages = parse.GetValue(evalImages), Threads = parse.GetValue(threads),
+                InitFromClip = !parse.GetValue(fromScratch),
+                VisionLearningRateScale = parse.GetValue(visionScale) ?? (parse.GetValue(fromScratch) ? 1.0 : d.VisionLearningRateScale), EvalImages = parse.GetValue(evalImages), Threads = parse.GetValue(threads),
                 Clip = d.Clip with { Threads = parse.GetValue(threads) },
             }).Validate();
             var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);

@@ -72,7 +72,13 @@ public sealed class VlmZooTrainer(VlmZooConfig config)
         model.train();
         var world = new ShapesWorldGenerator(c.World);
         static bool Decayed(string name, Tensor p) => p.dim() >= 2 && !name.Contains("embedding");
-        using var optimizer = new AdamW(model.named_parameters().Select(p => (p.parameter, Decayed(p.name, p.parameter) ? c.WeightDecay : 0.0)), beta2: 0.98);
+        static bool Vision(string name) => name.StartsWith("vision_model.", StringComparison.Ordinal);
+        var frozen = c.VisionLearningRateScale == 0;
+        foreach (var (name, p) in model.named_parameters().Where(p => frozen && Vision(p.name))) p.requires_grad = false;
+        var trained = model.named_parameters().Where(p => !(frozen && Vision(p.name))).ToList();
+        using var optimizer = new AdamW(trained.Where(p => !Vision(p.name)).Select(p => (p.parameter, Decayed(p.name, p.parameter) ? c.WeightDecay : 0.0)), beta2: 0.98);
+        // The tower gets its own optimiser so its step can be scaled down: a full-rate step undoes the CLIP features.
+        using var visionOptimizer = new AdamW(trained.Where(p => Vision(p.name)).Select(p => (p.parameter, Decayed(p.name, p.parameter) ? c.WeightDecay : 0.0)), beta2: 0.98);
         var warmup = Math.Max(1, (int)(c.Steps * c.WarmupFraction));
         var clock = Stopwatch.StartNew();
         var smoothed = double.NaN;
@@ -82,15 +88,20 @@ public sealed class VlmZooTrainer(VlmZooConfig config)
             using var scope = NewDisposeScope();
             optimizer.LearningRate = step < warmup ? c.LearningRate * (step + 1) / warmup
                 : c.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, c.Steps - warmup)));
+            visionOptimizer.LearningRate = optimizer.LearningRate * c.VisionLearningRateScale;
             using var batch = world.Batch(c.Seed, (long)step * c.BatchSize, c.BatchSize, dev);
             var questions = batch.Scenes.Select(s => VlmQuestions.Pick(s, c.ColourShare, c.ShapeShare)).ToList();
             var (ids, lengths) = vocabulary.EncodeBatch(questions.Select(q => q.Question).ToList(), model.Config.MaxQuestionTokens, dev);
             var answers = tensor(questions.Select(q => (long)vocabulary.Id(q.Answer)).ToArray(), device: dev);
             optimizer.ZeroGrad();
+            visionOptimizer.ZeroGrad();
             var loss = nn.functional.cross_entropy(model.AnswerLogits(batch.Images, ids, lengths), answers);
             loss.backward();
+            // Clipped per group: the tower's gradient does not shrink the adapter/LM step.
             optimizer.ClipGradNorm(1.0);
+            visionOptimizer.ClipGradNorm(1.0);
             optimizer.Step();
+            if (!frozen) visionOptimizer.Step();
             var value = loss.item<float>();
             if (!float.IsFinite(value)) throw new InvalidOperationException($"VLM training diverged at step {step + 1} (loss {value}); lower LearningRate");
             smoothed = double.IsNaN(smoothed) ? value : 0.97 * smoothed + 0.03 * value;

@@ -12,6 +12,8 @@ public sealed class TrainedTinyVlmFixture : IDisposable
         Seed = 7, EvalSeed = 8, Steps = 150, BatchSize = 32, LearningRate = 3e-3, InitFromClip = false,
         Clip = new ClipZooConfig { VisionWidth = 32, VisionLayers = 2, Heads = 2, TextWidth = 32, TextLayers = 1, ProjectionDim = 32, LearningRate = 3e-3, Steps = 600, ShapeFirstFraction = 0, ShapeFamilySize = 2 },
         LmWidth = 32, LmLayers = 2, LmHeads = 2, ColourShare = 0.6, ShapeShare = 0.2, EvalImages = 128,
+        // Pinned to the recipe these tests were calibrated on (the zoo default now freezes the tower).
+        VisionLearningRateScale = 1.0, DropVisionLayers = 1,
     };
 
     public TrainedTinyVlmFixture()

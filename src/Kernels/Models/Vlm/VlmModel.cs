@@ -31,7 +31,13 @@ public sealed class VlmModel : nn.Module
     public Device Device => _lm.parameters().First().device;
 
     /// <summary>Image tokens in LM space (the adapter output over the patch states, CLS dropped). [B, P, D]</summary>
-    public Tensor ImageTokens(Tensor pixels) => _adapter.Forward(_vision.Forward(pixels).Hidden.narrow(1, 1, Config.ImageTokens));
+    public Tensor ImageTokens(Tensor pixels) => ImageTokensFromPatches(PatchStates(pixels));
+
+    /// <summary>The vision tower's patch states that the adapter reads (CLS dropped). [B, P, Dv]</summary>
+    public Tensor PatchStates(Tensor pixels) => _vision.Forward(pixels).Hidden.narrow(1, 1, Config.ImageTokens);
+
+    /// <summary>The adapter over ready patch states. [B, P, D]</summary>
+    public Tensor ImageTokensFromPatches(Tensor patches) => _adapter.Forward(patches);
 
     /// <summary>Next-token logits at every position. [B, P+Q, V]</summary>
     public Tensor Logits(Tensor pixels, Tensor questionIds) => _lm.Forward(ImageTokens(pixels), questionIds);
