@@ -20,27 +20,28 @@ public static class ClipFeatureStudy
         var activations = FeatureActivations.Compute(model, sae, hook, world, c.Seed, c.Images, c.BatchSize);
         var concepts = ConceptSet.FromScenes(activations.Scenes);
         var recovery = ConceptRecovery.Compute(activations, concepts, c.Threshold);
-        var vocabulary = c.Vocabulary ?? ConceptSet.StandardVocabulary;
+        var vocabulary = c.Vocabulary ?? ConceptSet.CaptionVocabulary;
+        var groups = c.LabelGroups ?? ConceptSet.CaptionGroups;
         var live = Enumerable.Range(0, activations.Features).Where(f => activations.TokenDensity[f] > 0).ToList();
         var labels = FreeLabeler.Label(model, tokenizer, sae, hook, vocabulary, c.Labels, live);
-        var accuracy = FreeLabelAccuracy.Compute(recovery, labels, vocabulary);
+        var accuracy = FreeLabelAccuracy.Compute(recovery, labels, vocabulary, groups);
         var byFeature = labels.ToDictionary(l => l.Feature);
 
         ConceptRecoveryResult? randomSae = null;
         FreeLabelAccuracyResult? randomDirections = null, direct = null;
-        var detecting = recovery.Detecting.Select(f => f.Feature).ToList();
+        var detecting = FreeLabelAccuracy.Scored(recovery, groups).Select(f => f.Feature).ToList();
         if (c.Controls)
         {
             randomSae = RandomSaeRecovery(model, sae, hook, world, c, concepts);
             using var scope = NewDisposeScope();
             var random = FreeLabeler.RandomDirections(detecting.Count, sae.Config.DIn, c.ControlSeed);
             var randomLabels = FreeLabeler.LabelDirections(model, tokenizer, hook, random, detecting, vocabulary, c.Labels);
-            randomDirections = FreeLabelAccuracy.Compute(recovery, randomLabels, vocabulary);
+            randomDirections = FreeLabelAccuracy.Compute(recovery, randomLabels, vocabulary, groups);
         }
         if (hook.Contains("hook_resid", StringComparison.Ordinal) && sae.Config.DIn == model.Config.Vision.Tower.HiddenSize)
         {
             var directLabels = FreeLabeler.Label(model, tokenizer, sae, hook, vocabulary, c.Labels with { Method = FreeLabelMethod.DirectProjection }, detecting);
-            direct = FreeLabelAccuracy.Compute(recovery, directLabels, vocabulary);
+            direct = FreeLabelAccuracy.Compute(recovery, directLabels, vocabulary, groups);
         }
 
         var reports = new List<FeatureReport>(activations.Features);

@@ -22,8 +22,16 @@ public sealed class ConceptSet
     /// <summary>Every ShapesWorld concept in a fixed order: per attribute its values, then background, then overlay.</summary>
     public static IReadOnlyList<Concept> Standard { get; } = BuildStandard();
 
-    /// <summary>Prompts of the standard concepts: the default free-label vocabulary.</summary>
+    /// <summary>Prompts of the standard concepts.</summary>
     public static IReadOnlyList<string> StandardVocabulary => Standard.Select(c => c.Prompt).ToList();
+
+    /// <summary>Groups whose values the zoo CLIP's captions name (the object attributes). Captions never mention the
+    /// background or a written word, so the text tower has no embedding for them that a free label could match.</summary>
+    public static IReadOnlyList<string> CaptionGroups { get; } =
+        Enum.GetValues<ObjectAttribute>().Select(a => a.ToString().ToLowerInvariant()).ToList();
+
+    /// <summary>Prompts of the concepts in <see cref="CaptionGroups"/>: the default free-label vocabulary.</summary>
+    public static IReadOnlyList<string> CaptionVocabulary => Standard.Where(c => CaptionGroups.Contains(c.Group)).Select(c => c.Prompt).ToList();
 
     static List<Concept> BuildStandard()
     {

@@ -11,8 +11,12 @@ public sealed record FeatureStudyConfig
     public double OverlayRate { get; init; } = 0.1;
     /// <summary>AUROC a feature needs to count as detecting a concept.</summary>
     public double Threshold { get; init; } = 0.9;
-    /// <summary>Free-label vocabulary; null: the standard concepts' prompts.</summary>
+    /// <summary>Free-label vocabulary; null: <see cref="ConceptSet.CaptionVocabulary"/> (what the text tower can say).</summary>
     public IReadOnlyList<string>? Vocabulary { get; init; }
+    /// <summary>Concept groups free-label accuracy is scored on (detecting features whose concept is in one of them);
+    /// null: <see cref="ConceptSet.CaptionGroups"/>. A feature that detects the background cannot be named by text the
+    /// model never saw, so counting it would measure the captions, not the labels.</summary>
+    public IReadOnlyList<string>? LabelGroups { get; init; }
     public FreeLabelConfig Labels { get; init; } = FreeLabelConfig.Default;
     /// <summary>Also measure the controls: a freshly initialised SAE of the same shape (concept recovery) and random
     /// directions in place of the detecting features' decoder rows (free-label accuracy).</summary>
@@ -28,6 +32,7 @@ public sealed record FeatureStudyConfig
         if (!(OverlayRate >= 0 && OverlayRate <= 1)) throw new ArgumentException($"{nameof(OverlayRate)} must be in [0, 1], got {OverlayRate}", nameof(OverlayRate));
         if (!(Threshold > 0.5 && Threshold <= 1)) throw new ArgumentException($"{nameof(Threshold)} must be in (0.5, 1], got {Threshold}", nameof(Threshold));
         if (Vocabulary is { Count: 0 }) throw new ArgumentException($"{nameof(Vocabulary)} is empty (leave it null for the standard concepts)", nameof(Vocabulary));
+        if (LabelGroups is { Count: 0 }) throw new ArgumentException($"{nameof(LabelGroups)} is empty (leave it null for the caption groups)", nameof(LabelGroups));
         Labels.Validate();
         return this;
     }

@@ -107,6 +107,18 @@ public static class SaeSplice
         };
     }
 
+    /// <summary>Sets each of <paramref name="features"/> to the matching entry of <paramref name="values"/> on every token.</summary>
+    public static LatentEdit SetTo(ISparseAutoencoder sae, IReadOnlyList<int> features, IReadOnlyList<float> values)
+    {
+        if (features.Count != values.Count) throw new ArgumentException($"{features.Count} features but {values.Count} values", nameof(values));
+        foreach (var f in features) CheckFeature(sae, f);
+        var m = sae.Config.DSae;
+        var mask = new bool[m];
+        var target = new float[m];
+        for (var i = 0; i < features.Count; i++) { mask[features[i]] = true; target[features[i]] = values[i]; }
+        return z => features.Count == 0 ? z : where(tensor(mask, device: z.device), tensor(target, device: z.device).to_type(z.dtype), z);
+    }
+
     static Tensor ClampRowsCore(Tensor z, long[] features, float[] values, ClampScope scope)
     {
         var m = z.shape[^1];

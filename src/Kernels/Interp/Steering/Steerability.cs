@@ -12,7 +12,7 @@ namespace MMInterp.Kernels.Interp.Steering;
 public static class Steerability
 {
     /// <param name="targets">given targets by feature (e.g. free labels): only these features are tested, each against
-    /// its target, measured on all evaluation images; null names targets by steering</param>
+    /// its target, measured on all evaluation images; null names them as <see cref="SteerabilityConfig.Naming"/> says</param>
     /// <param name="progress">completion in [0, 1] and a note</param>
     public static SteerabilityResult Run(ClipModel model, ClipBpeTokenizer tokenizer, ISparseAutoencoder sae, string hook, SteerabilityConfig config,
         IReadOnlyDictionary<int, SteeringTarget>? targets = null, Action<double, string>? progress = null, CancellationToken cancel = default)
@@ -23,12 +23,31 @@ public static class Steerability
         var world = new ShapesWorldGenerator(new ShapesWorldConfig { ImageSize = model.Config.Vision.ImageSize, MinObjects = 1, MaxObjects = 1 });
         using var scope = NewDisposeScope();
 
-        float[] largest;
+        float[] strength, perImage;
+        int calibrationImages;
+        Dictionary<ObjectAttribute, int[]> calibrationTruth;
         using (var calibration = world.Batch(config.CalibrationSeed, 0, config.CalibrationImages))
-            largest = SaeLatents.PerImageMax(model, sae, hook, calibration.Images, config.BatchSize).amax([0]).data<float>().ToArray();
-        var live = Enumerable.Range(0, largest.Length).Where(j => largest[j] > 0).ToList();
-        var tested = targets is not null ? targets.Keys.Order().ToList() : Sample(live, config.MaxFeatures, config.Seed);
-        progress?.Invoke(0.05, $"{live.Count} of {largest.Length} features live; testing {tested.Count}");
+        {
+            perImage = SaeLatents.PerImageMax(model, sae, hook, calibration.Images, config.BatchSize).contiguous().data<float>().ToArray();
+            calibrationImages = (int)calibration.Images.shape[0];
+            calibrationTruth = config.Attributes.Distinct().ToDictionary(a => a, a => calibration.FirstObject(a).data<long>().Select(v => (int)v).ToArray());
+        }
+        var m = sae.Config.DSae;
+        strength = SteeringCalibration.Strength(perImage, calibrationImages, m, config.ClampQuantile);
+        var live = Enumerable.Range(0, m).Where(j => strength[j] > 0).ToList();
+        List<int> tested;
+        Dictionary<int, double>? detectionAuroc = null;
+        if (targets is null && config.Naming == TargetNaming.Detection)
+        {
+            // Name every live feature first, then sample among those that detect well enough.
+            var detected = SteeringCalibration.DetectedTargets(perImage, calibrationImages, m, calibrationTruth, live)
+                .Where(kv => kv.Value.Auroc >= config.MinDetectionAuroc).ToDictionary(kv => kv.Key, kv => kv.Value);
+            tested = Sample(detected.Keys.Order().ToList(), config.MaxFeatures, config.Seed);
+            targets = tested.ToDictionary(f => f, f => detected[f].Target);
+            detectionAuroc = tested.ToDictionary(f => f, f => detected[f].Auroc);
+        }
+        else tested = targets is not null ? targets.Keys.Order().ToList() : Sample(live, config.MaxFeatures, config.Seed);
+        progress?.Invoke(0.05, $"{live.Count} of {m} features live; testing {tested.Count}");
 
         using var batch = world.Batch(config.EvalSeed, 0, config.EvalImages);
         var n = config.EvalImages;
@@ -38,7 +57,7 @@ public static class Steerability
         var inserted = InsertedControls(model, sae, hook, probe, batch.Images, before, truth, config.BatchSize);
 
         var judge = new Judge(config, truth, before, n);
-        var clamps = tested.Select(f => config.ClampMultiple * largest[f]).ToList();
+        var clamps = tested.Select(f => config.ClampMultiple * strength[f]).ToList();
         var features = new List<FeatureSteering>();
         var trials = config.RandomDirections == 0 ? tested.Count : config.RandomDirections;
         var total = Math.Max(1, tested.Count + trials);
@@ -71,7 +90,7 @@ public static class Steerability
                 progress?.Invoke(0.1 + 0.9 * (tested.Count + at + chunk.Count) / total, $"random control {at + chunk.Count}/{trials}");
             }
         }
-        return new SteerabilityResult(config, hook, sae.Config.DSae, live.Count, features, control, inserted);
+        return new SteerabilityResult(config, hook, sae.Config.DSae, live.Count, features, control, inserted) { DetectionAuroc = detectionAuroc };
     }
 
     static void CheckTargets(ISparseAutoencoder sae, IReadOnlyDictionary<int, SteeringTarget>? targets)

@@ -2,25 +2,45 @@ using MMInterp.Kernels.ShapesWorld;
 
 namespace MMInterp.Kernels.Interp.Steering;
 
-/// <summary>The steerability test. A feature is clamped to <see cref="ClampMultiple"/> times its largest latent on a
-/// calibration split; its target is the attribute value whose zero-shot probability rises most on the first half of
-/// the evaluation images (naming by steering, over every family in <see cref="Attributes"/>); it is steerable when,
-/// on the second half, over images whose true value differs from the target, the target's mean probability rises by
-/// more than <see cref="DeltaThreshold"/> and the prediction flips to the target on at least <see cref="FlipThreshold"/>
-/// of those not already predicted as the target. The control runs the same test on random unit directions given, token by token, the norm of a tested
-/// feature's clamp.</summary>
+/// <summary>How a tested feature's target value is named.</summary>
+public enum TargetNaming
+{
+    /// <summary>The attribute value the feature detects best on the calibration split (AUROC of its per-image
+    /// maximum): steering must move the output toward what the feature reads, which a random direction of equal
+    /// norm does only by chance.</summary>
+    Detection,
+    /// <summary>The value whose zero-shot probability rises most on the first half of the evaluation images (any
+    /// change counts: a strong push in any direction moves some value, so random directions pass nearly as often).</summary>
+    Steering,
+}
+
+/// <summary>The steerability test. A feature is clamped, on every token, to <see cref="ClampMultiple"/> times the
+/// <see cref="ClampQuantile"/> of its per-image maxima on a calibration split; its target is named as
+/// <see cref="Naming"/> says (by default the value it detects there); it is steerable when, over evaluation images
+/// whose true value differs from the target, the target's mean probability rises by more than
+/// <see cref="DeltaThreshold"/> and the prediction flips to the target on at least <see cref="FlipThreshold"/> of those
+/// not already predicted as the target. The control runs the same test, toward the same targets, on random unit
+/// directions given, token by token, the norm of a tested feature's clamp.</summary>
 public sealed record SteerabilityConfig
 {
     /// <summary>Split (single-object ShapesWorld seed) on which each feature's largest latent is measured.</summary>
     public long CalibrationSeed { get; init; } = 2_000_003;
     public int CalibrationImages { get; init; } = 256;
-    /// <summary>Held-out split: first half names the target, second half measures it.</summary>
+    /// <summary>Held-out split: naming by steering names the target on its first half and measures on the second;
+    /// detected or given targets are measured on all of it.</summary>
     public long EvalSeed { get; init; } = 2_000_004;
     public int EvalImages { get; init; } = 64;
     /// <summary>Attribute families a target may come from (the best-moving value over all of them wins).</summary>
     public IReadOnlyList<ObjectAttribute> Attributes { get; init; } = Enum.GetValues<ObjectAttribute>();
-    /// <summary>Clamp value = this times the feature's largest latent on the calibration split.</summary>
+    /// <summary>Clamp value = this times the feature's <see cref="ClampQuantile"/> activation on the calibration split.</summary>
     public double ClampMultiple { get; init; } = 2.0;
+    /// <summary>Quantile of the feature's per-image maxima (over calibration images where it fires) that sets its
+    /// strength; 1 is the largest value seen.</summary>
+    public double ClampQuantile { get; init; } = 0.99;
+    public TargetNaming Naming { get; init; } = TargetNaming.Detection;
+    /// <summary>Naming by detection tests only features whose detected value reaches this AUROC (0.5: any): a feature
+    /// that detects nothing has no value to be steered toward.</summary>
+    public double MinDetectionAuroc { get; init; } = 0.8;
     public ClampScope Scope { get; init; } = ClampScope.AllTokens;
     /// <summary>Minimum rise of the target's mean probability (absolute, 0-1).</summary>
     public double DeltaThreshold { get; init; } = 0.2;
@@ -51,6 +71,9 @@ public sealed record SteerabilityConfig
         Check(Attributes is { Count: > 0 }, nameof(Attributes), Attributes?.Count ?? 0, "must name at least one attribute");
         Check(Attributes!.All(Enum.IsDefined), nameof(Attributes), string.Join(",", Attributes!), "must hold only defined attributes");
         Check(ClampMultiple > 0 && double.IsFinite(ClampMultiple), nameof(ClampMultiple), ClampMultiple, "must be a positive finite number");
+        Check(ClampQuantile > 0 && ClampQuantile <= 1, nameof(ClampQuantile), ClampQuantile, "must be in (0, 1]");
+        Check(Enum.IsDefined(Naming), nameof(Naming), Naming, "must be Detection or Steering");
+        Check(MinDetectionAuroc >= 0.5 && MinDetectionAuroc < 1, nameof(MinDetectionAuroc), MinDetectionAuroc, "must be in [0.5, 1)");
         Check(Enum.IsDefined(Scope), nameof(Scope), Scope, "must be AllTokens or ActiveTokens");
         Check(DeltaThreshold > 0 && DeltaThreshold < 1, nameof(DeltaThreshold), DeltaThreshold, "must be in (0, 1)");
         Check(FlipThreshold >= 0 && FlipThreshold <= 1, nameof(FlipThreshold), FlipThreshold, "must be in [0, 1]");

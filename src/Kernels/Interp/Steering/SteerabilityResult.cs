@@ -37,6 +37,9 @@ public sealed record SteerabilityResult(
     IReadOnlyList<FeatureSteering> RandomControl,
     IReadOnlyList<SpliceControl> Inserted)
 {
+    /// <summary>Per tested feature, the calibration AUROC of the value it was named by (naming by detection only).</summary>
+    public IReadOnlyDictionary<int, double>? DetectionAuroc { get; init; }
+
     /// <summary>Share of tested features that pass (the figure steerable_share).</summary>
     public double SteerableShare => Share(Features);
 

@@ -1,5 +1,14 @@
 namespace MMInterp.Kernels.Interp.Typographic;
 
+public enum TextSuppression
+{
+    /// <summary>The feature is set to 0.</summary>
+    Zero,
+    /// <summary>The feature is set to its mean latent over the tokens of the clean calibration images: removes what
+    /// the word adds without also removing what the feature carries on images with no word.</summary>
+    CleanMean,
+}
+
 /// <summary>The typographic-attack defence. Attack images are single-object ShapesWorld scenes with a wrong word
 /// naming the object's colour or shape; the clean images are the same scenes without the word. Text-reading
 /// features are the <see cref="TopK"/> live SAE features that best detect the word (image-level AUROC of their
@@ -8,6 +17,8 @@ namespace MMInterp.Kernels.Interp.Typographic;
 /// features (not among the chosen).</summary>
 public sealed record TypographicConfig
 {
+    /// <summary>What suppressing a text feature writes in its place, on every token.</summary>
+    public TextSuppression Suppression { get; init; } = TextSuppression.Zero;
     public long CalibrationSeed { get; init; } = 3_000_001;
     /// <summary>Scenes on which features are ranked (each seen clean and attacked).</summary>
     public int CalibrationImages { get; init; } = 256;
@@ -35,6 +46,7 @@ public sealed record TypographicConfig
         Check(EvalImages >= 2, nameof(EvalImages), EvalImages, "must be at least 2");
         Check(EvalSeed != CalibrationSeed, nameof(EvalSeed), EvalSeed, "must differ from CalibrationSeed (held-out split)");
         Check(TopK >= 1, nameof(TopK), TopK, "must be at least 1");
+        Check(Enum.IsDefined(Suppression), nameof(Suppression), Suppression, "must be Zero or CleanMean");
         Check(RandomTrials >= 1, nameof(RandomTrials), RandomTrials, "must be at least 1");
         Check(MaterialDrop > 0 && MaterialDrop < 1, nameof(MaterialDrop), MaterialDrop, "must be in (0, 1)");
         Check(BatchSize >= 1, nameof(BatchSize), BatchSize, "must be at least 1");

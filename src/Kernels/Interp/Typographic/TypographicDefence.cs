@@ -1,10 +1,12 @@
 using MMInterp.Kernels.Hooks;
+using MMInterp.Kernels.Interp.Features;
 using MMInterp.Kernels.Interp.Steering;
 using MMInterp.Kernels.Models.Clip;
 using MMInterp.Kernels.Sae;
 using MMInterp.Kernels.ShapesWorld;
 using MMInterp.Kernels.Text;
 using TorchSharp;
+using static MMInterp.Kernels.Tensors.Scalars;
 using static TorchSharp.torch;
 
 namespace MMInterp.Kernels.Interp.Typographic;
@@ -29,6 +31,7 @@ public static class TypographicDefence
         var (attackedScenes, cleanScenes) = AttackScenes.Pairs(world, config.EvalSeed, config.EvalImages);
         using var attacked = world.Batch(attackedScenes);
         using var clean = world.Batch(cleanScenes);
+        using var trueWord = world.Batch(AttackScenes.TrueWordTwins(attackedScenes));
         using var probe = new ZeroShotProbe(model, tokenizer, Judged);
         var judge = new Judge(attackedScenes);
 
@@ -42,12 +45,16 @@ public static class TypographicDefence
                 return judge.Predictions(probe.Probabilities(batch.Images, config.BatchSize));
             }
         }
-        HookFn Suppress(IReadOnlyCollection<int> features) => SaeSplice.Hook(sae, SpliceMode.WithError, SaeSplice.Zero(sae, features));
+        var cleanMean = config.Suppression == TextSuppression.CleanMean ? CleanTokenMean(model, sae, hook, world, config) : null;
+        HookFn Suppress(IReadOnlyList<int> features) => SaeSplice.Hook(sae, SpliceMode.WithError, cleanMean is null
+            ? SaeSplice.Zero(sae, features)
+            : SaeSplice.SetTo(sae, features, features.Select(f => cleanMean[f]).ToList()));
 
         var predictions = new Dictionary<string, IReadOnlyList<int>>
         {
             ["clean"] = Predict(clean, null),
             ["attacked"] = Predict(attacked, null),
+            ["trueWord"] = Predict(trueWord, null),
             ["suppressed"] = Predict(attacked, Suppress(chosen)),
             ["cleanSuppressed"] = Predict(clean, Suppress(chosen)),
             ["reconClean"] = Predict(clean, SaeSplice.Hook(sae, SpliceMode.ReconstructionOnly)),
@@ -73,7 +80,7 @@ public static class TypographicDefence
             var follows = idx.Count == 0 ? 0 : (double)idx.Count(i => predictions["attacked"][i] == attackedScenes[i].Overlay!.Value) / idx.Count;
             return new TypographicAccuracy(attribute, idx.Count, Acc(predictions["clean"]), Acc(predictions["attacked"]), Acc(predictions["suppressed"]),
                 randomAttacked.Average(Acc), Acc(predictions["cleanSuppressed"]), randomClean.Average(Acc),
-                Acc(predictions["reconClean"]), Acc(predictions["reconAttacked"]), follows);
+                Acc(predictions["reconClean"]), Acc(predictions["reconAttacked"]), follows) { TrueWord = Acc(predictions["trueWord"]) };
         }
         return new TypographicResult(config, hook, live.Count, chosen, auroc, Accuracy(null), Judged.Select(a => Accuracy(a)).ToList());
     }
@@ -105,6 +112,24 @@ public static class TypographicDefence
         var best = ranked.Where(r => r.Auroc > 0.5).OrderByDescending(r => r.Auroc).ThenBy(r => r.Feature).Take(config.TopK).ToList();
         if (best.Count == 0) throw new InvalidOperationException($"no live feature detects the words better than chance (AUROC > 0.5) among {live.Count} live features at {hook}");
         return (best.Select(b => b.Feature).ToList(), best.Select(b => b.Auroc).ToList(), live);
+    }
+
+    /// <summary>Each feature's mean latent over every token of the clean calibration scenes.</summary>
+    static float[] CleanTokenMean(ClipModel model, ISparseAutoencoder sae, string hook, ShapesWorldGenerator world, TypographicConfig config)
+    {
+        using var scope = NewDisposeScope();
+        var (_, cleanScenes) = AttackScenes.Pairs(world, config.CalibrationSeed, config.CalibrationImages);
+        var sum = zeros(sae.Config.DSae, dtype: ScalarType.Float64);
+        long tokens = 0;
+        for (var at = 0; at < cleanScenes.Count; at += config.BatchSize)
+        {
+            using var inner = NewDisposeScope();
+            using var batch = world.Batch(cleanScenes.Skip(at).Take(config.BatchSize).ToList(), model.LogitScale.device);
+            var z = HookLatents.Encode(model, sae, hook, batch.Images); // [B, T, m]
+            sum.add_(z.reshape(-1, z.shape[^1]).to(ScalarType.Float64).sum([0]));
+            tokens += z.shape[0] * z.shape[1];
+        }
+        return sum.div(S((double)tokens)).to(ScalarType.Float32).data<float>().ToArray();
     }
 
     /// <summary>Each scene's prediction on the attribute its word names, and the truth.</summary>

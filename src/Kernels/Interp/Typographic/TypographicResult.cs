@@ -17,6 +17,11 @@ public sealed record TypographicAccuracy(ObjectAttribute? Attribute, int Images,
     double RandomSuppressed, double CleanSuppressed, double CleanRandomSuppressed, double ReconstructionClean, double ReconstructionAttacked,
     double FollowsWord)
 {
+    /// <summary>Accuracy on the same scenes with a word naming the true value at the same place (the ink control).</summary>
+    public double TrueWord { get; init; } = double.NaN;
+    /// <summary>Attacked accuracy below the true-word accuracy: the part of the drop that is reading, not ink.</summary>
+    public double ReadingDrop => TrueWord - Attacked;
+
     public double AttackDrop => Clean - Attacked;
     public double Regained => Suppressed - Attacked;
     public double RandomRegained => RandomSuppressed - Attacked;

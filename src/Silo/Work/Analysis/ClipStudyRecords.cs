@@ -39,12 +39,14 @@ public static class ClipStudyRecords
         figures["typographic_clean_cost"] = t.CleanCost;
         figures["typographic_clean_cost_random"] = t.RandomCleanCost;
         figures["typographic_follows_word"] = t.FollowsWord;
+        figures["typographic_true_word_accuracy"] = Finite(t.TrueWord);
+        figures["typographic_reading_drop"] = Finite(t.ReadingDrop);
 
         var notes = new JsonObject
         {
             ["hook"] = hook,
             ["steering"] = string.Create(CultureInfo.InvariantCulture,
-                $"steerable: target probability +{steering.Config.DeltaThreshold:0.00} and flips on {steering.Config.FlipThreshold:P0}; clamp {steering.Config.ClampMultiple}x the largest latent; control: random directions of equal norm"),
+                $"steerable: the probability of the value the feature detects (AUROC >= {steering.Config.MinDetectionAuroc:0.00}, naming by {steering.Config.Naming.ToString().ToLowerInvariant()}) rises by {steering.Config.DeltaThreshold:0.00} and the prediction flips to it on {steering.Config.FlipThreshold:P0}; clamp {steering.Config.ClampMultiple}x the feature's p{steering.Config.ClampQuantile * 100:0} activation on every token; control: random directions of equal norm toward the same values"),
             ["typographic"] = typographic.AttackMaterial
                 ? $"suppressed features {string.Join(", ", typographic.ChosenFeatures)} (text detectors); control: as many random live features"
                 : "the attack barely changes this model's answers (it does not read the words), so recovery says little",

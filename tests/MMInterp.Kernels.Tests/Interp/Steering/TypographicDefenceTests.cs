@@ -44,6 +44,9 @@ public class TypographicDefenceTests(SteeringFixture fx, ITestOutputHelper outpu
         // Measured on this small model: the attack costs nothing (it barely reads), so there is nothing to recover;
         // what holds either way is that the SAE has features that see the word (AUROC 0.85 measured).
         Assert.True(r.ChosenAuroc[0] >= 0.7, $"best word detector has AUROC {r.ChosenAuroc[0]:F2}");
+        // The ink control: the same scenes with the true word at the same place; its accuracy is a real share.
+        Assert.InRange(r.Overall.TrueWord, 0, 1);
+        Assert.Equal(r.Overall.TrueWord - r.Overall.Attacked, r.Overall.ReadingDrop, 12);
 
         var path = Path.Combine(Path.GetTempPath(), $"typo-{Guid.NewGuid():N}.png");
         try
@@ -92,6 +95,7 @@ public class TypographicDefenceTests(SteeringFixture fx, ITestOutputHelper outpu
         Bad(new TypographicConfig { EvalImages = 1 }, "EvalImages");
         Bad(new TypographicConfig { MaterialDrop = 0 }, "MaterialDrop");
         Bad(new TypographicConfig { EvalSeed = 1, CalibrationSeed = 1 }, "EvalSeed");
+        Bad(new TypographicConfig { Suppression = (TextSuppression)7 }, "Suppression");
         var e = Assert.Throws<ArgumentException>(() => TypographicDefence.Run(fx.Model, fx.Tokenizer, fx.Sae, "vision.blocks.1.mlp", new TypographicConfig()));
         Assert.Contains("not a vision hook point", e.Message);
         e = Assert.Throws<ArgumentException>(() => AttackScenes.Pairs(new ShapesWorldGenerator(), 1, 4));
