@@ -51,8 +51,16 @@ public static class AnalyzeCommand
         var output = new Option<string?>("--out") { Description = "directory for the experiment's pictures" };
         var db = DatabaseOption.Create();
         var command = new Command("vlm", "VLM study: causal tracing, attention knockout, logit lens on visual tokens") { model, type, prompts, output, db };
+        var steerSae = new Option<string?>("--steer-sae") { Description = "instead: steer through the vision tower with this dictionary (an SAE on one of the VLM's vision.* hooks)" };
+        command.Options.Add(steerSae);
         CliAction.Set(command, async (parse, ct) =>
         {
+            if (parse.GetValue(steerSae) is { } dictionary)
+            {
+                var steerOptions = JsonSerializer.Serialize(new { attribute = parse.GetValue(type) });
+                return await RunAsync(parse.GetValue(db), "analyze vlm (steering)",
+                    new AnalysisSpec("vlm-steer", parse.GetValue(model)!, dictionary, OptionsJson: steerOptions), parse.GetValue(output), ct);
+            }
             var options = JsonSerializer.Serialize(new { type = parse.GetValue(type), prompts = parse.GetValue(prompts) });
             return await RunAsync(parse.GetValue(db), "analyze vlm", new AnalysisSpec("vlm-study", parse.GetValue(model)!, OptionsJson: options), parse.GetValue(output), ct);
         });

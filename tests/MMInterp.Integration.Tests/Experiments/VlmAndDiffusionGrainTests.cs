@@ -61,14 +61,23 @@ public sealed class VlmAndDiffusionGrainTests(ExtractionCluster fx) : IClassFixt
         Assert.Equal("vlm", info.Family);
         Assert.Contains(lmHook, info.HookPoints);
 
-        // An SAE trains on the VLM's LM activations and is registered against the VLM.
+        // An SAE trains on the VLM's vision-tower activations and is registered against the VLM; steering uses it.
         var sae = new SaeConfig { Kind = SaeKind.TopK, DIn = 32, DSae = 64, K = 8 }.ToJson();
         var run = fx.Cluster.Client.GetGrain<ITrainingRunGrain>("run-vlm");
-        await run.Start(new TrainingRunSpec(extracted.Result!, lmHook, sae, new SaeTrainingConfig { Lr = 3e-3 }.ToJson(), Steps: 20, CheckpointEvery: 10, Seed: 3, BatchSize: 64, LogEvery: 10));
+        await run.Start(new TrainingRunSpec(extracted.Result!, visionHook, sae, new SaeTrainingConfig { Lr = 3e-3 }.ToJson(), Steps: 20, CheckpointEvery: 10, Seed: 3, BatchSize: 64, LogEvery: 10));
         var trained = await JobWait.UntilFinished(run.Status);
         Assert.True(trained.Phase == JobPhase.Succeeded, trained.Error);
         var dictionary = (await fx.Registry.Dictionaries.GetAsync("run-vlm"))!;
-        Assert.Equal(("vlm-e2e", lmHook), (dictionary.ModelId, dictionary.HookPoint));
+        Assert.Equal(("vlm-e2e", visionHook), (dictionary.ModelId, dictionary.HookPoint));
+
+        var steer = fx.Cluster.Client.GetGrain<IExperimentGrain>("exp-vlm-steer");
+        await steer.Start(new AnalysisSpec("vlm-steer", "vlm-e2e", "run-vlm", visionHook, """{"images_per_concept": 2, "selection_images": 32}"""));
+        var steered = await JobWait.UntilFinished(steer.Status);
+        Assert.True(steered.Phase == JobPhase.Succeeded, steered.Error);
+        var steering = await Results("exp-vlm-steer", "vlm-steer");
+        foreach (var figure in new[] { "vlm_steering_success", "vlm_steering_random_control", "vlm_steering_unsteered" })
+            Assert.True(((JsonObject)steering["figures"]!).ContainsKey(figure), $"figure {figure} missing");
+        await AssertPngs(steering, "vlm_steering");
 
         // The study is an experiment with figures beside their controls and pictures in the store.
         var experiment = fx.Cluster.Client.GetGrain<IExperimentGrain>("exp-vlm");
