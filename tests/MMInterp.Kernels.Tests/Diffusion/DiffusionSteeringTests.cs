@@ -1,0 +1,91 @@
+using MMInterp.Kernels.Interp.Diffusion;
+using MMInterp.Kernels.IO;
+using MMInterp.Kernels.Sae;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace MMInterp.Kernels.Tests.Diffusion;
+
+[Collection(TinyDiffusionCollection.Name)]
+public class DiffusionSteeringTests(TinyDiffusionFixture tiny)
+{
+    const string HookName = "denoiser.blocks.1.hook_resid_post";
+
+    static TimestepSaeConfig SmallSaes => new()
+    {
+        Hook = HookName, Timesteps = [0.8, 0.3], TrainImages = 96, TestImages = 32, Steps = 250, BatchSize = 256, Expansion = 4, K = 8,
+    };
+
+    [Fact]
+    public void PerTimestepSaesReconstructHeldOutActivationsAndTheirColourFeaturesSteerSamplingBeyondARandomDirection()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"mminterp-tsae-{Guid.NewGuid():N}");
+        try
+        {
+            var result = TimestepSaes.Train(tiny.Bundle, SmallSaes, dir);
+            Assert.Equal(2, result.Levels.Count);
+            foreach (var level in result.Levels)
+            {
+                // Zero baselines: predicting the mean row (FVU 1) and predicting nothing (error/|x|^2 = 1).
+                Assert.True(level.ExplainedVariance > 0.4, $"t={level.T}: explained variance {level.ExplainedVariance}");
+                Assert.True(level.ErrorOverZero < 0.3, $"t={level.T}: error / |x|^2 {level.ErrorOverZero}");
+                Assert.InRange(level.L0, 1, SmallSaes.K);
+                var meta = SafeTensors.ReadHeader(Path.Combine(dir, level.WeightsFile)).Metadata;
+                Assert.Equal(HookName, meta["hook"]);
+                Assert.Equal(level.Key(HookName).Name, meta["timestep_key"]);
+            }
+            Assert.NotNull(result.Decodability);
+
+            using var set = TimestepSaeSet.Load(dir);
+            Assert.Equal(1, set.Nearest(0.2));
+            var e = Assert.Throws<ArgumentException>(() => set.For(0.5));
+            Assert.Contains("no SAE for noise level 0.5", e.Message);
+
+            var config = new DiffusionSteeringConfig
+            {
+                PromptsPerColour = 6, SelectionImages = 96, Windows = [SteeringWindow.All], Strength = 4, Pictured = 1,
+            };
+            var steer = DiffusionSteering.Run(tiny.Bundle, set, config);
+            var w = steer.Headline;
+            Assert.Equal(TinyDiffusionFixture.Config.SampleSteps, w.StepsSteered);
+            Assert.Equal(8, steer.Pictures.Count);
+            Assert.All(steer.Features, f => Assert.True(f.Auroc > 0.5, $"{f.ColourName} at t={f.T}: AUROC {f.Auroc}"));
+            // The bar: steering towards a colour makes it the generated colour well beyond the same-norm random direction
+            // and the unsteered rate (both near the 1/8 chance of a colour the prompt does not name).
+            Assert.True(w.Feature.Success > w.Random.Success + 0.2, $"feature {w.Feature.Success} vs random {w.Random.Success}");
+            Assert.True(w.Feature.Success > steer.Unsteered.Success + 0.2, $"feature {w.Feature.Success} vs unsteered {steer.Unsteered.Success}");
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void BadInputsAreRejectedWithTheProblemNamed()
+    {
+        var model = tiny.Bundle.Denoiser;
+        Assert.Contains("Hook", Assert.Throws<ArgumentException>(() => (SmallSaes with { Hook = "denoiser.blocks.9.hook_resid_post" }).Validate(model)).Message);
+        Assert.Contains("Timesteps", Assert.Throws<ArgumentException>(() => (SmallSaes with { Timesteps = [0.5, 1.5] }).Validate(model)).Message);
+        Assert.Contains("Strength", Assert.Throws<ArgumentException>(() => new DiffusionSteeringConfig { Strength = double.NaN }.Validate()).Message);
+        Assert.Contains("Windows", Assert.Throws<ArgumentException>(() => new DiffusionSteeringConfig { Windows = [new("x", 0.8, 0.2)] }.Validate()).Message);
+
+        // An SAE of another width than the hook's.
+        var wrong = SaeFactory.Create(new SaeConfig { Kind = SaeKind.TopK, DIn = 17, DSae = 34, K = 4 });
+        using var set = new TimestepSaeSet(HookName, [0.5], [wrong]);
+        var e = Assert.Throws<ArgumentException>(() => DiffusionSteering.Run(tiny.Bundle, set, new DiffusionSteeringConfig()));
+        Assert.Contains("width", e.Message);
+
+        // Non-finite activations.
+        var dir = Path.Combine(Path.GetTempPath(), $"mminterp-tsae-nan-{Guid.NewGuid():N}");
+        using var rows = randn(64, 32);
+        using var poisoned = rows.clone();
+        poisoned[5, 3] = tensor(float.NaN);
+        var levels = new Dictionary<double, Tensor> { [0.5] = poisoned };
+        var clean = new Dictionary<double, Tensor> { [0.5] = rows };
+        var config = SmallSaes with { Timesteps = [0.5] };
+        Assert.Contains("NaN", Assert.Throws<ArgumentException>(() => TimestepSaes.Fit(HookName, levels, clean, config, dir)).Message);
+        Assert.Contains("0.5", Assert.Throws<ArgumentException>(() => TimestepSaes.Fit(HookName, clean, clean, config with { Timesteps = [0.4] }, dir)).Message);
+        Assert.False(Directory.Exists(dir));
+    }
+}
