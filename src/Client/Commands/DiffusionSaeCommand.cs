@@ -1,10 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using MMInterp.Client.Cli;
 using MMInterp.Kernels.Interp.Diffusion;
 using MMInterp.Kernels.Sae;
-using MMInterp.Kernels.ShapesWorld;
 using static MMInterp.Client.Commands.DiffusionCommand;
 
 namespace MMInterp.Client.Commands;
@@ -18,7 +16,7 @@ public static class DiffusionSaeCommand
         var command = new Command("sae", "train one SAE per noise level at a denoiser hook (timestep-resolved SAEs); reports FVU, L0 and feature decodability per level");
         var (model, output, db) = Common(command, "diffusion-saes");
         var d = new TimestepSaeConfig();
-        var hook = new Option<string>("--hook") { Description = "denoiser hook point", DefaultValueFactory = _ => d.Hook };
+        var hook = new Option<string?>("--hook") { Description = "denoiser hook point (default: the last block's hook_resid_post)" };
         var timesteps = new Option<string>("--timesteps") { Description = "comma-separated noise levels in [0, 1], one SAE each", DefaultValueFactory = _ => string.Join(",", d.Timesteps.Select(t => t.ToString(CultureInfo.InvariantCulture))) };
         var kind = new Option<string>("--kind") { Description = "SAE kind: topk, batchtopk, relu, jumprelu", DefaultValueFactory = _ => "topk" };
         var expansion = new Option<int>("--expansion") { Description = "dictionary size / hook width", DefaultValueFactory = _ => d.Expansion };
@@ -33,7 +31,7 @@ public static class DiffusionSaeCommand
             var kindText = parse.GetValue(kind)!;
             var config = new TimestepSaeConfig
             {
-                Hook = parse.GetValue(hook)!, Timesteps = ParseLevels(parse.GetValue(timesteps)!, "--timesteps"),
+                Hook = parse.GetValue(hook), Timesteps = ParseLevels(parse.GetValue(timesteps)!, "--timesteps"),
                 Kind = Enum.TryParse<SaeKind>(kindText, ignoreCase: true, out var kv) ? kv : throw new ArgumentException($"--kind: '{kindText}' is not one of topk, batchtopk, relu, jumprelu"),
                 Expansion = parse.GetValue(expansion), K = parse.GetValue(k), Steps = parse.GetValue(steps),
                 TrainImages = parse.GetValue(train), TestImages = parse.GetValue(test),

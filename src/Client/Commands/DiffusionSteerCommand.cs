@@ -23,13 +23,14 @@ public static class DiffusionSteerCommand
         var strength = new Option<double>("--strength") { Description = "added value in units of the feature's mean peak on its colour", DefaultValueFactory = _ => d.Strength };
         var selection = new Option<int>("--selection-images") { Description = "captioned images per level for choosing the features", DefaultValueFactory = _ => d.SelectionImages };
         var sampleSteps = new Option<int>("--sample-steps") { Description = "Euler steps (0 = the model's own)", DefaultValueFactory = _ => 0 };
-        foreach (var o in new Option[] { sae, prompts, strength, selection, sampleSteps }) command.Options.Add(o);
+        var seed = new Option<long>("--seed") { Description = "seed of prompts, noise, selection images and random directions", DefaultValueFactory = _ => d.Seed };
+        foreach (var o in new Option[] { sae, prompts, strength, selection, sampleSteps, seed }) command.Options.Add(o);
         CliAction.Set(command, async (parse, ct) =>
         {
             var config = new DiffusionSteeringConfig
             {
                 PromptsPerColour = parse.GetValue(prompts), Strength = parse.GetValue(strength), SelectionImages = parse.GetValue(selection),
-                SampleSteps = parse.GetValue(sampleSteps), Pictured = Math.Min(d.Pictured, parse.GetValue(prompts)),
+                SampleSteps = parse.GetValue(sampleSteps), Seed = parse.GetValue(seed), Pictured = Math.Min(d.Pictured, parse.GetValue(prompts)),
             }.Validate();
             var saeDir = parse.GetValue(sae)!;
             if (!Directory.Exists(saeDir)) throw new ArgumentException($"--sae: directory '{saeDir}' not found");

@@ -85,7 +85,7 @@ public class DiffusionSteeringTests(TinyDiffusionFixture tiny)
         var clean = new Dictionary<double, Tensor> { [0.5] = rows };
         var config = SmallSaes with { Timesteps = [0.5] };
         Assert.Contains("NaN", Assert.Throws<ArgumentException>(() => TimestepSaes.Fit(HookName, levels, clean, config, dir)).Message);
-        Assert.Contains("0.5", Assert.Throws<ArgumentException>(() => TimestepSaes.Fit(HookName, clean, clean, config with { Timesteps = [0.4] }, dir)).Message);
+        Assert.Contains("noise level 0.4", Assert.Throws<ArgumentException>(() => TimestepSaes.Fit(HookName, clean, clean, config with { Timesteps = [0.4] }, dir)).Message);
         Assert.False(Directory.Exists(dir));
     }
 }

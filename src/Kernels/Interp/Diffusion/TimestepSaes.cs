@@ -37,21 +37,22 @@ public static class TimestepSaes
         var c = config.Validate(bundle.Denoiser);
         progress?.Invoke(0, "activations");
         var half = c.TrainImages / 2;
-        using var trainCaptioned = Collect(bundle, c.Hook, c.Timesteps, half, c.Seed, withCaptions: true);
-        using var trainNull = Collect(bundle, c.Hook, c.Timesteps, c.TrainImages - half, c.Seed + 1, withCaptions: false);
-        using var testCaptioned = Collect(bundle, c.Hook, c.Timesteps, c.TestImages, c.Seed + 2, withCaptions: true);
-        using var testNull = Collect(bundle, c.Hook, c.Timesteps, c.TestImages, c.Seed + 3, withCaptions: false);
+        var hook = c.Hook!;
+        using var trainCaptioned = Collect(bundle, hook, c.Timesteps, half, c.Seed, withCaptions: true);
+        using var trainNull = Collect(bundle, hook, c.Timesteps, c.TrainImages - half, c.Seed + 1, withCaptions: false);
+        using var testCaptioned = Collect(bundle, hook, c.Timesteps, c.TestImages, c.Seed + 2, withCaptions: true);
+        using var testNull = Collect(bundle, hook, c.Timesteps, c.TestImages, c.Seed + 3, withCaptions: false);
         var train = c.Timesteps.ToDictionary(t => t, t => cat([trainCaptioned.Rows(t), trainNull.Rows(t)], 0));
         var test = c.Timesteps.ToDictionary(t => t, t => cat([testCaptioned.Rows(t), testNull.Rows(t)], 0));
         try
         {
-            var levels = Fit(c.Hook, train, test, c, directory, (p, n) => progress?.Invoke(0.1 + 0.8 * p, n));
+            var levels = Fit(hook, train, test, c, directory, (p, n) => progress?.Invoke(0.1 + 0.8 * p, n));
             progress?.Invoke(0.9, "feature decodability");
             using var set = TimestepSaeSet.Load(directory);
             var decodability = Decodability(set, trainNull, testNull);
             var d = (int)train[c.Timesteps[0]].shape[1];
-            TimestepSaeSet.WriteManifest(directory, new TimestepSaeSet.Manifest(TimestepSaeSet.Format, c.Hook, d, c.Width(d), c, levels, decodability));
-            return new TimestepSaeResult(c.Hook, d, c.Width(d), levels, decodability, directory);
+            TimestepSaeSet.WriteManifest(directory, new TimestepSaeSet.Manifest(TimestepSaeSet.Format, hook, d, c.Width(d), c, levels, decodability));
+            return new TimestepSaeResult(hook, d, c.Width(d), levels, decodability, directory);
         }
         finally
         {
@@ -66,6 +67,7 @@ public static class TimestepSaes
     {
         var levels = new List<TimestepSaeLevel>();
         var ts = config.Timesteps;
+        config = config with { Hook = hook };
         foreach (var t in ts)
         {
             if (!train.ContainsKey(t) || !test.ContainsKey(t))
