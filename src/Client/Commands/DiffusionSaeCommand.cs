@@ -24,7 +24,8 @@ public static class DiffusionSaeCommand
         var steps = new Option<int>("--steps") { Description = "training steps per SAE", DefaultValueFactory = _ => d.Steps };
         var train = new Option<int>("--train-images") { Description = "training images per level (half captioned, half null caption)", DefaultValueFactory = _ => d.TrainImages };
         var test = new Option<int>("--test-images") { Description = "held-out images per caption policy", DefaultValueFactory = _ => d.TestImages };
-        foreach (var o in new Option[] { hook, timesteps, kind, expansion, k, steps, train, test }) command.Options.Add(o);
+        var activations = new Option<string?>("--activations") { Description = "train on a `diffusion extract` directory (sharded, keyed by hook and level) instead of fresh activations" };
+        foreach (var o in new Option[] { hook, timesteps, kind, expansion, k, steps, train, test, activations }) command.Options.Add(o);
         CliAction.Set(command, async (parse, ct) =>
         {
             using var bundle = await LoadAsync(parse, model, db, ct);
@@ -37,8 +38,11 @@ public static class DiffusionSaeCommand
                 TrainImages = parse.GetValue(train), TestImages = parse.GetValue(test),
             }.Validate(bundle.Denoiser);
             var dir = parse.GetValue(output)!;
-            var result = await CliAction.WithProgress("timestep SAEs", report => Task.Run(() => TimestepSaes.Train(bundle, config, dir, (p, n) => report(p, n)), ct));
-            Console.WriteLine($"{result.Hook}: d {result.D}, {result.DSae} features per level ({config.Kind}, k {config.K}), {config.Steps} steps each");
+            var extraction = parse.GetValue(activations);
+            var result = await CliAction.WithProgress("timestep SAEs", report => Task.Run(() => extraction is null
+                ? TimestepSaes.Train(bundle, config, dir, (p, n) => report(p, n))
+                : new TimestepSaeResult(config.Hook!, 0, 0, TimestepSaes.FitExtraction(extraction, config, dir, progress: (p, n) => report(p, n)), null, dir), ct));
+            Console.WriteLine($"{result.Hook}: {config.Expansion}x features per level ({config.Kind}, k {config.K}), {config.Steps} steps each");
             Console.WriteLine($"{"level",-8} {"FVU",7} {"EV",7} {"err/|x|^2",10} {"L0",7} {"dead",6}");
             foreach (var l in result.Levels)
                 Console.WriteLine($"{l.T.ToString("0.000", CultureInfo.InvariantCulture),-8} {F(l.Fvu),7} {F(l.ExplainedVariance),7} {F(l.ErrorOverZero),10} {l.L0,7:F2} {F(l.DeadShare),6}");

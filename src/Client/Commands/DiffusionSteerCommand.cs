@@ -80,6 +80,7 @@ public static class DiffusionSteerCommand
         foreach (var w in r.Windows)
             Console.WriteLine($"{w.Window.Name,-8} {w.StepsSteered,5} {F(w.Feature.Success),8} {F(w.Random.Success),8} {F(r.Unsteered.Success),9} {F(w.Feature.PromptKept),8} {F(w.Random.PromptKept),8}  {string.Join(" ", w.Feature.PerColour.Select(F))}");
         Console.WriteLine($"unsteered: prompt colour kept {F(r.Unsteered.PromptKept)}");
+        Console.WriteLine($"classifier probability of the target colour: unsteered {F(r.Unsteered.TargetProbability)}; {string.Join("; ", r.Windows.Select(w => $"{w.Window.Name}: feature {F(w.Feature.TargetProbability)}, random {F(w.Random.TargetProbability)}"))}");
         Console.WriteLine($"figure diffusion_steering_success: {F(r.Headline.Feature.Success)}");
         Console.WriteLine($"figure diffusion_steering_random_control: {F(r.Headline.Random.Success)}");
         Console.WriteLine($"figure diffusion_steering_unsteered_control: {F(r.Unsteered.Success)}");

@@ -130,12 +130,12 @@ public static class DiffusionSteering
     /// <summary>Samples every row's prompt (batches seeded by seed + batch start, so every condition sees the same noise),
     /// adding vectors[level(t), row] at the hook on steps inside the window; returns the classified colour per row and
     /// the pictured rows' images.</summary>
-    static (long[] Colour, List<float[]> Pictures) Generate(DiffusionBundle bundle, TimestepSaeSet saes, Scene[] scenes, int[] targets,
+    static (float[][] Colour, List<float[]> Pictures) Generate(DiffusionBundle bundle, TimestepSaeSet saes, Scene[] scenes, int[] targets,
         Tensor? vectors, SteeringWindow window, SamplerOptions sampler, DiffusionSteeringConfig c)
     {
         var model = bundle.Denoiser;
         var device = bundle.Text.Clip.LogitScale.device;
-        var colours = new long[scenes.Length];
+        var colours = new float[scenes.Length][];
         var pictures = new List<float[]>();
         for (var start = 0; start < scenes.Length; start += c.BatchSize)
         {
@@ -159,8 +159,11 @@ public static class DiffusionSteering
                 images = FlowSampler.Sample(model, text, nullText, sampler with { Seed = sampler.Seed + start },
                     beforeStep: (_, t) => current = vectors is not null && window.Contains(t) ? vectors[saes.Nearest(t)].narrow(0, start, n) : null);
             }
-            var predicted = bundle.Classifier.Predict(images.to(bundle.Classifier.parameters().First().device))[ObjectAttribute.Colour].cpu().data<long>().ToArray();
-            Array.Copy(predicted, 0, colours, start, n);
+            using (no_grad())
+            {
+                var probabilities = bundle.Classifier.Logits(images.to(bundle.Classifier.parameters().First().device))[ObjectAttribute.Colour].softmax(-1).cpu();
+                for (var i = 0; i < n; i++) colours[start + i] = probabilities[i].data<float>().ToArray();
+            }
             for (var i = 0; i < n; i++)
                 if ((start + i) % c.PromptsPerColour < c.Pictured) pictures.Add(images[i].cpu().contiguous().data<float>().ToArray());
             Scalars.Release();
@@ -168,8 +171,10 @@ public static class DiffusionSteering
         return (colours, pictures);
     }
 
-    static SteeringOutcome Outcome(long[] predicted, int[] targets, Scene[] scenes)
+    /// <param name="probabilities">per row, the classifier's colour probabilities</param>
+    static SteeringOutcome Outcome(float[][] probabilities, int[] targets, Scene[] scenes)
     {
+        var predicted = probabilities.Select(p => (long)Array.IndexOf(p, p.Max())).ToArray();
         var perColour = Enumerable.Range(0, Colours).Select(colour =>
         {
             var rows = Enumerable.Range(0, targets.Length).Where(r => targets[r] == colour).ToList();
@@ -177,6 +182,7 @@ public static class DiffusionSteering
         }).ToList();
         var success = Enumerable.Range(0, targets.Length).Count(r => predicted[r] == targets[r]) / (double)targets.Length;
         var kept = Enumerable.Range(0, targets.Length).Count(r => predicted[r] == (long)scenes[r].Objects[0].Colour) / (double)targets.Length;
-        return new SteeringOutcome(success, perColour, kept);
+        var probability = Enumerable.Range(0, targets.Length).Average(r => (double)probabilities[r][targets[r]]);
+        return new SteeringOutcome(success, perColour, kept, probability);
     }
 }

@@ -5,8 +5,9 @@ namespace MMInterp.Kernels.Interp.Diffusion;
 public sealed record ColourFeature(int Colour, string ColourName, double T, int Feature, double Auroc, double MeanPeak, double VectorNorm);
 
 /// <summary>Success = share of generated images classified as the target colour (prompts name another colour); per colour
-/// in colour order. PromptKept = share still classified as the prompt's colour.</summary>
-public sealed record SteeringOutcome(double Success, IReadOnlyList<double> PerColour, double PromptKept);
+/// in colour order. PromptKept = share still classified as the prompt's colour. TargetProbability = the classifier's mean
+/// probability of the target colour: a graded reading of the same effect, less noisy than the share on few images.</summary>
+public sealed record SteeringOutcome(double Success, IReadOnlyList<double> PerColour, double PromptKept, double TargetProbability);
 
 public sealed record SteeringWindowResult(SteeringWindow Window, int StepsSteered, SteeringOutcome Feature, SteeringOutcome Random);
 

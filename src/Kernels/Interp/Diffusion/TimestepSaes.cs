@@ -111,6 +111,37 @@ public static class TimestepSaes
         return levels;
     }
 
+    /// <summary>Trains from a sharded timestep-resolved extraction (`diffusion extract`, <see cref="TimestepActivations.Extract"/>):
+    /// each level's set is read whole; its last <paramref name="testShare"/> of rows (the last images, as rows are
+    /// stored image by image) is held out. No feature decodability: the sets carry no labels. The config's hook must be one of the extraction's hooks.</summary>
+    public static IReadOnlyList<TimestepSaeLevel> FitExtraction(string extractionDirectory, TimestepSaeConfig config, string directory,
+        double testShare = 0.2, Action<double, string>? progress = null)
+    {
+        var hook = config.Hook ?? throw new ArgumentException("Hook must name the extracted hook", nameof(config));
+        if (!(testShare > 0 && testShare < 1)) throw new ArgumentException($"testShare must be in (0, 1), got {testShare}", nameof(testShare));
+        var train = new Dictionary<double, Tensor>();
+        var test = new Dictionary<double, Tensor>();
+        try
+        {
+            foreach (var t in config.Timesteps)
+            {
+                var reader = TimestepActivations.Open(extractionDirectory, new TimestepKey(hook, t));
+                var shards = Enumerable.Range(0, reader.Index.Shards.Count).Select(reader.ReadShard).ToList();
+                using var rows = cat(shards, 0);
+                foreach (var s in shards) s.Dispose();
+                var n = rows.shape[0];
+                var held = Math.Max(1, (long)(n * testShare));
+                train[t] = rows.narrow(0, 0, n - held).clone();
+                test[t] = rows.narrow(0, n - held, held).clone();
+            }
+            return Fit(hook, train, test, config, directory, progress);
+        }
+        finally
+        {
+            foreach (var x in train.Values.Concat(test.Values)) x.Dispose();
+        }
+    }
+
     /// <summary>Activations at <paramref name="hook"/> for held-out single-object images noised to each level (same noise per
     /// image at every level), conditioned on their captions or on the null caption.</summary>
     public static TimestepImageActivations Collect(DiffusionBundle bundle, string hook, IReadOnlyList<double> timesteps, int images, long seed, bool withCaptions)
