@@ -2,12 +2,13 @@ using MMInterp.Kernels.Interp.Diffusion;
 using MMInterp.Kernels.IO;
 using MMInterp.Kernels.Sae;
 using Xunit;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace MMInterp.Kernels.Tests.Diffusion;
 
 [Collection(TinyDiffusionCollection.Name)]
-public class DiffusionSteeringTests(TinyDiffusionFixture tiny)
+public class DiffusionSteeringTests(TinyDiffusionFixture tiny, ITestOutputHelper output)
 {
     const string HookName = "denoiser.blocks.1.hook_resid_post";
 
@@ -55,6 +56,7 @@ public class DiffusionSteeringTests(TinyDiffusionFixture tiny)
             // direction and the unsteered rate (both near or below the 1/8 chance of a colour the prompt does not name).
             var seen = $"success: feature {w.Feature.Success} vs random {w.Random.Success}, unsteered {steer.Unsteered.Success}; per colour {string.Join(" ", w.Feature.PerColour)}; "
                 + $"target probability: feature {w.Feature.TargetProbability} vs random {w.Random.TargetProbability}, unsteered {steer.Unsteered.TargetProbability}";
+            output.WriteLine(seen);
             Assert.True(w.Feature.Success > w.Random.Success && w.Feature.TargetProbability > 1.5 * w.Random.TargetProbability
                 && w.Feature.TargetProbability > steer.Unsteered.TargetProbability + 0.02, seen);
         }
