@@ -12,23 +12,25 @@ using MMInterp.Kernels.Zoo;
 
 namespace MMInterp.Client.Commands;
 
-/// <summary>`mminterp diffusion train|temporal|heads|lens`: the tiny text-to-image model on directories, no registry.</summary>
+/// <summary>`mminterp diffusion train|extract|temporal|heads|lens|sae|steer`: the tiny text-to-image model on directories, no registry.</summary>
 public static class DiffusionCommand
 {
     public static Command Create()
     {
-        var command = new Command("diffusion", "tiny text-to-image diffusion: train, temporal probes, head roles/ablations, steering lens");
+        var command = new Command("diffusion", "tiny text-to-image diffusion: train, temporal probes, head roles/ablations, steering lens, timestep SAEs, feature steering");
         command.Subcommands.Add(Train());
         command.Subcommands.Add(Extract());
         command.Subcommands.Add(Temporal());
         command.Subcommands.Add(Lens());
         command.Subcommands.Add(Heads());
+        command.Subcommands.Add(DiffusionSaeCommand.Create());
+        command.Subcommands.Add(DiffusionSteerCommand.Create());
         return command;
     }
 
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    internal static readonly JsonSerializerOptions Json = new() { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
-    static (Option<string> Model, Option<string> Out, Option<string?> Db) Common(Command command, string defaultOut)
+    internal static (Option<string> Model, Option<string> Out, Option<string?> Db) Common(Command command, string defaultOut)
     {
         var model = new Option<string>("--model") { Description = "diffusion model directory (`diffusion train`, `zoo build diffusion --out`) or registered model id", Required = true };
         var output = new Option<string>("--out") { Description = "output directory (PNGs and JSON)", DefaultValueFactory = _ => defaultOut };
@@ -37,7 +39,7 @@ public static class DiffusionCommand
         return (model, output, db);
     }
 
-    static async Task<DiffusionBundle> LoadAsync(ParseResult parse, Option<string> model, Option<string?> db, CancellationToken ct)
+    internal static async Task<DiffusionBundle> LoadAsync(ParseResult parse, Option<string> model, Option<string?> db, CancellationToken ct)
     {
         var name = parse.GetValue(model)!;
         if (Directory.Exists(name)) return DiffusionCheckpoint.Load(name);
@@ -47,7 +49,7 @@ public static class DiffusionCommand
         return DiffusionCheckpoint.Load(await ZooDiffusionCatalog.ResolveDirectoryAsync(session, name, ct));
     }
 
-    static string F(double v) => v.ToString("F3", CultureInfo.InvariantCulture);
+    internal static string F(double v) => v.ToString("F3", CultureInfo.InvariantCulture);
 
     static Command Extract()
     {
