@@ -55,19 +55,7 @@ public static class DiffusionSteerCommand
             diffusion_steering_success = r.Headline.Feature.Success, diffusion_steering_random_control = r.Headline.Random.Success,
             diffusion_steering_unsteered_control = r.Unsteered.Success,
         }, Json));
-        var colours = AttributeWords.Colours;
-        var rows = Enumerable.Range(0, colours.Length).Select(colour => r.Pictures.Where(p => p.Colour == colour).ToList()).ToList();
-        var columns = Enumerable.Range(0, c.Pictured).SelectMany(k => new[] { $"p{k} plain", $"p{k} steer", $"p{k} random" }).ToList();
-        ImageGridPng.Write(Path.Combine(dir, "steering_grid.png"),
-            rows.Select(ps => (IReadOnlyList<float[]?>)ps.SelectMany(p => new[] { p.Unsteered, p.Steered, p.Random }).Select(x => (float[]?)x).ToList()).ToList(),
-            r.ImageSize, colours.Select(x => "to " + x).ToList(), columns,
-            $"steering towards a colour (window {r.Headline.Window.Name}): prompt of another colour, unsteered / feature / random", scale: 2);
-        GroupedBarPng.Write(Path.Combine(dir, "steering_success.png"), r.Windows.Select(w => $"{w.Window.Name} ({w.StepsSteered} steps)").ToList(),
-            [
-                new GroupedBarPng.Series("SAE feature", r.Windows.Select(w => w.Feature.Success).ToList()),
-                new GroupedBarPng.Series("random direction, same norm", r.Windows.Select(w => w.Random.Success).ToList()),
-                new GroupedBarPng.Series("unsteered", r.Windows.Select(_ => r.Unsteered.Success).ToList()),
-            ], $"generated colour = steered-to colour ({r.Images} images per bar)", "success rate");
+        DiffusionFigures.WriteSteering(dir, r, c.Pictured);
     }
 
     static void Print(DiffusionSteeringResult r)

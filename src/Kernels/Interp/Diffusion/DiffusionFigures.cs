@@ -83,5 +83,27 @@ public static class DiffusionFigures
                 effects.Average(e => e.PositionDrop), effects.Average(e => e.ShapeDrop));
         }).OrderBy(r => r.Role, StringComparer.Ordinal).ToList();
 
+    /// <summary>Steering during sampling: a grid per target colour (unsteered / feature / random, <paramref name="pictured"/>
+    /// prompts each) and the success rates per timestep window beside both controls.</summary>
+    public static IReadOnlyList<string> WriteSteering(string directory, DiffusionSteeringResult r, int pictured)
+    {
+        Directory.CreateDirectory(directory);
+        var files = new List<string> { Path.Combine(directory, "steering_grid.png"), Path.Combine(directory, "steering_success.png") };
+        var colours = AttributeWords.Colours;
+        var rows = Enumerable.Range(0, colours.Length).Select(colour => r.Pictures.Where(p => p.Colour == colour).ToList()).ToList();
+        var columns = Enumerable.Range(0, pictured).SelectMany(k => new[] { $"p{k} plain", $"p{k} steer", $"p{k} random" }).ToList();
+        ImageGridPng.Write(files[0],
+            rows.Select(ps => (IReadOnlyList<float[]?>)ps.SelectMany(p => new[] { p.Unsteered, p.Steered, p.Random }).Select(x => (float[]?)x).ToList()).ToList(),
+            r.ImageSize, colours.Select(x => "to " + x).ToList(), columns,
+            $"steering towards a colour (window {r.Headline.Window.Name}): prompt of another colour, unsteered / feature / random", scale: 2);
+        GroupedBarPng.Write(files[1], r.Windows.Select(w => $"{w.Window.Name} ({w.StepsSteered} steps)").ToList(),
+            [
+                new GroupedBarPng.Series("SAE feature", r.Windows.Select(w => w.Feature.Success).ToList()),
+                new GroupedBarPng.Series("random direction, same norm", r.Windows.Select(w => w.Random.Success).ToList()),
+                new GroupedBarPng.Series("unsteered", r.Windows.Select(_ => r.Unsteered.Success).ToList()),
+            ], $"generated colour = steered-to colour ({r.Images} images per bar)", "success rate");
+        return files;
+    }
+
     static string Name(ObjectAttribute a) => a.ToString().ToLowerInvariant();
 }
