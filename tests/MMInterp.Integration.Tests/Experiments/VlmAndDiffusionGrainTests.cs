@@ -119,7 +119,6 @@ public sealed class VlmAndDiffusionGrainTests(ExtractionCluster fx) : IClassFixt
         Assert.Equal(3, results["ablations"]!.AsArray().Count(a => a!["Kind"]!.GetValue<string>() == "block")); // each block, then all of them
         await AssertPngs(results, "temporal_curves", "temporal_pixel_control", "lens_0", "cross_attention_0", "samples", "ablations");
         Assert.Contains(results["ablations"]!.AsArray(), a => a!["Kind"]!.GetValue<string>() == "attn" && a["role"] is not null);
-
     }
 
     [Fact]
