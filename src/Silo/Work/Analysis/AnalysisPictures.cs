@@ -12,7 +12,11 @@ public sealed class AnalysisPictures(ArtefactStore store, string prefix) : IDisp
 
     /// <summary>Stores the PNG at <paramref name="path"/> under <paramref name="name"/> (the file name without extension when null).</summary>
     public async Task AddAsync(string path, CancellationToken ct, string? name = null) =>
-        Images[name ?? Path.GetFileNameWithoutExtension(path)] = (await store.PutFileAsync(path, ArtefactKind.Png, ct)).Sha256;
+        Images[name ?? Path.GetFileNameWithoutExtension(path)] = await StoreAsync(path, ct);
+
+    /// <summary>Stores the PNG at <paramref name="path"/> without listing it in <see cref="Images"/> (for pictures that
+    /// belong elsewhere, such as a feature's dashboard); returns its sha256.</summary>
+    public async Task<string> StoreAsync(string path, CancellationToken ct) => (await store.PutFileAsync(path, ArtefactKind.Png, ct)).Sha256;
 
     public async Task AddAllAsync(IEnumerable<string> paths, CancellationToken ct)
     {

@@ -29,68 +29,61 @@ public sealed class ClipStudyAnalysis(AnalysisInputs inputs, ArtefactStore store
         using var model = clip.Model;
         var tokenizer = clip.Tokenizer!;
         var hook = dictionary.HookPoint;
-        var work = Directory.CreateTempSubdirectory("mminterp-study-").FullName;
-        try
+        using var pictures = new AnalysisPictures(store, "mminterp-study-");
+        var work = pictures.Directory;
+
+        await progress(0, stages, "features: activations, ground truth, free labels");
+        var studyConfig = FeatureStudyConfig.Default with { Images = spec.Option("images", FeatureStudyConfig.Default.Images) };
+        var study = await Task.Run(() => ClipFeatureStudy.Run(model, tokenizer, sae, hook, studyConfig), ct);
+
+        await progress(1, stages, "steering: clamp features, random-direction control");
+        var steerConfig = SteerabilityConfig.Default with
         {
-            await progress(0, stages, "features: activations, ground truth, free labels");
-            var studyConfig = FeatureStudyConfig.Default with { Images = spec.Option("images", FeatureStudyConfig.Default.Images) };
-            var study = await Task.Run(() => ClipFeatureStudy.Run(model, tokenizer, sae, hook, studyConfig), ct);
+            // Every live feature plus as many random directions takes tens of minutes on a CPU: a sample by default.
+            MaxFeatures = spec.Option("steer_features", 48),
+            EvalImages = spec.Option("steer_images", SteerabilityConfig.Default.EvalImages),
+        };
+        var steering = await Task.Run(() => Steerability.Run(model, tokenizer, sae, hook, steerConfig, cancel: ct), ct);
 
-            await progress(1, stages, "steering: clamp features, random-direction control");
-            var steerConfig = SteerabilityConfig.Default with
+        await progress(2, stages, "typographic attack and defence");
+        var typoConfig = TypographicConfig.Default with
+        {
+            EvalImages = spec.Option("typographic_images", TypographicConfig.Default.EvalImages),
+            TopK = spec.Option("top_k_text", TypographicConfig.Default.TopK),
+        };
+        var typographic = await Task.Run(() => TypographicDefence.Run(model, tokenizer, sae, hook, typoConfig, cancel: ct), ct);
+
+        await progress(3, stages, "pictures");
+        var layerPlot = Path.Combine(work, "concept_recovery.png");
+        ClipFeatureStudy.WriteLayerPlot([study], layerPlot);
+        await pictures.AddAsync(layerPlot, ct);
+        var steeringPlot = Path.Combine(work, "steering.png");
+        SteeringPlotPng.Write(steering.Features.OrderByDescending(f => f.Delta).Take(12).ToList(), steeringPlot);
+        await pictures.AddAsync(steeringPlot, ct);
+        var typoPlot = Path.Combine(work, "typographic.png");
+        TypographicPlotPng.Write(typographic, typoPlot);
+        await pictures.AddAsync(typoPlot, ct);
+
+        var featureImages = new Dictionary<int, JsonObject>();
+        var steeringByFeature = steering.Features.ToDictionary(f => f.Feature);
+        foreach (var f in DashboardFeatures(study, steering, typographic, spec.Option("dashboards", 32)))
+        {
+            ct.ThrowIfCancellationRequested();
+            var (top, hist) = ClipFeatureStudy.RenderFeature(model, sae, study, f, work);
+            var dashboard = new JsonObject { ["top_examples"] = await pictures.StoreAsync(top, ct), ["histogram"] = await pictures.StoreAsync(hist, ct) };
+            if (steeringByFeature.TryGetValue(f, out var trial))
             {
-                // Every live feature plus as many random directions takes tens of minutes on a CPU: a sample by default.
-                MaxFeatures = spec.Option("steer_features", 48),
-                EvalImages = spec.Option("steer_images", SteerabilityConfig.Default.EvalImages),
-            };
-            var steering = await Task.Run(() => Steerability.Run(model, tokenizer, sae, hook, steerConfig, cancel: ct), ct);
-
-            await progress(2, stages, "typographic attack and defence");
-            var typoConfig = TypographicConfig.Default with
-            {
-                EvalImages = spec.Option("typographic_images", TypographicConfig.Default.EvalImages),
-                TopK = spec.Option("top_k_text", TypographicConfig.Default.TopK),
-            };
-            var typographic = await Task.Run(() => TypographicDefence.Run(model, tokenizer, sae, hook, typoConfig, cancel: ct), ct);
-
-            await progress(3, stages, "pictures");
-            var images = new JsonObject();
-            async Task<string> Put(string path) => (await store.PutFileAsync(path, ArtefactKind.Png, ct)).Sha256;
-            var layerPlot = Path.Combine(work, "concept_recovery.png");
-            ClipFeatureStudy.WriteLayerPlot([study], layerPlot);
-            images["concept_recovery"] = await Put(layerPlot);
-            var steeringPlot = Path.Combine(work, "steering.png");
-            SteeringPlotPng.Write(steering.Features.OrderByDescending(f => f.Delta).Take(12).ToList(), steeringPlot);
-            images["steering"] = await Put(steeringPlot);
-            var typoPlot = Path.Combine(work, "typographic.png");
-            TypographicPlotPng.Write(typographic, typoPlot);
-            images["typographic"] = await Put(typoPlot);
-
-            var featureImages = new Dictionary<int, JsonObject>();
-            var steeringByFeature = steering.Features.ToDictionary(f => f.Feature);
-            foreach (var f in DashboardFeatures(study, steering, typographic, spec.Option("dashboards", 32)))
-            {
-                ct.ThrowIfCancellationRequested();
-                var (top, hist) = ClipFeatureStudy.RenderFeature(model, sae, study, f, work);
-                var pictures = new JsonObject { ["top_examples"] = await Put(top), ["histogram"] = await Put(hist) };
-                if (steeringByFeature.TryGetValue(f, out var trial))
-                {
-                    var path = Path.Combine(work, $"feature_{f}_steering.png");
-                    SteeringPlotPng.Write([trial], path, maxPanels: 1);
-                    pictures["steering"] = await Put(path);
-                }
-                featureImages[f] = pictures;
+                var path = Path.Combine(work, $"feature_{f}_steering.png");
+                SteeringPlotPng.Write([trial], path, maxPanels: 1);
+                dashboard["steering"] = await pictures.StoreAsync(path, ct);
             }
+            featureImages[f] = dashboard;
+        }
 
-            await progress(4, stages, "recording");
-            var outcome = ClipStudyRecords.Build(study, steering, typographic, featureImages, images, hook);
-            await progress(stages, stages, "done");
-            return outcome;
-        }
-        finally
-        {
-            try { Directory.Delete(work, recursive: true); } catch (IOException) { }
-        }
+        await progress(4, stages, "recording");
+        var outcome = ClipStudyRecords.Build(study, steering, typographic, featureImages, pictures.Images, hook);
+        await progress(stages, stages, "done");
+        return outcome;
     }
 
     /// <summary>Features worth a dashboard: the best concept detectors, the steerable ones, the text readers.</summary>
