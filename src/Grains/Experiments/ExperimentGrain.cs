@@ -88,17 +88,7 @@ public sealed class ExperimentGrain(
         return Task.CompletedTask;
     }
 
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
-    {
-        if (state.State.Phase == JobPhase.Running)
-        {
-            if (_work is null or { IsCompleted: true }) await Launch();
-        }
-        else if (state.State.Phase != JobPhase.Pending)
-        {
-            await End.SettleAsync();
-        }
-    }
+    public Task ReceiveReminder(string reminderName, TickStatus status) => End.TickAsync(_work is { IsCompleted: false }, Launch);
 
     async Task Launch()
     {

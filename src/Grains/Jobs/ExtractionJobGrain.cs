@@ -70,12 +70,11 @@ public sealed class ExtractionJobGrain(
         await End.FinishAsync(JobPhase.Cancelled, null);
     }
 
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    public Task ReceiveReminder(string reminderName, TickStatus status) => End.TickAsync(_loop is { IsCompleted: false }, () =>
     {
-        if (state.State.Phase == JobPhase.Running) EnsureLoop();
-        // Finished, but the bookkeeping after it failed (database down): complete it now.
-        else if (state.State.Phase != JobPhase.Pending) await End.SettleAsync();
-    }
+        EnsureLoop();
+        return Task.CompletedTask;
+    });
 
     void EnsureLoop()
     {

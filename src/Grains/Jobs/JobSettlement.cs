@@ -15,6 +15,15 @@ public sealed class JobSettlement<TState>(Grain grain, IPersistentState<TState> 
     /// <summary>The phase to report: Running until the finished phase is persisted and recorded.</summary>
     public JobPhase VisiblePhase => _settling ? JobPhase.Running : state.State.Phase;
 
+    /// <summary>The resume reminder's tick: relaunch a running job whose work is not in flight (its silo died, or the
+    /// launch failed), or finish the bookkeeping of a finished one that could not complete it (database down).</summary>
+    public Task TickAsync(bool workInFlight, Func<Task> launch) => state.State.Phase switch
+    {
+        JobPhase.Running => workInFlight ? Task.CompletedTask : launch(),
+        JobPhase.Pending => Task.CompletedTask,
+        _ => SettleAsync(),
+    };
+
     public Task FinishAsync(JobPhase phase, string? error)
     {
         state.State.Phase = phase;

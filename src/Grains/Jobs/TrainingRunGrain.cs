@@ -109,18 +109,7 @@ public sealed class TrainingRunGrain(
         }
     }
 
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
-    {
-        if (state.State.Phase == JobPhase.Running)
-        {
-            if (_training is null or { IsCompleted: true }) await Launch();
-        }
-        else if (state.State.Phase != JobPhase.Pending)
-        {
-            // Finished, but the bookkeeping after it failed (database down): complete it now.
-            await End.SettleAsync();
-        }
-    }
+    public Task ReceiveReminder(string reminderName, TickStatus status) => End.TickAsync(_training is { IsCompleted: false }, Launch);
 
     async Task Launch()
     {
