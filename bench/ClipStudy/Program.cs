@@ -48,6 +48,17 @@ else
     Log($"trained {kind} m={dsae} k={k} l1={l1}: L0 {res.Final?.L0:F1} FVU {res.Final?.Fvu:F3} dead {res.Final?.DeadFraction:F3}");
 }
 
+if (S("cdirs", "0") == "1")
+{
+    var w = new ShapesWorldGenerator(new ShapesWorldConfig { ImageSize = 32 });
+    foreach (var groupName in new[] { "colour", "shape", "size", "position", "fill" })
+    foreach (var strength in S("strengths", "1").Split(',').Select(x => double.Parse(x)))
+    {
+        var (dirs, cs) = ConceptDirections.Compute(model, hook, w, 5_000_011 + evalOff, I("cdimages", 512), [groupName]);
+        var r = ConceptDirections.Label(model, tok, hook, dirs, cs, ConceptSet.CaptionVocabulary, FreeLabelConfig.Default with { Strength = strength });
+        Log($"CDIRS {groupName} strength={strength}: {r.Accuracy:F3} ({r.Correct}/{r.Concepts}) :: " + string.Join(" | ", r.Rows.Select(x => $"{x.Concept}->{x.Label.Replace("a photo of ", "")}")));
+    }
+}
 if (S("occl", "0") == "1")
 {
     var w = AttackScenes.Generator(32);

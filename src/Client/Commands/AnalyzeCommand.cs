@@ -67,7 +67,8 @@ public static class AnalyzeCommand
         return command;
     }
 
-    /// <summary>`analyze diffusion --model ID`: temporal probes, steering lens, head roles and ablations as one experiment.</summary>
+    /// <summary>`analyze diffusion --model ID`: temporal probes, steering lens, head roles and ablations as one experiment;
+    /// with --steer-saes, feature steering during sampling with registered timestep SAEs.</summary>
     static Command Diffusion()
     {
         var model = new Option<string>("--model") { Description = "registered diffusion model id (mminterp zoo build diffusion)", Required = true };
@@ -76,8 +77,23 @@ public static class AnalyzeCommand
         var output = new Option<string?>("--out") { Description = "directory for the experiment's pictures" };
         var db = DatabaseOption.Create();
         var command = new Command("diffusion", "diffusion study: temporal probes, steering lens, head roles and ablations") { model, seeds, images, output, db };
+        var steerSaes = new Option<string?>("--steer-saes")
+        {
+            Description = "instead: steer colour during sampling with these dictionaries, one per noise level of one denoiser hook "
+                          + "(comma-separated; each trained with train-sae on an extraction key such as denoiser.blocks.3.hook_resid_post@t=0.900)",
+        };
+        var prompts = new Option<int>("--prompts") { Description = "steering: prompts per target colour", DefaultValueFactory = _ => 16 };
+        command.Options.Add(steerSaes);
+        command.Options.Add(prompts);
         CliAction.Set(command, async (parse, ct) =>
         {
+            if (parse.GetValue(steerSaes) is { } list)
+            {
+                var ids = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                var steerOptions = JsonSerializer.Serialize(new { dictionaries = ids, prompts_per_colour = parse.GetValue(prompts) });
+                return await RunAsync(parse.GetValue(db), "analyze diffusion (steering)",
+                    new AnalysisSpec("diffusion-steer", parse.GetValue(model)!, OptionsJson: steerOptions), parse.GetValue(output), ct);
+            }
             var options = JsonSerializer.Serialize(new { seeds = parse.GetValue(seeds), ablation_images = parse.GetValue(images) });
             return await RunAsync(parse.GetValue(db), "analyze diffusion", new AnalysisSpec("diffusion-study", parse.GetValue(model)!, OptionsJson: options), parse.GetValue(output), ct);
         });

@@ -18,7 +18,9 @@ public static class StudySection
             .Figures([
                 ("concept_recovery", F("concept_recovery"), $"untrained SAE of the same shape: {ExperimentRunner.Format(F("concept_recovery_random_sae"))}"),
                 ("free_label_accuracy", F("free_label_accuracy"),
-                    $"random directions: {ExperimentRunner.Format(F("free_label_accuracy_random_directions"))}; direct projection: {ExperimentRunner.Format(F("free_label_accuracy_direct_projection"))}; chance {ExperimentRunner.Format(F("free_label_chance"))}"),
+                    $"random directions: {ExperimentRunner.Format(F("free_label_accuracy_random_directions"))}; direct projection: {ExperimentRunner.Format(F("free_label_accuracy_direct_projection"))}; chance {ExperimentRunner.Format(F("free_label_chance"))}; "
+                    + $"the concepts' own directions (labeller's positive control): {ExperimentRunner.Format(F("free_label_accuracy_concept_directions"))}; "
+                    + $"mean cosine of a detector's decoder direction with its concept's direction: {ExperimentRunner.Format(F("detector_concept_cosine"))}"),
                 ("live_features", F("live_features"), $"{ExperimentRunner.Format(F("detecting_features"))} detect a concept"),
             ]);
         AddImage(html, study, "concept_recovery", "Concept recovery and free-label accuracy with controls");

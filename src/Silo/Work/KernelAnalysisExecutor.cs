@@ -5,9 +5,11 @@ using MMInterp.Silo.Work.Analysis;
 namespace MMInterp.Silo.Work;
 
 /// <summary>Dispatches an analysis to its kernel-backed runner by kind.</summary>
-public sealed class KernelAnalysisExecutor(ClipStudyAnalysis clipStudy, VlmStudyAnalysis vlmStudy, VlmSteerAnalysis vlmSteer, DiffusionStudyAnalysis diffusionStudy) : IAnalysisExecutor
+public sealed class KernelAnalysisExecutor(ClipStudyAnalysis clipStudy, VlmStudyAnalysis vlmStudy, VlmSteerAnalysis vlmSteer, DiffusionStudyAnalysis diffusionStudy,
+    DiffusionSteerAnalysis diffusionSteer) : IAnalysisExecutor
 {
-    public static IReadOnlyList<string> Kinds { get; } = [ClipStudyAnalysis.Kind, VlmStudyAnalysis.Kind, VlmSteerAnalysis.Kind, DiffusionStudyAnalysis.Kind];
+    public static IReadOnlyList<string> Kinds { get; } = [ClipStudyAnalysis.Kind, VlmStudyAnalysis.Kind, VlmSteerAnalysis.Kind, DiffusionStudyAnalysis.Kind,
+        DiffusionSteerAnalysis.Kind];
 
     public Task<AnalysisOutcome> RunAsync(string experimentId, AnalysisSpec spec, Func<int, int, string, Task> progress, CancellationToken ct) =>
         spec.Kind switch
@@ -16,6 +18,7 @@ public sealed class KernelAnalysisExecutor(ClipStudyAnalysis clipStudy, VlmStudy
             VlmStudyAnalysis.Kind => vlmStudy.RunAsync(spec, progress, ct),
             VlmSteerAnalysis.Kind => vlmSteer.RunAsync(spec, progress, ct),
             DiffusionStudyAnalysis.Kind => diffusionStudy.RunAsync(spec, progress, ct),
+            DiffusionSteerAnalysis.Kind => diffusionSteer.RunAsync(spec, progress, ct),
             _ => throw new ArgumentException($"unknown analysis kind '{spec.Kind}'; known: {string.Join(", ", Kinds)}"),
         };
 }

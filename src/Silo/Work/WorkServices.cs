@@ -32,6 +32,7 @@ public static class WorkServices
         services.TryAddSingleton(sp => new VlmStudyAnalysis(sp.GetRequiredService<AnalysisInputs>(), sp.GetRequiredService<ArtefactCache>().Store));
         services.TryAddSingleton(sp => new VlmSteerAnalysis(sp.GetRequiredService<AnalysisInputs>(), sp.GetRequiredService<ArtefactCache>().Store));
         services.TryAddSingleton(sp => new DiffusionStudyAnalysis(sp.GetRequiredService<AnalysisInputs>(), sp.GetRequiredService<ArtefactCache>().Store));
+        services.TryAddSingleton(sp => new DiffusionSteerAnalysis(sp.GetRequiredService<AnalysisInputs>(), sp.GetRequiredService<ArtefactCache>().Store));
         services.TryAddSingleton<IAnalysisExecutor, KernelAnalysisExecutor>();
         return services;
     }

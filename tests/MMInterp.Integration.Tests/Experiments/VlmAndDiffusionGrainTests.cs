@@ -122,6 +122,49 @@ public sealed class VlmAndDiffusionGrainTests(ExtractionCluster fx) : IClassFixt
     }
 
     [Fact]
+    public async Task TimestepSaesTrainedThroughTheGrainsSteerDiffusionSampling()
+    {
+        await RegisterRandomDiffusion("diffusion-steer");
+        string[] keys = ["denoiser.blocks.1.hook_resid_post@t=0.900", "denoiser.blocks.1.hook_resid_post@t=0.100"];
+        var job = fx.Cluster.Client.GetGrain<IExtractionJobGrain>("ext-diffusion-steer");
+        await job.Start(new ExtractionJobSpec("diffusion-steer", keys, DatasetSpec.Parse("shapes:val:8"), Shards: 2));
+        var extracted = await JobWait.UntilFinished(job.Status);
+        Assert.True(extracted.Phase == JobPhase.Succeeded, extracted.Error);
+
+        // One ordinary registered dictionary per noise level, each trained by a TrainingRun grain.
+        var sae = new SaeConfig { Kind = SaeKind.TopK, DIn = 32, DSae = 64, K = 8 }.ToJson();
+        string[] runs = ["run-diffusion-t900", "run-diffusion-t100"];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var run = fx.Cluster.Client.GetGrain<ITrainingRunGrain>(runs[i]);
+            await run.Start(new TrainingRunSpec(extracted.Result!, keys[i], sae, new SaeTrainingConfig { Lr = 3e-3 }.ToJson(), Steps: 20, CheckpointEvery: 10, Seed: 3, BatchSize: 64, LogEvery: 10));
+            var trained = await JobWait.UntilFinished(run.Status);
+            Assert.True(trained.Phase == JobPhase.Succeeded, trained.Error);
+        }
+
+        var experiment = fx.Cluster.Client.GetGrain<IExperimentGrain>("exp-diffusion-steer");
+        await experiment.Start(new AnalysisSpec("diffusion-steer", "diffusion-steer", OptionsJson: $$"""
+            {"dictionaries": ["{{runs[0]}}", "{{runs[1]}}"], "prompts_per_colour": 1, "selection_images": 64, "pictured": 1}
+            """));
+        var done = await JobWait.UntilFinished(experiment.Status);
+        Assert.True(done.Phase == JobPhase.Succeeded, done.Error);
+        var results = await Results("exp-diffusion-steer", "diffusion-steer");
+        var figures = (JsonObject)results["figures"]!;
+        foreach (var figure in new[] { "diffusion_steering_success", "diffusion_steering_random_control", "diffusion_steering_unsteered", "success_early", "success_late" })
+            Assert.True(figures.ContainsKey(figure), $"figure {figure} missing from {figures}");
+        Assert.Equal([0.9, 0.1], results["levels"]!.AsArray().Select(l => l!.GetValue<double>()));
+        Assert.Equal(AttributeWords.Colours.Length * 2, results["features"]!.AsArray().Count); // a feature per colour per level
+        await AssertPngs(results, "steering_grid", "steering_success");
+
+        // A dictionary that is not registered fails the experiment with its name.
+        var mixed = fx.Cluster.Client.GetGrain<IExperimentGrain>("exp-diffusion-steer-mixed");
+        await mixed.Start(new AnalysisSpec("diffusion-steer", "diffusion-steer", OptionsJson: """{"dictionaries": ["run-vlm-not-here"]}"""));
+        var refused = await JobWait.UntilFinished(mixed.Status);
+        Assert.Equal(JobPhase.Failed, refused.Phase);
+        Assert.Contains("run-vlm-not-here", refused.Error);
+    }
+
+    [Fact]
     public async Task AStudyOfTheWrongFamilyAndADiffusionHookWithoutANoiseLevelFailClearly()
     {
         var experiment = fx.Cluster.Client.GetGrain<IExperimentGrain>("exp-wrong-family");

@@ -29,7 +29,10 @@ public static class ClipFeatureStudy
 
         ConceptRecoveryResult? randomSae = null;
         FreeLabelAccuracyResult? randomDirections = null, direct = null;
-        var detecting = FreeLabelAccuracy.Scored(recovery, groups).Select(f => f.Feature).ToList();
+        ConceptDirections.Result? conceptLabels = null;
+        var detectorCosine = double.NaN;
+        var scored = FreeLabelAccuracy.Scored(recovery, groups);
+        var detecting = scored.Select(f => f.Feature).ToList();
         if (c.Controls)
         {
             randomSae = RandomSaeRecovery(model, sae, hook, world, c, concepts);
@@ -37,6 +40,10 @@ public static class ClipFeatureStudy
             var random = FreeLabeler.RandomDirections(detecting.Count, sae.Config.DIn, c.ControlSeed);
             var randomLabels = FreeLabeler.LabelDirections(model, tokenizer, hook, random, detecting, vocabulary, c.Labels);
             randomDirections = FreeLabelAccuracy.Compute(recovery, randomLabels, vocabulary, groups);
+            // Positive control: the concepts' own directions at this hook, named by the same labeller.
+            var (directions, directionConcepts) = ConceptDirections.Compute(model, hook, world, c.Seed, c.Images, groups.ToHashSet(), c.BatchSize);
+            conceptLabels = ConceptDirections.Label(model, tokenizer, hook, directions, directionConcepts, vocabulary, c.Labels);
+            detectorCosine = ConceptDirections.DetectorCosine(FreeLabeler.DecoderDirections(sae), scored, directions, directionConcepts);
         }
         if (hook.Contains("hook_resid", StringComparison.Ordinal) && sae.Config.DIn == model.Config.Vision.Tower.HiddenSize)
         {
@@ -52,7 +59,10 @@ public static class ClipFeatureStudy
             reports.Add(new FeatureReport(f, activations.TokenDensity[f], activations.ImageDensity(f), activations.MeanNonzero[f], column.Max(),
                 best.Concept < 0 ? null : best.ConceptName, best.Auroc, byFeature.TryGetValue(f, out var l) ? l.Top : []));
         }
-        return new FeatureStudyResult(hook, activations, recovery, labels, accuracy, reports, live.Count, randomSae, randomDirections, direct);
+        return new FeatureStudyResult(hook, activations, recovery, labels, accuracy, reports, live.Count, randomSae, randomDirections, direct)
+        {
+            ConceptDirectionLabels = conceptLabels, DetectorConceptCosine = detectorCosine,
+        };
     }
 
     /// <summary>A study per (hook, SAE) pair: figures per layer, for <see cref="ConceptRecoveryPng"/>.</summary>

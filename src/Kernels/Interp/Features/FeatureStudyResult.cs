@@ -31,6 +31,14 @@ public sealed record FeatureStudyResult(
     FreeLabelAccuracyResult? RandomDirectionLabels,
     FreeLabelAccuracyResult? DirectProjectionLabels)
 {
+    /// <summary>Positive control of the labeller: the concepts' mean-difference directions at the hook, labelled the same
+    /// way (null without controls).</summary>
+    public ConceptDirections.Result? ConceptDirectionLabels { get; init; }
+
+    /// <summary>Mean cosine between each scored detecting feature's decoder direction and its concept's direction (NaN
+    /// without controls or detectors).</summary>
+    public double DetectorConceptCosine { get; init; } = double.NaN;
+
     /// <summary>Headline figures by name (DESIGN §7: concept_recovery, free_label_accuracy), per concept group, and the
     /// controls measured in the same run.</summary>
     public IReadOnlyDictionary<string, double> Figures
@@ -63,6 +71,11 @@ public sealed record FeatureStudyResult(
             {
                 figures["free_label_accuracy_direct_projection"] = d.Accuracy;
                 foreach (var (group, share) in d.ByGroup) figures[$"free_label_accuracy_direct_projection_{group}"] = share;
+            }
+            if (ConceptDirectionLabels is { } cd)
+            {
+                figures["free_label_accuracy_concept_directions"] = cd.Accuracy;
+                figures["detector_concept_cosine"] = DetectorConceptCosine;
             }
             return figures;
         }

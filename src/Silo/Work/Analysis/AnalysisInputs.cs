@@ -40,13 +40,22 @@ public sealed class AnalysisInputs(RegistryStore registry, ArtefactCache artefac
     public async Task<(DictionaryRecord Record, SparseAutoencoder Sae)> DictionaryAsync(AnalysisSpec spec, CancellationToken ct)
     {
         var id = spec.DictionaryId ?? throw new ArgumentException($"analysis {spec.Kind} needs a dictionary (SAE)");
-        var record = await registry.Dictionaries.GetAsync(id, ct) ?? throw new ArgumentException($"dictionary '{id}' is not registered");
-        if (record.ModelId != spec.ModelId)
-            throw new ArgumentException($"dictionary '{id}' was trained on model '{record.ModelId}', not '{spec.ModelId}'");
+        var record = await DictionaryRecordAsync(id, spec.ModelId, ct);
         if (spec.HookPoint is { } hook && hook != record.HookPoint)
             throw new ArgumentException($"dictionary '{id}' reads hook '{record.HookPoint}', not '{hook}'");
-        var path = await artefacts.Store.GetVerifiedPathAsync(record.CheckpointSha256, ct);
-        var sae = SaeCheckpoint.LoadSae(path);
-        return (record, sae);
+        return (record, await SaeAsync(record, ct));
     }
+
+    /// <summary>A registered dictionary trained on <paramref name="modelId"/>, or an ArgumentException naming the mismatch.</summary>
+    public async Task<DictionaryRecord> DictionaryRecordAsync(string id, string modelId, CancellationToken ct)
+    {
+        var record = await registry.Dictionaries.GetAsync(id, ct) ?? throw new ArgumentException($"dictionary '{id}' is not registered");
+        if (record.ModelId != modelId)
+            throw new ArgumentException($"dictionary '{id}' was trained on model '{record.ModelId}', not '{modelId}'");
+        return record;
+    }
+
+    /// <summary>The dictionary's SAE from its verified checkpoint in the store.</summary>
+    public async Task<SparseAutoencoder> SaeAsync(DictionaryRecord record, CancellationToken ct) =>
+        SaeCheckpoint.LoadSae(await artefacts.Store.GetVerifiedPathAsync(record.CheckpointSha256, ct));
 }

@@ -59,6 +59,23 @@ public class FeatureStudyTests(TrainedTinyClipFixture trained, ITestOutputHelper
     }
 
     [Fact]
+    public void TheLabellerNamesTheColoursOwnDirections()
+    {
+        // Positive control: a colour's mean-difference direction at the hook is named by its colour word.
+        var (_, study) = TrainedFeatureStudy.Get(trained);
+        var control = study.ConceptDirectionLabels!;
+        var colours = control.Rows.Where(r => r.Concept.StartsWith("colour=", StringComparison.Ordinal)).ToList();
+        Assert.Equal(AttributeWords.Colours.Length, colours.Count);
+        var named = colours.Count(r => r.Correct) / (double)colours.Count;
+        var asColour = colours.Count(r => AttributeWords.Colours.Any(w => r.Label.Contains($" {w} ", StringComparison.Ordinal))) / (double)colours.Count;
+        // This small CLIP mixes neighbouring colours (green/cyan/blue): the exact colour is named for 2 of 8 (chance is
+        // 1 in the vocabulary's 24 entries), and 7 of 8 are named as some colour (chance 8 in 24).
+        Assert.True(asColour >= 0.75, $"only {asColour:P0} of the colours' own directions are named as a colour");
+        Assert.True(named >= 0.125, $"the labeller names {named:P0} of the colours' own directions");
+        Assert.True(study.Figures["free_label_accuracy_concept_directions"] >= 0 && double.IsFinite(study.Figures["detector_concept_cosine"]));
+    }
+
+    [Fact]
     public void ReportsCoverEveryFeatureAndAgreeWithTheActivations()
     {
         var (sae, study) = TrainedFeatureStudy.Get(trained);
