@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MMInterp.Client.Cli;
 using MMInterp.Client.Commands;
 using MMInterp.Silo.Hosting;
 
@@ -13,10 +14,12 @@ catch (ArgumentException e)
     Console.Error.WriteLine($"error: {e.Message}");
     return 2;
 }
+int code;
 using (telemetry)
 {
     var root = new RootCommand("mminterp: mechanistic interpretability of multimodal models on an Orleans cluster");
     foreach (var command in CommandCatalog.All())
         root.Subcommands.Add(command);
-    return await root.Parse(args).InvokeAsync();
+    code = await root.Parse(args).InvokeAsync();
 }
+return NativeExit.Now(code);

@@ -4,14 +4,14 @@ using MMInterp.Client.Platform;
 
 namespace MMInterp.Client.Commands;
 
-/// <summary>`mminterp cancel ID`: stops a job, run or sweep; its checkpoints and finished shards stay in the store.</summary>
+/// <summary>`mminterp cancel ID`: stops a job, run, sweep or experiment; its checkpoints and finished shards stay in the store.</summary>
 public static class CancelCommand
 {
     public static Command Create()
     {
-        var id = new Argument<string>("id") { Description = "job, run or sweep id (see `mminterp status`)" };
+        var id = new Argument<string>("id") { Description = "job, run, sweep or experiment id (see `mminterp status`)" };
         var db = DatabaseOption.Create();
-        var command = new Command("cancel", "cancel a job, training run or sweep") { id, db };
+        var command = new Command("cancel", "cancel a job, training run, sweep or experiment") { id, db };
         CliAction.Set(command, async (parse, ct) =>
         {
             var target = parse.GetValue(id)!;
