@@ -120,11 +120,16 @@ public sealed class FaultCluster : IAsyncLifetime
 
     static string Tail(string text) => text.Length <= 4000 ? text : "..." + text[^4000..];
 
-    /// <summary>Polls until <paramref name="done"/>; probe failures (database down, silo dying) count as not done yet.</summary>
+    /// <summary>Polls until <paramref name="done"/>; probe failures (database down, silo dying) count as not done yet.
+    /// <paramref name="limit"/> is the time allowed without progress: each change of the probed value (a new step, a
+    /// new phase) restarts it, up to four limits in all, so a loaded machine that is slow but moving does not fail.</summary>
     public async Task<T> WaitForAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan limit, string what)
     {
-        var deadline = DateTime.UtcNow + limit;
+        var start = DateTime.UtcNow;
+        var deadline = start + limit;
+        var cap = start + 4 * limit;
         T? last = default;
+        string? seen = null;
         Exception? lastError = null;
         while (DateTime.UtcNow < deadline)
         {
@@ -133,11 +138,16 @@ public sealed class FaultCluster : IAsyncLifetime
                 last = await probe().WaitAsync(TimeSpan.FromSeconds(20));
                 lastError = null;
                 if (done(last)) return last;
+                if (last?.ToString() is { } now && now != seen)
+                {
+                    seen = now;
+                    deadline = new DateTime(Math.Min((DateTime.UtcNow + limit).Ticks, cap.Ticks), DateTimeKind.Utc);
+                }
             }
             catch (Exception e) { lastError = e; }
             await Task.Delay(250);
         }
-        throw new TimeoutException($"{what}: not done after {limit.TotalSeconds:F0} s; last seen {last}{(lastError is null ? "" : $", last error {lastError.Message}")}\n{Logs()}");
+        throw new TimeoutException($"{what}: not done after {(DateTime.UtcNow - start).TotalSeconds:F0} s ({limit.TotalSeconds:F0} s without progress, or the cap of four times that); last seen {last}{(lastError is null ? "" : $", last error {lastError.Message}")}\n{Logs()}");
     }
 
     public async Task DisposeAsync()
