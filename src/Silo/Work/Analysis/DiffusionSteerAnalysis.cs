@@ -64,11 +64,13 @@ public sealed class DiffusionSteerAnalysis(AnalysisInputs inputs, ArtefactStore 
         using var bundle = await inputs.DiffusionAsync(spec.ModelId, ct);
         using var pictures = new AnalysisPictures(store, "mminterp-diffusion-steer-");
 
-        await progress(0, 2, $"steering colour at {hook} with {levels.Count} timestep SAEs");
-        var result = await Task.Run(() => DiffusionSteering.Run(bundle, set, config), ct);
+        // Sampling every condition takes minutes on a CPU: report each step of it (a grain call, safe from this thread).
+        await progress(0, 100, $"steering colour at {hook} with {levels.Count} timestep SAEs");
+        var result = await Task.Run(() => DiffusionSteering.Run(bundle, set, config,
+            (share, note) => _ = progress((int)Math.Round(98 * share), 100, note)), ct);
         await pictures.AddAllAsync(DiffusionFigures.WriteSteering(pictures.Directory, result, config.Pictured), ct);
 
-        await progress(1, 2, "recording");
+        await progress(99, 100, "recording");
         var headline = result.Headline;
         var figures = new JsonObject
         {
@@ -99,7 +101,7 @@ public sealed class DiffusionSteerAnalysis(AnalysisInputs inputs, ArtefactStore 
                 prompt_kept = w.Feature.PromptKept,
             })),
         };
-        await progress(2, 2, string.Create(CultureInfo.InvariantCulture, $"done: success {headline.Feature.Success:0.000}"));
+        await progress(100, 100, string.Create(CultureInfo.InvariantCulture, $"done: success {headline.Feature.Success:0.000}"));
         return AnalysisOutcome.ResultsOnly(results.ToJsonString());
     }
 }
