@@ -124,7 +124,8 @@ foreach (var minAuroc in S("minaurocs", "0").Split(',').Select(x => double.Parse
 }
 if (S("typo", "1") == "1")
 {
-    var c = TypographicConfig.Default with { CalibrationSeed = TypographicConfig.Default.CalibrationSeed + 17 * evalOff, EvalSeed = TypographicConfig.Default.EvalSeed + 17 * evalOff, Seed = evalOff, TopK = I("topk", 8), Suppression = S("supp", "zero") == "zero" ? TextSuppression.Zero : TextSuppression.CleanMean };
+    var c = TypographicConfig.Default with { CalibrationSeed = TypographicConfig.Default.CalibrationSeed + 17 * evalOff, EvalSeed = TypographicConfig.Default.EvalSeed + 17 * evalOff, Seed = evalOff, TopK = I("topk", 8), Suppression = S("supp", "zero") == "zero" ? TextSuppression.Zero : TextSuppression.CleanMean,
+        Selection = S("sel", "detection") == "effect" ? TextFeatureSelection.Effect : TextFeatureSelection.Detection };
     var r = TypographicDefence.Run(model, tok, sae, hook, c);
     var o = r.Overall;
     Log($"TYPO clean={o.Clean:F3} attacked={o.Attacked:F3} drop={o.AttackDrop:F3} suppressed={o.Suppressed:F3} random={o.RandomSuppressed:F3} recovered={r.Recovered:F3} randomRec={r.RandomRecovered:F3} cleanCost={o.CleanCost:F3} follows={o.FollowsWord:F3} trueWord={o.TrueWord:F3} chosen={string.Join(",", r.ChosenFeatures)} auroc={string.Join(",", r.ChosenAuroc.Select(x => x.ToString("F2")))}");

@@ -25,14 +25,14 @@ public static class TypographicDefence
         var world = AttackScenes.Generator(model.Config.Vision.ImageSize);
         using var scope = NewDisposeScope();
 
-        var (chosen, auroc, live) = RankTextFeatures(model, sae, hook, world, config);
+        using var probe = new ZeroShotProbe(model, tokenizer, Judged);
+        var (chosen, auroc, live) = RankTextFeatures(model, sae, hook, world, probe, config, cancel);
         progress?.Invoke(0.3, $"text features {string.Join(",", chosen)} (AUROC {string.Join(",", auroc.Select(a => a.ToString("F2")))})");
 
         var (attackedScenes, cleanScenes) = AttackScenes.Pairs(world, config.EvalSeed, config.EvalImages);
         using var attacked = world.Batch(attackedScenes);
         using var clean = world.Batch(cleanScenes);
         using var trueWord = world.Batch(AttackScenes.TrueWordTwins(attackedScenes));
-        using var probe = new ZeroShotProbe(model, tokenizer, Judged);
         var judge = new Judge(attackedScenes);
 
         IReadOnlyList<int> Predict(ShapesBatch batch, HookFn? fn)
@@ -85,10 +85,10 @@ public static class TypographicDefence
         return new TypographicResult(config, hook, live.Count, chosen, auroc, Accuracy(null), Judged.Select(a => Accuracy(a)).ToList());
     }
 
-    /// <summary>Live features ranked by how well their largest latent per image separates attacked from clean
-    /// calibration images; the best TopK with AUROC above 0.5.</summary>
+    /// <summary>Live features ranked on the calibration split by <see cref="TypographicConfig.Selection"/>: how well their
+    /// largest latent per image separates attacked from clean images, or what zeroing each alone regains; the best TopK.</summary>
     static (List<int> Chosen, List<double> Auroc, List<int> Live) RankTextFeatures(ClipModel model, ISparseAutoencoder sae, string hook,
-        ShapesWorldGenerator world, TypographicConfig config)
+        ShapesWorldGenerator world, ZeroShotProbe probe, TypographicConfig config, CancellationToken cancel)
     {
         using var scope = NewDisposeScope();
         var (attackedScenes, cleanScenes) = AttackScenes.Pairs(world, config.CalibrationSeed, config.CalibrationImages);
@@ -109,9 +109,43 @@ public static class TypographicDefence
             live.Add(j);
             ranked.Add((j, Features.Auroc.Compute(row, labels)));
         }
-        var best = ranked.Where(r => r.Auroc > 0.5).OrderByDescending(r => r.Auroc).ThenBy(r => r.Feature).Take(config.TopK).ToList();
-        if (best.Count == 0) throw new InvalidOperationException($"no live feature detects the words better than chance (AUROC > 0.5) among {live.Count} live features at {hook}");
+        var detecting = ranked.Where(r => r.Auroc > 0.5).ToList();
+        if (detecting.Count == 0) throw new InvalidOperationException($"no live feature detects the words better than chance (AUROC > 0.5) among {live.Count} live features at {hook}");
+        var best = config.Selection == TextFeatureSelection.Detection
+            ? detecting.OrderByDescending(r => r.Auroc).ThenBy(r => r.Feature).Take(config.TopK).ToList()
+            : ByEffect(model, sae, hook, probe, attackedScenes, attacked,
+                detecting.OrderByDescending(r => r.Auroc).ThenBy(r => r.Feature).Take(config.EffectCandidates).ToList(), config, cancel);
         return (best.Select(b => b.Feature).ToList(), best.Select(b => b.Auroc).ToList(), live);
+    }
+
+    /// <summary>The TopK candidates whose zeroing alone raises the attacked calibration images' mean probability of the
+    /// true value most (ranked by that gain, whatever its sign: the held-out evaluation judges them).</summary>
+    static List<(int Feature, double Auroc)> ByEffect(ClipModel model, ISparseAutoencoder sae, string hook, ZeroShotProbe probe,
+        IReadOnlyList<Scene> scenes, ShapesBatch attacked, IReadOnlyList<(int Feature, double Auroc)> candidates, TypographicConfig config, CancellationToken cancel)
+    {
+        double TrueProbability(HookFn? fn)
+        {
+            cancel.ThrowIfCancellationRequested();
+            using var inner = NewDisposeScope();
+            Dictionary<ObjectAttribute, Tensor> p;
+            using (model.Hooks.Scope())
+            {
+                if (fn is not null) model.Hooks.Add(hook, fn);
+                p = probe.Probabilities(attacked.Images, config.BatchSize);
+            }
+            var rows = p.ToDictionary(kv => kv.Key, kv => kv.Value.cpu().data<float>().ToArray());
+            return scenes.Select((s, i) =>
+            {
+                var attribute = s.Overlay!.Attribute;
+                var width = rows[attribute].Length / scenes.Count;
+                return (double)rows[attribute][i * width + s.Objects[0].Value(attribute)];
+            }).Average();
+        }
+        var baseline = TrueProbability(SaeSplice.Hook(sae, SpliceMode.WithError));
+        return candidates
+            .Select(c => (c.Feature, c.Auroc, Gain: TrueProbability(SaeSplice.Hook(sae, SpliceMode.WithError, SaeSplice.Zero(sae, [c.Feature]))) - baseline))
+            .OrderByDescending(c => c.Gain).ThenBy(c => c.Feature).Take(config.TopK)
+            .Select(c => (c.Feature, c.Auroc)).ToList();
     }
 
     /// <summary>Each feature's mean latent over every token of the clean calibration scenes.</summary>

@@ -32,7 +32,7 @@ public sealed record TypographicAccuracy(ObjectAttribute? Attribute, int Images,
     public double? RandomRecovered => AttackDrop > 0 ? RandomRegained / AttackDrop : null;
 }
 
-/// <param name="ChosenFeatures">the suppressed features, best detector first</param>
+/// <param name="ChosenFeatures">the suppressed features, best first (by regained probability, or by AUROC)</param>
 /// <param name="ChosenAuroc">their AUROC (attacked vs clean) on the calibration split</param>
 /// <param name="Overall">all evaluation scenes</param>
 /// <param name="ByAttribute">colour-word and shape-word scenes separately</param>

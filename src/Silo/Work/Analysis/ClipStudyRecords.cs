@@ -48,7 +48,9 @@ public static class ClipStudyRecords
             ["steering"] = string.Create(CultureInfo.InvariantCulture,
                 $"steerable: the probability of the value the feature detects (AUROC >= {steering.Config.MinDetectionAuroc:0.00}, naming by {steering.Config.Naming.ToString().ToLowerInvariant()}) rises by {steering.Config.DeltaThreshold:0.00} and the prediction flips to it on {steering.Config.FlipThreshold:P0}; clamp {steering.Config.ClampMultiple}x the feature's p{steering.Config.ClampQuantile * 100:0} activation on every token; control: random directions of equal norm toward the same values"),
             ["typographic"] = typographic.AttackMaterial
-                ? $"suppressed features {string.Join(", ", typographic.ChosenFeatures)} (text detectors); control: as many random live features"
+                ? $"suppressed features {string.Join(", ", typographic.ChosenFeatures)} ({(typographic.Config.Selection == TextFeatureSelection.Effect
+                    ? $"of the {typographic.Config.EffectCandidates} best word detectors, those whose zeroing alone helped most on calibration scenes"
+                    : "the best word detectors")}); evaluated on held-out scenes; control: as many random live features"
                 : "the attack barely changes this model's answers (it does not read the words), so recovery says little",
         };
         var results = new JsonObject { ["figures"] = figures, ["notes"] = notes, ["images"] = images };

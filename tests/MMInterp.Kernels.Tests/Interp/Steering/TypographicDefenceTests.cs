@@ -19,7 +19,7 @@ public class TypographicDefenceTests(SteeringFixture fx, ITestOutputHelper outpu
     [Fact]
     public void DefenceNumbersAreConsistentAndBeatRandomSuppression()
     {
-        var config = new TypographicConfig { CalibrationImages = 128, EvalImages = 128, TopK = 4, RandomTrials = 3 };
+        var config = new TypographicConfig { CalibrationImages = 128, EvalImages = 128, TopK = 4, RandomTrials = 3, Selection = TextFeatureSelection.Detection };
         var r = TypographicDefence.Run(fx.Model, fx.Tokenizer, fx.Sae, SteeringFixture.Hook, config);
         output.WriteLine($"chosen {string.Join(",", r.ChosenFeatures)} AUROC {string.Join(",", r.ChosenAuroc.Select(a => a.ToString("F2")))} of {r.LiveFeatures} live");
         foreach (var a in r.ByAttribute.Prepend(r.Overall)) output.WriteLine(a.ToString());
@@ -60,6 +60,29 @@ public class TypographicDefenceTests(SteeringFixture fx, ITestOutputHelper outpu
             Assert.True(red > 100, $"only {red} red pixels: the attacked bars were not drawn");
         }
         finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void EffectSelectionPicksAmongTheWordDetectorsAndChecksItsBudget()
+    {
+        // Quality is measured on the zoo CLIP (bench/RESULTS.md); this small model barely reads. Here: the effect
+        // ranking runs, keeps TopK of the word detectors it tried, and the held-out numbers stay consistent.
+        var config = new TypographicConfig { CalibrationImages = 64, EvalImages = 64, TopK = 3, RandomTrials = 1, EffectCandidates = 6 };
+        Assert.Equal(TextFeatureSelection.Effect, config.Selection);
+        var r = TypographicDefence.Run(fx.Model, fx.Tokenizer, fx.Sae, SteeringFixture.Hook, config);
+        var detection = TypographicDefence.Run(fx.Model, fx.Tokenizer, fx.Sae, SteeringFixture.Hook, config with { Selection = TextFeatureSelection.Detection, EffectCandidates = 6 });
+        output.WriteLine($"effect chose {string.Join(",", r.ChosenFeatures)}; detection {string.Join(",", detection.ChosenFeatures)}; regained {r.Overall.Regained:F3} vs {detection.Overall.Regained:F3}");
+        Assert.Equal(config.TopK, r.ChosenFeatures.Count);
+        Assert.All(r.ChosenAuroc, a => Assert.True(a > 0.5));
+        // Every chosen feature is one of the 6 best detectors, the candidates the effect ranking tried.
+        var sixth = detection.ChosenAuroc.Count == 3 ? TypographicDefence.Run(fx.Model, fx.Tokenizer, fx.Sae, SteeringFixture.Hook,
+            config with { Selection = TextFeatureSelection.Detection, TopK = 6 }).ChosenAuroc.Min() : 0;
+        Assert.All(r.ChosenAuroc, a => Assert.True(a >= sixth - 1e-12, $"AUROC {a:F3} is below the 6th best detector's {sixth:F3}"));
+        Assert.Equal(r.Overall.Clean, detection.Overall.Clean, 9);
+        Assert.Equal(r.Overall.Attacked, detection.Overall.Attacked, 9);
+
+        var e = Assert.Throws<ArgumentException>(() => (config with { EffectCandidates = 2 }).Validate());
+        Assert.Contains("EffectCandidates", e.Message);
     }
 
     /// <summary>Clean and attacked accuracy recomputed here from the scene pairs, through the plain probe.</summary>
