@@ -104,7 +104,7 @@ public static class QuickstartCommand
 
             // 5. The CLIP study on that SAE, as a registered experiment: labels, ground truth, steering, attack.
             var options = isQuick
-                ? """{"images": 256, "dashboards": 6, "steer_features": 8, "steer_images": 16, "typographic_images": 64}"""
+                ? """{"images": 256, "dashboards": 6, "steer_features": 8, "steer_images": 16, "typographic_images": 64, "typographic_calibration_images": 64, "typographic_candidates": 16}"""
                 : """{"images": 1024, "dashboards": 16, "steer_features": 48, "steer_images": 64, "typographic_images": 256}""";
             var study = await ExperimentRunner.RunAsync(session, "analyze clip", new AnalysisSpec("clip-study", zoo.Model.Id, runId, hook, options),
                 outDir, ct);

@@ -19,7 +19,7 @@ namespace MMInterp.Integration.Tests.Experiments;
 public sealed class ClipStudyExperimentTests(ExtractionCluster fx) : IClassFixture<ExtractionCluster>
 {
     const string Hook = "vision.blocks.1.hook_resid_post";
-    const string Options = """{"images": 48, "dashboards": 2, "steer_features": 3, "steer_images": 8, "typographic_images": 16}""";
+    const string Options = """{"images": 48, "dashboards": 2, "steer_features": 3, "steer_images": 8, "typographic_images": 16, "typographic_calibration_images": 16, "typographic_candidates": 8}""";
 
     [Fact]
     public async Task AStudyRecordsFiguresFeatureStatsLabelsAndPictures()

@@ -14,7 +14,8 @@ namespace MMInterp.Silo.Work.Analysis;
 /// The CLIP SAE study (issue 6): feature statistics against ShapesWorld truth, free labels, steerability with its
 /// random-direction and SAE-inserted controls, and the typographic attack defence with its random-feature control.
 /// Pictures go to the artefact store; the outcome carries their sha256s for the registry and the web UI.
-/// Options: images, dashboards, steer_features, steer_images, typographic_images, top_k_text.
+/// Options: images, dashboards, steer_features, steer_images, typographic_images, top_k_text,
+/// typographic_calibration_images, typographic_candidates (word detectors whose zeroing is tried).
 /// </summary>
 public sealed class ClipStudyAnalysis(AnalysisInputs inputs, ArtefactStore store)
 {
@@ -50,6 +51,8 @@ public sealed class ClipStudyAnalysis(AnalysisInputs inputs, ArtefactStore store
         {
             EvalImages = spec.Option("typographic_images", TypographicConfig.Default.EvalImages),
             TopK = spec.Option("top_k_text", TypographicConfig.Default.TopK),
+            CalibrationImages = spec.Option("typographic_calibration_images", TypographicConfig.Default.CalibrationImages),
+            EffectCandidates = spec.Option("typographic_candidates", TypographicConfig.Default.EffectCandidates),
         };
         var typographic = await Task.Run(() => TypographicDefence.Run(model, tokenizer, sae, hook, typoConfig, cancel: ct), ct);
 
