@@ -35,8 +35,13 @@ public sealed class ClipStudyExperimentTests(ExtractionCluster fx) : IClassFixtu
         Assert.NotNull(experiment);
         Assert.Equal("clip-study", experiment.Kind);
         var results = JsonNode.Parse(experiment.ResultsJson)!;
-        foreach (var figure in new[] { "concept_recovery", "free_label_accuracy", "steerable_share", "steerable_share_random", "typographic_attack_drop", "zero_shot_colour_sae_inserted" })
-            Assert.True(results["figures"]?[figure] is not null, $"figure {figure} missing from {experiment.ResultsJson}");
+        // A random SAE on a random CLIP may detect no concept, and free-label accuracy is then undefined: recorded as
+        // null, never dropped. Which way it falls depends on the random weights, so only presence is asserted for it.
+        var figures = (JsonObject)results["figures"]!;
+        foreach (var figure in new[] { "concept_recovery", "steerable_share", "steerable_share_random", "typographic_attack_drop", "zero_shot_colour_sae_inserted" })
+            Assert.True(figures[figure] is not null, $"figure {figure} missing from {experiment.ResultsJson}");
+        foreach (var figure in new[] { "free_label_accuracy", "free_label_accuracy_concept_directions", "detector_concept_cosine" })
+            Assert.True(figures.ContainsKey(figure), $"figure {figure} missing from {experiment.ResultsJson}");
         foreach (var image in new[] { "concept_recovery", "steering", "typographic" })
         {
             var sha = results["images"]![image]!.GetValue<string>();
