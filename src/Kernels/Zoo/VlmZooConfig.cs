@@ -81,9 +81,9 @@ public sealed record VlmZooConfig
         Check(LmHeads >= 1 && LmWidth > 0 && LmWidth % LmHeads == 0, nameof(LmWidth), LmWidth, $"must be a positive multiple of LmHeads {LmHeads}");
         Check(Clip is not null && DropVisionLayers >= 0 && DropVisionLayers < Clip.VisionLayers, nameof(DropVisionLayers), DropVisionLayers,
             "must be in [0, Clip.VisionLayers)");
+        Check(LmLayers >= 1, nameof(LmLayers), LmLayers, "must be at least 1");
         Check(PatchAttributeWeight >= 0, nameof(PatchAttributeWeight), PatchAttributeWeight, "must be non-negative");
         Check(PatchAttributeLayer >= 0 && PatchAttributeLayer < LmLayers, nameof(PatchAttributeLayer), PatchAttributeLayer, "must be in [0, LmLayers)");
-        Check(LmLayers >= 1, nameof(LmLayers), LmLayers, "must be at least 1");
         Check(ColourShare >= 0 && ShapeShare >= 0 && ColourShare + ShapeShare <= 1, nameof(ColourShare), $"{ColourShare}+{ShapeShare}",
             "and ShapeShare must be non-negative with a sum of at most 1");
         Check(OverlayRate >= 0 && OverlayRate <= 1, nameof(OverlayRate), OverlayRate, "must be in [0, 1]");

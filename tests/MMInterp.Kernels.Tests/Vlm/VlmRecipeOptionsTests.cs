@@ -7,7 +7,9 @@ using static TorchSharp.torch;
 
 namespace MMInterp.Kernels.Tests.Vlm;
 
-/// <summary>The vlm-zoo/3 options: bidirectional image tokens, grid image positions, the per-patch auxiliary loss.</summary>
+/// <summary>The vlm-zoo/3 options: bidirectional image tokens, grid image positions, the per-patch auxiliary loss. In the
+/// trained-VLM collection so that its use of the global torch RNG does not run beside the fixture's training.</summary>
+[Collection(TrainedTinyVlmCollection.Name)]
 public class VlmRecipeOptionsTests
 {
     static VlmConfig Small(bool bidirectional) => new()
