@@ -38,6 +38,8 @@ public static class ZooVlmCommand
             {
                 Seed = parse.GetValue(seed), Steps = parse.GetValue(steps), BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(lr),
                 Adapter = parse.GetValue(adapter)!, LmWidth = parse.GetValue(lmWidth), LmLayers = parse.GetValue(lmLayers),
+                // The auxiliary loss supervises block 1 by default; a shallower LM gets it on its last block.
+                PatchAttributeLayer = Math.Max(0, Math.Min(d.PatchAttributeLayer, parse.GetValue(lmLayers) - 1)),
                 InitFromClip = !parse.GetValue(fromScratch),
                 VisionLearningRateScale = parse.GetValue(visionScale) ?? (parse.GetValue(fromScratch) ? 1.0 : d.VisionLearningRateScale), EvalImages = parse.GetValue(evalImages), Threads = parse.GetValue(threads),
                 Clip = d.Clip with { Threads = parse.GetValue(threads) },

@@ -4,6 +4,7 @@ using MMInterp.Kernels.Checkpoints;
 using MMInterp.Kernels.Models.Clip;
 using MMInterp.Kernels.Models.Vlm;
 using MMInterp.Kernels.ShapesWorld;
+using MMInterp.Kernels.Tensors;
 using MMInterp.Kernels.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -76,9 +77,15 @@ public sealed class VlmZooTrainer(VlmZooConfig config)
         var frozen = c.VisionLearningRateScale == 0;
         foreach (var (name, p) in model.named_parameters().Where(p => frozen && Vision(p.name))) p.requires_grad = false;
         var trained = model.named_parameters().Where(p => !(frozen && Vision(p.name))).ToList();
-        using var optimizer = new AdamW(trained.Where(p => !Vision(p.name)).Select(p => (p.parameter, Decayed(p.name, p.parameter) ? c.WeightDecay : 0.0)), beta2: 0.98);
-        // The tower gets its own optimiser so its step can be scaled down: a full-rate step undoes the CLIP features.
+        using var heads = c.PatchAttributeWeight > 0 ? new PatchAttributeHeads(c.LmWidth) : null;
+        heads?.to(dev);
+        using var optimizer = new AdamW(trained.Where(p => !Vision(p.name)).Concat(heads?.named_parameters() ?? []).Select(p => (p.parameter, Decayed(p.name, p.parameter) ? c.WeightDecay : 0.0)), beta2: 0.98);
+        // The rest of the tower gets its own optimiser so its step can be scaled down: a full-rate step undoes the CLIP features.
         using var visionOptimizer = new AdamW(trained.Where(p => Vision(p.name)).Select(p => (p.parameter, Decayed(p.name, p.parameter) ? c.WeightDecay : 0.0)), beta2: 0.98);
+        // The auxiliary read-outs learn with the LM; the hook hands them the supervised block's output.
+        using var hookScope = model.Hooks.Scope();
+        Tensor? supervised = null;
+        if (heads is not null) model.Hooks.Add($"lm.blocks.{c.PatchAttributeLayer}.hook_resid_post", (x, _) => supervised = x);
         var warmup = Math.Max(1, (int)(c.Steps * c.WarmupFraction));
         var clock = Stopwatch.StartNew();
         var smoothed = double.NaN;
@@ -95,8 +102,16 @@ public sealed class VlmZooTrainer(VlmZooConfig config)
             var answers = tensor(questions.Select(q => (long)vocabulary.Id(q.Answer)).ToArray(), device: dev);
             optimizer.ZeroGrad();
             visionOptimizer.ZeroGrad();
-            var loss = nn.functional.cross_entropy(model.AnswerLogits(batch.Images, ids, lengths), answers);
-            loss.backward();
+            // A frozen tower needs no autograd graph: its patch states are computed once, outside it.
+            Tensor patches;
+            using (frozen ? no_grad() : null) patches = model.PatchStates(batch.Images);
+            var logits = model.AnswerLogitsFromTokens(model.ImageTokensFromPatches(patches), ids, lengths);
+            var loss = nn.functional.cross_entropy(logits, answers);
+            var objective = heads is null ? loss : loss + heads.Loss(
+                supervised!.narrow(1, 0, model.Config.ImageTokens),
+                PatchAttributes.Labels(batch, ObjectAttribute.Shape, model.Config.Vision.PatchSize),
+                PatchAttributes.Labels(batch, ObjectAttribute.Colour, model.Config.Vision.PatchSize)).mul(Scalars.S(c.PatchAttributeWeight));
+            objective.backward();
             // Clipped per group: the tower's gradient does not shrink the adapter/LM step.
             optimizer.ClipGradNorm(1.0);
             visionOptimizer.ClipGradNorm(1.0);
@@ -104,6 +119,7 @@ public sealed class VlmZooTrainer(VlmZooConfig config)
             if (!frozen) visionOptimizer.Step();
             var value = loss.item<float>();
             if (!float.IsFinite(value)) throw new InvalidOperationException($"VLM training diverged at step {step + 1} (loss {value}); lower LearningRate");
+            Scalars.Release();
             smoothed = double.IsNaN(smoothed) ? value : 0.97 * smoothed + 0.03 * value;
             if (step % 20 == 0 || step == c.Steps - 1)
                 progress?.Invoke(progressStart + vlmShare * (step + 1) / c.Steps, $"step {step + 1}/{c.Steps} loss {smoothed:F3} ({clock.Elapsed.TotalSeconds:F0} s)");

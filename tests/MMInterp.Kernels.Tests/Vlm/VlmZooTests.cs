@@ -65,6 +65,10 @@ public class VlmZooTests(TrainedTinyVlmFixture trained)
         Assert.Contains("LmWidth", e.Message);
         e = Assert.Throws<ArgumentException>(() => new VlmZooTrainer(VlmZooConfig.Default with { DropVisionLayers = 3 }));
         Assert.Contains("DropVisionLayers", e.Message);
+        e = Assert.Throws<ArgumentException>(() => new VlmZooTrainer(VlmZooConfig.Default with { PatchAttributeLayer = VlmZooConfig.Default.LmLayers }));
+        Assert.Contains("PatchAttributeLayer", e.Message);
+        e = Assert.Throws<ArgumentException>(() => new VlmZooTrainer(VlmZooConfig.Default with { PatchAttributeWeight = -1 }));
+        Assert.Contains("PatchAttributeWeight", e.Message);
         e = Assert.Throws<ArgumentException>(() => new VlmModel(new VlmConfig { Adapter = "conv" }));
         Assert.Contains("Adapter", e.Message);
         var vocabulary = trained.Loaded.Vocabulary;

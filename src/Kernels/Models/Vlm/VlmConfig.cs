@@ -13,6 +13,17 @@ public sealed record VlmConfig
     public int VocabSize { get; init; } = 64;
     /// <summary>Question tokens the LM has positions for (after the image tokens).</summary>
     public int MaxQuestionTokens { get; init; } = 12;
+    /// <summary>Image tokens attend to each other in both directions (a prefix LM, as PaliGemma); question tokens stay
+    /// causal. Off (plain causal, as LLaVA) by default so checkpoints saved before the option load unchanged. A patch then
+    /// sees its whole object, which the LM needs: the frozen CLIP's patch states hold colour (per-patch probe 0.99) but
+    /// not shape (0.3, chance 0.17), so the object's shape must be gathered across its patches before a question can
+    /// find "the circle".</summary>
+    public bool BidirectionalImage { get; init; }
+    /// <summary>Initialise the LM position embeddings of the image tokens as a 2-D sine/cosine grid at unit scale (still
+    /// learned) instead of random at std 0.1. Initialisation only, so older checkpoints load unchanged. The adapter's
+    /// tokens are at unit scale, and a 0.1-scale random position left "where is the circle?" at chance even on
+    /// one-object scenes.</summary>
+    public bool GridImagePositions { get; init; }
 
     /// <summary>Image tokens the LM sees: one per patch (the vision CLS token is dropped, as LLaVA does).</summary>
     public int ImageTokens => Vision.PatchesPerSide * Vision.PatchesPerSide;
@@ -27,6 +38,8 @@ public sealed record VlmConfig
             throw new ArgumentException($"vision.image_size ({Vision.ImageSize}) must be a positive multiple of patch_size ({Vision.PatchSize})", "PatchSize");
         if (Adapter is not ("linear" or "mlp")) throw new ArgumentException($"Adapter must be 'linear' or 'mlp', got '{Adapter}'", nameof(Adapter));
         if (VocabSize < 2) throw new ArgumentException($"VocabSize must be at least 2, got {VocabSize}", nameof(VocabSize));
+        if (GridImagePositions && Lm.HiddenSize % 4 != 0)
+            throw new ArgumentException($"GridImagePositions needs an LM width divisible by 4, got {Lm.HiddenSize}", nameof(GridImagePositions));
         if (MaxQuestionTokens < 1) throw new ArgumentException($"MaxQuestionTokens must be positive, got {MaxQuestionTokens}", nameof(MaxQuestionTokens));
         return this;
     }

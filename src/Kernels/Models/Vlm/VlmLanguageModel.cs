@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace MMInterp.Kernels.Models.Vlm;
 
-/// <summary>Small pre-LN causal decoder: token + learned position embeddings, the CLIP encoder layers under the
+/// <summary>Small pre-LN causal decoder (image tokens optionally bidirectional among themselves): token + learned position embeddings, the CLIP encoder layers under the
 /// "lm" hook prefix (lm.blocks.{i}.hook_resid_pre/mid/post, attn.hook_pattern, attn.hook_z, mlp.hook_post), a final
 /// LayerNorm and an untied unembedding.</summary>
 public sealed class VlmLanguageModel : nn.Module
@@ -31,7 +31,28 @@ public sealed class VlmLanguageModel : nn.Module
         {
             _token.weight!.normal_(0, 0.1);
             _position.weight!.normal_(0, 0.1);
+            if (c.GridImagePositions) _position.weight!.narrow(0, 0, c.ImageTokens).copy_(GridPositions(c.Vision.PatchesPerSide, c.Lm.HiddenSize));
         }
+    }
+
+    /// <summary>[side*side, width]: a quarter of the channels each for sin/cos of the row and of the column, at
+    /// frequencies from a half period over the whole side (monotone: upper vs lower) to one patch (neighbours differ).</summary>
+    static Tensor GridPositions(int side, int width)
+    {
+        var quarter = width / 4;
+        var values = new float[side * side * width];
+        for (var row = 0; row < side; row++)
+        for (var col = 0; col < side; col++)
+        for (var k = 0; k < quarter; k++)
+        {
+            var omega = Math.PI / side * Math.Pow(side, quarter == 1 ? 0 : (double)k / (quarter - 1));
+            var at = (row * side + col) * width;
+            values[at + k] = (float)Math.Sin(row * omega);
+            values[at + quarter + k] = (float)Math.Cos(row * omega);
+            values[at + 2 * quarter + k] = (float)Math.Sin(col * omega);
+            values[at + 3 * quarter + k] = (float)Math.Cos(col * omega);
+        }
+        return tensor(values, [side * side, width]);
     }
 
     public int Layers => _encoder.Count;
@@ -55,6 +76,7 @@ public sealed class VlmLanguageModel : nn.Module
         x = x + _position.weight!.narrow(0, 0, t).unsqueeze(0);
         using var negativeInfinity = float.NegativeInfinity.ToScalar();
         var mask = full(t, t, negativeInfinity, device: x.device).triu(1);
+        if (_config.BidirectionalImage) mask.narrow(0, 0, _config.ImageTokens).narrow(1, 0, _config.ImageTokens).zero_();
         return Unembed(_encoder.Forward(x, mask));
     }
 }
