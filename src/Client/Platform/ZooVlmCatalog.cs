@@ -9,7 +9,8 @@ namespace MMInterp.Client.Platform;
 /// config (which includes the CLIP config of its vision tower); the CLIP it starts from is itself a cached zoo model.</summary>
 public static class ZooVlmCatalog
 {
-    // Bump when the training code changes what a config produces.
+    // Salt of the content id, kept so ids of models already built stay stable. The recipe itself is VlmZooConfig.Recipe
+    // (part of the hashed config, bumped when the training code changes what a config produces) and is what gets recorded.
     const string RecipeVersion = "vlm-zoo/1";
 
     public static string VlmId(VlmZooConfig config) => ZooCatalog.ContentId("vlm-tiny", RecipeVersion, JsonSerializer.Serialize(config.Validate()));
@@ -34,7 +35,7 @@ public static class ZooVlmCatalog
                 device, ct, clipDir), ct);
             return (dir, JsonSerializer.Serialize(new
             {
-                recipe = RecipeVersion, config, metrics = result.Metrics, train_seconds = result.TrainSeconds, vision_init = clipId,
+                recipe = config.Recipe, config, metrics = result.Metrics, train_seconds = result.TrainSeconds, vision_init = clipId,
             }));
         }, ct);
     }
