@@ -1,4 +1,4 @@
-using MMInterp.Kernels.Hooks;
+using MMInterp.Kernels.Extraction;
 using MMInterp.Kernels.Models.Clip;
 using MMInterp.Kernels.ShapesWorld;
 using MMInterp.Kernels.Text;
@@ -23,35 +23,19 @@ public static class ConceptDirections
     {
         HookLatents.CheckHook(model, hook);
         if (images < 2) throw new ArgumentException($"images must be at least 2, got {images}", nameof(images));
-        var pooled = new List<Tensor>();
-        var scenes = new List<Scene>();
         var wasTraining = model.training;
-        model.eval();
+        Tensor rows;
         try
         {
-            using var noGrad = no_grad();
-            for (var start = 0; start < images; start += batchSize)
-            {
-                var n = Math.Min(batchSize, images - start);
-                using var scope = NewDisposeScope();
-                using var batch = world.Batch(seed, start, n, model.LogitScale.device);
-                scenes.AddRange(batch.Scenes);
-                using var cache = new ActivationCache();
-                using (model.Hooks.Scope())
-                {
-                    model.Hooks.Add(hook, Hook.Cache(cache));
-                    model.VisionModel.Forward(batch.Images);
-                }
-                var a = cache[hook];
-                pooled.Add(a.reshape(n, -1, a.shape[^1]).mean([1]).to(float32).cpu().MoveToOuterDisposeScope());
-            }
+            rows = ClipActivationExtractor.Extract(model, world, seed, 0, images, [hook], batchSize, model.LogitScale.device)[hook];
         }
         finally
         {
             model.train(wasTraining);
         }
-        using var all = cat(pooled, 0);
-        foreach (var p in pooled) p.Dispose();
+        using var _ = rows;
+        using var all = rows.view(images, -1, rows.shape[^1]).mean([1]).to(float32).cpu(); // [images, d]: each image's mean token
+        var scenes = Enumerable.Range(0, images).Select(i => world.Scene(seed, i)).ToList();
         var set = ConceptSet.FromScenes(scenes);
         var directions = new List<Tensor>();
         var kept = new List<Concept>();
@@ -88,11 +72,11 @@ public static class ConceptDirections
     public static double DetectorCosine(Tensor decoderDirections, IReadOnlyList<FeatureConcept> detecting, Tensor directions, IReadOnlyList<Concept> concepts)
     {
         using var scope = NewDisposeScope();
+        var row = concepts.Select((c, i) => (c.Name, i)).ToDictionary(x => x.Name, x => x.i);
         var cosines = new List<double>();
         foreach (var f in detecting)
         {
-            var at = concepts.ToList().FindIndex(c => c.Name == f.ConceptName);
-            if (at < 0) continue;
+            if (!row.TryGetValue(f.ConceptName, out var at)) continue;
             cosines.Add(nn.functional.cosine_similarity(decoderDirections[f.Feature].to(float32), directions[at], dim: 0).item<float>());
         }
         return cosines.Count == 0 ? double.NaN : cosines.Average();

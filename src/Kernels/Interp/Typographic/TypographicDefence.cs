@@ -111,10 +111,10 @@ public static class TypographicDefence
         }
         var detecting = ranked.Where(r => r.Auroc > 0.5).ToList();
         if (detecting.Count == 0) throw new InvalidOperationException($"no live feature detects the words better than chance (AUROC > 0.5) among {live.Count} live features at {hook}");
+        var byAuroc = detecting.OrderByDescending(r => r.Auroc).ThenBy(r => r.Feature).ToList();
         var best = config.Selection == TextFeatureSelection.Detection
-            ? detecting.OrderByDescending(r => r.Auroc).ThenBy(r => r.Feature).Take(config.TopK).ToList()
-            : ByEffect(model, sae, hook, probe, attackedScenes, attacked,
-                detecting.OrderByDescending(r => r.Auroc).ThenBy(r => r.Feature).Take(config.EffectCandidates).ToList(), config, cancel);
+            ? byAuroc.Take(config.TopK).ToList()
+            : ByEffect(model, sae, hook, probe, attackedScenes, attacked, byAuroc.Take(config.EffectCandidates).ToList(), config, cancel);
         return (best.Select(b => b.Feature).ToList(), best.Select(b => b.Auroc).ToList(), live);
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using MMInterp.Grains.Contracts.Experiments;
+using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Artefacts;
 using MMInterp.Kernels.Interp.Diffusion;
 using MMInterp.Kernels.Sae;
@@ -36,14 +37,14 @@ public sealed class DiffusionSteerAnalysis(AnalysisInputs inputs, ArtefactStore 
                   ?? throw new ArgumentException("analysis diffusion-steer needs option 'dictionaries': one registered SAE per noise level of one hook");
         if (ids.Length == 0 || ids.Distinct().Count() != ids.Length) throw new ArgumentException("analysis option 'dictionaries' must list distinct dictionary ids");
 
-        var levels = new List<(TimestepKey Key, string Id)>();
+        var levels = new List<(TimestepKey Key, string Id, DictionaryRecord Record)>();
         foreach (var id in ids)
         {
             var record = await inputs.DictionaryRecordAsync(id, spec.ModelId, ct);
             TimestepKey key;
             try { key = TimestepKey.Parse(record.HookPoint); }
             catch (FormatException) { throw new ArgumentException($"dictionary '{id}' reads '{record.HookPoint}', which names no noise level: steering needs SAEs on timestep keys (hook@t=0.500)"); }
-            levels.Add((key, id));
+            levels.Add((key, id, record));
         }
         var hook = levels[0].Key.Hook;
         if (levels.FirstOrDefault(l => l.Key.Hook != hook) is { Id: not null } other)
@@ -53,7 +54,7 @@ public sealed class DiffusionSteerAnalysis(AnalysisInputs inputs, ArtefactStore 
         var saes = new List<ISparseAutoencoder>();
         try
         {
-            foreach (var (_, id) in levels) saes.Add(await inputs.SaeAsync(await inputs.DictionaryRecordAsync(id, spec.ModelId, ct), ct));
+            foreach (var level in levels) saes.Add(await inputs.SaeAsync(level.Record, ct));
         }
         catch
         {
