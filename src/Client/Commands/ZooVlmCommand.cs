@@ -54,6 +54,9 @@ public static class ZooVlmCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"figure vlm_answer_accuracy: colour {zooModel.Metric("Colour"):F3}, shape {zooModel.Metric("Shape"):F3}, overall {zooModel.Metric("Overall"):F3} (held-out seed {config.EvalSeed})"));
             Console.WriteLine($"by question type: {accuracy}");
+            if (zooModel.Metrics?["TwoObjectAccuracyByType"] is JsonObject two)
+                Console.WriteLine("on two-object scenes (the named object must be found; ignoring the name scores about 0.5): " +
+                    string.Join(", ", two.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value!.GetValue<double>():F3}"))));
             Console.WriteLine($"registered model {zooModel.Model.Id} (checkpoint {zooModel.Model.CheckpointSha256})");
             if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
                 Console.WriteLine($"not exported: {dir} is not empty");

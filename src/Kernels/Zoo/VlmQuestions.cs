@@ -22,8 +22,9 @@ public static class VlmQuestions
         _ => "word",
     };
 
-    /// <summary>Every question word and every answer (multi-word answers such as "upper left" as one token).</summary>
-    public static VlmVocabulary Vocabulary()
+    /// <summary>Every question word and every answer (multi-word answers such as "upper left" as one token); "?" only
+    /// with <paramref name="questionMark"/> (<see cref="VlmZooConfig.QuestionMark"/>).</summary>
+    public static VlmVocabulary Vocabulary(bool questionMark)
     {
         string[] questionWords =
         [
@@ -32,7 +33,7 @@ public static class VlmQuestions
         ];
         var answers = AttributeWords.Colours.Concat(AttributeWords.Shapes).Concat(AttributeWords.Sizes).Concat(AttributeWords.Positions)
             .Concat(AttributeWords.Fills).Concat(AttributeWords.Backgrounds).Concat(["one", "two"]);
-        return new VlmVocabulary(questionWords.Concat(answers));
+        return new VlmVocabulary(questionWords.Where(w => questionMark || w != VlmVocabulary.QuestionMark).Concat(answers));
     }
 
     /// <summary>One question for the scene, deterministic in (seed, index, salt): colour with probability

@@ -45,7 +45,7 @@ public sealed class VlmZooTrainer(VlmZooConfig config)
         var c = _config;
         torch.set_num_threads(c.Threads);
         var dev = device ?? CPU;
-        var vocabulary = VlmQuestions.Vocabulary();
+        var vocabulary = VlmQuestions.Vocabulary(c.QuestionMark);
         torch.manual_seed(c.Seed);
         var model = new VlmModel(c.ModelConfig(vocabulary.Count));
         var clipSeconds = 0.0;

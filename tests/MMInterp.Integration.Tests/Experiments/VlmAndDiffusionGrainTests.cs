@@ -205,7 +205,7 @@ public sealed class VlmAndDiffusionGrainTests(ExtractionCluster fx) : IClassFixt
     {
         torch.manual_seed(7);
         var config = new VlmZooConfig { Clip = SmallClip, LmWidth = 32, LmLayers = 1, LmHeads = 2 };
-        var vocabulary = VlmQuestions.Vocabulary();
+        var vocabulary = VlmQuestions.Vocabulary(config.QuestionMark);
         var dir = Path.Combine(fx.Home, id);
         using (var model = new VlmModel(config.ModelConfig(vocabulary.Count))) VlmCheckpoint.Save(model, vocabulary, dir);
         await ModelRegistration.RegisterDirectoryAsync(fx.Store, fx.Registry, id, $"tiny vlm {id} (random)", ModelFamily.Vlm, dir, "{}");

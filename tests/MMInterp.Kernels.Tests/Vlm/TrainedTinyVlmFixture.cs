@@ -14,7 +14,7 @@ public sealed class TrainedTinyVlmFixture : IDisposable
         LmWidth = 32, LmLayers = 2, LmHeads = 2, ColourShare = 0.6, ShapeShare = 0.2, EvalImages = 128,
         // Pinned to the recipe these tests were calibrated on (the zoo default now freezes the tower).
         VisionLearningRateScale = 1.0, DropVisionLayers = 1,
-        BidirectionalImage = false, GridImagePositions = false, PatchAttributeWeight = 0,
+        BidirectionalImage = false, GridImagePositions = false, PatchAttributeWeight = 0, QuestionMark = true,
     };
 
     public TrainedTinyVlmFixture()

@@ -24,6 +24,11 @@ public class VlmZooTests(TrainedTinyVlmFixture trained)
         var again = VlmEvaluator.Evaluate(trained.Loaded.Model, trained.Loaded.Vocabulary, TrainedTinyVlmFixture.Config.EvalSeed,
             TrainedTinyVlmFixture.Config.EvalImages, TrainedTinyVlmFixture.Config.World);
         Assert.Equal(trained.Result.Metrics.Overall, again.Overall, 6);
+        // The two-object split scores questions about one named object only.
+        var two = again.TwoObjectAccuracyByType!;
+        Assert.Equal(trained.Result.Metrics.TwoObjectAccuracyByType!["colour"], two["colour"], 6);
+        Assert.DoesNotContain("count", two.Keys);
+        Assert.DoesNotContain("background", two.Keys);
         Assert.Contains(trained.Notes, n => n.Note.StartsWith("step 1/", StringComparison.Ordinal));
         Assert.Equal(1.0, trained.Notes[^1].Progress);
     }
@@ -44,7 +49,7 @@ public class VlmZooTests(TrainedTinyVlmFixture trained)
     {
         var config = TrainedTinyVlmFixture.Config;
         using var clip = new MMInterp.Kernels.Models.Clip.ClipModel(config.Clip.ModelConfig(50, 2, 1));
-        using var vlm = new VlmModel(config.ModelConfig(VlmQuestions.Vocabulary().Count));
+        using var vlm = new VlmModel(config.ModelConfig(VlmQuestions.Vocabulary(config.QuestionMark).Count));
         Assert.Equal(config.Clip.VisionLayers - 1, vlm.Config.Vision.Tower.NumLayers);
         vlm.LoadVisionFrom(clip);
         var source = clip.named_parameters().ToDictionary(p => p.name, p => p.parameter);

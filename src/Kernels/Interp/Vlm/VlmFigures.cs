@@ -34,8 +34,8 @@ public static class VlmFigures
     {
         Directory.CreateDirectory(directory);
         var files = new List<string>();
-        var words = VlmVocabulary.Split(prompts.Questions[0].Question).ToList();
-        var columns = new[] { "object", "other" }.Concat(words.Select((w, k) => k == words.Count - 1 ? "?(ans)" : w)).ToList();
+        var words = prompts.Words;
+        var columns = new[] { "object", "other" }.Concat(words.Select((w, k) => k == words.Count - 1 ? $"{w}(ans)" : w)).ToList();
         foreach (var (kind, map) in result.Maps)
         {
             var path = Path.Combine(directory, $"tracing_{kind}.png");

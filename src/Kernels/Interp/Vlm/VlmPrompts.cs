@@ -11,13 +11,15 @@ namespace MMInterp.Kernels.Interp.Vlm;
 /// up across prompts. The set owns its tensors.</summary>
 public sealed class VlmPrompts : IDisposable
 {
-    VlmPrompts(IReadOnlyList<Scene> scenes, IReadOnlyList<QuestionAnswer> questions, Tensor images, Tensor ids, Tensor lengths, Tensor answers, Tensor objectPatches)
+    VlmPrompts(IReadOnlyList<Scene> scenes, IReadOnlyList<QuestionAnswer> questions, IReadOnlyList<string> words, Tensor images, Tensor ids, Tensor lengths, Tensor answers, Tensor objectPatches)
     {
-        (Scenes, Questions, Images, Ids, Lengths, Answers, ObjectPatches) = (scenes, questions, images, ids, lengths, answers, objectPatches);
+        (Scenes, Questions, Words, Images, Ids, Lengths, Answers, ObjectPatches) = (scenes, questions, words, images, ids, lengths, answers, objectPatches);
     }
 
     public IReadOnlyList<Scene> Scenes { get; }
     public IReadOnlyList<QuestionAnswer> Questions { get; }
+    /// <summary>The first question's tokens as the model reads them (the last one is the answer position).</summary>
+    public IReadOnlyList<string> Words { get; }
     /// <summary>[N, 3, H, W]</summary>
     public Tensor Images { get; }
     /// <summary>[N, MaxQuestionTokens] right-padded.</summary>
@@ -52,10 +54,10 @@ public sealed class VlmPrompts : IDisposable
                 using var scope = NewDisposeScope();
                 var candidates = Enumerable.Range(start, 64).Select(i => world.Scene(seed, i))
                     .Select(s => (Scene: s, Qa: Captions.Questions(s).FirstOrDefault(q => VlmQuestions.TypeOf(q) == type)))
-                    .Where(p => p.Qa is not null && (length is null || VlmVocabulary.Split(p.Qa.Question).Count() == length)).ToList();
+                    .Where(p => p.Qa is not null && (length is null || vocabulary.Words(p.Qa.Question).Count() == length)).ToList();
                 if (candidates.Count == 0) continue;
-                length ??= VlmVocabulary.Split(candidates[0].Qa!.Question).Count();
-                candidates = candidates.Where(p => VlmVocabulary.Split(p.Qa!.Question).Count() == length).ToList();
+                length ??= vocabulary.Words(candidates[0].Qa!.Question).Count();
+                candidates = candidates.Where(p => vocabulary.Words(p.Qa!.Question).Count() == length).ToList();
                 var keep = Enumerable.Repeat(true, candidates.Count).ToArray();
                 if (onlyCorrect)
                 {
@@ -75,7 +77,7 @@ public sealed class VlmPrompts : IDisposable
         var (qIds, qLengths) = vocabulary.EncodeBatch(questions.Select(q => q.Question).ToList(), length!.Value, model.Device);
         var objects = PatchMask(all.Mask, questions.Select(q => q.ObjectIndex).ToArray(), c.Vision.PatchSize, minObjectPixels);
         var answers = tensor(questions.Select(q => (long)vocabulary.Id(q.Answer)).ToArray(), device: model.Device);
-        return new VlmPrompts(scenes, questions, all.Images.clone(), qIds, qLengths, answers, objects);
+        return new VlmPrompts(scenes, questions, vocabulary.Words(questions[0].Question).ToList(), all.Images.clone(), qIds, qLengths, answers, objects);
     }
 
     /// <summary>[N, P] bool from a ShapesWorld mask [N, H, W]: patch p holds object k when at least

@@ -4,8 +4,9 @@ using static TorchSharp.torch;
 
 namespace MMInterp.Kernels.Models.Vlm;
 
-/// <summary>Word-level vocabulary for the VLM: questions are split on spaces with "?" a token of its own, and each
-/// answer (even "upper left") is ONE token, so an answer is one next-token prediction. Id 0 is padding.</summary>
+/// <summary>Word-level vocabulary for the VLM: questions are split on spaces with "?" a token of its own (dropped when the
+/// vocabulary has no "?"), and each answer (even "upper left") is ONE token, so an answer is one next-token prediction.
+/// Id 0 is padding.</summary>
 public sealed class VlmVocabulary
 {
     public const string Pad = "<pad>";
@@ -33,7 +34,14 @@ public sealed class VlmVocabulary
     public static IEnumerable<string> Split(string question) =>
         question.Trim().ToLowerInvariant().Replace("?", " ?", StringComparison.Ordinal).Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
-    public int[] Encode(string question) => Split(question).Select(Id).ToArray();
+    /// <summary>The question's tokens as this vocabulary sees them: <see cref="Split"/>, without "?" when the vocabulary
+    /// has none (vlm-zoo/4 predicts the answer right after the question's last word).</summary>
+    public IEnumerable<string> Words(string question) =>
+        Split(question).Where(w => w != QuestionMark || _ids.ContainsKey(QuestionMark));
+
+    public const string QuestionMark = "?";
+
+    public int[] Encode(string question) => Words(question).Select(Id).ToArray();
 
     /// <summary>Right-padded ids [B, maxTokens] and lengths [B].</summary>
     public (Tensor Ids, Tensor Lengths) EncodeBatch(IReadOnlyList<string> questions, int maxTokens, Device? device = null)
