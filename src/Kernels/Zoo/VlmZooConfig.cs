@@ -13,8 +13,9 @@ namespace MMInterp.Kernels.Zoo;
 /// per-patch shape/colour loss teaches it to gather each object's shape into its patches (the frozen tower's patches
 /// carry colour but not shape): shape 1.00, but colour stayed a coin flip between the two objects of two-object scenes.
 /// vlm-zoo/4 drops the "?" token, so the answer is predicted at the question's last word ("circle" in "what colour is
-/// the circle?"), with 4 LM blocks and 1500 steps: with "?" the answer position never learned to copy the shape word from the
-/// token before it (a linear probe reads the asked shape from it at 0.41), so its attention could not pick the object.</summary>
+/// the circle?"), with 4 LM blocks and 1500 steps: with "?" the answer position never learned to copy the shape word
+/// from the token before it (a linear probe reads the asked shape from it at 0.41), so its attention could not pick the
+/// object. Held-out colour 0.97 / 0.99 and shape 1.00 on two seeds.</summary>
 public sealed record VlmZooConfig
 {
     /// <summary>Recipe version: part of the config hash, so a model trained by an older recipe is not reused.</summary>

@@ -10,6 +10,7 @@ namespace MMInterp.Kernels.Models.Vlm;
 public sealed class VlmVocabulary
 {
     public const string Pad = "<pad>";
+    public const string QuestionMark = "?";
     public const string FileName = "vocab.json";
     readonly Dictionary<string, int> _ids;
 
@@ -38,8 +39,6 @@ public sealed class VlmVocabulary
     /// has none (vlm-zoo/4 predicts the answer right after the question's last word).</summary>
     public IEnumerable<string> Words(string question) =>
         Split(question).Where(w => w != QuestionMark || _ids.ContainsKey(QuestionMark));
-
-    public const string QuestionMark = "?";
 
     public int[] Encode(string question) => Words(question).Select(Id).ToArray();
 
