@@ -1,4 +1,5 @@
 using MMInterp.Kernels.Models.Clip;
+using MMInterp.Kernels.Tensors;
 using MMInterp.Kernels.Text;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -19,7 +20,7 @@ public static class ClipCheckpoint
     {
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"model directory not found: {directory}");
         var config = ClipConfigJson.Read(Path.Combine(directory, ConfigFile));
-        var model = new ClipModel(config);
+        var model = TorchRuntime.Constructed(() => new ClipModel(config));
         LoadWeights(model, Path.Combine(directory, WeightsFile));
         if (device is not null) model.to(device);
         model.eval();

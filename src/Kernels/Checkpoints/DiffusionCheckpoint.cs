@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MMInterp.Kernels.Models.Diffusion;
+using MMInterp.Kernels.Tensors;
 using MMInterp.Kernels.Zoo;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -42,9 +43,9 @@ public static class DiffusionCheckpoint
         var config = header.Config.Validate();
         var clip = ClipCheckpoint.Load(Path.Combine(directory, TextEncoderDirectory), device);
         if (clip.Tokenizer is null) throw new InvalidDataException($"'{directory}/{TextEncoderDirectory}' has no tokenizer (vocab.json, merges.txt)");
-        var denoiser = new DiffusionTransformer(config.ModelConfig(header.TextWidth));
+        var denoiser = TorchRuntime.Constructed(() => new DiffusionTransformer(config.ModelConfig(header.TextWidth)));
         ClipCheckpoint.LoadWeights(denoiser, Path.Combine(directory, DenoiserFile));
-        var classifier = new AttributeClassifier(config.ImageSize);
+        var classifier = TorchRuntime.Constructed(() => new AttributeClassifier(config.ImageSize));
         ClipCheckpoint.LoadWeights(classifier, Path.Combine(directory, ClassifierFile));
         if (device is not null) { denoiser.to(device); classifier.to(device); }
         denoiser.eval();

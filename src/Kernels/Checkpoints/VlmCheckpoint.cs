@@ -1,6 +1,7 @@
 using System.Text.Json;
 using TorchSharp;
 using MMInterp.Kernels.Models.Vlm;
+using MMInterp.Kernels.Tensors;
 using static TorchSharp.torch;
 
 namespace MMInterp.Kernels.Checkpoints;
@@ -36,7 +37,7 @@ public static class VlmCheckpoint
         var vocabulary = VlmVocabulary.Load(directory);
         if (vocabulary.Count != config.VocabSize)
             throw new InvalidDataException($"{directory}: vocab.json has {vocabulary.Count} tokens but the config says {config.VocabSize}");
-        var model = new VlmModel(config);
+        var model = TorchRuntime.Constructed(() => new VlmModel(config));
         ClipCheckpoint.LoadWeights(model, Path.Combine(directory, WeightsFile));
         if (device is not null) model.to(device);
         model.eval();

@@ -8,7 +8,6 @@ public sealed record LinearProbeOptions
     public int Steps { get; init; } = 300;
     public double LearningRate { get; init; } = 0.05;
     public double WeightDecay { get; init; } = 1e-3;
-    public long Seed { get; init; } = 0;
 
     public LinearProbeOptions Validate()
     {
@@ -31,7 +30,6 @@ public static class LinearProbe
         if (trainY.shape[0] != trainX.shape[0] || testY.shape[0] != testX.shape[0])
             throw new ArgumentException("probe labels must have one entry per feature row");
         using var scope = NewDisposeScope();
-        manual_seed(o.Seed);
         // Standardise with training statistics only, so the held-out split stays unseen.
         var mean = trainX.mean([0], keepdim: true);
         using var tiny = 1e-5.ToScalar();

@@ -2,7 +2,7 @@ using TorchSharp;
 
 namespace MMInterp.Kernels.Tensors;
 
-/// <summary>Chooses the torch device from a user string and seeds every generator the kernels use.</summary>
+/// <summary>Chooses the torch device from a user string, and builds modules under one process-wide lock.</summary>
 public static class TorchRuntime
 {
     /// <summary>Parses "cpu" or "cuda[:n]"; a CUDA request on a CPU-only build fails with a clear message.</summary>
@@ -19,5 +19,24 @@ public static class TorchRuntime
         throw new ArgumentException($"unknown device '{name}': expected cpu or cuda[:index]");
     }
 
-    public static void Seed(long seed) => torch.manual_seed(seed);
+    // Module constructors draw their initial weights from torch's one process-wide generator. Two builds in one process
+    // (two grains on a silo, two test classes) would interleave their draws, and a seeded model would depend on timing.
+    static readonly object Gate = new();
+
+    /// <summary>Seeds torch's global generator and builds under the lock, so the weights depend on the seed alone.</summary>
+    public static T Seeded<T>(long seed, Func<T> build)
+    {
+        lock (Gate)
+        {
+            torch.manual_seed(seed);
+            return build();
+        }
+    }
+
+    /// <summary>Builds under the lock without seeding: for models whose weights are loaded right after (checkpoints), so
+    /// their draws cannot land inside a seeded build.</summary>
+    public static T Constructed<T>(Func<T> build)
+    {
+        lock (Gate) return build();
+    }
 }

@@ -1,4 +1,5 @@
 using MMInterp.Kernels.ShapesWorld;
+using MMInterp.Kernels.Tensors;
 using MMInterp.Kernels.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -16,8 +17,7 @@ public static class AttributeClassifierTrainer
         if (steps < 1) throw new ArgumentException($"classifier steps must be at least 1, got {steps}", nameof(steps));
         if (seed == evalSeed) throw new ArgumentException("classifier evalSeed must differ from seed (held-out split)", nameof(evalSeed));
         var dev = device ?? CPU;
-        manual_seed(seed + 17);
-        var model = new AttributeClassifier(imageSize);
+        var model = TorchRuntime.Seeded(seed + 17, () => new AttributeClassifier(imageSize));
         model.to(dev);
         model.train();
         var world = new ShapesWorldGenerator(SingleObjectWorld(imageSize));

@@ -3,6 +3,7 @@ using System.Text.Json;
 using MMInterp.Kernels.Checkpoints;
 using MMInterp.Kernels.Models.Clip;
 using MMInterp.Kernels.ShapesWorld;
+using MMInterp.Kernels.Tensors;
 using MMInterp.Kernels.Text;
 using TorchSharp;
 using MMInterp.Kernels.Training;
@@ -40,10 +41,9 @@ public sealed class ClipZooTrainer(ClipZooConfig config)
     {
         var c = _config;
         torch.set_num_threads(c.Threads);
-        torch.manual_seed(c.Seed);
         var dev = device ?? CPU;
         var tokenizer = ShapesVocabulary.Build();
-        var model = new ClipModel(c.ModelConfig(tokenizer.VocabSize, tokenizer.EndId, tokenizer.StartId));
+        var model = TorchRuntime.Seeded(c.Seed, () => new ClipModel(c.ModelConfig(tokenizer.VocabSize, tokenizer.EndId, tokenizer.StartId)));
         model.to(dev);
         model.train();
         var world = new ShapesWorldGenerator(c.World);

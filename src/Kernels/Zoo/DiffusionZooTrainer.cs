@@ -52,9 +52,8 @@ public sealed class DiffusionZooTrainer(DiffusionZooConfig config)
     {
         var c = _config;
         torch.set_num_threads(c.Threads);
-        torch.manual_seed(c.Seed);
         var dev = device ?? CPU;
-        var model = new DiffusionTransformer(c.ModelConfig(text.Width));
+        var model = TorchRuntime.Seeded(c.Seed, () => new DiffusionTransformer(c.ModelConfig(text.Width)));
         model.to(dev);
         model.train();
         var world = new ShapesWorldGenerator(AttributeClassifierTrainer.SingleObjectWorld(c.ImageSize));

@@ -15,11 +15,12 @@ namespace MMInterp.Kernels.Zoo;
 /// vlm-zoo/4 drops the "?" token, so the answer is predicted at the question's last word ("circle" in "what colour is
 /// the circle?"), with 4 LM blocks and 1500 steps: with "?" the answer position never learned to copy the shape word
 /// from the token before it (a linear probe reads the asked shape from it at 0.41), so its attention could not pick the
-/// object. Held-out colour 0.97 / 0.99 and shape 1.00 on two seeds.</summary>
+/// object. vlm-zoo/5 is vlm-zoo/4 with the auxiliary read-outs drawn right after the model under one seeded, locked
+/// build (before, their initial weights depended on whether the CLIP was loaded or trained first).</summary>
 public sealed record VlmZooConfig
 {
     /// <summary>Recipe version: part of the config hash, so a model trained by an older recipe is not reused.</summary>
-    public string Recipe { get; init; } = "vlm-zoo/4";
+    public string Recipe { get; init; } = "vlm-zoo/5";
     public long Seed { get; init; } = 0;
     /// <summary>Held-out ShapesWorld split for the metrics; must differ from Seed.</summary>
     public long EvalSeed { get; init; } = 1_000_003;

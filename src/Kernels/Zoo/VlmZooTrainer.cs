@@ -46,8 +46,10 @@ public sealed class VlmZooTrainer(VlmZooConfig config)
         torch.set_num_threads(c.Threads);
         var dev = device ?? CPU;
         var vocabulary = VlmQuestions.Vocabulary(c.QuestionMark);
-        torch.manual_seed(c.Seed);
-        var model = new VlmModel(c.ModelConfig(vocabulary.Count));
+        // The auxiliary read-outs are drawn right after the model, whether or not a CLIP is trained below.
+        var (model, heads) = TorchRuntime.Seeded(c.Seed, () =>
+            (new VlmModel(c.ModelConfig(vocabulary.Count)), c.PatchAttributeWeight > 0 ? new PatchAttributeHeads(c.LmWidth) : null));
+        using var ownedHeads = heads;
         var clipSeconds = 0.0;
         var vlmShare = 0.95;
         if (c.InitFromClip)
@@ -77,7 +79,6 @@ public sealed class VlmZooTrainer(VlmZooConfig config)
         var frozen = c.VisionLearningRateScale == 0;
         foreach (var (name, p) in model.named_parameters().Where(p => frozen && Vision(p.name))) p.requires_grad = false;
         var trained = model.named_parameters().Where(p => !(frozen && Vision(p.name))).ToList();
-        using var heads = c.PatchAttributeWeight > 0 ? new PatchAttributeHeads(c.LmWidth) : null;
         heads?.to(dev);
         using var optimizer = new AdamW(trained.Where(p => !Vision(p.name)).Concat(heads?.named_parameters() ?? []).Select(p => (p.parameter, Decayed(p.name, p.parameter) ? c.WeightDecay : 0.0)), beta2: 0.98);
         // The rest of the tower gets its own optimiser so its step can be scaled down: a full-rate step undoes the CLIP features.
