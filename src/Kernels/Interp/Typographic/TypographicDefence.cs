@@ -37,13 +37,8 @@ public static class TypographicDefence
 
         IReadOnlyList<int> Predict(ShapesBatch batch, HookFn? fn)
         {
-            cancel.ThrowIfCancellationRequested();
             using var inner = NewDisposeScope();
-            using (model.Hooks.Scope())
-            {
-                if (fn is not null) model.Hooks.Add(hook, fn);
-                return judge.Predictions(probe.Probabilities(batch.Images, config.BatchSize));
-            }
+            return judge.Predictions(Probabilities(model, probe, hook, batch.Images, fn, config.BatchSize, cancel));
         }
         var cleanMean = config.Suppression == TextSuppression.CleanMean ? CleanTokenMean(model, sae, hook, world, config) : null;
         HookFn Suppress(IReadOnlyList<int> features) => SaeSplice.Hook(sae, SpliceMode.WithError, cleanMean is null
@@ -123,29 +118,29 @@ public static class TypographicDefence
     static List<(int Feature, double Auroc)> ByEffect(ClipModel model, ISparseAutoencoder sae, string hook, ZeroShotProbe probe,
         IReadOnlyList<Scene> scenes, ShapesBatch attacked, IReadOnlyList<(int Feature, double Auroc)> candidates, TypographicConfig config, CancellationToken cancel)
     {
+        var judge = new Judge(scenes);
         double TrueProbability(HookFn? fn)
         {
-            cancel.ThrowIfCancellationRequested();
             using var inner = NewDisposeScope();
-            Dictionary<ObjectAttribute, Tensor> p;
-            using (model.Hooks.Scope())
-            {
-                if (fn is not null) model.Hooks.Add(hook, fn);
-                p = probe.Probabilities(attacked.Images, config.BatchSize);
-            }
-            var rows = p.ToDictionary(kv => kv.Key, kv => kv.Value.cpu().data<float>().ToArray());
-            return scenes.Select((s, i) =>
-            {
-                var attribute = s.Overlay!.Attribute;
-                var width = rows[attribute].Length / scenes.Count;
-                return (double)rows[attribute][i * width + s.Objects[0].Value(attribute)];
-            }).Average();
+            return judge.MeanTrueProbability(Probabilities(model, probe, hook, attacked.Images, fn, config.BatchSize, cancel));
         }
         var baseline = TrueProbability(SaeSplice.Hook(sae, SpliceMode.WithError));
         return candidates
             .Select(c => (c.Feature, c.Auroc, Gain: TrueProbability(SaeSplice.Hook(sae, SpliceMode.WithError, SaeSplice.Zero(sae, [c.Feature]))) - baseline))
             .OrderByDescending(c => c.Gain).ThenBy(c => c.Feature).Take(config.TopK)
             .Select(c => (c.Feature, c.Auroc)).ToList();
+    }
+
+    /// <summary>The probe's probabilities of the judged attributes, with <paramref name="fn"/> (if any) at the hook.</summary>
+    static Dictionary<ObjectAttribute, Tensor> Probabilities(ClipModel model, ZeroShotProbe probe, string hook, Tensor images, HookFn? fn,
+        int batchSize, CancellationToken cancel)
+    {
+        cancel.ThrowIfCancellationRequested();
+        using (model.Hooks.Scope())
+        {
+            if (fn is not null) model.Hooks.Add(hook, fn);
+            return probe.Probabilities(images, batchSize);
+        }
     }
 
     /// <summary>Each feature's mean latent over every token of the clean calibration scenes.</summary>
@@ -175,6 +170,17 @@ public static class TypographicDefence
         {
             var argmax = probs.ToDictionary(kv => kv.Key, kv => kv.Value.argmax(-1).data<long>().ToArray());
             return scenes.Select((s, i) => (int)argmax[s.Overlay!.Attribute][i]).ToList();
+        }
+
+        /// <summary>The mean probability given to each scene's true value of the attribute its word names.</summary>
+        public double MeanTrueProbability(Dictionary<ObjectAttribute, Tensor> probs)
+        {
+            var rows = probs.ToDictionary(kv => kv.Key, kv => (Width: (int)kv.Value.shape[1], Values: kv.Value.cpu().data<float>().ToArray()));
+            return scenes.Select((s, i) =>
+            {
+                var (width, values) = rows[s.Overlay!.Attribute];
+                return (double)values[i * width + Truth[i]];
+            }).Average();
         }
     }
 }
