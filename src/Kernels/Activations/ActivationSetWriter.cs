@@ -51,7 +51,7 @@ public sealed class ActivationSetWriter : IDisposable
         _pendingRows -= n;
         var name = $"shard-{_shards.Count:D5}.safetensors";
         var path = Path.Combine(_dir, name);
-        SafeTensors.Save(path, [(ActivationSetIndex.TensorName, shard)], new Dictionary<string, string> { ["hook"] = _hook });
+        SafeTensors.Save(path, new Dictionary<string, Tensor> { [ActivationSetIndex.TensorName] = shard }, new Dictionary<string, string> { ["hook"] = _hook });
         _shards.Add(new ActivationShard(name, n, Sha256Of(path)));
     }
 

@@ -1,3 +1,4 @@
+using MMInterp.Kernels.IO;
 using MMInterp.Kernels.Models.Clip;
 using MMInterp.Kernels.Tensors;
 using MMInterp.Kernels.Text;
@@ -34,7 +35,7 @@ public static class ClipCheckpoint
     public static void LoadWeights(nn.Module model, string path)
     {
         using var scope = NewDisposeScope();
-        var tensors = Safetensors.Load(path);
+        var tensors = SafeTensors.Load(path).Tensors;
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         var missing = parameters.Keys.Where(k => !tensors.ContainsKey(k)).ToList();
         if (missing.Count > 0)
@@ -64,7 +65,7 @@ public static class ClipCheckpoint
     {
         Directory.CreateDirectory(directory);
         ClipConfigJson.Write(model.Config, Path.Combine(directory, ConfigFile));
-        Safetensors.Save(Path.Combine(directory, WeightsFile), StateDict(model), new Dictionary<string, string> { ["format"] = "pt" });
+        SafeTensors.Save(Path.Combine(directory, WeightsFile), StateDict(model), new Dictionary<string, string> { ["format"] = "pt" });
         tokenizer?.Save(directory);
     }
 }

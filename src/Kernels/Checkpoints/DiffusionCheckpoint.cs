@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MMInterp.Kernels.IO;
 using MMInterp.Kernels.Models.Diffusion;
 using MMInterp.Kernels.Tensors;
 using MMInterp.Kernels.Zoo;
@@ -26,8 +27,8 @@ public static class DiffusionCheckpoint
             Path.Combine(directory, ConfigFile), Path.Combine(directory, DenoiserFile), Path.Combine(directory, ClassifierFile),
         };
         File.WriteAllText(files[0], JsonSerializer.Serialize(new Header(bundle.Config, bundle.Text.Width), new JsonSerializerOptions { WriteIndented = true }));
-        Safetensors.Save(files[1], ClipCheckpoint.StateDict(bundle.Denoiser));
-        Safetensors.Save(files[2], ClipCheckpoint.StateDict(bundle.Classifier));
+        SafeTensors.Save(files[1], ClipCheckpoint.StateDict(bundle.Denoiser));
+        SafeTensors.Save(files[2], ClipCheckpoint.StateDict(bundle.Classifier));
         ClipCheckpoint.Save(bundle.Text.Clip, bundle.Text.Tokenizer, Path.Combine(directory, TextEncoderDirectory));
         return files;
     }

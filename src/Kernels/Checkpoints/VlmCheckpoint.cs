@@ -1,5 +1,6 @@
 using System.Text.Json;
 using TorchSharp;
+using MMInterp.Kernels.IO;
 using MMInterp.Kernels.Models.Vlm;
 using MMInterp.Kernels.Tensors;
 using static TorchSharp.torch;
@@ -22,7 +23,7 @@ public static class VlmCheckpoint
             throw new ArgumentException($"vocabulary has {vocabulary.Count} tokens but the model {model.Config.VocabSize}");
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, ConfigFile), JsonSerializer.Serialize(model.Config, Json));
-        Safetensors.Save(Path.Combine(directory, WeightsFile), ClipCheckpoint.StateDict(model), new Dictionary<string, string> { ["format"] = "pt" });
+        SafeTensors.Save(Path.Combine(directory, WeightsFile), ClipCheckpoint.StateDict(model), new Dictionary<string, string> { ["format"] = "pt" });
         vocabulary.Save(directory);
     }
 

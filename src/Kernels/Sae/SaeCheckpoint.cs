@@ -15,7 +15,7 @@ public static class SaeCheckpoint
 {
     public const string Format = "mminterp.sae.v1";
 
-    public static void SaveSae(string path, SparseAutoencoder sae) => SafeTensors.Save(path, SaeTensors(sae).ToList(), SaeMetadata(sae));
+    public static void SaveSae(string path, SparseAutoencoder sae) => SafeTensors.Save(path, SaeTensors(sae), SaeMetadata(sae));
 
     public static SparseAutoencoder LoadSae(string path, Device? device = null)
     {
@@ -27,18 +27,18 @@ public static class SaeCheckpoint
     public static void SaveTraining(string path, SparseAutoencoder sae, AdamOptimizer adam, DeadFeatureTracker tracker,
         SaeTrainingConfig training, long step, long dataPosition)
     {
-        var list = SaeTensors(sae).ToList();
+        var tensors = SaeTensors(sae);
         foreach (var (name, _) in sae.Parameters)
         {
-            list.Add(("adam.m." + name, adam.M[name]));
-            list.Add(("adam.v." + name, adam.V[name]));
+            tensors.Add("adam.m." + name, adam.M[name]);
+            tensors.Add("adam.v." + name, adam.V[name]);
         }
-        list.Add(("dead.rows_since_fired", tracker.RowsSinceFired));
+        tensors.Add("dead.rows_since_fired", tracker.RowsSinceFired);
         var meta = SaeMetadata(sae);
         meta["training"] = training.ToJson();
         meta["step"] = step.ToString(CultureInfo.InvariantCulture);
         meta["data_position"] = dataPosition.ToString(CultureInfo.InvariantCulture);
-        SafeTensors.Save(path, list, meta);
+        SafeTensors.Save(path, tensors, meta);
     }
 
     public sealed record TrainingState(SparseAutoencoder Sae, SaeTrainingConfig Training, long Step, long DataPosition,
@@ -62,8 +62,9 @@ public static class SaeCheckpoint
         finally { foreach (var t in tensors.Values) t.Dispose(); }
     }
 
-    private static IEnumerable<(string, Tensor)> SaeTensors(SparseAutoencoder sae) =>
-        sae.Parameters.Select(p => (p.Name, p.Param)).Concat(sae.Buffers.Select(b => ("buffer." + b.Name, b.Buffer)));
+    private static Dictionary<string, Tensor> SaeTensors(SparseAutoencoder sae) =>
+        sae.Parameters.Select(p => (p.Name, p.Param)).Concat(sae.Buffers.Select(b => ("buffer." + b.Name, b.Buffer)))
+            .ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
 
     private static Dictionary<string, string> SaeMetadata(SparseAutoencoder sae) => new()
     {

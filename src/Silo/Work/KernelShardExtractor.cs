@@ -45,7 +45,7 @@ public sealed class KernelShardExtractor(ModelCache models, ArtefactCache artefa
                 using (tensor)
                 {
                     var path = Path.Combine(scratch, $"{Sanitize(hook)}.safetensors");
-                    SafeTensors.Save(path, [(ActivationSetIndex.TensorName, tensor)], new Dictionary<string, string>
+                    SafeTensors.Save(path, new Dictionary<string, Tensor> { [ActivationSetIndex.TensorName] = tensor }, new Dictionary<string, string>
                     {
                         ["hook"] = hook, ["model"] = a.Spec.ModelId, ["dataset"] = a.Spec.Dataset.ToString(),
                         ["start"] = a.Start.ToString(System.Globalization.CultureInfo.InvariantCulture),

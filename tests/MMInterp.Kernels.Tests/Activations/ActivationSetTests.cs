@@ -67,7 +67,7 @@ public class ActivationSetTests
     {
         var index = ActivationSetIndex.Load(dir);
         var path = Path.Combine(dir, index.Shards[shard].Name);
-        SafeTensors.Save(path, [(ActivationSetIndex.TensorName, content)]);
+        SafeTensors.Save(path, new Dictionary<string, Tensor> { [ActivationSetIndex.TensorName] = content });
         if (fixChecksum)
         {
             var shards = index.Shards.ToList();

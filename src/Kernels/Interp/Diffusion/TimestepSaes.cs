@@ -254,7 +254,7 @@ public static class TimestepSaes
             meta["hook"] = key.Hook;
             meta["timestep"] = key.T.ToString("R", CultureInfo.InvariantCulture);
             meta["timestep_key"] = key.Name;
-            SafeTensors.Save(weights, tensors.Select(kv => (kv.Key, kv.Value)).ToList(), meta);
+            SafeTensors.Save(weights, tensors, meta);
         }
         finally
         {
