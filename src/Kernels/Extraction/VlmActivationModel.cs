@@ -1,21 +1,14 @@
 using MMInterp.Kernels.Models.Vlm;
-using MMInterp.Kernels.ShapesWorld;
 using static TorchSharp.torch;
 
 namespace MMInterp.Kernels.Extraction;
 
 /// <summary>A VLM's vision tower, adapter and LM over ShapesWorld images (<see cref="VlmActivationExtractor"/>).</summary>
-public sealed class VlmActivationModel(VlmModel model) : IActivationModel
+public sealed class VlmActivationModel(VlmModel model)
+    : ShapesWorldActivationModel<VlmModel>(model, model.Hooks, model.Config.Vision.ImageSize)
 {
-    readonly ShapesWorldGenerator _world = new(new ShapesWorldConfig { ImageSize = model.Config.Vision.ImageSize });
+    public override string Family => "vlm";
 
-    public VlmModel Model { get; } = model;
-    public string Family => "vlm";
-    public IReadOnlyList<string> HookNames => Model.Hooks.Names.Order(StringComparer.Ordinal).ToList();
-    public long ParameterCount => Model.parameters().Sum(p => p.numel());
-
-    public Dictionary<string, Tensor> Extract(long seed, long start, int count, IReadOnlyList<string> hooks) =>
-        VlmActivationExtractor.Extract(Model, _world, seed, start, count, hooks);
-
-    public void Dispose() => Model.Dispose();
+    public override Dictionary<string, Tensor> Extract(long seed, long start, int count, IReadOnlyList<string> hooks) =>
+        VlmActivationExtractor.Extract(Model, World, seed, start, count, hooks);
 }

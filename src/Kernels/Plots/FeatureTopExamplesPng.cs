@@ -41,15 +41,14 @@ public static class FeatureTopExamplesPng
         {
             var x = pad + i % cols * (tile + pad);
             var y = header + i / cols * (tile + caption + pad);
-            var (rgb, _) = world.Render(scenes[i]);
-            r.Image(rgb, size, x, y, scale);
             var a = tokenActivations[i];
+            var heat = a.Skip(1).Select(v => vmax > 0 ? v / vmax : 0).ToArray();
+            var (rgb, _) = world.Render(scenes[i]);
+            r.Image(HeatOverlay.Blend(rgb, size, heat, patchesPerSide, HeatOverlay.DimCold), size, x, y, scale);
             for (var p = 0; p < tokens - 1; p++)
             {
-                var v = vmax > 0 ? Math.Clamp(a[p + 1] / vmax, 0, 1) : 0;
                 float px = x + p % patchesPerSide * patchPx, py = y + p / patchesPerSide * patchPx;
-                r.FillRect(px, py, patchPx, patchPx, new SKColor(0, 0, 0, (byte)(170 * (1 - v))));
-                if (v >= 0.5)
+                if (heat[p] >= 0.5)
                 {
                     var frame = new SKColor(255, 220, 0);
                     r.Line(px, py, px + patchPx, py, frame);

@@ -32,20 +32,4 @@ public static class ImageGridPng
         }
         r.SavePng(path);
     }
-
-    /// <summary>A heat map [size*size] in [0, 1] blended over a dimmed image (planar RGB): red where the value is high.</summary>
-    public static float[] Overlay(float[] image, float[] heat, int size)
-    {
-        var n = size * size;
-        if (image.Length != 3 * n || heat.Length != n) throw new ArgumentException($"overlay needs a {size}x{size} image and heat map");
-        var result = new float[3 * n];
-        for (var i = 0; i < n; i++)
-        {
-            var h = Math.Clamp(heat[i], 0f, 1f);
-            result[i] = 0.35f * image[i] + 0.65f * h;
-            result[n + i] = 0.35f * image[n + i] + 0.65f * h * 0.3f;
-            result[2 * n + i] = 0.35f * image[2 * n + i] + 0.65f * (1 - h) * 0.4f;
-        }
-        return result;
-    }
 }

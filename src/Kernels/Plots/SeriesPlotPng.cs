@@ -1,4 +1,3 @@
-using System.Globalization;
 using SkiaSharp;
 
 namespace MMInterp.Kernels.Plots;
@@ -17,41 +16,27 @@ public static class SeriesPlotPng
     public static void Write(string path, IReadOnlyList<Series> series, string title, string xLabel, string yLabel, bool reverseX = false)
     {
         const int width = 720, height = 440, left = 70, right = 190, top = 44, bottom = 64;
-        var points = series.SelectMany(s => s.Points).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToList();
-        if (points.Count < 2) throw new ArgumentException("a series plot needs at least two finite points");
-        double x0 = points.Min(p => p.X), x1 = points.Max(p => p.X);
-        if (x1 <= x0) x1 = x0 + 1;
-        double y0 = Math.Min(0, points.Min(p => p.Y)), y1 = Math.Max(1e-9, points.Max(p => p.Y)) * 1.05;
-        int plotW = width - left - right, plotH = height - top - bottom;
-        float X(double x) => left + (float)(plotW * (reverseX ? (x1 - x) : (x - x0)) / (x1 - x0));
-        float Y(double y) => top + (float)(plotH * (1 - (y - y0) / (y1 - y0)));
+        var lines = series.Select(s => LinePlotFrame.Drawable(s.Points)).ToList();
+        if (lines.Sum(l => l.Count) < 2) throw new ArgumentException("a series plot needs at least two finite points");
+        var frame = new LinePlotFrame(lines.SelectMany(l => l).ToList(), left, top, width - left - right, height - top - bottom, reverseX);
+        var ink = LinePlotFrame.Ink;
+
         using var r = new Raster(width, height, SKColors.White);
-        var axis = new SKColor(60, 60, 60);
-        for (var i = 0; i <= 5; i++)
-        {
-            var y = y0 + (y1 - y0) * i / 5;
-            r.Line(left, Y(y), left + plotW, Y(y), new SKColor(225, 225, 225));
-            r.Text(y.ToString("G3", CultureInfo.InvariantCulture), 8, (int)Y(y) - 5, axis);
-            var x = x0 + (x1 - x0) * i / 5;
-            r.Text(x.ToString("0.##", CultureInfo.InvariantCulture), (int)X(x) - 8, top + plotH + 8, axis);
-        }
-        r.Line(left, top, left, top + plotH, axis, 2);
-        r.Line(left, top + plotH, left + plotW, top + plotH, axis, 2);
-        r.Text(title, left, 10, axis);
-        r.Text(xLabel, left, height - 26, axis);
-        r.Text(yLabel, 8, top - 18, axis, scale: 1);
+        frame.Draw(r, xFormat: "0.##");
+        r.Text(title, left, 10, ink);
+        r.Text(xLabel, left, height - 26, ink);
+        r.Text(yLabel, 8, top - 18, ink, scale: 1);
         for (var k = 0; k < series.Count; k++)
         {
             var colour = Palette[k % Palette.Length];
-            var s = series[k].Points.Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).OrderBy(p => p.X).ToList();
-            for (var i = 1; i < s.Count; i++) r.Line(X(s[i - 1].X), Y(s[i - 1].Y), X(s[i].X), Y(s[i].Y), colour, 2.5f);
-            foreach (var p in s) r.FillRect(X(p.X) - 3, Y(p.Y) - 3, 6, 6, colour);
+            frame.Line(r, lines[k], colour, 2.5f);
+            foreach (var p in lines[k]) r.FillRect(frame.X(p.X) - 3, frame.Y(p.Y) - 3, 6, 6, colour);
             if (series[k].Reference is { } reference)
-                for (float x = left; x < left + plotW; x += 8) r.Line(x, Y(reference), Math.Min(x + 4, left + plotW), Y(reference), colour.WithAlpha(140));
-            r.FillRect(left + plotW + 14, top + 8 + k * 18, 14, 8, colour);
-            r.Text(series[k].Name, left + plotW + 34, top + 7 + k * 18, axis);
+                for (float x = frame.Left; x < frame.Right; x += 8) r.Line(x, frame.Y(reference), Math.Min(x + 4, frame.Right), frame.Y(reference), colour.WithAlpha(140));
+            r.FillRect(frame.Right + 14, top + 8 + k * 18, 14, 8, colour);
+            r.Text(series[k].Name, frame.Right + 34, top + 7 + k * 18, ink);
         }
-        if (series.Any(s => s.Reference is not null)) r.Text("dashed: chance", left + plotW + 14, top + 12 + series.Count * 18, axis);
+        if (series.Any(s => s.Reference is not null)) r.Text("dashed: chance", frame.Right + 14, top + 12 + series.Count * 18, ink);
         r.SavePng(path);
     }
 }

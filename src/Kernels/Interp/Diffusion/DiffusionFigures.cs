@@ -45,7 +45,7 @@ public static class DiffusionFigures
                 lens.ImageSize, lens.LayerNames, stepLabels, $"steering lens: {lens.Prompts[p]}", scale: 2);
             files.Add(Path.Combine(directory, $"cross_attention_{p}.png"));
             ImageGridPng.Write(files[^1],
-                lens.CrossAttention[p].Select(maps => (IReadOnlyList<float[]?>)maps.Select(h => (float[]?)ImageGridPng.Overlay(lens.Final[p], h, lens.ImageSize)).ToList()).ToList(),
+                lens.CrossAttention[p].Select(maps => (IReadOnlyList<float[]?>)maps.Select(h => (float[]?)HeatOverlay.Blend(lens.Final[p], lens.ImageSize, h, lens.ImageSize, HeatOverlay.RedOverBlue)).ToList()).ToList(),
                 lens.ImageSize, lens.LayerNames.Take(lens.CrossAttention[p].Count).ToList(), lens.TokenWords[p],
                 $"cross-attention at step {lens.CrossAttentionStep}: {lens.Prompts[p]}", scale: 2);
         }
