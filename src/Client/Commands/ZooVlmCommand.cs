@@ -51,8 +51,12 @@ public static class ZooVlmCommand
             if (zooModel.Cached) Console.WriteLine($"cached: {zooModel.Model.Id} was trained with this config before");
             var byType = zooModel.Metrics?["AccuracyByType"] as JsonObject;
             var accuracy = byType is null ? "" : string.Join(", ", byType.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value!.GetValue<double>():F3}")));
+            // One `figure <name>: <value>` line per headline figure, as bench/RESULTS.md records them (DESIGN.md §7); the
+            // issue's bar is on colour and shape questions, so those two stand beside the overall accuracy.
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"figure vlm_answer_accuracy: colour {zooModel.Metric("Colour"):F3}, shape {zooModel.Metric("Shape"):F3}, overall {zooModel.Metric("Overall"):F3} (held-out seed {config.EvalSeed})"));
+                $"figure vlm_answer_accuracy: {zooModel.Metric("Overall"):F3} (every question type, held-out seed {config.EvalSeed})"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"figure vlm_answer_accuracy_colour: {zooModel.Metric("Colour"):F3}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"figure vlm_answer_accuracy_shape: {zooModel.Metric("Shape"):F3}"));
             Console.WriteLine($"by question type: {accuracy}");
             if (zooModel.Metrics?["TwoObjectAccuracyByType"] is JsonObject two)
                 Console.WriteLine("on two-object scenes (the named object must be found; ignoring the name scores about 0.5): " +

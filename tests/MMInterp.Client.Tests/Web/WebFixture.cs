@@ -74,7 +74,7 @@ public sealed class WebFixture : IAsyncLifetime
             checkpoint.Sha256, MetricsJson: """{"fvu": 0.12, "l0": 16}""", TrainingRunId: Run.Id));
         Experiment = await Registry.Experiments.CreateAsync(new NewExperiment("steer colours", "steering", "clamp each feature", """{"clamp": 8}"""));
         await Registry.Experiments.MergeResultsAsync(Experiment.Id,
-            $$$"""{"figures": {"concept_recovery": 0.8, "steerable_share": 0.125}, "images": {"pareto": "{{{ParetoPng}}}"}, "controls": {"random_share": 0.02}}""");
+            $$$"""{"figures": {"concept_recovery": 0.8, "steerable_share": 0.125}, "images": {"pareto": "{{{ParetoPng}}}"}, "controls": {"random_share": 0.02}, "example": "what colour is the square? -> orange <script>"}""");
 
         await Registry.Features.UpsertStatsAsync(Dictionary.Id,
         [

@@ -85,6 +85,9 @@ public class WebPageTests(WebFixture web)
         Assert.Contains("<td>concept_recovery</td><td>0.8</td>", experiment);
         Assert.Contains($"src=\"/artefacts/{web.ParetoPng}\"", experiment);
         Assert.Contains("random_share", experiment); // results beyond figures/images still show
+        // Readable as written (not \u003E), and still HTML-escaped.
+        Assert.Contains("what colour is the square? -&gt; orange &lt;script&gt;", experiment);
+        Assert.DoesNotContain("<script", experiment);
 
         var json = JsonNode.Parse(await client.GetStringAsync($"/api/experiments/{web.Experiment.Id}"))!;
         Assert.Equal(0.8, (double?)json["results"]!["figures"]!["concept_recovery"]);

@@ -37,6 +37,13 @@ public static class Html
     public static string ArtefactImage(string sha, string alt, string id) =>
         $"<img id=\"{E(id)}\" src=\"/artefacts/{Seg(sha)}\" alt=\"{E(alt)}\">";
 
+    // The default encoder writes '>' as \u003E and non-ASCII as \uXXXX, which a reader sees verbatim; the text is
+    // HTML-encoded by E() afterwards, so the relaxed encoder is safe here.
+    static readonly System.Text.Json.JsonSerializerOptions Readable = new()
+    {
+        WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
     /// <summary>A JSON document pretty-printed in a &lt;pre&gt; block.</summary>
     public static string Json(string? json)
     {
@@ -44,7 +51,7 @@ public static class Html
         try
         {
             var node = System.Text.Json.Nodes.JsonNode.Parse(json);
-            return $"<pre>{E(node?.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) ?? "null")}</pre>";
+            return $"<pre>{E(node?.ToJsonString(Readable) ?? "null")}</pre>";
         }
         catch (System.Text.Json.JsonException)
         {
