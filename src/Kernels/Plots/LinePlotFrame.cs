@@ -47,6 +47,9 @@ public sealed class LinePlotFrame
     public static List<(double X, double Y)> Drawable(IEnumerable<(double X, double Y)> points) =>
         points.Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).OrderBy(p => p.X).ToList();
 
+    /// <summary>The points (from <see cref="Drawable"/>) in pixels.</summary>
+    public List<SKPoint> At(IEnumerable<(double X, double Y)> points) => points.Select(p => new SKPoint(X(p.X), Y(p.Y))).ToList();
+
     /// <summary>Grid lines and axes; y values in <paramref name="yFormat"/> at the raster's left edge, x values in
     /// <paramref name="xFormat"/> starting <paramref name="xValueShift"/> px left of their place.</summary>
     public void Draw(Raster r, string xFormat, string yFormat = "G3", int xValueShift = 8)
@@ -64,10 +67,7 @@ public sealed class LinePlotFrame
     }
 
     /// <summary>Joins <paramref name="points"/> (from <see cref="Drawable"/>) in order.</summary>
-    public void Line(Raster r, IReadOnlyList<(double X, double Y)> points, SKColor colour, float width)
-    {
-        for (var i = 1; i < points.Count; i++) r.Line(X(points[i - 1].X), Y(points[i - 1].Y), X(points[i].X), Y(points[i].Y), colour, width);
-    }
+    public void Line(Raster r, IReadOnlyList<(double X, double Y)> points, SKColor colour, float width) => r.Polyline(At(points), colour, width);
 
     static (double, double) XRange(IReadOnlyCollection<(double X, double Y)> points)
     {
