@@ -1,5 +1,4 @@
 using MMInterp.Kernels.Probes;
-using MMInterp.Kernels.ShapesWorld;
 using SkiaSharp;
 
 namespace MMInterp.Kernels.Plots;
@@ -7,11 +6,6 @@ namespace MMInterp.Kernels.Plots;
 /// <summary>Probe accuracy against block, one line per attribute, with each attribute's chance level dashed.</summary>
 public static class ProbePlotPng
 {
-    static readonly SKColor[] Palette =
-    [
-        new(220, 40, 40), new(30, 110, 220), new(30, 160, 60), new(200, 120, 0), new(140, 50, 180),
-    ];
-
     public static void Write(ProbeSweepResult result, string path)
     {
         const int width = 640, height = 420, left = 70, right = 170, top = 40, bottom = 60;
@@ -38,23 +32,15 @@ public static class ProbePlotPng
         r.Line(left, top + plotH, left + plotW, top + plotH, axis, 1.5f);
         r.Text($"block ({result.Config.Tower} {result.Config.NormalHook} {result.Config.Position})", left, height - 24, axis);
         r.Text("held-out probe accuracy", left, 12, axis);
-        var index = 0;
+        var key = new List<(string, SKColor)>();
         foreach (var (attribute, acc) in result.Accuracy)
         {
-            var colour = Palette[index % Palette.Length];
-            var chance = ProbeSweepResult.Chance(attribute);
-            for (float x = left; x < left + plotW; x += 8) r.Line(x, Y(chance), Math.Min(x + 4, left + plotW), Y(chance), colour.WithAlpha(140));
-            for (var layer = 0; layer < layers; layer++)
-            {
-                if (layer > 0) r.Line(X(layer - 1), Y(acc[layer - 1]), X(layer), Y(acc[layer]), colour, 2.5f);
-                r.FillRect(X(layer) - 3, Y(acc[layer]) - 3, 6, 6, colour);
-            }
-            var legendY = top + 10 + index * 18;
-            r.FillRect(left + plotW + 16, legendY, 14, 8, colour);
-            r.Text(attribute.ToString().ToLowerInvariant(), left + plotW + 36, legendY - 1, axis);
-            index++;
+            var colour = SeriesMarks.Colour(key.Count);
+            SeriesMarks.Dashed(r, left, left + plotW, Y(ProbeSweepResult.Chance(attribute)), colour);
+            SeriesMarks.Line(r, Enumerable.Range(0, layers).Select(layer => new SKPoint(X(layer), Y(acc[layer]))).ToList(), colour);
+            key.Add((attribute.ToString().ToLowerInvariant(), colour));
         }
-        r.Text("dashed: chance", left + plotW + 16, top + 14 + index * 18, axis);
+        SeriesMarks.Key(r, key, left + plotW + 16, top + 10, dashedChance: true, axis);
         r.SavePng(path);
     }
 }

@@ -37,6 +37,12 @@ public sealed class Raster : IDisposable
         _canvas.DrawLine(x0, y0, x1, y1, paint);
     }
 
+    /// <summary>Joins <paramref name="points"/> in order.</summary>
+    public void Polyline(IReadOnlyList<SKPoint> points, SKColor colour, float width = 1)
+    {
+        for (var i = 1; i < points.Count; i++) Line(points[i - 1].X, points[i - 1].Y, points[i].X, points[i].Y, colour, width);
+    }
+
     /// <summary>Draws planar RGB [3*size*size] at (x, y), each source pixel as a scale x scale block.</summary>
     public void Image(ReadOnlySpan<float> planarRgb, int size, int x, int y, int scale)
     {
