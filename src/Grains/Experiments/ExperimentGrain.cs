@@ -52,35 +52,19 @@ public sealed class ExperimentGrain(
     public async Task<JobProgress> Start(AnalysisSpec spec)
     {
         spec.Validated();
-        if (state.State.Spec is { } existing)
-        {
-            if (existing != spec) throw new InvalidOperationException($"experiment '{Id}' already exists with a different spec");
-            if (state.State.Phase == JobPhase.Running)
+        await new JobStart<ExperimentState, AnalysisSpec>(this, state, timing.Value, "experiment").StartAsync(spec,
+            record: async () =>
             {
-                await ResumeReminder.StartAsync(this, timing.Value);
-                await Launch();
-            }
-            return Progress();
-        }
-        await recorder.CreatedAsync(Id, spec);
-        await runs.StartedAsync(Id, "analysis", JsonSerializer.Serialize(spec), 1, null);
-        state.State.Spec = spec;
-        state.State.Phase = JobPhase.Running;
-        state.State.UpdatedAt = DateTimeOffset.UtcNow;
-        await state.WriteStateAsync();
-        await ResumeReminder.StartAsync(this, timing.Value);
-        await Launch();
+                await recorder.CreatedAsync(Id, spec);
+                await runs.StartedAsync(Id, "analysis", JsonSerializer.Serialize(spec), 1, null);
+            },
+            launch: Launch);
         return Progress();
     }
 
     public Task<JobProgress> Status() => Task.FromResult(Progress());
 
-    public async Task Cancel()
-    {
-        if (state.State.Phase is JobPhase.Succeeded or JobPhase.Failed or JobPhase.Cancelled) return;
-        _cts?.Cancel();
-        await End.FinishAsync(JobPhase.Cancelled, null);
-    }
+    public Task Cancel() => End.CancelAsync(() => _cts?.Cancel());
 
     public Task ReportProgress(int done, int total, string note)
     {

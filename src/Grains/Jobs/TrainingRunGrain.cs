@@ -56,24 +56,9 @@ public sealed class TrainingRunGrain(
     public async Task<JobProgress> Start(TrainingRunSpec spec)
     {
         spec.Validated();
-        if (state.State.Spec is { } existing)
-        {
-            if (existing != spec) throw new InvalidOperationException($"training run '{this.GetPrimaryKeyString()}' already exists with a different spec");
-            // A Start retried after the first one failed past persisting the spec: make sure the run is under way.
-            if (state.State.Phase == JobPhase.Running)
-            {
-                await ResumeReminder.StartAsync(this, timing.Value);
-                await Launch();
-            }
-            return Progress();
-        }
-        await recorder.StartedAsync(this.GetPrimaryKeyString(), "training", JsonSerializer.Serialize(spec), spec.Steps, spec.SweepId);
-        state.State.Spec = spec;
-        state.State.Phase = JobPhase.Running;
-        state.State.UpdatedAt = DateTimeOffset.UtcNow;
-        await state.WriteStateAsync();
-        await ResumeReminder.StartAsync(this, timing.Value);
-        await Launch();
+        await new JobStart<TrainingRunState, TrainingRunSpec>(this, state, timing.Value, "training run").StartAsync(spec,
+            record: () => recorder.StartedAsync(this.GetPrimaryKeyString(), "training", JsonSerializer.Serialize(spec), spec.Steps, spec.SweepId),
+            launch: Launch);
         return Progress();
     }
 
@@ -84,12 +69,7 @@ public sealed class TrainingRunGrain(
     public Task<TrainingRunHost> Host() =>
         Task.FromResult(new TrainingRunHost(state.State.LastSilo, state.State.Starts, state.State.ResumedFromStep));
 
-    public async Task Cancel()
-    {
-        if (state.State.Phase is JobPhase.Succeeded or JobPhase.Failed or JobPhase.Cancelled) return;
-        _cts?.Cancel();
-        await End.FinishAsync(JobPhase.Cancelled, null);
-    }
+    public Task Cancel() => End.CancelAsync(() => _cts?.Cancel());
 
     public async Task ReportCheckpoint(RunCheckpoint checkpoint)
     {
