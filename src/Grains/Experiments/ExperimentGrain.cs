@@ -24,10 +24,13 @@ public sealed class ExperimentGrain(
     IOptions<JobOptions> timing,
     ILogger<ExperimentGrain> log) : Grain, IExperimentGrain, IRemindable
 {
-    Task? _work;
-    CancellationTokenSource? _cts;
     JobSettlement<ExperimentState>? _end;
     JobSettlement<ExperimentState> End => _end ??= new(this, state, runs);
+    ExecutorWork<ExperimentState>? _work;
+    ExecutorWork<ExperimentState> Work => _work ??= new(state, End,
+        // A bad spec or bad artefact: running again would fail the same way.
+        permanent: e => e is ArgumentException or InvalidDataException or KeyNotFoundException,
+        stopped: e => log.LogError(e, "experiment {Id} stopped; the reminder will run it again", Id));
     (int Done, int Total, string Note) _progress = (0, 1, "");
 
     string Id => this.GetPrimaryKeyString();
@@ -39,48 +42,24 @@ public sealed class ExperimentGrain(
         catch (Exception e) { log.LogWarning("experiment {Id}: could not launch on activation ({Error}); the reminder will retry", Id, e.Message); }
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)
-    {
-        _cts?.Cancel();
-        if (_work is { IsCompleted: false } work)
-        {
-            try { await work.WaitAsync(ct); }
-            catch (Exception) { /* the next activation runs it again */ }
-        }
-    }
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct) => Work.StopAsync(ct);
 
     public async Task<JobProgress> Start(AnalysisSpec spec)
     {
         spec.Validated();
-        if (state.State.Spec is { } existing)
-        {
-            if (existing != spec) throw new InvalidOperationException($"experiment '{Id}' already exists with a different spec");
-            if (state.State.Phase == JobPhase.Running)
+        await new JobStart<ExperimentState, AnalysisSpec>(this, state, timing.Value, "experiment").StartAsync(spec,
+            record: async () =>
             {
-                await ResumeReminder.StartAsync(this, timing.Value);
-                await Launch();
-            }
-            return Progress();
-        }
-        await recorder.CreatedAsync(Id, spec);
-        await runs.StartedAsync(Id, "analysis", JsonSerializer.Serialize(spec), 1, null);
-        state.State.Spec = spec;
-        state.State.Phase = JobPhase.Running;
-        state.State.UpdatedAt = DateTimeOffset.UtcNow;
-        await state.WriteStateAsync();
-        await ResumeReminder.StartAsync(this, timing.Value);
-        await Launch();
+                await recorder.CreatedAsync(Id, spec);
+                await runs.StartedAsync(Id, "analysis", JsonSerializer.Serialize(spec), 1, null);
+            },
+            launch: Launch);
         return Progress();
     }
 
     public Task<JobProgress> Status() => Task.FromResult(Progress());
 
-    public async Task Cancel()
-    {
-        if (state.State.Phase is JobPhase.Succeeded or JobPhase.Failed or JobPhase.Cancelled) return;
-        _cts?.Cancel();
-        await End.FinishAsync(JobPhase.Cancelled, null);
-    }
+    public Task Cancel() => End.CancelAsync(Work.Cancel);
 
     public Task ReportProgress(int done, int total, string note)
     {
@@ -88,50 +67,22 @@ public sealed class ExperimentGrain(
         return Task.CompletedTask;
     }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => End.TickAsync(_work is { IsCompleted: false }, Launch);
+    public Task ReceiveReminder(string reminderName, TickStatus status) => End.TickAsync(Work.InFlight, Launch);
 
     async Task Launch()
     {
-        if (_work is { IsCompleted: false }) return;
+        if (Work.InFlight) return;
         state.State.Starts++;
         await state.WriteStateAsync();
         DelayDeactivation(TimeSpan.FromDays(1));
-        _cts = new CancellationTokenSource();
         var spec = state.State.Spec!;
         var self = this.AsReference<IExperimentGrain>();
-        var ct = _cts.Token;
         var id = Id;
-        var work = Task.Run(() => executor.RunAsync(id, spec, self.ReportProgress, ct), ct);
-        _work = Complete(spec, work);
+        Work.Run(ct => executor.RunAsync(id, spec, self.ReportProgress, ct),
+            record: outcome => recorder.RecordAsync(id, spec, outcome),
+            trace: () => PlatformTelemetry.Source.StartActivity("experiment.analysis")
+                ?.SetTag("mminterp.experiment", id).SetTag("mminterp.analysis", spec.Kind));
     }
-
-    async Task Complete(AnalysisSpec spec, Task<AnalysisOutcome> work)
-    {
-        using var activity = PlatformTelemetry.Source.StartActivity("experiment.analysis");
-        activity?.SetTag("mminterp.experiment", Id);
-        activity?.SetTag("mminterp.analysis", spec.Kind);
-        try
-        {
-            var outcome = await work;
-            if (state.State.Phase != JobPhase.Running) return;
-            // Recorded before success is reported: a caller that sees Succeeded can read the results.
-            await recorder.RecordAsync(Id, spec, outcome);
-            await End.FinishAsync(JobPhase.Succeeded, null);
-        }
-        catch (OperationCanceledException) when (state.State.Phase != JobPhase.Running)
-        {
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or KeyNotFoundException)
-        {
-            // A bad spec or bad artefact: running again would fail the same way.
-            await End.FinishAsync(JobPhase.Failed, e.Message);
-        }
-        catch (Exception e)
-        {
-            log.LogError(e, "experiment {Id} stopped; the reminder will run it again", Id);
-        }
-    }
-
 
     JobProgress Progress()
     {

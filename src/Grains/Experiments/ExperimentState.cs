@@ -5,7 +5,7 @@ using MMInterp.Grains.Jobs;
 namespace MMInterp.Grains.Experiments;
 
 [GenerateSerializer]
-public sealed class ExperimentState : IJobState
+public sealed class ExperimentState : IJobState<AnalysisSpec>
 {
     [Id(0)] public AnalysisSpec? Spec { get; set; }
     [Id(1)] public JobPhase Phase { get; set; } = JobPhase.Pending;

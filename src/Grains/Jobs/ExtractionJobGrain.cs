@@ -34,26 +34,11 @@ public sealed class ExtractionJobGrain(
     public async Task<JobProgress> Start(ExtractionJobSpec spec)
     {
         spec.Validated();
-        if (state.State.Spec is { } existing)
-        {
-            if (!SameSpec(existing, spec))
-                throw new InvalidOperationException($"extraction job '{this.GetPrimaryKeyString()}' already exists with a different spec");
-            // A Start retried after the first one failed past persisting the spec: make sure the job is under way.
-            if (state.State.Phase == JobPhase.Running)
-            {
-                await ResumeReminder.StartAsync(this, timing.Value);
-                EnsureLoop();
-            }
-            return Progress();
-        }
-        // The registry row comes first: the activation set will name this job as its lineage.
-        await recorder.StartedAsync(this.GetPrimaryKeyString(), "extraction", JsonSerializer.Serialize(spec), spec.Shards, null);
-        state.State.Spec = spec;
-        state.State.Phase = JobPhase.Running;
-        state.State.UpdatedAt = DateTimeOffset.UtcNow;
-        // Independent writes, both needed before work starts: one database round trip off every job's start.
-        await Task.WhenAll(state.WriteStateAsync(), ResumeReminder.StartAsync(this, timing.Value));
-        EnsureLoop();
+        await new JobStart<ExtractionJobState, ExtractionJobSpec>(this, state, timing.Value, "extraction job").StartAsync(spec,
+            // The registry row comes first: the activation set will name this job as its lineage.
+            record: () => recorder.StartedAsync(this.GetPrimaryKeyString(), "extraction", JsonSerializer.Serialize(spec), spec.Shards, null),
+            launch: EnsureLoop,
+            same: SameSpec);
         return Progress();
     }
 
@@ -62,26 +47,19 @@ public sealed class ExtractionJobGrain(
     public Task<IReadOnlyList<ShardOutput>> Outputs() =>
         Task.FromResult<IReadOnlyList<ShardOutput>>(state.State.Done.OrderBy(kv => kv.Key).Select(kv => kv.Value).ToList());
 
-    public async Task Cancel()
-    {
-        if (state.State.Phase is JobPhase.Succeeded or JobPhase.Failed or JobPhase.Cancelled) return;
-        _cancelRequested = true;
-        // Through Finish, so the registry row is marked cancelled too instead of staying 'running'.
-        await End.FinishAsync(JobPhase.Cancelled, null);
-    }
+    // The loop sees the flag between shard results and stops dispatching.
+    public Task Cancel() => End.CancelAsync(() => _cancelRequested = true);
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => End.TickAsync(_loop is { IsCompleted: false }, () =>
-    {
-        EnsureLoop();
-        return Task.CompletedTask;
-    });
+    public Task ReceiveReminder(string reminderName, TickStatus status) => End.TickAsync(_loop is { IsCompleted: false }, EnsureLoop);
 
-    void EnsureLoop()
+    /// <summary>Starts the loop unless it is running already; completes at once (a Task only to serve as JobStart's and the tick's launch).</summary>
+    Task EnsureLoop()
     {
-        if (_loop is { IsCompleted: false }) return;
+        if (_loop is { IsCompleted: false }) return Task.CompletedTask;
         // The loop runs on the grain's scheduler; keep the activation alive while it works.
         DelayDeactivation(TimeSpan.FromDays(1));
         _loop = RunLoop();
+        return Task.CompletedTask;
     }
 
     async Task RunLoop()

@@ -4,7 +4,7 @@ namespace MMInterp.Grains.Jobs;
 
 /// <summary>Persisted progress of one extraction job: every shard's attempts and output.</summary>
 [GenerateSerializer]
-public sealed class ExtractionJobState : IJobState
+public sealed class ExtractionJobState : IJobState<ExtractionJobSpec>
 {
     [Id(0)] public ExtractionJobSpec? Spec { get; set; }
     [Id(1)] public JobPhase Phase { get; set; } = JobPhase.Pending;

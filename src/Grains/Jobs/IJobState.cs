@@ -9,3 +9,9 @@ public interface IJobState
     string? Error { get; set; }
     DateTimeOffset UpdatedAt { get; set; }
 }
+
+/// <summary>A job state that also keeps the spec its job was started with (null until the first Start).</summary>
+public interface IJobState<TSpec> : IJobState where TSpec : class
+{
+    TSpec? Spec { get; set; }
+}

@@ -24,6 +24,15 @@ public sealed class JobSettlement<TState>(Grain grain, IPersistentState<TState> 
         _ => SettleAsync(),
     };
 
+    /// <summary>A finished job stays finished; otherwise the work is told to stop and the job is settled as Cancelled
+    /// (so the registry row is marked cancelled too instead of staying 'running').</summary>
+    public Task CancelAsync(Action stopWork)
+    {
+        if (state.State.Phase is JobPhase.Succeeded or JobPhase.Failed or JobPhase.Cancelled) return Task.CompletedTask;
+        stopWork();
+        return FinishAsync(JobPhase.Cancelled, null);
+    }
+
     public Task FinishAsync(JobPhase phase, string? error)
     {
         state.State.Phase = phase;

@@ -21,10 +21,14 @@ public sealed class TrainingRunGrain(
     IOptions<JobOptions> timing,
     ILogger<TrainingRunGrain> log) : Grain, ITrainingRunGrain, IRemindable
 {
-    Task? _training;
     JobSettlement<TrainingRunState>? _end;
     JobSettlement<TrainingRunState> End => _end ??= new(this, state, recorder);
-    CancellationTokenSource? _cts;
+    ExecutorWork<TrainingRunState>? _training;
+    ExecutorWork<TrainingRunState> Training => _training ??= new(state, End,
+        // Bad config, bad data or a diverged run: retrying would fail the same way.
+        permanent: e => e is ArgumentException or InvalidDataException or NonFiniteTrainingException,
+        stopped: e => log.LogError(e, "training run {Run} stopped; the reminder will resume it from step {Step}",
+            this.GetPrimaryKeyString(), state.State.Checkpoint?.Step ?? 0));
 
     public override async Task OnActivateAsync(CancellationToken ct)
     {
@@ -40,40 +44,14 @@ public sealed class TrainingRunGrain(
         }
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)
-    {
-        _cts?.Cancel();
-        // Wait until the executor has stopped (it checks the token every step and in its callbacks): otherwise the
-        // next activation could train the same run alongside it, and a metric the old one appends after the new
-        // one's resume cleanup would be doubled.
-        if (_training is { IsCompleted: false } training)
-        {
-            try { await training.WaitAsync(ct); }
-            catch (Exception) { /* its outcome no longer matters; the next activation resumes from the checkpoint */ }
-        }
-    }
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct) => Training.StopAsync(ct);
 
     public async Task<JobProgress> Start(TrainingRunSpec spec)
     {
         spec.Validated();
-        if (state.State.Spec is { } existing)
-        {
-            if (existing != spec) throw new InvalidOperationException($"training run '{this.GetPrimaryKeyString()}' already exists with a different spec");
-            // A Start retried after the first one failed past persisting the spec: make sure the run is under way.
-            if (state.State.Phase == JobPhase.Running)
-            {
-                await ResumeReminder.StartAsync(this, timing.Value);
-                await Launch();
-            }
-            return Progress();
-        }
-        await recorder.StartedAsync(this.GetPrimaryKeyString(), "training", JsonSerializer.Serialize(spec), spec.Steps, spec.SweepId);
-        state.State.Spec = spec;
-        state.State.Phase = JobPhase.Running;
-        state.State.UpdatedAt = DateTimeOffset.UtcNow;
-        await state.WriteStateAsync();
-        await ResumeReminder.StartAsync(this, timing.Value);
-        await Launch();
+        await new JobStart<TrainingRunState, TrainingRunSpec>(this, state, timing.Value, "training run").StartAsync(spec,
+            record: () => recorder.StartedAsync(this.GetPrimaryKeyString(), "training", JsonSerializer.Serialize(spec), spec.Steps, spec.SweepId),
+            launch: Launch);
         return Progress();
     }
 
@@ -84,12 +62,7 @@ public sealed class TrainingRunGrain(
     public Task<TrainingRunHost> Host() =>
         Task.FromResult(new TrainingRunHost(state.State.LastSilo, state.State.Starts, state.State.ResumedFromStep));
 
-    public async Task Cancel()
-    {
-        if (state.State.Phase is JobPhase.Succeeded or JobPhase.Failed or JobPhase.Cancelled) return;
-        _cts?.Cancel();
-        await End.FinishAsync(JobPhase.Cancelled, null);
-    }
+    public Task Cancel() => End.CancelAsync(Training.Cancel);
 
     public async Task ReportCheckpoint(RunCheckpoint checkpoint)
     {
@@ -109,11 +82,11 @@ public sealed class TrainingRunGrain(
         }
     }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => End.TickAsync(_training is { IsCompleted: false }, Launch);
+    public Task ReceiveReminder(string reminderName, TickStatus status) => End.TickAsync(Training.InFlight, Launch);
 
     async Task Launch()
     {
-        if (_training is { IsCompleted: false }) return;
+        if (Training.InFlight) return;
         var spec = state.State.Spec!;
         var runId = this.GetPrimaryKeyString();
         var resumeFrom = state.State.Checkpoint;
@@ -131,39 +104,12 @@ public sealed class TrainingRunGrain(
         }
 
         DelayDeactivation(TimeSpan.FromDays(7));
-        _cts = new CancellationTokenSource();
         var self = this.AsReference<ITrainingRunGrain>();
-        var ct = _cts.Token;
-        // CPU-bound work leaves the grain scheduler; checkpoints come back as ordinary grain calls.
-        var work = Task.Run(() => executor.TrainAsync(runId, spec, resumeFrom, self.ReportCheckpoint, ct), ct);
-        _training = Complete(work);
+        // Checkpoints come back as ordinary grain calls; the final one is recorded before the run succeeds.
+        Training.Run(ct => executor.TrainAsync(runId, spec, resumeFrom, self.ReportCheckpoint, ct),
+            record: ReportCheckpoint,
+            trace: () => PlatformTelemetry.Source.StartActivity("training.run")?.SetTag("mminterp.run", runId));
     }
-
-    async Task Complete(Task<RunCheckpoint> work)
-    {
-        using var activity = PlatformTelemetry.Source.StartActivity("training.run");
-        activity?.SetTag("mminterp.run", this.GetPrimaryKeyString());
-        try
-        {
-            var final = await work;
-            if (state.State.Phase != JobPhase.Running) return;
-            await ReportCheckpoint(final);
-            await End.FinishAsync(JobPhase.Succeeded, null);
-        }
-        catch (OperationCanceledException) when (state.State.Phase != JobPhase.Running)
-        {
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or NonFiniteTrainingException)
-        {
-            // Bad config, bad data or a diverged run: retrying would fail the same way.
-            await End.FinishAsync(JobPhase.Failed, e.Message);
-        }
-        catch (Exception e)
-        {
-            log.LogError(e, "training run {Run} stopped; the reminder will resume it from step {Step}", this.GetPrimaryKeyString(), state.State.Checkpoint?.Step ?? 0);
-        }
-    }
-
 
     JobProgress Progress()
     {

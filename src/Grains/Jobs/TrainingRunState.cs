@@ -3,7 +3,7 @@ using MMInterp.Grains.Contracts.Jobs;
 namespace MMInterp.Grains.Jobs;
 
 [GenerateSerializer]
-public sealed class TrainingRunState : IJobState
+public sealed class TrainingRunState : IJobState<TrainingRunSpec>
 {
     [Id(0)] public TrainingRunSpec? Spec { get; set; }
     [Id(1)] public JobPhase Phase { get; set; } = JobPhase.Pending;

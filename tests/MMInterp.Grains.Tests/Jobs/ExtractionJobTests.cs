@@ -81,7 +81,7 @@ public sealed class ExtractionJobTests : IAsyncLifetime
         var spec = new ExtractionJobSpec("clip-tiny", ["vision.blocks.1.hook_resid_post"], DatasetSpec.Parse("shapes:train:1000"), Shards: 8);
         await job.Start(spec);
 
-        var progress = await WaitFinished(job);
+        var progress = await JobWait.UntilFinished(job.Status, minutes: 1);
         Assert.Equal(JobPhase.Succeeded, progress.Phase);
         Assert.Equal(8, progress.Done);
         Assert.Equal("actset-job-a", progress.Result);
@@ -113,16 +113,5 @@ public sealed class ExtractionJobTests : IAsyncLifetime
         Assert.Contains("empty shards", e.Message);
         Assert.Throws<ArgumentException>(() => DatasetSpec.Parse("shapes:bogus:10"));
         Assert.Throws<ArgumentException>(() => DatasetSpec.Parse("imagenet:train:10"));
-    }
-
-    static async Task<JobProgress> WaitFinished(IExtractionJobGrain job)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var p = await job.Status();
-            if (p.Finished || DateTime.UtcNow > deadline) return p;
-            await Task.Delay(100);
-        }
     }
 }

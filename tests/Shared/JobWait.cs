@@ -1,8 +1,11 @@
 using MMInterp.Grains.Contracts.Jobs;
 
-namespace MMInterp.Integration.Tests.Cluster;
+namespace MMInterp.Tests;
 
-/// <summary>Polls a job, run or experiment until it finishes or the deadline passes (then returns the last status).</summary>
+/// <summary>
+/// Polls a job, run or experiment until it finishes or the deadline passes (then returns the last status). Linked into
+/// each test project that waits on job grains.
+/// </summary>
 public static class JobWait
 {
     public static async Task<JobProgress> UntilFinished(Func<Task<JobProgress>> status, double minutes = 8)
