@@ -30,8 +30,9 @@ public sealed class JobStart<TState, TSpec>(Grain grain, IPersistentState<TState
         state.State.Spec = spec;
         state.State.Phase = JobPhase.Running;
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
-        // Independent writes, both needed before work starts: one database round trip off every start.
-        await Task.WhenAll(state.WriteStateAsync(), ResumeReminder.StartAsync(grain, timing));
+        // State first: a reminder registered beside a failed state write would tick forever on a job stored as Pending.
+        await state.WriteStateAsync();
+        await ResumeReminder.StartAsync(grain, timing);
         await launch();
     }
 }
