@@ -80,7 +80,8 @@ public static class AnalyzeCommand
         var steerSaes = new Option<string?>("--steer-saes")
         {
             Description = "instead: steer colour during sampling with these dictionaries, one per noise level of one denoiser hook "
-                          + "(comma-separated; each trained with train-sae on an extraction key such as denoiser.blocks.3.hook_resid_post@t=0.900)",
+                          + "(comma-separated; each trained with train-sae on an extraction key such as denoiser.blocks.3.hook_resid_post@t=0.900, "
+                          + "all on the same conditioning: all null caption, or all @c=caption, or all @c=half)",
         };
         var prompts = new Option<int>("--prompts") { Description = "steering: prompts per target colour", DefaultValueFactory = _ => 16 };
         command.Options.Add(steerSaes);

@@ -68,11 +68,11 @@ public static class DiffusionCommand
                 Hooks = parse.GetValue(hooks)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 Timesteps = parse.GetValue(timesteps)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                     .Select(t => double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new ArgumentException($"--timesteps: '{t}' is not a number")).ToList(),
-                Images = parse.GetValue(images), WithCaptions = parse.GetValue(captions),
+                Images = parse.GetValue(images), Conditioning = parse.GetValue(captions) ? CaptionConditioning.Caption : CaptionConditioning.Null,
             }.Validate(bundle.Denoiser);
             var dir = parse.GetValue(output)!;
             var sets = await CliAction.WithProgress("extract", _ => Task.Run(() => TimestepActivations.Extract(bundle, config, dir), ct));
-            foreach (var s in sets) Console.WriteLine($"{new TimestepKey(s.Hook, s.T).Name}: {s.Rows} rows x {s.D} in {Path.Combine(dir, s.Directory)}");
+            foreach (var s in sets) Console.WriteLine($"{s.Key.Name}: {s.Rows} rows x {s.D} in {Path.Combine(dir, s.Directory)}");
             return 0;
         });
         return command;

@@ -11,7 +11,9 @@ public static class ExtractCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "registered model id", Required = true };
-        var hooks = new Option<string>("--hooks") { Description = "comma-separated hook points, e.g. vision.blocks.2.hook_resid_post", Required = true };
+        var hooks = new Option<string>("--hooks") { Description = "comma-separated hook points, e.g. vision.blocks.2.hook_resid_post; a diffusion model's are timestep keys, "
+                                                        + "hook@t=LEVEL[@c=caption|half]: denoiser.blocks.3.hook_resid_post@t=0.900 reads it on the null caption, "
+                                                        + "@c=caption on each image's caption, @c=half on every other image's", Required = true };
         var dataset = new Option<string>("--dataset") { Description = "world:split:count, e.g. shapes:train:4096", DefaultValueFactory = _ => "shapes:train:2048" };
         var shards = new Option<int>("--shards") { Description = "number of shards (spread over accelerator silos)", DefaultValueFactory = _ => 4 };
         var id = new Option<string?>("--job") { Description = "job id (default: a new one); re-running an id resumes it" };

@@ -12,7 +12,7 @@ public interface IActivationModel : IDisposable
     /// <summary>clip, vlm or diffusion (the registry's family name).</summary>
     string Family { get; }
 
-    /// <summary>The hook names a user may extract (for diffusion, hook templates ending in "@t=T").</summary>
+    /// <summary>The hook names a user may extract (for diffusion, key templates such as "hook@t=T[@c=caption|half]").</summary>
     IReadOnlyList<string> HookNames { get; }
 
     long ParameterCount { get; }

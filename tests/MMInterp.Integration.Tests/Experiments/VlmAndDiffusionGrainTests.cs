@@ -125,15 +125,17 @@ public sealed class VlmAndDiffusionGrainTests(ExtractionCluster fx) : IClassFixt
     public async Task TimestepSaesTrainedThroughTheGrainsSteerDiffusionSampling()
     {
         await RegisterRandomDiffusion("diffusion-steer");
-        string[] keys = ["denoiser.blocks.1.hook_resid_post@t=0.900", "denoiser.blocks.1.hook_resid_post@t=0.100"];
+        // Captioned keys (the conditioning travels in the set's hook name), and one null-caption key to show mixing refused.
+        string[] keys = ["denoiser.blocks.1.hook_resid_post@t=0.900@c=caption", "denoiser.blocks.1.hook_resid_post@t=0.100@c=caption", "denoiser.blocks.1.hook_resid_post@t=0.100"];
         var job = fx.Cluster.Client.GetGrain<IExtractionJobGrain>("ext-diffusion-steer");
         await job.Start(new ExtractionJobSpec("diffusion-steer", keys, DatasetSpec.Parse("shapes:val:8"), Shards: 2));
         var extracted = await JobWait.UntilFinished(job.Status);
         Assert.True(extracted.Phase == JobPhase.Succeeded, extracted.Error);
+        Assert.Equal(keys, (await fx.Registry.ActivationSets.GetAsync(extracted.Result!))!.HookPoints);
 
-        // One ordinary registered dictionary per noise level, each trained by a TrainingRun grain.
+        // One ordinary registered dictionary per key, each trained by a TrainingRun grain.
         var sae = new SaeConfig { Kind = SaeKind.TopK, DIn = 32, DSae = 64, K = 8 }.ToJson();
-        string[] runs = ["run-diffusion-t900", "run-diffusion-t100"];
+        string[] runs = ["run-diffusion-t900", "run-diffusion-t100", "run-diffusion-t100-null"];
         for (var i = 0; i < keys.Length; i++)
         {
             var run = fx.Cluster.Client.GetGrain<ITrainingRunGrain>(runs[i]);
@@ -153,15 +155,24 @@ public sealed class VlmAndDiffusionGrainTests(ExtractionCluster fx) : IClassFixt
         foreach (var figure in new[] { "diffusion_steering_success", "diffusion_steering_random_control", "diffusion_steering_unsteered", "success_early", "success_late" })
             Assert.True(figures.ContainsKey(figure), $"figure {figure} missing from {figures}");
         Assert.Equal([0.9, 0.1], results["levels"]!.AsArray().Select(l => l!.GetValue<double>()));
+        Assert.Equal("caption", results["conditioning"]!.GetValue<string>());
         Assert.Equal(AttributeWords.Colours.Length * 2, results["features"]!.AsArray().Count); // a feature per colour per level
         await AssertPngs(results, "steering_grid", "steering_success");
 
         // A dictionary that is not registered fails the experiment with its name.
-        var mixed = fx.Cluster.Client.GetGrain<IExperimentGrain>("exp-diffusion-steer-mixed");
-        await mixed.Start(new AnalysisSpec("diffusion-steer", "diffusion-steer", OptionsJson: """{"dictionaries": ["run-vlm-not-here"]}"""));
-        var refused = await JobWait.UntilFinished(mixed.Status);
+        var missing = fx.Cluster.Client.GetGrain<IExperimentGrain>("exp-diffusion-steer-missing");
+        await missing.Start(new AnalysisSpec("diffusion-steer", "diffusion-steer", OptionsJson: """{"dictionaries": ["run-vlm-not-here"]}"""));
+        var refused = await JobWait.UntilFinished(missing.Status);
         Assert.Equal(JobPhase.Failed, refused.Phase);
         Assert.Contains("run-vlm-not-here", refused.Error);
+
+        // Levels read under different conditionings are refused, naming both dictionaries.
+        var mixed = fx.Cluster.Client.GetGrain<IExperimentGrain>("exp-diffusion-steer-mixed");
+        await mixed.Start(new AnalysisSpec("diffusion-steer", "diffusion-steer", OptionsJson: $$"""{"dictionaries": ["{{runs[0]}}", "{{runs[2]}}"]}"""));
+        refused = await JobWait.UntilFinished(mixed.Status);
+        Assert.Equal(JobPhase.Failed, refused.Phase);
+        Assert.Contains("one caption conditioning", refused.Error);
+        Assert.Contains(runs[2], refused.Error);
     }
 
     [Fact]

@@ -33,7 +33,9 @@ public class DiffusionSteeringTests(TinyDiffusionFixture tiny, ITestOutputHelper
                 Assert.InRange(level.L0, 1, SmallSaes.K);
                 var meta = SafeTensors.ReadHeader(Path.Combine(dir, level.WeightsFile)).Metadata;
                 Assert.Equal(HookName, meta["hook"]);
-                Assert.Equal(level.Key(HookName).Name, meta["timestep_key"]);
+                // Half the training images captioned: the SAE's key says so, as an extraction key would.
+                Assert.Equal(new TimestepKey(HookName, level.T, CaptionConditioning.Half).Name, meta["timestep_key"]);
+                Assert.Equal(level.Name, meta["timestep_key"]);
             }
             Assert.NotNull(result.Decodability);
 

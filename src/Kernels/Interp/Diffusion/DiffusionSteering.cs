@@ -65,7 +65,7 @@ public static class DiffusionSteering
     /// <summary>Per level and colour: the best-detecting feature and the vector to add, [levels, colours, d] on the CPU.</summary>
     public static (IReadOnlyList<ColourFeature> Features, Tensor Vectors) ChooseFeatures(DiffusionBundle bundle, TimestepSaeSet saes, DiffusionSteeringConfig config)
     {
-        using var acts = TimestepSaes.Collect(bundle, saes.Hook, saes.Timesteps, config.SelectionImages, config.Seed + 1, withCaptions: true);
+        using var acts = TimestepSaes.Collect(bundle, saes.Hook, saes.Timesteps, config.SelectionImages, config.Seed + 1, CaptionConditioning.Caption);
         var labels = TimestepSaes.Labels(acts.Scenes, ObjectAttribute.Colour);
         var chosen = new List<ColourFeature>();
         var vectors = new List<Tensor>();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using MMInterp.Kernels.Activations;
 using MMInterp.Kernels.Hooks;
 using MMInterp.Kernels.IO;
@@ -20,9 +21,9 @@ public sealed record TimestepExtractionConfig
     public int Images { get; init; } = 256;
     /// <summary>Index of the first image (a shard of a sharded extraction starts past 0).</summary>
     public long Start { get; init; }
-    /// <summary>Condition on the true caption, or (default) on the null caption so that everything the activations know
-    /// about the image came through the noisy pixels.</summary>
-    public bool WithCaptions { get; init; }
+    /// <summary>The text the denoiser reads (default: the null caption, so that everything the activations know about the
+    /// image came through the noisy pixels).</summary>
+    public CaptionConditioning Conditioning { get; init; }
     public int BatchSize { get; init; } = 64;
 
     public TimestepExtractionConfig Validate(DiffusionTransformer model)
@@ -41,12 +42,18 @@ public sealed record TimestepExtractionConfig
         if (Images < 1) throw new ArgumentException($"Images must be positive, got {Images}", nameof(Images));
         if (Start < 0) throw new ArgumentException($"Start must be non-negative, got {Start}", nameof(Start));
         if (BatchSize < 1) throw new ArgumentException($"BatchSize must be positive, got {BatchSize}", nameof(BatchSize));
+        if (!Enum.IsDefined(Conditioning)) throw new ArgumentException($"Conditioning {(int)Conditioning} is not one of {string.Join(", ", Enum.GetNames<CaptionConditioning>())}", nameof(Conditioning));
         return this;
     }
 }
 
-/// <summary>One (hook, timestep) activation set on disk.</summary>
-public sealed record TimestepActivationSet(string Hook, double T, string Directory, long Rows, int D);
+/// <summary>One (hook, timestep, conditioning) activation set on disk; manifests written before conditioning could be
+/// chosen lack it and read as the null caption, which is what they hold.</summary>
+public sealed record TimestepActivationSet(string Hook, double T, string Directory, long Rows, int D,
+    CaptionConditioning Conditioning = CaptionConditioning.Null)
+{
+    [JsonIgnore] public TimestepKey Key => new(Hook, T, Conditioning);
+}
 
 /// <summary>Timestep-resolved activations of the denoiser on held-out single-object images noised to each level (the
 /// same noise per image at every level). Rows are tokens ([images * tokens, d]), as for the CLIP extractor; hook_z is
@@ -71,7 +78,7 @@ public static class TimestepActivations
             using var batch = world.Batch(c.Seed, c.Start + start, n, device);
             var x0 = FlowMatching.ToModelSpace(batch.Images);
             var eps = randn(x0.shape, generator: new Generator((ulong)(c.Seed + c.Start + start), device), device: device);
-            var captions = c.WithCaptions ? batch.Scenes.Select(Captions.Describe).ToList() : Enumerable.Repeat(TextConditioner.Null, n).ToList();
+            var captions = batch.Scenes.Select((scene, i) => c.Conditioning.IsCaptioned(c.Start + start + i) ? Captions.Describe(scene) : TextConditioner.Null).ToList();
             var text = bundle.Text.Encode(captions, device);
             foreach (var t in c.Timesteps)
             {
@@ -86,7 +93,7 @@ public static class TimestepActivations
                 foreach (var h in c.Hooks)
                 {
                     var a = cache[h];
-                    sink(new TimestepKey(h, t), a.reshape(a.shape[0], a.shape[1], -1), batch);
+                    sink(new TimestepKey(h, t, c.Conditioning), a.reshape(a.shape[0], a.shape[1], -1), batch);
                 }
             }
         }
@@ -122,8 +129,8 @@ public static class TimestepActivations
         return cat([onObject, tokens.mean([1])], 1);
     }
 
-    /// <summary>Writes one activation set per (hook, timestep) under <paramref name="directory"/>/hook/t0.500/ (shards + index.json
-    /// whose hook name is the timestep key) and a timesteps.json manifest listing them.</summary>
+    /// <summary>Writes one activation set per (hook, timestep) under <paramref name="directory"/>/hook/t0.500/ (t0.500-caption when
+    /// captioned; shards + index.json whose hook name is the timestep key) and a timesteps.json manifest listing them.</summary>
     public static IReadOnlyList<TimestepActivationSet> Extract(DiffusionBundle bundle, TimestepExtractionConfig config, string directory, long shardRows = 4096)
     {
         var writers = new Dictionary<TimestepKey, ActivationSetWriter>();
@@ -138,7 +145,7 @@ public static class TimestepActivations
             var sets = writers.Select(kv =>
             {
                 var index = kv.Value.Complete();
-                return new TimestepActivationSet(kv.Key.Hook, kv.Key.T, kv.Key.RelativeDirectory, index.TotalRows, index.D);
+                return new TimestepActivationSet(kv.Key.Hook, kv.Key.T, kv.Key.RelativeDirectory, index.TotalRows, index.D, kv.Key.Conditioning);
             }).ToList();
             AtomicFile.WriteAllText(Path.Combine(directory, ManifestFile), JsonSerializer.Serialize(sets, new JsonSerializerOptions { WriteIndented = true }));
             return sets;
@@ -158,10 +165,10 @@ public static class TimestepActivations
             ?? throw new InvalidDataException($"'{path}' is empty");
     }
 
-    /// <summary>The reader of one (hook, timestep) set of an extraction.</summary>
+    /// <summary>The reader of one (hook, timestep, conditioning) set of an extraction.</summary>
     public static ActivationSetReader Open(string directory, TimestepKey key)
     {
-        var entry = ReadManifest(directory).FirstOrDefault(s => s.Hook == key.Hook && Math.Abs(s.T - key.T) < 1e-9)
+        var entry = ReadManifest(directory).FirstOrDefault(s => s.Hook == key.Hook && Math.Abs(s.T - key.T) < 1e-9 && s.Conditioning == key.Conditioning)
             ?? throw new ArgumentException($"no activation set for {key} in '{directory}'");
         return new ActivationSetReader(Path.Combine(directory, entry.Directory));
     }

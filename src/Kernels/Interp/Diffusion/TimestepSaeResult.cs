@@ -5,10 +5,7 @@ namespace MMInterp.Kernels.Interp.Diffusion;
 /// <summary>One level's SAE and its held-out reconstruction: FVU against predicting the mean row (explained variance
 /// = 1 - FVU), the squared error as a share of predicting zero, mean active latents (L0), and features that never fired.</summary>
 public sealed record TimestepSaeLevel(double T, string Name, string WeightsFile, double Fvu, double ExplainedVariance,
-    double ErrorOverZero, double L0, double DeadShare)
-{
-    public TimestepKey Key(string hook) => new(hook, T);
-}
+    double ErrorOverZero, double L0, double DeadShare);
 
 /// <summary>Temporal evolution read by single SAE features (issue 8 item 3, beside the probe version): per attribute and
 /// level, the held-out AUROC (null caption, so through the pixels) of the feature chosen on the training images for each

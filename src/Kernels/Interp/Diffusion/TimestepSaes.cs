@@ -38,15 +38,16 @@ public static class TimestepSaes
         progress?.Invoke(0, "activations");
         var half = c.TrainImages / 2;
         var hook = c.Hook!;
-        using var trainCaptioned = Collect(bundle, hook, c.Timesteps, half, c.Seed, withCaptions: true);
-        using var trainNull = Collect(bundle, hook, c.Timesteps, c.TrainImages - half, c.Seed + 1, withCaptions: false);
-        using var testCaptioned = Collect(bundle, hook, c.Timesteps, c.TestImages, c.Seed + 2, withCaptions: true);
-        using var testNull = Collect(bundle, hook, c.Timesteps, c.TestImages, c.Seed + 3, withCaptions: false);
+        using var trainCaptioned = Collect(bundle, hook, c.Timesteps, half, c.Seed, CaptionConditioning.Caption);
+        using var trainNull = Collect(bundle, hook, c.Timesteps, c.TrainImages - half, c.Seed + 1, CaptionConditioning.Null);
+        using var testCaptioned = Collect(bundle, hook, c.Timesteps, c.TestImages, c.Seed + 2, CaptionConditioning.Caption);
+        using var testNull = Collect(bundle, hook, c.Timesteps, c.TestImages, c.Seed + 3, CaptionConditioning.Null);
         var train = c.Timesteps.ToDictionary(t => t, t => cat([trainCaptioned.Rows(t), trainNull.Rows(t)], 0));
         var test = c.Timesteps.ToDictionary(t => t, t => cat([testCaptioned.Rows(t), testNull.Rows(t)], 0));
         try
         {
-            var levels = Fit(hook, train, test, c, directory, (p, n) => progress?.Invoke(0.1 + 0.8 * p, n));
+            // Half the images captioned, each once: the key says so (@c=half), as an extraction key would.
+            var levels = Fit(hook, train, test, c, directory, (p, n) => progress?.Invoke(0.1 + 0.8 * p, n), CaptionConditioning.Half);
             progress?.Invoke(0.9, "feature decodability");
             using var set = TimestepSaeSet.Load(directory);
             var decodability = Decodability(set, trainNull, testNull);
@@ -61,9 +62,10 @@ public static class TimestepSaes
     }
 
     /// <summary>Trains one SAE per level on <paramref name="train"/> rows [n, d] and scores it on <paramref name="test"/>;
-    /// writes directory/t0.500/sae.safetensors (metadata names hook and level) and the manifest (no decodability).</summary>
+    /// writes directory/t0.500/sae.safetensors (metadata names hook, level and the rows' <paramref name="conditioning"/>) and
+    /// the manifest (no decodability).</summary>
     public static IReadOnlyList<TimestepSaeLevel> Fit(string hook, IReadOnlyDictionary<double, Tensor> train, IReadOnlyDictionary<double, Tensor> test,
-        TimestepSaeConfig config, string directory, Action<double, string>? progress = null)
+        TimestepSaeConfig config, string directory, Action<double, string>? progress = null, CaptionConditioning conditioning = CaptionConditioning.Null)
     {
         var levels = new List<TimestepSaeLevel>();
         var ts = config.Timesteps;
@@ -72,15 +74,15 @@ public static class TimestepSaes
         {
             if (!train.ContainsKey(t) || !test.ContainsKey(t))
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"no activations for noise level {t}: train and test must hold every level of the config"), nameof(train));
-            CheckRows(train[t], new TimestepKey(hook, t), "training");
-            CheckRows(test[t], new TimestepKey(hook, t), "test");
+            CheckRows(train[t], new TimestepKey(hook, t, conditioning), "training");
+            CheckRows(test[t], new TimestepKey(hook, t, conditioning), "test");
         }
         var d = (int)train[ts[0]].shape[1];
         if (ts.Any(t => train[t].shape[1] != d || test[t].shape[1] != d)) throw new ArgumentException("every level's activations must have the same width", nameof(train));
         Directory.CreateDirectory(directory);
         for (var i = 0; i < ts.Count; i++)
         {
-            var key = new TimestepKey(hook, ts[i]);
+            var key = new TimestepKey(hook, ts[i], conditioning);
             progress?.Invoke((double)i / ts.Count, $"SAE {key.Name}");
             var name = string.Create(CultureInfo.InvariantCulture, $"t{ts[i]:0.000}");
             var member = new SweepMember(name,
@@ -113,19 +115,21 @@ public static class TimestepSaes
 
     /// <summary>Trains from a sharded timestep-resolved extraction (`diffusion extract`, <see cref="TimestepActivations.Extract"/>):
     /// each level's set is read whole; its last <paramref name="testShare"/> of rows (the last images, as rows are
-    /// stored image by image) is held out. No feature decodability: the sets carry no labels. The config's hook must be one of the extraction's hooks.</summary>
+    /// stored image by image) is held out. No feature decodability: the sets carry no labels. The config's hook must be one of the extraction's hooks;
+    /// the SAEs are labelled with the extraction's conditioning (one per extraction).</summary>
     public static IReadOnlyList<TimestepSaeLevel> FitExtraction(string extractionDirectory, TimestepSaeConfig config, string directory,
         double testShare = 0.2, Action<double, string>? progress = null)
     {
         var hook = config.Hook ?? throw new ArgumentException("Hook must name the extracted hook", nameof(config));
         if (!(testShare > 0 && testShare < 1)) throw new ArgumentException($"testShare must be in (0, 1), got {testShare}", nameof(testShare));
+        var conditioning = TimestepActivations.ReadManifest(extractionDirectory).FirstOrDefault(s => s.Hook == hook)?.Conditioning ?? CaptionConditioning.Null;
         var train = new Dictionary<double, Tensor>();
         var test = new Dictionary<double, Tensor>();
         try
         {
             foreach (var t in config.Timesteps)
             {
-                var reader = TimestepActivations.Open(extractionDirectory, new TimestepKey(hook, t));
+                var reader = TimestepActivations.Open(extractionDirectory, new TimestepKey(hook, t, conditioning));
                 var shards = Enumerable.Range(0, reader.Index.Shards.Count).Select(reader.ReadShard).ToList();
                 using var rows = cat(shards, 0);
                 foreach (var s in shards) s.Dispose();
@@ -134,7 +138,7 @@ public static class TimestepSaes
                 train[t] = rows.narrow(0, 0, n - held).clone();
                 test[t] = rows.narrow(0, n - held, held).clone();
             }
-            return Fit(hook, train, test, config, directory, progress);
+            return Fit(hook, train, test, config, directory, progress, conditioning);
         }
         finally
         {
@@ -143,12 +147,12 @@ public static class TimestepSaes
     }
 
     /// <summary>Activations at <paramref name="hook"/> for held-out single-object images noised to each level (same noise per
-    /// image at every level), conditioned on their captions or on the null caption.</summary>
-    public static TimestepImageActivations Collect(DiffusionBundle bundle, string hook, IReadOnlyList<double> timesteps, int images, long seed, bool withCaptions)
+    /// image at every level), conditioned as <paramref name="conditioning"/> says.</summary>
+    public static TimestepImageActivations Collect(DiffusionBundle bundle, string hook, IReadOnlyList<double> timesteps, int images, long seed, CaptionConditioning conditioning)
     {
         var parts = timesteps.ToDictionary(t => t, _ => new List<Tensor>());
         var scenes = new List<Scene>();
-        var config = new TimestepExtractionConfig { Hooks = [hook], Timesteps = timesteps, Images = images, Seed = seed, WithCaptions = withCaptions };
+        var config = new TimestepExtractionConfig { Hooks = [hook], Timesteps = timesteps, Images = images, Seed = seed, Conditioning = conditioning };
         TimestepActivations.Run(bundle, config, (key, a, batch) =>
         {
             parts[key.T].Add(a.to_type(ScalarType.Float32).cpu().clone().DetachFromDisposeScope()); // a copy: the cache owns a
@@ -245,7 +249,7 @@ public static class TimestepSaes
         if (!finite.item<bool>()) throw new ArgumentException($"{split} activations for {key.Name} hold NaN or inf: the denoiser or its input is broken");
     }
 
-    /// <summary>Adds hook and noise level to the SAE file's metadata, so the weights say where they belong wherever they go.</summary>
+    /// <summary>Adds hook, noise level and conditioning to the SAE file's metadata, so the weights say where they belong wherever they go.</summary>
     static void Label(string weights, TimestepKey key)
     {
         var (tensors, meta) = SafeTensors.Load(weights);
@@ -253,6 +257,7 @@ public static class TimestepSaes
         {
             meta["hook"] = key.Hook;
             meta["timestep"] = key.T.ToString("R", CultureInfo.InvariantCulture);
+            meta["conditioning"] = CaptionConditionings.Word(key.Conditioning);
             meta["timestep_key"] = key.Name;
             SafeTensors.Save(weights, tensors, meta);
         }

@@ -10,9 +10,11 @@ namespace MMInterp.Silo.Work.Analysis;
 
 /// <summary>
 /// Feature steering during diffusion sampling (issue 8) with registered timestep SAEs: one dictionary per noise level,
-/// each trained through the grains on an extraction key of the same hook ("denoiser.blocks.3.hook_resid_post@t=0.900").
-/// Per colour the feature that best detects it is added during sampling; success against an equal-norm random
-/// direction and the unsteered run, per step window. Options: dictionaries (ids, required unless the spec names one),
+/// each trained through the grains on an extraction key of the same hook and caption conditioning
+/// ("denoiser.blocks.3.hook_resid_post@t=0.900" at every level, or "...@t=0.900@c=caption" at every level). Mixed
+/// conditionings are refused: one level's SAE would then differ from the next in what its rows saw, not only when, and
+/// the figure would belong to no one extraction recipe. Per colour the feature that best detects it is added during
+/// sampling; success against an equal-norm random direction and the unsteered run, per step window. Options: dictionaries (ids, required unless the spec names one),
 /// prompts_per_colour (16), selection_images (256), strength (4), sample_steps (0: the model's own), pictured (3), seed.
 /// </summary>
 public sealed class DiffusionSteerAnalysis(AnalysisInputs inputs, ArtefactStore store)
@@ -43,12 +45,17 @@ public sealed class DiffusionSteerAnalysis(AnalysisInputs inputs, ArtefactStore 
             var record = await inputs.DictionaryRecordAsync(id, spec.ModelId, ct);
             TimestepKey key;
             try { key = TimestepKey.Parse(record.HookPoint); }
-            catch (FormatException) { throw new ArgumentException($"dictionary '{id}' reads '{record.HookPoint}', which names no noise level: steering needs SAEs on timestep keys (hook@t=0.500)"); }
+            catch (FormatException e) { throw new ArgumentException($"dictionary '{id}' was not trained on a timestep key, which steering needs: {e.Message}"); }
             levels.Add((key, id, record));
         }
         var hook = levels[0].Key.Hook;
         if (levels.FirstOrDefault(l => l.Key.Hook != hook) is { Id: not null } other)
             throw new ArgumentException($"dictionaries must read one hook: '{levels[0].Id}' reads {hook}, '{other.Id}' reads {other.Key.Hook}");
+        var conditioning = levels[0].Key.Conditioning;
+        if (levels.FirstOrDefault(l => l.Key.Conditioning != conditioning) is { Id: not null } mixed)
+            throw new ArgumentException($"dictionaries must share one caption conditioning: '{levels[0].Id}' was trained on {levels[0].Key.Name} "
+                                        + $"(conditioned on {CaptionConditionings.Describe(conditioning)}), '{mixed.Id}' on {mixed.Key.Name} "
+                                        + $"(conditioned on {CaptionConditionings.Describe(mixed.Key.Conditioning)})");
         if (levels.Select(l => l.Key.T).Distinct().Count() != levels.Count) throw new ArgumentException("two dictionaries are for the same noise level");
 
         var saes = new List<ISparseAutoencoder>();
@@ -66,7 +73,7 @@ public sealed class DiffusionSteerAnalysis(AnalysisInputs inputs, ArtefactStore 
         using var pictures = new AnalysisPictures(store, "mminterp-diffusion-steer-");
 
         // Sampling every condition takes minutes on a CPU: report each step of it (a grain call, safe from this thread).
-        await progress(0, 100, $"steering colour at {hook} with {levels.Count} timestep SAEs");
+        await progress(0, 100, $"steering colour at {hook} with {levels.Count} timestep SAEs trained on {CaptionConditionings.Describe(conditioning)}");
         var result = await Task.Run(() => DiffusionSteering.Run(bundle, set, config,
             (share, note) => _ = progress((int)Math.Round(98 * share), 100, note)), ct);
         await pictures.AddAllAsync(DiffusionFigures.WriteSteering(pictures.Directory, result, config.Pictured), ct);
@@ -89,6 +96,7 @@ public sealed class DiffusionSteerAnalysis(AnalysisInputs inputs, ArtefactStore 
             ["figures"] = figures,
             ["images"] = pictures.Images.DeepClone(),
             ["hook"] = hook,
+            ["conditioning"] = CaptionConditionings.Word(conditioning),
             ["dictionaries"] = new JsonArray(levels.Select(l => (JsonNode)JsonValue.Create(l.Id)!).ToArray()),
             ["levels"] = ResultJson.Node(result.Levels),
             ["images_per_condition"] = result.Images,
