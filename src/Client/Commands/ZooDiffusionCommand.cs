@@ -31,7 +31,7 @@ public static class ZooDiffusionCommand
                 ZooDiffusionCatalog.EnsureDiffusionAsync(session, config, ClipZooConfig.Default, (p, note) => report(p, note), ct, dev));
             if (zooModel.Cached) Console.WriteLine($"cached: {zooModel.Model.Id} was trained with this config before");
             var m = zooModel.Metrics?.Deserialize<DiffusionMetrics>();
-            if (m is not null) DiffusionCommand.PrintMetrics(m, double.NaN, config);
+            if (m is not null) DiffusionCommand.PrintMetrics(m, zooModel.TrainSeconds, config);
             Console.WriteLine($"registered model {zooModel.Model.Id} (checkpoint {zooModel.Model.CheckpointSha256})");
             if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
                 Console.WriteLine($"not exported: {dir} is not empty");

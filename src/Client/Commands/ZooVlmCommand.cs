@@ -50,7 +50,8 @@ public static class ZooVlmCommand
             var zooModel = await CliAction.WithProgress("tiny VLM", report => ZooVlmCatalog.EnsureVlmAsync(session, config, (p, note) => report(p, note), ct, dev));
             if (zooModel.Cached) Console.WriteLine($"cached: {zooModel.Model.Id} was trained with this config before");
             var byType = zooModel.Metrics?["AccuracyByType"] as JsonObject;
-            var accuracy = byType is null ? "" : string.Join(", ", byType.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value!.GetValue<double>():F3}")));
+            // By name: the registry stores the metrics as jsonb, which does not keep the order they were written in.
+            var accuracy = byType is null ? "" : string.Join(", ", byType.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value!.GetValue<double>():F3}")));
             // One `figure <name>: <value>` line per headline figure, as bench/RESULTS.md records them (DESIGN.md §7); the
             // issue's bar is on colour and shape questions, so those two stand beside the overall accuracy.
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -60,7 +61,7 @@ public static class ZooVlmCommand
             Console.WriteLine($"by question type: {accuracy}");
             if (zooModel.Metrics?["TwoObjectAccuracyByType"] is JsonObject two)
                 Console.WriteLine("on two-object scenes (the named object must be found; ignoring the name scores about 0.5): " +
-                    string.Join(", ", two.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value!.GetValue<double>():F3}"))));
+                    string.Join(", ", two.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value!.GetValue<double>():F3}"))));
             Console.WriteLine($"registered model {zooModel.Model.Id} (checkpoint {zooModel.Model.CheckpointSha256})");
             if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
                 Console.WriteLine($"not exported: {dir} is not empty");

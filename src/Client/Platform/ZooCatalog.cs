@@ -17,9 +17,17 @@ public static class ZooCatalog
     // Bump when the training code changes what a config produces.
     const string RecipeVersion = "clip-zoo/3";
 
-    public sealed record ZooModel(ModelRecord Model, JsonNode? Metrics, bool Cached)
+    public sealed record ZooModel(ModelRecord Model, JsonNode? Metrics, bool Cached, double TrainSeconds)
     {
         public double Metric(string name) => Metrics?[name]?.GetValue<double>() ?? double.NaN;
+
+        /// <summary>The model as its registered spec describes it: the metrics and training time recorded at its build.</summary>
+        internal static ZooModel FromSpec(ModelRecord model, string specJson, bool cached)
+        {
+            var spec = JsonNode.Parse(specJson);
+            var seconds = spec?["train_seconds"] is JsonValue v && v.TryGetValue<double>(out var s) ? s : double.NaN;
+            return new ZooModel(model, spec?["metrics"], cached, seconds);
+        }
     }
 
     public static string ClipId(ClipZooConfig config) => ContentId("clip-tiny", RecipeVersion, JsonSerializer.Serialize(config.Validate()));
@@ -45,7 +53,7 @@ public static class ZooCatalog
     /// <summary>The registered zoo model with this id, when its checkpoint is still in the artefact store.</summary>
     internal static async Task<ZooModel?> CachedAsync(PlatformSession session, string id, CancellationToken ct) =>
         await session.Registry.Models.GetAsync(id, ct) is { CheckpointSha256: { } sha } existing && session.Artefacts.Contains(sha)
-            ? new ZooModel(existing, JsonNode.Parse(existing.SpecJson)?["metrics"], Cached: true)
+            ? ZooModel.FromSpec(existing, existing.SpecJson, cached: true)
             : null;
 
     /// <summary>
@@ -60,7 +68,7 @@ public static class ZooCatalog
         {
             var (dir, spec) = await build(work);
             var model = await ModelRegistration.RegisterDirectoryAsync(session.Artefacts, session.Registry, id, name, family, dir, spec, ct);
-            return new ZooModel(model, JsonNode.Parse(spec)?["metrics"], Cached: false);
+            return ZooModel.FromSpec(model, spec, cached: false);
         }
         finally
         {
