@@ -10,8 +10,10 @@ namespace MMInterp.Client.Platform;
 /// the zoo CLIP whose text tower it is conditioned on, so a changed encoder means a new model.</summary>
 public static class ZooDiffusionCatalog
 {
-    // Bump when the training code changes what a config produces.
-    const string RecipeVersion = "diffusion-zoo/1";
+    // Bump when the training code changes what a config produces. /2: the same code as /1, but since the model parts are
+    // built under TorchRuntime.Seeded the build is reproducible, and it no longer gives the weights registered under the
+    // /1 id on 2026-11-25 (generated colour 0.750 against 0.547): a registry holding that build must not serve it for this.
+    const string RecipeVersion = "diffusion-zoo/2";
 
     public static string DiffusionId(DiffusionZooConfig config, string textEncoderId) =>
         ZooCatalog.ContentId("diffusion-tiny", RecipeVersion, JsonSerializer.Serialize(config.Validate()), textEncoderId);
