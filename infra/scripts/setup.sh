@@ -11,6 +11,8 @@ need_apt=()
 command -v runuser >/dev/null || need_apt+=(util-linux)
 # Headless Chromium drives the web UI's end-to-end test (PuppeteerSharp, /usr/bin/chromium).
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+# DejaVu Sans draws the words of the typographic attack on a user's images (analyze clip --dataset).
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

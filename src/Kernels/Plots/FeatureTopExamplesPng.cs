@@ -15,6 +15,16 @@ public static class FeatureTopExamplesPng
         int patchesPerSide, string title, string path, int columns = 3)
     {
         if (scenes.Count != tokenActivations.Count) throw new ArgumentException($"{scenes.Count} scenes but {tokenActivations.Count} activation rows", nameof(tokenActivations));
+        Write(scenes.Select(s => (world.Render(s).Rgb, $"#{s.Index}")).ToList(), world.Config.ImageSize, tokenActivations, patchesPerSide, title, path, columns);
+    }
+
+    /// <summary>The same grid for any images: each planar RGB [3*size*size] in [0, 1] (what the tower saw, e.g. the
+    /// centre crop of a user's photo) with a short caption naming it.</summary>
+    public static void Write(IReadOnlyList<(float[] Rgb, string Name)> images, int size, IReadOnlyList<float[]> tokenActivations,
+        int patchesPerSide, string title, string path, int columns = 3)
+    {
+        var scenes = images;
+        if (scenes.Count != tokenActivations.Count) throw new ArgumentException($"{scenes.Count} scenes but {tokenActivations.Count} activation rows", nameof(tokenActivations));
         if (columns < 1) throw new ArgumentException($"columns must be positive, got {columns}", nameof(columns));
         if (patchesPerSide < 1) throw new ArgumentException($"patchesPerSide must be positive, got {patchesPerSide}", nameof(patchesPerSide));
         var tokens = patchesPerSide * patchesPerSide + 1;
@@ -23,7 +33,6 @@ public static class FeatureTopExamplesPng
             if (row.Length != tokens) throw new ArgumentException($"an activation row has {row.Length} tokens, expected {tokens} (class token + {patchesPerSide}x{patchesPerSide} patches)", nameof(tokenActivations));
             if (row.Any(v => !float.IsFinite(v))) throw new ArgumentException("activations contain NaN or inf", nameof(tokenActivations));
         }
-        var size = world.Config.ImageSize;
         if (size % patchesPerSide != 0) throw new ArgumentException($"{patchesPerSide} patches per side do not tile a {size}px image", nameof(patchesPerSide));
         var scale = Math.Max(1, 128 / size);
         var tile = size * scale;
@@ -43,7 +52,7 @@ public static class FeatureTopExamplesPng
             var y = header + i / cols * (tile + caption + pad);
             var a = tokenActivations[i];
             var heat = a.Skip(1).Select(v => vmax > 0 ? v / vmax : 0).ToArray();
-            var (rgb, _) = world.Render(scenes[i]);
+            var rgb = scenes[i].Rgb;
             r.Image(HeatOverlay.Blend(rgb, size, heat, patchesPerSide, HeatOverlay.DimCold), size, x, y, scale);
             for (var p = 0; p < tokens - 1; p++)
             {
@@ -57,7 +66,7 @@ public static class FeatureTopExamplesPng
                     r.Line(px + patchPx, py, px + patchPx, py + patchPx, frame);
                 }
             }
-            r.Text(string.Create(CultureInfo.InvariantCulture, $"#{scenes[i].Index} max {a.Max():0.00}"), x, y + tile + 4, ink);
+            r.Text(string.Create(CultureInfo.InvariantCulture, $"{scenes[i].Name} max {a.Max():0.00}"), x, y + tile + 4, ink);
             r.Text(string.Create(CultureInfo.InvariantCulture, $"cls {a[0]:0.00}"), x, y + tile + 16, ink);
         }
         r.SavePng(path);

@@ -88,12 +88,13 @@ public static class ClipFeatureStudy
         if (topK < 1) throw new ArgumentException($"topK must be positive, got {topK}", nameof(topK));
         if (sae.Config.DSae != set.Features) throw new ArgumentException($"the SAE has {sae.Config.DSae} features but the study {set.Features}", nameof(sae));
         Directory.CreateDirectory(directory);
+        var world = set.World ?? throw new ArgumentException("the study was not made on ShapesWorld scenes", nameof(study));
         var top = set.TopImages(feature, topK).Select(i => set.Scenes[i]).ToList();
-        var tokens = FeatureActivations.TokenActivations(model, sae, study.Hook, set.World, top, feature);
+        var tokens = FeatureActivations.TokenActivations(model, sae, study.Hook, world, top, feature);
         var report = study.Features[feature];
         var best = report.BestConcept is null ? "" : string.Create(CultureInfo.InvariantCulture, $" best {report.BestConcept} auroc {report.BestAuroc:0.00}");
         var topPath = Path.Combine(directory, $"feature_{feature}_top.png");
-        FeatureTopExamplesPng.Write(set.World, top, tokens, model.Config.Vision.PatchesPerSide, $"feature {feature} at {study.Hook}{best}", topPath);
+        FeatureTopExamplesPng.Write(world, top, tokens, model.Config.Vision.PatchesPerSide, $"feature {feature} at {study.Hook}{best}", topPath);
         var histPath = Path.Combine(directory, $"feature_{feature}_hist.png");
         ActivationHistogramPng.Write(set.ImageActivations(feature), $"feature {feature}: max activation per image", histPath);
         return (topPath, histPath);

@@ -36,7 +36,16 @@ public static class ConceptDirections
         using var _ = rows;
         using var all = rows.view(images, -1, rows.shape[^1]).mean([1]).to(float32).cpu(); // [images, d]: each image's mean token
         var scenes = Enumerable.Range(0, images).Select(i => world.Scene(seed, i)).ToList();
-        var set = ConceptSet.FromScenes(scenes);
+        return FromPooled(all, ConceptSet.FromScenes(scenes), groups);
+    }
+
+    /// <summary>Directions [C, d] from each image's mean token at the hook [images, d] and the images' concepts, for the
+    /// concepts of <paramref name="groups"/> that the images both show and lack (a user's labelled dataset, or scenes).</summary>
+    public static (Tensor Directions, IReadOnlyList<Concept> Concepts) FromPooled(Tensor pooled, ConceptSet set, IReadOnlyCollection<string> groups)
+    {
+        if (pooled.dim() != 2 || pooled.shape[0] != set.Images)
+            throw new ArgumentException($"pooled activations must be [{set.Images}, d], got [{string.Join(",", pooled.shape)}]", nameof(pooled));
+        var all = pooled.to(float32).cpu();
         var directions = new List<Tensor>();
         var kept = new List<Concept>();
         using (NewDisposeScope())
@@ -51,7 +60,8 @@ public static class ConceptDirections
                 kept.Add(set.Concepts[c]);
             }
         }
-        if (kept.Count == 0) throw new ArgumentException($"no concept of groups [{string.Join(", ", groups)}] is both shown and missing in {images} images", nameof(groups));
+        if (!ReferenceEquals(all, pooled)) all.Dispose();
+        if (kept.Count == 0) throw new ArgumentException($"no concept of groups [{string.Join(", ", groups)}] is both shown and missing in {set.Images} images", nameof(groups));
         var stacked = stack(directions, 0);
         foreach (var d in directions) d.Dispose();
         return (stacked, kept);
@@ -59,9 +69,14 @@ public static class ConceptDirections
 
     /// <summary>Labels each concept's direction with <see cref="FreeLabeler"/> and scores whether its best label names it.</summary>
     public static Result Label(ClipModel model, ClipBpeTokenizer tokenizer, string hook, Tensor directions, IReadOnlyList<Concept> concepts,
-        IReadOnlyList<string> vocabulary, FreeLabelConfig? config = null)
+        IReadOnlyList<string> vocabulary, FreeLabelConfig? config = null) =>
+        Score(FreeLabeler.LabelDirections(model, tokenizer, hook, directions, Enumerable.Range(0, concepts.Count).ToList(), vocabulary, config), concepts);
+
+    /// <summary>Whether each concept direction's best free label (as <paramref name="labels"/> gives them, in concept
+    /// order) names its concept.</summary>
+    public static Result Score(IReadOnlyList<FreeLabel> labels, IReadOnlyList<Concept> concepts)
     {
-        var labels = FreeLabeler.LabelDirections(model, tokenizer, hook, directions, Enumerable.Range(0, concepts.Count).ToList(), vocabulary, config);
+        if (labels.Count != concepts.Count) throw new ArgumentException($"{labels.Count} labels for {concepts.Count} concepts", nameof(labels));
         var rows = concepts.Select((c, i) => (c.Name, labels[i].Best, c.IsNamedBy(labels[i].Best))).ToList();
         var correct = rows.Count(r => r.Item3);
         return new Result(correct / (double)rows.Count, rows.Count, correct, rows);

@@ -73,6 +73,27 @@ public sealed class ConceptSet
         return new ConceptSet(concepts, labels);
     }
 
+    /// <summary>Concepts of a labelled dataset: each label name is one concept (group "label"), true for the images
+    /// that carry that label (an unlabelled image is negative for all of them).</summary>
+    /// <param name="labels">per image, an index into <paramref name="names"/> or null</param>
+    public static ConceptSet FromLabels(IReadOnlyList<string> names, IReadOnlyList<int?> labels)
+    {
+        if (names.Count == 0) throw new ArgumentException("a labelled concept set needs label names", nameof(names));
+        if (labels.Count == 0) throw new ArgumentException("no images to label", nameof(labels));
+        var concepts = names.Select(n => new Concept($"{LabelGroup}={n}", LabelGroup, n, n)).ToList();
+        var table = new bool[labels.Count, names.Count];
+        for (var i = 0; i < labels.Count; i++)
+        {
+            if (labels[i] is not { } l) continue;
+            if (l < 0 || l >= names.Count) throw new ArgumentException($"image {i} has label {l}, but there are {names.Count} label names", nameof(labels));
+            table[i, l] = true;
+        }
+        return new ConceptSet(concepts, table);
+    }
+
+    /// <summary>The group of a dataset's label concepts.</summary>
+    public const string LabelGroup = "label";
+
     /// <summary>Images showing concept c.</summary>
     public int Positives(int c)
     {

@@ -2,14 +2,16 @@ using MMInterp.Kernels.ShapesWorld;
 
 namespace MMInterp.Kernels.Interp.Features;
 
-/// <summary>SAE feature activations on a set of ShapesWorld images at one hook. Per image only the maximum over tokens
-/// (patches and class token) is kept: per-token activations for every feature would be images*tokens*m floats, so
-/// heatmaps recompute the few images they show (<see cref="FeatureActivations.TokenActivations"/>).</summary>
+/// <summary>SAE feature activations on a set of images (ShapesWorld scenes or a user's dataset) at one hook. Per image
+/// only the maximum over tokens (patches and class token) is kept: per-token activations for every feature would be
+/// images*tokens*m floats, so heatmaps recompute the few images they show (<see cref="FeatureActivations.TokenActivations"/>).</summary>
 public sealed class FeatureActivationSet
 {
     public required string Hook { get; init; }
-    public required ShapesWorldGenerator World { get; init; }
-    public required IReadOnlyList<Scene> Scenes { get; init; }
+    /// <summary>The generator of the scenes; null for a user's dataset.</summary>
+    public ShapesWorldGenerator? World { get; init; }
+    /// <summary>The ShapesWorld scenes, one per image; empty for a user's dataset.</summary>
+    public IReadOnlyList<Scene> Scenes { get; init; } = [];
     /// <summary>[images, features]: max over the image's tokens of the feature's activation.</summary>
     public required float[,] MaxPerImage { get; init; }
     /// <summary>Per feature: share of tokens (all images) where it is nonzero.</summary>

@@ -20,31 +20,56 @@ public static class FeatureActivations
         if (world.Config.ImageSize != model.Config.Vision.ImageSize)
             throw new ArgumentException($"the world draws {world.Config.ImageSize}px images but the model takes {model.Config.Vision.ImageSize}px", nameof(world));
         var dev = device ?? model.LogitScale.device;
+        var scenes = new List<Scene>(images);
+        var batches = Enumerable.Range(0, (images + batchSize - 1) / batchSize).Select(b =>
+        {
+            var start = b * batchSize;
+            var batch = world.Batch(seed, start, Math.Min(batchSize, images - start), dev);
+            scenes.AddRange(batch.Scenes);
+            return (batch.Images, (IDisposable?)batch);
+        });
+        var set = Accumulate(model, sae, hook, images, batches);
+        return new FeatureActivationSet
+        {
+            Hook = hook, World = world, Scenes = scenes, MaxPerImage = set.MaxPerImage, TokensPerImage = set.TokensPerImage,
+            TokenDensity = set.TokenDensity, MeanNonzero = set.MeanNonzero,
+        };
+    }
+
+    /// <summary>The statistics of <see cref="Compute"/> over any images: <paramref name="batches"/> yields pixel batches
+    /// [n, 3, H, W] on the model's device, <paramref name="images"/> in all, each with what to dispose after it is
+    /// encoded. <paramref name="perBatch"/> sees each batch's activation at the hook [n, T, ..., d] (for pooled means).</summary>
+    public static FeatureActivationSet Accumulate(ClipModel model, ISparseAutoencoder sae, string hook, int images,
+        IEnumerable<(Tensor Images, IDisposable? Owner)> batches, Action<Tensor>? perBatch = null)
+    {
+        HookLatents.CheckHook(model, hook);
+        if (images < 2) throw new ArgumentException($"images must be at least 2, got {images}", nameof(images));
         var m = sae.Config.DSae;
         var max = new float[images, m];
         var nonzero = new long[m];
         var sums = new double[m];
-        var scenes = new List<Scene>(images);
         var tokens = 0;
+        var done = 0;
         var wasTraining = model.training;
         model.eval();
         try
         {
-            for (var start = 0; start < images; start += batchSize)
+            foreach (var (pixels, owner) in batches)
             {
-                var n = Math.Min(batchSize, images - start);
                 using var scope = NewDisposeScope();
-                using var batch = world.Batch(seed, start, n, dev);
-                scenes.AddRange(batch.Scenes);
-                var z = HookLatents.Encode(model, sae, hook, batch.Images); // [n, T, m]
+                using var _ = owner;
+                var n = (int)pixels.shape[0];
+                if (done + n > images) throw new ArgumentException($"the batches hold more than the {images} images announced", nameof(batches));
+                var z = HookLatents.Encode(model, sae, hook, pixels, perBatch); // [n, T, m]
                 tokens = (int)z.shape[1];
                 var perImage = z.amax(1).contiguous().data<float>().ToArray();
                 for (var i = 0; i < n; i++)
-                    for (var f = 0; f < m; f++) max[start + i, f] = perImage[i * m + f];
+                    for (var f = 0; f < m; f++) max[done + i, f] = perImage[i * m + f];
                 var flat = z.reshape(-1, m);
                 var counts = flat.gt(S(0.0)).to(int64).sum([0]).data<long>().ToArray();
                 var totals = flat.sum([0]).to(float64).data<double>().ToArray();
                 for (var f = 0; f < m; f++) { nonzero[f] += counts[f]; sums[f] += totals[f]; }
+                done += n;
             }
         }
         finally
@@ -52,10 +77,11 @@ public static class FeatureActivations
             model.train(wasTraining);
             Release();
         }
+        if (done != images) throw new ArgumentException($"the batches hold {done} images, not the {images} announced", nameof(batches));
         var totalTokens = (double)images * tokens;
         return new FeatureActivationSet
         {
-            Hook = hook, World = world, Scenes = scenes, MaxPerImage = max, TokensPerImage = tokens,
+            Hook = hook, MaxPerImage = max, TokensPerImage = tokens,
             TokenDensity = nonzero.Select(c => c / totalTokens).ToArray(),
             MeanNonzero = nonzero.Select((c, f) => c == 0 ? 0 : sums[f] / c).ToArray(),
         };

@@ -57,13 +57,29 @@ public static class FreeLabeler
     public static FreeLabel[] LabelDirections(ClipModel model, ClipBpeTokenizer tokenizer, string hook, Tensor directions, IReadOnlyList<int> ids,
         IReadOnlyList<string>? vocabulary = null, FreeLabelConfig? config = null)
     {
-        var c = (config ?? FreeLabelConfig.Default).Validate();
-        HookLatents.CheckHook(model, hook);
         var vocab = vocabulary ?? ConceptSet.StandardVocabulary;
         if (vocab.Count == 0) throw new ArgumentException("the vocabulary is empty", nameof(vocabulary));
         if (vocab.Any(string.IsNullOrWhiteSpace)) throw new ArgumentException("the vocabulary has a blank entry", nameof(vocabulary));
+        return Core(model, hook, directions, ids, vocab, () => nn.functional.normalize(
+            model.EncodeText(tokenizer.EncodeBatch(vocab, model.Config.Text.MaxPositions, model.LogitScale.device)), dim: -1), config, null);
+    }
+
+    /// <summary>Labels directions [F, width] with the concepts of <paramref name="vocabulary"/> (each embedded through its
+    /// prompt templates), pushing them on <paramref name="baselineImages"/> (pixels [n >= BaselineImages, 3, H, W], e.g. a
+    /// user's own images; null: ShapesWorld scenes). Labels are the vocabulary's concept names.</summary>
+    public static FreeLabel[] LabelInVocabulary(ClipModel model, ClipBpeTokenizer tokenizer, string hook, Tensor directions, IReadOnlyList<int> ids,
+        Vocabulary vocabulary, FreeLabelConfig? config = null, Tensor? baselineImages = null) =>
+        Core(model, hook, directions, ids, vocabulary.Concepts, () => VocabularyEmbeddings.Compute(model, tokenizer, vocabulary), config, baselineImages);
+
+    static FreeLabel[] Core(ClipModel model, string hook, Tensor directions, IReadOnlyList<int> ids, IReadOnlyList<string> vocab,
+        Func<Tensor> textEmbeddings, FreeLabelConfig? config, Tensor? baselineImages)
+    {
+        var c = (config ?? FreeLabelConfig.Default).Validate();
+        HookLatents.CheckHook(model, hook);
         if (directions.dim() != 2 || directions.shape[0] != ids.Count)
             throw new ArgumentException($"directions must be [{ids.Count}, width], got [{string.Join(",", directions.shape)}]", nameof(directions));
+        if (baselineImages is not null && (baselineImages.dim() != 4 || baselineImages.shape[0] < c.BaselineImages))
+            throw new ArgumentException($"baseline images must be [>= {c.BaselineImages}, 3, H, W], got [{string.Join(",", baselineImages.shape)}]", nameof(baselineImages));
         if (ids.Count == 0) return [];
         var wasTraining = model.training;
         model.eval();
@@ -74,9 +90,9 @@ public static class FreeLabeler
             var device = model.LogitScale.device;
             var dirs = directions.to(float32).to(device);
             if (!dirs.isfinite().all().item<bool>()) throw new ArgumentException("directions contain NaN or inf", nameof(directions));
-            var text = nn.functional.normalize(model.EncodeText(tokenizer.EncodeBatch(vocab, model.Config.Text.MaxPositions, device)), dim: -1);
+            var text = textEmbeddings();
             if (c.CentreText && vocab.Count > 1) text = nn.functional.normalize(text - text.mean([0], keepdim: true), dim: -1);
-            var shiftsOf = ShiftFunction(model, hook, (int)dirs.shape[1], c);
+            var shiftsOf = ShiftFunction(model, hook, (int)dirs.shape[1], c, baselineImages);
             var cosines = nn.functional.normalize(shiftsOf(dirs), dim: -1).matmul(text.t()); // [F, V]
             var scores = cosines;
             if (c.ReferenceDirections > 1)
@@ -104,17 +120,17 @@ public static class FreeLabeler
     }
 
     /// <summary>How a batch of directions [F, w] moves the image embedding [F, P] under the configured method.</summary>
-    static Func<Tensor, Tensor> ShiftFunction(ClipModel model, string hook, int width, FreeLabelConfig c)
+    static Func<Tensor, Tensor> ShiftFunction(ClipModel model, string hook, int width, FreeLabelConfig c, Tensor? baselineImages)
     {
         if (c.Method == FreeLabelMethod.DirectProjection) return dirs => DirectShifts(model, hook, dirs);
         var world = new ShapesWorldGenerator(new ShapesWorldConfig { ImageSize = model.Config.Vision.ImageSize });
         var device = model.LogitScale.device;
         Tensor images, baseline;
         double tokenNorm;
-        using (var batch = world.Batch(c.BaselineSeed, 0, c.BaselineImages, device))
+        using (var batch = baselineImages is null ? world.Batch(c.BaselineSeed, 0, c.BaselineImages, device) : null)
         using (var cache = new ActivationCache())
         {
-            images = batch.Images.clone();
+            images = batch is null ? baselineImages!.narrow(0, 0, c.BaselineImages).to(float32).to(device).clone() : batch.Images.clone();
             using (model.Hooks.Scope())
             {
                 model.Hooks.Add(hook, Hook.Cache(cache));

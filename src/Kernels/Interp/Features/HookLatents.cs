@@ -22,8 +22,9 @@ public static class HookLatents
             throw new ArgumentException($"hook '{hook}' holds attention patterns, not per-token activations", nameof(hook));
     }
 
-    /// <summary>Latents [B, T, m] (float32, CPU) for images [B, 3, H, W] on the model's device.</summary>
-    public static Tensor Encode(ClipModel model, ISparseAutoencoder sae, string hook, Tensor images)
+    /// <summary>Latents [B, T, m] (float32, CPU) for images [B, 3, H, W] on the model's device; <paramref name="activation"/>
+    /// (if given) also sees the raw activation at the hook.</summary>
+    public static Tensor Encode(ClipModel model, ISparseAutoencoder sae, string hook, Tensor images, Action<Tensor>? activation = null)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -35,6 +36,7 @@ public static class HookLatents
         }
         var a = cache[hook];
         CheckWidth(sae, hook, a.shape[^1]);
+        activation?.Invoke(a);
         long b = a.shape[0], t = a.shape[1];
         var rows = a.reshape(-1, a.shape[^1]).to(float32).to(sae.Device);
         if (!rows.isfinite().all().item<bool>())

@@ -26,35 +26,57 @@ public static class TypographicDefence
         using var scope = NewDisposeScope();
 
         using var probe = new ZeroShotProbe(model, tokenizer, Judged);
-        var (chosen, auroc, live) = RankTextFeatures(model, sae, hook, world, probe, config, cancel);
-        progress?.Invoke(0.3, $"text features {string.Join(",", chosen)} (AUROC {string.Join(",", auroc.Select(a => a.ToString("F2")))})");
-
+        var (calibrationAttacked, calibrationClean) = AttackScenes.Pairs(world, config.CalibrationSeed, config.CalibrationImages);
+        using var calAttacked = world.Batch(calibrationAttacked);
+        using var calClean = world.Batch(calibrationClean);
         var (attackedScenes, cleanScenes) = AttackScenes.Pairs(world, config.EvalSeed, config.EvalImages);
         using var attacked = world.Batch(attackedScenes);
         using var clean = world.Batch(cleanScenes);
         using var trueWord = world.Batch(AttackScenes.TrueWordTwins(attackedScenes));
-        var judge = new Judge(attackedScenes);
+        var judge = new Judge(model, probe, hook, attackedScenes, config.BatchSize, cancel);
+        var run = Defend(model, sae, hook, config,
+            new TypographicImages(calAttacked.Images, calClean.Images), new Judge(model, probe, hook, calibrationAttacked, config.BatchSize, cancel),
+            new TypographicImages(attacked.Images, clean.Images, trueWord.Images), judge, progress, cancel);
 
-        IReadOnlyList<int> Predict(ShapesBatch batch, HookFn? fn)
-        {
-            using var inner = NewDisposeScope();
-            return judge.Predictions(Probabilities(model, probe, hook, batch.Images, fn, config.BatchSize, cancel));
-        }
-        var cleanMean = config.Suppression == TextSuppression.CleanMean ? CleanTokenMean(model, sae, hook, world, config) : null;
+        var written = attackedScenes.Select(s => s.Overlay!.Value).ToList();
+        TypographicAccuracy Accuracy(ObjectAttribute? attribute) => run.Accuracy(judge.Truth, written,
+            Enumerable.Range(0, attackedScenes.Count).Where(i => attribute is null || attackedScenes[i].Overlay!.Attribute == attribute).ToList(), attribute);
+        return new TypographicResult(config, hook, run.Live.Count, run.Chosen, run.Auroc, Accuracy(null), Judged.Select(a => Accuracy(a)).ToList());
+    }
+
+    /// <summary>The defence on any images: text-reading features chosen on <paramref name="calibration"/> (by
+    /// <see cref="TypographicConfig.Selection"/>), then the evaluation images classified clean, attacked, with the true
+    /// word, with the chosen features suppressed, with <see cref="TypographicConfig.RandomTrials"/> sets of as many random
+    /// live features suppressed, and through the SAE's reconstruction alone.</summary>
+    public static TypographicPredictions Defend(ClipModel model, ISparseAutoencoder sae, string hook, TypographicConfig config,
+        TypographicImages calibration, ITypographicJudge calibrationJudge, TypographicImages evaluation, ITypographicJudge evaluationJudge,
+        Action<double, string>? progress = null, CancellationToken cancel = default)
+    {
+        config.Validate();
+        using var scope = NewDisposeScope();
+        var (chosen, auroc, live) = RankTextFeatures(model, sae, hook, calibration, calibrationJudge, config, cancel);
+        progress?.Invoke(0.3, $"text features {string.Join(",", chosen)} (AUROC {string.Join(",", auroc.Select(a => a.ToString("F2")))})");
+
+        var cleanMean = config.Suppression == TextSuppression.CleanMean ? CleanTokenMean(model, sae, hook, calibration.Clean, config) : null;
         HookFn Suppress(IReadOnlyList<int> features) => SaeSplice.Hook(sae, SpliceMode.WithError, cleanMean is null
             ? SaeSplice.Zero(sae, features)
             : SaeSplice.SetTo(sae, features, features.Select(f => cleanMean[f]).ToList()));
 
+        IReadOnlyList<int> Predict(Tensor images, HookFn? fn)
+        {
+            cancel.ThrowIfCancellationRequested();
+            return evaluationJudge.Predictions(images, fn);
+        }
         var predictions = new Dictionary<string, IReadOnlyList<int>>
         {
-            ["clean"] = Predict(clean, null),
-            ["attacked"] = Predict(attacked, null),
-            ["trueWord"] = Predict(trueWord, null),
-            ["suppressed"] = Predict(attacked, Suppress(chosen)),
-            ["cleanSuppressed"] = Predict(clean, Suppress(chosen)),
-            ["reconClean"] = Predict(clean, SaeSplice.Hook(sae, SpliceMode.ReconstructionOnly)),
-            ["reconAttacked"] = Predict(attacked, SaeSplice.Hook(sae, SpliceMode.ReconstructionOnly)),
+            ["clean"] = Predict(evaluation.Clean, null),
+            ["attacked"] = Predict(evaluation.Attacked, null),
         };
+        if (evaluation.TrueWord is { } trueWord) predictions["trueWord"] = Predict(trueWord, null);
+        predictions["suppressed"] = Predict(evaluation.Attacked, Suppress(chosen));
+        predictions["cleanSuppressed"] = Predict(evaluation.Clean, Suppress(chosen));
+        predictions["reconClean"] = Predict(evaluation.Clean, SaeSplice.Hook(sae, SpliceMode.ReconstructionOnly));
+        predictions["reconAttacked"] = Predict(evaluation.Attacked, SaeSplice.Hook(sae, SpliceMode.ReconstructionOnly));
         progress?.Invoke(0.6, "suppressed chosen features");
         var pool = live.Except(chosen).ToList();
         var rng = new Random((int)(config.Seed ^ (config.Seed >> 32)));
@@ -63,38 +85,26 @@ public static class TypographicDefence
         for (var trial = 0; trial < config.RandomTrials; trial++)
         {
             var set = pool.OrderBy(_ => rng.Next()).Take(chosen.Count).ToList();
-            randomAttacked.Add(Predict(attacked, Suppress(set)));
-            randomClean.Add(Predict(clean, Suppress(set)));
+            randomAttacked.Add(Predict(evaluation.Attacked, Suppress(set)));
+            randomClean.Add(Predict(evaluation.Clean, Suppress(set)));
             progress?.Invoke(0.6 + 0.4 * (trial + 1) / config.RandomTrials, $"random trial {trial + 1}/{config.RandomTrials}");
         }
-
-        TypographicAccuracy Accuracy(ObjectAttribute? attribute)
-        {
-            var idx = Enumerable.Range(0, attackedScenes.Count).Where(i => attribute is null || attackedScenes[i].Overlay!.Attribute == attribute).ToList();
-            double Acc(IReadOnlyList<int> p) => idx.Count == 0 ? 0 : (double)idx.Count(i => p[i] == judge.Truth[i]) / idx.Count;
-            var follows = idx.Count == 0 ? 0 : (double)idx.Count(i => predictions["attacked"][i] == attackedScenes[i].Overlay!.Value) / idx.Count;
-            return new TypographicAccuracy(attribute, idx.Count, Acc(predictions["clean"]), Acc(predictions["attacked"]), Acc(predictions["suppressed"]),
-                randomAttacked.Average(Acc), Acc(predictions["cleanSuppressed"]), randomClean.Average(Acc),
-                Acc(predictions["reconClean"]), Acc(predictions["reconAttacked"]), follows) { TrueWord = Acc(predictions["trueWord"]) };
-        }
-        return new TypographicResult(config, hook, live.Count, chosen, auroc, Accuracy(null), Judged.Select(a => Accuracy(a)).ToList());
+        return new TypographicPredictions(chosen, auroc, live, predictions, randomAttacked, randomClean);
     }
 
     /// <summary>Live features ranked on the calibration split by <see cref="TypographicConfig.Selection"/>: how well their
     /// largest latent per image separates attacked from clean images, or what zeroing each alone regains; the best TopK.</summary>
     static (List<int> Chosen, List<double> Auroc, List<int> Live) RankTextFeatures(ClipModel model, ISparseAutoencoder sae, string hook,
-        ShapesWorldGenerator world, ZeroShotProbe probe, TypographicConfig config, CancellationToken cancel)
+        TypographicImages calibration, ITypographicJudge judge, TypographicConfig config, CancellationToken cancel)
     {
         using var scope = NewDisposeScope();
-        var (attackedScenes, cleanScenes) = AttackScenes.Pairs(world, config.CalibrationSeed, config.CalibrationImages);
-        using var attacked = world.Batch(attackedScenes);
-        using var clean = world.Batch(cleanScenes);
-        var scores = cat([SaeLatents.PerImageMax(model, sae, hook, attacked.Images, config.BatchSize),
-            SaeLatents.PerImageMax(model, sae, hook, clean.Images, config.BatchSize)], 0).t().contiguous();
+        var attackedCount = (int)calibration.Attacked.shape[0];
+        var scores = cat([SaeLatents.PerImageMax(model, sae, hook, calibration.Attacked, config.BatchSize),
+            SaeLatents.PerImageMax(model, sae, hook, calibration.Clean, config.BatchSize)], 0).t().contiguous();
         var m = (int)scores.shape[0];
         var n = (int)scores.shape[1];
         var values = scores.data<float>().ToArray();
-        var labels = Enumerable.Range(0, n).Select(i => i < attackedScenes.Count).ToArray();
+        var labels = Enumerable.Range(0, n).Select(i => i < attackedCount).ToArray();
         var live = new List<int>();
         var ranked = new List<(int Feature, double Auroc)>();
         for (var j = 0; j < m; j++)
@@ -109,20 +119,19 @@ public static class TypographicDefence
         var byAuroc = detecting.OrderByDescending(r => r.Auroc).ThenBy(r => r.Feature).ToList();
         var best = config.Selection == TextFeatureSelection.Detection
             ? byAuroc.Take(config.TopK).ToList()
-            : ByEffect(model, sae, hook, probe, attackedScenes, attacked, byAuroc.Take(config.EffectCandidates).ToList(), config, cancel);
+            : ByEffect(sae, judge, calibration.Attacked, byAuroc.Take(config.EffectCandidates).ToList(), config, cancel);
         return (best.Select(b => b.Feature).ToList(), best.Select(b => b.Auroc).ToList(), live);
     }
 
     /// <summary>The TopK candidates whose zeroing alone raises the attacked calibration images' mean probability of the
     /// true value most (ranked by that gain, whatever its sign: the held-out evaluation judges them).</summary>
-    static List<(int Feature, double Auroc)> ByEffect(ClipModel model, ISparseAutoencoder sae, string hook, ZeroShotProbe probe,
-        IReadOnlyList<Scene> scenes, ShapesBatch attacked, IReadOnlyList<(int Feature, double Auroc)> candidates, TypographicConfig config, CancellationToken cancel)
+    static List<(int Feature, double Auroc)> ByEffect(ISparseAutoencoder sae, ITypographicJudge judge, Tensor attacked,
+        IReadOnlyList<(int Feature, double Auroc)> candidates, TypographicConfig config, CancellationToken cancel)
     {
-        var judge = new Judge(scenes);
         double TrueProbability(HookFn? fn)
         {
-            using var inner = NewDisposeScope();
-            return judge.MeanTrueProbability(Probabilities(model, probe, hook, attacked.Images, fn, config.BatchSize, cancel));
+            cancel.ThrowIfCancellationRequested();
+            return judge.MeanTrueProbability(attacked, fn);
         }
         var baseline = TrueProbability(SaeSplice.Hook(sae, SpliceMode.WithError));
         return candidates
@@ -143,18 +152,16 @@ public static class TypographicDefence
         }
     }
 
-    /// <summary>Each feature's mean latent over every token of the clean calibration scenes.</summary>
-    static float[] CleanTokenMean(ClipModel model, ISparseAutoencoder sae, string hook, ShapesWorldGenerator world, TypographicConfig config)
+    /// <summary>Each feature's mean latent over every token of the clean calibration images.</summary>
+    static float[] CleanTokenMean(ClipModel model, ISparseAutoencoder sae, string hook, Tensor clean, TypographicConfig config)
     {
         using var scope = NewDisposeScope();
-        var (_, cleanScenes) = AttackScenes.Pairs(world, config.CalibrationSeed, config.CalibrationImages);
         var sum = zeros(sae.Config.DSae, dtype: ScalarType.Float64);
         long tokens = 0;
-        for (var at = 0; at < cleanScenes.Count; at += config.BatchSize)
+        for (long at = 0; at < clean.shape[0]; at += config.BatchSize)
         {
             using var inner = NewDisposeScope();
-            using var batch = world.Batch(cleanScenes.Skip(at).Take(config.BatchSize).ToList(), model.LogitScale.device);
-            var z = HookLatents.Encode(model, sae, hook, batch.Images); // [B, T, m]
+            var z = HookLatents.Encode(model, sae, hook, clean.narrow(0, at, Math.Min(config.BatchSize, clean.shape[0] - at)).to(model.LogitScale.device)); // [B, T, m]
             sum.add_(z.reshape(-1, z.shape[^1]).to(ScalarType.Float64).sum([0]));
             tokens += z.shape[0] * z.shape[1];
         }
@@ -162,19 +169,23 @@ public static class TypographicDefence
     }
 
     /// <summary>Each scene's prediction on the attribute its word names, and the truth.</summary>
-    sealed class Judge(IReadOnlyList<Scene> scenes)
+    sealed class Judge(ClipModel model, ZeroShotProbe probe, string hook, IReadOnlyList<Scene> scenes, int batchSize, CancellationToken cancel) : ITypographicJudge
     {
-        public int[] Truth { get; } = scenes.Select(s => s.Objects[0].Value(s.Overlay!.Attribute)).ToArray();
+        public IReadOnlyList<int> Truth { get; } = scenes.Select(s => s.Objects[0].Value(s.Overlay!.Attribute)).ToArray();
 
-        public IReadOnlyList<int> Predictions(Dictionary<ObjectAttribute, Tensor> probs)
+        public IReadOnlyList<int> Predictions(Tensor images, HookFn? fn)
         {
+            using var inner = NewDisposeScope();
+            var probs = Probabilities(model, probe, hook, images, fn, batchSize, cancel);
             var argmax = probs.ToDictionary(kv => kv.Key, kv => kv.Value.argmax(-1).data<long>().ToArray());
             return scenes.Select((s, i) => (int)argmax[s.Overlay!.Attribute][i]).ToList();
         }
 
         /// <summary>The mean probability given to each scene's true value of the attribute its word names.</summary>
-        public double MeanTrueProbability(Dictionary<ObjectAttribute, Tensor> probs)
+        public double MeanTrueProbability(Tensor images, HookFn? fn)
         {
+            using var inner = NewDisposeScope();
+            var probs = Probabilities(model, probe, hook, images, fn, batchSize, cancel);
             var rows = probs.ToDictionary(kv => kv.Key, kv => (Width: (int)kv.Value.shape[1], Values: kv.Value.cpu().data<float>().ToArray()));
             return scenes.Select((s, i) =>
             {
