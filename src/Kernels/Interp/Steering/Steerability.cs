@@ -114,7 +114,7 @@ public static class Steerability
     }
 
     /// <summary>Copy c of the images (rows c*n .. c*n+n-1) gets feature pairs[c] clamped.</summary>
-    static LatentEdit RowClamps(ISparseAutoencoder sae, List<(int Feature, double Value)> pairs, int n, ClampScope scope) =>
+    internal static LatentEdit RowClamps(ISparseAutoencoder sae, List<(int Feature, double Value)> pairs, int n, ClampScope scope) =>
         SaeSplice.ClampRows(sae, pairs.SelectMany(p => Enumerable.Repeat((long)p.Feature, n)).ToArray(),
             pairs.SelectMany(p => Enumerable.Repeat((float)p.Value, n)).ToArray(), scope);
 
