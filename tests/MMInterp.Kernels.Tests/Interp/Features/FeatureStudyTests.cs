@@ -120,7 +120,7 @@ public class FeatureStudyTests(TrainedTinyClipFixture trained, ITestOutputHelper
 
             // The top tiles are the images where the feature is strongest, and their heatmaps come from the same forward pass.
             var best = study.Activations.TopImages(feature, 1).Single();
-            var tokens = FeatureActivations.TokenActivations(model, sae, study.Hook, study.Activations.World, [study.Activations.Scenes[best]], feature).Single();
+            var tokens = FeatureActivations.TokenActivations(model, sae, study.Hook, study.Activations.World!, [study.Activations.Scenes[best]], feature).Single();
             Assert.Equal(study.Activations.MaxPerImage[best, feature], tokens.Max(), 4);
             Assert.Throws<ArgumentException>(() => ClipFeatureStudy.RenderFeature(model, sae, study, sae.Config.DSae, dir));
         }
