@@ -20,6 +20,16 @@ public sealed class AnalysisInputs(RegistryStore registry, ArtefactCache artefac
         return loaded;
     }
 
+    /// <summary>The CLIP and its restored checkpoint directory (where its preprocessor_config.json is, if it has one).</summary>
+    public async Task<(LoadedClip Clip, string Directory)> ClipWithDirectoryAsync(string modelId, CancellationToken ct)
+    {
+        var directory = await CheckpointAsync(modelId, ModelFamily.Clip, ct);
+        var loaded = ClipCheckpoint.Load(directory);
+        if (loaded.Tokenizer is null) throw new ArgumentException($"model '{modelId}' was registered without tokenizer files");
+        loaded.Model.eval();
+        return (loaded, directory);
+    }
+
     public async Task<LoadedVlm> VlmAsync(string modelId, CancellationToken ct) =>
         VlmCheckpoint.Load(await CheckpointAsync(modelId, ModelFamily.Vlm, ct));
 

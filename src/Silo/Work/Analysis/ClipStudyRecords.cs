@@ -102,7 +102,7 @@ public static class ClipStudyRecords
     static string ConceptName(string label) =>
         ConceptSet.Standard.FirstOrDefault(c => string.Equals(c.Prompt, label, StringComparison.OrdinalIgnoreCase))?.Name ?? label;
 
-    static int? LayerOf(string hook)
+    internal static int? LayerOf(string hook)
     {
         var parts = hook.Split('.');
         return parts.Length > 2 && parts[1] == "blocks" && int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var l) ? l : null;
