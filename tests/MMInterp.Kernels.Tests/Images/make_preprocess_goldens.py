@@ -33,6 +33,12 @@ def main():
     src("camera.png").crop((101, 33, 101 + 197, 33 + 311)).save(os.path.join(out, "camera_gray_197x311.png"))  # mode L
     inputs = ["rocket.jpg", "chelsea.webp", "coffee_513x257.jpg", "coffee_3x400.png", "rocket_500x3.png",
               "chelsea_1x1.bmp", "camera_gray_197x311.png"]
+    # Transparency: PIL's convert("RGB") drops alpha and keeps each pixel's stored colour (our decoder must too).
+    rgba = Image.new("RGBA", (3, 1))
+    rgba.putdata([(200, 100, 50, 0), (10, 20, 30, 128), (1, 2, 3, 255)])
+    rgba.save(os.path.join(out, "rgba_3x1.png"))
+    with Image.open(os.path.join(out, "rgba_3x1.png")) as im:
+        rgba_as_rgb = list(im.convert("RGB").tobytes())
     goldens = []
     for n in (224, 37):  # the CLIP size, and an odd one
         tf = T.Compose([T.Resize(n, interpolation=T.InterpolationMode.BICUBIC), T.CenterCrop(n), T.ToTensor(), T.Normalize(MEAN, STD)])
@@ -46,7 +52,7 @@ def main():
             goldens.append({"input": name, "size": n, "golden": file})
     with open(os.path.join(out, "goldens.json"), "w") as f:
         json.dump({"torchvision": __import__("torchvision").__version__, "pil": Image.__version__,
-                   "mean": MEAN, "std": STD, "goldens": goldens}, f, indent=1)
+                   "mean": MEAN, "std": STD, "rgba_3x1_as_rgb": rgba_as_rgb, "goldens": goldens}, f, indent=1)
     print(f"wrote {len(goldens)} goldens to {out}")
 
 if __name__ == "__main__":
