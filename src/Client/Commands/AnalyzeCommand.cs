@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
+using MMInterp.Client.Reports;
 using MMInterp.Grains.Contracts.Experiments;
 using Spectre.Console;
 
@@ -107,6 +108,17 @@ public static class AnalyzeCommand
         var done = await ExperimentRunner.RunAsync(session, title, spec.Validated(), output, ct);
         Print(done);
         return 0;
+    }
+
+    /// <summary>Figures beside their controls, as the experiment recorded which controls go with which figure.</summary>
+    internal static void PrintWithControls(ExperimentRunner.Finished done)
+    {
+        var table = new Table().AddColumn("figure").AddColumn(new TableColumn("value").RightAligned()).AddColumn("controls (same run)");
+        foreach (var (name, value, note) in DataStudySection.Rows(done))
+            table.AddRow(Markup.Escape(name), ExperimentRunner.Format(value), Markup.Escape(note.Split(" — ")[0]));
+        AnsiConsole.Write(table);
+        foreach (var (name, path) in done.ImageFiles) Console.WriteLine($"{name}: {path}");
+        Console.WriteLine($"experiment {done.Experiment.Id} recorded (mminterp registry show experiments {done.Experiment.Id})");
     }
 
     internal static void Print(ExperimentRunner.Finished done)

@@ -27,11 +27,20 @@ public static class ExperimentPage
                 .ToList();
             var rest = new JsonObject();
             foreach (var (key, value) in results)
-                if (key is not ("figures" or "images")) rest[key] = value?.DeepClone();
+                if (key is not ("figures" or "images" or "controls")) rest[key] = value?.DeepClone();
+            // Studies that record which controls go with which figure (the CLIP study on a dataset) show them side by side.
+            var controls = (results["controls"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+            var beside = controls.Count == 0 ? "" : "<div id=\"controls\">" + Table(["figure", "value", "controls (same run)", "meaning"], controls.Select(c =>
+            {
+                var name = c["figure"]?.GetValue<string>() ?? "";
+                var parts = (c["controls"] as JsonArray ?? []).Select(x => x?.GetValue<string>() ?? "").Select(x => $"{E(x)} {Value(figures[x])}");
+                return (IReadOnlyList<string>)[E(name), Value(figures[name]), string.Join("; ", parts), E(c["meaning"]?.GetValue<string>())];
+            })) + "</div>";
             var runs = (await r.Runs.ListAsync(limit: 1000, ct: ct)).Where(run => run.ExperimentId == id).ToList();
             return Layout.Page($"Experiment {x.Name}", $"""
                 <p><code>{E(x.Id)}</code> &middot; kind <b>{E(x.Kind)}</b> &middot; updated {Time(x.UpdatedAt)}</p>
                 {(x.Description.Length > 0 ? $"<p>{E(x.Description)}</p>" : "")}
+                {(beside.Length > 0 ? "<h2>Figures beside their controls</h2>" + beside : "")}
                 <h2>Figures</h2>
                 <div id="figures">{Table(["figure", "value"], figures.Select(f => (IReadOnlyList<string>)[E(f.Key), Value(f.Value)]))}</div>
                 <h2>Images</h2>

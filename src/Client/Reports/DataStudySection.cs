@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using MMInterp.Client.Platform;
+
+namespace MMInterp.Client.Reports;
+
+/// <summary>The CLIP study on a user's dataset in an HTML report: each headline figure beside its controls (as the
+/// experiment recorded them), how to read them, the study's pictures, the images skipped, and a few feature dashboards
+/// (top images with patch heatmaps, histograms) copied out of the artefact store.</summary>
+public static class DataStudySection
+{
+    public static async Task AddAsync(HtmlReport html, PlatformSession session, ExperimentRunner.Finished study, string dictionaryId,
+        string outDir, CancellationToken ct, int maxDashboards = 8)
+    {
+        var notes = study.Results["notes"] as JsonObject ?? [];
+        string Note(string key) => notes[key]?.GetValue<string>() ?? "";
+        html.Heading($"CLIP study of {dictionaryId} on dataset {Note("dataset")}")
+            .Paragraph(Note("images"))
+            .Paragraph(Note("classes"))
+            .Figures(Rows(study));
+        foreach (var key in new[] { "free_labels", "steering", "typographic" })
+            if (Note(key) is { Length: > 0 } text) html.Paragraph($"{key.Replace('_', ' ')}: {text}");
+        foreach (var (name, caption) in Captions)
+            if (study.ImageFiles.TryGetValue(name, out var path)) html.Image(Path.GetFileName(path), caption);
+
+        if (study.Results["skipped"] is JsonArray { Count: > 0 } skipped)
+            html.Paragraph($"Images that could not be decoded ({ExperimentRunner.Format(study.Figure("images_skipped"))} in all; skipped):")
+                .Table(["image", "problem"], skipped.Select(s => (IReadOnlyList<string>)[s?["key"]?.GetValue<string>() ?? "", s?["problem"]?.GetValue<string>() ?? ""]));
+
+        var features = await session.Registry.Features.ListAsync(dictionaryId, ct: ct);
+        var shown = features.Select(f => (f.Index, Stats: JsonNode.Parse(f.StatsJson) as JsonObject))
+            .Where(f => f.Stats?["images"]?["top_examples"] is not null && f.Stats["dataset"] is not null).Take(maxDashboards).ToList();
+        if (shown.Count == 0) return;
+        html.Heading("Feature dashboards").Table(["feature", "label detected (AUROC)", "free label", "steering"], shown.Select(f => (IReadOnlyList<string>)
+        [
+            f.Index.ToString(CultureInfo.InvariantCulture),
+            f.Stats!["ground_truth"] is { } gt ? $"{gt["concept"]} ({gt["auroc"]?.GetValue<double>().ToString("F2", CultureInfo.InvariantCulture)})" : "",
+            f.Stats["free_labels"]?[0]?["label"]?.GetValue<string>() ?? "",
+            f.Stats["steering"] is { } st ? $"{st["target"]}{(st["steerable"]?.GetValue<bool>() == true ? " (steerable)" : "")}" : "",
+        ]));
+        var dir = Path.Combine(outDir, "features");
+        Directory.CreateDirectory(dir);
+        foreach (var (index, stats) in shown)
+            foreach (var picture in new[] { "top_examples", "histogram" })
+            {
+                if (stats!["images"]?[picture]?.GetValue<string>() is not { } sha) continue;
+                var name = $"feature_{index}_{picture}.png";
+                await File.WriteAllBytesAsync(Path.Combine(dir, name), await session.Artefacts.ReadAllBytesAsync(sha, ct), ct);
+                html.Image($"features/{name}", $"feature {index}: {picture.Replace('_', ' ')}");
+            }
+    }
+
+    /// <summary>Each recorded headline with its controls as "name value; ..." and what it means.</summary>
+    public static IEnumerable<(string Name, double Value, string Note)> Rows(ExperimentRunner.Finished study) =>
+        (study.Results["controls"] as JsonArray ?? []).OfType<JsonObject>().Select(h =>
+        {
+            var figure = h["figure"]!.GetValue<string>();
+            var controls = (h["controls"] as JsonArray ?? []).Select(c => c!.GetValue<string>()).Select(c => $"{c} {ExperimentRunner.Format(study.Figure(c))}");
+            return (figure, study.Figure(figure), $"{string.Join("; ", controls)} — {h["meaning"]?.GetValue<string>()}");
+        });
+
+    static readonly (string Name, string Caption)[] Captions =
+    [
+        ("concept_recovery", "Concept recovery against the dataset's labels and free-label accuracy, with controls"),
+        ("free_labels", "Free labels against the zero-shot class of each feature's top images and against the labels, with controls"),
+        ("steering", "Steering: clamped features against random directions of equal norm"),
+        ("typographic", "Typographic attack: clean, attacked, word-reading features suppressed, random features suppressed"),
+        ("attack_examples", "Attacked images: the wrong word as drawn, and the truth"),
+    ];
+}
