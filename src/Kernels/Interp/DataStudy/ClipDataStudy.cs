@@ -101,10 +101,10 @@ public static class ClipDataStudy
         {
             var decoder = FreeLabeler.DecoderDirections(sae);
             var chosen = decoder.index_select(0, tensor(labelledIds.Select(i => (long)i).ToArray()));
-            freeLabels = FreeLabeler.LabelInVocabulary(model, tokenizer, hook, chosen, labelledIds, vocabulary, labelConfig, baseline);
+            freeLabels = FreeLabeler.LabelDirections(model, tokenizer, hook, chosen, labelledIds, vocabulary, labelConfig, baseline);
             Report(0.38, "free labels: random-direction control");
             var random = FreeLabeler.RandomDirections(labelledIds.Count, sae.Config.DIn, o.Seed + 99);
-            randomLabels = FreeLabeler.LabelInVocabulary(model, tokenizer, hook, random, labelledIds, vocabulary, labelConfig, baseline);
+            randomLabels = FreeLabeler.LabelDirections(model, tokenizer, hook, random, labelledIds, vocabulary, labelConfig, baseline);
             if (recovery is not null && concepts is not null)
             {
                 var kept = labelledIds.ToHashSet();
@@ -117,7 +117,7 @@ public static class ClipDataStudy
                 Report(0.42, "free labels: the labels' own directions (positive control)");
                 using var stackedPooled = cat(pooled, 0);
                 var (directions, directionConcepts) = ConceptDirections.FromPooled(stackedPooled, concepts, groups);
-                var own = FreeLabeler.LabelInVocabulary(model, tokenizer, hook, directions, Enumerable.Range(0, directionConcepts.Count).ToList(), vocabulary, labelConfig, baseline);
+                var own = FreeLabeler.LabelDirections(model, tokenizer, hook, directions, Enumerable.Range(0, directionConcepts.Count).ToList(), vocabulary, labelConfig, baseline);
                 figures[F.FreeLabelAccuracyConceptDirections] = ConceptDirections.Score(own, directionConcepts).Accuracy;
                 figures[F.DetectorConceptCosine] = ConceptDirections.DetectorCosine(decoder, FreeLabelAccuracy.Scored(restricted, groups), directions, directionConcepts);
                 notes["free_labels"] = $"a label-detecting feature (AUROC >= {o.Threshold:0.00}) is named right when its best free label names its label; vocabulary '{vocabulary.Name}' ({vocabulary.Concepts.Count} concepts)";

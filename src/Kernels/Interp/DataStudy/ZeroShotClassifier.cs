@@ -19,7 +19,16 @@ public sealed class ZeroShotClassifier : IDisposable
         _model = model;
         Classes = classes.Concepts;
         if (Classes.Count < 2) throw new ArgumentException($"zero-shot classification needs at least two classes, '{classes.Name}' has {Classes.Count}", nameof(classes));
-        _classes = VocabularyEmbeddings.Compute(model, tokenizer, classes).detach().DetachFromDisposeScope();
+        var wasTraining = model.training;
+        model.eval();
+        try
+        {
+            _classes = FreeLabeler.ConceptEmbeddings(model, tokenizer, classes).detach().DetachFromDisposeScope();
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
     }
 
     public IReadOnlyList<string> Classes { get; }
