@@ -20,15 +20,28 @@ public static class AnalyzeCommand
     {
         var analyze = new Command("analyze", "run an analysis as a registered experiment");
         var sae = new Option<string>("--sae") { Description = "dictionary id (its model and hook point come from the registry)", Required = true };
-        var images = new Option<int>("--images") { Description = "held-out ShapesWorld images for statistics", DefaultValueFactory = _ => 1024 };
+        var images = new Option<int>("--images") { Description = "held-out ShapesWorld images for statistics (with --dataset: dataset images studied, default 512)", DefaultValueFactory = _ => 1024 };
         var features = new Option<int>("--dashboards") { Description = "features that get top-example and histogram pictures", DefaultValueFactory = _ => 32 };
         var output = new Option<string?>("--out") { Description = "directory for the experiment's pictures" };
         var db = DatabaseOption.Create();
-        var clip = new Command("clip", "CLIP SAE study: labels, concept recovery, steering, typographic attack") { sae, images, features, output, db };
+        var clip = new Command("clip", "CLIP SAE study: labels, concept recovery, steering, typographic attack (on ShapesWorld, or on your images with --dataset)")
+            { sae, images, features, output, db };
+        var data = AnalyzeClipData.Add(clip);
         CliAction.Set(clip, async (parse, ct) =>
         {
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
             var dictionaryId = parse.GetValue(sae)!;
+            if (parse.GetValue(data.Dataset) is not null)
+            {
+                // --images and --dashboards keep their meaning; given explicitly they override the dataset study's defaults.
+                var overrides = new List<KeyValuePair<string, double>>();
+                if (parse.GetResult(images) is { Implicit: false }) overrides.Add(new("images", parse.GetValue(images)));
+                if (parse.GetResult(features) is { Implicit: false }) overrides.Add(new("dashboards", parse.GetValue(features)));
+                await AnalyzeClipData.RunAsync(session, parse, data, dictionaryId, overrides, parse.GetValue(output), ct);
+                return 0;
+            }
+            if (parse.GetValue(data.Vocabulary.Vocab) is not null || (parse.GetValue(data.Set) ?? []).Length > 0)
+                throw new ArgumentException("--vocab and --set apply to a study of your own images: add --dataset SPEC|ID");
             var dictionary = await session.Registry.Dictionaries.GetAsync(dictionaryId, ct)
                              ?? throw new ArgumentException($"dictionary '{dictionaryId}' is not registered (see `mminterp registry list dictionaries`)");
             var options = JsonSerializer.Serialize(new { images = parse.GetValue(images), dashboards = parse.GetValue(features) });
