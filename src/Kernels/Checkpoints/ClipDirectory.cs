@@ -16,6 +16,21 @@ public sealed record ClipDirectorySummary(
     int TokenizerTokens,
     bool HasPreprocessorConfig)
 {
+    /// <summary>The files a load reads (and a registration stores), relative to <see cref="Directory"/>: config,
+    /// weights (with the index), tokenizer and preprocessor files; other formats of the same weights are left out.</summary>
+    public IReadOnlyList<string> Files
+    {
+        get
+        {
+            var files = new List<string> { ClipDirectory.ConfigFile };
+            if (Weights.IndexPath is { } index) files.Add(Path.GetFileName(index));
+            files.AddRange(Weights.Shards.Select(s => Path.GetFileName(s.Path)));
+            files.AddRange(ClipDirectory.TokenizerFiles.Append(ClipDirectory.PreprocessorFile)
+                .Where(f => File.Exists(Path.Combine(Directory, f))));
+            return files;
+        }
+    }
+
     /// <summary>E.g. "ViT-B/32 224px, vision 768x12 (12 heads), text 512x12 (8 heads), projection 512".</summary>
     public string Architecture
     {
@@ -40,6 +55,9 @@ public static class ClipDirectory
 {
     public const string ConfigFile = "config.json";
     public const string PreprocessorFile = "preprocessor_config.json";
+
+    /// <summary>Tokenizer files HF writes beside a CLIPModel; the last two only configure the first three.</summary>
+    public static readonly string[] TokenizerFiles = ["vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"];
 
     static readonly string[] FloatDTypes = ["F32", "F16", "BF16", "F64"];
 
