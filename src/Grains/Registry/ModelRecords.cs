@@ -34,3 +34,14 @@ public sealed record ModelRecord(
     string? CheckpointSha256,
     string? TrainingRunId,
     DateTimeOffset CreatedAt);
+
+/// <summary>One registry row that refers to a model: its kind ("dictionary", "run", ...) and id.</summary>
+public sealed record ModelDependent(string Kind, string Id);
+
+/// <summary>The registry rows that refer to a model.</summary>
+public sealed record ModelDependents(IReadOnlyList<ModelDependent> Items)
+{
+    /// <summary>E.g. "2 dictionary(ies) (d-1, d-2), 1 run(s) (run-9)": counts per kind with up to three ids each.</summary>
+    public override string ToString() => Items.Count == 0 ? "nothing" : string.Join(", ", Items.GroupBy(d => d.Kind).Select(g =>
+        $"{g.Count()} {g.Key}(s) ({string.Join(", ", g.Take(3).Select(d => d.Id))}{(g.Count() > 3 ? ", ..." : "")})"));
+}

@@ -44,6 +44,42 @@ public sealed class ModelRepository
         if (n == 0) throw new RegistryNotFoundException($"no model '{id}'");
     }
 
+    /// <summary>
+    /// What refers to the model: activation sets and dictionaries by their model_id; runs, experiments and other
+    /// models whose config/results/spec hold the id as a JSON string anywhere (how jobs and zoo specs name a model).
+    /// </summary>
+    public async Task<ModelDependents> DependentsAsync(string id, CancellationToken ct = default) =>
+        new(await _db.QueryAsync(DependentsSql, r => new ModelDependent(r.GetString(0), r.GetString(1)), ct, RegistryIds.Validate(id, "model id")));
+
+    const string DependentsSql = """
+        WITH target AS (SELECT jsonb_build_object('id', $1::text) AS vars)
+        SELECT 'activation set', id FROM activation_sets WHERE model_id = $1
+        UNION ALL SELECT 'dictionary', id FROM dictionaries WHERE model_id = $1
+        UNION ALL SELECT 'run', id FROM runs, target WHERE jsonb_path_exists(config, '$.** ? (@ == $id)', target.vars)
+        UNION ALL SELECT 'experiment', id FROM experiments, target
+            WHERE jsonb_path_exists(config, '$.** ? (@ == $id)', target.vars) OR jsonb_path_exists(results, '$.** ? (@ == $id)', target.vars)
+        UNION ALL SELECT 'model', id FROM models, target WHERE id <> $1 AND jsonb_path_exists(spec, '$.** ? (@ == $id)', target.vars)
+        LIMIT 10000
+        """;
+
+    /// <summary>
+    /// Removes the model's row when nothing depends on it (checked in the same statement, so a dependent created
+    /// meanwhile makes the delete fail on its foreign key rather than leave it dangling). Stored artefacts stay:
+    /// content-addressed files may be shared, and the artefact store never deletes.
+    /// </summary>
+    public async Task DeleteAsync(string id, CancellationToken ct = default)
+    {
+        if (await GetAsync(id, ct) is null) throw new RegistryNotFoundException($"no model '{id}'");
+        var dependents = await DependentsAsync(id, ct);
+        if (dependents.Items.Count > 0) throw new RegistryReferenceException($"model '{id}' is still used by {dependents}; remove those first");
+        var n = await _db.ExecuteAsync($"""
+            DELETE FROM models m WHERE m.id = $1
+            AND NOT EXISTS (SELECT 1 FROM activation_sets WHERE model_id = $1)
+            AND NOT EXISTS (SELECT 1 FROM dictionaries WHERE model_id = $1)
+            """, ct, id);
+        if (n == 0) throw new RegistryReferenceException($"model '{id}' gained a dependent while being removed; nothing was removed");
+    }
+
     static ModelRecord Map(NpgsqlDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), RegistryNames.ParseFamily(r.GetString(3)), r.GetString(4),
         r.StringOrNull(5), r.StringOrNull(6), r.Time(7));

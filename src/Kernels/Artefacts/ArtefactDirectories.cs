@@ -4,14 +4,24 @@ namespace MMInterp.Kernels.Artefacts;
 public static class ArtefactDirectories
 {
     /// <summary>Stores every file under <paramref name="directory"/> (recursively) and returns the manifest's address.</summary>
-    public static async Task<ArtefactRef> PutDirectoryAsync(this ArtefactStore store, string directory, CancellationToken ct = default)
+    public static Task<ArtefactRef> PutDirectoryAsync(this ArtefactStore store, string directory, CancellationToken ct = default)
     {
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"cannot store {directory}: no such directory");
         var root = Path.GetFullPath(directory);
+        return store.PutFilesAsync(root, Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories), ct);
+    }
+
+    /// <summary>Stores the given files of <paramref name="directory"/> (e.g. a checkpoint's files without the
+    /// formats it is not read in) under their paths relative to it, and returns the manifest's address.</summary>
+    public static async Task<ArtefactRef> PutFilesAsync(this ArtefactStore store, string directory, IEnumerable<string> files, CancellationToken ct = default)
+    {
+        var root = Path.GetFullPath(directory);
         var entries = new List<ManifestEntry>();
-        foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var file in files.Select(f => Path.GetFullPath(f, root)).Distinct().Order(StringComparer.Ordinal))
         {
             var relative = Path.GetRelativePath(root, file).Replace(Path.DirectorySeparatorChar, '/');
+            if (relative.StartsWith("../", StringComparison.Ordinal) || Path.IsPathRooted(relative))
+                throw new ArgumentException($"cannot store {file}: it is not under {root}");
             var kind = ArtefactKind.FromFileName(file);
             var stored = await store.PutFileAsync(file, kind, ct);
             entries.Add(new ManifestEntry(relative, stored.Sha256, stored.Size, kind.Name));

@@ -4,17 +4,26 @@ using MMInterp.Kernels.Models.Clip;
 
 namespace MMInterp.Kernels.Checkpoints;
 
-/// <summary>Reads and writes HF CLIPConfig JSON (text_config / vision_config with HF field names).</summary>
+/// <summary>Reads and writes HF CLIPConfig JSON (text_config / vision_config with HF field names). Reading accepts what
+/// real checkpoints write: partial sub-configs (HF's defaults fill the rest), the legacy text_config_dict /
+/// vision_config_dict (which override text_config / vision_config, as HF's CLIPConfig does), extra fields (ignored).</summary>
 public static class ClipConfigJson
 {
     public static ClipConfig Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"model config not found: {path}", path);
         JsonObject root;
-        try { root = JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new InvalidDataException($"{path}: empty"); }
+        try { root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: not a JSON object"); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not valid JSON ({e.Message})"); }
-        var text = root["text_config"]?.AsObject() ?? throw new InvalidDataException($"{path}: no text_config (not a CLIPConfig)");
-        var vision = root["vision_config"]?.AsObject() ?? throw new InvalidDataException($"{path}: no vision_config (not a CLIPConfig)");
+        return Read(root, path);
+    }
+
+    /// <summary>The config in <paramref name="root"/>; errors name <paramref name="path"/>.</summary>
+    public static ClipConfig Read(JsonObject root, string path)
+    {
+        CheckFamily(root, path);
+        var text = SubConfig(root, "text_config", path);
+        var vision = SubConfig(root, "vision_config", path);
         try
         {
             // Defaults are HF's CLIPTextConfig / CLIPVisionConfig defaults, for configs that omit fields.
@@ -42,6 +51,44 @@ public static class ClipConfigJson
             return config.Validate();
         }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}"); }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"{path}: a field has the wrong JSON type ({e.Message})");
+        }
+    }
+
+    /// <summary>Refuses configs of other model types (LLaVA, a lone vision tower, ...) with what they are.</summary>
+    static void CheckFamily(JsonObject root, string path)
+    {
+        var modelType = root["model_type"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+        var architectures = root["architectures"] is JsonArray a ? a.Select(n => n?.ToString()).Where(n => n is not null).ToList() : [];
+        if (modelType is not null && modelType != "clip")
+            throw new InvalidDataException($"{path}: model_type '{modelType}'{Archs(architectures)} is not a CLIPModel (expected model_type 'clip')");
+        if (architectures.Count > 0 && !architectures.Contains("CLIPModel"))
+            throw new InvalidDataException($"{path}: architectures{Archs(architectures)} do not include CLIPModel");
+    }
+
+    static string Archs(List<string?> a) => a.Count == 0 ? "" : $" ({string.Join(", ", a)})";
+
+    /// <summary>text_config merged with the legacy text_config_dict (the dict wins, as in HF's CLIPConfig).</summary>
+    static JsonObject SubConfig(JsonObject root, string key, string path)
+    {
+        var merged = new JsonObject();
+        var found = false;
+        foreach (var name in new[] { key, key + "_dict" })
+        {
+            switch (root[name])
+            {
+                case null: continue;
+                case JsonObject o:
+                    found = true;
+                    foreach (var (k, v) in o) merged[k] = v?.DeepClone();
+                    break;
+                default: throw new InvalidDataException($"{path}: {name} is not a JSON object");
+            }
+        }
+        if (!found) throw new InvalidDataException($"{path}: no {key} (not a CLIPConfig)");
+        return merged;
     }
 
     static ClipTowerConfig Tower(JsonObject o, int hidden, int intermediate, int layers, int heads) => new()
@@ -51,10 +98,17 @@ public static class ClipConfigJson
         NumLayers = Int(o, "num_hidden_layers", layers),
         NumHeads = Int(o, "num_attention_heads", heads),
         LayerNormEps = Double(o, "layer_norm_eps", 1e-5),
-        HiddenAct = o["hidden_act"]?.GetValue<string>() ?? "quick_gelu",
+        HiddenAct = o["hidden_act"] is { } act ? act.GetValue<string>() : "quick_gelu",
     };
 
-    static int Int(JsonObject o, string key, int fallback) => o[key] is { } n ? (int)n.GetValue<double>() : fallback;
+    static int Int(JsonObject o, string key, int fallback)
+    {
+        if (o[key] is not { } n) return fallback;
+        var d = n.GetValue<double>();
+        if (d != Math.Floor(d) || d is < int.MinValue or > int.MaxValue) throw new ArgumentException($"{key} must be an integer, got {d}", key);
+        return (int)d;
+    }
+
     static double Double(JsonObject o, string key, double fallback) => o[key] is { } n ? n.GetValue<double>() : fallback;
 
     public static void Write(ClipConfig c, string path)

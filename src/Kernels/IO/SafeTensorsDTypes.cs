@@ -38,11 +38,14 @@ internal static class SafeTensorsDTypes
         _ => raw.to(int64),
     };
 
-    /// <summary>The dtype a tensor is written as; the kernels store only float32 and int64.</summary>
+    /// <summary>The dtype a tensor is written as: the kernels store float32 and int64; float16 and bfloat16 are
+    /// written for checkpoints in the form HF publishes them.</summary>
     public static string ForWrite(string name, Tensor t) => t.dtype switch
     {
         ScalarType.Float32 => "F32",
         ScalarType.Int64 => "I64",
-        _ => throw new ArgumentException($"tensor '{name}' has dtype {t.dtype}; only float32 and int64 are written"),
+        ScalarType.Float16 => "F16",
+        ScalarType.BFloat16 => "BF16",
+        _ => throw new ArgumentException($"tensor '{name}' has dtype {t.dtype}; only float32, int64, float16 and bfloat16 are written"),
     };
 }

@@ -10,6 +10,13 @@ public static class ModelRegistration
         ModelFamily family, string directory, string specJson, CancellationToken ct = default)
     {
         var manifest = await store.PutDirectoryAsync(directory, ct);
+        return await RegisterDirectoryFromManifestAsync(store, registry, id, name, family, manifest, specJson, ct);
+    }
+
+    /// <summary>The same, for files already stored under <paramref name="manifest"/>.</summary>
+    public static async Task<ModelRecord> RegisterDirectoryFromManifestAsync(ArtefactStore store, RegistryStore registry, string id, string name,
+        ModelFamily family, ArtefactRef manifest, string specJson, CancellationToken ct = default)
+    {
         foreach (var entry in (await store.ReadManifestAsync(manifest.Sha256, ct)).Entries)
             await registry.Artefacts.RecordAsync(new ArtefactRef(entry.Sha256, entry.Size, new ArtefactKind(entry.Kind)), ct);
         await registry.Artefacts.RecordAsync(manifest, ct);

@@ -1,0 +1,81 @@
+using MMInterp.Kernels.IO;
+using MMInterp.Kernels.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MMInterp.Kernels.Checkpoints;
+
+/// <summary>
+/// Fills a constructed model's parameters from safetensors files one tensor at a time: float32 data is read straight
+/// into the parameter's memory, other dtypes through one temporary of the stored size. So loading holds the model
+/// plus at most one tensor, never a second copy of the weights.
+/// </summary>
+public static class StreamingWeights
+{
+    // Reads go through this much at a time: a span over native memory is int-sized, and big reads gain nothing.
+    const int ChunkBytes = 16 << 20;
+
+    /// <summary>Checks every key and shape from the headers first (nothing is read before), then copies.</summary>
+    /// <param name="source">names the checkpoint in errors (a file, or the directory of a sharded one)</param>
+    public static void Load(nn.Module model, IReadOnlyList<WeightShard> shards, string source, Func<string, bool>? ignored = null)
+    {
+        var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var entries = shards.SelectMany(s => s.Header.Entries.Values.Select(e => (Shard: s, Entry: e)))
+            .Where(x => ignored is null || !ignored(x.Entry.Name)).ToList();
+        CheckKeys(parameters.ToDictionary(kv => kv.Key, kv => kv.Value.shape), entries.Select(x => (x.Entry.Name, x.Entry.Shape)), source);
+        using var _ = no_grad();
+        foreach (var group in entries.GroupBy(x => x.Shard))
+        {
+            using var stream = new FileStream(group.Key.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            foreach (var (shard, e) in group.OrderBy(x => x.Entry.Begin))
+                Read(stream, shard, e, parameters[e.Name]);
+        }
+    }
+
+    /// <summary>Missing, unexpected and mis-shaped keys, named in one line.</summary>
+    public static void CheckKeys(IReadOnlyDictionary<string, long[]> expected, IEnumerable<(string Name, long[] Shape)> found, string source)
+    {
+        var seen = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        foreach (var (name, shape) in found)
+            if (!seen.TryAdd(name, shape)) throw new InvalidDataException($"{source}: key '{name}' is stored twice");
+        var missing = expected.Keys.Where(k => !seen.ContainsKey(k)).ToList();
+        if (missing.Count > 0)
+            throw new InvalidDataException($"{source}: missing {missing.Count} key(s): {List(missing)}");
+        var unexpected = seen.Keys.Where(k => !expected.ContainsKey(k)).ToList();
+        if (unexpected.Count > 0)
+            throw new InvalidDataException($"{source}: unexpected key(s) not in the model: {List(unexpected)}");
+        foreach (var (name, shape) in seen)
+            if (!shape.SequenceEqual(expected[name]))
+                throw new InvalidDataException($"{source}: key '{name}' has shape [{string.Join(",", shape)}] but the model expects [{string.Join(",", expected[name])}]");
+    }
+
+    static string List(List<string> keys) => $"{string.Join(", ", keys.Take(5))}{(keys.Count > 5 ? ", ..." : "")}";
+
+    static void Read(FileStream stream, WeightShard shard, SafeTensorsEntry e, Tensor target)
+    {
+        stream.Seek(shard.Header.DataStart + e.Begin, SeekOrigin.Begin);
+        var bytes = e.End - e.Begin;
+        if (bytes == 0) return;
+        if (e.DType == "F32" && NativeTensor.IsCpuFloat(target))
+        {
+            ReadInto(stream, NativeTensor.Pointer(target), bytes, shard.Path, e.Name);
+            return;
+        }
+        using var scope = NewDisposeScope();
+        var raw = empty(e.Shape, SafeTensorsDTypes.StoredAs(e.DType));
+        ReadInto(stream, NativeTensor.Pointer(raw), bytes, shard.Path, e.Name);
+        target.copy_(SafeTensorsDTypes.Widen(e.DType, raw));
+    }
+
+    static unsafe void ReadInto(Stream stream, IntPtr destination, long bytes, string path, string name)
+    {
+        var p = (byte*)destination;
+        for (long done = 0; done < bytes;)
+        {
+            var span = new Span<byte>(p + done, (int)Math.Min(ChunkBytes, bytes - done));
+            if (stream.ReadAtLeast(span, span.Length, throwOnEndOfStream: false) != span.Length)
+                throw new InvalidDataException($"{path}: tensor '{name}' is cut short (truncated while being read?)");
+            done += span.Length;
+        }
+    }
+}

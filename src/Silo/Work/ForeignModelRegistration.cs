@@ -1,0 +1,73 @@
+using System.Text.Json.Nodes;
+using MMInterp.Grains.Registry;
+using MMInterp.Kernels.Artefacts;
+using MMInterp.Kernels.Checkpoints;
+
+namespace MMInterp.Silo.Work;
+
+/// <summary>The outcome of registering a checkpoint: its row, what was inspected, and whether it was already there.</summary>
+public sealed record ForeignModelRegistered(ModelRecord Model, ClipDirectorySummary Summary, bool AlreadyRegistered);
+
+/// <summary>
+/// Registers a checkpoint brought from outside (today: HF CLIPModel directories): inspect everything first, so a
+/// broken or foreign directory is refused before a byte is stored; then store the files a load reads and register
+/// the model with its lineage. The id derives from the stored content: the same files under another name return the
+/// model already registered.
+/// </summary>
+public static class ForeignModelRegistration
+{
+    public static async Task<ForeignModelRegistered> RegisterClipAsync(ArtefactStore store, RegistryStore registry, string directory,
+        string? name, CancellationToken ct = default)
+    {
+        directory = Path.GetFullPath(directory);
+        var summary = ClipDirectory.Inspect(directory);
+        name ??= Path.GetFileName(directory.TrimEnd(Path.DirectorySeparatorChar));
+        if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException($"{directory}: pass --name (the directory gives none)");
+        // Checked before storing, so a refusal leaves nothing new in the store.
+        if (await registry.Models.GetByNameAsync(name, ct: ct) is { } taken)
+            throw new RegistryConflictException($"a model named '{name}' is already registered ({taken.Id}); use that id or pass another --name");
+
+        var manifest = await store.PutFilesAsync(directory, summary.Files.Select(f => Path.Combine(directory, f)), ct);
+        var id = $"clip-hf-{manifest.Sha256[..12]}";
+        var existing = await registry.Models.GetAsync(id, ct);
+        var record = await ModelRegistration.RegisterDirectoryFromManifestAsync(store, registry, id, name, ModelFamily.Clip, manifest,
+            Spec(summary, directory).ToJsonString(), ct);
+        return new ForeignModelRegistered(record, summary, existing is not null);
+    }
+
+    /// <summary>The lineage recorded with the model: where it came from and what it is.</summary>
+    static JsonObject Spec(ClipDirectorySummary s, string directory)
+    {
+        var (v, t) = (s.Config.Vision, s.Config.Text);
+        return new JsonObject
+        {
+            ["source"] = "huggingface-directory",
+            ["source_dir"] = directory,
+            ["family"] = "clip",
+            ["architecture"] = s.Architecture,
+            ["parameter_count"] = s.ParameterCount,
+            ["weight_bytes"] = s.Weights.DataBytes,
+            ["dtypes"] = new JsonObject(s.TensorsByDType.OrderBy(kv => kv.Key).Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+            ["shard_count"] = s.Weights.Shards.Count,
+            ["files"] = new JsonArray(s.Files.Select(f => (JsonNode?)f).ToArray()),
+            ["tokenizer"] = s.Tokenizer,
+            ["preprocessor_config"] = s.HasPreprocessorConfig,
+            ["config"] = new JsonObject
+            {
+                ["projection_dim"] = s.Config.ProjectionDim,
+                ["vision"] = new JsonObject
+                {
+                    ["hidden_size"] = v.Tower.HiddenSize, ["layers"] = v.Tower.NumLayers, ["heads"] = v.Tower.NumHeads,
+                    ["intermediate_size"] = v.Tower.IntermediateSize, ["hidden_act"] = v.Tower.HiddenAct,
+                    ["image_size"] = v.ImageSize, ["patch_size"] = v.PatchSize,
+                },
+                ["text"] = new JsonObject
+                {
+                    ["hidden_size"] = t.Tower.HiddenSize, ["layers"] = t.Tower.NumLayers, ["heads"] = t.Tower.NumHeads,
+                    ["intermediate_size"] = t.Tower.IntermediateSize, ["hidden_act"] = t.Tower.HiddenAct,
+                    ["vocab_size"] = t.VocabSize, ["max_positions"] = t.MaxPositions,
+                },
+            },
+        };
+    }
+}
