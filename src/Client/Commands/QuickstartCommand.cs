@@ -26,12 +26,21 @@ public static class QuickstartCommand
         var quick = new Option<bool>("--quick") { Description = "a small, fast configuration (smoke test): a few hundred zoo steps and a short SAE run" };
         var output = new Option<string>("--out") { Description = "report directory", DefaultValueFactory = _ => "mminterp-quickstart" };
         var db = DatabaseOption.Create();
-        var command = new Command("quickstart", "run the CLIP path end to end: zoo -> extract -> SAE -> labels -> steering -> attack -> report") { quick, output, db };
+        var command = new Command("quickstart", "run the CLIP path end to end: zoo -> extract -> SAE -> labels -> steering -> attack -> report "
+                                                + "(with --model DIR --images SPEC: on your own CLIP and images)") { quick, output, db };
+        var own = QuickstartOwn.Add(command);
         CliAction.Set(command, async (parse, ct) =>
         {
             var isQuick = parse.GetValue(quick);
             var outDir = Path.GetFullPath(parse.GetValue(output)!);
             Directory.CreateDirectory(outDir);
+            if (parse.GetValue(own.Model) is not null || parse.GetValue(own.Images) is not null)
+            {
+                await using var ownSession = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
+                return await QuickstartOwn.RunAsync(ownSession, parse, own, isQuick, outDir, ct);
+            }
+            if (parse.GetValue(own.Vocabulary.Vocab) is not null)
+                throw new ArgumentException("--vocab applies to your own model and images: add --model DIR --images SPEC");
             var report = new List<string> { "# MMInterp quickstart", "" };
             var html = new HtmlReport("MMInterp quickstart: the CLIP path on ShapesWorld");
 
