@@ -27,15 +27,8 @@ public static class ExperimentPage
                 .ToList();
             var rest = new JsonObject();
             foreach (var (key, value) in results)
-                if (key is not ("figures" or "images" or "controls")) rest[key] = value?.DeepClone();
-            // Studies that record which controls go with which figure (the CLIP study on a dataset) show them side by side.
-            var controls = (results["controls"] as JsonArray ?? []).OfType<JsonObject>().ToList();
-            var beside = controls.Count == 0 ? "" : "<div id=\"controls\">" + Table(["figure", "value", "controls (same run)", "meaning"], controls.Select(c =>
-            {
-                var name = c["figure"]?.GetValue<string>() ?? "";
-                var parts = (c["controls"] as JsonArray ?? []).Select(x => x?.GetValue<string>() ?? "").Select(x => $"{E(x)} {Value(figures[x])}");
-                return (IReadOnlyList<string>)[E(name), Value(figures[name]), string.Join("; ", parts), E(c["meaning"]?.GetValue<string>())];
-            })) + "</div>";
+                if (key is not ("figures" or "images") && !(key == "controls" && value is JsonArray)) rest[key] = value?.DeepClone();
+            var beside = ControlsTable(results);
             var runs = (await r.Runs.ListAsync(limit: 1000, ct: ct)).Where(run => run.ExperimentId == id).ToList();
             return Layout.Page($"Experiment {x.Name}", $"""
                 <p><code>{E(x.Id)}</code> &middot; kind <b>{E(x.Kind)}</b> &middot; updated {Time(x.UpdatedAt)}</p>
@@ -54,6 +47,21 @@ public static class ExperimentPage
                 {Json(x.ConfigJson)}
                 """);
         });
+
+    /// <summary>Studies that record which controls go with which figure (results.controls: [{figure, controls, meaning}],
+    /// the CLIP study on a dataset) get a table of each figure beside its controls; empty otherwise.</summary>
+    public static string ControlsTable(JsonObject results)
+    {
+        if (results["controls"] is not JsonArray list) return "";
+        var figures = results["figures"] as JsonObject ?? [];
+        var rows = list.OfType<JsonObject>().Select(c =>
+        {
+            var name = c["figure"]?.GetValue<string>() ?? "";
+            var parts = (c["controls"] as JsonArray ?? []).Select(x => x?.GetValue<string>() ?? "").Select(x => $"{E(x)} {Value(figures[x])}");
+            return (IReadOnlyList<string>)[E(name), Value(figures[name]), string.Join("; ", parts), E(c["meaning"]?.GetValue<string>())];
+        }).ToList();
+        return rows.Count == 0 ? "" : "<div id=\"controls\">" + Table(["figure", "value", "controls (same run)", "meaning"], rows) + "</div>";
+    }
 
     static string Value(JsonNode? value) => value switch
     {

@@ -133,9 +133,13 @@ public static class ClipDataStudy
 
         // 4. Steering judged by zero-shot classification over the labels (or the vocabulary).
         using var classifier = new ZeroShotClassifier(model, tokenizer, classes);
-        var heldOutTruth = labelled ? images.HeldOut.Select(i => i.Label ?? -1).ToList() : null;
+        // On a labelled dataset, images without a label cannot be judged: steering and the attack use the labelled ones.
+        var judged = Enumerable.Range(0, images.HeldOut.Count).Where(i => !labelled || images.HeldOut[i].Label is not null).ToList();
+        using var judgedPixels = images.HeldOutPixels.index_select(0, tensor(judged.Select(i => (long)i).ToArray()));
+        var heldOutTruth = labelled ? judged.Select(i => images.HeldOut[i].Label!.Value).ToList() : null;
         LabelSteeringResult? steering = null;
-        if (o.SteerFeatures > 0)
+        if (judged.Count < 4) notes["held_out"] = $"only {judged.Count} held-out images carry a label: steering and the attack need at least 4";
+        if (o.SteerFeatures > 0 && judged.Count >= 4)
         {
             cancel.ThrowIfCancellationRequested();
             Report(0.5, "steering");
@@ -145,7 +149,7 @@ public static class ClipDataStudy
             Buffer.BlockCopy(activations.MaxPerImage, 0, perImage, 0, perImage.Length * sizeof(float));
             var strength = SteeringCalibration.Strength(perImage, activations.Images, m, 0.99);
             var clamps = tested.Keys.ToDictionary(f => f, f => o.ClampMultiple * strength[f]);
-            steering = LabelSteerer.Run(model, sae, hook, classifier, images.HeldOutPixels, heldOutTruth, tested, clamps, o.DeltaThreshold, o.FlipThreshold,
+            steering = LabelSteerer.Run(model, sae, hook, classifier, judgedPixels, heldOutTruth, tested, clamps, o.DeltaThreshold, o.FlipThreshold,
                 o.Seed, o.BatchSize, (p, what) => Report(0.5 + 0.15 * p, what), cancel);
             figures[F.SteeringTestedFeatures] = steering.Features.Count;
             figures[F.SteerableShare] = steering.SteerableShare;
@@ -171,19 +175,21 @@ public static class ClipDataStudy
 
         // 5. The typographic attack on held-out images, the defence chosen on study images.
         TypographicPredictions? defence = null;
-        if (overlay is not null)
+        if (overlay is not null && judged.Count >= 4)
         {
             cancel.ThrowIfCancellationRequested();
             Report(0.65, "typographic attack: drawing words");
-            var calibration = images.Study.Take(Math.Min(o.TypographicCalibrationImages, images.Study.Count)).ToList();
-            var evaluation = images.HeldOut.Take(Math.Min(o.TypographicImages, images.HeldOut.Count)).ToList();
-            using var calPixels = images.StudyPixels.narrow(0, 0, calibration.Count);
-            using var evalPixels = images.HeldOutPixels.narrow(0, 0, evaluation.Count);
+            var calRows = Enumerable.Range(0, images.Study.Count).Where(i => !labelled || images.Study[i].Label is not null).Take(o.TypographicCalibrationImages).ToList();
+            var evalRows = judged.Take(o.TypographicImages).ToList();
+            var calibration = calRows.Select(i => images.Study[i]).ToList();
+            var evaluation = evalRows.Select(i => images.HeldOut[i]).ToList();
+            using var calPixels = images.StudyPixels.index_select(0, tensor(calRows.Select(i => (long)i).ToArray()));
+            using var evalPixels = images.HeldOutPixels.index_select(0, tensor(evalRows.Select(i => (long)i).ToArray()));
             var size = preprocessor.OutputSize;
             using var calSplit = DataTypographic.Build(dataset, preprocessor, overlay, classifier, calibration, calPixels,
-                labelled ? calibration.Select(i => i.Label ?? 0).ToList() : null, o.Seed, o.BatchSize, size);
+                labelled ? calibration.Select(i => i.Label!.Value).ToList() : null, o.Seed, o.BatchSize, size);
             using var evalSplit = DataTypographic.Build(dataset, preprocessor, overlay, classifier, evaluation, evalPixels,
-                labelled ? evaluation.Select(i => i.Label ?? 0).ToList() : null, o.Seed + 1, o.BatchSize, size);
+                labelled ? evaluation.Select(i => i.Label!.Value).ToList() : null, o.Seed + 1, o.BatchSize, size);
             var config = TypographicConfig.Default with
             {
                 CalibrationImages = calibration.Count, EvalImages = evaluation.Count, TopK = o.TopKText, EffectCandidates = o.TypographicCandidates,
