@@ -97,14 +97,15 @@ public static class ClipDataStudy
         };
         var baseline = images.HeldOutPixels;
         FreeLabel[] freeLabels, randomLabels;
+        using var vocabularyText = Embed(model, tokenizer, vocabulary); // once: ImageNet's 1000 classes x 80 templates are many prompts
         using (var scope = NewDisposeScope())
         {
             var decoder = FreeLabeler.DecoderDirections(sae);
             var chosen = decoder.index_select(0, tensor(labelledIds.Select(i => (long)i).ToArray()));
-            freeLabels = FreeLabeler.LabelDirections(model, tokenizer, hook, chosen, labelledIds, vocabulary, labelConfig, baseline);
+            freeLabels = FreeLabeler.LabelDirections(model, hook, chosen, labelledIds, vocabulary, vocabularyText, labelConfig, baseline);
             Report(0.38, "free labels: random-direction control");
             var random = FreeLabeler.RandomDirections(labelledIds.Count, sae.Config.DIn, o.Seed + 99);
-            randomLabels = FreeLabeler.LabelDirections(model, tokenizer, hook, random, labelledIds, vocabulary, labelConfig, baseline);
+            randomLabels = FreeLabeler.LabelDirections(model, hook, random, labelledIds, vocabulary, vocabularyText, labelConfig, baseline);
             if (recovery is not null && concepts is not null)
             {
                 var kept = labelledIds.ToHashSet();
@@ -117,7 +118,7 @@ public static class ClipDataStudy
                 Report(0.42, "free labels: the labels' own directions (positive control)");
                 using var stackedPooled = cat(pooled, 0);
                 var (directions, directionConcepts) = ConceptDirections.FromPooled(stackedPooled, concepts, groups);
-                var own = FreeLabeler.LabelDirections(model, tokenizer, hook, directions, Enumerable.Range(0, directionConcepts.Count).ToList(), vocabulary, labelConfig, baseline);
+                var own = FreeLabeler.LabelDirections(model, hook, directions, Enumerable.Range(0, directionConcepts.Count).ToList(), vocabulary, vocabularyText, labelConfig, baseline);
                 figures[F.FreeLabelAccuracyConceptDirections] = ConceptDirections.Score(own, directionConcepts).Accuracy;
                 figures[F.DetectorConceptCosine] = ConceptDirections.DetectorCosine(decoder, FreeLabelAccuracy.Scored(restricted, groups), directions, directionConcepts);
                 notes["free_labels"] = $"a label-detecting feature (AUROC >= {o.Threshold:0.00}) is named right when its best free label names its label; vocabulary '{vocabulary.Name}' ({vocabulary.Concepts.Count} concepts)";
@@ -127,12 +128,12 @@ public static class ClipDataStudy
         figures[F.LabelledFeatures] = labelledIds.Count;
         figures[F.FreeLabelScore] = freeLabels.Length == 0 ? double.NaN : freeLabels.Average(l => l.Top[0].Score);
         figures[F.FreeLabelScoreRandom] = randomLabels.Length == 0 ? double.NaN : randomLabels.Average(l => l.Top[0].Score);
-        var (agreement, shuffled) = AgreeWithTopImages(model, tokenizer, vocabulary, activations, images, freeLabels, o);
+        var (agreement, shuffled) = AgreeWithTopImages(model, vocabulary, vocabularyText, activations, images, freeLabels, o);
         figures[F.TopImageAgreement] = agreement;
         figures[F.TopImageAgreementShuffled] = shuffled;
 
         // 4. Steering judged by zero-shot classification over the labels (or the vocabulary).
-        using var classifier = new ZeroShotClassifier(model, tokenizer, classes);
+        using var classifier = labelled ? new ZeroShotClassifier(model, tokenizer, classes) : new ZeroShotClassifier(model, vocabulary.Concepts, vocabularyText);
         // On a labelled dataset, images without a label cannot be judged: steering and the attack use the labelled ones.
         var judged = Enumerable.Range(0, images.HeldOut.Count).Where(i => !labelled || images.HeldOut[i].Label is not null).ToList();
         using var judgedPixels = images.HeldOutPixels.index_select(0, tensor(judged.Select(i => (long)i).ToArray()));
@@ -289,13 +290,13 @@ public static class ClipDataStudy
 
     /// <summary>Share of labelled features whose best free label is the zero-shot class (over the vocabulary) that most
     /// of their top study images get; the control pairs each feature's label with the next feature's top images.</summary>
-    static (double Agreement, double Shuffled) AgreeWithTopImages(Models.Clip.ClipModel model, ClipBpeTokenizer tokenizer, Vocabulary vocabulary,
+    static (double Agreement, double Shuffled) AgreeWithTopImages(Models.Clip.ClipModel model, Vocabulary vocabulary, Tensor vocabularyText,
         FeatureActivationSet activations, StudyImages images, IReadOnlyList<FreeLabel> labels, ClipDataStudyOptions o)
     {
         var withTop = labels.Select(l => (Label: l, Top: activations.TopImages(l.Feature, o.TopImages))).Where(x => x.Top.Length > 0).ToList();
         if (withTop.Count < 2 || vocabulary.Concepts.Count < 2) return (double.NaN, double.NaN);
         var needed = withTop.SelectMany(x => x.Top).Distinct().Order().ToArray();
-        using var classifier = new ZeroShotClassifier(model, tokenizer, vocabulary);
+        using var classifier = new ZeroShotClassifier(model, vocabulary.Concepts, vocabularyText);
         using var pixels = images.StudyPixels.index_select(0, tensor(needed.Select(i => (long)i).ToArray()));
         var predicted = classifier.Predict(pixels, o.BatchSize);
         var classOf = needed.Select((image, row) => (image, row)).ToDictionary(x => x.image, x => vocabulary.Concepts[predicted[x.row]]);
@@ -346,6 +347,21 @@ public static class ClipDataStudy
         var histPath = Path.Combine(dir, $"feature_{feature}_hist.png");
         ActivationHistogramPng.Write(activations.ImageActivations(feature), $"feature {feature}: max activation per image", histPath);
         return new Dictionary<string, string> { ["top_examples"] = topPath, ["histogram"] = histPath };
+    }
+
+    /// <summary>The vocabulary's concept embeddings [V, P] (mean over its templates), in eval mode.</summary>
+    static Tensor Embed(Models.Clip.ClipModel model, ClipBpeTokenizer tokenizer, Vocabulary vocabulary)
+    {
+        var wasTraining = model.training;
+        model.eval();
+        try
+        {
+            return FreeLabeler.ConceptEmbeddings(model, tokenizer, vocabulary).DetachFromDisposeScope();
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
     }
 
     /// <summary>Bars of a figure that could not be measured are drawn at 0.</summary>

@@ -31,6 +31,17 @@ public sealed class ZeroShotClassifier : IDisposable
         }
     }
 
+    /// <summary>With the classes' embeddings [classes, P] already computed (<see cref="FreeLabeler.ConceptEmbeddings"/>); they are copied.</summary>
+    public ZeroShotClassifier(ClipModel model, IReadOnlyList<string> classes, Tensor embeddings)
+    {
+        _model = model;
+        Classes = classes;
+        if (Classes.Count < 2) throw new ArgumentException($"zero-shot classification needs at least two classes, got {Classes.Count}", nameof(classes));
+        if (embeddings.dim() != 2 || embeddings.shape[0] != classes.Count)
+            throw new ArgumentException($"class embeddings must be [{classes.Count}, P], got [{string.Join(",", embeddings.shape)}]", nameof(embeddings));
+        _classes = embeddings.detach().to(model.LogitScale.device).clone().DetachFromDisposeScope();
+    }
+
     public IReadOnlyList<string> Classes { get; }
 
     /// <summary>[B, classes] probabilities on the CPU for pixels [B, 3, H, W], in batches, with <paramref name="fn"/> at

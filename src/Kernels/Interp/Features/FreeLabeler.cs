@@ -82,6 +82,16 @@ public static class FreeLabeler
         Vocabulary vocabulary, FreeLabelConfig? config = null, Tensor? baselineImages = null) =>
         LabelDirections(model, hook, directions, ids, vocabulary.Concepts, device => ConceptEmbeddings(model, tokenizer, vocabulary, device), config, baselineImages);
 
+    /// <summary>As the <see cref="Vocabulary"/> overload, with the concepts' embeddings [V, P] already computed by
+    /// <see cref="ConceptEmbeddings"/> (a large vocabulary with many templates is worth embedding once per study).</summary>
+    public static FreeLabel[] LabelDirections(ClipModel model, string hook, Tensor directions, IReadOnlyList<int> ids,
+        Vocabulary vocabulary, Tensor conceptEmbeddings, FreeLabelConfig? config = null, Tensor? baselineImages = null)
+    {
+        if (conceptEmbeddings.dim() != 2 || conceptEmbeddings.shape[0] != vocabulary.Concepts.Count)
+            throw new ArgumentException($"concept embeddings must be [{vocabulary.Concepts.Count}, P], got [{string.Join(",", conceptEmbeddings.shape)}]", nameof(conceptEmbeddings));
+        return LabelDirections(model, hook, directions, ids, vocabulary.Concepts, device => conceptEmbeddings.to(device), config, baselineImages);
+    }
+
     /// <summary>
     /// One unit text embedding per concept [V, P], CLIP's zero-shot recipe: the mean of its templates' normalised
     /// embeddings, normalised again. With a single template it is that template's normalised embedding (no second
