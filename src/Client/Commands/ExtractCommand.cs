@@ -34,11 +34,11 @@ public static class ExtractCommand
             if (datasetText.StartsWith("shapes:", StringComparison.Ordinal))
                 new ExtractionJobSpec(parse.GetValue(model)!, hookList, DatasetSpec.Parse(datasetText), parse.GetValue(shards)).Validated();
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
+            if (await session.Registry.Models.GetAsync(parse.GetValue(model)!, ct) is null)
+                throw new ArgumentException($"model '{parse.GetValue(model)}' is not registered (see `mminterp registry list models`)");
             var (datasetSpec, _) = await DatasetReference.ResolveAsync(datasetText, session.Artefacts, session.Registry,
                 new DatasetSource(session.Registry, new ArtefactCache(session.Artefacts, session.Work)), ct);
             var spec = new ExtractionJobSpec(parse.GetValue(model)!, hookList, datasetSpec, Math.Min(parse.GetValue(shards), datasetSpec.Count)).Validated();
-            if (await session.Registry.Models.GetAsync(spec.ModelId, ct) is null)
-                throw new ArgumentException($"model '{spec.ModelId}' is not registered (see `mminterp registry list models`)");
             var jobId = parse.GetValue(id) ?? CliIds.New("extract");
             var grain = (await session.ClusterAsync(ct)).GetGrain<IExtractionJobGrain>(jobId);
             await grain.Start(spec);
