@@ -39,7 +39,7 @@ public static class DatasetsCommand
             {
                 if (n % 500 == 0 || n == dataset.Files.Count) Console.Error.WriteLine($"  stored {n}/{dataset.Files.Count} files");
             });
-            var (record, created) = await DatasetRegistration.RegisterAsync(session.Artefacts, session.Registry, text, parse.GetValue(name), progress, ct);
+            var (record, created) = await DatasetRegistration.RegisterAsync(session.Artefacts, session.Registry, dataset, parse.GetValue(name), progress, ct);
             Console.Error.WriteLine(created ? $"registered {record.Name}: {Describe(record)}" : $"already registered as {record.Name}: {Describe(record)}");
             Console.WriteLine(record.Id);
             return 0;
