@@ -34,8 +34,10 @@ public static class ExtractCommand
             if (datasetText.StartsWith("shapes:", StringComparison.Ordinal))
                 new ExtractionJobSpec(parse.GetValue(model)!, hookList, DatasetSpec.Parse(datasetText), parse.GetValue(shards)).Validated();
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
-            if (await session.Registry.Models.GetAsync(parse.GetValue(model)!, ct) is null)
-                throw new ArgumentException($"model '{parse.GetValue(model)}' is not registered (see `mminterp registry list models`)");
+            var modelRecord = await session.Registry.Models.GetAsync(parse.GetValue(model)!, ct)
+                              ?? throw new ArgumentException($"model '{parse.GetValue(model)}' is not registered (see `mminterp registry list models`)");
+            if (!datasetText.StartsWith("shapes:", StringComparison.Ordinal) && modelRecord.Family != Grains.Registry.ModelFamily.Clip)
+                throw new ArgumentException($"model '{modelRecord.Id}' is a {Grains.Registry.RegistryNames.Name(modelRecord.Family)} model; user image datasets are read by clip models");
             var (datasetSpec, _) = await DatasetReference.ResolveAsync(datasetText, session.Artefacts, session.Registry,
                 new DatasetSource(session.Registry, new ArtefactCache(session.Artefacts, session.Work)), ct);
             var spec = new ExtractionJobSpec(parse.GetValue(model)!, hookList, datasetSpec, Math.Min(parse.GetValue(shards), datasetSpec.Count)).Validated();
