@@ -90,6 +90,7 @@ public sealed class DatasetExtractionTests(ExtractionCluster fx) : IClassFixture
         await job.Start(spec);
         var progress = await MMInterp.Tests.JobWait.UntilFinished(job.Status, 3);
         Assert.True(progress.Phase == JobPhase.Succeeded, progress.Error);
+        Assert.Equal(1, progress.Skipped);
 
         var outputs = await job.Outputs();
         var skipped = outputs.SelectMany(o => o.Skipped ?? []).ToList();
