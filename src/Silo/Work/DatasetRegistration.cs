@@ -15,10 +15,13 @@ public static class DatasetRegistration
     /// <summary>Whether the text names a registered dataset id rather than a SPEC.</summary>
     public static bool IsId(string text) => text.StartsWith("dataset-", StringComparison.Ordinal) && !text.Contains('/');
 
-    public static async Task<(DatasetRecord Record, bool Created)> RegisterAsync(ArtefactStore store, RegistryStore registry, string spec,
+    public static Task<(DatasetRecord Record, bool Created)> RegisterAsync(ArtefactStore store, RegistryStore registry, string spec,
+        string? name = null, IProgress<int>? progress = null, CancellationToken ct = default) =>
+        RegisterAsync(store, registry, ImageDatasets.Open(spec), name, progress, ct);
+
+    public static async Task<(DatasetRecord Record, bool Created)> RegisterAsync(ArtefactStore store, RegistryStore registry, FileImageDataset dataset,
         string? name = null, IProgress<int>? progress = null, CancellationToken ct = default)
     {
-        var dataset = ImageDatasets.Open(spec);
         var stored = await DatasetStorage.StoreAsync(store, dataset, progress, ct);
         // Rows reference artefacts: record every stored file, then the manifest, then the dataset.
         foreach (var e in stored.Entries.Entries)

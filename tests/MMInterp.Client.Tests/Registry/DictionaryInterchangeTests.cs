@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using MMInterp.Client.Commands;
 using MMInterp.Client.Platform;
@@ -23,6 +24,7 @@ public sealed class InterchangeRegistry : IAsyncLifetime
 {
     LocalPostgres? _pg;
     public string Root { get; } = Path.Combine(Path.GetTempPath(), $"mminterp-interchange-{Guid.NewGuid():N}");
+    public string ConnectionString => _pg!.ConnectionString;
     public RegistryStore Registry { get; private set; } = null!;
     public ArtefactStore Artefacts { get; private set; } = null!;
     public ModelRecord Clip { get; private set; } = null!;
@@ -190,6 +192,46 @@ public class DictionaryInterchangeTests(InterchangeRegistry fx) : IClassFixture<
         Assert.Contains(done.Notes, n => n.Contains("'blocks.1.hook_resid_post'", StringComparison.Ordinal));
         var lineage = JsonNode.Parse(done.Dictionary.ConfigJson)!;
         Assert.Equal("llava", (string?)lineage["saelens"]!["cfg_as_read"]!["metadata"]!["model_name"]);
+    }
+
+    /// <summary>The `mminterp` program against this registry and store.</summary>
+    async Task<(int Code, string Output)> Cli(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mminterp.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.ArgumentList.Add("--db");
+        psi.ArgumentList.Add(fx.ConnectionString);
+        psi.Environment["MMINTERP_ARTEFACTS"] = fx.Artefacts.Root;
+        psi.Environment["MMINTERP_CACHE"] = Path.Combine(fx.Root, "cache");
+        psi.Environment.Remove("MMINTERP_CLUSTER");
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await p.WaitForExitAsync(timeout.Token);
+        return (p.ExitCode, await stdout + await stderr);
+    }
+
+    [Fact]
+    public async Task TheCommandsExportAndImportThroughTheProgram()
+    {
+        var (original, sae) = await RegisterTrainedAsync(SaeKind.TopK, 1.0);
+        sae.Dispose();
+        var dir = NewDir("cli");
+        var export = await Cli("dictionaries", "export", original.Id, "--format", "saelens", dir);
+        Assert.True(export.Code == 0, export.Output);
+        Assert.Contains("written as a SAELens 'topk' SAE", export.Output);
+        var import = await Cli("dictionaries", "import", dir, "--model", fx.Clip.Id, "--hook", ClipHook, "--name", "from the CLI");
+        Assert.True(import.Code == 0, import.Output);
+        var id = import.Output.Split('\n').Single(l => l.StartsWith("dictionary ", StringComparison.Ordinal)).Split(' ', ':')[1];
+        var stored = await fx.Registry.Dictionaries.GetAsync(id);
+        Assert.Equal("from the CLI", (string?)JsonNode.Parse(stored!.ConfigJson)!["name"]);
+        var refused = await Cli("dictionaries", "import", dir, "--model", fx.Clip.Id, "--hook", "vision.blocks.0.mlp.hook_post");
+        Assert.NotEqual(0, refused.Code);
+        Assert.Contains("error: ", refused.Output);
+        Assert.Contains("d_in = 32, but hook 'vision.blocks.0.mlp.hook_post'", refused.Output);
+        Assert.DoesNotContain("   at ", refused.Output);
     }
 
     [Fact]

@@ -32,6 +32,17 @@ public sealed class ImageDecoderTests
     }
 
     [Fact]
+    public void Gif_gives_its_first_frame_as_pil_does()
+    {
+        var dir = Path.Combine(AppContext.BaseDirectory, "Images", "Fixtures");
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "goldens.json")));
+        var pil = doc.RootElement.GetProperty("gif_first_frame_as_rgb").EnumerateArray().Select(e => (byte)e.GetInt32()).ToArray();
+        var ours = ImageDecoder.DecodeFile(Path.Combine(dir, "chelsea_2frames.gif"));
+        Assert.Equal((20, 12), (ours.Width, ours.Height));
+        Assert.Equal(pil, ours.Pixels);
+    }
+
+    [Fact]
     public void Bmp_decodes()
     {
         var bmp = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Images", "Fixtures", "chelsea_1x1.bmp"));

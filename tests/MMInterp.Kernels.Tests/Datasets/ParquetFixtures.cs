@@ -14,7 +14,7 @@ public static class ParquetFixtures
         var schema = new ParquetSchema(
             new StructField("image", new DataField("bytes", typeof(byte[]), true), new DataField("path", typeof(string), true)),
             new DataField("text", typeof(string), true),
-            new DataField("label", typeof(long), false));
+            new DataField("label", typeof(long), true)); // HF (arrow) columns are nullable
         var leaves = schema.GetDataFields();
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         await using var stream = File.Create(file);
@@ -31,7 +31,7 @@ public static class ParquetFixtures
             await rg.WriteAsync(leaves[0], chunk.Select(r => r.Image!).ToList());
             await rg.WriteAsync(leaves[1], chunk.Select(r => r.Path).ToList());
             await rg.WriteAsync(leaves[2], chunk.Select(r => r.Text).ToList());
-            await rg.WriteAsync<long>(leaves[3], chunk.Select(r => r.Label).ToArray().AsMemory());
+            await rg.WriteAsync<long>(leaves[3], chunk.Select(r => (long?)r.Label).ToArray().AsMemory());
         }
     }
 }

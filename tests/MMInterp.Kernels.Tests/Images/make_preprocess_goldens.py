@@ -39,6 +39,12 @@ def main():
     rgba.save(os.path.join(out, "rgba_3x1.png"))
     with Image.open(os.path.join(out, "rgba_3x1.png")) as im:
         rgba_as_rgb = list(im.convert("RGB").tobytes())
+    # GIF: the first frame, as PIL's open + convert("RGB") gives it.
+    frames = [src("chelsea.png").convert("RGB").crop((150, 100, 170, 112)).quantize(64),
+              Image.new("RGB", (20, 12), (255, 0, 0)).quantize(4)]
+    frames[0].save(os.path.join(out, "chelsea_2frames.gif"), save_all=True, append_images=frames[1:], duration=100)
+    with Image.open(os.path.join(out, "chelsea_2frames.gif")) as im:
+        gif_first_as_rgb = list(im.convert("RGB").tobytes())
     goldens = []
     for n in (224, 37):  # the CLIP size, and an odd one
         tf = T.Compose([T.Resize(n, interpolation=T.InterpolationMode.BICUBIC), T.CenterCrop(n), T.ToTensor(), T.Normalize(MEAN, STD)])
@@ -52,7 +58,7 @@ def main():
             goldens.append({"input": name, "size": n, "golden": file})
     with open(os.path.join(out, "goldens.json"), "w") as f:
         json.dump({"torchvision": __import__("torchvision").__version__, "pil": Image.__version__,
-                   "mean": MEAN, "std": STD, "rgba_3x1_as_rgb": rgba_as_rgb, "goldens": goldens}, f, indent=1)
+                   "mean": MEAN, "std": STD, "rgba_3x1_as_rgb": rgba_as_rgb, "gif_first_frame_as_rgb": gif_first_as_rgb, "goldens": goldens}, f, indent=1)
     print(f"wrote {len(goldens)} goldens to {out}")
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ public sealed class SaeLensInterchangeTests : IDisposable
     string Dir(string name) => Path.Combine(_root, name);
 
     /// <summary>An SAE with every parameter random (biases and thresholds too), so nothing is zero by construction.</summary>
-    static SparseAutoencoder RandomSae(SaeKind kind, double normScale, bool preEncoderBias, long seed = 5)
+    internal static SparseAutoencoder RandomSae(SaeKind kind, double normScale, bool preEncoderBias, long seed = 5)
     {
         var sae = SaeFactory.Create(new SaeConfig { Kind = kind, DIn = D, DSae = M, K = 6, PreEncoderBias = preEncoderBias, TiedInit = false, Seed = seed });
         using var gen = new Generator((ulong)seed + 1);

@@ -200,9 +200,12 @@ public static class SaeLensImporter
     }
 
     /// <summary>Same float32 bits (so -0 and +0 differ, unlike ==).</summary>
-    public static bool BitEqual(Tensor a, Tensor b) =>
-        a.dtype == float32 && b.dtype == float32 && a.shape.SequenceEqual(b.shape)
-        && NativeTensor.ByteSpan(a.cpu().contiguous()).SequenceEqual(NativeTensor.ByteSpan(b.cpu().contiguous()));
+    public static bool BitEqual(Tensor a, Tensor b)
+    {
+        if (a.dtype != float32 || b.dtype != float32 || !a.shape.SequenceEqual(b.shape)) return false;
+        using var scope = NewDisposeScope();
+        return NativeTensor.ByteSpan(a.cpu().contiguous()).SequenceEqual(NativeTensor.ByteSpan(b.cpu().contiguous()));
+    }
 
     static bool SharedThreshold(Tensor threshold) => threshold.eq(threshold[0]).all().item<bool>();
 
