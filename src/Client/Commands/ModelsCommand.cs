@@ -52,10 +52,11 @@ public static class ModelsCommand
                 throw new ArgumentException($"--family {f} is not supported yet for foreign checkpoints; only --family clip (HF CLIPModel directories) is");
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
             var store = artefactRoot is null ? session.Artefacts : new Kernels.Artefacts.ArtefactStore(artefactRoot);
-            var r = await ForeignModelRegistration.RegisterClipAsync(store, session.Registry, parse.GetValue(dir)!, parse.GetValue(name), ct);
+            var r = await ForeignModelRegistration.RegisterClipAsync(store, session.Registry, parse.GetValue(dir)!, parse.GetValue(name), ct,
+                line => out_.MarkupLineInterpolated($"[grey]{line}[/]"));
             var s = r.Summary;
             out_.MarkupLineInterpolated(
-                $"[grey]{s.Architecture}; {s.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters in {s.Weights.Shards.Count} shard(s) ({string.Join(", ", s.TensorsByDType.Select(kv => $"{kv.Value} {kv.Key}"))}); tokenizer {s.Tokenizer}[/]");
+                $"[grey]{s.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters in {s.Weights.Shards.Count} shard(s) ({string.Join(", ", s.TensorsByDType.Select(kv => $"{kv.Value} {kv.Key}"))}); tokenizer {s.Tokenizer}[/]");
             if (r.AlreadyRegistered) out_.MarkupLineInterpolated($"[grey]already registered as '{r.Model.Name}'[/]");
             out_.Profile.Out.Writer.WriteLine(r.Model.Id);
             return 0;
