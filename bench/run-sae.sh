@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SAE training-step benchmark (shared/DESIGN.md §7). Installs the peers the bench compares against
+# SAE training-step benchmark (docs/ARCHITECTURE.md, "Benchmarks"). Installs the peers the bench compares against
 # (Debian's OpenBLAS and python3-torch; CI does not), builds the bench and runs `MMInterp.Bench sae`.
 # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are unset for the run: set, they make OpenBLAS pick slower kernels here.
 set -euo pipefail

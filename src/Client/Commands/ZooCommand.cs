@@ -46,7 +46,7 @@ public static class ZooCommand
             if (zooModel.Cached) Console.WriteLine($"cached: {zooModel.Model.Id} was trained with this config before");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"zero-shot colour {zooModel.Metric("ZeroShotColour"):F3}, shape {zooModel.Metric("ZeroShotShape"):F3} (held-out seed {config.EvalSeed}); image->text recall@5 {zooModel.Metric("RetrievalRecallAt5"):F3}"));
-            // One `figure <name>: <value>` line per headline figure, as bench/RESULTS.md records them (DESIGN.md §7).
+            // One `figure <name>: <value>` line per headline figure, as bench/RESULTS.md records them (docs/ARCHITECTURE.md, "Benchmarks").
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"figure clip_zero_shot_colour: {zooModel.Metric("ZeroShotColour"):F3}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"figure clip_zero_shot_shape: {zooModel.Metric("ZeroShotShape"):F3}"));
             Console.WriteLine($"registered model {zooModel.Model.Id} (checkpoint {zooModel.Model.CheckpointSha256})");

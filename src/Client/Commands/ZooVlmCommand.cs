@@ -52,7 +52,7 @@ public static class ZooVlmCommand
             var byType = zooModel.Metrics?["AccuracyByType"] as JsonObject;
             // By name: the registry stores the metrics as jsonb, which does not keep the order they were written in.
             var accuracy = byType is null ? "" : string.Join(", ", byType.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value!.GetValue<double>():F3}")));
-            // One `figure <name>: <value>` line per headline figure, as bench/RESULTS.md records them (DESIGN.md §7); the
+            // One `figure <name>: <value>` line per headline figure, as bench/RESULTS.md records them (docs/ARCHITECTURE.md, "Benchmarks"); the
             // issue's bar is on colour and shape questions, so those two stand beside the overall accuracy.
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"figure vlm_answer_accuracy: {zooModel.Metric("Overall"):F3} (every question type, held-out seed {config.EvalSeed})"));

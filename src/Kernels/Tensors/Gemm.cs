@@ -5,7 +5,7 @@ namespace MMInterp.Kernels.Tensors;
 
 /// <summary>
 /// C = alpha * op(A) op(B) + beta * C for 2-D float tensors. On this machine OpenBLAS sgemm runs about twice as fast
-/// as libtorch's matmul (shared/DESIGN.md §8), so when libopenblas.so.0 is present it is called directly through a
+/// as libtorch's matmul (docs/ARCHITECTURE.md, "Machine facts"), so when libopenblas.so.0 is present it is called directly through a
 /// hand-written P/Invoke (no .NET package wraps it); otherwise, or for non-CPU tensors, libtorch's addmm_ is used.
 /// </summary>
 public static unsafe class Gemm

@@ -57,11 +57,60 @@ public static class FreeLabeler
     public static FreeLabel[] LabelDirections(ClipModel model, ClipBpeTokenizer tokenizer, string hook, Tensor directions, IReadOnlyList<int> ids,
         IReadOnlyList<string>? vocabulary = null, FreeLabelConfig? config = null)
     {
+        var vocab = vocabulary ?? ConceptSet.StandardVocabulary;
+        return LabelDirections(model, hook, directions, ids, vocab,
+            device => nn.functional.normalize(model.EncodeText(tokenizer.EncodeBatch(vocab, model.Config.Text.MaxPositions, device)), dim: -1), config);
+    }
+
+    /// <summary>Labels features of an SAE with a <see cref="Vocabulary"/>'s concepts (see <see cref="ConceptEmbeddings"/>).</summary>
+    public static FreeLabel[] Label(ClipModel model, ClipBpeTokenizer tokenizer, ISparseAutoencoder sae, string hook, Vocabulary vocabulary,
+        FreeLabelConfig? config = null, IReadOnlyList<int>? features = null)
+    {
+        var ids = (features ?? Enumerable.Range(0, sae.Config.DSae).ToList()).ToArray();
+        foreach (var f in ids)
+            if (f < 0 || f >= sae.Config.DSae) throw new ArgumentException($"feature {f} out of range: the SAE has {sae.Config.DSae} features", nameof(features));
+        using var scope = NewDisposeScope();
+        var directions = DecoderDirections(sae);
+        var chosen = directions.index_select(0, tensor(ids.Select(i => (long)i).ToArray(), device: directions.device));
+        return LabelDirections(model, tokenizer, hook, chosen, ids, vocabulary, config);
+    }
+
+    /// <summary>Labels arbitrary directions with a <see cref="Vocabulary"/>'s concepts; labels are concept names.</summary>
+    public static FreeLabel[] LabelDirections(ClipModel model, ClipBpeTokenizer tokenizer, string hook, Tensor directions, IReadOnlyList<int> ids,
+        Vocabulary vocabulary, FreeLabelConfig? config = null) =>
+        LabelDirections(model, hook, directions, ids, vocabulary.Concepts, device => ConceptEmbeddings(model, tokenizer, vocabulary, device), config);
+
+    /// <summary>
+    /// One unit text embedding per concept [V, P], CLIP's zero-shot recipe: the mean of its templates' normalised
+    /// embeddings, normalised again. With a single template it is that template's normalised embedding (no second
+    /// normalisation), so a one-template vocabulary labels exactly as the plain prompt list does.
+    /// </summary>
+    public static Tensor ConceptEmbeddings(ClipModel model, ClipBpeTokenizer tokenizer, Vocabulary vocabulary, Device? device = null, int maxPromptsPerBatch = 256)
+    {
+        device ??= model.LogitScale.device;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var t = vocabulary.Templates.Count;
+        var perBatch = Math.Max(1, maxPromptsPerBatch / t);
+        var parts = new List<Tensor>();
+        for (var start = 0; start < vocabulary.Concepts.Count; start += perBatch)
+        {
+            var concepts = vocabulary.Concepts.Skip(start).Take(perBatch).ToList();
+            var prompts = concepts.SelectMany(vocabulary.Prompts).ToList();
+            var e = nn.functional.normalize(model.EncodeText(tokenizer.EncodeBatch(prompts, model.Config.Text.MaxPositions, device)), dim: -1);
+            parts.Add(t == 1 ? e : nn.functional.normalize(e.view(concepts.Count, t, -1).mean([1]), dim: -1));
+        }
+        return cat(parts, 0).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The labeller proper: <paramref name="vocab"/> [V] names the concepts, <paramref name="textOf"/> gives their unit text embeddings [V, P].</summary>
+    static FreeLabel[] LabelDirections(ClipModel model, string hook, Tensor directions, IReadOnlyList<int> ids, IReadOnlyList<string> vocab,
+        Func<Device, Tensor> textOf, FreeLabelConfig? config)
+    {
         var c = (config ?? FreeLabelConfig.Default).Validate();
         HookLatents.CheckHook(model, hook);
-        var vocab = vocabulary ?? ConceptSet.StandardVocabulary;
-        if (vocab.Count == 0) throw new ArgumentException("the vocabulary is empty", nameof(vocabulary));
-        if (vocab.Any(string.IsNullOrWhiteSpace)) throw new ArgumentException("the vocabulary has a blank entry", nameof(vocabulary));
+        if (vocab.Count == 0) throw new ArgumentException("the vocabulary is empty", "vocabulary");
+        if (vocab.Any(string.IsNullOrWhiteSpace)) throw new ArgumentException("the vocabulary has a blank entry", "vocabulary");
         if (directions.dim() != 2 || directions.shape[0] != ids.Count)
             throw new ArgumentException($"directions must be [{ids.Count}, width], got [{string.Join(",", directions.shape)}]", nameof(directions));
         if (ids.Count == 0) return [];
@@ -74,7 +123,7 @@ public static class FreeLabeler
             var device = model.LogitScale.device;
             var dirs = directions.to(float32).to(device);
             if (!dirs.isfinite().all().item<bool>()) throw new ArgumentException("directions contain NaN or inf", nameof(directions));
-            var text = nn.functional.normalize(model.EncodeText(tokenizer.EncodeBatch(vocab, model.Config.Text.MaxPositions, device)), dim: -1);
+            var text = textOf(device);
             if (c.CentreText && vocab.Count > 1) text = nn.functional.normalize(text - text.mean([0], keepdim: true), dim: -1);
             var shiftsOf = ShiftFunction(model, hook, (int)dirs.shape[1], c);
             var cosines = nn.functional.normalize(shiftsOf(dirs), dim: -1).matmul(text.t()); // [F, V]
