@@ -13,6 +13,9 @@ Writes:
   clip_bpe_subset/vocab.json, merges.txt  HF-format tokenizer files derived from bpe_simple_vocab_16e6.txt.gz,
                                         keeping only the merges these prompts use (see subset_tokenizer)
 
+The committed goldens were made from openai/CLIP at d05afc436d78f1c48dc0dbf8e5980a9d471f35f6 with Debian's torch 1.13;
+rerunning the script on that checkout reproduces them byte for byte.
+
 Weights come from a formula (hf_value below) that the C# test reproduces bit for bit, so no weights are committed.
 Needs Debian's python3-torch and python3-regex. ftfy (imported by simple_tokenizer) is neither in Debian nor
 reachable here; a stub whose fix_text returns its input stands in, and the prompts avoid what ftfy would change

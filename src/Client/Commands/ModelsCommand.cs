@@ -17,8 +17,9 @@ public static class ModelsCommand
 {
     public static Command Create() => Create(null);
 
-    /// <summary><paramref name="console"/>: where output goes (tests capture it); null means the terminal.</summary>
-    public static Command Create(IAnsiConsole? console)
+    /// <summary><paramref name="console"/>: where output goes (tests capture it); null means the terminal.
+    /// <paramref name="artefactRoot"/>: the artefact store (tests give their own); null means the session's.</summary>
+    public static Command Create(IAnsiConsole? console, string? artefactRoot = null)
     {
         var db = new Option<string?>("--db")
         {
@@ -29,14 +30,14 @@ public static class ModelsCommand
         var command = new Command("models", "register checkpoints brought from outside (Hugging Face CLIPModel directories) and manage registered models");
         command.Options.Add(db);
         command.Options.Add(json);
-        command.Subcommands.Add(Add(db, console));
+        command.Subcommands.Add(Add(db, console, artefactRoot));
         command.Subcommands.Add(List(db, json, console));
         command.Subcommands.Add(Show(db, json, console));
         command.Subcommands.Add(Remove(db, console));
         return command;
     }
 
-    static Command Add(Option<string?> db, IAnsiConsole? console)
+    static Command Add(Option<string?> db, IAnsiConsole? console, string? artefactRoot)
     {
         var dir = new Argument<string>("dir") { Description = "the checkpoint directory (HF layout: config.json, model.safetensors or index + shards, tokenizer files)" };
         var family = new Option<string>("--family") { Description = "clip (HF CLIPModel); vlm and diffusion are not supported yet for foreign checkpoints", Required = true };
@@ -50,10 +51,12 @@ public static class ModelsCommand
             if (f != "clip")
                 throw new ArgumentException($"--family {f} is not supported yet for foreign checkpoints; only --family clip (HF CLIPModel directories) is");
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
-            var r = await ForeignModelRegistration.RegisterClipAsync(session.Artefacts, session.Registry, parse.GetValue(dir)!, parse.GetValue(name), ct);
+            var store = artefactRoot is null ? session.Artefacts : new Kernels.Artefacts.ArtefactStore(artefactRoot);
+            var r = await ForeignModelRegistration.RegisterClipAsync(store, session.Registry, parse.GetValue(dir)!, parse.GetValue(name), ct,
+                line => out_.MarkupLineInterpolated($"[grey]{line}[/]"));
             var s = r.Summary;
             out_.MarkupLineInterpolated(
-                $"[grey]{s.Architecture}; {s.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters in {s.Weights.Shards.Count} shard(s) ({string.Join(", ", s.TensorsByDType.Select(kv => $"{kv.Value} {kv.Key}"))}); tokenizer {s.Tokenizer}[/]");
+                $"[grey]{s.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters in {s.Weights.Shards.Count} shard(s) ({string.Join(", ", s.TensorsByDType.Select(kv => $"{kv.Value} {kv.Key}"))}); tokenizer {s.Tokenizer}[/]");
             if (r.AlreadyRegistered) out_.MarkupLineInterpolated($"[grey]already registered as '{r.Model.Name}'[/]");
             out_.Profile.Out.Writer.WriteLine(r.Model.Id);
             return 0;

@@ -21,10 +21,11 @@ public static class HfShardedWriter
         var total = ordered.Sum(kv => Bytes(kv.Value));
         var groups = new List<List<KeyValuePair<string, Tensor>>> { new() };
         long filled = 0;
-        foreach (var kv in ordered)
+        for (var i = 0; i < ordered.Count; i++)
         {
+            var kv = ordered[i];
             // Start the next shard once this one has its share, keeping at least one tensor for each shard left.
-            var remaining = ordered.Count - ordered.IndexOf(kv);
+            var remaining = ordered.Count - i;
             if (groups.Count < shards && groups[^1].Count > 0 && (filled >= total * groups.Count / shards || remaining <= shards - groups.Count))
                 groups.Add([]);
             groups[^1].Add(kv);

@@ -64,7 +64,8 @@ public static class StreamingWeights
         using var scope = NewDisposeScope();
         var raw = empty(e.Shape, SafeTensorsDTypes.StoredAs(e.DType));
         ReadInto(stream, NativeTensor.Pointer(raw), bytes, shard.Path, e.Name);
-        target.copy_(SafeTensorsDTypes.Widen(e.DType, raw));
+        // copy_ converts float dtypes itself; going through a widened float32 copy would double the temporary.
+        target.copy_(e.DType is "F16" or "BF16" or "F64" ? raw : SafeTensorsDTypes.Widen(e.DType, raw));
     }
 
     static unsafe void ReadInto(Stream stream, IntPtr destination, long bytes, string path, string name)

@@ -17,16 +17,19 @@ public sealed record ForeignModelRegistered(ModelRecord Model, ClipDirectorySumm
 public static class ForeignModelRegistration
 {
     public static async Task<ForeignModelRegistered> RegisterClipAsync(ArtefactStore store, RegistryStore registry, string directory,
-        string? name, CancellationToken ct = default)
+        string? name, CancellationToken ct = default, Action<string>? progress = null)
     {
         directory = Path.GetFullPath(directory);
         var summary = ClipDirectory.Inspect(directory);
+        progress?.Invoke($"checked {directory}: {summary.Architecture}");
         name ??= Path.GetFileName(directory.TrimEnd(Path.DirectorySeparatorChar));
         if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException($"{directory}: pass --name (the directory gives none)");
         // Checked before storing, so a refusal leaves nothing new in the store.
         if (await registry.Models.GetByNameAsync(name, ct: ct) is { } taken)
             throw new RegistryConflictException($"a model named '{name}' is already registered ({taken.Id}); use that id or pass another --name");
 
+        var bytes = summary.Files.Sum(f => new FileInfo(Path.Combine(directory, f)).Length);
+        progress?.Invoke($"storing {summary.Files.Count} files ({bytes / 1e6:F1} MB) in the artefact store");
         var manifest = await store.PutFilesAsync(directory, summary.Files.Select(f => Path.Combine(directory, f)), ct);
         var id = $"clip-hf-{manifest.Sha256[..12]}";
         var existing = await registry.Models.GetAsync(id, ct);

@@ -1,0 +1,119 @@
+using System.CommandLine;
+using MMInterp.Client.Commands;
+using MMInterp.Grains.Registry;
+using MMInterp.Kernels.Checkpoints;
+using MMInterp.Kernels.Models.Clip;
+using MMInterp.Kernels.Text;
+using MMInterp.Silo.Storage;
+using Spectre.Console;
+using TorchSharp;
+using Xunit;
+
+namespace MMInterp.Client.Tests.Models;
+
+/// <summary>A migrated throwaway registry, an artefact store and a tiny HF CLIPModel directory.</summary>
+public sealed class ModelsFixture : IAsyncLifetime
+{
+    LocalPostgres? _pg;
+    public string ConnectionString => _pg!.ConnectionString;
+    public string Home { get; } = Directory.CreateTempSubdirectory("mminterp-models-cmd-").FullName;
+    public string Artefacts => Path.Combine(Home, "artefacts");
+    public string ClipDir => Path.Combine(Home, "tiny-clip");
+
+    public async Task InitializeAsync()
+    {
+        _pg = await LocalPostgres.StartThrowawayAsync();
+        await Migrations.ApplyAsync(_pg.ConnectionString);
+        var tokenizer = ClipBpeTokenizer.BuildForWords(["a", "photo", "of", "cat"]);
+        var tower = new ClipTowerConfig { HiddenSize = 8, IntermediateSize = 16, NumLayers = 1, NumHeads = 2 };
+        var config = new ClipConfig
+        {
+            ProjectionDim = 4,
+            Vision = new ClipVisionConfig { ImageSize = 8, PatchSize = 4, Tower = tower },
+            Text = new ClipTextConfig { VocabSize = tokenizer.VocabSize, MaxPositions = 7, EosTokenId = 2, Tower = tower },
+        };
+        torch.manual_seed(1);
+        using var model = new ClipModel(config);
+        ClipCheckpoint.Save(model, tokenizer, ClipDir);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_pg is not null) await _pg.DisposeAsync();
+        try { Directory.Delete(Home, recursive: true); } catch (IOException) { }
+    }
+}
+
+public class ModelsCommandTests(ModelsFixture fx) : IClassFixture<ModelsFixture>
+{
+    async Task<(int Code, string Out, string Err)> InvokeAsync(params string[] args)
+    {
+        var writer = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(writer),
+        });
+        console.Profile.Width = 240;
+        var root = new RootCommand { ModelsCommand.Create(console, fx.Artefacts) };
+        var err = new StringWriter();
+        var previous = Console.Error;
+        Console.SetError(err); // CliAction prints failures to stderr
+        try
+        {
+            var code = await root.Parse([.. args, "--db", fx.ConnectionString]).InvokeAsync();
+            return (code, writer.ToString(), err.ToString());
+        }
+        finally { Console.SetError(previous); }
+    }
+
+    [Fact]
+    public async Task AddPrintsTheIdListShowsItAndRemoveUnregistersIt()
+    {
+        var (code, output, err) = await InvokeAsync("models", "add", fx.ClipDir, "--family", "clip", "--name", "tiny hf clip");
+        Assert.True(code == 0, err);
+        var id = output.Trim().Split('\n')[^1].Trim();
+        Assert.StartsWith("clip-hf-", id);
+        Assert.Contains("1 shard(s)", output);
+
+        (code, output, _) = await InvokeAsync("models", "list");
+        Assert.Equal(0, code);
+        Assert.Contains(id, output);
+        Assert.Contains("tiny hf clip", output);
+        (code, output, _) = await InvokeAsync("models", "show", "tiny hf clip", "--json");
+        Assert.Equal(0, code);
+        var spec = System.Text.Json.Nodes.JsonNode.Parse(output)!["spec"]!;
+        Assert.Equal(1, spec["shard_count"]!.GetValue<int>());
+        Assert.Equal("huggingface-directory", spec["source"]!.GetValue<string>());
+
+        (code, output, err) = await InvokeAsync("models", "remove", id);
+        Assert.True(code == 0, err);
+        Assert.Contains($"removed {id}", output);
+        await using var store = RegistryStore.Create(fx.ConnectionString);
+        Assert.Null(await store.Models.GetAsync(id));
+    }
+
+    [Fact]
+    public async Task OtherFamiliesAndBrokenDirectoriesGetOneLine()
+    {
+        var (code, _, err) = await InvokeAsync("models", "add", fx.ClipDir, "--family", "vlm");
+        Assert.Equal(2, code);
+        Assert.Equal("error: --family vlm is not supported yet for foreign checkpoints; only --family clip (HF CLIPModel directories) is", err.Trim());
+
+        int Stored() => Directory.Exists(fx.Artefacts) ? Directory.EnumerateFiles(fx.Artefacts, "*", SearchOption.AllDirectories).Count() : 0;
+        var before = Stored();
+        var empty = Directory.CreateTempSubdirectory("mminterp-empty-").FullName;
+        (code, _, err) = await InvokeAsync("models", "add", empty, "--family", "clip");
+        Assert.NotEqual(0, code);
+        Assert.Equal($"error: {empty}: no config.json (not an HF model directory)", err.Trim());
+
+        // A directory with weights but a config of another family: refused before anything is stored.
+        var llava = Directory.CreateTempSubdirectory("mminterp-llava-").FullName;
+        foreach (var f in Directory.GetFiles(fx.ClipDir)) File.Copy(f, Path.Combine(llava, Path.GetFileName(f)));
+        File.WriteAllText(Path.Combine(llava, "config.json"), """{"model_type": "llava", "text_config": {}, "vision_config": {}}""");
+        (code, _, err) = await InvokeAsync("models", "add", llava, "--family", "clip");
+        Assert.Equal(2, code);
+        Assert.Equal($"error: {llava}/config.json: model_type 'llava' is not a CLIPModel (expected model_type 'clip')", err.Trim());
+        Assert.Equal(before, Stored());
+    }
+}
