@@ -15,6 +15,7 @@ public static class CommandCatalog
         yield return VlmCommand.Create();
         yield return RegistryCommand.Create();
         yield return ModelsCommand.Create();
+        yield return DatasetsCommand.Create();
         yield return DictionariesCommand.Create();
         yield return ExtractCommand.Create();
         yield return TrainSaeCommand.Create();

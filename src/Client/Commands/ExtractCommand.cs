@@ -2,6 +2,7 @@ using System.CommandLine;
 using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
 using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Silo.Work;
 
 namespace MMInterp.Client.Commands;
 
@@ -14,7 +15,12 @@ public static class ExtractCommand
         var hooks = new Option<string>("--hooks") { Description = "comma-separated hook points, e.g. vision.blocks.2.hook_resid_post; a diffusion model's are timestep keys, "
                                                         + "hook@t=LEVEL[@c=caption|half]: denoiser.blocks.3.hook_resid_post@t=0.900 reads it on the null caption, "
                                                         + "@c=caption on each image's caption, @c=half on every other image's", Required = true };
-        var dataset = new Option<string>("--dataset") { Description = "world:split:count, e.g. shapes:train:4096", DefaultValueFactory = _ => "shapes:train:2048" };
+        var dataset = new Option<string>("--dataset")
+        {
+            Description = "shapes:split:count (e.g. shapes:train:4096), or a user dataset as SPEC|ID|NAME[:split[:count]] with SPEC images:DIR, imagefolder:DIR, "
+                          + "jsonl:FILE, csv:FILE or parquet:PATH (registered first when new), split train|val|test|all (default all), count the first N of it (default all)",
+            DefaultValueFactory = _ => "shapes:train:2048",
+        };
         var shards = new Option<int>("--shards") { Description = "number of shards (spread over accelerator silos)", DefaultValueFactory = _ => 4 };
         var id = new Option<string?>("--job") { Description = "job id (default: a new one); re-running an id resumes it" };
         var detach = new Option<bool>("--detach") { Description = "return once started (external cluster only)" };
@@ -22,12 +28,19 @@ public static class ExtractCommand
         var command = new Command("extract", "extract activations at hook points over a dataset, sharded across the cluster") { model, hooks, dataset, shards, id, detach, db };
         CliAction.Set(command, async (parse, ct) =>
         {
-            var spec = new ExtractionJobSpec(parse.GetValue(model)!,
-                parse.GetValue(hooks)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                DatasetSpec.Parse(parse.GetValue(dataset)!), parse.GetValue(shards)).Validated();
+            var hookList = parse.GetValue(hooks)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var datasetText = parse.GetValue(dataset)!;
+            // ShapesWorld specs are checked before the database opens; a user dataset needs the registry to resolve.
+            if (datasetText.StartsWith("shapes:", StringComparison.Ordinal))
+                new ExtractionJobSpec(parse.GetValue(model)!, hookList, DatasetSpec.Parse(datasetText), parse.GetValue(shards)).Validated();
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
-            if (await session.Registry.Models.GetAsync(spec.ModelId, ct) is null)
-                throw new ArgumentException($"model '{spec.ModelId}' is not registered (see `mminterp registry list models`)");
+            var modelRecord = await session.Registry.Models.GetAsync(parse.GetValue(model)!, ct)
+                              ?? throw new ArgumentException($"model '{parse.GetValue(model)}' is not registered (see `mminterp registry list models`)");
+            if (!datasetText.StartsWith("shapes:", StringComparison.Ordinal) && modelRecord.Family != Grains.Registry.ModelFamily.Clip)
+                throw new ArgumentException($"model '{modelRecord.Id}' is a {Grains.Registry.RegistryNames.Name(modelRecord.Family)} model; user image datasets are read by clip models");
+            var (datasetSpec, _) = await DatasetReference.ResolveAsync(datasetText, session.Artefacts, session.Registry,
+                new DatasetSource(session.Registry, new ArtefactCache(session.Artefacts, session.Work)), ct);
+            var spec = new ExtractionJobSpec(parse.GetValue(model)!, hookList, datasetSpec, Math.Min(parse.GetValue(shards), datasetSpec.Count)).Validated();
             var jobId = parse.GetValue(id) ?? CliIds.New("extract");
             var grain = (await session.ClusterAsync(ct)).GetGrain<IExtractionJobGrain>(jobId);
             await grain.Start(spec);
@@ -40,8 +53,21 @@ public static class ExtractCommand
             var done = await JobWatcher.FollowAsync("extract", grain.Status, ct);
             var set = await session.Registry.ActivationSets.GetAsync(done.Result!, ct);
             Console.WriteLine($"activation set {done.Result}: {set?.RowCount} rows per hook, {set?.ShardCount} shards");
+            if (set is not null && spec.Dataset.IsRegistered) SkippedReport.Print(set.DatasetSpecJson);
             return 0;
         });
         return command;
+    }
+}
+
+/// <summary>Names the items an extraction over a user dataset skipped (from the activation set's dataset record).</summary>
+static class SkippedReport
+{
+    public static void Print(string datasetJson)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(datasetJson);
+        if (!doc.RootElement.TryGetProperty("skipped", out var n) || n.GetInt32() == 0) return;
+        Console.WriteLine($"skipped {n.GetInt32()} unreadable or undecodable items:");
+        foreach (var item in doc.RootElement.GetProperty("skipped_items").EnumerateArray()) Console.WriteLine($"  {item.GetString()}");
     }
 }

@@ -82,6 +82,8 @@ public sealed class ExtractionJobGrain(
                 try
                 {
                     state.State.Done[index] = await finished;
+                    if (state.State.Done[index].Skipped is { Count: > 0 } skipped)
+                        log.LogWarning("job {Job} shard {Shard} skipped {Count} unreadable items, e.g. {First}", jobId, index, skipped.Count, skipped[0]);
                 }
                 catch (Exception e)
                 {
@@ -147,7 +149,7 @@ public sealed class ExtractionJobGrain(
 
     JobProgress Progress() => new(
         this.GetPrimaryKeyString(), "extraction", End.VisiblePhase, state.State.Done.Count, state.State.Spec?.Shards ?? 0,
-        state.State.Error, state.State.UpdatedAt, state.State.ActivationSetId);
+        state.State.Error, state.State.UpdatedAt, state.State.ActivationSetId, state.State.Done.Values.Sum(o => o.Skipped?.Count ?? 0));
 
     static bool SameSpec(ExtractionJobSpec a, ExtractionJobSpec b) =>
         a.ModelId == b.ModelId && a.Hooks.SequenceEqual(b.Hooks) && a.Dataset == b.Dataset && a.Shards == b.Shards;

@@ -19,6 +19,7 @@ public sealed class RegistryStore : IAsyncDisposable
     public MetricRepository Metrics { get; }
     public ExperimentRepository Experiments { get; }
     public FeatureRepository Features { get; }
+    public DatasetRepository Datasets { get; }
 
     RegistryStore(RegistryDb db)
     {
@@ -33,6 +34,7 @@ public sealed class RegistryStore : IAsyncDisposable
         Metrics = new(db);
         Experiments = new(db);
         Features = new(db);
+        Datasets = new(db);
     }
 
     /// <summary>Checks the connection string's syntax (ArgumentException naming the fault); does not connect yet.</summary>

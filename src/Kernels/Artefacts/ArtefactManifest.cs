@@ -54,6 +54,12 @@ public sealed record ArtefactManifest(IReadOnlyList<ManifestEntry> Entries)
         return new ArtefactManifest(entries);
     }
 
+    /// <summary>As <see cref="CheckRelativePath"/>, also allowing "." (the directory itself).</summary>
+    internal static void CheckRelativePathOrDot(string path)
+    {
+        if (path != ".") CheckRelativePath(path);
+    }
+
     /// <summary>Rejects absolute paths and '..' so restoring a manifest cannot write outside its target.</summary>
     internal static void CheckRelativePath(string path)
     {

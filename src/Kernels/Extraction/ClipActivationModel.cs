@@ -1,14 +1,25 @@
+using MMInterp.Kernels.Datasets;
+using MMInterp.Kernels.Images;
 using MMInterp.Kernels.Models.Clip;
 using static TorchSharp.torch;
 
 namespace MMInterp.Kernels.Extraction;
 
-/// <summary>A CLIP's vision tower over ShapesWorld images (<see cref="ClipActivationExtractor"/>).</summary>
-public sealed class ClipActivationModel(ClipModel model)
-    : ShapesWorldActivationModel<ClipModel>(model, model.Hooks, model.Config.Vision.ImageSize)
+/// <summary>
+/// A CLIP's vision tower over ShapesWorld images (<see cref="ClipActivationExtractor"/>) or a user's images
+/// (<see cref="ClipImageExtractor"/>, preprocessed by <paramref name="preprocessor"/>: the checkpoint's
+/// preprocessor_config.json, else the zoo's unnormalised [0, 1] pixels at the tower's size).
+/// </summary>
+public sealed class ClipActivationModel(ClipModel model, IImagePreprocessor? preprocessor = null)
+    : ShapesWorldActivationModel<ClipModel>(model, model.Hooks, model.Config.Vision.ImageSize), IImageActivationModel
 {
     public override string Family => "clip";
 
+    public IImagePreprocessor Preprocessor { get; } = preprocessor ?? ClipImageProcessor.ForUnnormalised(model.Config.Vision.ImageSize);
+
     public override Dictionary<string, Tensor> Extract(long seed, long start, int count, IReadOnlyList<string> hooks) =>
         ClipActivationExtractor.Extract(Model, World, seed, start, count, hooks);
+
+    public ImageExtraction ExtractImages(IImageDataset dataset, IReadOnlyList<int> indices, IReadOnlyList<string> hooks) =>
+        ClipImageExtractor.Extract(Model, Preprocessor, dataset, indices, hooks);
 }

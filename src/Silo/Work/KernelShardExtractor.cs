@@ -4,6 +4,8 @@ using MMInterp.Grains.Jobs;
 using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Activations;
 using MMInterp.Kernels.Artefacts;
+using MMInterp.Kernels.Datasets;
+using MMInterp.Kernels.Extraction;
 using MMInterp.Kernels.IO;
 using MMInterp.Kernels.ShapesWorld;
 using static TorchSharp.torch;
@@ -11,17 +13,23 @@ using static TorchSharp.torch;
 namespace MMInterp.Silo.Work;
 
 /// <summary>
-/// Extraction on this silo: runs the model (CLIP, VLM or diffusion, see <see cref="ModelCache"/>) over the shard's ShapesWorld images and stores one
+/// Extraction on this silo: runs the model (CLIP, VLM or diffusion, see <see cref="ModelCache"/>) over the shard's ShapesWorld images, or a
+/// CLIP over the shard's items of a registered user dataset (<see cref="DatasetSource"/>), and stores one
 /// safetensors file per hook in the artefact store. Content addressing makes a re-run write nothing new.
 /// Finalising writes, per hook, an activation-set index over the shard files, stores the whole set as one
 /// manifest ("hook/index.json", "hook/shard-NNNNN.safetensors") and registers it under the job's id.
 /// </summary>
-public sealed class KernelShardExtractor(ModelCache models, ArtefactCache artefacts, RegistryStore registry, WorkOptions options) : IShardExtractor
+public sealed class KernelShardExtractor(ModelCache models, ArtefactCache artefacts, RegistryStore registry, WorkOptions options, DatasetSource datasets) : IShardExtractor
 {
+    /// <summary>At most this many skipped items are named in an activation set's dataset record (all are counted).</summary>
+    public const int SkippedNamesKept = 1000;
+
     public async Task<ShardOutput> ExtractAsync(ShardAssignment a, string silo, CancellationToken ct)
     {
         var model = await models.GetAsync(a.Spec.ModelId, ct);
-        var seed = ShapesSplits.Seed(a.Spec.Dataset.Split);
+        var user = a.Spec.Dataset.IsRegistered ? await UserItemsAsync(a, model, ct) : default;
+        var seed = user.Dataset is null ? ShapesSplits.Seed(a.Spec.Dataset.Split) : 0;
+        IReadOnlyList<SkippedImage> skipped = [];
         var scratch = Path.Combine(options.CacheRoot, "scratch", $"{a.JobId}-{a.Index}-{a.Attempt}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(scratch);
         try
@@ -31,7 +39,16 @@ public sealed class KernelShardExtractor(ModelCache models, ArtefactCache artefa
             try
             {
                 // Tensor work leaves the grain scheduler so the silo keeps answering while a shard runs.
-                rows = await Task.Run(() => model.Model.Extract(seed, a.Start, a.Count, a.Spec.Hooks), ct);
+                if (user.Dataset is null)
+                    rows = await Task.Run(() => model.Model.Extract(seed, a.Start, a.Count, a.Spec.Hooks), ct);
+                else
+                {
+                    // Undecodable or unreadable items are skipped and named: they never fail the shard.
+                    var images = (IImageActivationModel)model.Model;
+                    var result = await Task.Run(() => images.ExtractImages(user.Dataset, user.Indices!, a.Spec.Hooks), ct);
+                    rows = result.Rows;
+                    skipped = result.Skipped;
+                }
             }
             finally
             {
@@ -50,6 +67,7 @@ public sealed class KernelShardExtractor(ModelCache models, ArtefactCache artefa
                         ["hook"] = hook, ["model"] = a.Spec.ModelId, ["dataset"] = a.Spec.Dataset.ToString(),
                         ["start"] = a.Start.ToString(System.Globalization.CultureInfo.InvariantCulture),
                         ["count"] = a.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        ["skipped"] = skipped.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     });
                     var stored = await artefacts.Store.PutFileAsync(path, ArtefactKind.Safetensors, ct);
                     await registry.Artefacts.RecordAsync(stored, ct);
@@ -57,12 +75,25 @@ public sealed class KernelShardExtractor(ModelCache models, ArtefactCache artefa
                     rowCount = tensor.shape[0];
                 }
             }
-            return new ShardOutput(a.Index, byHook, (int)rowCount, silo);
+            return new ShardOutput(a.Index, byHook, (int)rowCount, silo, Skipped: skipped.Select(x => x.ToString()).ToList());
         }
         finally
         {
             try { Directory.Delete(scratch, recursive: true); } catch (IOException) { }
         }
+    }
+
+    /// <summary>The registered dataset and the items [start, start+count) of the shard's split.</summary>
+    async Task<(IImageDataset? Dataset, IReadOnlyList<int>? Indices)> UserItemsAsync(ShardAssignment a, ModelCache.LoadedModel model, CancellationToken ct)
+    {
+        var spec = a.Spec.Dataset;
+        if (model.Model is not IImageActivationModel)
+            throw new ArgumentException($"model '{a.Spec.ModelId}' is a {model.Model.Family} model; registered image datasets are read by clip models");
+        var dataset = await datasets.OpenAsync(spec.DatasetId!, ct);
+        var split = DatasetSplits.Indices(dataset, spec.Split);
+        if (a.Start + a.Count > split.Count)
+            throw new ArgumentException($"dataset {spec.DatasetId} split {spec.Split} has {split.Count} items; shard {a.Index} asks for items {a.Start}..{a.Start + a.Count - 1}");
+        return (dataset, split.Skip(a.Start).Take(a.Count).ToList());
     }
 
     public async Task<string> FinalizeAsync(string jobId, ExtractionJobSpec spec, IReadOnlyList<ShardOutput> outputs, CancellationToken ct)
@@ -105,10 +136,22 @@ public sealed class KernelShardExtractor(ModelCache models, ArtefactCache artefa
                 throw new InvalidOperationException($"activation set {setId} is registered with a different index ({existing.IndexSha256[..12]}...)");
             return setId;
         }
-        var dataset = JsonSerializer.Serialize(new { world = spec.Dataset.World, split = spec.Dataset.Split, count = spec.Dataset.Count, seed = ShapesSplits.Seed(spec.Dataset.Split) });
+        var dataset = spec.Dataset.IsRegistered ? UserDatasetJson(spec, outputs)
+            : JsonSerializer.Serialize(new { world = spec.Dataset.World, split = spec.Dataset.Split, count = spec.Dataset.Count, seed = ShapesSplits.Seed(spec.Dataset.Split) });
         await registry.ActivationSets.RegisterAsync(new NewActivationSet(spec.ModelId, spec.Hooks, dataset, spec.Shards, totalRows / spec.Hooks.Count,
             manifest.Sha256, ExtractionRunId: jobId, Id: setId), ct);
         return setId;
+    }
+
+    /// <summary>A registered dataset's record in the activation set: which items went in and which were skipped.</summary>
+    static string UserDatasetJson(ExtractionJobSpec spec, IReadOnlyList<ShardOutput> outputs)
+    {
+        var skipped = outputs.OrderBy(o => o.Index).SelectMany(o => o.Skipped ?? []).ToList();
+        return JsonSerializer.Serialize(new
+        {
+            world = spec.Dataset.World, dataset_id = spec.Dataset.DatasetId, split = spec.Dataset.Split, count = spec.Dataset.Count,
+            images = spec.Dataset.Count - skipped.Count, skipped = skipped.Count, skipped_items = skipped.Take(SkippedNamesKept).ToList(),
+        });
     }
 
     /// <summary>Hook names are dotted identifiers (diffusion ones end in "@t=0.500"); keep them as directory names as they are.</summary>

@@ -26,6 +26,10 @@ public sealed class ModelCache(RegistryStore registry, ArtefactCache artefacts) 
         return new ModelInfo(modelId, loaded.Model.Family, loaded.Model.HookNames, loaded.Model.ParameterCount, silo);
     }
 
+    /// <summary>User images are preprocessed as the checkpoint's preprocessor_config.json says (zoo ones have none).</summary>
+    static ClipActivationModel ClipWithPreprocessor(Kernels.Models.Clip.ClipModel model, string dir) =>
+        new(model, Kernels.Images.ClipImageProcessor.ForCheckpoint(dir, model.Config.Vision.ImageSize));
+
     async Task<LoadedModel> LoadAsync(string modelId, CancellationToken ct)
     {
         try
@@ -36,7 +40,7 @@ public sealed class ModelCache(RegistryStore registry, ArtefactCache artefacts) 
             var dir = await artefacts.DirectoryAsync(record.CheckpointSha256, ct);
             IActivationModel model = record.Family switch
             {
-                ModelFamily.Clip => new ClipActivationModel(ClipCheckpoint.Load(dir).Model),
+                ModelFamily.Clip => ClipWithPreprocessor(ClipCheckpoint.Load(dir).Model, dir),
                 ModelFamily.Vlm => new VlmActivationModel(VlmCheckpoint.Load(dir).Model),
                 ModelFamily.Diffusion => new DiffusionActivationModel(DiffusionCheckpoint.Load(dir)),
                 _ => throw new ArgumentException($"model '{modelId}' is a {RegistryNames.Name(record.Family)} model; extraction serves clip, vlm and diffusion models"),

@@ -22,6 +22,7 @@ public static class WorkServices
         services.AddRegistryStore(connectionString);
         services.TryAddSingleton<ArtefactCache>();
         services.TryAddSingleton<ModelCache>();
+        services.TryAddSingleton<DatasetSource>();
         services.TryAddSingleton<IModelHost>(sp => sp.GetRequiredService<ModelCache>());
         services.TryAddSingleton<IRunRecorder, RegistryRunRecorder>();
         services.TryAddSingleton<IShardExtractor, KernelShardExtractor>();

@@ -9,7 +9,8 @@ public enum JobPhase
     Cancelled,
 }
 
-/// <summary>What `mminterp status` shows for one job, run or sweep.</summary>
+/// <summary>What `mminterp status` shows for one job, run or sweep. <paramref name="Skipped"/>: items of a user dataset an
+/// extraction could not read or decode (named in its shard outputs and its activation set's dataset record).</summary>
 [GenerateSerializer, Immutable]
 public sealed record JobProgress(
     [property: Id(0)] string Id,
@@ -19,7 +20,8 @@ public sealed record JobProgress(
     [property: Id(4)] int Total,
     [property: Id(5)] string? Error,
     [property: Id(6)] DateTimeOffset UpdatedAt,
-    [property: Id(7)] string? Result = null)
+    [property: Id(7)] string? Result = null,
+    [property: Id(8)] int Skipped = 0)
 {
     public bool Finished => Phase is JobPhase.Succeeded or JobPhase.Failed or JobPhase.Cancelled;
     public double Fraction => Total == 0 ? 0 : (double)Done / Total;
