@@ -14,9 +14,9 @@ public static class CommandCatalog
         yield return ProbeCommand.Create();
         yield return VlmCommand.Create();
         yield return RegistryCommand.Create();
+        yield return ModelsCommand.Create();
         yield return DatasetsCommand.Create();
         yield return DictionariesCommand.Create();
-        yield return ModelsCommand.Create();
         yield return ExtractCommand.Create();
         yield return TrainSaeCommand.Create();
         yield return SweepCommand.Create();
