@@ -14,18 +14,31 @@ public static class ClipActivationExtractor
     public static Dictionary<string, Tensor> Extract(ClipModel model, ShapesWorldGenerator world, long seed, long start, int count,
         IReadOnlyList<string> hooks, int batchSize = 64, Device? device = null)
     {
+        var dev = device ?? CPU;
+        return Run(model, start, count, hooks, batchSize, (at, n) =>
+        {
+            using var batch = world.Batch(seed, at, n, dev);
+            model.VisionModel.Forward(batch.Images);
+        });
+    }
+
+    /// <summary>
+    /// The same over any image source: <paramref name="pixels"/>(at, n) returns images at..at+n-1 preprocessed for the
+    /// model, [n, C, H, W] (created inside the batch's dispose scope, so freed with it).
+    /// </summary>
+    public static Dictionary<string, Tensor> Extract(ClipModel model, Func<long, int, Tensor> pixels, long start, int count,
+        IReadOnlyList<string> hooks, int batchSize = 64) =>
+        Run(model, start, count, hooks, batchSize, (at, n) => model.VisionModel.Forward(pixels(at, n)));
+
+    static Dictionary<string, Tensor> Run(ClipModel model, long start, int count, IReadOnlyList<string> hooks, int batchSize, Action<long, int> forward)
+    {
         foreach (var h in hooks)
             if (!model.Hooks.Contains(h))
                 throw new ArgumentException($"hook '{h}' is not a hook point of this model; vision hooks are e.g. {string.Join(", ", model.Hooks.Names.Where(n => n.StartsWith("vision.", StringComparison.Ordinal)).Take(4))}");
         using var activity = KernelTelemetry.Source.StartActivity("kernel.extract");
         activity?.SetTag("mminterp.images", count);
         activity?.SetTag("mminterp.hooks", string.Join(",", hooks));
-        var dev = device ?? CPU;
         model.eval();
-        return HookRows.Collect(model.Hooks, hooks, start, count, batchSize, (at, n) =>
-        {
-            using var batch = world.Batch(seed, at, n, dev);
-            model.VisionModel.Forward(batch.Images);
-        });
+        return HookRows.Collect(model.Hooks, hooks, start, count, batchSize, forward);
     }
 }

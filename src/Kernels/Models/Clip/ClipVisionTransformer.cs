@@ -56,7 +56,8 @@ public sealed class ClipVisionTransformer : nn.Module
         var expected = new long[] { _config.NumChannels, _config.ImageSize, _config.ImageSize };
         if (pixels.dim() != 4 || !pixels.shape.Skip(1).SequenceEqual(expected))
             throw new ArgumentException($"images must be [B,{string.Join(",", expected)}], got [{string.Join(",", pixels.shape)}]");
-        var hidden = _encoder.Forward(_pre.forward(_embeddings.Forward(pixels)), null);
+        // The patch embedding's temporaries die here (no hook point in this step).
+        var hidden = _encoder.Forward(ForwardScope.Run(false, () => _pre.forward(_embeddings.Forward(pixels))), null);
         return (hidden, _post.forward(hidden.select(1, 0)));
     }
 }
