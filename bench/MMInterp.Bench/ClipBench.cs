@@ -25,6 +25,7 @@ public static class ClipBench
         Prepare(o);
         var weightsMb = new FileInfo(Path.Combine(o.Work, ClipCheckpoint.WeightsFile)).Length / 1048576.0;
         var ours = new List<Child>();
+        var oursFull = new List<Child>();
         var theirs = new List<Child>();
         var loads = new List<Child>();
         for (var r = 0; r < o.Rounds; r++)
@@ -33,9 +34,10 @@ public static class ClipBench
             var peerFirst = r % 2 == 1;
             if (peerFirst && o.ClipRepo != "none") theirs.Add(Peer(o));
             ours.Add(Self("clip-extract", o));
+            oursFull.Add(Self("clip-extract", o with { FullForward = true }));
             if (!peerFirst && o.ClipRepo != "none") theirs.Add(Peer(o));
             loads.Add(Self("clip-load", o));
-            Console.WriteLine($"round {r + 1}: load={Load()}  ours_s=[{string.Join(" ", ours[^1].Seconds.Select(F))}] ours_rss={ours[^1]["peak_rss_mb"]}" +
+            Console.WriteLine($"round {r + 1}: load={Load()}  ours_s=[{string.Join(" ", ours[^1].Seconds.Select(F))}] ours_rss={ours[^1]["peak_rss_mb"]}  ours_full_s=[{string.Join(" ", oursFull[^1].Seconds.Select(F))}] ours_full_rss={oursFull[^1]["peak_rss_mb"]}" +
                               (theirs.Count > 0 ? $"  pytorch_s=[{string.Join(" ", theirs[^1].Seconds.Select(F))}] pytorch_rss={theirs[^1]["peak_rss_mb"]}" : "") +
                               $"  load_peak_rss={loads[^1]["load_peak_rss_mb"]} load_base_rss={loads[^1]["base_rss_mb"]} load_s={loads[^1]["load_seconds"]}");
         }
@@ -44,7 +46,10 @@ public static class ClipBench
 
         var ourRate = ours.SelectMany(c => c.Seconds).Select(s => o.Images / s).ToList();
         Console.WriteLine($"ours: best {F(ourRate.Max())} images/s (median {F(Median(ourRate))}, range {F(ourRate.Min())}-{F(ourRate.Max())}, {ourRate.Count} reps)");
+        var fullRate = oursFull.SelectMany(c => c.Seconds).Select(s => o.Images / s).ToList();
+        Console.WriteLine($"ours, every block run (--full-forward): best {F(fullRate.Max())} images/s (median {F(Median(fullRate))}, range {F(fullRate.Min())}-{F(fullRate.Max())})");
         var ourRss = ours.Select(c => c.Number("peak_rss_mb")).ToList();
+        var fullRss = oursFull.Select(c => c.Number("peak_rss_mb")).ToList();
         Console.WriteLine($"ours: peak RSS during extraction median {F(Median(ourRss))} MB (range {F(ourRss.Min())}-{F(ourRss.Max())}), after loading {F(Median(ours.Select(c => c.Number("rss_before_mb")).ToList()))} MB");
         if (theirs.Count > 0)
         {
@@ -53,7 +58,9 @@ public static class ClipBench
             var peerRss = theirs.Select(c => c.Number("peak_rss_mb")).ToList();
             Console.WriteLine($"pytorch: peak RSS during extraction median {F(Median(peerRss))} MB (range {F(peerRss.Min())}-{F(peerRss.Max())})");
             Console.WriteLine($"speed ratio: best/best {F(ourRate.Max() / peerRate.Max())}, median/median {F(Median(ourRate) / Median(peerRate))}");
+            Console.WriteLine($"same work (every block, as the peer): best/best {F(fullRate.Max() / peerRate.Max())}, median/median {F(Median(fullRate) / Median(peerRate))}; peak RSS {F(Median(fullRss) / Median(peerRss))}");
             Console.WriteLine($"figure clip_b32_extract_vs_pytorch: {ourRate.Max() / peerRate.Max():F3}");
+            Console.WriteLine($"figure clip_b32_full_forward_vs_pytorch: {fullRate.Max() / peerRate.Max():F3}");
             Console.WriteLine($"figure clip_b32_extract_rss_vs_pytorch: {Median(ourRss) / Median(peerRss):F3}");
             Smoke(o);
         }
@@ -116,7 +123,10 @@ public static class ClipBench
         for (var r = 0; r < o.Reps; r++)
         {
             var clock = Stopwatch.StartNew();
-            var rows = ClipActivationExtractor.Extract(model, Pixels, 0, o.Images, [o.Hook], o.Batch);
+            // The product path stops after the hooked block; --full-forward true runs every block, as the peer does.
+            var rows = o.FullForward
+                ? HookRows.Collect(model.Hooks, [o.Hook], 0, o.Images, o.Batch, (at, n) => model.VisionModel.Forward(Pixels(at, n)))
+                : ClipActivationExtractor.Extract(model, Pixels, 0, o.Images, [o.Hook], o.Batch);
             times.Add(clock.Elapsed.TotalSeconds);
             foreach (var t in rows.Values) t.Dispose();
         }

@@ -2,7 +2,7 @@ namespace MMInterp.Bench;
 
 /// <summary>Options of `MMInterp.Bench clip` and of the child processes it starts (clip-extract, clip-load).</summary>
 public sealed record ClipBenchOptions(string Work, string ClipRepo, int Images, int Batch, int Reps, int Rounds, int Threads,
-    int HookBlock, string Python, string Script, long Seed, string PeerBlas)
+    int HookBlock, string Python, string Script, long Seed, string PeerBlas, bool FullForward = false)
 {
     public string Hook => $"vision.blocks.{HookBlock}.hook_resid_post";
 
@@ -28,6 +28,7 @@ public sealed record ClipBenchOptions(string Work, string ClipRepo, int Images, 
                 "--script" => o with { Script = v },
                 "--seed" => o with { Seed = long.Parse(v) },
                 "--peer-blas" => o with { PeerBlas = v },
+                "--full-forward" => o with { FullForward = bool.Parse(v) },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }
@@ -38,7 +39,7 @@ public sealed record ClipBenchOptions(string Work, string ClipRepo, int Images, 
 
     /// <summary>The arguments that reproduce these options in a child process.</summary>
     public IEnumerable<string> ChildArgs() =>
-        ["--work", Work, "--images", $"{Images}", "--batch", $"{Batch}", "--reps", $"{Reps}", "--threads", $"{Threads}", "--hook-block", $"{HookBlock}"];
+        ["--work", Work, "--images", $"{Images}", "--batch", $"{Batch}", "--reps", $"{Reps}", "--threads", $"{Threads}", "--hook-block", $"{HookBlock}", "--full-forward", $"{FullForward}"];
 
     private static string FindScript()
     {

@@ -18,7 +18,7 @@ public static class ClipActivationExtractor
         return Run(model, start, count, hooks, batchSize, (at, n) =>
         {
             using var batch = world.Batch(seed, at, n, dev);
-            model.VisionModel.Forward(batch.Images);
+            Forward(model, batch.Images, hooks);
         });
     }
 
@@ -28,7 +28,29 @@ public static class ClipActivationExtractor
     /// </summary>
     public static Dictionary<string, Tensor> Extract(ClipModel model, Func<long, int, Tensor> pixels, long start, int count,
         IReadOnlyList<string> hooks, int batchSize = 64) =>
-        Run(model, start, count, hooks, batchSize, (at, n) => model.VisionModel.Forward(pixels(at, n)));
+        Run(model, start, count, hooks, batchSize, (at, n) => Forward(model, pixels(at, n), hooks));
+
+    /// <summary>The vision tower up to the deepest block a hook reads: later blocks cannot change those activations.</summary>
+    static void Forward(ClipModel model, Tensor pixels, IReadOnlyList<string> hooks)
+    {
+        var last = LastBlock(hooks, model.VisionModel.Blocks);
+        if (last is int l) model.VisionModel.ForwardTo(pixels, l);
+        else model.VisionModel.Forward(pixels);
+    }
+
+    /// <summary>The highest i of hooks named vision.blocks.{i}.*, or null when some hook is not inside a vision block.</summary>
+    internal static int? LastBlock(IReadOnlyList<string> hooks, int blocks)
+    {
+        const string prefix = "vision.blocks.";
+        var last = -1;
+        foreach (var h in hooks)
+        {
+            var dot = h.StartsWith(prefix, StringComparison.Ordinal) ? h.IndexOf('.', prefix.Length) : -1;
+            if (dot < 0 || !int.TryParse(h.AsSpan(prefix.Length, dot - prefix.Length), out var i) || i < 0 || i >= blocks) return null;
+            last = Math.Max(last, i);
+        }
+        return last >= 0 ? last : null;
+    }
 
     static Dictionary<string, Tensor> Run(ClipModel model, long start, int count, IReadOnlyList<string> hooks, int batchSize, Action<long, int> forward)
     {

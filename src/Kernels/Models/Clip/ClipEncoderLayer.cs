@@ -75,9 +75,11 @@ public sealed class ClipEncoder : nn.Module
 
     public int Count => _layers.Count;
 
-    public Tensor Forward(Tensor x, Tensor? mask)
+    /// <param name="lastLayer">run blocks 0..lastLayer only (null: all)</param>
+    public Tensor Forward(Tensor x, Tensor? mask, int? lastLayer = null)
     {
-        for (var i = 0; i < _layers.Count; i++)
+        var end = lastLayer is int l ? Math.Min(l + 1, _layers.Count) : _layers.Count;
+        for (var i = 0; i < end; i++)
         {
             var y = _layers[i].Forward(x, mask);
             // A block output no hook has seen is dead once the next block has read it (the caller's input is left alone).
