@@ -10,7 +10,7 @@ namespace MMInterp.Bench;
 /// <summary>
 /// clip_b32_load_rss_over_weights: peak RSS of a process that loads a random ViT-B/32 CLIP in HF layout, over the
 /// weights' size. `clip-write DIR` makes the checkpoint (openai/clip-vit-base-patch32's config, random weights, fp32
-/// or fp16, optionally sharded); `clip-load DIR` loads it in a fresh process and prints its peak RSS (VmHWM), which
+/// or fp16, optionally sharded); `clip-load-dir DIR` loads it in a fresh process and prints its peak RSS (VmHWM), which
 /// /usr/bin/time -v reports too.
 /// </summary>
 public static class ClipLoadBench
@@ -56,7 +56,7 @@ public static class ClipLoadBench
 
     public static int Load(string[] args)
     {
-        var dir = args.FirstOrDefault() ?? throw new ArgumentException("clip-load DIR");
+        var dir = args.FirstOrDefault() ?? throw new ArgumentException("clip-load-dir DIR");
         var weights = HfWeightFiles.Open(dir).DataBytes;
         if (args.Contains("--construct-only"))
         {

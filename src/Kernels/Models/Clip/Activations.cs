@@ -19,8 +19,17 @@ public static class Activations
     public static Tensor Apply(string name, Tensor x) => name switch
     {
         // CLIP's own approximation: x * sigmoid(1.702 x).
-        "quick_gelu" => x * sigmoid(x * QuickGeluSlope),
+        "quick_gelu" => is_grad_enabled() ? x * sigmoid(x * QuickGeluSlope) : QuickGeluNoGrad(x),
         "gelu" => nn.functional.gelu(x),
         _ => 0.5 * x * (1.0 + tanh(Math.Sqrt(2.0 / Math.PI) * (x + 0.044715 * x.pow(3)))),
     };
+
+    // Two [.., intermediate] buffers instead of four: the same kernels in place, and sigmoid(kx) * x == x * sigmoid(kx)
+    // exactly (float multiplication commutes). In place breaks autograd, so only without it.
+    static Tensor QuickGeluNoGrad(Tensor x)
+    {
+        var y = x.mul(QuickGeluSlope);
+        y.sigmoid_();
+        return y.mul_(x);
+    }
 }

@@ -27,6 +27,8 @@ public sealed class ClipAttention : nn.Module
         _z = hooks.Register($"{prefix}.hook_z", headDim: 2);
     }
 
+    internal bool Hooked => ForwardScope.AnyHooked(_pattern, _z);
+
     /// <param name="x">[B, T, D]</param>
     /// <param name="mask">additive [T, T] mask (causal text) or null</param>
     public Tensor Forward(Tensor x, Tensor? mask)
@@ -38,7 +40,8 @@ public sealed class ClipAttention : nn.Module
         var k = Split(_k.forward(x));
         var v = Split(_v.forward(x));
         var scores = q.matmul(k.transpose(-1, -2));
-        if (mask is not null) scores = scores + mask;
+        // In place without autograd: scores is fresh and unhooked; the sum is the same either way.
+        if (mask is not null) scores = is_grad_enabled() ? scores + mask : scores.add_(mask);
         var pattern = _pattern.Apply(scores.softmax(-1));
         var z = _z.Apply(pattern.matmul(v).transpose(1, 2)); // [B, T, H, dh]
         return _out.forward(z.reshape(b, t, _heads * _headDim));

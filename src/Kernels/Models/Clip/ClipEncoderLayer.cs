@@ -23,11 +23,22 @@ public sealed class ClipEncoderLayer : nn.Module
         _residPost = hooks.Register($"{prefix}.hook_resid_post");
     }
 
+    /// <summary>True when a hook is attached to the block's input (resid_pre) or output (resid_post): the same tensor
+    /// is the previous block's output or the next block's input.</summary>
+    internal bool InputHooked => ForwardScope.AnyHooked(_residPre);
+    internal bool OutputHooked => ForwardScope.AnyHooked(_residPost);
+
     public Tensor Forward(Tensor x, Tensor? mask)
     {
-        x = _residPre.Apply(x);
-        x = _residMid.Apply(x + _attn.Forward(_ln1.forward(x), mask));
-        return _residPost.Apply(x + _mlp.Forward(_ln2.forward(x)));
+        // Each half frees its temporaries when it returns; with no hook inside the block, so does the mid stream.
+        var inner = ForwardScope.AnyHooked(_residPre, _residMid) || _attn.Hooked || _mlp.Hooked;
+        var post = ForwardScope.Run(inner, () =>
+        {
+            var pre = _residPre.Apply(x);
+            var mid = _residMid.Apply(ForwardScope.Run(_attn.Hooked, () => ForwardScope.Residual(pre, _attn.Forward(_ln1.forward(pre), mask))));
+            return ForwardScope.Run(_mlp.Hooked, () => ForwardScope.Residual(mid, _mlp.Forward(_ln2.forward(mid))));
+        });
+        return _residPost.Apply(post);
     }
 }
 
@@ -46,6 +57,8 @@ public sealed class ClipMlp : nn.Module
         _post = hooks.Register($"{prefix}.hook_post");
     }
 
+    internal bool Hooked => ForwardScope.AnyHooked(_post);
+
     public Tensor Forward(Tensor x) => _fc2.forward(_post.Apply(Activations.Apply(_act, _fc1.forward(x))));
 }
 
@@ -62,9 +75,17 @@ public sealed class ClipEncoder : nn.Module
 
     public int Count => _layers.Count;
 
-    public Tensor Forward(Tensor x, Tensor? mask)
+    /// <param name="lastLayer">run blocks 0..lastLayer only (null: all)</param>
+    public Tensor Forward(Tensor x, Tensor? mask, int? lastLayer = null)
     {
-        foreach (var layer in _layers) x = layer.Forward(x, mask);
+        var end = lastLayer is int l ? Math.Min(l + 1, _layers.Count) : _layers.Count;
+        for (var i = 0; i < end; i++)
+        {
+            var y = _layers[i].Forward(x, mask);
+            // A block output no hook has seen is dead once the next block has read it (the caller's input is left alone).
+            if (i > 0 && !_layers[i - 1].OutputHooked && !_layers[i].InputHooked) x.Dispose();
+            x = y;
+        }
         return x;
     }
 }

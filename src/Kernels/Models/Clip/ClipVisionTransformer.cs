@@ -53,10 +53,27 @@ public sealed class ClipVisionTransformer : nn.Module
     /// <returns>last hidden state [B, T, D] and the pooled, post-normed class token [B, D]</returns>
     public (Tensor Hidden, Tensor Pooled) Forward(Tensor pixels)
     {
+        var hidden = Encode(pixels, null);
+        return (hidden, _post.forward(hidden.select(1, 0)));
+    }
+
+    /// <summary>The residual stream after block <paramref name="lastBlock"/> [B, T, D]; later blocks do not run (their
+    /// hooks do not fire). Extraction uses it to stop at the deepest block it reads.</summary>
+    public Tensor ForwardTo(Tensor pixels, int lastBlock)
+    {
+        if (lastBlock < 0 || lastBlock >= _encoder.Count) throw new ArgumentOutOfRangeException(nameof(lastBlock), $"block {lastBlock} is not in 0..{_encoder.Count - 1}");
+        return Encode(pixels, lastBlock);
+    }
+
+    Tensor Encode(Tensor pixels, int? lastBlock)
+    {
         var expected = new long[] { _config.NumChannels, _config.ImageSize, _config.ImageSize };
         if (pixels.dim() != 4 || !pixels.shape.Skip(1).SequenceEqual(expected))
             throw new ArgumentException($"images must be [B,{string.Join(",", expected)}], got [{string.Join(",", pixels.shape)}]");
-        var hidden = _encoder.Forward(_pre.forward(_embeddings.Forward(pixels)), null);
-        return (hidden, _post.forward(hidden.select(1, 0)));
+        // The patch embedding's temporaries die here (no hook point in this step).
+        return _encoder.Forward(ForwardScope.Run(false, () => _pre.forward(_embeddings.Forward(pixels))), null, lastBlock);
     }
+
+    /// <summary>Number of encoder blocks.</summary>
+    public int Blocks => _encoder.Count;
 }

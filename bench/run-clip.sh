@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Real-model benchmark (issue 15 item 8): our CLIP ViT-B/32 extraction and checkpoint loading beside PyTorch eager
+# running OpenAI's own CLIP code on the same random weights and images. Usage:
+#   bash bench/run-clip.sh OPENAI_CLIP_CHECKOUT [MMInterp.Bench clip options: --images 256 --reps 3 --rounds 3 ...]
+# OPENAI_CLIP_CHECKOUT is a checkout of github.com/openai/CLIP (only clip/model.py is used; never committed here).
+# Debian's python3-torch calls whatever libblas.so.3 resolves to, the reference BLAS on a fresh machine; the peer gets
+# OpenBLAS (Debian's libopenblas0-pthread, unpacked under bench/.peer-blas, not installed) through LD_LIBRARY_PATH,
+# so the machine's BLAS alternative and everyone else's processes stay as they are.
+# Only the loader figure (clip_b32_load_rss_over_weights): bash bench/run-clip.sh none --rounds 3
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo="${1:?usage: bench/run-clip.sh OPENAI_CLIP_CHECKOUT|none [options]}"; shift
+/usr/bin/python3 -c 'import torch' 2>/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torch; }
+blas=bench/.peer-blas/usr/lib/x86_64-linux-gnu/openblas-pthread
+if [ "$repo" != none ] && [ ! -e "$blas/libblas.so.3" ]; then
+  mkdir -p bench/.peer-blas
+  (cd bench/.peer-blas && apt-get download libopenblas0-pthread >/dev/null 2>&1 && dpkg -x libopenblas0-pthread_*.deb . && rm -f ./*.deb)
+fi
+dotnet build bench/MMInterp.Bench -c Release -v q -nologo -clp:ErrorsOnly
+uptime
+exec dotnet bench/MMInterp.Bench/bin/Release/net10.0/MMInterp.Bench.dll clip --clip-repo "$repo" --peer-blas "$(pwd)/$blas" "$@"
