@@ -1,6 +1,6 @@
 // MSBuild task (RoslynCodeTaskFactory): makes TorchSharp's libLibTorchSharp.so load on glibc++ builds
 // older than GCC 13. The library names GLIBCXX_3.4.32 only for `std::ios_base_library_init`, a link-time
-// anchor that is never called (see shared/DESIGN.md §8). We mark that version need weak and clear the
+// anchor that is never called (see docs/ARCHITECTURE.md, "Machine facts"). We mark that version need weak and clear the
 // symbol's version, which is what `patchelf --clear-symbol-version` plus a VER_FLG_WEAK edit do.
 using System;
 using System.IO;
