@@ -12,7 +12,19 @@ public abstract class FileImageDataset : IImageDataset
     public abstract string Name { get; }
     public abstract IReadOnlyList<ImageItem> Items { get; }
     public abstract IReadOnlyList<string> LabelNames { get; }
-    public abstract RgbImage Decode(int index);
+    /// <summary>Decodes the item's file under <see cref="Root"/>; a failure names the item's key.</summary>
+    public virtual RgbImage Decode(int index)
+    {
+        var item = Item(index);
+        try
+        {
+            return ImageDecoder.DecodeFile(System.IO.Path.Combine(Root, item.Key));
+        }
+        catch (ImageDecodeException e)
+        {
+            throw new ImageDecodeException(item.Key, e.Problem, e);
+        }
+    }
 
     /// <summary>The directory every file of the dataset lies under.</summary>
     public abstract string Root { get; }

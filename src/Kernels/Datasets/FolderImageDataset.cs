@@ -48,19 +48,6 @@ public sealed class FolderImageDataset : FileImageDataset
     public override string Entry => ".";
     public override IReadOnlyList<DatasetFile> Files => _files;
 
-    public override RgbImage Decode(int index)
-    {
-        var item = Item(index);
-        try
-        {
-            return ImageDecoder.DecodeFile(System.IO.Path.Combine(Root, item.Key));
-        }
-        catch (ImageDecodeException e)
-        {
-            throw new ImageDecodeException(item.Key, e.Problem, e);
-        }
-    }
-
     static List<DatasetFile> ListImages(string root)
     {
         var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden, IgnoreInaccessible = true };

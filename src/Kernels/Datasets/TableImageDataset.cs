@@ -58,19 +58,6 @@ public sealed class TableImageDataset : FileImageDataset
     public override string Entry { get; }
     public override IReadOnlyList<DatasetFile> Files => _files;
 
-    public override RgbImage Decode(int index)
-    {
-        var item = Item(index);
-        try
-        {
-            return ImageDecoder.DecodeFile(System.IO.Path.Combine(Root, item.Key));
-        }
-        catch (ImageDecodeException e)
-        {
-            throw new ImageDecodeException(item.Key, e.Problem, e);
-        }
-    }
-
     sealed record Row(int Line, string Image, string? Caption, string? Label);
 
     static string? Pick(IReadOnlyCollection<string> names, string[] wanted) =>

@@ -25,13 +25,19 @@ public static class FreeLabeler
     public static FreeLabel[] Label(ClipModel model, ClipBpeTokenizer tokenizer, ISparseAutoencoder sae, string hook,
         IReadOnlyList<string>? vocabulary = null, FreeLabelConfig? config = null, IReadOnlyList<int>? features = null)
     {
+        using var scope = NewDisposeScope();
+        var (chosen, ids) = ChosenDirections(sae, features);
+        return LabelDirections(model, tokenizer, hook, chosen, ids, vocabulary, config);
+    }
+
+    /// <summary>The decoder directions of <paramref name="features"/> (every feature when null), checked against the SAE's size.</summary>
+    static (Tensor Directions, int[] Ids) ChosenDirections(ISparseAutoencoder sae, IReadOnlyList<int>? features)
+    {
         var ids = (features ?? Enumerable.Range(0, sae.Config.DSae).ToList()).ToArray();
         foreach (var f in ids)
             if (f < 0 || f >= sae.Config.DSae) throw new ArgumentException($"feature {f} out of range: the SAE has {sae.Config.DSae} features", nameof(features));
-        using var scope = NewDisposeScope();
         var directions = DecoderDirections(sae);
-        var chosen = directions.index_select(0, tensor(ids.Select(i => (long)i).ToArray(), device: directions.device));
-        return LabelDirections(model, tokenizer, hook, chosen, ids, vocabulary, config);
+        return (directions.index_select(0, tensor(ids.Select(i => (long)i).ToArray(), device: directions.device)), ids);
     }
 
     /// <summary>Decoder directions [m, d] in the caller's space: Decode(e_f) - Decode(0), so any SAE variant and its
@@ -66,12 +72,8 @@ public static class FreeLabeler
     public static FreeLabel[] Label(ClipModel model, ClipBpeTokenizer tokenizer, ISparseAutoencoder sae, string hook, Vocabulary vocabulary,
         FreeLabelConfig? config = null, IReadOnlyList<int>? features = null)
     {
-        var ids = (features ?? Enumerable.Range(0, sae.Config.DSae).ToList()).ToArray();
-        foreach (var f in ids)
-            if (f < 0 || f >= sae.Config.DSae) throw new ArgumentException($"feature {f} out of range: the SAE has {sae.Config.DSae} features", nameof(features));
         using var scope = NewDisposeScope();
-        var directions = DecoderDirections(sae);
-        var chosen = directions.index_select(0, tensor(ids.Select(i => (long)i).ToArray(), device: directions.device));
+        var (chosen, ids) = ChosenDirections(sae, features);
         return LabelDirections(model, tokenizer, hook, chosen, ids, vocabulary, config);
     }
 
