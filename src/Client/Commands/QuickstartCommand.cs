@@ -84,17 +84,7 @@ public static class QuickstartCommand
             // 4. A ReLU + L1 SAE on them (inputs normalised). On clip-zoo/3 at this hook it recovers 0.26 of the concepts
             // against 0.04 for an untrained SAE; a TopK SAE (k 16) of the same width spent its features on the
             // background and recovered 0.15 against 0.07 (bench/RESULTS.md, CLIP SAE study).
-            var d = zooConfig.VisionWidth;
-            var sae = new SaeConfig { Kind = SaeKind.Relu, DIn = d, DSae = 8 * d, NormalizeInput = true };
-            var steps = isQuick ? 150 : 1500;
-            var runId = CliIds.New("sae");
-            var run = cluster.GetGrain<ITrainingRunGrain>(runId);
-            await run.Start(new TrainingRunSpec(set.Id, hook, sae.ToJson(),
-                new SaeTrainingConfig { Lr = 3e-3, LrWarmupSteps = steps / 10, SparsityCoefficient = 1 }.ToJson(),
-                steps, CheckpointEvery: Math.Max(1, steps / 5), Seed: 0, BatchSize: 512, LogEvery: Math.Max(1, steps / 15)));
-            await JobWatcher.FollowAsync("train-sae", run.Status, ct);
-            var m = (await run.LastCheckpoint())!.Metrics;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"SAE {runId}: L0 {m["l0"]:F1}, FVU {m["fvu"]:F3}, dead {m["dead_fraction"]:P1}"));
+            var (runId, sae, steps, m) = await QuickstartSae.TrainAsync(cluster, set.Id, hook, zooConfig.VisionWidth, 8, isQuick ? 150 : 1500, ct);
             report.Add(string.Create(CultureInfo.InvariantCulture,
                 $"- SAE `{runId}` (ReLU + L1, normalised inputs, d_sae={sae.DSae}, {steps} steps): L0 {m["l0"]:F1}, FVU {m["fvu"]:F3}, dead features {m["dead_fraction"]:P1}"));
             html.Heading("3. Activations and SAE")

@@ -74,17 +74,7 @@ public static class QuickstartOwn
         report.Add($"- activation set `{set.Id}`: {set.RowCount} token activations at `{hook}` from {count} train images");
 
         // 4. A ReLU + L1 SAE (inputs normalised), as the ShapesWorld quickstart trains.
-        var d = vision.Tower.HiddenSize;
-        var sae = new SaeConfig { Kind = SaeKind.Relu, DIn = d, DSae = (quick ? 4 : 8) * d, NormalizeInput = true };
-        var steps = quick ? 200 : 2000;
-        var runId = CliIds.New("sae");
-        var run = cluster.GetGrain<ITrainingRunGrain>(runId);
-        await run.Start(new TrainingRunSpec(set.Id, hook, sae.ToJson(),
-            new SaeTrainingConfig { Lr = 3e-3, LrWarmupSteps = steps / 10, SparsityCoefficient = 1 }.ToJson(),
-            steps, CheckpointEvery: Math.Max(1, steps / 5), Seed: 0, BatchSize: 512, LogEvery: Math.Max(1, steps / 15)));
-        await JobWatcher.FollowAsync("train-sae", run.Status, ct);
-        var m = (await run.LastCheckpoint())!.Metrics;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"SAE {runId}: L0 {m["l0"]:F1}, FVU {m["fvu"]:F3}, dead {m["dead_fraction"]:P1}"));
+        var (runId, sae, steps, m) = await QuickstartSae.TrainAsync(cluster, set.Id, hook, vision.Tower.HiddenSize, quick ? 4 : 8, quick ? 200 : 2000, ct);
         report.Add(string.Create(CultureInfo.InvariantCulture, $"- SAE `{runId}` (ReLU + L1, d_sae={sae.DSae}, {steps} steps): L0 {m["l0"]:F1}, FVU {m["fvu"]:F3}, dead {m["dead_fraction"]:P1}"));
         html.Heading("2. Activations and SAE")
             .Paragraph($"Activation set {set.Id}: {set.RowCount} token activations at {hook} from {count} train images. SAE {runId}: ReLU + L1 on normalised inputs, d_sae={sae.DSae}, {steps} steps.")

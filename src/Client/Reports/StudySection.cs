@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using MMInterp.Client.Platform;
 
@@ -44,29 +43,8 @@ public static class StudySection
             ]);
         AddImage(html, study, "typographic", "Accuracy clean, attacked, with text features suppressed and with random features suppressed");
 
-        var features = await session.Registry.Features.ListAsync(dictionaryId, ct: ct);
-        var shown = features.Select(f => (f.Index, Stats: JsonNode.Parse(f.StatsJson) as JsonObject))
-            .Where(f => f.Stats?["images"]?["top_examples"] is not null).ToList();
-        if (shown.Count == 0) return;
-        html.Heading("7. Feature dashboards").Table(["feature", "ground truth (AUROC)", "free label", "steering"], shown.Select(f => (IReadOnlyList<string>)
-        [
-            f.Index.ToString(CultureInfo.InvariantCulture),
-            f.Stats!["ground_truth"] is { } gt ? $"{gt["concept"]} ({gt["auroc"]?.GetValue<double>().ToString("F2", CultureInfo.InvariantCulture)})" : "",
-            f.Stats["free_labels"]?[0]?["label"]?.GetValue<string>() ?? "",
-            f.Stats["steering"] is { } st ? $"{st["target"]}{(st["steerable"]?.GetValue<bool>() == true ? " (steerable)" : "")}" : "",
-        ]));
-        var dir = Path.Combine(outDir, "features");
-        Directory.CreateDirectory(dir);
-        foreach (var (index, stats) in shown)
-        {
-            foreach (var picture in new[] { "top_examples", "histogram" })
-            {
-                if (stats!["images"]?[picture]?.GetValue<string>() is not { } sha) continue;
-                var name = $"feature_{index}_{picture}.png";
-                await File.WriteAllBytesAsync(Path.Combine(dir, name), await session.Artefacts.ReadAllBytesAsync(sha, ct), ct);
-                html.Image($"features/{name}", $"feature {index}: {picture.Replace('_', ' ')}");
-            }
-        }
+        await FeatureDashboards.AddAsync(html, session, dictionaryId, outDir, "7. Feature dashboards", "ground truth (AUROC)",
+            _ => true, int.MaxValue, ct);
     }
 
     static void AddImage(HtmlReport html, ExperimentRunner.Finished study, string name, string caption)

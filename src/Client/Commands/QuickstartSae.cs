@@ -1,0 +1,29 @@
+using System.Globalization;
+using MMInterp.Client.Platform;
+using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Kernels.Sae;
+using MMInterp.Kernels.Sae.Training;
+
+namespace MMInterp.Client.Commands;
+
+/// <summary>The SAE both quickstarts train: ReLU + L1 on normalised inputs, as a TrainingRun through the cluster,
+/// followed with a progress bar; prints and returns its last checkpoint's metrics.</summary>
+static class QuickstartSae
+{
+    public sealed record Trained(string RunId, SaeConfig Sae, int Steps, IReadOnlyDictionary<string, double> Metrics);
+
+    public static async Task<Trained> TrainAsync(IGrainFactory cluster, string activationSet, string hook, int dIn, int widthMultiplier,
+        int steps, CancellationToken ct)
+    {
+        var sae = new SaeConfig { Kind = SaeKind.Relu, DIn = dIn, DSae = widthMultiplier * dIn, NormalizeInput = true };
+        var runId = CliIds.New("sae");
+        var run = cluster.GetGrain<ITrainingRunGrain>(runId);
+        await run.Start(new TrainingRunSpec(activationSet, hook, sae.ToJson(),
+            new SaeTrainingConfig { Lr = 3e-3, LrWarmupSteps = steps / 10, SparsityCoefficient = 1 }.ToJson(),
+            steps, CheckpointEvery: Math.Max(1, steps / 5), Seed: 0, BatchSize: 512, LogEvery: Math.Max(1, steps / 15)));
+        await JobWatcher.FollowAsync("train-sae", run.Status, ct);
+        var m = (await run.LastCheckpoint())!.Metrics;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"SAE {runId}: L0 {m["l0"]:F1}, FVU {m["fvu"]:F3}, dead {m["dead_fraction"]:P1}"));
+        return new Trained(runId, sae, steps, m);
+    }
+}
