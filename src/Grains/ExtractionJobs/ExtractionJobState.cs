@@ -1,6 +1,7 @@
 using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Grains.Lifecycle;
 
-namespace MMInterp.Grains.Jobs;
+namespace MMInterp.Grains.ExtractionJobs;
 
 /// <summary>Persisted progress of one extraction job: every shard's attempts and output.</summary>
 [GenerateSerializer]

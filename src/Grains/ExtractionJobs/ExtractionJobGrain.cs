@@ -1,11 +1,12 @@
 using System.Text.Json;
 using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Grains.Lifecycle;
 using MMInterp.Grains.Placement;
 using MMInterp.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace MMInterp.Grains.Jobs;
+namespace MMInterp.Grains.ExtractionJobs;
 
 /// <summary>
 /// Orchestrates one extraction job. All shards are dispatched at once to shard grains, which placement spreads over

@@ -1,6 +1,6 @@
 using MMInterp.Grains.Contracts.Jobs;
 
-namespace MMInterp.Grains.Jobs;
+namespace MMInterp.Grains.Lifecycle;
 
 /// <summary>
 /// How a job, run or experiment ends: persist the finished phase, record it in the registry, drop the resume

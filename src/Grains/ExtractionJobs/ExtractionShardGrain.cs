@@ -3,7 +3,7 @@ using MMInterp.Grains.Contracts.Jobs;
 using MMInterp.Grains.Placement;
 using MMInterp.Grains.Telemetry;
 
-namespace MMInterp.Grains.Jobs;
+namespace MMInterp.Grains.ExtractionJobs;
 
 /// <summary>Runs one shard on an accelerator silo by handing it to the silo's <see cref="IShardExtractor"/>.</summary>
 [AcceleratorPlacement]

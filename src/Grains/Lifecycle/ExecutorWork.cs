@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using MMInterp.Grains.Contracts.Jobs;
 
-namespace MMInterp.Grains.Jobs;
+namespace MMInterp.Grains.Lifecycle;
 
 /// <summary>
 /// The executor work of a run or experiment grain: it computes on a thread-pool thread (a grain orchestrates, it does

@@ -1,7 +1,7 @@
 using MMInterp.Grains.Contracts;
 using MMInterp.Grains.Placement;
 
-namespace MMInterp.Grains.Jobs;
+namespace MMInterp.Grains.Models;
 
 /// <summary>A registered model on an accelerator silo: loading it there warms that silo's model cache.</summary>
 [AcceleratorPlacement]

@@ -1,6 +1,6 @@
 using MMInterp.Grains.Contracts.Jobs;
 
-namespace MMInterp.Grains.Jobs;
+namespace MMInterp.Grains.Lifecycle;
 
 /// <summary>What every persisted job, run and experiment state has: where it stands and why it failed.</summary>
 public interface IJobState

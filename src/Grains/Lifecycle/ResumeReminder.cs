@@ -1,4 +1,4 @@
-namespace MMInterp.Grains.Jobs;
+namespace MMInterp.Grains.Lifecycle;
 
 /// <summary>The reminder that brings a job, run or sweep back after its silo died; one name, one period.</summary>
 public static class ResumeReminder

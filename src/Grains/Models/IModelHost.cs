@@ -1,6 +1,6 @@
 using MMInterp.Grains.Contracts;
 
-namespace MMInterp.Grains.Jobs;
+namespace MMInterp.Grains.Models;
 
 /// <summary>The silo-side model loader behind <see cref="IModelGrain"/> (kernel-backed; one copy per silo).</summary>
 public interface IModelHost

@@ -1,6 +1,6 @@
 using MMInterp.Grains.Contracts.Jobs;
 
-namespace MMInterp.Grains.Jobs;
+namespace MMInterp.Grains.Lifecycle;
 
 /// <summary>
 /// Where job grains record what they do for the team-shared registry (the runs table), so `mminterp status`,

@@ -1,12 +1,13 @@
 using System.Text.Json;
 using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Grains.Lifecycle;
 using MMInterp.Grains.Placement;
 using MMInterp.Grains.Telemetry;
 using MMInterp.Kernels.Sae.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace MMInterp.Grains.Jobs;
+namespace MMInterp.Grains.TrainingRuns;
 
 /// <summary>
 /// Orchestrates one SAE training run on an accelerator silo. The executor trains on a thread-pool thread and reports

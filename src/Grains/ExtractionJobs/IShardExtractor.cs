@@ -1,6 +1,6 @@
 using MMInterp.Grains.Contracts.Jobs;
 
-namespace MMInterp.Grains.Jobs;
+namespace MMInterp.Grains.ExtractionJobs;
 
 /// <summary>
 /// The kernel-backed work behind extraction, registered in each silo's services. Grains call it; they do not compute.

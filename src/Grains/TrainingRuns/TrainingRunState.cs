@@ -1,6 +1,7 @@
 using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Grains.Lifecycle;
 
-namespace MMInterp.Grains.Jobs;
+namespace MMInterp.Grains.TrainingRuns;
 
 [GenerateSerializer]
 public sealed class TrainingRunState : IJobState<TrainingRunSpec>

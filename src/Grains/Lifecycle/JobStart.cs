@@ -1,6 +1,6 @@
 using MMInterp.Grains.Contracts.Jobs;
 
-namespace MMInterp.Grains.Jobs;
+namespace MMInterp.Grains.Lifecycle;
 
 /// <summary>
 /// How a job, run or experiment starts from the spec it persists. Starting again with the same spec is a no-op that

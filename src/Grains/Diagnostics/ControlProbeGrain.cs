@@ -3,13 +3,6 @@ using MMInterp.Grains.Placement;
 
 namespace MMInterp.Grains.Diagnostics;
 
-/// <summary>Reports the silo it was placed on under accelerator placement; `cluster check` and tests use it.</summary>
-[AcceleratorPlacement]
-public sealed class AcceleratorProbeGrain : Grain, IAcceleratorProbeGrain
-{
-    public Task<string> SiloAddress() => Task.FromResult(RuntimeIdentity);
-}
-
 /// <summary>Reports the silo it was placed on under control placement.</summary>
 [ControlPlacement]
 public sealed class ControlProbeGrain : Grain, IControlProbeGrain

@@ -1,4 +1,4 @@
-namespace MMInterp.Grains.Jobs;
+namespace MMInterp.Grains.Lifecycle;
 
 /// <summary>
 /// Timing of the job grains. ResumeCheck is the reminder period that brings a job, run or sweep back after its silo

@@ -1,6 +1,6 @@
 using MMInterp.Grains.Contracts.Jobs;
 
-namespace MMInterp.Grains.Jobs;
+namespace MMInterp.Grains.TrainingRuns;
 
 /// <summary>
 /// The kernel-backed SAE training behind a TrainingRun grain, registered in each accelerator silo's services.
