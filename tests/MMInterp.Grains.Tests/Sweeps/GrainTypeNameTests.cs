@@ -1,4 +1,5 @@
 using MMInterp.Grains.Contracts;
+using MMInterp.Grains.Contracts.Dictionaries;
 using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Grains.Contracts.Jobs;
 using Xunit;
@@ -18,12 +19,12 @@ public sealed class GrainTypeNameTests(SweepStartTests.OneSilo silo) : IClassFix
         var f = silo.Cluster.Client;
         string Type(IAddressable grain) => grain.GetGrainId().Type.ToString()!;
         Assert.Equal(
-            ["model", "extractionjob", "extractionshard", "trainingrun", "sweep", "experiment", "counter", "reminderprobe", "acceleratorprobe", "controlprobe"],
+            ["model", "extractionjob", "extractionshard", "trainingrun", "sweep", "experiment", "counter", "reminderprobe", "acceleratorprobe", "controlprobe", "dictionary"],
             [
                 Type(f.GetGrain<IModelGrain>("m")), Type(f.GetGrain<IExtractionJobGrain>("j")), Type(f.GetGrain<IExtractionShardGrain>("j/0")),
                 Type(f.GetGrain<ITrainingRunGrain>("r")), Type(f.GetGrain<ISweepGrain>("s")), Type(f.GetGrain<IExperimentGrain>("e")),
                 Type(f.GetGrain<ICounterGrain>("c")), Type(f.GetGrain<IReminderProbeGrain>("p")), Type(f.GetGrain<IAcceleratorProbeGrain>("a")),
-                Type(f.GetGrain<IControlProbeGrain>("c")),
+                Type(f.GetGrain<IControlProbeGrain>("c")), Type(f.GetGrain<IDictionaryGrain>("d")),
             ]);
     }
 }
