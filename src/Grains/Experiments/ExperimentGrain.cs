@@ -1,7 +1,7 @@
 using System.Text.Json;
 using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Grains.Contracts.Jobs;
-using MMInterp.Grains.Jobs;
+using MMInterp.Grains.Lifecycle;
 using MMInterp.Grains.Placement;
 using MMInterp.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -88,7 +88,9 @@ public sealed class ExperimentGrain(
     {
         var phase = End.VisiblePhase;
         var (done, total) = phase == JobPhase.Succeeded ? (_progress.Total, _progress.Total) : (_progress.Done, _progress.Total);
-        return new JobProgress(Id, state.State.Spec?.Kind ?? "analysis", phase, done, total, state.State.Error, state.State.UpdatedAt,
-            phase == JobPhase.Succeeded ? Id : _progress.Note);
+        return new JobProgress(Id, state.State.Spec?.Kind ?? "analysis", phase, done, total, state.State.Error, state.State.UpdatedAt)
+        {
+            Note = phase == JobPhase.Succeeded ? null : _progress.Note,
+        };
     }
 }

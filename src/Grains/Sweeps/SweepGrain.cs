@@ -1,6 +1,6 @@
 using System.Text.Json;
 using MMInterp.Grains.Contracts.Jobs;
-using MMInterp.Grains.Jobs;
+using MMInterp.Grains.Lifecycle;
 using MMInterp.Grains.Placement;
 using MMInterp.Kernels.Analysis;
 using Microsoft.Extensions.Options;
@@ -29,18 +29,25 @@ public sealed class SweepGrain(
     {
         var sweepId = this.GetPrimaryKeyString();
         var runs = spec.Expand(sweepId);
-        if (state.State.Spec is not null) return Progress();
-        await recorder.StartedAsync(sweepId, "sweep", JsonSerializer.Serialize(spec), runs.Count, null);
-        state.State.Spec = spec;
-        state.State.Phase = JobPhase.Running;
-        state.State.Runs = runs.Select((r, i) => (id: $"{sweepId}-r{i:D3}", r.Label)).ToDictionary(x => x.id, x => x.Label);
-        state.State.UpdatedAt = DateTimeOffset.UtcNow;
-        await state.WriteStateAsync();
-        await ResumeReminder.StartAsync(this, timing.Value);
+        await new JobStart<SweepState, SweepSpec>(this, state, timing.Value, "sweep").StartAsync(spec,
+            record: async () =>
+            {
+                await recorder.StartedAsync(sweepId, "sweep", JsonSerializer.Serialize(spec), runs.Count, null);
+                // Persisted with the spec, so a sweep is never stored as running without its runs.
+                state.State.Runs = runs.Select((r, i) => (id: $"{sweepId}-r{i:D3}", r.Label)).ToDictionary(x => x.id, x => x.Label);
+            },
+            launch: () => Launch(runs),
+            same: SameSpec);
+        return Progress();
+    }
+
+    /// <summary>Starts every run (a no-op for a run already started with its spec) and follows them, so the same spec
+    /// started again after a crash between persisting the sweep and starting its runs starts the rest.</summary>
+    async Task Launch(IReadOnlyList<(string Label, TrainingRunSpec Spec)> runs)
+    {
         var ids = state.State.Runs.Keys.ToList();
         await Task.WhenAll(ids.Select((id, i) => GrainFactory.GetGrain<ITrainingRunGrain>(id).Start(runs[i].Spec)));
         StartPolling();
-        return Progress();
     }
 
     public Task<JobProgress> Status() => Task.FromResult(Progress());
@@ -97,6 +104,12 @@ public sealed class SweepGrain(
         _poll = null;
         await ResumeReminder.StopAsync(this);
     }
+
+    /// <summary>The same search: a spec comes back from storage or a new client with equal values in new collections.</summary>
+    static bool SameSpec(SweepSpec a, SweepSpec b) =>
+        a.Base == b.Base && a.Random == b.Random && a.Samples == b.Samples && a.Seed == b.Seed
+        && a.Axes.Count == b.Axes.Count
+        && a.Axes.All(axis => b.Axes.TryGetValue(axis.Key, out var values) && axis.Value.SequenceEqual(values));
 
     JobProgress Progress() => new(this.GetPrimaryKeyString(), "sweep", state.State.Phase,
         state.State.Results.Count(r => r.Phase is JobPhase.Succeeded or JobPhase.Failed or JobPhase.Cancelled),

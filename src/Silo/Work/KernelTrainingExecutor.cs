@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using MMInterp.Grains.Contracts.Jobs;
-using MMInterp.Grains.Jobs;
 using MMInterp.Grains.Registry;
+using MMInterp.Grains.TrainingRuns;
 using MMInterp.Kernels.Activations;
 using MMInterp.Kernels.Artefacts;
 using MMInterp.Kernels.Sae;

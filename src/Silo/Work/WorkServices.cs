@@ -1,8 +1,12 @@
-using MMInterp.Silo.Work.Analysis;
+using MMInterp.Grains.Dictionaries;
 using MMInterp.Grains.Experiments;
-using MMInterp.Grains.Jobs;
+using MMInterp.Grains.ExtractionJobs;
+using MMInterp.Grains.Lifecycle;
+using MMInterp.Grains.Models;
 using MMInterp.Grains.Registry;
+using MMInterp.Grains.TrainingRuns;
 using MMInterp.Kernels.Artefacts;
+using MMInterp.Silo.Work.Analysis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -24,6 +28,7 @@ public static class WorkServices
         services.TryAddSingleton<ModelCache>();
         services.TryAddSingleton<DatasetSource>();
         services.TryAddSingleton<IModelHost>(sp => sp.GetRequiredService<ModelCache>());
+        services.TryAddSingleton<IDictionaryHost, DictionaryHost>();
         services.TryAddSingleton<IRunRecorder, RegistryRunRecorder>();
         services.TryAddSingleton<IShardExtractor, KernelShardExtractor>();
         services.TryAddSingleton<ITrainingExecutor, KernelTrainingExecutor>();
