@@ -10,7 +10,7 @@ using MMInterp.Kernels.Zoo;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MMInterp.Kernels.Interp.Diffusion;
+namespace MMInterp.Kernels.Extraction;
 
 public sealed record TimestepExtractionConfig
 {

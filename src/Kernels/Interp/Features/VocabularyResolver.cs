@@ -1,6 +1,6 @@
 using MMInterp.Kernels.Datasets;
 
-namespace MMInterp.Kernels.Text;
+namespace MMInterp.Kernels.Interp.Features;
 
 /// <summary>
 /// What a user asked for: <see cref="Vocab"/> is "shapes", "imagenet", "dataset" or a file of concepts (write ./shapes

@@ -1,7 +1,6 @@
-using MMInterp.Kernels.Models.Vlm;
 using MMInterp.Kernels.ShapesWorld;
 
-namespace MMInterp.Kernels.Zoo;
+namespace MMInterp.Kernels.Models.Vlm;
 
 /// <summary>ShapesWorld question/answer pairs for the VLM: the word vocabulary, a question's type, and a
 /// type-balanced choice of one question per training scene.</summary>

@@ -1,6 +1,5 @@
-using MMInterp.Kernels.Models.Diffusion;
 
-namespace MMInterp.Kernels.Zoo;
+namespace MMInterp.Kernels.Models.Diffusion;
 
 /// <summary>A text-to-image zoo model ready to use: the denoiser, its frozen text encoder, the attribute classifier that
 /// scores its images, and the config it was trained with.</summary>

@@ -1,10 +1,9 @@
-using MMInterp.Kernels.Models.Diffusion;
 using MMInterp.Kernels.ShapesWorld;
 using MMInterp.Kernels.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MMInterp.Kernels.Zoo;
+namespace MMInterp.Kernels.Models.Diffusion;
 
 /// <summary>Generated images scored against their prompts, and the held-out denoising loss. Hooks attached to the
 /// denoiser by the caller stay active, so ablations measure through the same code.</summary>

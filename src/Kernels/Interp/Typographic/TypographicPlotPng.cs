@@ -1,7 +1,6 @@
-using MMInterp.Kernels.Interp.Typographic;
 using SkiaSharp;
 
-namespace MMInterp.Kernels.Plots;
+namespace MMInterp.Kernels.Interp.Typographic;
 
 /// <summary>Typographic defence: zero-shot accuracy clean, attacked, attacked with the text features suppressed and
 /// with random features suppressed, for colour words, shape words and all scenes.</summary>
