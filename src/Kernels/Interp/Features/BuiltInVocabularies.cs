@@ -1,5 +1,6 @@
 using System.Reflection;
 using MMInterp.Kernels.Datasets;
+using MMInterp.Kernels.Text;
 
 namespace MMInterp.Kernels.Interp.Features;
 

@@ -1,4 +1,5 @@
 using MMInterp.Kernels.Datasets;
+using MMInterp.Kernels.Text;
 
 namespace MMInterp.Kernels.Interp.Features;
 

@@ -1,3 +1,4 @@
+using MMInterp.Kernels.Plots;
 using MMInterp.Kernels.ShapesWorld;
 using SkiaSharp;
 

@@ -1,3 +1,4 @@
+using MMInterp.Kernels.Plots;
 using SkiaSharp;
 
 namespace MMInterp.Kernels.Interp.Vlm;

@@ -12,7 +12,7 @@ public static class DiffusionEvaluator
     /// <summary>Prompts: full captions of held-out single-object scenes (seed, 0..count-1).</summary>
     public static IReadOnlyList<Scene> PromptScenes(int imageSize, long seed, int count)
     {
-        var world = new ShapesWorldGenerator(AttributeClassifierTrainer.SingleObjectWorld(imageSize));
+        var world = new ShapesWorldGenerator(ShapesWorldConfig.SingleObject(imageSize));
         return Enumerable.Range(0, count).Select(i => world.Scene(seed, i)).ToList();
     }
 
@@ -65,7 +65,7 @@ public static class DiffusionEvaluator
     {
         var c = bundle.Config;
         var device = bundle.Text.Clip.LogitScale.device;
-        var world = new ShapesWorldGenerator(AttributeClassifierTrainer.SingleObjectWorld(c.ImageSize));
+        var world = new ShapesWorldGenerator(ShapesWorldConfig.SingleObject(c.ImageSize));
         using var _ = no_grad();
         double total = 0;
         for (var start = 0; start < images; start += batchSize)

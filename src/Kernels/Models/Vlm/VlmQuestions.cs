@@ -22,7 +22,7 @@ public static class VlmQuestions
     };
 
     /// <summary>Every question word and every answer (multi-word answers such as "upper left" as one token); "?" only
-    /// with <paramref name="questionMark"/> (<see cref="VlmZooConfig.QuestionMark"/>).</summary>
+    /// with <paramref name="questionMark"/> (the zoo config's QuestionMark).</summary>
     public static VlmVocabulary Vocabulary(bool questionMark)
     {
         string[] questionWords =
