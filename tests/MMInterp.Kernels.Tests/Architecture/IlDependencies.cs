@@ -130,10 +130,17 @@ public static class IlDependencies
         }
     }
 
-    static string FileOf(TypeDefinition type) =>
-        type.Methods.Select(FileOf).FirstOrDefault(f => f is not null)
-        ?? type.NestedTypes.Select(FileOf).FirstOrDefault(f => !f.StartsWith('('))
-        ?? $"(type {type.FullName}: no source lines)";
+    /// <summary>A type's source file: that of its first method with lines, else of a type declaring it (compiler-made
+    /// closures and delegate caches have no lines of their own), else of a type nested in it.</summary>
+    static string FileOf(TypeDefinition type)
+    {
+        for (var t = type; t is not null; t = t.DeclaringType)
+            if (Within(t) is { } file) return file;
+        return $"(type {type.FullName}: no source lines)";
+    }
+
+    static string? Within(TypeDefinition type) =>
+        type.Methods.Select(FileOf).FirstOrDefault(f => f is not null) ?? type.NestedTypes.Select(Within).FirstOrDefault(f => f is not null);
 
     /// <summary>The method's source file relative to src/Kernels (the PDB keeps the path the build saw), or null for a
     /// method without sequence points (abstract, extern, compiler-generated without lines).</summary>

@@ -36,9 +36,11 @@ public static class LayerChecker
         foreach (var component in StronglyConnected(byEdge.SelectMany(g => new[] { g.Key.From, g.Key.To }).Distinct().ToList(), graph))
         {
             if (component.Count < 2) continue;
-            var inside = byEdge.Where(g => component.Contains(g.Key.From) && component.Contains(g.Key.To));
-            problems.Add($"cycle among {string.Join(", ", component.Order(StringComparer.Ordinal))}: " +
-                         string.Join("; ", inside.Select(g => $"{g.Key.From} -> {g.Key.To} in {Files(g)}")));
+            // Name one shortest cycle of the component, edge by edge with its files: enough to see what to cut.
+            var cycle = ShortestCycle(component, graph);
+            var steps = cycle.Zip(cycle.Skip(1).Append(cycle[0])).Select(p => byEdge.First(g => g.Key == p)).ToList();
+            problems.Add($"cycle {string.Join(" -> ", cycle.Append(cycle[0]))} (among {string.Join(", ", component.Order(StringComparer.Ordinal))}): " +
+                         string.Join("; ", steps.Select(g => $"{g.Key.From} -> {g.Key.To} in {Files(g)}")));
         }
         return problems;
     }
@@ -49,6 +51,33 @@ public static class LayerChecker
         var shown = byFile.Take(FilesShown).Select(f => $"{f.Key} ({string.Join(", ", f.Select(e => e.Via).Distinct().Order(StringComparer.Ordinal).Take(3))})");
         var more = byFile.Count > FilesShown ? $" and {byFile.Count - FilesShown} more files" : "";
         return string.Join(", ", shown) + more;
+    }
+
+    /// <summary>The shortest cycle inside a strongly connected component (breadth-first from each node, in name order).</summary>
+    static IReadOnlyList<string> ShortestCycle(HashSet<string> component, ILookup<string, string> graph)
+    {
+        List<string>? best = null;
+        foreach (var start in component.Order(StringComparer.Ordinal))
+        {
+            var parent = new Dictionary<string, string>();
+            var queue = new Queue<string>([start]);
+            while (queue.Count > 0)
+            {
+                var v = queue.Dequeue();
+                var back = graph[v].Contains(start);
+                if (back)
+                {
+                    var path = new List<string> { v };
+                    while (path[^1] != start) path.Add(parent[path[^1]]);
+                    path.Reverse();
+                    if (best is null || path.Count < best.Count) best = path;
+                    break;
+                }
+                foreach (var w in graph[v].Where(component.Contains).Order(StringComparer.Ordinal))
+                    if (w != start && parent.TryAdd(w, v)) queue.Enqueue(w);
+            }
+        }
+        return best ?? throw new InvalidOperationException("a strongly connected component of two or more nodes has a cycle");
     }
 
     /// <summary>Tarjan's strongly connected components; a component of two or more namespaces is a cycle.</summary>

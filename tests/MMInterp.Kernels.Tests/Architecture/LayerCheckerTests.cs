@@ -10,7 +10,7 @@ public class LayerCheckerTests
     [
         new("bottom", ["Tensors", "Plots"]),
         new("middle", ["Models"]),
-        new("top", ["Interp", "Zoo"]),
+        new("top", ["Interp", "Probes", "Zoo"]),
     ];
 
     static DependencyEdge Edge(string from, string to, string file = "X.cs", string via = "T") => new(from, to, file, via);
@@ -36,7 +36,7 @@ public class LayerCheckerTests
     {
         var problems = LayerChecker.Violations(Layers, [Edge("Interp", "Zoo", "Interp/A.cs"), Edge("Zoo", "Interp", "Zoo/B.cs")]);
         var p = Assert.Single(problems);
-        Assert.Contains("cycle among Interp, Zoo", p);
+        Assert.Contains("cycle Interp -> Zoo -> Interp (among Interp, Zoo)", p);
         Assert.Contains("Interp -> Zoo in Interp/A.cs", p);
         Assert.Contains("Zoo -> Interp in Zoo/B.cs", p);
     }
@@ -46,7 +46,16 @@ public class LayerCheckerTests
     {
         var problems = LayerChecker.Violations(Layers, [Edge("Models", "Interp", "Models/M.cs"), Edge("Interp", "Models")]);
         Assert.Contains(problems, p => p.StartsWith("upward edge Models (middle) -> Interp (top): Models/M.cs", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.StartsWith("cycle among Interp, Models", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("cycle Interp -> Models -> Interp", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void CycleMessageNamesAShortestCycle()
+    {
+        var p = Assert.Single(LayerChecker.Violations(Layers,
+            [Edge("Interp", "Probes"), Edge("Probes", "Zoo"), Edge("Zoo", "Interp"), Edge("Probes", "Interp", "Probes/P.cs")]));
+        Assert.StartsWith("cycle Interp -> Probes -> Interp (among Interp, Probes, Zoo): ", p);
+        Assert.Contains("Probes -> Interp in Probes/P.cs", p);
     }
 
     [Fact]
