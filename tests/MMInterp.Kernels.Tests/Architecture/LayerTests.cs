@@ -50,9 +50,8 @@ public class LayerTests
     {
         var il = IlDependencies.Of(KernelsAssembly);
         Assert.Contains(il, e => e is { From: "Checkpoints", To: "Models" } && e.File == "Checkpoints/DiffusionCheckpoint.cs");
-        // ClipFeatureStudy.RenderFeature calls ActivationHistogramPng.Write inside its body only.
-        Assert.Contains(il, e => e is { From: "Interp", To: "Plots" } && e.File == "Interp/Features/ClipFeatureStudy.cs"
-                                 && e.Via == "MMInterp.Kernels.Plots.ActivationHistogramPng");
+        // LinearProbe names Training.AdamW relatively, inside its body only: a use the sources alone would miss.
+        Assert.Contains(il, e => e is { From: "Probes", To: "Training", Via: "MMInterp.Kernels.Training.AdamW" } && e.File == "Probes/LinearProbe.cs");
         var source = SourceDependencies.Of(Path.Combine(RepoRoot(), "src", "Kernels"));
         Assert.Contains(source, e => e is { From: "Checkpoints", To: "Models", Via: "using MMInterp.Kernels.Models.Diffusion" }
                                      && e.File == "Checkpoints/DiffusionCheckpoint.cs");
