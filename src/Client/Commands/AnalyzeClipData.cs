@@ -4,6 +4,7 @@ using MMInterp.Client.Platform;
 using MMInterp.Client.Reports;
 using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Kernels.Interp.DataStudy;
+using MMInterp.Kernels.Interp.Features;
 using MMInterp.Silo.Work;
 using MMInterp.Silo.Work.Analysis;
 
@@ -45,7 +46,7 @@ public static class AnalyzeClipData
         var dataset = await DatasetRegistration.ResolveAsync(session.Artefacts, session.Registry, parse.GetValue(o.Dataset)!, ct);
         var vocabulary = o.Vocabulary.Resolve(parse, new RegisteredDatasetLabels(dataset))
                          ?? (dataset.LabelNames.Count >= 2
-                             ? Kernels.Text.BuiltInVocabularies.FromDataset(new RegisteredDatasetLabels(dataset))
+                             ? BuiltInVocabularies.FromDataset(new RegisteredDatasetLabels(dataset))
                              : throw new ArgumentException($"dataset {dataset.Id} has no labels: name a vocabulary for free labels with --vocab FILE|shapes|imagenet"));
         var values = overrides.Concat((parse.GetValue(o.Set) ?? []).Select(ParseSet)).ToList();
         ClipDataStudyOptions.FromValues(values); // a bad option fails here, before the experiment starts

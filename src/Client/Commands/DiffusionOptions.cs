@@ -1,5 +1,6 @@
-using System.CommandLine;
+using MMInterp.Kernels.Models.Diffusion;
 using MMInterp.Kernels.Zoo;
+using System.CommandLine;
 
 namespace MMInterp.Client.Commands;
 

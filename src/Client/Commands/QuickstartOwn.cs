@@ -9,6 +9,7 @@ using MMInterp.Grains.Contracts.Jobs;
 using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Checkpoints;
 using MMInterp.Kernels.Datasets;
+using MMInterp.Kernels.Interp.Features;
 using MMInterp.Kernels.Sae;
 using MMInterp.Kernels.Sae.Training;
 using MMInterp.Kernels.Text;

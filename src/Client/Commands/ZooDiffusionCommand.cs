@@ -3,6 +3,7 @@ using System.Text.Json;
 using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
 using MMInterp.Kernels.Artefacts;
+using MMInterp.Kernels.Models.Diffusion;
 using MMInterp.Kernels.Tensors;
 using MMInterp.Kernels.Zoo;
 

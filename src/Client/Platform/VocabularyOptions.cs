@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MMInterp.Kernels.Datasets;
+using MMInterp.Kernels.Interp.Features;
 using MMInterp.Kernels.Text;
 
 namespace MMInterp.Client.Platform;

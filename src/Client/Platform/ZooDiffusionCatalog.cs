@@ -2,6 +2,7 @@ using System.Text.Json;
 using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Artefacts;
 using MMInterp.Kernels.Checkpoints;
+using MMInterp.Kernels.Models.Diffusion;
 using MMInterp.Kernels.Zoo;
 
 namespace MMInterp.Client.Platform;

@@ -2,7 +2,7 @@ using System.Text.Json;
 using MMInterp.Grains.Contracts.Jobs;
 using MMInterp.Grains.Lifecycle;
 using MMInterp.Grains.Placement;
-using MMInterp.Kernels.Analysis;
+using MMInterp.Kernels.Sae.Metrics;
 using Microsoft.Extensions.Options;
 
 namespace MMInterp.Grains.Sweeps;

@@ -2,7 +2,6 @@ using System.Text.Json;
 using MMInterp.Kernels.IO;
 using MMInterp.Kernels.Models.Diffusion;
 using MMInterp.Kernels.Tensors;
-using MMInterp.Kernels.Zoo;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,5 +1,4 @@
-using MMInterp.Kernels.Interp.Diffusion;
-using MMInterp.Kernels.Zoo;
+using MMInterp.Kernels.Models.Diffusion;
 using static TorchSharp.torch;
 
 namespace MMInterp.Kernels.Extraction;

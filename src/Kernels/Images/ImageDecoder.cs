@@ -1,5 +1,4 @@
 using SkiaSharp;
-using MMInterp.Kernels.Datasets;
 
 namespace MMInterp.Kernels.Images;
 

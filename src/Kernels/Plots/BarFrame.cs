@@ -4,8 +4,8 @@ using SkiaSharp;
 namespace MMInterp.Kernels.Plots;
 
 /// <summary>
-/// The frame of a bar chart of shares in [0, 1] (<see cref="GroupedBarPng"/>, <see cref="TypographicPlotPng"/>,
-/// <see cref="VlmSteeringPng"/>): grid lines every 0.2 with their values, the base line, and groups of bars side by side
+/// The frame of a bar chart of shares in [0, 1] (<see cref="GroupedBarPng"/>, and the typographic and VLM steering charts
+/// of the analyses): grid lines every 0.2 with their values, the base line, and groups of bars side by side
 /// in equal slots, each group labelled under the base line.
 /// </summary>
 public sealed class BarFrame(int left, int top, int width, int height)

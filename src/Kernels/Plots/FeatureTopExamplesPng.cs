@@ -1,5 +1,4 @@
 using System.Globalization;
-using MMInterp.Kernels.ShapesWorld;
 using SkiaSharp;
 
 namespace MMInterp.Kernels.Plots;
@@ -10,16 +9,9 @@ namespace MMInterp.Kernels.Plots;
 /// activation, then the class token's activation.</summary>
 public static class FeatureTopExamplesPng
 {
-    /// <param name="tokenActivations">per scene: the class token, then patches row by row (patchesPerSide^2)</param>
-    public static void Write(ShapesWorldGenerator world, IReadOnlyList<Scene> scenes, IReadOnlyList<float[]> tokenActivations,
-        int patchesPerSide, string title, string path, int columns = 3)
-    {
-        if (scenes.Count != tokenActivations.Count) throw new ArgumentException($"{scenes.Count} scenes but {tokenActivations.Count} activation rows", nameof(tokenActivations));
-        Write(scenes.Select(s => (world.Render(s).Rgb, $"#{s.Index}")).ToList(), world.Config.ImageSize, tokenActivations, patchesPerSide, title, path, columns);
-    }
-
-    /// <summary>The same grid for any images: each planar RGB [3*size*size] in [0, 1] (what the tower saw, e.g. the
-    /// centre crop of a user's photo) with a short caption naming it.</summary>
+    /// <param name="images">each planar RGB [3*size*size] in [0, 1] (what the tower saw: a rendered scene, the centre
+    /// crop of a user's photo) with a short caption naming it</param>
+    /// <param name="tokenActivations">per image: the class token, then patches row by row (patchesPerSide^2)</param>
     public static void Write(IReadOnlyList<(float[] Rgb, string Name)> images, int size, IReadOnlyList<float[]> tokenActivations,
         int patchesPerSide, string title, string path, int columns = 3)
     {

@@ -1,4 +1,4 @@
-using MMInterp.Kernels.ShapesWorld;
+using MMInterp.Kernels.Images;
 using SkiaSharp;
 
 namespace MMInterp.Kernels.Plots;

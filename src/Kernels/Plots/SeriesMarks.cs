@@ -3,7 +3,7 @@ using SkiaSharp;
 namespace MMInterp.Kernels.Plots;
 
 /// <summary>
-/// How a plot of several named lines (<see cref="SeriesPlotPng"/>, <see cref="ProbePlotPng"/>) marks them: a colour per
+/// How a plot of several named lines (<see cref="SeriesPlotPng"/>, the probe sweep's chart) marks them: a colour per
 /// series, the line with a square at each point, its reference level (chance) dashed, and the key beside the plot.
 /// </summary>
 public static class SeriesMarks

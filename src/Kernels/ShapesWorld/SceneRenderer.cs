@@ -1,3 +1,5 @@
+using MMInterp.Kernels.Images;
+
 namespace MMInterp.Kernels.ShapesWorld;
 
 /// <summary>Rasterises a scene into planar RGB floats [3,H,W] in [0,1] and a per-pixel owner mask [H,W].</summary>

@@ -1,3 +1,5 @@
+using MMInterp.Kernels.Images;
+
 namespace MMInterp.Kernels.ShapesWorld;
 
 /// <summary>Draws the scene for (seed, index). Every random choice comes from one counter-based stream,

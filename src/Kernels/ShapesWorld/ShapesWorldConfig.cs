@@ -13,6 +13,9 @@ public sealed record ShapesWorldConfig
 
     public static ShapesWorldConfig Default { get; } = new();
 
+    /// <summary>One object per scene: the world the diffusion models are trained, prompted and scored on.</summary>
+    public static ShapesWorldConfig SingleObject(int imageSize) => new() { ImageSize = imageSize, MinObjects = 1, MaxObjects = 1 };
+
     /// <summary>Throws an ArgumentException naming the first bad field.</summary>
     public ShapesWorldConfig Validate()
     {

@@ -1,3 +1,4 @@
+using MMInterp.Kernels.Models.Diffusion;
 using MMInterp.Kernels.ShapesWorld;
 using MMInterp.Kernels.Tensors;
 using MMInterp.Kernels.Training;
@@ -9,8 +10,6 @@ namespace MMInterp.Kernels.Zoo;
 /// <summary>Trains the <see cref="AttributeClassifier"/> on single-object scenes of one seed and measures it on another.</summary>
 public static class AttributeClassifierTrainer
 {
-    public static ShapesWorldConfig SingleObjectWorld(int imageSize) => new() { ImageSize = imageSize, MinObjects = 1, MaxObjects = 1 };
-
     public static (AttributeClassifier Model, IReadOnlyDictionary<ObjectAttribute, double> HeldOut) Train(
         int imageSize, long seed, long evalSeed, int steps, int batchSize = 64, int evalImages = 512, Device? device = null)
     {
@@ -20,7 +19,7 @@ public static class AttributeClassifierTrainer
         var model = TorchRuntime.Seeded(seed + 17, () => new AttributeClassifier(imageSize));
         model.to(dev);
         model.train();
-        var world = new ShapesWorldGenerator(SingleObjectWorld(imageSize));
+        var world = new ShapesWorldGenerator(ShapesWorldConfig.SingleObject(imageSize));
         using var optimizer = new AdamW(model.parameters().Select(p => (p, p.dim() >= 2 ? 1e-4 : 0.0))) { LearningRate = 2e-3 };
         for (var step = 0; step < steps; step++)
         {

@@ -1,7 +1,6 @@
-namespace MMInterp.Kernels.Zoo;
+using MMInterp.Kernels.Models.Clip;
 
-/// <summary>Held-out metrics of a tiny CLIP.</summary>
-public sealed record ClipMetrics(double ZeroShotColour, double ZeroShotShape, double RetrievalRecallAt5, int EvalImages, int RetrievalImages);
+namespace MMInterp.Kernels.Zoo;
 
 /// <summary>What a zoo build produced: the directory (HF layout), its files, the metrics and how long it took.</summary>
 public sealed record ClipZooResult(

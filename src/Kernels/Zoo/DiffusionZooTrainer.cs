@@ -56,7 +56,7 @@ public sealed class DiffusionZooTrainer(DiffusionZooConfig config)
         var model = TorchRuntime.Seeded(c.Seed, () => new DiffusionTransformer(c.ModelConfig(text.Width)));
         model.to(dev);
         model.train();
-        var world = new ShapesWorldGenerator(AttributeClassifierTrainer.SingleObjectWorld(c.ImageSize));
+        var world = new ShapesWorldGenerator(ShapesWorldConfig.SingleObject(c.ImageSize));
         static bool Decayed(string name, Tensor p) => p.dim() >= 2 && !name.Contains("embedding");
         using var optimizer = new AdamW(model.named_parameters().Select(p => (p.parameter, Decayed(p.name, p.parameter) ? c.WeightDecay : 0.0)), beta2: 0.99);
         var warmup = Math.Max(1, (int)(c.Steps * c.WarmupFraction));

@@ -1,5 +1,6 @@
 using MMInterp.Kernels.Artefacts;
 using MMInterp.Kernels.Datasets;
+using MMInterp.Kernels.Images;
 using SkiaSharp;
 using Xunit;
 

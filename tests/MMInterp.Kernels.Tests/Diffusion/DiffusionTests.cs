@@ -1,4 +1,5 @@
 using MMInterp.Kernels.Checkpoints;
+using MMInterp.Kernels.Extraction;
 using MMInterp.Kernels.Interp.Diffusion;
 using MMInterp.Kernels.Models.Diffusion;
 using MMInterp.Kernels.Plots;

@@ -1,3 +1,4 @@
+using MMInterp.Kernels.Extraction;
 using MMInterp.Kernels.Interp.Diffusion;
 using Xunit;
 

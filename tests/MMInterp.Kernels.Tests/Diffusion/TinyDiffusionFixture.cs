@@ -1,4 +1,5 @@
 using MMInterp.Kernels.Models.Clip;
+using MMInterp.Kernels.Models.Diffusion;
 using MMInterp.Kernels.Zoo;
 using Xunit;
 

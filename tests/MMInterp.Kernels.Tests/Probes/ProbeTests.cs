@@ -21,7 +21,7 @@ public class ProbeTests(TrainedTinyClipFixture trained)
         Assert.True(result.Accuracy[ObjectAttribute.Size].Length == 2);
 
         var path = Path.Combine(Path.GetTempPath(), $"mminterp-probe-{Guid.NewGuid():N}.png");
-        MMInterp.Kernels.Plots.ProbePlotPng.Write(result, path);
+        MMInterp.Kernels.Probes.ProbePlotPng.Write(result, path);
         Assert.True(new FileInfo(path).Length > 1000);
         File.Delete(path);
     }

@@ -1,3 +1,4 @@
+using MMInterp.Kernels.Images;
 using MMInterp.Kernels.ShapesWorld;
 using TorchSharp;
 using Xunit;
@@ -141,7 +142,7 @@ public class ShapesWorldTests
         var path = Path.Combine(Path.GetTempPath(), $"mminterp-grid-{Guid.NewGuid():N}.png");
         try
         {
-            MMInterp.Kernels.Plots.ShapesGridPng.Write(World, Enumerable.Range(0, 6).Select(i => World.Scene(0, i)).ToList(), path);
+            MMInterp.Kernels.ShapesWorld.ShapesGridPng.Write(World, Enumerable.Range(0, 6).Select(i => World.Scene(0, i)).ToList(), path);
             var bytes = File.ReadAllBytes(path);
             Assert.True(bytes.Length > 1000);
             Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);

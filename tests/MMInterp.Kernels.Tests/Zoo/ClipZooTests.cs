@@ -1,3 +1,4 @@
+using MMInterp.Kernels.Models.Clip;
 using MMInterp.Kernels.ShapesWorld;
 using MMInterp.Kernels.Zoo;
 using Xunit;

@@ -1,7 +1,6 @@
 using MMInterp.Kernels.Hooks;
 using MMInterp.Kernels.Models.Diffusion;
 using MMInterp.Kernels.ShapesWorld;
-using MMInterp.Kernels.Zoo;
 using static TorchSharp.torch;
 
 namespace MMInterp.Kernels.Interp.Diffusion;

@@ -1,8 +1,8 @@
+using MMInterp.Kernels.Extraction;
 using MMInterp.Kernels.Interp.Features;
 using MMInterp.Kernels.Models.Diffusion;
 using MMInterp.Kernels.ShapesWorld;
 using MMInterp.Kernels.Tensors;
-using MMInterp.Kernels.Zoo;
 using TorchSharp;
 using static TorchSharp.torch;
 

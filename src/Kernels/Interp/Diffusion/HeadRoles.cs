@@ -1,9 +1,9 @@
+using MMInterp.Kernels.Extraction;
 using MMInterp.Kernels.Hooks;
 using MMInterp.Kernels.Models.Diffusion;
 using MMInterp.Kernels.Probes;
 using MMInterp.Kernels.ShapesWorld;
 using MMInterp.Kernels.Tensors;
-using MMInterp.Kernels.Zoo;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -45,7 +45,7 @@ public static class HeadRoles
         var dc = model.Config;
         var device = bundle.Text.Clip.LogitScale.device;
         var n = c.TrainImages + c.TestImages;
-        var world = new ShapesWorldGenerator(AttributeClassifierTrainer.SingleObjectWorld(dc.ImageSize));
+        var world = new ShapesWorldGenerator(ShapesWorldConfig.SingleObject(dc.ImageSize));
         var hooks = Enumerable.Range(0, model.Layers).SelectMany(i => new[] { ("attn", i), ("cross_attn", i) }).ToList();
         var norms = hooks.ToDictionary(h => h, _ => new List<Tensor>());
         var objectPooled = hooks.ToDictionary(h => h, _ => new List<Tensor>());

@@ -1,8 +1,8 @@
+using MMInterp.Kernels.Extraction;
 using MMInterp.Kernels.Models.Diffusion;
 using MMInterp.Kernels.Probes;
 using MMInterp.Kernels.ShapesWorld;
 using MMInterp.Kernels.Tensors;
-using MMInterp.Kernels.Zoo;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -137,7 +137,7 @@ public static class TemporalAnalysis
     static Dictionary<double, Tensor> NoisyPixels(DiffusionBundle bundle, TimestepExtractionConfig x)
     {
         var device = bundle.Text.Clip.LogitScale.device;
-        var world = new ShapesWorldGenerator(AttributeClassifierTrainer.SingleObjectWorld(bundle.Config.ImageSize));
+        var world = new ShapesWorldGenerator(ShapesWorldConfig.SingleObject(bundle.Config.ImageSize));
         var parts = x.Timesteps.ToDictionary(t => t, _ => new List<Tensor>());
         for (var start = 0; start < x.Images; start += x.BatchSize)
         {

@@ -5,7 +5,6 @@ using MMInterp.Kernels.IO;
 using MMInterp.Kernels.Models.Diffusion;
 using MMInterp.Kernels.Sae;
 using MMInterp.Kernels.Tensors;
-using MMInterp.Kernels.Zoo;
 using static TorchSharp.torch;
 
 namespace MMInterp.Kernels.Interp.Diffusion;

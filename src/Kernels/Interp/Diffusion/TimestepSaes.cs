@@ -1,12 +1,13 @@
 using System.Globalization;
 using MMInterp.Kernels.Activations;
+using MMInterp.Kernels.Extraction;
 using MMInterp.Kernels.Interp.Features;
 using MMInterp.Kernels.IO;
+using MMInterp.Kernels.Models.Diffusion;
 using MMInterp.Kernels.Sae;
 using MMInterp.Kernels.Sae.Training;
 using MMInterp.Kernels.ShapesWorld;
 using MMInterp.Kernels.Tensors;
-using MMInterp.Kernels.Zoo;
 using static MMInterp.Kernels.Tensors.Scalars;
 using static TorchSharp.torch;
 

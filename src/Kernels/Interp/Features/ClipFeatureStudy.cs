@@ -94,11 +94,15 @@ public static class ClipFeatureStudy
         var report = study.Features[feature];
         var best = report.BestConcept is null ? "" : string.Create(CultureInfo.InvariantCulture, $" best {report.BestConcept} auroc {report.BestAuroc:0.00}");
         var topPath = Path.Combine(directory, $"feature_{feature}_top.png");
-        FeatureTopExamplesPng.Write(world, top, tokens, model.Config.Vision.PatchesPerSide, $"feature {feature} at {study.Hook}{best}", topPath);
+        FeatureTopExamplesPng.Write(Thumbnails(world, top), world.Config.ImageSize, tokens, model.Config.Vision.PatchesPerSide, $"feature {feature} at {study.Hook}{best}", topPath);
         var histPath = Path.Combine(directory, $"feature_{feature}_hist.png");
         ActivationHistogramPng.Write(set.ImageActivations(feature), $"feature {feature}: max activation per image", histPath);
         return (topPath, histPath);
     }
+
+    /// <summary>Rendered scenes captioned with their index, for the top-examples grid.</summary>
+    static IReadOnlyList<(float[] Rgb, string Name)> Thumbnails(ShapesWorldGenerator world, IReadOnlyList<Scene> scenes) =>
+        scenes.Select(s => (world.Render(s).Rgb, $"#{s.Index}")).ToList();
 
     static ShapesWorldGenerator World(ClipModel model, FeatureStudyConfig c) =>
         new(new ShapesWorldConfig { ImageSize = model.Config.Vision.ImageSize, OverlayRate = c.OverlayRate });

@@ -1,7 +1,6 @@
 using MMInterp.Kernels.Models.Clip;
 using MMInterp.Kernels.ShapesWorld;
 using MMInterp.Kernels.Text;
-using MMInterp.Kernels.Zoo;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,5 @@
 using MMInterp.Kernels.Models.Vlm;
 using MMInterp.Kernels.ShapesWorld;
-using MMInterp.Kernels.Zoo;
 using TorchSharp;
 using static TorchSharp.torch;
 

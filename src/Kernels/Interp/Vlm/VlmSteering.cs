@@ -4,7 +4,6 @@ using MMInterp.Kernels.Interp.Steering;
 using MMInterp.Kernels.Models.Vlm;
 using MMInterp.Kernels.Sae;
 using MMInterp.Kernels.ShapesWorld;
-using MMInterp.Kernels.Zoo;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,7 @@
 using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Checkpoints;
+using MMInterp.Kernels.Models.Diffusion;
 using MMInterp.Kernels.Sae;
 using MMInterp.Kernels.Zoo;
 

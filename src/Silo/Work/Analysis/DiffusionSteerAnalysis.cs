@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Artefacts;
+using MMInterp.Kernels.Extraction;
 using MMInterp.Kernels.Interp.Diffusion;
 using MMInterp.Kernels.Sae;
 

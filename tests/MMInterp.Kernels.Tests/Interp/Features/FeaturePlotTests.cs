@@ -18,9 +18,11 @@ public class FeaturePlotTests
         var tokens = new float[65];
         tokens[1] = 2f; // only the top-left patch fires
         var path = Path.Combine(Path.GetTempPath(), $"top-{Guid.NewGuid():N}.png");
+        var size = world.Config.ImageSize;
+        (float[], string)[] images = [(world.Render(scene).Rgb, "#0")];
         try
         {
-            FeatureTopExamplesPng.Write(world, [scene], [tokens], 8, "feature 0", path);
+            FeatureTopExamplesPng.Write(images, size, [tokens], 8, "feature 0", path);
             using var bitmap = SKBitmap.Decode(path);
             Assert.Equal(10 + 138, bitmap.Width);
             // Tile at (10, 28), 4x scale: the first patch keeps the grey background, the last patch is dimmed.
@@ -31,8 +33,8 @@ public class FeaturePlotTests
             Assert.Equal(grey, fired);
             Assert.True(dimmed.Red < grey.Red / 2, $"inactive patch {dimmed} should be darker than the background {grey}");
 
-            Assert.Throws<ArgumentException>(() => FeatureTopExamplesPng.Write(world, [scene], [new float[10]], 8, "t", path));
-            Assert.Throws<ArgumentException>(() => FeatureTopExamplesPng.Write(world, [scene], [Enumerable.Repeat(float.NaN, 65).ToArray()], 8, "t", path));
+            Assert.Throws<ArgumentException>(() => FeatureTopExamplesPng.Write(images, size, [new float[10]], 8, "t", path));
+            Assert.Throws<ArgumentException>(() => FeatureTopExamplesPng.Write(images, size, [Enumerable.Repeat(float.NaN, 65).ToArray()], 8, "t", path));
         }
         finally
         {

@@ -1,7 +1,7 @@
-using MMInterp.Kernels.ShapesWorld;
+using MMInterp.Kernels.Plots;
 using SkiaSharp;
 
-namespace MMInterp.Kernels.Plots;
+namespace MMInterp.Kernels.ShapesWorld;
 
 /// <summary>A labelled grid of ShapesWorld images, for checking the world by eye: each tile shows the
 /// image enlarged and, under it, the index, the caption (one object per line) and any overlaid word.</summary>

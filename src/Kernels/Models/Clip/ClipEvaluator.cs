@@ -1,10 +1,9 @@
-using MMInterp.Kernels.Models.Clip;
 using MMInterp.Kernels.ShapesWorld;
 using MMInterp.Kernels.Text;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MMInterp.Kernels.Zoo;
+namespace MMInterp.Kernels.Models.Clip;
 
 /// <summary>Zero-shot attribute accuracy (single-object images against one prompt per value) and image->text
 /// recall@5 on a held-out seed.</summary>

@@ -1,8 +1,8 @@
 using System.Reflection;
 using MMInterp.Kernels.Datasets;
-using MMInterp.Kernels.Interp.Features;
+using MMInterp.Kernels.Text;
 
-namespace MMInterp.Kernels.Text;
+namespace MMInterp.Kernels.Interp.Features;
 
 /// <summary>
 /// The vocabularies that come with the platform: ShapesWorld's concepts, ImageNet-1k's class names with OpenAI's 80

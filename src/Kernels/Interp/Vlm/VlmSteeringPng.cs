@@ -1,7 +1,7 @@
-using MMInterp.Kernels.Interp.Vlm;
+using MMInterp.Kernels.Plots;
 using SkiaSharp;
 
-namespace MMInterp.Kernels.Plots;
+namespace MMInterp.Kernels.Interp.Vlm;
 
 /// <summary>VLM steering through the vision encoder: per concept, the share of answers turned to it when its feature is
 /// clamped, beside the equal-norm random-direction control and the unsteered rate.</summary>

@@ -1,6 +1,4 @@
-using MMInterp.Kernels.Models.Diffusion;
-
-namespace MMInterp.Kernels.Zoo;
+namespace MMInterp.Kernels.Models.Diffusion;
 
 /// <summary>A text-to-image zoo model ready to use: the denoiser, its frozen text encoder, the attribute classifier that
 /// scores its images, and the config it was trained with.</summary>
@@ -27,7 +25,3 @@ public sealed record DiffusionMetrics(
     double ShuffledColourAccuracy, double ShuffledShapeAccuracy, double ShuffledPositionAccuracy,
     double ClassifierColour, double ClassifierShape, double ClassifierPosition, double ClassifierSize, double ClassifierFill,
     double HeldOutLoss, int EvalImages);
-
-/// <summary>What a zoo build produced.</summary>
-public sealed record DiffusionZooResult(DiffusionZooConfig Config, DiffusionMetrics Metrics, string Directory, IReadOnlyList<string> Files,
-    double TrainSeconds, double FinalLoss, IReadOnlyList<(int Step, double Loss)> LossCurve);

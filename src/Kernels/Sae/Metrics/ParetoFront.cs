@@ -1,4 +1,4 @@
-namespace MMInterp.Kernels.Analysis;
+namespace MMInterp.Kernels.Sae.Metrics;
 
 /// <summary>The L0-vs-FVU trade-off: a point is on the front when no other point is at least as sparse and as faithful
 /// and strictly better in one of the two.</summary>

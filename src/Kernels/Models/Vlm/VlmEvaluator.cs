@@ -1,9 +1,8 @@
-using MMInterp.Kernels.Models.Vlm;
 using MMInterp.Kernels.ShapesWorld;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MMInterp.Kernels.Zoo;
+namespace MMInterp.Kernels.Models.Vlm;
 
 /// <summary>Held-out answer accuracy: every question of each scene of the evaluation seed, greedy answer = argmax over
 /// the whole vocabulary at the last question token, exact match with the true answer token; object questions of

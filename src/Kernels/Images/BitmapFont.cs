@@ -1,4 +1,4 @@
-namespace MMInterp.Kernels.ShapesWorld;
+namespace MMInterp.Kernels.Images;
 
 /// <summary>A 3x5 pixel font (letters, digits, a few marks), five bytes per glyph (low three bits of each byte are one row, left pixel = bit 2).</summary>
 public static class BitmapFont

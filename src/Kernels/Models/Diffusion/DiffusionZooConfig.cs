@@ -1,6 +1,5 @@
-using MMInterp.Kernels.Models.Diffusion;
 
-namespace MMInterp.Kernels.Zoo;
+namespace MMInterp.Kernels.Models.Diffusion;
 
 /// <summary>Everything that determines a tiny text-to-image zoo model (besides the frozen text encoder, which the
 /// caller supplies and the cache key includes). Same config + same code + same encoder = same weights.</summary>

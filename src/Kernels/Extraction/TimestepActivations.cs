@@ -6,11 +6,10 @@ using MMInterp.Kernels.IO;
 using MMInterp.Kernels.Models.Diffusion;
 using MMInterp.Kernels.ShapesWorld;
 using MMInterp.Kernels.Tensors;
-using MMInterp.Kernels.Zoo;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MMInterp.Kernels.Interp.Diffusion;
+namespace MMInterp.Kernels.Extraction;
 
 public sealed record TimestepExtractionConfig
 {
@@ -68,7 +67,7 @@ public static class TimestepActivations
         var c = config.Validate(bundle.Denoiser);
         var model = bundle.Denoiser;
         var device = bundle.Text.Clip.LogitScale.device;
-        var world = new ShapesWorldGenerator(AttributeClassifierTrainer.SingleObjectWorld(model.Config.ImageSize));
+        var world = new ShapesWorldGenerator(ShapesWorldConfig.SingleObject(model.Config.ImageSize));
         using var _ = no_grad();
         model.eval();
         for (var start = 0; start < c.Images; start += c.BatchSize)

@@ -1,7 +1,7 @@
-using MMInterp.Kernels.Probes;
+using MMInterp.Kernels.Plots;
 using SkiaSharp;
 
-namespace MMInterp.Kernels.Plots;
+namespace MMInterp.Kernels.Probes;
 
 /// <summary>Probe accuracy against block, one line per attribute, with each attribute's chance level dashed.</summary>
 public static class ProbePlotPng

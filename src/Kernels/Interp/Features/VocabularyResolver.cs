@@ -1,6 +1,7 @@
 using MMInterp.Kernels.Datasets;
+using MMInterp.Kernels.Text;
 
-namespace MMInterp.Kernels.Text;
+namespace MMInterp.Kernels.Interp.Features;
 
 /// <summary>
 /// What a user asked for: <see cref="Vocab"/> is "shapes", "imagenet", "dataset" or a file of concepts (write ./shapes

@@ -1,8 +1,8 @@
-using MMInterp.Kernels.Interp.Steering;
+using MMInterp.Kernels.Plots;
 using MMInterp.Kernels.ShapesWorld;
 using SkiaSharp;
 
-namespace MMInterp.Kernels.Plots;
+namespace MMInterp.Kernels.Interp.Steering;
 
 /// <summary>Steering results, one panel per feature: mean zero-shot probability of every value of the target's
 /// attribute before (grey) and after (coloured) the clamp; the target value's bars are outlined.</summary>

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace MMInterp.Kernels.Interp.Diffusion;
+namespace MMInterp.Kernels.Extraction;
 
 /// <summary>Diffusion activations are keyed by (hook, noise level, caption conditioning):
 /// "denoiser.blocks.1.hook_resid_post@t=0.500" reads the denoiser on the null caption (the default, so keys written before

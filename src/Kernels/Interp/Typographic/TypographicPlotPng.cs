@@ -1,7 +1,7 @@
-using MMInterp.Kernels.Interp.Typographic;
+using MMInterp.Kernels.Plots;
 using SkiaSharp;
 
-namespace MMInterp.Kernels.Plots;
+namespace MMInterp.Kernels.Interp.Typographic;
 
 /// <summary>Typographic defence: zero-shot accuracy clean, attacked, attacked with the text features suppressed and
 /// with random features suppressed, for colour words, shape words and all scenes.</summary>

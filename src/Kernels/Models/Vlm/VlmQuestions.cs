@@ -1,7 +1,6 @@
-using MMInterp.Kernels.Models.Vlm;
 using MMInterp.Kernels.ShapesWorld;
 
-namespace MMInterp.Kernels.Zoo;
+namespace MMInterp.Kernels.Models.Vlm;
 
 /// <summary>ShapesWorld question/answer pairs for the VLM: the word vocabulary, a question's type, and a
 /// type-balanced choice of one question per training scene.</summary>
@@ -23,7 +22,7 @@ public static class VlmQuestions
     };
 
     /// <summary>Every question word and every answer (multi-word answers such as "upper left" as one token); "?" only
-    /// with <paramref name="questionMark"/> (<see cref="VlmZooConfig.QuestionMark"/>).</summary>
+    /// with <paramref name="questionMark"/> (the zoo config's QuestionMark).</summary>
     public static VlmVocabulary Vocabulary(bool questionMark)
     {
         string[] questionWords =

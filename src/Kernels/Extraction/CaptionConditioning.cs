@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace MMInterp.Kernels.Interp.Diffusion;
+namespace MMInterp.Kernels.Extraction;
 
 /// <summary>The text a denoiser is conditioned on while its activations are read. Null: the empty prompt, so whatever the
 /// activations know about the image came through the noisy pixels. Caption: each image's own caption. Half: images with

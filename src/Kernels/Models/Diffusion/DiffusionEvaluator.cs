@@ -1,10 +1,9 @@
-using MMInterp.Kernels.Models.Diffusion;
 using MMInterp.Kernels.ShapesWorld;
 using MMInterp.Kernels.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MMInterp.Kernels.Zoo;
+namespace MMInterp.Kernels.Models.Diffusion;
 
 /// <summary>Generated images scored against their prompts, and the held-out denoising loss. Hooks attached to the
 /// denoiser by the caller stay active, so ablations measure through the same code.</summary>
@@ -13,7 +12,7 @@ public static class DiffusionEvaluator
     /// <summary>Prompts: full captions of held-out single-object scenes (seed, 0..count-1).</summary>
     public static IReadOnlyList<Scene> PromptScenes(int imageSize, long seed, int count)
     {
-        var world = new ShapesWorldGenerator(AttributeClassifierTrainer.SingleObjectWorld(imageSize));
+        var world = new ShapesWorldGenerator(ShapesWorldConfig.SingleObject(imageSize));
         return Enumerable.Range(0, count).Select(i => world.Scene(seed, i)).ToList();
     }
 
@@ -66,7 +65,7 @@ public static class DiffusionEvaluator
     {
         var c = bundle.Config;
         var device = bundle.Text.Clip.LogitScale.device;
-        var world = new ShapesWorldGenerator(AttributeClassifierTrainer.SingleObjectWorld(c.ImageSize));
+        var world = new ShapesWorldGenerator(ShapesWorldConfig.SingleObject(c.ImageSize));
         using var _ = no_grad();
         double total = 0;
         for (var start = 0; start < images; start += batchSize)

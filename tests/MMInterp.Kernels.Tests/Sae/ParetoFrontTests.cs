@@ -1,7 +1,7 @@
-using MMInterp.Kernels.Analysis;
+using MMInterp.Kernels.Sae.Metrics;
 using Xunit;
 
-namespace MMInterp.Kernels.Tests.Analysis;
+namespace MMInterp.Kernels.Tests.Sae;
 
 public class ParetoFrontTests
 {

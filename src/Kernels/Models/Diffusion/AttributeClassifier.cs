@@ -3,7 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace MMInterp.Kernels.Zoo;
+namespace MMInterp.Kernels.Models.Diffusion;
 
 /// <summary>A small supervised CNN that reads every attribute of a single-object ShapesWorld image; it scores
 /// generated images against their prompts.</summary>
