@@ -102,7 +102,7 @@ public class FastPathParityTests
             using var adam = new AdamOptimizer(config, [("p", p)]);
             for (var t = 1; t <= 3; t++)
             {
-                var grad = randn(new long[] { 300, 256 }, generator: new Generator(20 + t));
+                var grad = randn(new long[] { 300, 256 }, generator: new Generator((ulong)(20 + t)));
                 adam.Step([("p", p)], new Dictionary<string, Tensor> { ["p"] = grad }, t, 1e-2, gradScale: 0.5);
             }
             return p;

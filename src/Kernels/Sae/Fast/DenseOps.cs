@@ -106,8 +106,8 @@ public static unsafe class DenseOps
         if (colAdd is not null) g.add_(colAdd);
         // Where z is not positive the gradient is 0 whatever g held (also NaN), as in the fused loop.
         g.masked_fill_(on.logical_not(), Scalars.S(0.0));
-        gColSum.copy_(g.sum(0));
-        zColSum.copy_(z.sum(0));
-        fireColSum.copy_(on.to_type(TorchSharp.torch.ScalarType.Float32).sum(0));
+        gColSum.copy_(g.sum(dim: 0));
+        zColSum.copy_(z.sum(dim: 0));
+        fireColSum.copy_(on.to_type(TorchSharp.torch.ScalarType.Float32).sum(dim: 0));
     }
 }

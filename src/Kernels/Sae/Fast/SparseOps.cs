@@ -1,5 +1,6 @@
 using System.Numerics;
 using MMInterp.Kernels.Tensors;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MMInterp.Kernels.Sae.Fast;
