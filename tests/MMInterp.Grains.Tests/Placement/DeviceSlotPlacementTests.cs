@@ -102,4 +102,17 @@ public sealed class DeviceSlotPlacementTests : IAsyncLifetime
         Assert.Equal(0, e.Slot.Index);
         Assert.Equal([2, 1, 1], slots.Holders());
     }
+
+    [Fact]
+    public void AnAcceleratorSiloAdvertisesASlotPerDeviceLibtorchSees()
+    {
+        var accelerator = LocalCompute.Detect(SiloRole.Accelerator);
+        // The default backend (TorchSharp-cpu) sees no CUDA device: the CPU is one slot. A CUDA build on a GPU machine
+        // advertises every GPU.
+        var gpus = TorchSharp.torch.cuda.is_available() ? TorchSharp.torch.cuda.device_count() : 0;
+        Assert.Equal(gpus > 0 ? ("cuda", gpus) : ("cpu", 1), (accelerator.DeviceKind, accelerator.DeviceCount));
+        Assert.Equal(gpus > 0 ? new DeviceSlot(0, "cuda:0") : DeviceSlot.Cpu, new DeviceSlots(accelerator).Lease().Slot);
+        var control = LocalCompute.Detect(SiloRole.Control);
+        Assert.Equal((SiloRole.Control, "cpu"), (control.Role, control.DeviceKind));
+    }
 }
