@@ -5,9 +5,10 @@ using MMInterp.Grains.Telemetry;
 
 namespace MMInterp.Grains.ExtractionJobs;
 
-/// <summary>Runs one shard on an accelerator silo by handing it to the silo's <see cref="IShardExtractor"/>.</summary>
+/// <summary>Runs one shard on an accelerator silo by handing it to the silo's <see cref="IShardExtractor"/>, on the
+/// device slot it leases from the silo for the shard's duration.</summary>
 [AcceleratorPlacement]
-public sealed class ExtractionShardGrain(IShardExtractor extractor) : Grain, IExtractionShardGrain
+public sealed class ExtractionShardGrain(IShardExtractor extractor, DeviceSlots slots) : Grain, IExtractionShardGrain
 {
     public async Task<ShardOutput> Run(ShardAssignment assignment)
     {
@@ -17,7 +18,12 @@ public sealed class ExtractionShardGrain(IShardExtractor extractor) : Grain, IEx
         activity?.SetTag("mminterp.attempt", assignment.Attempt);
         var startedAt = DateTimeOffset.UtcNow;
         var started = Stopwatch.GetTimestamp();
-        var output = await extractor.ExtractAsync(assignment, RuntimeIdentity, CancellationToken.None);
+        ShardOutput output;
+        using (var lease = slots.Lease())
+        {
+            activity?.SetTag("mminterp.device", lease.Slot.Device);
+            output = await extractor.ExtractAsync(assignment, RuntimeIdentity, lease.Slot, CancellationToken.None);
+        }
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         PlatformTelemetry.ShardSeconds.Record(seconds);
         // A shard is one-shot; free the activation for the next job.

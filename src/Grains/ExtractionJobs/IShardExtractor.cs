@@ -1,4 +1,5 @@
 using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Grains.Placement;
 
 namespace MMInterp.Grains.ExtractionJobs;
 
@@ -8,7 +9,8 @@ namespace MMInterp.Grains.ExtractionJobs;
 /// </summary>
 public interface IShardExtractor
 {
-    Task<ShardOutput> ExtractAsync(ShardAssignment assignment, string silo, CancellationToken ct);
+    /// <summary>Runs one shard on <paramref name="slot"/>'s device (the slot the shard's grain holds on this silo).</summary>
+    Task<ShardOutput> ExtractAsync(ShardAssignment assignment, string silo, DeviceSlot slot, CancellationToken ct);
 
     /// <summary>Writes the activation-set index over all shard outputs and registers it; returns the set id.</summary>
     Task<string> FinalizeAsync(string jobId, ExtractionJobSpec spec, IReadOnlyList<ShardOutput> outputs, CancellationToken ct);

@@ -3,7 +3,9 @@ namespace MMInterp.Grains.Placement;
 /// <summary>What a silo offers for tensor work. Advertised as Orleans silo metadata so placement can read it.</summary>
 /// <param name="Role">accelerator: runs GPU-bound grains only; control: coordination only; both: a single-silo cluster.</param>
 /// <param name="DeviceKind">cpu or cuda; a CPU-only cluster marks some silos as accelerators by config.</param>
-/// <param name="DeviceCount">How many devices; placement spreads work in proportion to it.</param>
+/// <param name="DeviceCount">How many devices, each one accelerator slot: placement spreads work over silos in proportion
+/// to it, and the silo leases its slots to the grains working on it (<see cref="DeviceSlots"/>; slot i is cuda:i on a
+/// cuda silo, the shared cpu device on a cpu one).</param>
 /// <param name="MemoryBytes">Device memory (or host memory for cpu) available to kernels.</param>
 public sealed record SiloCompute(SiloRole Role, string DeviceKind, int DeviceCount, long MemoryBytes)
 {

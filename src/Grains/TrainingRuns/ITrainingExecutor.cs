@@ -1,4 +1,5 @@
 using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Grains.Placement;
 
 namespace MMInterp.Grains.TrainingRuns;
 
@@ -6,10 +7,11 @@ namespace MMInterp.Grains.TrainingRuns;
 /// The kernel-backed SAE training behind a TrainingRun grain, registered in each accelerator silo's services.
 /// It trains from <paramref name="resumeFrom"/> (or from scratch), saves a checkpoint every spec.CheckpointEvery steps
 /// and reports each through <paramref name="onCheckpoint"/>; resuming from a checkpoint gives the same weights as an
-/// uninterrupted run. Returns the final checkpoint.
+/// uninterrupted run. Tensors live on <paramref name="slot"/>'s device (the slot the run's grain holds on this silo).
+/// Returns the final checkpoint.
 /// </summary>
 public interface ITrainingExecutor
 {
     Task<RunCheckpoint> TrainAsync(string runId, TrainingRunSpec spec, RunCheckpoint? resumeFrom,
-        Func<RunCheckpoint, Task> onCheckpoint, CancellationToken ct);
+        Func<RunCheckpoint, Task> onCheckpoint, DeviceSlot slot, CancellationToken ct);
 }

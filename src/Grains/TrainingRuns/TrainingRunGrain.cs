@@ -20,6 +20,7 @@ public sealed class TrainingRunGrain(
     ITrainingExecutor executor,
     IRunRecorder recorder,
     IOptions<JobOptions> timing,
+    DeviceSlots slots,
     ILogger<TrainingRunGrain> log) : Grain, ITrainingRunGrain, IRemindable
 {
     JobSettlement<TrainingRunState>? _end;
@@ -107,7 +108,12 @@ public sealed class TrainingRunGrain(
         DelayDeactivation(TimeSpan.FromDays(7));
         var self = this.AsReference<ITrainingRunGrain>();
         // Checkpoints come back as ordinary grain calls; the final one is recorded before the run succeeds.
-        Training.Run(ct => executor.TrainAsync(runId, spec, resumeFrom, self.ReportCheckpoint, ct),
+        // The run holds a device slot of this silo while it trains, not while its finished activation idles.
+        Training.Run(async ct =>
+            {
+                using var lease = slots.Lease();
+                return await executor.TrainAsync(runId, spec, resumeFrom, self.ReportCheckpoint, lease.Slot, ct);
+            },
             record: ReportCheckpoint,
             trace: () => PlatformTelemetry.Source.StartActivity("training.run")?.SetTag("mminterp.run", runId));
     }

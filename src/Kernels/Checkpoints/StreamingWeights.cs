@@ -8,7 +8,8 @@ namespace MMInterp.Kernels.Checkpoints;
 /// <summary>
 /// Fills a constructed model's parameters from safetensors files one tensor at a time: float32 data is read straight
 /// into the parameter's memory, other dtypes through one temporary of the stored size. So loading holds the model
-/// plus at most one tensor, never a second copy of the weights.
+/// plus at most one tensor, never a second copy of the weights. Parameters on an accelerator are filled from a host
+/// temporary of one tensor.
 /// </summary>
 public static class StreamingWeights
 {
@@ -56,7 +57,8 @@ public static class StreamingWeights
         stream.Seek(shard.Header.DataStart + e.Begin, SeekOrigin.Begin);
         var bytes = e.End - e.Begin;
         if (bytes == 0) return;
-        if (e.DType == "F32" && NativeTensor.IsCpuFloat(target))
+        // Straight into the parameter's memory only on the CPU; a parameter on another device is filled by copy_.
+        if (e.DType == "F32" && FastPaths.Apply(target))
         {
             ReadInto(stream, NativeTensor.Pointer(target), bytes, shard.Path, e.Name);
             return;

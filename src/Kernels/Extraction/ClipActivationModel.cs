@@ -18,7 +18,7 @@ public sealed class ClipActivationModel(ClipModel model, IImagePreprocessor? pre
     public IImagePreprocessor Preprocessor { get; } = preprocessor ?? ClipImageProcessor.ForUnnormalised(model.Config.Vision.ImageSize);
 
     public override Dictionary<string, Tensor> Extract(long seed, long start, int count, IReadOnlyList<string> hooks) =>
-        ClipActivationExtractor.Extract(Model, World, seed, start, count, hooks);
+        ClipActivationExtractor.Extract(Model, World, seed, start, count, hooks, device: Model.LogitScale.device);
 
     public ImageExtraction ExtractImages(IImageDataset dataset, IReadOnlyList<int> indices, IReadOnlyList<string> hooks) =>
         ClipImageExtractor.Extract(Model, Preprocessor, dataset, indices, hooks);

@@ -61,7 +61,9 @@ public static class ClipImageExtractor
         using (model.Hooks.Scope())
         {
             foreach (var h in hooks) model.Hooks.Add(h, Hook.Cache(cache));
-            model.VisionModel.Forward(pixels);
+            // Pixels are made on the CPU (preprocessing); the tower reads them on its own device.
+            using var onDevice = pixels.to(model.LogitScale.device);
+            model.VisionModel.Forward(onDevice);
         }
         foreach (var h in hooks) rows.Add(h, keep ? cache[h] : cache[h].narrow(0, 0, 0));
     }

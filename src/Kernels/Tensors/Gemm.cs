@@ -6,7 +6,8 @@ namespace MMInterp.Kernels.Tensors;
 /// <summary>
 /// C = alpha * op(A) op(B) + beta * C for 2-D float tensors. On this machine OpenBLAS sgemm runs about twice as fast
 /// as libtorch's matmul (docs/ARCHITECTURE.md, "Machine facts"), so when libopenblas.so.0 is present it is called directly through a
-/// hand-written P/Invoke (no .NET package wraps it); otherwise, or for non-CPU tensors, libtorch's addmm_ is used.
+/// hand-written P/Invoke (no .NET package wraps it), for CPU float tensors only (<see cref="FastPaths"/>); otherwise (other
+/// devices, other dtypes, fast paths off) libtorch's addmm_ runs on the tensors' own device.
 /// </summary>
 public static unsafe class Gemm
 {
@@ -56,7 +57,7 @@ public static unsafe class Gemm
         long kb = transB ? b.shape[1] : b.shape[0], n = transB ? b.shape[0] : b.shape[1];
         if (k != kb || c.shape[0] != m || c.shape[1] != n)
             throw new ArgumentException($"gemm shape mismatch: op(A) [{m},{k}] op(B) [{kb},{n}] C [{c.shape[0]},{c.shape[1]}]");
-        if (UseOpenBlas && Sgemm is not null && NativeTensor.IsCpuFloat(a) && NativeTensor.IsCpuFloat(b) && NativeTensor.IsCpuFloat(c))
+        if (UseOpenBlas && Sgemm is not null && FastPaths.Apply(a, b, c))
         {
             Sgemm(RowMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans, (int)m, (int)n, (int)k, alpha,
                 NativeTensor.FloatPtr(a), (int)a.shape[1], NativeTensor.FloatPtr(b), (int)b.shape[1], beta,

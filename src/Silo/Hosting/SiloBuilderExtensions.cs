@@ -20,7 +20,7 @@ public static class SiloBuilderExtensions
         silo.ConfigureEndpoints(options.Address, options.SiloPort, options.GatewayPort,
             listenOnAnyHostAddress: !IPAddress.IsLoopback(options.Address));
         silo.UseMMInterpPostgres(options.ConnectionString);
-        silo.AdvertiseCompute(SiloCompute.LocalCpu(options.Role));
+        silo.AdvertiseCompute(LocalCompute.Detect(options.Role));
         silo.UseMMInterpTracing();
         silo.Services.AddMMInterpWork(options.ConnectionString);
         // Operators and fault tests may shorten the resume reminder (Orleans' floor is one minute otherwise).

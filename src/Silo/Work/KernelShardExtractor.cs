@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MMInterp.Grains.Contracts.Jobs;
 using MMInterp.Grains.ExtractionJobs;
+using MMInterp.Grains.Placement;
 using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Activations;
 using MMInterp.Kernels.Artefacts;
@@ -24,9 +25,10 @@ public sealed class KernelShardExtractor(ModelCache models, ArtefactCache artefa
     /// <summary>At most this many skipped items are named in an activation set's dataset record (all are counted).</summary>
     public const int SkippedNamesKept = 1000;
 
-    public async Task<ShardOutput> ExtractAsync(ShardAssignment a, string silo, CancellationToken ct)
+    public async Task<ShardOutput> ExtractAsync(ShardAssignment a, string silo, DeviceSlot slot, CancellationToken ct)
     {
-        var model = await models.GetAsync(a.Spec.ModelId, ct);
+        // The model is loaded once per device; shards holding different slots of a silo run on their own copies.
+        var model = await models.GetAsync(a.Spec.ModelId, slot.Device, ct);
         var user = a.Spec.Dataset.IsRegistered ? await UserItemsAsync(a, model, ct) : default;
         var seed = user.Dataset is null ? ShapesSplits.Seed(a.Spec.Dataset.Split) : 0;
         IReadOnlyList<SkippedImage> skipped = [];

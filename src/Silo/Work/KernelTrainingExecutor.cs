@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Grains.Placement;
 using MMInterp.Grains.Registry;
 using MMInterp.Grains.TrainingRuns;
 using MMInterp.Kernels.Activations;
@@ -8,6 +9,7 @@ using MMInterp.Kernels.Artefacts;
 using MMInterp.Kernels.Sae;
 using MMInterp.Kernels.Sae.Metrics;
 using MMInterp.Kernels.Sae.Training;
+using MMInterp.Kernels.Tensors;
 
 namespace MMInterp.Silo.Work;
 
@@ -22,7 +24,7 @@ public sealed class KernelTrainingExecutor(ArtefactCache artefacts, RegistryStor
     const string Member = "sae";
 
     public async Task<RunCheckpoint> TrainAsync(string runId, TrainingRunSpec spec, RunCheckpoint? resumeFrom,
-        Func<RunCheckpoint, Task> onCheckpoint, CancellationToken ct)
+        Func<RunCheckpoint, Task> onCheckpoint, DeviceSlot slot, CancellationToken ct)
     {
         var sae = SaeConfig.FromJson(spec.SaeConfigJson);
         var training = SaeTrainingConfig.FromJson(spec.TrainingConfigJson);
@@ -69,7 +71,7 @@ public sealed class KernelTrainingExecutor(ArtefactCache artefacts, RegistryStor
                     onCheckpoint(new RunCheckpoint(step, stored.Sha256, new Dictionary<string, double>())).WaitAsync(ct).GetAwaiter().GetResult();
                 },
             };
-            var result = SaeTrainer.Run(sweep, reader, workDir, hooks, ct).Single();
+            var result = SaeTrainer.Run(sweep, reader, workDir, hooks, ct, TorchRuntime.ParseDevice(slot.Device)).Single();
             if (!result.Completed) throw new OperationCanceledException($"training run {runId} stopped at step {result.Step}");
 
             var weights = await artefacts.Store.PutFileAsync(result.WeightsPath!, ArtefactKind.Safetensors, ct);

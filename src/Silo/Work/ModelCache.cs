@@ -1,28 +1,32 @@
 using System.Collections.Concurrent;
 using MMInterp.Grains.Contracts;
 using MMInterp.Grains.Models;
+using MMInterp.Grains.Placement;
 using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Checkpoints;
 using MMInterp.Kernels.Extraction;
+using MMInterp.Kernels.Tensors;
 
 namespace MMInterp.Silo.Work;
 
 /// <summary>
-/// Registered models loaded once per silo, of any family (CLIP, VLM, diffusion), behind the one extraction interface.
-/// Forward passes on one model are serialised by its gate.
+/// Registered models loaded once per silo and device, of any family (CLIP, VLM, diffusion), behind the one extraction
+/// interface. Forward passes on one loaded model are serialised by its gate.
 /// </summary>
-public sealed class ModelCache(RegistryStore registry, ArtefactCache artefacts) : IModelHost
+public sealed class ModelCache(RegistryStore registry, ArtefactCache artefacts, DeviceSlots slots) : IModelHost
 {
-    readonly ConcurrentDictionary<string, Lazy<Task<LoadedModel>>> _models = new();
+    readonly ConcurrentDictionary<(string Model, string Device), Lazy<Task<LoadedModel>>> _models = new();
 
     public sealed record LoadedModel(string Id, IActivationModel Model, SemaphoreSlim Gate);
 
-    public Task<LoadedModel> GetAsync(string modelId, CancellationToken ct) =>
-        _models.GetOrAdd(modelId, id => new Lazy<Task<LoadedModel>>(() => LoadAsync(id, ct))).Value;
+    /// <summary>The model on <paramref name="device"/> ("cpu", "cuda:1": a device slot's device).</summary>
+    public Task<LoadedModel> GetAsync(string modelId, string device, CancellationToken ct) =>
+        _models.GetOrAdd((modelId, device), key => new Lazy<Task<LoadedModel>>(() => LoadAsync(key.Model, key.Device, ct))).Value;
 
+    /// <summary>Loads the model on this silo's first device slot, where a lone shard would run it.</summary>
     public async Task<ModelInfo> DescribeAsync(string modelId, string silo, CancellationToken ct)
     {
-        var loaded = await GetAsync(modelId, ct);
+        var loaded = await GetAsync(modelId, DeviceSlot.Of(slots.Kind, 0).Device, ct);
         return new ModelInfo(modelId, loaded.Model.Family, loaded.Model.HookNames, loaded.Model.ParameterCount, silo);
     }
 
@@ -30,26 +34,27 @@ public sealed class ModelCache(RegistryStore registry, ArtefactCache artefacts) 
     static ClipActivationModel ClipWithPreprocessor(Kernels.Models.Clip.ClipModel model, string dir) =>
         new(model, Kernels.Images.ClipImageProcessor.ForCheckpoint(dir, model.Config.Vision.ImageSize));
 
-    async Task<LoadedModel> LoadAsync(string modelId, CancellationToken ct)
+    async Task<LoadedModel> LoadAsync(string modelId, string deviceName, CancellationToken ct)
     {
         try
         {
+            var device = TorchRuntime.ParseDevice(deviceName);
             var record = await registry.Models.GetAsync(modelId, ct)
                          ?? throw new ArgumentException($"model '{modelId}' is not registered");
             if (record.CheckpointSha256 is null) throw new ArgumentException($"model '{modelId}' has no checkpoint");
             var dir = await artefacts.DirectoryAsync(record.CheckpointSha256, ct);
             IActivationModel model = record.Family switch
             {
-                ModelFamily.Clip => ClipWithPreprocessor(ClipCheckpoint.Load(dir).Model, dir),
-                ModelFamily.Vlm => new VlmActivationModel(VlmCheckpoint.Load(dir).Model),
-                ModelFamily.Diffusion => new DiffusionActivationModel(DiffusionCheckpoint.Load(dir)),
+                ModelFamily.Clip => ClipWithPreprocessor(ClipCheckpoint.Load(dir, device).Model, dir),
+                ModelFamily.Vlm => new VlmActivationModel(VlmCheckpoint.Load(dir, device).Model),
+                ModelFamily.Diffusion => new DiffusionActivationModel(DiffusionCheckpoint.Load(dir, device)),
                 _ => throw new ArgumentException($"model '{modelId}' is a {RegistryNames.Name(record.Family)} model; extraction serves clip, vlm and diffusion models"),
             };
             return new LoadedModel(modelId, model, new SemaphoreSlim(1, 1));
         }
         catch
         {
-            _models.TryRemove(modelId, out _); // let the next call retry
+            _models.TryRemove((modelId, deviceName), out _); // let the next call retry
             throw;
         }
     }

@@ -29,7 +29,7 @@ public sealed class ExtractionJobTests : IAsyncLifetime
 
     sealed class FlakyExtractor : IShardExtractor
     {
-        public Task<ShardOutput> ExtractAsync(ShardAssignment a, string silo, CancellationToken ct)
+        public Task<ShardOutput> ExtractAsync(ShardAssignment a, string silo, DeviceSlot slot, CancellationToken ct)
         {
             var n = Calls.AddOrUpdate($"{a.JobId}/{a.Index}", 1, (_, c) => c + 1);
             if (a.Index == 1 && n == 1) throw new IOException("disk hiccup on first attempt");

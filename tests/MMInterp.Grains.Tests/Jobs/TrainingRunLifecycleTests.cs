@@ -46,7 +46,7 @@ public sealed class TrainingRunLifecycleTests(TrainingRunLifecycleTests.OneSilo 
     sealed class ScriptedExecutor : ITrainingExecutor
     {
         public async Task<RunCheckpoint> TrainAsync(string runId, TrainingRunSpec spec, RunCheckpoint? resumeFrom,
-            Func<RunCheckpoint, Task> onCheckpoint, CancellationToken ct)
+            Func<RunCheckpoint, Task> onCheckpoint, DeviceSlot slot, CancellationToken ct)
         {
             Launches.AddOrUpdate(runId, 1, (_, n) => n + 1);
             if (runId.StartsWith("bad")) throw new ArgumentException("training run: SAE config is not an SAE config");

@@ -51,9 +51,10 @@ public static class VlmVisionSae
             var member = new SweepMember("topk", new SaeConfig { Kind = SaeKind.TopK, DIn = source.D, DSae = options.DSae, K = options.K, Seed = options.Seed, UnitNormDecoder = true },
                 new SaeTrainingConfig { Lr = options.Lr, LrWarmupSteps = Math.Min(20, options.Steps / 10), DeadFeatures = DeadFeatureStrategy.AuxK, DeadAfterRows = 20_000 });
             var sweep = new SweepConfig { Members = [member], BatchSize = options.BatchSize, TotalSteps = options.Steps, LogEvery = options.Steps, CheckpointEvery = 0, HistogramEachLog = false };
-            var run = SaeTrainer.Run(sweep, source, dir, new TrainerHooks { Resume = false }, cancel).Single();
+            // Trained and returned on the model's device, where the steering reads it.
+            var run = SaeTrainer.Run(sweep, source, dir, new TrainerHooks { Resume = false }, cancel, model.Device).Single();
             if (run.WeightsPath is null) throw new OperationCanceledException("SAE training was cancelled");
-            return (SaeCheckpoint.LoadSae(run.WeightsPath), run.Final?.Fvu ?? double.NaN);
+            return (SaeCheckpoint.LoadSae(run.WeightsPath, model.Device), run.Final?.Fvu ?? double.NaN);
         }
         finally
         {

@@ -6,13 +6,19 @@ namespace MMInterp.Kernels.Sae.Fast;
 /// <summary>
 /// Fused elementwise passes over the [B, m] latent matrix of the dense ReLU step (about 134 MB at B=4096, m=8192):
 /// each pass is memory-bound, so doing bias+ReLU in one pass and mask+column sums in another saves whole sweeps.
-/// Per-worker partial sums are reduced in a fixed order, so results do not depend on scheduling.
+/// Per-worker partial sums are reduced in a fixed order, so results do not depend on scheduling. The loops run on CPU
+/// float tensors only (<see cref="FastPaths"/>); on any other device the same results come from libtorch ops.
 /// </summary>
 public static unsafe class DenseOps
 {
     /// <summary>z = max(z + bias[col], 0) in place, z [rows, cols].</summary>
     public static void AddBiasRelu(TorchSharp.torch.Tensor z, TorchSharp.torch.Tensor bias)
     {
+        if (!FastPaths.Apply(z, bias))
+        {
+            z.add_(bias).relu_();
+            return;
+        }
         int cols = (int)z.shape[1];
         float* zp = NativeTensor.FloatPtr(z), bp = NativeTensor.FloatPtr(bias);
         SparseOps.ParallelRows(z.shape[0], (r0, r1) =>
@@ -36,6 +42,11 @@ public static unsafe class DenseOps
     public static void ReluBackward(TorchSharp.torch.Tensor g, TorchSharp.torch.Tensor z, TorchSharp.torch.Tensor? colAdd,
         TorchSharp.torch.Tensor gColSum, TorchSharp.torch.Tensor zColSum, TorchSharp.torch.Tensor fireColSum)
     {
+        if (!FastPaths.Apply(g, z) || !(colAdd is null || FastPaths.Apply(colAdd)) || !FastPaths.Apply(gColSum, zColSum, fireColSum))
+        {
+            ReluBackwardGeneric(g, z, colAdd, gColSum, zColSum, fireColSum);
+            return;
+        }
         var zeroAdd = colAdd is null ? TorchSharp.torch.zeros(z.shape[1]) : null;
         float* ap = NativeTensor.FloatPtr(colAdd ?? zeroAdd!);
         long rows = z.shape[0];
@@ -84,5 +95,19 @@ public static unsafe class DenseOps
                 for (int j = 0; j < cols; j++) o[j] += partial[t, s, j];
         }
         zeroAdd?.Dispose();
+    }
+
+    /// <summary>The same as <see cref="ReluBackward"/> with libtorch ops, on any device.</summary>
+    static void ReluBackwardGeneric(TorchSharp.torch.Tensor g, TorchSharp.torch.Tensor z, TorchSharp.torch.Tensor? colAdd,
+        TorchSharp.torch.Tensor gColSum, TorchSharp.torch.Tensor zColSum, TorchSharp.torch.Tensor fireColSum)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var on = z.gt(Scalars.S(0.0));
+        if (colAdd is not null) g.add_(colAdd);
+        // Where z is not positive the gradient is 0 whatever g held (also NaN), as in the fused loop.
+        g.masked_fill_(on.logical_not(), Scalars.S(0.0));
+        gColSum.copy_(g.sum(dim: 0));
+        zColSum.copy_(z.sum(dim: 0));
+        fireColSum.copy_(on.to_type(TorchSharp.torch.ScalarType.Float32).sum(dim: 0));
     }
 }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using MMInterp.Kernels.Tensors;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MMInterp.Kernels.Sae.Fast;
@@ -7,7 +8,8 @@ namespace MMInterp.Kernels.Sae.Fast;
 /// <summary>
 /// Row-sparse products for TopK SAEs: with k of m latents active per row, decoding and its gradients touch only the
 /// k selected decoder rows (B*k*d multiply-adds) instead of a dense [B,m]x[m,d] product. Hand-written C# loops on
-/// CPU (libtorch has no fused weighted-gather-sum exposed in TorchSharp 0.107); other devices use torch ops.
+/// CPU (libtorch has no fused weighted-gather-sum exposed in TorchSharp 0.107), for CPU float tensors only
+/// (<see cref="FastPaths"/>); other devices, and the CPU with fast paths off, use gather/index_add torch ops.
 /// </summary>
 public static unsafe class SparseOps
 {
@@ -17,7 +19,7 @@ public static unsafe class SparseOps
     public static Tensor Decode(Tensor W, Tensor idx, Tensor vals, Tensor? bias)
     {
         long B = idx.shape[0], d = W.shape[1];
-        if (!NativeTensor.IsCpuFloat(W) || !NativeTensor.IsCpuFloat(vals) || !idx.is_contiguous())
+        if (!FastPaths.Apply(W, vals) || !CpuIndex(idx))
         {
             var rows = W.index_select(0, idx.flatten()).view(B, idx.shape[1], d);
             var r = (rows * vals.unsqueeze(-1)).sum(1);
@@ -44,6 +46,12 @@ public static unsafe class SparseOps
     {
         long B = idx.shape[0];
         int k = (int)idx.shape[1], d = (int)W.shape[1];
+        if (!FastPaths.Apply(W, g) || !CpuIndex(idx))
+        {
+            using var scope = NewDisposeScope();
+            var rows = W.index_select(0, idx.flatten()).view(B, k, d);
+            return rows.bmm(g.unsqueeze(2)).squeeze(2).MoveToOuterDisposeScope();
+        }
         var result = empty(B, k);
         float* w = NativeTensor.FloatPtr(W), gp = NativeTensor.FloatPtr(g), r = NativeTensor.FloatPtr(result);
         long* ix = (long*)NativeTensor.Pointer(idx);
@@ -62,6 +70,12 @@ public static unsafe class SparseOps
     {
         long B = idx.shape[0], m = dW.shape[0];
         int k = (int)idx.shape[1], d = (int)dW.shape[1];
+        if (!FastPaths.Apply(dW, g, vals) || !CpuIndex(idx))
+        {
+            using var scope = NewDisposeScope();
+            dW.index_add_(0, idx.flatten(), (vals.unsqueeze(-1) * g.unsqueeze(1)).view(B * k, d), Scalars.S(1.0));
+            return;
+        }
         float* w = NativeTensor.FloatPtr(dW), gp = NativeTensor.FloatPtr(g), v = NativeTensor.FloatPtr(vals);
         long* ix = (long*)NativeTensor.Pointer(idx);
         ParallelRows(m, (r0, r1) =>
@@ -76,6 +90,9 @@ public static unsafe class SparseOps
                 }
         });
     }
+
+    /// <summary>An index tensor the loops can read through a raw pointer.</summary>
+    static bool CpuIndex(Tensor idx) => idx.device_type == DeviceType.CPU && idx.dtype == ScalarType.Int64 && idx.is_contiguous();
 
     internal static void ParallelRows(long n, Action<long, long> body)
     {

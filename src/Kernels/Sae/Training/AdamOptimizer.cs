@@ -9,7 +9,8 @@ namespace MMInterp.Kernels.Sae.Training;
 /// <summary>
 /// Adam (torch.optim.Adam's update rule) over named parameters with explicit moment tensors, so they can be
 /// checkpointed. On CPU float tensors the whole update (gradient scale from clipping, both moments, bias
-/// correction, parameter step) is one fused pass per tensor; elsewhere it uses in-place torch ops.
+/// correction, parameter step) is one fused pass per tensor; on other devices (or with <see cref="FastPaths"/> off)
+/// it uses in-place torch ops on the parameters' device.
 /// </summary>
 public sealed class AdamOptimizer : IDisposable
 {
@@ -36,7 +37,7 @@ public sealed class AdamOptimizer : IDisposable
         {
             var g = grads[name];
             var pd = p.detach();
-            if (NativeTensor.IsCpuFloat(pd) && NativeTensor.IsCpuFloat(g))
+            if (FastPaths.Apply(pd, g) && FastPaths.Apply(M[name], V[name]))
                 FusedCpu(pd, g, M[name], V[name], (float)gradScale, (float)_c.Beta1, (float)_c.Beta2,
                     (float)(lr / bc1), (float)Math.Sqrt(bc2), (float)_c.AdamEps);
             else

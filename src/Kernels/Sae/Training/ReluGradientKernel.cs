@@ -11,21 +11,23 @@ namespace MMInterp.Kernels.Sae.Training;
 ///   g = 2(x_hat - x)/B;  dW_dec = z^T g + (lambda/B) colsum(z)_j W_dec[j]/n_j;  db_dec = colsum(g) - W_enc colsum(dpre)
 ///   dz = g W_dec^T + lambda n/B;  dpre = dz * (z > 0);  dW_enc = xc^T dpre;  db_enc = colsum(dpre).
 /// Five products (two forward, three backward) through <see cref="Gemm"/>; elementwise work fused in <see cref="DenseOps"/>.
-/// Buffers of the [B, m] size are kept between steps to avoid re-allocating 134 MB twice per step.
+/// Buffers of the [B, m] size are kept between steps to avoid re-allocating 134 MB twice per step. The same formulas run
+/// on any device: the products and passes take their CPU fast paths only for CPU tensors (<see cref="FastPaths"/>).
 /// </summary>
 public sealed class ReluGradientKernel : IGradientKernel, IDisposable
 {
     private Tensor? _z, _dz;
 
-    private static Tensor Buffer(ref Tensor? t, long r, long c)
+    private static Tensor Buffer(ref Tensor? t, long r, long c, Device device)
     {
-        if (t is null || t.shape[0] != r || t.shape[1] != c) { t?.Dispose(); t = empty(r, c).DetachFromDisposeScope(); }
+        if (t is null || t.shape[0] != r || t.shape[1] != c || !t.OnDevice(device)) { t?.Dispose(); t = empty(r, c, device: device).DetachFromDisposeScope(); }
         return t;
     }
 
     public StepResult Compute(SparseAutoencoder sae, Tensor xn, SaeLossOptions loss, IReadOnlyDictionary<string, Tensor> grads, Tensor fireCounts)
     {
-        if (!NativeTensor.IsCpuFloat(xn)) return new AutogradKernel().Compute(sae, xn, loss, grads, fireCounts);
+        // The formulas assume float32 (the parameters' dtype); other inputs take the autograd reference path.
+        if (xn.dtype != ScalarType.Float32) return new AutogradKernel().Compute(sae, xn, loss, grads, fireCounts);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         long B = xn.shape[0], m = sae.Config.DSae;
@@ -34,7 +36,7 @@ public sealed class ReluGradientKernel : IGradientKernel, IDisposable
         double lambda = loss.SparsityCoefficient;
 
         var xc = sae.Config.PreEncoderBias ? (xn - b_dec) : xn.contiguous();
-        var z = Buffer(ref _z, B, m);
+        var z = Buffer(ref _z, B, m, xn.device);
         Gemm.Mm(xc, false, W_enc, false, z);
         DenseOps.AddBiasRelu(z, b_enc);
 
@@ -45,12 +47,12 @@ public sealed class ReluGradientKernel : IGradientKernel, IDisposable
         var g = err.mul_(S(2.0 / B));                      // dL/dx_hat
 
         var norms = W_dec.norm(1);                      // [m]
-        var dz = Buffer(ref _dz, B, m);
+        var dz = Buffer(ref _dz, B, m, xn.device);
         Gemm.Mm(g, false, W_dec, true, dz);
 
         var dbEnc = grads["b_enc"];
-        var zSum = empty(m);
-        var fire = empty(m);
+        var zSum = empty(m, device: xn.device);
+        var fire = empty(m, device: xn.device);
         // d(L1)/dz = lambda n_j / B is added inside the masking pass rather than in a separate sweep over [B, m].
         DenseOps.ReluBackward(dz, z, lambda != 0 ? (norms * S(lambda / B)).contiguous() : null, dbEnc, zSum, fire);
         fireCounts.add_(fire);

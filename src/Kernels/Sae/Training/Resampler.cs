@@ -26,7 +26,8 @@ public static class Resampler
         var lossPerRow = Sq(recon - xn).sum(1);
         var weights = Sq(lossPerRow) + S(1e-12);
         using var gen = new Generator((ulong)(seed * 1_000_003 + step));
-        var rows = multinomial(weights, n, replacement: true, generator: gen);
+        // Drawn on the CPU (the generator lives there), so every device resamples the same rows.
+        var rows = multinomial(weights.cpu(), n, replacement: true, generator: gen).to(xn.device);
         var x = xn.index_select(0, rows);
         if (sae.Config.PreEncoderBias) x = x - sae.b_dec.detach();
         var dirs = x / x.norm(1, true).clamp_min(S(1e-8));

@@ -11,7 +11,8 @@ namespace MMInterp.Kernels.Sae.Training;
 ///   g = 2(x_hat - x)/B;  dv_i = (g . W_dec[idx_i]) [v_i > 0];  dW_dec[idx_i] += v_i g;  dW_enc[:, idx_i] += dv_i xc;
 ///   db_enc[idx_i] += dv_i;  db_dec = colsum(g) - W_enc db_enc.
 /// The sparse encoder gradient is accumulated transposed ([m, d], contiguous rows) and transposed once.
-/// Steps that need the aux-K term (dead features present) use the autograd path.
+/// Steps that need the aux-K term (dead features present) use the autograd path. The same formulas run on any device:
+/// the gathers and scatters take their CPU loops only for CPU tensors (<see cref="FastPaths"/>).
 /// </summary>
 public sealed class TopKGradientKernel : IGradientKernel, IDisposable
 {
@@ -20,7 +21,7 @@ public sealed class TopKGradientKernel : IGradientKernel, IDisposable
     public StepResult Compute(SparseAutoencoder sae, Tensor xn, SaeLossOptions loss, IReadOnlyDictionary<string, Tensor> grads, Tensor fireCounts)
     {
         bool needsAux = loss.DeadMask is not null && loss.AuxK > 0 && loss.AuxCoefficient > 0 && loss.DeadMask.any().item<bool>();
-        if (needsAux || !NativeTensor.IsCpuFloat(xn)) return new AutogradKernel().Compute(sae, xn, loss, grads, fireCounts);
+        if (needsAux || xn.dtype != ScalarType.Float32) return new AutogradKernel().Compute(sae, xn, loss, grads, fireCounts);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         long B = xn.shape[0], m = sae.Config.DSae;
@@ -28,7 +29,7 @@ public sealed class TopKGradientKernel : IGradientKernel, IDisposable
         var b_enc = sae.b_enc.detach(); var b_dec = sae.b_dec.detach();
 
         var xc = sae.Config.PreEncoderBias ? (xn - b_dec) : xn.contiguous();
-        if (_pre is null || _pre.shape[0] != B || _pre.shape[1] != m) { _pre?.Dispose(); _pre = empty(B, m).DetachFromDisposeScope(); }
+        if (_pre is null || _pre.shape[0] != B || _pre.shape[1] != m || !_pre.OnDevice(xn.device)) { _pre?.Dispose(); _pre = empty(B, m, device: xn.device).DetachFromDisposeScope(); }
         var pre = b_enc.unsqueeze(0).expand(B, m);
         _pre.copy_(pre);
         Gemm.Mm(xc, false, W_enc, false, _pre, beta: 1f);
@@ -46,7 +47,7 @@ public sealed class TopKGradientKernel : IGradientKernel, IDisposable
 
         var dWdec = grads["W_dec"].zero_();
         SparseOps.ScatterAddRows(dWdec, idx, vals, g);
-        var dWencT = zeros(m, sae.Config.DIn);
+        var dWencT = zeros(m, sae.Config.DIn, device: xn.device);
         SparseOps.ScatterAddRows(dWencT, idx, dv, xc);
         grads["W_enc"].copy_(dWencT.t());
 
