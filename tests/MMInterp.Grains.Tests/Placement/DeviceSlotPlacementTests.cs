@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using MMInterp.Grains.Contracts.Jobs;
-using MMInterp.Grains.Jobs;
+using MMInterp.Grains.ExtractionJobs;
 using MMInterp.Grains.Placement;
 using MMInterp.Silo.Placement;
 using Microsoft.Extensions.DependencyInjection;

@@ -46,7 +46,7 @@ public sealed class SweepStartTests(SweepStartTests.OneSilo silo) : IClassFixtur
     sealed class InstantExecutor : ITrainingExecutor
     {
         public Task<RunCheckpoint> TrainAsync(string runId, TrainingRunSpec spec, RunCheckpoint? resumeFrom,
-            Func<RunCheckpoint, Task> onCheckpoint, CancellationToken ct)
+            Func<RunCheckpoint, Task> onCheckpoint, DeviceSlot slot, CancellationToken ct)
         {
             Launches.AddOrUpdate(runId, 1, (_, n) => n + 1);
             var k = JsonNode.Parse(spec.SaeConfigJson)!["k"]!.GetValue<double>();
