@@ -5,7 +5,7 @@ using MMInterp.Client.Reports;
 using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Kernels.Interp.DataStudy;
 using MMInterp.Silo.Work;
-using MMInterp.Silo.Work.Analysis;
+using MMInterp.Kernels.Analyses;
 
 namespace MMInterp.Client.Commands;
 
