@@ -52,7 +52,7 @@ public static class DiffusionCommand
         return DiffusionCheckpoint.Load(await ZooDiffusionCatalog.ResolveDirectoryAsync(session, name, ct));
     }
 
-    internal static string F(double v) => v.ToString("F3", CultureInfo.InvariantCulture);
+
 
     static Command Extract()
     {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
+using MMInterp.Client.Reports;
 using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Analyses;
@@ -11,7 +12,7 @@ namespace MMInterp.Client.Commands;
 /// <summary>
 /// A study command: --model (a registered model, or a directory registered first), the analysis' options from its
 /// options record (<see cref="StudyOptions"/>), --out; it submits the analysis as an experiment, follows it, writes
-/// its pictures, files and results JSON into --out and prints the figures beside their controls.
+/// its pictures, files, results JSON and an HTML report into --out and prints the figures beside their controls.
 /// </summary>
 public sealed record StudyVerb(string Name, string Description, IAnalysis Analysis, ModelFamily Family, string DefaultOut)
 {
@@ -69,6 +70,7 @@ public sealed record StudyVerb(string Name, string Description, IAnalysis Analys
                 return 0;
             }
             await StudyRunner.WriteAsync(session, done, outDir, ResultsFile, Files, ct);
+            ExperimentSection.Add(new HtmlReport($"{Analysis.Kind} of {modelId}"), done, outDir).Write(Path.Combine(outDir, "report.html"));
             StudyRunner.Print(done);
             Console.WriteLine($"written to {Path.GetFullPath(outDir)}");
             return 0;
