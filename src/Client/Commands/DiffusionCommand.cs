@@ -52,8 +52,6 @@ public static class DiffusionCommand
         return DiffusionCheckpoint.Load(await ZooDiffusionCatalog.ResolveDirectoryAsync(session, name, ct));
     }
 
-
-
     static Command Extract()
     {
         var command = new Command("extract", "timestep-resolved activations: one activation set per (hook, noise level), listed in timesteps.json");
