@@ -121,6 +121,8 @@ public static class AnalyzeCommand
     static async Task<int> RunAsync(PlatformSession session, string title, AnalysisSpec spec, string? output, CancellationToken ct)
     {
         var done = await StudyRunner.RunAsync(session, title, spec, output, ct);
+        if (output is not null)
+            ExperimentSection.Add(new HtmlReport($"{spec.Kind} of {spec.ModelId}"), done, output).Write(Path.Combine(output, "report.html"));
         Print(done);
         return 0;
     }
