@@ -33,7 +33,8 @@ public sealed class StudyOptions
         foreach (var option in chosen)
         {
             string? fallback = defaults is not null && defaults.TryGetValue(option.Name, out var d) ? d : null;
-            var description = $"{option.Description} (default: {fallback ?? option.DefaultText})";
+            // A command's own default is shown by System.CommandLine; a null default means "decided by the analysis" (said in the description).
+            var description = fallback is not null || option.Default is null ? option.Description : $"{option.Description} (default: {option.DefaultText})";
             Option cli = option.Type == typeof(bool)
                 ? new Option<bool>(option.Flag) { Description = description, DefaultValueFactory = fallback is null ? null : _ => bool.Parse(fallback) }
                 : new Option<string?>(option.Flag) { Description = description, DefaultValueFactory = fallback is null ? null : _ => fallback };
