@@ -6,7 +6,7 @@ using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Kernels.Interp.DataStudy;
 using MMInterp.Kernels.Interp.Features;
 using MMInterp.Silo.Work;
-using MMInterp.Silo.Work.Analysis;
+using MMInterp.Kernels.Analyses;
 
 namespace MMInterp.Client.Commands;
 

@@ -1,9 +1,11 @@
 using System.CommandLine;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
 using MMInterp.Client.Reports;
 using MMInterp.Grains.Contracts.Experiments;
+using MMInterp.Grains.Registry;
+using MMInterp.Kernels.Analyses;
 using Spectre.Console;
 
 namespace MMInterp.Client.Commands;
@@ -44,9 +46,9 @@ public static class AnalyzeCommand
                 throw new ArgumentException("--vocab and --set apply to a study of your own images: add --dataset SPEC|ID");
             var dictionary = await session.Registry.Dictionaries.GetAsync(dictionaryId, ct)
                              ?? throw new ArgumentException($"dictionary '{dictionaryId}' is not registered (see `mminterp registry list dictionaries`)");
-            var options = JsonSerializer.Serialize(new { images = parse.GetValue(images), dashboards = parse.GetValue(features) });
-            var spec = new AnalysisSpec("clip-study", dictionary.ModelId, dictionary.Id, dictionary.HookPoint, options).Validated();
-            var done = await ExperimentRunner.RunAsync(session, "analyze clip", spec, parse.GetValue(output), ct);
+            var options = ClipStudyAnalysis.OptionsJson(new ClipStudyOptions { Images = parse.GetValue(images), Dashboards = parse.GetValue(features) });
+            var spec = new AnalysisSpec(ClipStudyAnalysis.Kind, dictionary.ModelId, dictionary.Id, dictionary.HookPoint, options);
+            var done = await StudyRunner.RunAsync(session, "analyze clip", spec, parse.GetValue(output), ct);
             Print(done);
             return 0;
         });
@@ -56,27 +58,28 @@ public static class AnalyzeCommand
         return analyze;
     }
 
-    /// <summary>`analyze vlm --model ID`: causal tracing, attention knockout and logit lens as one experiment.</summary>
+    /// <summary>`analyze vlm --model ID`: causal tracing, attention knockout and logit lens as one experiment; with
+    /// --steer-sae, steering through the vision tower with a registered dictionary (--type is then the attribute).</summary>
     static Command Vlm()
     {
-        var model = new Option<string>("--model") { Description = "registered VLM id (mminterp zoo build vlm)", Required = true };
-        var type = new Option<string>("--type") { Description = "question type: colour, shape, size, position or fill", DefaultValueFactory = _ => "colour" };
-        var prompts = new Option<int>("--prompts") { Description = "held-out questions (answered correctly)", DefaultValueFactory = _ => 16 };
+        var model = new Option<string>("--model") { Description = "registered VLM id (mminterp zoo build vlm), or a VLM directory (registered first)", Required = true };
         var output = new Option<string?>("--out") { Description = "directory for the experiment's pictures" };
         var db = DatabaseOption.Create();
-        var command = new Command("vlm", "VLM study: causal tracing, attention knockout, logit lens on visual tokens") { model, type, prompts, output, db };
+        var command = new Command("vlm", "VLM study: causal tracing, attention knockout, logit lens on visual tokens") { model, output, db };
         var steerSae = new Option<string?>("--steer-sae") { Description = "instead: steer through the vision tower with this dictionary (an SAE on one of the VLM's vision.* hooks)" };
         command.Options.Add(steerSae);
+        var study = StudyOptions.Add(command, AnalysisCatalog.Get<VlmStudyAnalysis>().OptionSet, except: ["parts"]);
         CliAction.Set(command, async (parse, ct) =>
         {
+            var options = study.Read(parse);
+            await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
+            var modelId = await StudyModels.ResolveAsync(session, parse.GetValue(model)!, ModelFamily.Vlm, ct);
             if (parse.GetValue(steerSae) is { } dictionary)
             {
-                var steerOptions = JsonSerializer.Serialize(new { attribute = parse.GetValue(type) });
-                return await RunAsync(parse.GetValue(db), "analyze vlm (steering)",
-                    new AnalysisSpec("vlm-steer", parse.GetValue(model)!, dictionary, OptionsJson: steerOptions), parse.GetValue(output), ct);
+                var steer = new JsonObject { ["attribute"] = options["type"]?.DeepClone() ?? new VlmStudyOptions().Type };
+                return await RunAsync(session, "analyze vlm (steering)", new AnalysisSpec(VlmSteerAnalysis.Kind, modelId, dictionary, OptionsJson: steer.ToJsonString()), parse.GetValue(output), ct);
             }
-            var options = JsonSerializer.Serialize(new { type = parse.GetValue(type), prompts = parse.GetValue(prompts) });
-            return await RunAsync(parse.GetValue(db), "analyze vlm", new AnalysisSpec("vlm-study", parse.GetValue(model)!, OptionsJson: options), parse.GetValue(output), ct);
+            return await RunAsync(session, "analyze vlm", new AnalysisSpec(VlmStudyAnalysis.Kind, modelId, OptionsJson: options.ToJsonString()), parse.GetValue(output), ct);
         });
         return command;
     }
@@ -85,40 +88,41 @@ public static class AnalyzeCommand
     /// with --steer-saes, feature steering during sampling with registered timestep SAEs.</summary>
     static Command Diffusion()
     {
-        var model = new Option<string>("--model") { Description = "registered diffusion model id (mminterp zoo build diffusion)", Required = true };
-        var seeds = new Option<int>("--seeds") { Description = "data seeds for the temporal probes", DefaultValueFactory = _ => 1 };
-        var images = new Option<int>("--ablation-images") { Description = "generated images per ablation", DefaultValueFactory = _ => 64 };
+        var model = new Option<string>("--model") { Description = "registered diffusion model id (mminterp zoo build diffusion), or a model directory (registered first)", Required = true };
         var output = new Option<string?>("--out") { Description = "directory for the experiment's pictures" };
         var db = DatabaseOption.Create();
-        var command = new Command("diffusion", "diffusion study: temporal probes, steering lens, head roles and ablations") { model, seeds, images, output, db };
+        var command = new Command("diffusion", "diffusion study: temporal probes, steering lens, head roles and ablations") { model, output, db };
         var steerSaes = new Option<string?>("--steer-saes")
         {
             Description = "instead: steer colour during sampling with these dictionaries, one per noise level of one denoiser hook "
                           + "(comma-separated; each trained with train-sae on an extraction key such as denoiser.blocks.3.hook_resid_post@t=0.900, "
                           + "all on the same conditioning: all null caption, or all @c=caption, or all @c=half)",
         };
-        var prompts = new Option<int>("--prompts") { Description = "steering: prompts per target colour", DefaultValueFactory = _ => 16 };
         command.Options.Add(steerSaes);
-        command.Options.Add(prompts);
+        var study = StudyOptions.Add(command, AnalysisCatalog.Get<DiffusionStudyAnalysis>().OptionSet, except: ["parts"]);
+        var steering = StudyOptions.Add(command, AnalysisCatalog.Get<DiffusionSteerAnalysis>().OptionSet, only: ["prompts_per_colour"],
+            legacy: new Dictionary<string, string> { ["--prompts"] = "prompts_per_colour" });
         CliAction.Set(command, async (parse, ct) =>
         {
+            await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
+            var modelId = await StudyModels.ResolveAsync(session, parse.GetValue(model)!, ModelFamily.Diffusion, ct);
             if (parse.GetValue(steerSaes) is { } list)
             {
-                var ids = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                var steerOptions = JsonSerializer.Serialize(new { dictionaries = ids, prompts_per_colour = parse.GetValue(prompts) });
-                return await RunAsync(parse.GetValue(db), "analyze diffusion (steering)",
-                    new AnalysisSpec("diffusion-steer", parse.GetValue(model)!, OptionsJson: steerOptions), parse.GetValue(output), ct);
+                var steer = steering.Read(parse);
+                steer["dictionaries"] = new JsonArray(list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(id => (JsonNode)JsonValue.Create(id)).ToArray());
+                return await RunAsync(session, "analyze diffusion (steering)", new AnalysisSpec(DiffusionSteerAnalysis.Kind, modelId, OptionsJson: steer.ToJsonString()), parse.GetValue(output), ct);
             }
-            var options = JsonSerializer.Serialize(new { seeds = parse.GetValue(seeds), ablation_images = parse.GetValue(images) });
-            return await RunAsync(parse.GetValue(db), "analyze diffusion", new AnalysisSpec("diffusion-study", parse.GetValue(model)!, OptionsJson: options), parse.GetValue(output), ct);
+            return await RunAsync(session, "analyze diffusion", new AnalysisSpec(DiffusionStudyAnalysis.Kind, modelId, OptionsJson: study.Read(parse).ToJsonString()), parse.GetValue(output), ct);
         });
         return command;
     }
 
-    static async Task<int> RunAsync(string? database, string title, AnalysisSpec spec, string? output, CancellationToken ct)
+    static async Task<int> RunAsync(PlatformSession session, string title, AnalysisSpec spec, string? output, CancellationToken ct)
     {
-        await using var session = await PlatformSession.OpenAsync(database, ct);
-        var done = await ExperimentRunner.RunAsync(session, title, spec.Validated(), output, ct);
+        var done = await StudyRunner.RunAsync(session, title, spec, output, ct);
+        if (output is not null)
+            ExperimentSection.Add(new HtmlReport($"{spec.Kind} of {spec.ModelId}"), done, output).Write(Path.Combine(output, "report.html"));
         Print(done);
         return 0;
     }
@@ -134,12 +138,5 @@ public static class AnalyzeCommand
         Console.WriteLine($"experiment {done.Experiment.Id} recorded (mminterp registry show experiments {done.Experiment.Id})");
     }
 
-    internal static void Print(ExperimentRunner.Finished done)
-    {
-        var table = new Table().AddColumn("figure").AddColumn(new TableColumn("value").RightAligned());
-        foreach (var (name, value) in done.Figures) table.AddRow(Markup.Escape(name), ExperimentRunner.Format(value));
-        AnsiConsole.Write(table);
-        foreach (var (name, path) in done.ImageFiles) Console.WriteLine($"{name}: {path}");
-        Console.WriteLine($"experiment {done.Experiment.Id} recorded (mminterp registry show experiments {done.Experiment.Id})");
-    }
+    internal static void Print(ExperimentRunner.Finished done) => StudyRunner.Print(done);
 }

@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
+using MMInterp.Grains.Registry;
+using MMInterp.Kernels.Analyses;
 using MMInterp.Kernels.Checkpoints;
 using MMInterp.Kernels.Extraction;
 using MMInterp.Kernels.Interp.Diffusion;
@@ -14,7 +16,8 @@ using MMInterp.Kernels.Zoo;
 
 namespace MMInterp.Client.Commands;
 
-/// <summary>`mminterp diffusion train|extract|temporal|heads|lens|sae|steer`: the tiny text-to-image model on directories, no registry.</summary>
+/// <summary>`mminterp diffusion train|extract|temporal|heads|lens|sae|steer`: the tiny text-to-image model. train and extract work on
+/// directories; the analyses (temporal, lens, heads, sae, steer) are experiments on the cluster (a --model directory is registered first).</summary>
 public static class DiffusionCommand
 {
     public static Command Create()
@@ -51,8 +54,6 @@ public static class DiffusionCommand
         return DiffusionCheckpoint.Load(await ZooDiffusionCatalog.ResolveDirectoryAsync(session, name, ct));
     }
 
-    internal static string F(double v) => v.ToString("F3", CultureInfo.InvariantCulture);
-
     static Command Extract()
     {
         var command = new Command("extract", "timestep-resolved activations: one activation set per (hook, noise level), listed in timesteps.json");
@@ -80,107 +81,46 @@ public static class DiffusionCommand
         return command;
     }
 
-    static Command Temporal()
-    {
-        var command = new Command("temporal", "earliest noise level at which each attribute is linearly decodable from the denoiser (colour before fill?)");
-        var (model, output, db) = Common(command, "diffusion-temporal");
-        var seeds = new Option<int>("--seeds") { Description = "data seeds (spread of the earliest levels)", DefaultValueFactory = _ => 3 };
-        var train = new Option<int>("--train-images") { Description = "probe training images per seed", DefaultValueFactory = _ => 384 };
-        var test = new Option<int>("--test-images") { Description = "probe test images per seed", DefaultValueFactory = _ => 192 };
-        foreach (var o in new Option[] { seeds, train, test }) command.Options.Add(o);
-        CliAction.Set(command, async (parse, ct) =>
+    static Command Temporal() =>
+        new StudyVerb("temporal", "earliest noise level at which each attribute is linearly decodable from the denoiser (colour before fill?)",
+            AnalysisCatalog.Get<DiffusionStudyAnalysis>(), ModelFamily.Diffusion, "diffusion-temporal")
         {
-            if (parse.GetValue(seeds) < 1) throw new ArgumentException("--seeds must be at least 1");
-            var config = new TemporalConfig
-            {
-                Seeds = Enumerable.Range(0, parse.GetValue(seeds)).Select(i => 3_000_017L + 1000L * i).ToList(),
-                TrainImages = parse.GetValue(train), TestImages = parse.GetValue(test),
-            }.Validate();
-            using var bundle = await LoadAsync(parse, model, db, ct);
-            var result = await CliAction.WithProgress("temporal", report => Task.Run(() => TemporalAnalysis.Run(bundle, config, (p, n) => report(p, n)), ct));
-            var dir = parse.GetValue(output)!;
-            Directory.CreateDirectory(dir);
-            var figure = result.ColourBeforeFill();
-            File.WriteAllText(Path.Combine(dir, "temporal.json"), JsonSerializer.Serialize(new { result.Timesteps, result.Hooks, result.Curves, result.Trajectory, temporal_colour_before_fill = figure }, Json));
-            DiffusionFigures.WriteTemporal(dir, result);
-            Console.WriteLine($"{"attribute",-10} {"chance",7} {"thresh",7} {"earliest t (per seed)",-28} accuracy by t: {string.Join(" ", result.Timesteps.Select(t => t.ToString("0.00", CultureInfo.InvariantCulture)))}");
-            foreach (var c in result.Curves)
-            {
-                Console.WriteLine($"{c.Attribute.ToString().ToLowerInvariant(),-10} {F(c.Chance),7} {F(c.Threshold),7} {string.Join(",", c.EarliestPerSeed.Select(F)),-28} {string.Join(" ", c.Accuracy.Select(F))}");
-                Console.WriteLine($"{"  pixels",-10} {"",7} {"",7} {"",-28} {string.Join(" ", c.PixelControl.Select(F))}");
-            }
-            if (result.Trajectory is { } tr)
-                foreach (var (a, acc) in tr.Accuracy)
-                    Console.WriteLine($"generation {a.ToString().ToLowerInvariant(),-9} clean-estimate accuracy by step: {string.Join(" ", acc.Select(F))}");
-            Console.WriteLine($"figure temporal_colour_before_fill: {figure}");
-            Console.WriteLine($"written to {Path.GetFullPath(dir)}");
-            return 0;
-        });
-        return command;
-    }
+            Only = ["seeds", "train_images", "test_images", "timesteps", "trajectory_prompts"],
+            Defaults = new Dictionary<string, string> { ["seeds"] = "3" },
+            Fixed = StudyVerb.Parts(DiffusionStudyOptions.Temporal),
+            ResultsFile = "temporal.json",
+        }.Create();
 
-    static Command Lens()
-    {
-        var command = new Command("lens", "diffusion steering lens (each block's clean-image estimate at each step) and cross-attention maps per token");
-        var (model, output, db) = Common(command, "diffusion-lens");
-        var prompts = new Option<int>("--prompts") { Description = "held-out prompts scored", DefaultValueFactory = _ => 64 };
-        var pictured = new Option<int>("--pictured") { Description = "prompts drawn as grids", DefaultValueFactory = _ => 3 };
-        foreach (var o in new Option[] { prompts, pictured }) command.Options.Add(o);
-        CliAction.Set(command, async (parse, ct) =>
+    static Command Lens() =>
+        new StudyVerb("lens", "diffusion steering lens (each block's clean-image estimate at each step) and cross-attention maps per token",
+            AnalysisCatalog.Get<DiffusionStudyAnalysis>(), ModelFamily.Diffusion, "diffusion-lens")
         {
-            using var bundle = await LoadAsync(parse, model, db, ct);
-            var config = new LensConfig { Prompts = parse.GetValue(prompts), Pictured = parse.GetValue(pictured) }.Validate(bundle.Config.SampleSteps);
-            var lens = await CliAction.WithProgress("lens", _ => Task.Run(() => SteeringLens.Run(bundle, config), ct));
-            var dir = parse.GetValue(output)!;
-            Directory.CreateDirectory(dir);
-            DiffusionFigures.WriteLens(dir, lens);
-            File.WriteAllText(Path.Combine(dir, "lens.json"), JsonSerializer.Serialize(new { lens.Prompts, lens.T, lens.LayerNames, lens.Accuracy, lens.CrossAttentionStep }, Json));
-            foreach (var (a, grid) in lens.Accuracy)
-            {
-                Console.WriteLine($"lens {a.ToString().ToLowerInvariant()} accuracy (rows: layer; columns: steps {string.Join(" ", lens.T.Select(t => "t" + t.ToString("0.00", CultureInfo.InvariantCulture)))})");
-                for (var l = 0; l < grid.Length; l++) Console.WriteLine($"  {lens.LayerNames[l],-8} {string.Join(" ", grid[l].Select(F))}");
-            }
-            for (var p = 0; p < lens.Prompts.Count && p < config.Pictured; p++) Console.WriteLine($"prompt {p}: {lens.Prompts[p]}");
-            Console.WriteLine($"written to {Path.GetFullPath(dir)}");
-            return 0;
-        });
-        return command;
-    }
+            Only = ["lens_prompts", "pictured"],
+            Defaults = new Dictionary<string, string> { ["lens_prompts"] = "64", ["pictured"] = "3" },
+            Legacy = new Dictionary<string, string> { ["--prompts"] = "lens_prompts" },
+            Fixed = StudyVerb.Parts(DiffusionStudyOptions.Lens),
+            ResultsFile = "lens.json",
+        }.Create();
 
-    static Command Heads()
-    {
-        var command = new Command("heads", "ablate every block and head: denoising-loss increase and generated-image accuracy drop, and whether their rankings agree");
-        var (model, output, db) = Common(command, "diffusion-heads");
-        var images = new Option<int>("--images") { Description = "generated images per ablation", DefaultValueFactory = _ => 64 };
-        var noHeads = new Option<bool>("--blocks-only") { Description = "ablate blocks only" };
-        foreach (var o in new Option[] { images, noHeads }) command.Options.Add(o);
-        CliAction.Set(command, async (parse, ct) =>
+    static Command Heads() =>
+        new StudyVerb("heads", "ablate every block and head: denoising-loss increase and generated-image accuracy drop, and whether their rankings agree",
+            AnalysisCatalog.Get<DiffusionStudyAnalysis>(), ModelFamily.Diffusion, "diffusion-heads")
         {
-            using var bundle = await LoadAsync(parse, model, db, ct);
-            var config = new AblationConfig { Images = parse.GetValue(images), Heads = !parse.GetValue(noHeads) }.Validate();
-            var roles = config.Heads ? await CliAction.WithProgress("head roles", _ => Task.Run(() => HeadRoles.Classify(bundle, new HeadRoleConfig()), ct)) : [];
-            var result = await CliAction.WithProgress("ablations", report => Task.Run(() => DiffusionAblation.Run(bundle, config, progress: (p, n) => report(p, n)), ct));
-            var dir = parse.GetValue(output)!;
-            Directory.CreateDirectory(dir);
-            var b = result.Baseline;
-            Console.WriteLine($"baseline: loss {b.Loss:F4}, colour {F(b.Accuracy[ObjectAttribute.Colour])}, position {F(b.Accuracy[ObjectAttribute.Position])}, shape {F(b.Accuracy[ObjectAttribute.Shape])}");
-            Console.WriteLine($"{"ablation",-16} {"role",-12} {"loss +%",8} {"colour -",9} {"position -",11} {"shape -",8}");
-            foreach (var e in result.Effects)
+            Only = ["ablation_images", "loss_images", "heads", "role_images"],
+            Legacy = new Dictionary<string, string> { ["--images"] = "ablation_images" },
+            Fixed = StudyVerb.Parts(DiffusionStudyOptions.HeadsPart),
+            ResultsFile = "ablations.json",
+            Extra = command =>
             {
-                var role = roles.FirstOrDefault(r => r.Kind == e.Kind && r.Block == e.Block && r.Head == e.Head);
-                Console.WriteLine($"{e.Name,-16} {role?.Role.ToString().ToLowerInvariant() ?? "",-12} {100 * e.RelativeLossIncrease,8:F1} {F(e.ColourDrop),9} {F(e.PositionDrop),11} {F(e.ShapeDrop),8}");
-            }
-            var perRole = DiffusionFigures.ByRole(roles, result);
-            DiffusionFigures.WriteAblations(dir, result);
-            foreach (var r in perRole)
-                Console.WriteLine($"role {r.Role,-12} heads {r.Heads} ({r.SelfAttention} self-attn): mean loss +{r.LossIncreasePct:F1}%, accuracy drop: colour {F(r.ColourDrop)}, position {F(r.PositionDrop)}, shape {F(r.ShapeDrop)}");
-            File.WriteAllText(Path.Combine(dir, "ablations.json"), JsonSerializer.Serialize(new { result.Baseline, result.Effects, result.RankAgreement, roles, per_role = perRole }, Json));
-            Console.WriteLine($"rank agreement (Spearman, loss increase vs accuracy drop): {F(result.RankAgreement)}");
-            Console.WriteLine($"written to {Path.GetFullPath(dir)}");
-            return 0;
-        });
-        return command;
-    }
+                var blocksOnly = new Option<bool>("--blocks-only") { Description = "ablate blocks only (the same as --heads false)" };
+                command.Options.Add(blocksOnly);
+                return (parse, _, json, _) =>
+                {
+                    if (parse.GetValue(blocksOnly)) json["heads"] = false;
+                    return Task.CompletedTask;
+                };
+            },
+        }.Create();
 
     static Command Train()
     {

@@ -14,7 +14,7 @@ using MMInterp.Kernels.Sae;
 using MMInterp.Kernels.Sae.Training;
 using MMInterp.Kernels.Text;
 using MMInterp.Silo.Work;
-using MMInterp.Silo.Work.Analysis;
+using MMInterp.Kernels.Analyses;
 
 namespace MMInterp.Client.Commands;
 

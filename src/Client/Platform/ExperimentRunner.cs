@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Grains.Registry;
+using MMInterp.Kernels.Analyses;
 
 namespace MMInterp.Client.Platform;
 
@@ -13,7 +14,9 @@ public static class ExperimentRunner
 {
     public sealed record Finished(ExperimentRecord Experiment, JsonObject Results, IReadOnlyDictionary<string, string> ImageFiles)
     {
-        public double Figure(string name) => Results["figures"]?[name]?.GetValue<double>() ?? double.NaN;
+        /// <summary>A figure by its name or by a name it had before (<see cref="AnalysisCatalog.FigureName"/>); NaN when not measured.</summary>
+        public double Figure(string name) =>
+            (Results["figures"]?[name] ?? Results["figures"]?[AnalysisCatalog.FigureName(name)])?.GetValue<double>() ?? double.NaN;
 
         public IEnumerable<(string Name, double Value)> Figures =>
             (Results["figures"] as JsonObject ?? []).Select(kv => (kv.Key, kv.Value?.GetValue<double>() ?? double.NaN));

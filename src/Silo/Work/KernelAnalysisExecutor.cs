@@ -1,25 +1,58 @@
 using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Grains.Experiments;
+using MMInterp.Grains.Registry;
+using MMInterp.Kernels.Analyses;
 using MMInterp.Silo.Work.Analysis;
 
 namespace MMInterp.Silo.Work;
 
-/// <summary>Dispatches an analysis to its kernel-backed runner by kind.</summary>
-public sealed class KernelAnalysisExecutor(ClipStudyAnalysis clipStudy, ClipDataStudyAnalysis clipDataStudy, VlmStudyAnalysis vlmStudy, VlmSteerAnalysis vlmSteer, DiffusionStudyAnalysis diffusionStudy,
-    DiffusionSteerAnalysis diffusionSteer) : IAnalysisExecutor
+/// <summary>
+/// Runs any analysis of <see cref="AnalysisCatalog"/> by kind: loads its inputs from the registry and the store, runs it
+/// on the thread pool with a scratch directory, relays its progress to the grain (the latest note, at most once a
+/// second), and stores what it produced (<see cref="AnalysisRecords"/>).
+/// </summary>
+public sealed class KernelAnalysisExecutor(RegistryStore registry, ArtefactCache artefacts, DatasetSource datasets) : IAnalysisExecutor
 {
-    public static IReadOnlyList<string> Kinds { get; } = [ClipStudyAnalysis.Kind, ClipDataStudyAnalysis.Kind, VlmStudyAnalysis.Kind, VlmSteerAnalysis.Kind, DiffusionStudyAnalysis.Kind,
-        DiffusionSteerAnalysis.Kind];
+    const int Steps = 100;
 
-    public Task<AnalysisOutcome> RunAsync(string experimentId, AnalysisSpec spec, Func<int, int, string, Task> progress, CancellationToken ct) =>
-        spec.Kind switch
+    public static IReadOnlyList<string> Kinds => AnalysisCatalog.Kinds;
+
+    public async Task<AnalysisOutcome> RunAsync(string experimentId, AnalysisSpec spec, Func<int, int, string, Task> progress, CancellationToken ct)
+    {
+        var analysis = AnalysisCatalog.Get(spec.Kind);
+        var work = Directory.CreateTempSubdirectory($"mminterp-{spec.Kind}-").FullName;
+        try
         {
-            ClipStudyAnalysis.Kind => clipStudy.RunAsync(spec, progress, ct),
-            ClipDataStudyAnalysis.Kind => clipDataStudy.RunAsync(spec, progress, ct),
-            VlmStudyAnalysis.Kind => vlmStudy.RunAsync(spec, progress, ct),
-            VlmSteerAnalysis.Kind => vlmSteer.RunAsync(spec, progress, ct),
-            DiffusionStudyAnalysis.Kind => diffusionStudy.RunAsync(spec, progress, ct),
-            DiffusionSteerAnalysis.Kind => diffusionSteer.RunAsync(spec, progress, ct),
-            _ => throw new ArgumentException($"unknown analysis kind '{spec.Kind}'; known: {string.Join(", ", Kinds)}"),
-        };
+            var inputs = new AnalysisInputs(registry, artefacts, datasets, spec, work);
+            var gate = new object();
+            var latest = (Step: 0, Note: "starting");
+            var sent = (Step: -1, Note: "");
+            void Report(double at, string note)
+            {
+                lock (gate) latest = ((int)(Math.Clamp(double.IsFinite(at) ? at : 0, 0, 1) * (Steps - 5)), note);
+            }
+            var run = Task.Run(() => analysis.RunAsync(inputs, Report, ct), ct);
+            while (!run.IsCompleted)
+            {
+                (int Step, string Note) now;
+                lock (gate) now = latest;
+                if (now != sent)
+                {
+                    await progress(now.Step, Steps, now.Note);
+                    sent = now;
+                }
+                // Not cancelled by ct: a cancelled analysis ends the run, and the scratch directory outlives it.
+                await Task.WhenAny(run, Task.Delay(1000, CancellationToken.None));
+            }
+            var result = await run;
+            await progress(Steps - 5, Steps, "storing pictures and files");
+            var outcome = await AnalysisRecords.StoreAsync(artefacts.Store, result, ct);
+            await progress(Steps, Steps, "done");
+            return outcome;
+        }
+        finally
+        {
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { }
+        }
+    }
 }

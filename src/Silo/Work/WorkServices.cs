@@ -33,14 +33,6 @@ public static class WorkServices
         services.TryAddSingleton<IShardExtractor, KernelShardExtractor>();
         services.TryAddSingleton<ITrainingExecutor, KernelTrainingExecutor>();
         services.TryAddSingleton<IExperimentRecorder, RegistryExperimentRecorder>();
-        services.TryAddSingleton<AnalysisInputs>();
-        services.TryAddSingleton(sp => new ClipStudyAnalysis(sp.GetRequiredService<AnalysisInputs>(), sp.GetRequiredService<ArtefactCache>().Store));
-        services.TryAddSingleton(sp => new ClipDataStudyAnalysis(sp.GetRequiredService<AnalysisInputs>(), sp.GetRequiredService<ArtefactCache>().Store,
-            sp.GetRequiredService<DatasetSource>().OpenAsync));
-        services.TryAddSingleton(sp => new VlmStudyAnalysis(sp.GetRequiredService<AnalysisInputs>(), sp.GetRequiredService<ArtefactCache>().Store));
-        services.TryAddSingleton(sp => new VlmSteerAnalysis(sp.GetRequiredService<AnalysisInputs>(), sp.GetRequiredService<ArtefactCache>().Store));
-        services.TryAddSingleton(sp => new DiffusionStudyAnalysis(sp.GetRequiredService<AnalysisInputs>(), sp.GetRequiredService<ArtefactCache>().Store));
-        services.TryAddSingleton(sp => new DiffusionSteerAnalysis(sp.GetRequiredService<AnalysisInputs>(), sp.GetRequiredService<ArtefactCache>().Store));
         services.TryAddSingleton<IAnalysisExecutor, KernelAnalysisExecutor>();
         return services;
     }

@@ -8,7 +8,7 @@ using MMInterp.Kernels.Sae;
 using MMInterp.Kernels.ShapesWorld;
 using MMInterp.Kernels.Text;
 using MMInterp.Silo.Work;
-using MMInterp.Silo.Work.Analysis;
+using MMInterp.Kernels.Analyses;
 using SkiaSharp;
 using TorchSharp;
 using Xunit;

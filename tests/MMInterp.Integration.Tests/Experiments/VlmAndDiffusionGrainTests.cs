@@ -176,6 +176,44 @@ public sealed class VlmAndDiffusionGrainTests(ExtractionCluster fx) : IClassFixt
     }
 
     [Fact]
+    public async Task TimestepSaesTrainAsAnExperimentAndTheStoredSetSteers()
+    {
+        await RegisterRandomDiffusion("diffusion-sae");
+        // The CLI's `diffusion sae`: a kind of its own whose SAEs are kept as a stored directory.
+        var train = fx.Cluster.Client.GetGrain<IExperimentGrain>("exp-diffusion-sae");
+        await train.Start(new AnalysisSpec("diffusion-sae", "diffusion-sae", OptionsJson: """
+            {"timesteps": [0.9, 0.1], "steps": 5, "train_images": 8, "test_images": 8, "expansion": 2, "k": 4, "kind": "topk"}
+            """));
+        var trained = await JobWait.UntilFinished(train.Status);
+        Assert.True(trained.Phase == JobPhase.Succeeded, trained.Error);
+        var results = await Results("exp-diffusion-sae", "diffusion-sae");
+        Assert.True(((JsonObject)results["figures"]!).ContainsKey("diffusion_timestep_sae_explained_variance"));
+        Assert.Equal(2, results["levels"]!.AsArray().Count);
+        var saes = results["files"]!["saes"]!.GetValue<string>();
+        Assert.Contains(await fx.Store.GetVerifiedPathsAsync(saes), kv => kv.Key.EndsWith("sae.safetensors", StringComparison.Ordinal));
+
+        // The CLI's `diffusion steer --sae DIR`: the stored set instead of registered dictionaries.
+        var steer = fx.Cluster.Client.GetGrain<IExperimentGrain>("exp-diffusion-sae-steer");
+        await steer.Start(new AnalysisSpec("diffusion-steer", "diffusion-sae", OptionsJson: $$"""
+            {"sae_set": "{{saes}}", "prompts_per_colour": 1, "selection_images": 64, "pictured": 1}
+            """));
+        var steered = await JobWait.UntilFinished(steer.Status);
+        Assert.True(steered.Phase == JobPhase.Succeeded, steered.Error);
+        var steering = await Results("exp-diffusion-sae-steer", "diffusion-steer");
+        foreach (var figure in new[] { "diffusion_steering_success", "diffusion_steering_random_control", "diffusion_steering_unsteered" })
+            Assert.True(((JsonObject)steering["figures"]!).ContainsKey(figure), $"figure {figure} missing");
+        Assert.Contains(steering["controls"]!.AsArray(), c => c!["figure"]!.GetValue<string>() == "diffusion_steering_success");
+        Assert.Equal(saes, steering["sae_set"]!.GetValue<string>());
+
+        // An option the analysis does not have is refused by name, not ignored.
+        var typo = fx.Cluster.Client.GetGrain<IExperimentGrain>("exp-diffusion-sae-typo");
+        await typo.Start(new AnalysisSpec("diffusion-sae", "diffusion-sae", OptionsJson: """{"stepz": 5}"""));
+        var refused = await JobWait.UntilFinished(typo.Status);
+        Assert.Equal(JobPhase.Failed, refused.Phase);
+        Assert.Contains("unknown option 'stepz'", refused.Error);
+    }
+
+    [Fact]
     public async Task AStudyOfTheWrongFamilyAndADiffusionHookWithoutANoiseLevelFailClearly()
     {
         var experiment = fx.Cluster.Client.GetGrain<IExperimentGrain>("exp-wrong-family");

@@ -5,7 +5,8 @@ namespace MMInterp.Grains.Contracts.Experiments;
 /// <summary>
 /// One analysis to run on an accelerator silo and record as an experiment: which kind (for example
 /// <c>clip-study</c>: labels, ground truth, steering and typographic attack on one SAE), which registered model and
-/// dictionary, which hook, and kind-specific options as a JSON object. Validated at the edge.
+/// dictionary, which hook, and kind-specific options as a JSON object, read by the analysis' options record
+/// (Kernels/Analyses: the one place their names are spelled). Validated at the edge.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record AnalysisSpec(
@@ -26,20 +27,5 @@ public sealed record AnalysisSpec(
         if (HookPoint is not null && string.IsNullOrWhiteSpace(HookPoint)) throw new ArgumentException("hook point is empty");
         RegistryJson.ValidateObject(OptionsJson, "analysis options");
         return this;
-    }
-
-    /// <summary>Reads one option, or the default when it is absent.</summary>
-    public T Option<T>(string name, T fallback)
-    {
-        using var doc = JsonDocument.Parse(OptionsJson);
-        if (!doc.RootElement.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return fallback;
-        try
-        {
-            return value.Deserialize<T>() ?? fallback;
-        }
-        catch (JsonException e)
-        {
-            throw new ArgumentException($"analysis option '{name}' must be a {typeof(T).Name}, got {value.GetRawText()}", e);
-        }
     }
 }

@@ -1,72 +1,62 @@
 using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Grains.Registry;
+using MMInterp.Kernels.Analyses;
+using MMInterp.Kernels.Artefacts;
 using MMInterp.Kernels.Checkpoints;
 using MMInterp.Kernels.Models.Diffusion;
+using MMInterp.Kernels.Datasets;
 using MMInterp.Kernels.Sae;
 using MMInterp.Kernels.Zoo;
 
 namespace MMInterp.Silo.Work.Analysis;
 
 /// <summary>
-/// Loads what an analysis names from the registry and the artefact store. Every analysis gets its own copy of the
-/// model: analyses set hooks for minutes, which must not leak into extraction on the shared <see cref="ModelCache"/>.
+/// What one experiment's analysis may load, from the registry and the artefact store. Every analysis gets its own copy
+/// of the model: analyses set hooks for minutes, which must not leak into extraction on the shared <see cref="ModelCache"/>.
 /// </summary>
-public sealed class AnalysisInputs(RegistryStore registry, ArtefactCache artefacts)
+public sealed class AnalysisInputs(RegistryStore registry, ArtefactCache artefacts, DatasetSource datasets, AnalysisSpec spec, string workDirectory)
+    : IAnalysisInputs
 {
-    public async Task<LoadedClip> ClipAsync(string modelId, CancellationToken ct)
+    public string ModelId => spec.ModelId;
+    public string? DictionaryId => spec.DictionaryId;
+    public string? HookPoint => spec.HookPoint;
+    public string OptionsJson => spec.OptionsJson;
+    public string WorkDirectory => workDirectory;
+
+    public async Task<LoadedClip> ClipAsync(CancellationToken ct) => ClipCheckpoint.Load(await CheckpointAsync(ModelFamily.Clip, ct));
+
+    public async Task<LoadedVlm> VlmAsync(CancellationToken ct) => VlmCheckpoint.Load(await CheckpointAsync(ModelFamily.Vlm, ct));
+
+    public async Task<DiffusionBundle> DiffusionAsync(CancellationToken ct) => DiffusionCheckpoint.Load(await CheckpointAsync(ModelFamily.Diffusion, ct));
+
+    /// <summary>The restored checkpoint directory of the spec's model, which must be of <paramref name="family"/>.</summary>
+    async Task<string> CheckpointAsync(ModelFamily family, CancellationToken ct)
     {
-        var loaded = ClipCheckpoint.Load(await CheckpointAsync(modelId, ModelFamily.Clip, ct));
-        if (loaded.Tokenizer is null) throw new ArgumentException($"model '{modelId}' was registered without tokenizer files");
-        loaded.Model.eval();
-        return loaded;
-    }
-
-    /// <summary>The CLIP and its restored checkpoint directory (where its preprocessor_config.json is, if it has one).</summary>
-    public async Task<(LoadedClip Clip, string Directory)> ClipWithDirectoryAsync(string modelId, CancellationToken ct)
-    {
-        var directory = await CheckpointAsync(modelId, ModelFamily.Clip, ct);
-        var loaded = ClipCheckpoint.Load(directory);
-        if (loaded.Tokenizer is null) throw new ArgumentException($"model '{modelId}' was registered without tokenizer files");
-        loaded.Model.eval();
-        return (loaded, directory);
-    }
-
-    public async Task<LoadedVlm> VlmAsync(string modelId, CancellationToken ct) =>
-        VlmCheckpoint.Load(await CheckpointAsync(modelId, ModelFamily.Vlm, ct));
-
-    public async Task<DiffusionBundle> DiffusionAsync(string modelId, CancellationToken ct) =>
-        DiffusionCheckpoint.Load(await CheckpointAsync(modelId, ModelFamily.Diffusion, ct));
-
-    /// <summary>The restored checkpoint directory of a registered model of <paramref name="family"/>.</summary>
-    async Task<string> CheckpointAsync(string modelId, ModelFamily family, CancellationToken ct)
-    {
-        var record = await registry.Models.GetAsync(modelId, ct) ?? throw new ArgumentException($"model '{modelId}' is not registered");
+        var record = await registry.Models.GetAsync(ModelId, ct) ?? throw new ArgumentException($"model '{ModelId}' is not registered");
         if (record.Family != family)
-            throw new ArgumentException($"model '{modelId}' is a {RegistryNames.Name(record.Family)} model; this analysis needs a {RegistryNames.Name(family)} model");
-        if (record.CheckpointSha256 is null) throw new ArgumentException($"model '{modelId}' has no checkpoint");
+            throw new ArgumentException($"model '{ModelId}' is a {RegistryNames.Name(record.Family)} model; this analysis needs a {RegistryNames.Name(family)} model");
+        if (record.CheckpointSha256 is null) throw new ArgumentException($"model '{ModelId}' has no checkpoint");
         return await artefacts.DirectoryAsync(record.CheckpointSha256, ct);
     }
 
-    /// <summary>The dictionary's SAE, checked against the spec: same model, same hook.</summary>
-    public async Task<(DictionaryRecord Record, SparseAutoencoder Sae)> DictionaryAsync(AnalysisSpec spec, CancellationToken ct)
+    public async Task<AnalysisDictionary> DictionaryAsync(string? id, CancellationToken ct)
     {
-        var id = spec.DictionaryId ?? throw new ArgumentException($"analysis {spec.Kind} needs a dictionary (SAE)");
-        var record = await DictionaryRecordAsync(id, spec.ModelId, ct);
-        if (spec.HookPoint is { } hook && hook != record.HookPoint)
-            throw new ArgumentException($"dictionary '{id}' reads hook '{record.HookPoint}', not '{hook}'");
-        return (record, await SaeAsync(record, ct));
-    }
-
-    /// <summary>A registered dictionary trained on <paramref name="modelId"/>, or an ArgumentException naming the mismatch.</summary>
-    public async Task<DictionaryRecord> DictionaryRecordAsync(string id, string modelId, CancellationToken ct)
-    {
+        var own = id is null;
+        id ??= DictionaryId ?? throw new ArgumentException($"analysis {spec.Kind} needs a dictionary (SAE)");
         var record = await registry.Dictionaries.GetAsync(id, ct) ?? throw new ArgumentException($"dictionary '{id}' is not registered");
-        if (record.ModelId != modelId)
-            throw new ArgumentException($"dictionary '{id}' was trained on model '{record.ModelId}', not '{modelId}'");
-        return record;
+        if (record.ModelId != ModelId)
+            throw new ArgumentException($"dictionary '{id}' was trained on model '{record.ModelId}', not '{ModelId}'");
+        if (own && HookPoint is { } hook && hook != record.HookPoint)
+            throw new ArgumentException($"dictionary '{id}' reads hook '{record.HookPoint}', not '{hook}'");
+        return new AnalysisDictionary(id, record.HookPoint, SaeCheckpoint.LoadSae(await artefacts.Store.GetVerifiedPathAsync(record.CheckpointSha256, ct)));
     }
 
-    /// <summary>The dictionary's SAE from its verified checkpoint in the store.</summary>
-    public async Task<SparseAutoencoder> SaeAsync(DictionaryRecord record, CancellationToken ct) =>
-        SaeCheckpoint.LoadSae(await artefacts.Store.GetVerifiedPathAsync(record.CheckpointSha256, ct));
+    public Task<IImageDataset> DatasetAsync(string id, CancellationToken ct) => datasets.OpenAsync(id, ct);
+
+    public async Task<string> ArtefactAsync(string sha256, bool directory, CancellationToken ct)
+    {
+        sha256 = ArtefactHash.Validate(sha256);
+        if (!artefacts.Store.Contains(sha256)) throw new ArgumentException($"artefact {sha256[..12]}... is not in the store");
+        return directory ? await artefacts.DirectoryAsync(sha256, ct) : await artefacts.Store.GetVerifiedPathAsync(sha256, ct);
+    }
 }

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
-namespace MMInterp.Silo.Work.Analysis;
+namespace MMInterp.Kernels.Analyses;
 
 /// <summary>
 /// Kernel results as JSON for the registry. An analysis honestly yields NaN (an attribute never decodable, an

@@ -1,0 +1,46 @@
+using System.Text.Json;
+using MMInterp.Grains.Contracts;
+using MMInterp.Grains.Registry;
+using MMInterp.Kernels.Artefacts;
+using MMInterp.Kernels.Checkpoints;
+using MMInterp.Silo.Work;
+
+namespace MMInterp.Client.Platform;
+
+/// <summary>
+/// The registered model a study command's --model names: a registry id or name, or a model directory, which is stored
+/// and registered first (id <c>FAMILY-dir-HASH</c> from its content, so the same directory registers once).
+/// </summary>
+public static class StudyModels
+{
+    public static async Task<string> ResolveAsync(PlatformSession session, string model, ModelFamily family, CancellationToken ct)
+    {
+        if (Directory.Exists(model)) return await RegisterDirectoryAsync(session, model, family, ct);
+        if (model.Contains('/') || model.Contains('\\')) throw new ArgumentException($"--model: directory '{model}' not found");
+        var record = (RegistryIds.IsValid(model) ? await session.Registry.Models.GetAsync(model, ct) : null)
+                     ?? await session.Registry.Models.GetByNameAsync(model, ct: ct)
+                     ?? throw new ArgumentException($"--model '{model}' is neither a directory nor a registered model (mminterp models list)");
+        if (record.Family != family)
+            throw new ArgumentException($"--model '{model}' is a {RegistryNames.Name(record.Family)} model; this analysis needs a {RegistryNames.Name(family)} model");
+        return record.Id;
+    }
+
+    static async Task<string> RegisterDirectoryAsync(PlatformSession session, string directory, ModelFamily family, CancellationToken ct)
+    {
+        directory = Path.GetFullPath(directory);
+        var marker = family switch
+        {
+            ModelFamily.Vlm => VlmCheckpoint.IsVlmDirectory(directory) ? null : "vlm_config.json",
+            ModelFamily.Diffusion => File.Exists(Path.Combine(directory, DiffusionCheckpoint.ConfigFile)) ? null : DiffusionCheckpoint.ConfigFile,
+            _ => File.Exists(Path.Combine(directory, "config.json")) ? null : "config.json",
+        };
+        if (marker is not null) throw new ArgumentException($"--model: '{directory}' is not a {RegistryNames.Name(family)} model directory (no {marker})");
+        var manifest = await session.Artefacts.PutDirectoryAsync(directory, ct);
+        var id = $"{RegistryNames.Name(family)}-dir-{manifest.Sha256[..12]}";
+        var name = $"{Path.GetFileName(directory.TrimEnd(Path.DirectorySeparatorChar))} ({manifest.Sha256[..12]})";
+        var spec = JsonSerializer.Serialize(new { source = "directory", source_dir = directory });
+        var record = await ModelRegistration.RegisterDirectoryFromManifestAsync(session.Artefacts, session.Registry, id, name, family, manifest, spec, ct);
+        Console.WriteLine($"model directory {directory} is registered model {record.Id}");
+        return record.Id;
+    }
+}

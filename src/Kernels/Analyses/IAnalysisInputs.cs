@@ -1,0 +1,33 @@
+using MMInterp.Kernels.Checkpoints;
+using MMInterp.Kernels.Datasets;
+using MMInterp.Kernels.Sae;
+using MMInterp.Kernels.Models.Diffusion;
+
+namespace MMInterp.Kernels.Analyses;
+
+/// <summary>A registered dictionary as an analysis sees it: its id, the hook it reads and its SAE (the caller disposes it).</summary>
+public sealed record AnalysisDictionary(string Id, string HookPoint, SparseAutoencoder Sae);
+
+/// <summary>
+/// What an analysis may load, implemented where it runs (the silo, over the registry and the artefact store). Every
+/// load is a fresh copy the analysis owns and disposes: analyses set hooks for minutes, which must not leak into models
+/// shared with other work. A wrong family or a missing artefact is an ArgumentException naming it.
+/// </summary>
+public interface IAnalysisInputs
+{
+    string ModelId { get; }
+    string? DictionaryId { get; }
+    string? HookPoint { get; }
+    string OptionsJson { get; }
+    /// <summary>A scratch directory for pictures and files; deleted after the result is stored.</summary>
+    string WorkDirectory { get; }
+
+    Task<LoadedClip> ClipAsync(CancellationToken ct);
+    Task<LoadedVlm> VlmAsync(CancellationToken ct);
+    Task<DiffusionBundle> DiffusionAsync(CancellationToken ct);
+    /// <summary>A dictionary trained on the spec's model; null = the spec's own (which must then match the spec's hook).</summary>
+    Task<AnalysisDictionary> DictionaryAsync(string? id, CancellationToken ct);
+    Task<IImageDataset> DatasetAsync(string id, CancellationToken ct);
+    /// <summary>A stored artefact as a local path: a directory for a directory manifest, else the verified file.</summary>
+    Task<string> ArtefactAsync(string sha256, bool directory, CancellationToken ct);
+}
