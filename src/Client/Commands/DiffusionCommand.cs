@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
+using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Checkpoints;
 using MMInterp.Kernels.Interp.Diffusion;
 using MMInterp.Kernels.Plots;
@@ -46,7 +47,8 @@ public static class DiffusionCommand
         // A path, not an id: say so without starting the platform.
         if (name.Contains('/') || name.Contains('\\')) throw new ArgumentException($"--model: directory '{name}' not found");
         await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
-        return DiffusionCheckpoint.Load(await ZooDiffusionCatalog.ResolveDirectoryAsync(session, name, ct));
+        if (await session.Registry.Models.GetAsync(name, ct) is null) throw new ArgumentException($"--model '{name}' is neither a directory nor a registered model id");
+        return DiffusionCheckpoint.Load(await session.Models.DirectoryAsync(name, ModelFamily.Diffusion, ct, "this needs a diffusion model with a checkpoint"));
     }
 
     internal static string F(double v) => v.ToString("F3", CultureInfo.InvariantCulture);

@@ -59,17 +59,8 @@ public static class VlmCommand
     {
         if (Directory.Exists(model) && VlmCheckpoint.IsVlmDirectory(model)) return VlmCheckpoint.Load(model);
         await using var session = await PlatformSession.OpenAsync(database, ct);
-        var record = await session.Registry.Models.GetAsync(model, ct) ?? throw new ArgumentException($"model '{model}' is not registered (and is not a VLM directory)");
-        if (record.Family != ModelFamily.Vlm) throw new ArgumentException($"model '{model}' is a {record.Family} model; these analyses need a VLM (mminterp zoo build vlm)");
-        if (record.CheckpointSha256 is null) throw new ArgumentException($"model '{model}' has no checkpoint");
-        var dir = Path.Combine(session.Work.CacheRoot, "vlm-models", record.Id);
-        if (!VlmCheckpoint.IsVlmDirectory(dir))
-        {
-            var temp = $"{dir}.{Guid.NewGuid():N}";
-            await session.Artefacts.RestoreDirectoryAsync(record.CheckpointSha256, temp, ct);
-            try { Directory.Move(temp, dir); } catch (IOException) { Directory.Delete(temp, recursive: true); } // another process won the race
-        }
-        return VlmCheckpoint.Load(dir);
+        if (await session.Registry.Models.GetAsync(model, ct) is null) throw new ArgumentException($"model '{model}' is not registered (and is not a VLM directory)");
+        return VlmCheckpoint.Load(await session.Models.DirectoryAsync(model, ModelFamily.Vlm, ct, "these analyses need a VLM (mminterp zoo build vlm)"));
     }
 
     static string F(double v) => v.ToString("F3", CultureInfo.InvariantCulture);

@@ -8,7 +8,8 @@ using MMInterp.Kernels.Zoo;
 
 namespace MMInterp.Client.Commands;
 
-/// <summary>`mminterp zoo build clip`: trains the tiny CLIP on ShapesWorld (once per config), registers it and exports it in HF layout.</summary>
+/// <summary>`mminterp zoo build clip`: has the tiny CLIP built on ShapesWorld (once per config, as a ZooBuild grain on an
+/// accelerator silo), which registers it; prints its held-out figures and exports it in HF layout.</summary>
 public static class ZooCommand
 {
     public static Command Create()
@@ -38,7 +39,7 @@ public static class ZooCommand
                 ProjectionDim = parse.GetValue(width), VisionLayers = parse.GetValue(visionLayers), TextLayers = parse.GetValue(textLayers),
                 OverlayRate = parse.GetValue(overlay), Threads = parse.GetValue(threads),
             }).Validate();
-            var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
+            var dev = Device(parse.GetValue(device)!);
             var dir = parse.GetValue(output)!;
             // Trained once per config: cached in the artefact store and registered under an id from the config hash.
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
@@ -64,5 +65,12 @@ public static class ZooCommand
         build.Subcommands.Add(ZooDiffusionCommand.Create());
         zoo.Subcommands.Add(build);
         return zoo;
+    }
+
+    /// <summary>A --device checked here (a clear error before anything starts), in the form a zoo build spec carries.</summary>
+    internal static string Device(string name)
+    {
+        TorchRuntime.ParseDevice(name);
+        return name.Trim().ToLowerInvariant();
     }
 }

@@ -2,14 +2,14 @@ using System.CommandLine;
 using System.Text.Json;
 using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
+using MMInterp.Grains.Contracts.ZooBuilds;
 using MMInterp.Kernels.Artefacts;
-using MMInterp.Kernels.Tensors;
 using MMInterp.Kernels.Zoo;
 
 namespace MMInterp.Client.Commands;
 
-/// <summary>`mminterp zoo build diffusion`: trains the tiny text-to-image model (once per config and text encoder),
-/// registers it and exports its directory.</summary>
+/// <summary>`mminterp zoo build diffusion`: has the tiny text-to-image model built (once per config and text encoder, as a
+/// ZooBuild grain that builds the zoo CLIP first when needed), which registers it; prints its figures and exports it.</summary>
 public static class ZooDiffusionCommand
 {
     public static Command Create()
@@ -24,11 +24,11 @@ public static class ZooDiffusionCommand
         CliAction.Set(command, async (parse, ct) =>
         {
             var config = options.Read(parse);
-            var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
+            var dev = ZooCommand.Device(parse.GetValue(device)!);
             var dir = parse.GetValue(output)!;
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
             var zooModel = await CliAction.WithProgress("tiny diffusion", report =>
-                ZooDiffusionCatalog.EnsureDiffusionAsync(session, config, ClipZooConfig.Default, (p, note) => report(p, note), ct, dev));
+                ZooCatalog.EnsureAsync(session, ZooBuildSpec.Diffusion(config, ClipZooConfig.Default, dev), (p, note) => report(p, note), ct));
             if (zooModel.Cached) Console.WriteLine($"cached: {zooModel.Model.Id} was trained with this config before");
             var m = zooModel.Metrics?.Deserialize<DiffusionMetrics>();
             if (m is not null) DiffusionCommand.PrintMetrics(m, zooModel.TrainSeconds, config);

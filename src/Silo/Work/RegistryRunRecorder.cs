@@ -59,6 +59,7 @@ public sealed class RegistryRunRecorder(RegistryStore registry) : IRunRecorder
         "training" => RunKind.SaeTraining,
         "sweep" => RunKind.Sweep,
         "analysis" => RunKind.Analysis,
+        "zoo" => RunKind.ModelTraining,
         _ => throw new ArgumentException($"unknown job kind '{kind}'"),
     };
 }

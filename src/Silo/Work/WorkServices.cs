@@ -2,6 +2,7 @@ using MMInterp.Silo.Work.Analysis;
 using MMInterp.Grains.Experiments;
 using MMInterp.Grains.Jobs;
 using MMInterp.Grains.Registry;
+using MMInterp.Grains.ZooBuilds;
 using MMInterp.Kernels.Artefacts;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -11,8 +12,8 @@ namespace MMInterp.Silo.Work;
 public static class WorkServices
 {
     /// <summary>
-    /// The kernel-backed services grains call on this silo: artefact store, registry, model cache, shard extraction,
-    /// SAE training and run recording. Tests may register their own implementations first; these do not replace them.
+    /// The kernel-backed services grains call on this silo: artefact store, registry, model resolver and cache, shard
+    /// extraction, SAE training, zoo builds and run recording. Tests may register their own implementations first; these do not replace them.
     /// </summary>
     public static IServiceCollection AddMMInterpWork(this IServiceCollection services, string connectionString, WorkOptions? options = null)
     {
@@ -21,12 +22,14 @@ public static class WorkServices
         services.AddArtefactStore(options.ArtefactRoot);
         services.AddRegistryStore(connectionString);
         services.TryAddSingleton<ArtefactCache>();
+        services.TryAddSingleton<ModelDirectories>();
         services.TryAddSingleton<ModelCache>();
         services.TryAddSingleton<DatasetSource>();
         services.TryAddSingleton<IModelHost>(sp => sp.GetRequiredService<ModelCache>());
         services.TryAddSingleton<IRunRecorder, RegistryRunRecorder>();
         services.TryAddSingleton<IShardExtractor, KernelShardExtractor>();
         services.TryAddSingleton<ITrainingExecutor, KernelTrainingExecutor>();
+        services.TryAddSingleton<IZooBuilder, KernelZooBuilder>();
         services.TryAddSingleton<IExperimentRecorder, RegistryExperimentRecorder>();
         services.TryAddSingleton<AnalysisInputs>();
         services.TryAddSingleton(sp => new ClipStudyAnalysis(sp.GetRequiredService<AnalysisInputs>(), sp.GetRequiredService<ArtefactCache>().Store));

@@ -10,7 +10,7 @@ namespace MMInterp.Silo.Work.Analysis;
 /// Loads what an analysis names from the registry and the artefact store. Every analysis gets its own copy of the
 /// model: analyses set hooks for minutes, which must not leak into extraction on the shared <see cref="ModelCache"/>.
 /// </summary>
-public sealed class AnalysisInputs(RegistryStore registry, ArtefactCache artefacts)
+public sealed class AnalysisInputs(RegistryStore registry, ArtefactCache artefacts, ModelDirectories models)
 {
     public async Task<LoadedClip> ClipAsync(string modelId, CancellationToken ct)
     {
@@ -37,14 +37,8 @@ public sealed class AnalysisInputs(RegistryStore registry, ArtefactCache artefac
         DiffusionCheckpoint.Load(await CheckpointAsync(modelId, ModelFamily.Diffusion, ct));
 
     /// <summary>The restored checkpoint directory of a registered model of <paramref name="family"/>.</summary>
-    async Task<string> CheckpointAsync(string modelId, ModelFamily family, CancellationToken ct)
-    {
-        var record = await registry.Models.GetAsync(modelId, ct) ?? throw new ArgumentException($"model '{modelId}' is not registered");
-        if (record.Family != family)
-            throw new ArgumentException($"model '{modelId}' is a {RegistryNames.Name(record.Family)} model; this analysis needs a {RegistryNames.Name(family)} model");
-        if (record.CheckpointSha256 is null) throw new ArgumentException($"model '{modelId}' has no checkpoint");
-        return await artefacts.DirectoryAsync(record.CheckpointSha256, ct);
-    }
+    Task<string> CheckpointAsync(string modelId, ModelFamily family, CancellationToken ct) =>
+        models.DirectoryAsync(modelId, family, ct, $"this analysis needs a {RegistryNames.Name(family)} model");
 
     /// <summary>The dictionary's SAE, checked against the spec: same model, same hook.</summary>
     public async Task<(DictionaryRecord Record, SparseAutoencoder Sae)> DictionaryAsync(AnalysisSpec spec, CancellationToken ct)
