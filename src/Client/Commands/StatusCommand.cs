@@ -7,7 +7,7 @@ using Spectre.Console;
 
 namespace MMInterp.Client.Commands;
 
-/// <summary>`mminterp status`: jobs, training runs and sweeps from the registry, with progress.</summary>
+/// <summary>`mminterp status`: jobs, training runs, sweeps and zoo builds from the registry, with progress and stage.</summary>
 public static class StatusCommand
 {
     public static Command Create()
@@ -21,10 +21,10 @@ public static class StatusCommand
             var runs = await session.Registry.Runs.ListAsync(limit: 500, ct: ct);
             var open = runs.Where(r => !r.IsTerminal).ToList();
             var finished = runs.Where(r => r.IsTerminal).OrderByDescending(r => r.UpdatedAt).Take(parse.GetValue(all) ? int.MaxValue : 10).ToList();
-            var table = new Table().AddColumns("id", "kind", "status", "progress", "step", "updated", "error");
+            var table = new Table().AddColumns("id", "kind", "status", "progress", "step", "stage", "updated", "error");
             foreach (var r in open.Concat(finished))
                 table.AddRow(Markup.Escape(r.Id), RegistryNames.Name(r.Kind), Colour(r.Status), Bar(r.Progress),
-                    r.TotalSteps is { } t ? $"{r.Step}/{t}" : r.Step.ToString(CultureInfo.InvariantCulture),
+                    r.TotalSteps is { } t ? $"{r.Step}/{t}" : r.Step.ToString(CultureInfo.InvariantCulture), Markup.Escape(Short(r.Stage)),
                     r.UpdatedAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), Markup.Escape(Short(r.Error)));
             if (open.Count + finished.Count == 0) Console.WriteLine("no jobs, runs or sweeps yet");
             else AnsiConsole.Write(table);

@@ -84,7 +84,7 @@ public sealed class ZooBuildGrain(
         try
         {
             await state.WriteStateAsync();
-            await recorder.ProgressAsync(Id, state.State.Step, state.State.Total == 0 ? 0 : (double)state.State.Step / state.State.Total);
+            await recorder.ProgressAsync(Id, state.State.Step, state.State.Total == 0 ? 0 : (double)state.State.Step / state.State.Total, state.State.Stage);
         }
         catch (Exception e)
         {
