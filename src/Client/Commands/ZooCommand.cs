@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
-using MMInterp.Kernels.Artefacts;
 using MMInterp.Kernels.Tensors;
 using MMInterp.Kernels.Zoo;
 
@@ -51,13 +50,7 @@ public static class ZooCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"figure clip_zero_shot_colour: {zooModel.Metric("ZeroShotColour"):F3}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"figure clip_zero_shot_shape: {zooModel.Metric("ZeroShotShape"):F3}"));
             Console.WriteLine($"registered model {zooModel.Model.Id} (checkpoint {zooModel.Model.CheckpointSha256})");
-            if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
-                Console.WriteLine($"not exported: {dir} is not empty");
-            else
-            {
-                await session.Artefacts.RestoreDirectoryAsync(zooModel.Model.CheckpointSha256!, dir, ct);
-                Console.WriteLine($"exported to {Path.GetFullPath(dir)} (HF layout)");
-            }
+            Console.WriteLine(await ZooCatalog.ExportAsync(session, zooModel, dir, ct) is { } exported ? $"exported to {exported} (HF layout)" : $"not exported: {dir} is not empty");
             return 0;
         });
         build.Subcommands.Add(clip);

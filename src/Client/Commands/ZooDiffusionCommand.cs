@@ -3,7 +3,6 @@ using System.Text.Json;
 using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
 using MMInterp.Grains.Contracts.ZooBuilds;
-using MMInterp.Kernels.Artefacts;
 using MMInterp.Kernels.Zoo;
 
 namespace MMInterp.Client.Commands;
@@ -33,13 +32,7 @@ public static class ZooDiffusionCommand
             var m = zooModel.Metrics?.Deserialize<DiffusionMetrics>();
             if (m is not null) DiffusionCommand.PrintMetrics(m, zooModel.TrainSeconds, config);
             Console.WriteLine($"registered model {zooModel.Model.Id} (checkpoint {zooModel.Model.CheckpointSha256})");
-            if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
-                Console.WriteLine($"not exported: {dir} is not empty");
-            else
-            {
-                await session.Artefacts.RestoreDirectoryAsync(zooModel.Model.CheckpointSha256!, dir, ct);
-                Console.WriteLine($"exported to {Path.GetFullPath(dir)}");
-            }
+            Console.WriteLine(await ZooCatalog.ExportAsync(session, zooModel, dir, ct) is { } exported ? $"exported to {exported}" : $"not exported: {dir} is not empty");
             return 0;
         });
         return command;

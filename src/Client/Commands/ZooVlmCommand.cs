@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
 using MMInterp.Grains.Contracts.ZooBuilds;
-using MMInterp.Kernels.Artefacts;
 using MMInterp.Kernels.Zoo;
 
 namespace MMInterp.Client.Commands;
@@ -64,13 +63,7 @@ public static class ZooVlmCommand
                 Console.WriteLine("on two-object scenes (the named object must be found; ignoring the name scores about 0.5): " +
                     string.Join(", ", two.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value!.GetValue<double>():F3}"))));
             Console.WriteLine($"registered model {zooModel.Model.Id} (checkpoint {zooModel.Model.CheckpointSha256})");
-            if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
-                Console.WriteLine($"not exported: {dir} is not empty");
-            else
-            {
-                await session.Artefacts.RestoreDirectoryAsync(zooModel.Model.CheckpointSha256!, dir, ct);
-                Console.WriteLine($"exported to {Path.GetFullPath(dir)}");
-            }
+            Console.WriteLine(await ZooCatalog.ExportAsync(session, zooModel, dir, ct) is { } exported ? $"exported to {exported}" : $"not exported: {dir} is not empty");
             return 0;
         });
         return vlm;

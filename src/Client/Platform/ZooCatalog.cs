@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using MMInterp.Grains.Contracts.ZooBuilds;
 using MMInterp.Grains.Registry;
 using MMInterp.Grains.ZooBuilds;
+using MMInterp.Kernels.Artefacts;
 using MMInterp.Kernels.Zoo;
 
 namespace MMInterp.Client.Platform;
@@ -32,6 +33,29 @@ public static class ZooCatalog
     public static Task<ZooModel> EnsureClipAsync(PlatformSession session, ClipZooConfig config, Action<double, string>? progress, CancellationToken ct,
         string device = "cpu") =>
         EnsureAsync(session, ZooBuildSpec.Clip(config, device), progress, ct);
+
+    /// <summary>
+    /// Copies the model's directory out to <paramref name="directory"/> (`zoo build --out`), through a temp dir beside it
+    /// that is renamed into place, so an interrupted export leaves no half model. Null when the directory is not empty.
+    /// </summary>
+    public static async Task<string?> ExportAsync(PlatformSession session, ZooModel model, string directory, CancellationToken ct)
+    {
+        var target = Path.GetFullPath(directory);
+        if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any()) return null;
+        var temp = $"{target.TrimEnd(Path.DirectorySeparatorChar)}.tmp-{Guid.NewGuid():N}";
+        try
+        {
+            await session.Artefacts.RestoreDirectoryAsync(model.Model.CheckpointSha256!, temp, ct);
+            if (Directory.Exists(target)) Directory.Delete(target); // empty, checked above
+            Directory.Move(temp, target);
+        }
+        catch
+        {
+            try { Directory.Delete(temp, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+        return target;
+    }
 
     /// <summary>The recipe's registered model: found (instant), or built by the cluster (what it needs first included).</summary>
     public static async Task<ZooModel> EnsureAsync(PlatformSession session, ZooBuildSpec spec, Action<double, string>? progress, CancellationToken ct)
