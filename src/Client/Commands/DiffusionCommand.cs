@@ -51,7 +51,8 @@ public static class DiffusionCommand
         // A path, not an id: say so without starting the platform.
         if (name.Contains('/') || name.Contains('\\')) throw new ArgumentException($"--model: directory '{name}' not found");
         await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
-        return DiffusionCheckpoint.Load(await ZooDiffusionCatalog.ResolveDirectoryAsync(session, name, ct));
+        if (await session.Registry.Models.GetAsync(name, ct) is null) throw new ArgumentException($"--model '{name}' is neither a directory nor a registered model id");
+        return DiffusionCheckpoint.Load(await session.Models.DirectoryAsync(name, ModelFamily.Diffusion, ct, "this needs a diffusion model with a checkpoint"));
     }
 
     static Command Extract()

@@ -7,7 +7,7 @@ using Spectre.Console;
 
 namespace MMInterp.Client.Commands;
 
-/// <summary>`mminterp status`: jobs, training runs and sweeps from the registry, with progress.</summary>
+/// <summary>`mminterp status`: jobs, training runs, sweeps and zoo builds from the registry, with progress and stage.</summary>
 public static class StatusCommand
 {
     public static Command Create()
@@ -21,11 +21,20 @@ public static class StatusCommand
             var runs = await session.Registry.Runs.ListAsync(limit: 500, ct: ct);
             var open = runs.Where(r => !r.IsTerminal).ToList();
             var finished = runs.Where(r => r.IsTerminal).OrderByDescending(r => r.UpdatedAt).Take(parse.GetValue(all) ? int.MaxValue : 10).ToList();
-            var table = new Table().AddColumns("id", "kind", "status", "progress", "step", "updated", "error");
-            foreach (var r in open.Concat(finished))
-                table.AddRow(Markup.Escape(r.Id), RegistryNames.Name(r.Kind), Colour(r.Status), Bar(r.Progress),
-                    r.TotalSteps is { } t ? $"{r.Step}/{t}" : r.Step.ToString(CultureInfo.InvariantCulture),
-                    r.UpdatedAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), Markup.Escape(Short(r.Error)));
+            var rows = open.Concat(finished).ToList();
+            // The stage column only when some run reports one (zoo builds do); the status word never wraps, however narrow the terminal.
+            var staged = rows.Any(r => !string.IsNullOrEmpty(r.Stage));
+            var table = new Table().AddColumns("id", "kind").AddColumn(new TableColumn("status").NoWrap()).AddColumns("progress", "step");
+            if (staged) table.AddColumn("stage");
+            table.AddColumns("updated", "error");
+            foreach (var r in rows)
+            {
+                var step = r.TotalSteps is { } t ? $"{r.Step}/{t}" : r.Step.ToString(CultureInfo.InvariantCulture);
+                string[] cells = [Markup.Escape(r.Id), RegistryNames.Name(r.Kind), Colour(r.Status), Bar(r.Progress), step,
+                    .. (staged ? new[] { Markup.Escape(Short(r.Stage)) } : Array.Empty<string>()),
+                    r.UpdatedAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), Markup.Escape(Short(r.Error))];
+                table.AddRow(cells);
+            }
             if (open.Count + finished.Count == 0) Console.WriteLine("no jobs, runs or sweeps yet");
             else AnsiConsole.Write(table);
             return 0;

@@ -2,13 +2,13 @@ using System.CommandLine;
 using System.Globalization;
 using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
-using MMInterp.Kernels.Artefacts;
 using MMInterp.Kernels.Tensors;
 using MMInterp.Kernels.Zoo;
 
 namespace MMInterp.Client.Commands;
 
-/// <summary>`mminterp zoo build clip`: trains the tiny CLIP on ShapesWorld (once per config), registers it and exports it in HF layout.</summary>
+/// <summary>`mminterp zoo build clip`: has the tiny CLIP built on ShapesWorld (once per config, as a ZooBuild grain on an
+/// accelerator silo), which registers it; prints its held-out figures and exports it in HF layout.</summary>
 public static class ZooCommand
 {
     public static Command Create()
@@ -38,7 +38,7 @@ public static class ZooCommand
                 ProjectionDim = parse.GetValue(width), VisionLayers = parse.GetValue(visionLayers), TextLayers = parse.GetValue(textLayers),
                 OverlayRate = parse.GetValue(overlay), Threads = parse.GetValue(threads),
             }).Validate();
-            var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
+            var dev = Device(parse.GetValue(device)!);
             var dir = parse.GetValue(output)!;
             // Trained once per config: cached in the artefact store and registered under an id from the config hash.
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
@@ -50,13 +50,7 @@ public static class ZooCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"figure clip_zero_shot_colour: {zooModel.Metric("ZeroShotColour"):F3}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"figure clip_zero_shot_shape: {zooModel.Metric("ZeroShotShape"):F3}"));
             Console.WriteLine($"registered model {zooModel.Model.Id} (checkpoint {zooModel.Model.CheckpointSha256})");
-            if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
-                Console.WriteLine($"not exported: {dir} is not empty");
-            else
-            {
-                await session.Artefacts.RestoreDirectoryAsync(zooModel.Model.CheckpointSha256!, dir, ct);
-                Console.WriteLine($"exported to {Path.GetFullPath(dir)} (HF layout)");
-            }
+            Console.WriteLine(await ZooCatalog.ExportAsync(session, zooModel, dir, ct) is { } exported ? $"exported to {exported} (HF layout)" : $"not exported: {dir} is not empty");
             return 0;
         });
         build.Subcommands.Add(clip);
@@ -64,5 +58,12 @@ public static class ZooCommand
         build.Subcommands.Add(ZooDiffusionCommand.Create());
         zoo.Subcommands.Add(build);
         return zoo;
+    }
+
+    /// <summary>A --device checked here (a clear error before anything starts), in the form a zoo build spec carries.</summary>
+    internal static string Device(string name)
+    {
+        TorchRuntime.ParseDevice(name);
+        return name.Trim().ToLowerInvariant();
     }
 }

@@ -5,12 +5,13 @@ using MMInterp.Client.Platform;
 using MMInterp.Kernels.Artefacts;
 using MMInterp.Kernels.Models.Diffusion;
 using MMInterp.Kernels.Tensors;
+using MMInterp.Grains.Contracts.ZooBuilds;
 using MMInterp.Kernels.Zoo;
 
 namespace MMInterp.Client.Commands;
 
-/// <summary>`mminterp zoo build diffusion`: trains the tiny text-to-image model (once per config and text encoder),
-/// registers it and exports its directory.</summary>
+/// <summary>`mminterp zoo build diffusion`: has the tiny text-to-image model built (once per config and text encoder, as a
+/// ZooBuild grain that builds the zoo CLIP first when needed), which registers it; prints its figures and exports it.</summary>
 public static class ZooDiffusionCommand
 {
     public static Command Create()
@@ -25,22 +26,16 @@ public static class ZooDiffusionCommand
         CliAction.Set(command, async (parse, ct) =>
         {
             var config = options.Read(parse);
-            var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
+            var dev = ZooCommand.Device(parse.GetValue(device)!);
             var dir = parse.GetValue(output)!;
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
             var zooModel = await CliAction.WithProgress("tiny diffusion", report =>
-                ZooDiffusionCatalog.EnsureDiffusionAsync(session, config, ClipZooConfig.Default, (p, note) => report(p, note), ct, dev));
+                ZooCatalog.EnsureAsync(session, ZooBuildSpec.Diffusion(config, ClipZooConfig.Default, dev), (p, note) => report(p, note), ct));
             if (zooModel.Cached) Console.WriteLine($"cached: {zooModel.Model.Id} was trained with this config before");
             var m = zooModel.Metrics?.Deserialize<DiffusionMetrics>();
             if (m is not null) DiffusionCommand.PrintMetrics(m, zooModel.TrainSeconds, config);
             Console.WriteLine($"registered model {zooModel.Model.Id} (checkpoint {zooModel.Model.CheckpointSha256})");
-            if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
-                Console.WriteLine($"not exported: {dir} is not empty");
-            else
-            {
-                await session.Artefacts.RestoreDirectoryAsync(zooModel.Model.CheckpointSha256!, dir, ct);
-                Console.WriteLine($"exported to {Path.GetFullPath(dir)}");
-            }
+            Console.WriteLine(await ZooCatalog.ExportAsync(session, zooModel, dir, ct) is { } exported ? $"exported to {exported}" : $"not exported: {dir} is not empty");
             return 0;
         });
         return command;

@@ -3,14 +3,14 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
-using MMInterp.Kernels.Artefacts;
-using MMInterp.Kernels.Tensors;
+using MMInterp.Grains.Contracts.ZooBuilds;
 using MMInterp.Kernels.Zoo;
 
 namespace MMInterp.Client.Commands;
 
-/// <summary>`mminterp zoo build vlm`: trains the tiny VLM (zoo CLIP vision tower, frozen by default, -> adapter -> decoder LM)
-/// on ShapesWorld questions once per config, registers it (family vlm) and exports it.</summary>
+/// <summary>`mminterp zoo build vlm`: has the tiny VLM (zoo CLIP vision tower, frozen by default, -> adapter -> decoder LM)
+/// built on ShapesWorld questions once per config (a ZooBuild grain, which builds the CLIP first when needed and
+/// registers the VLM, family vlm); prints its held-out figures and exports it.</summary>
 public static class ZooVlmCommand
 {
     public static Command Create()
@@ -44,10 +44,10 @@ public static class ZooVlmCommand
                 VisionLearningRateScale = parse.GetValue(visionScale) ?? (parse.GetValue(fromScratch) ? 1.0 : d.VisionLearningRateScale), EvalImages = parse.GetValue(evalImages), Threads = parse.GetValue(threads),
                 Clip = d.Clip with { Threads = parse.GetValue(threads) },
             }).Validate();
-            var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
+            var dev = ZooCommand.Device(parse.GetValue(device)!);
             var dir = parse.GetValue(output)!;
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
-            var zooModel = await CliAction.WithProgress("tiny VLM", report => ZooVlmCatalog.EnsureVlmAsync(session, config, (p, note) => report(p, note), ct, dev));
+            var zooModel = await CliAction.WithProgress("tiny VLM", report => ZooCatalog.EnsureAsync(session, ZooBuildSpec.Vlm(config, dev), (p, note) => report(p, note), ct));
             if (zooModel.Cached) Console.WriteLine($"cached: {zooModel.Model.Id} was trained with this config before");
             var byType = zooModel.Metrics?["AccuracyByType"] as JsonObject;
             // By name: the registry stores the metrics as jsonb, which does not keep the order they were written in.
@@ -63,13 +63,7 @@ public static class ZooVlmCommand
                 Console.WriteLine("on two-object scenes (the named object must be found; ignoring the name scores about 0.5): " +
                     string.Join(", ", two.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value!.GetValue<double>():F3}"))));
             Console.WriteLine($"registered model {zooModel.Model.Id} (checkpoint {zooModel.Model.CheckpointSha256})");
-            if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
-                Console.WriteLine($"not exported: {dir} is not empty");
-            else
-            {
-                await session.Artefacts.RestoreDirectoryAsync(zooModel.Model.CheckpointSha256!, dir, ct);
-                Console.WriteLine($"exported to {Path.GetFullPath(dir)}");
-            }
+            Console.WriteLine(await ZooCatalog.ExportAsync(session, zooModel, dir, ct) is { } exported ? $"exported to {exported}" : $"not exported: {dir} is not empty");
             return 0;
         });
         return vlm;

@@ -30,12 +30,15 @@ public sealed class PlatformSession : IAsyncDisposable
         Registry = registry;
         Artefacts = artefacts;
         Work = work;
+        Models = new ModelDirectories(registry, new ArtefactCache(artefacts, work));
     }
 
     public string ConnectionString { get; }
     public RegistryStore Registry { get; }
     public ArtefactStore Artefacts { get; }
     public WorkOptions Work { get; }
+    /// <summary>Registered models as local directories, in the cache layout silos use (<see cref="ModelDirectories"/>).</summary>
+    public ModelDirectories Models { get; }
     public bool External => string.Equals(Environment.GetEnvironmentVariable(ClusterVariable), "external", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Opens the database (starting the embedded one if needed) and makes sure the schema is current.</summary>

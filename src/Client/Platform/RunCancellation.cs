@@ -1,10 +1,11 @@
 using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Grains.Contracts.ZooBuilds;
 using MMInterp.Grains.Registry;
 
 namespace MMInterp.Client.Platform;
 
-/// <summary>Stops a job, run, sweep or experiment through its grain (CLI `cancel` and the web API share this).</summary>
+/// <summary>Stops a job, run, sweep, experiment or zoo build through its grain (CLI `cancel` and the web API share this).</summary>
 public static class RunCancellation
 {
     /// <summary>Returns what happened in a few words; throws KeyNotFoundException for an unknown id.</summary>
@@ -19,6 +20,7 @@ public static class RunCancellation
             RunKind.SaeTraining => client.GetGrain<ITrainingRunGrain>(id).Cancel(),
             RunKind.Sweep => client.GetGrain<ISweepGrain>(id).Cancel(),
             RunKind.Analysis => client.GetGrain<IExperimentGrain>(id).Cancel(),
+            RunKind.ModelTraining => client.GetGrain<IZooBuildGrain>(id).Cancel(),
             _ => throw new ArgumentException($"{id} is a {RegistryNames.Name(run.Kind)} run, which cannot be cancelled from here"),
         });
         return $"cancelled {id}";

@@ -1,78 +1,74 @@
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using MMInterp.Grains.Contracts.ZooBuilds;
 using MMInterp.Grains.Registry;
+using MMInterp.Grains.ZooBuilds;
+using MMInterp.Kernels.Artefacts;
 using MMInterp.Kernels.Zoo;
-using MMInterp.Silo.Work;
 
 namespace MMInterp.Client.Platform;
 
 /// <summary>
-/// Zoo models cached by content hash: the id is derived from the training config, so the same config is trained
-/// once, stored in the artefact store and registered; later requests get the registered model back.
+/// Zoo models cached by recipe: the id is derived from the training config (<see cref="ZooRecipes"/>), so a recipe is
+/// trained once, stored in the artefact store and registered; later requests get the registered model back at once,
+/// without starting the cluster. A recipe not built yet is built as grain work (a ZooBuild grain on an accelerator
+/// silo) that this follows with a progress bar.
 /// </summary>
 public static class ZooCatalog
 {
-    // Bump when the training code changes what a config produces.
-    const string RecipeVersion = "clip-zoo/3";
-
     public sealed record ZooModel(ModelRecord Model, JsonNode? Metrics, bool Cached, double TrainSeconds)
     {
         public double Metric(string name) => Metrics?[name]?.GetValue<double>() ?? double.NaN;
 
         /// <summary>The model as its registered spec describes it: the metrics and training time recorded at its build.</summary>
-        internal static ZooModel FromSpec(ModelRecord model, string specJson, bool cached)
+        internal static ZooModel FromSpec(ModelRecord model, bool cached)
         {
-            var spec = JsonNode.Parse(specJson);
+            var spec = JsonNode.Parse(model.SpecJson);
             var seconds = spec?["train_seconds"] is JsonValue v && v.TryGetValue<double>(out var s) ? s : double.NaN;
             return new ZooModel(model, spec?["metrics"], cached, seconds);
         }
     }
 
-    public static string ClipId(ClipZooConfig config) => ContentId("clip-tiny", RecipeVersion, JsonSerializer.Serialize(config.Validate()));
+    public static string ClipId(ClipZooConfig config) => ZooRecipes.ClipId(config);
 
-    public static async Task<ZooModel> EnsureClipAsync(PlatformSession session, ClipZooConfig config, Action<double, string>? progress, CancellationToken ct,
-        TorchSharp.torch.Device? device = null)
-    {
-        var id = ClipId(config);
-        return await CachedAsync(session, id, ct) ?? await BuildOnceAsync(session, id, $"tiny CLIP {id} (ShapesWorld zoo)", ModelFamily.Clip, async work =>
-        {
-            var result = await Task.Run(() => new ClipZooTrainer(config).Build(work, progress, device, ct), ct);
-            return (work, JsonSerializer.Serialize(new { recipe = RecipeVersion, config, metrics = result.Metrics, train_seconds = result.TrainSeconds }));
-        }, ct);
-    }
-
-    /// <summary>"{prefix}-{first 12 hex of sha256(recipe, extra inputs, config json)}": same inputs, same id.</summary>
-    internal static string ContentId(string prefix, string recipe, string configJson, string? extra = null)
-    {
-        var text = extra is null ? $"{recipe}\n{configJson}" : $"{recipe}\n{extra}\n{configJson}";
-        return $"{prefix}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..12]}";
-    }
-
-    /// <summary>The registered zoo model with this id, when its checkpoint is still in the artefact store.</summary>
-    internal static async Task<ZooModel?> CachedAsync(PlatformSession session, string id, CancellationToken ct) =>
-        await session.Registry.Models.GetAsync(id, ct) is { CheckpointSha256: { } sha } existing && session.Artefacts.Contains(sha)
-            ? ZooModel.FromSpec(existing, existing.SpecJson, cached: true)
-            : null;
+    public static Task<ZooModel> EnsureClipAsync(PlatformSession session, ClipZooConfig config, Action<double, string>? progress, CancellationToken ct,
+        string device = "cpu") =>
+        EnsureAsync(session, ZooBuildSpec.Clip(config, device), progress, ct);
 
     /// <summary>
-    /// Runs <paramref name="build"/> in a fresh work directory under the cache, registers the model directory it returns
-    /// with the spec it returns (which holds the metrics), and removes the work directory whatever happens.
+    /// Copies the model's directory out to <paramref name="directory"/> (`zoo build --out`), through a temp dir beside it
+    /// that is renamed into place, so an interrupted export leaves no half model. Null when the directory is not empty.
     /// </summary>
-    internal static async Task<ZooModel> BuildOnceAsync(PlatformSession session, string id, string name, ModelFamily family,
-        Func<string, Task<(string ModelDirectory, string SpecJson)>> build, CancellationToken ct)
+    public static async Task<string?> ExportAsync(PlatformSession session, ZooModel model, string directory, CancellationToken ct)
     {
-        var work = Path.Combine(session.Work.CacheRoot, "zoo-build", $"{id}-{Guid.NewGuid():N}");
+        var target = Path.GetFullPath(directory);
+        if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any()) return null;
+        var temp = $"{target.TrimEnd(Path.DirectorySeparatorChar)}.tmp-{Guid.NewGuid():N}";
         try
         {
-            var (dir, spec) = await build(work);
-            var model = await ModelRegistration.RegisterDirectoryAsync(session.Artefacts, session.Registry, id, name, family, dir, spec, ct);
-            return ZooModel.FromSpec(model, spec, cached: false);
+            await session.Artefacts.RestoreDirectoryAsync(model.Model.CheckpointSha256!, temp, ct);
+            if (Directory.Exists(target)) Directory.Delete(target); // empty, checked above
+            Directory.Move(temp, target);
         }
-        finally
+        catch
         {
-            try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            try { Directory.Delete(temp, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
         }
+        return target;
+    }
+
+    /// <summary>The recipe's registered model: found (instant), or built by the cluster (what it needs first included).</summary>
+    public static async Task<ZooModel> EnsureAsync(PlatformSession session, ZooBuildSpec spec, Action<double, string>? progress, CancellationToken ct)
+    {
+        var modelId = spec.Validated().ModelId();
+        if (await session.Models.BuiltAsync(modelId, ct) is { } registered) return ZooModel.FromSpec(registered, cached: true);
+        var cluster = await session.ClusterAsync(ct);
+        var built = await ZooBuildRunner.RunAsync(cluster, spec, async (id, c) => await session.Models.BuiltAsync(id, c) is not null,
+            s => progress?.Invoke(s.Fraction, s.Stage),
+            // The embedded cluster lives in this process: a build left running would resume in the next command.
+            cancelOnAbort: !session.External, ct);
+        var model = await session.Registry.Models.GetAsync(built.ModelId!, ct)
+                    ?? throw new InvalidOperationException($"zoo build {built.Id} succeeded but model {built.ModelId} is not registered");
+        return ZooModel.FromSpec(model, built.Cached);
     }
 }

@@ -10,5 +10,7 @@ public interface IRunRecorder
 {
     Task StartedAsync(string id, string kind, string configJson, long totalSteps, string? parentId, CancellationToken ct = default);
     Task ProgressAsync(string id, long step, double fraction, CancellationToken ct = default);
+    /// <summary>Progress with what the job is doing now (shown by `mminterp status`); recorders without stages ignore it.</summary>
+    Task ProgressAsync(string id, long step, double fraction, string stage, CancellationToken ct = default) => ProgressAsync(id, step, fraction, ct);
     Task FinishedAsync(string id, JobPhase phase, string? error, CancellationToken ct = default);
 }

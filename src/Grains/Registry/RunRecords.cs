@@ -42,7 +42,8 @@ public sealed record RunRecord(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     DateTimeOffset? StartedAt,
-    DateTimeOffset? FinishedAt)
+    DateTimeOffset? FinishedAt,
+    string? Stage = null)
 {
     public bool IsTerminal => RegistryNames.IsTerminal(Status);
 }

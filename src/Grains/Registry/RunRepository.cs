@@ -10,7 +10,7 @@ namespace MMInterp.Grains.Registry;
 /// </summary>
 public sealed class RunRepository
 {
-    const string Columns = "id, project_id, kind, status, progress, step, total_steps, config::text, error, parent_run_id, experiment_id, created_at, updated_at, started_at, finished_at";
+    const string Columns = "id, project_id, kind, status, progress, step, total_steps, config::text, error, parent_run_id, experiment_id, created_at, updated_at, started_at, finished_at, stage";
     static readonly string[] Open = ["pending", "running"];
     readonly RegistryDb _db;
 
@@ -40,16 +40,18 @@ public sealed class RunRepository
             """, Map, ct, RegistryDb.Text(status is { } s ? RegistryNames.Name(s) : null), RegistryDb.Text(kind is { } k ? RegistryNames.Name(k) : null),
             RegistryDb.Text(parentRunId), RegistryLimits.Check(limit));
 
-    /// <summary>Records the current step and progress (0-1) of a pending or running run.</summary>
-    public async Task<RunRecord> ReportProgressAsync(string id, long step, double progress, CancellationToken ct = default)
+    /// <summary>Records the current step and progress (0-1) of a pending or running run, and what it is doing
+    /// (<paramref name="stage"/>, cut to 200 characters; null keeps the last one).</summary>
+    public async Task<RunRecord> ReportProgressAsync(string id, long step, double progress, CancellationToken ct = default, string? stage = null)
     {
         if (step < 0) throw new ArgumentException($"step must be >= 0, got {step}");
         if (!(progress is >= 0 and <= 1)) throw new ArgumentException($"progress must be in [0, 1], got {progress}");
+        if (stage is { Length: > 200 }) stage = stage[..200];
         var rows = await _db.QueryAsync($"""
-            UPDATE runs SET step = $2, progress = $3, updated_at = now()
+            UPDATE runs SET step = $2, progress = $3, stage = COALESCE($5, stage), updated_at = now()
             WHERE id = $1 AND status = ANY ($4)
             RETURNING {Columns}
-            """, Map, ct, RegistryIds.Validate(id, "run id"), step, progress, Open);
+            """, Map, ct, RegistryIds.Validate(id, "run id"), step, progress, Open, RegistryDb.Text(stage));
         return rows.SingleOrDefault() ?? throw await WhyNotUpdatedAsync(id, "report progress on", ct);
     }
 
@@ -86,5 +88,5 @@ public sealed class RunRepository
     static RunRecord Map(NpgsqlDataReader r) => new(
         r.GetString(0), r.GetString(1), RegistryNames.ParseRunKind(r.GetString(2)), RegistryNames.ParseRunStatus(r.GetString(3)),
         r.GetDouble(4), r.GetInt64(5), r.Int64OrNull(6), r.GetString(7), r.StringOrNull(8), r.StringOrNull(9), r.StringOrNull(10),
-        r.Time(11), r.Time(12), r.TimeOrNull(13), r.TimeOrNull(14));
+        r.Time(11), r.Time(12), r.TimeOrNull(13), r.TimeOrNull(14), r.StringOrNull(15));
 }

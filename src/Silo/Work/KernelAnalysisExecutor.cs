@@ -11,7 +11,7 @@ namespace MMInterp.Silo.Work;
 /// on the thread pool with a scratch directory, relays its progress to the grain (the latest note, at most once a
 /// second), and stores what it produced (<see cref="AnalysisRecords"/>).
 /// </summary>
-public sealed class KernelAnalysisExecutor(RegistryStore registry, ArtefactCache artefacts, DatasetSource datasets) : IAnalysisExecutor
+public sealed class KernelAnalysisExecutor(RegistryStore registry, ArtefactCache artefacts, ModelDirectories models, DatasetSource datasets) : IAnalysisExecutor
 {
     const int Steps = 100;
 
@@ -23,7 +23,7 @@ public sealed class KernelAnalysisExecutor(RegistryStore registry, ArtefactCache
         var work = Directory.CreateTempSubdirectory($"mminterp-{spec.Kind}-").FullName;
         try
         {
-            var inputs = new AnalysisInputs(registry, artefacts, datasets, spec, work);
+            var inputs = new AnalysisInputs(registry, artefacts, models, datasets, spec, work);
             var gate = new object();
             var latest = (Step: 0, Note: "starting");
             var sent = (Step: -1, Note: "");

@@ -13,7 +13,7 @@ namespace MMInterp.Silo.Work;
 /// Registered models loaded once per silo and device, of any family (CLIP, VLM, diffusion), behind the one extraction
 /// interface. Forward passes on one loaded model are serialised by its gate.
 /// </summary>
-public sealed class ModelCache(RegistryStore registry, ArtefactCache artefacts, DeviceSlots slots) : IModelHost
+public sealed class ModelCache(ModelDirectories models, DeviceSlots slots) : IModelHost
 {
     readonly ConcurrentDictionary<(string Model, string Device), Lazy<Task<LoadedModel>>> _models = new();
 
@@ -39,10 +39,7 @@ public sealed class ModelCache(RegistryStore registry, ArtefactCache artefacts, 
         try
         {
             var device = TorchRuntime.ParseDevice(deviceName);
-            var record = await registry.Models.GetAsync(modelId, ct)
-                         ?? throw new ArgumentException($"model '{modelId}' is not registered");
-            if (record.CheckpointSha256 is null) throw new ArgumentException($"model '{modelId}' has no checkpoint");
-            var dir = await artefacts.DirectoryAsync(record.CheckpointSha256, ct);
+            var (record, dir) = await models.ResolveAsync(modelId, family: null, ct);
             IActivationModel model = record.Family switch
             {
                 ModelFamily.Clip => ClipWithPreprocessor(ClipCheckpoint.Load(dir, device).Model, dir),

@@ -26,13 +26,17 @@ public sealed class RegistryRunRecorder(RegistryStore registry) : IRunRecorder
             await registry.Runs.SetStatusAsync(id, RunStatus.Running, ct: ct);
     }
 
-    public async Task ProgressAsync(string id, long step, double fraction, CancellationToken ct = default)
+    public Task ProgressAsync(string id, long step, double fraction, CancellationToken ct = default) => Report(id, step, fraction, null, ct);
+
+    public Task ProgressAsync(string id, long step, double fraction, string stage, CancellationToken ct = default) => Report(id, step, fraction, stage, ct);
+
+    async Task Report(string id, long step, double fraction, string? stage, CancellationToken ct)
     {
         // One round trip: the update itself only touches an open run; a late report on a finished (or unknown) run
         // is dropped, as before.
         try
         {
-            await registry.Runs.ReportProgressAsync(id, step, Math.Clamp(fraction, 0, 1), ct);
+            await registry.Runs.ReportProgressAsync(id, step, Math.Clamp(fraction, 0, 1), ct, stage);
         }
         catch (Exception e) when (e is RegistryConflictException or RegistryNotFoundException)
         {
@@ -59,6 +63,7 @@ public sealed class RegistryRunRecorder(RegistryStore registry) : IRunRecorder
         "training" => RunKind.SaeTraining,
         "sweep" => RunKind.Sweep,
         "analysis" => RunKind.Analysis,
+        "zoo" => RunKind.ModelTraining,
         _ => throw new ArgumentException($"unknown job kind '{kind}'"),
     };
 }

@@ -20,13 +20,16 @@ public class RunAndMetricTests(RegistryDatabase db, ITestOutputHelper output)
         var running = await Store.Runs.SetStatusAsync(run.Id, RunStatus.Running);
         Assert.NotNull(running.StartedAt);
         var progressed = await Store.Runs.ReportProgressAsync(run.Id, 250, 0.25);
-        Assert.Equal((250L, 0.25), (progressed.Step, progressed.Progress));
+        Assert.Equal((250L, 0.25, (string?)null), (progressed.Step, progressed.Progress, progressed.Stage));
+        // A stage says what the run is doing; a report without one keeps the last.
+        Assert.Equal("evaluating", (await Store.Runs.ReportProgressAsync(run.Id, 250, 0.25, stage: "evaluating")).Stage);
+        Assert.Equal(("evaluating", 260L), await Store.Runs.ReportProgressAsync(run.Id, 260, 0.26) is var kept ? (kept.Stage, kept.Step) : default);
         // A resumed run reports running again; its first start time is kept.
         var resumed = await Store.Runs.SetStatusAsync(run.Id, RunStatus.Running);
         Assert.Equal(running.StartedAt, resumed.StartedAt);
 
         var done = await Store.Runs.SetStatusAsync(run.Id, RunStatus.Succeeded);
-        Assert.Equal((RunStatus.Succeeded, 1.0, 250L), (done.Status, done.Progress, done.Step));
+        Assert.Equal((RunStatus.Succeeded, 1.0, 260L), (done.Status, done.Progress, done.Step));
         Assert.NotNull(done.FinishedAt);
         Assert.True(done.IsTerminal);
         Assert.Equal(done, await Store.Runs.GetAsync(run.Id));

@@ -25,8 +25,11 @@ public sealed record JobProgress(
     /// <summary>Training run: sha256 of its newest checkpoint in the artefact store.</summary>
     [Id(9)] public string? CheckpointArtefact { get; init; }
 
-    /// <summary>Experiment: what the analysis is doing now, as its executor last reported.</summary>
+    /// <summary>Experiment, zoo build: what the work is doing now, as its executor last reported.</summary>
     [Id(10)] public string? Note { get; init; }
+
+    /// <summary>Zoo build: the model it registered, once it succeeded.</summary>
+    [Id(11)] public string? ModelId { get; init; }
 
     public bool Finished => Phase is JobPhase.Succeeded or JobPhase.Failed or JobPhase.Cancelled;
     public double Fraction => Total == 0 ? 0 : (double)Done / Total;

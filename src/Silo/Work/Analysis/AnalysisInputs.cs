@@ -14,7 +14,8 @@ namespace MMInterp.Silo.Work.Analysis;
 /// What one experiment's analysis may load, from the registry and the artefact store. Every analysis gets its own copy
 /// of the model: analyses set hooks for minutes, which must not leak into extraction on the shared <see cref="ModelCache"/>.
 /// </summary>
-public sealed class AnalysisInputs(RegistryStore registry, ArtefactCache artefacts, DatasetSource datasets, AnalysisSpec spec, string workDirectory)
+public sealed class AnalysisInputs(RegistryStore registry, ArtefactCache artefacts, ModelDirectories models, DatasetSource datasets, AnalysisSpec spec,
+    string workDirectory)
     : IAnalysisInputs
 {
     public string ModelId => spec.ModelId;
@@ -30,14 +31,8 @@ public sealed class AnalysisInputs(RegistryStore registry, ArtefactCache artefac
     public async Task<DiffusionBundle> DiffusionAsync(CancellationToken ct) => DiffusionCheckpoint.Load(await CheckpointAsync(ModelFamily.Diffusion, ct));
 
     /// <summary>The restored checkpoint directory of the spec's model, which must be of <paramref name="family"/>.</summary>
-    async Task<string> CheckpointAsync(ModelFamily family, CancellationToken ct)
-    {
-        var record = await registry.Models.GetAsync(ModelId, ct) ?? throw new ArgumentException($"model '{ModelId}' is not registered");
-        if (record.Family != family)
-            throw new ArgumentException($"model '{ModelId}' is a {RegistryNames.Name(record.Family)} model; this analysis needs a {RegistryNames.Name(family)} model");
-        if (record.CheckpointSha256 is null) throw new ArgumentException($"model '{ModelId}' has no checkpoint");
-        return await artefacts.DirectoryAsync(record.CheckpointSha256, ct);
-    }
+    Task<string> CheckpointAsync(ModelFamily family, CancellationToken ct) =>
+        models.DirectoryAsync(ModelId, family, ct, $"this analysis needs a {RegistryNames.Name(family)} model");
 
     public async Task<AnalysisDictionary> DictionaryAsync(string? id, CancellationToken ct)
     {

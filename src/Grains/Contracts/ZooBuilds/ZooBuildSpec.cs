@@ -1,0 +1,99 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using MMInterp.Kernels.Models.Diffusion;
+using MMInterp.Kernels.Zoo;
+
+namespace MMInterp.Grains.Contracts.ZooBuilds;
+
+/// <summary>
+/// One zoo model to build: its family (clip, vlm, diffusion) and the kernel's config record as JSON; a diffusion model
+/// also names the zoo CLIP config whose text tower conditions it. The model id (and the build's grain key) follow from
+/// the recipe; <see cref="Device"/> is where to train and is not part of it.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("mminterp.zoo-build-spec")]
+public sealed partial record ZooBuildSpec(
+    [property: Id(0)] string Family,
+    [property: Id(1)] string ConfigJson,
+    [property: Id(2)] string? TextEncoderJson = null,
+    [property: Id(3)] string Device = "cpu")
+{
+    public const string ClipFamily = "clip";
+    public const string VlmFamily = "vlm";
+    public const string DiffusionFamily = "diffusion";
+
+    public static ZooBuildSpec Clip(ClipZooConfig config, string device = "cpu") =>
+        new(ClipFamily, JsonSerializer.Serialize(config.Validate()), null, device);
+
+    public static ZooBuildSpec Vlm(VlmZooConfig config, string device = "cpu") =>
+        new(VlmFamily, JsonSerializer.Serialize(config.Validate()), null, device);
+
+    public static ZooBuildSpec Diffusion(DiffusionZooConfig config, ClipZooConfig textEncoder, string device = "cpu") =>
+        new(DiffusionFamily, JsonSerializer.Serialize(config.Validate()), JsonSerializer.Serialize(textEncoder.Validate()), device);
+
+    public ClipZooConfig ClipConfig() => Read<ClipZooConfig>(ClipFamily, ConfigJson);
+    public VlmZooConfig VlmConfig() => Read<VlmZooConfig>(VlmFamily, ConfigJson);
+    public DiffusionZooConfig DiffusionConfig() => Read<DiffusionZooConfig>(DiffusionFamily, ConfigJson);
+
+    /// <summary>The zoo CLIP whose text tower conditions a diffusion model.</summary>
+    public ClipZooConfig TextEncoderConfig() =>
+        JsonSerializer.Deserialize<ClipZooConfig>(TextEncoderJson ?? throw new ArgumentException("zoo build: a diffusion recipe needs its text encoder's CLIP config"))
+        ?? throw new ArgumentException("zoo build: the text encoder config is empty");
+
+    /// <summary>The registered model's id, derived from the recipe (see <see cref="ZooRecipes"/>).</summary>
+    public string ModelId() => Family switch
+    {
+        ClipFamily => ZooRecipes.ClipId(ClipConfig()),
+        VlmFamily => ZooRecipes.VlmId(VlmConfig()),
+        DiffusionFamily => ZooRecipes.DiffusionId(DiffusionConfig(), ZooRecipes.ClipId(TextEncoderConfig())),
+        _ => throw UnknownFamily(),
+    };
+
+    /// <summary>The zoo model this one is built from, when it is one: the CLIP a VLM's vision tower starts from, the
+    /// CLIP whose text tower conditions a diffusion model. It is built first (and once).</summary>
+    public ZooBuildSpec? Requires() => Family switch
+    {
+        VlmFamily when VlmConfig() is { InitFromClip: true } vlm => Clip(vlm.Clip, Device),
+        DiffusionFamily => Clip(TextEncoderConfig(), Device),
+        _ => null,
+    };
+
+    /// <summary>Optimiser steps of the recipe: the build's progress is reported in them.</summary>
+    public int Steps() => Family switch
+    {
+        ClipFamily => ClipConfig().Steps,
+        VlmFamily => VlmConfig().Steps,
+        DiffusionFamily => DiffusionConfig().Steps,
+        _ => throw UnknownFamily(),
+    };
+
+    /// <summary>Throws an ArgumentException naming the first problem (unknown family, a config its kernel refuses).</summary>
+    public ZooBuildSpec Validated()
+    {
+        if (!DevicePattern().IsMatch(Device)) throw new ArgumentException($"zoo build: device '{Device}' must be cpu or cuda[:index]");
+        _ = Family switch
+        {
+            ClipFamily => (object)ClipConfig().Validate(),
+            VlmFamily => VlmConfig().Validate(),
+            DiffusionFamily => (DiffusionConfig().Validate(), TextEncoderConfig().Validate()),
+            _ => throw UnknownFamily(),
+        };
+        return this;
+    }
+
+    ArgumentException UnknownFamily() => new($"zoo build: family '{Family}' is unknown; zoo models are {ClipFamily}, {VlmFamily} and {DiffusionFamily}");
+
+    static T Read<T>(string family, string json) where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(json) ?? throw new ArgumentException($"zoo build: the {family} config is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new ArgumentException($"zoo build: the {family} config is not valid JSON: {e.Message}", e);
+        }
+    }
+
+    [GeneratedRegex("^(cpu|cuda(:[0-9]+)?)$")]
+    private static partial Regex DevicePattern();
+}

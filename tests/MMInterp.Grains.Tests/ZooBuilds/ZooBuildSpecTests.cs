@@ -1,0 +1,59 @@
+using MMInterp.Grains.Contracts.ZooBuilds;
+using MMInterp.Kernels.Models.Diffusion;
+using MMInterp.Kernels.Zoo;
+using Xunit;
+
+namespace MMInterp.Grains.Tests.ZooBuilds;
+
+/// <summary>
+/// A zoo build spec carries its config as JSON; the model id it derives must be the id the config itself hashes to
+/// (the ids registries hold were computed from the config objects), and bad specs are refused with their problem.
+/// </summary>
+public class ZooBuildSpecTests
+{
+    static readonly ClipZooConfig OddClip = ClipZooConfig.Default with { LearningRate = 3e-3, WarmupFraction = 0.07, Steps = 17, OverlayRate = 0.3 };
+
+    [Fact]
+    public void TheModelIdSurvivesTheSpecsJsonAndIgnoresTheDevice()
+    {
+        Assert.Equal(ZooRecipes.ClipId(ClipZooConfig.Default), ZooBuildSpec.Clip(ClipZooConfig.Default).ModelId());
+        Assert.Equal(ZooRecipes.ClipId(OddClip), ZooBuildSpec.Clip(OddClip, "cuda:1").ModelId());
+        Assert.NotEqual(ZooRecipes.ClipId(ClipZooConfig.Default), ZooRecipes.ClipId(OddClip));
+        var vlm = VlmZooConfig.Default with { Clip = OddClip, LearningRate = 1.5e-3 };
+        Assert.Equal(ZooRecipes.VlmId(vlm), ZooBuildSpec.Vlm(vlm).ModelId());
+        Assert.Equal(ZooRecipes.DiffusionId(DiffusionZooConfig.Default, ZooRecipes.ClipId(OddClip)),
+            ZooBuildSpec.Diffusion(DiffusionZooConfig.Default, OddClip).ModelId());
+        Assert.StartsWith("clip-tiny-", ZooBuildSpec.Clip(OddClip).ModelId());
+    }
+
+    [Fact]
+    public void ARecipeRequiresTheClipItStartsFrom()
+    {
+        Assert.Null(ZooBuildSpec.Clip(OddClip).Requires());
+        Assert.Equal(ZooBuildSpec.Clip(OddClip, "cuda"), ZooBuildSpec.Vlm(VlmZooConfig.Default with { Clip = OddClip }, "cuda").Requires());
+        Assert.Null(ZooBuildSpec.Vlm(VlmZooConfig.Default with { InitFromClip = false, VisionLearningRateScale = 1 }).Requires());
+        Assert.Equal(ZooBuildSpec.Clip(OddClip), ZooBuildSpec.Diffusion(DiffusionZooConfig.Default, OddClip).Requires());
+        Assert.Equal(17, ZooBuildSpec.Clip(OddClip).Steps());
+    }
+
+    [Fact]
+    public void BadSpecsAreRefusedNamingTheProblem()
+    {
+        Assert.Contains("family 'gan' is unknown", Assert.Throws<ArgumentException>(() => new ZooBuildSpec("gan", "{}").Validated()).Message);
+        Assert.Contains("device 'tpu'", Assert.Throws<ArgumentException>(() => (ZooBuildSpec.Clip(OddClip) with { Device = "tpu" }).Validated()).Message);
+        Assert.Contains("Steps must be at least 1", Assert.Throws<ArgumentException>(() => new ZooBuildSpec("clip", """{"Steps": 0}""").Validated()).Message);
+        Assert.Contains("not valid JSON", Assert.Throws<ArgumentException>(() => new ZooBuildSpec("clip", "{steps").Validated()).Message);
+        Assert.Contains("text encoder", Assert.Throws<ArgumentException>(() => new ZooBuildSpec("diffusion", "{}").Validated()).Message);
+    }
+
+    [Fact]
+    public void BuildKeysNameTheRecipeAndTheAttempt()
+    {
+        Assert.Equal(("clip-tiny-0123456789ab", "clip-tiny-0123456789ab.3"), (ZooBuildKeys.Key("clip-tiny-0123456789ab", 1), ZooBuildKeys.Key("clip-tiny-0123456789ab", 3)));
+        Assert.True(ZooBuildKeys.IsAttemptOf("clip-tiny-0123456789ab", "clip-tiny-0123456789ab"));
+        Assert.True(ZooBuildKeys.IsAttemptOf("clip-tiny-0123456789ab.12", "clip-tiny-0123456789ab"));
+        Assert.False(ZooBuildKeys.IsAttemptOf("clip-tiny-0123456789ab.1", "clip-tiny-0123456789ab"));
+        Assert.False(ZooBuildKeys.IsAttemptOf("clip-tiny-0123456789ab.x", "clip-tiny-0123456789ab"));
+        Assert.False(ZooBuildKeys.IsAttemptOf("clip-tiny-ffffffffffff", "clip-tiny-0123456789ab"));
+    }
+}
