@@ -8,7 +8,8 @@ using Microsoft.Extensions.Options;
 namespace MMInterp.Grains.Sweeps;
 
 /// <summary>
-/// Fans a sweep out into TrainingRun grains (which placement spreads over the accelerators), follows them with a
+/// Fans a sweep out into TrainingRun grains, packing the runs that share their reads into TrainingPack grains (which
+/// placement spreads over the accelerators; each reads every batch once for its members), follows the runs with a
 /// timer, and records each finished run's L0 and FVU and the Pareto front. A reminder brings it back after a crash.
 /// </summary>
 [ControlPlacement]
@@ -33,14 +34,24 @@ public sealed class SweepGrain(
         await recorder.StartedAsync(sweepId, "sweep", JsonSerializer.Serialize(spec), runs.Count, null);
         state.State.Spec = spec;
         state.State.Phase = JobPhase.Running;
-        state.State.Runs = runs.Select((r, i) => (id: $"{sweepId}-r{i:D3}", r.Label)).ToDictionary(x => x.id, x => x.Label);
+        state.State.Runs = SweepPacking.Of(sweepId, runs, spec.MembersPerPack).Runs.ToDictionary(r => r.RunId, r => r.Label);
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
         await state.WriteStateAsync();
         await ResumeReminder.StartAsync(this, timing.Value);
-        var ids = state.State.Runs.Keys.ToList();
-        await Task.WhenAll(ids.Select((id, i) => GrainFactory.GetGrain<ITrainingRunGrain>(id).Start(runs[i].Spec)));
+        await FanOut(spec, runs);
         StartPolling();
         return Progress();
+    }
+
+    /// <summary>
+    /// Starts every run, then every pack. Points that share their reads train in packs (one read of each batch per
+    /// pack); a packed run only makes sure its pack trains, so the runs start first and the packs find them running.
+    /// </summary>
+    async Task FanOut(SweepSpec spec, IReadOnlyList<(string Label, TrainingRunSpec Spec)> runs)
+    {
+        var plan = SweepPacking.Of(this.GetPrimaryKeyString(), runs, spec.MembersPerPack);
+        await Task.WhenAll(plan.Runs.Select(r => GrainFactory.GetGrain<ITrainingRunGrain>(r.RunId).Start(r.Spec)));
+        await Task.WhenAll(plan.Packs.Select(p => GrainFactory.GetGrain<ITrainingPackGrain>(p.PackId).Start(p.Spec)));
     }
 
     public Task<JobProgress> Status() => Task.FromResult(Progress());

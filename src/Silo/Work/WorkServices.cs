@@ -26,6 +26,8 @@ public static class WorkServices
         services.TryAddSingleton<IModelHost>(sp => sp.GetRequiredService<ModelCache>());
         services.TryAddSingleton<IRunRecorder, RegistryRunRecorder>();
         services.TryAddSingleton<IShardExtractor, KernelShardExtractor>();
+        services.TryAddSingleton<KernelPackTrainingExecutor>();
+        services.TryAddSingleton<IPackTrainingExecutor>(sp => sp.GetRequiredService<KernelPackTrainingExecutor>());
         services.TryAddSingleton<ITrainingExecutor, KernelTrainingExecutor>();
         services.TryAddSingleton<IExperimentRecorder, RegistryExperimentRecorder>();
         services.TryAddSingleton<AnalysisInputs>();
