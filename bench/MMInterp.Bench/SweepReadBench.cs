@@ -81,7 +81,7 @@ public static class SweepReadBench
                 var a = SafeTensors.Load(Path.Combine(home, "separate-0", m.Name, "sae.safetensors"));
                 var b = SafeTensors.Load(Path.Combine(home, "packed-0", m.Name, "sae.safetensors"));
                 foreach (var (name, t) in a.Tensors)
-                    if (!t.equal(b.Tensors[name]).item<bool>())
+                    if (!t.eq(b.Tensors[name]).all().item<bool>())
                         throw new InvalidOperationException($"{m.Name}: packed weights '{name}' differ from its separate run");
             }
             double sepMed = Median(separate), packMed = Median(packed);
