@@ -272,6 +272,45 @@ public sealed class ExtractionEndToEndTests(ExtractionCluster fx) : IClassFixtur
     }
 
     [Fact]
+    public async Task CancellingOnePackedRunLeavesTheOthersTraining()
+    {
+        const string hook = "vision.blocks.0.hook_resid_post";
+        var job = fx.Cluster.Client.GetGrain<IExtractionJobGrain>("ext-pack-cancel");
+        await job.Start(new ExtractionJobSpec("clip-e2e", [hook], DatasetSpec.Parse("shapes:train:32"), Shards: 1));
+        var extracted = await Wait(job);
+        Assert.True(extracted.Phase == JobPhase.Succeeded, extracted.Error);
+
+        var sae = new SaeConfig { Kind = SaeKind.Relu, DIn = 32, DSae = 64 }.ToJson();
+        var spec = new TrainingRunSpec(extracted.Result!, hook, sae, new SaeTrainingConfig().ToJson(), Steps: 1_000_000, CheckpointEvery: 50, Seed: 1, BatchSize: 64, LogEvery: 50);
+        var sweep = fx.Cluster.Client.GetGrain<ISweepGrain>("sweep-pack-cancel");
+        await sweep.Start(new SweepSpec(spec, new Dictionary<string, IReadOnlyList<string>> { ["training.Lr"] = ["0.001", "0.003"] }));
+        var cancelled = fx.Cluster.Client.GetGrain<ITrainingRunGrain>("sweep-pack-cancel-r000");
+        var other = fx.Cluster.Client.GetGrain<ITrainingRunGrain>("sweep-pack-cancel-r001");
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while ((await cancelled.Status()).Done < 50 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        await cancelled.Cancel();
+        var stopped = await cancelled.Status();
+        Assert.Equal(JobPhase.Cancelled, stopped.Phase);
+        Assert.Equal(RunStatus.Cancelled, (await fx.Registry.Runs.GetAsync("sweep-pack-cancel-r000"))!.Status);
+
+        // The pack goes on training the other member; the cancelled one stays where it stopped.
+        var before = (await other.Status()).Done;
+        while ((await other.Status()).Done < before + 100 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.True((await other.Status()).Done >= before + 100, "the other packed run stopped training when one member was cancelled");
+        Assert.Equal(JobPhase.Running, (await other.Status()).Phase);
+        Assert.Equal(stopped.Done, (await cancelled.Status()).Done);
+
+        // Cancelling the sweep drops the last member: the pack ends, nothing is registered.
+        await sweep.Cancel();
+        var pack = fx.Cluster.Client.GetGrain<ITrainingPackGrain>("sweep-pack-cancel-p000");
+        while (!(await pack.Status()).Finished && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.True((await pack.Status()).Finished, "the pack kept training after all its runs were cancelled");
+        Assert.Equal(JobPhase.Cancelled, (await other.Status()).Phase);
+        Assert.Null(await fx.Registry.Dictionaries.GetAsync("sweep-pack-cancel-r000"));
+        Assert.Null(await fx.Registry.Dictionaries.GetAsync("sweep-pack-cancel-r001"));
+    }
+
+    [Fact]
     public async Task CancellingARunningTrainingStopsItAndRecordsIt()
     {
         const string hook = "vision.blocks.0.hook_resid_post";
