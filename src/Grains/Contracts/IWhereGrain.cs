@@ -5,7 +5,3 @@ public interface IWhereGrain
 {
     Task<string> SiloAddress();
 }
-
-public interface IAcceleratorProbeGrain : IWhereGrain, IGrainWithStringKey;
-
-public interface IControlProbeGrain : IWhereGrain, IGrainWithStringKey;

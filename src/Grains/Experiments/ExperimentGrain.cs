@@ -1,7 +1,7 @@
 using System.Text.Json;
 using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Grains.Contracts.Jobs;
-using MMInterp.Grains.Jobs;
+using MMInterp.Grains.Lifecycle;
 using MMInterp.Grains.Placement;
 using MMInterp.Grains.Telemetry;
 using Microsoft.Extensions.Logging;

@@ -1,6 +1,6 @@
 using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Grains.Contracts.Jobs;
-using MMInterp.Grains.Jobs;
+using MMInterp.Grains.Lifecycle;
 
 namespace MMInterp.Grains.Experiments;
 

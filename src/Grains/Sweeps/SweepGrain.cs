@@ -1,6 +1,6 @@
 using System.Text.Json;
 using MMInterp.Grains.Contracts.Jobs;
-using MMInterp.Grains.Jobs;
+using MMInterp.Grains.Lifecycle;
 using MMInterp.Grains.Placement;
 using MMInterp.Kernels.Analysis;
 using Microsoft.Extensions.Options;

@@ -1,8 +1,8 @@
 using System.Net;
+using MMInterp.Grains.Lifecycle;
 using MMInterp.Grains.Placement;
 using MMInterp.Silo.Placement;
 using MMInterp.Silo.Work;
-using MMInterp.Grains.Jobs;
 using Orleans.Configuration;
 
 namespace MMInterp.Silo.Hosting;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using MMInterp.Grains.Contracts.Jobs;
-using MMInterp.Grains.Jobs;
+using MMInterp.Grains.TrainingRuns;
 using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Activations;
 using MMInterp.Kernels.Artefacts;

@@ -1,5 +1,5 @@
 using MMInterp.Grains.Contracts.Jobs;
-using MMInterp.Grains.Jobs;
+using MMInterp.Grains.TrainingRuns;
 
 namespace MMInterp.Silo.Work;
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using MMInterp.Grains.Contracts;
-using MMInterp.Grains.Jobs;
+using MMInterp.Grains.Models;
 using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Checkpoints;
 using MMInterp.Kernels.Extraction;

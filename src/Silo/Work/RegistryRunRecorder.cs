@@ -1,5 +1,5 @@
 using MMInterp.Grains.Contracts.Jobs;
-using MMInterp.Grains.Jobs;
+using MMInterp.Grains.Lifecycle;
 using MMInterp.Grains.Registry;
 
 namespace MMInterp.Silo.Work;

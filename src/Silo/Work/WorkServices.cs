@@ -1,8 +1,11 @@
-using MMInterp.Silo.Work.Analysis;
 using MMInterp.Grains.Experiments;
-using MMInterp.Grains.Jobs;
+using MMInterp.Grains.ExtractionJobs;
+using MMInterp.Grains.Lifecycle;
+using MMInterp.Grains.Models;
 using MMInterp.Grains.Registry;
+using MMInterp.Grains.TrainingRuns;
 using MMInterp.Kernels.Artefacts;
+using MMInterp.Silo.Work.Analysis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 

@@ -1,11 +1,12 @@
 using System.Collections.Concurrent;
 using MMInterp.Grains.Contracts.Jobs;
-using MMInterp.Grains.Jobs;
+using MMInterp.Grains.ExtractionJobs;
+using MMInterp.Grains.Lifecycle;
 using MMInterp.Grains.Placement;
 using MMInterp.Grains.Registry;
+using MMInterp.Silo.Placement;
 using MMInterp.Silo.Storage;
 using MMInterp.Silo.Work;
-using MMInterp.Silo.Placement;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using Xunit;

@@ -1,7 +1,8 @@
 using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Grains.Contracts.Jobs;
 using MMInterp.Grains.Experiments;
-using MMInterp.Grains.Jobs;
+using MMInterp.Grains.ExtractionJobs;
+using MMInterp.Grains.TrainingRuns;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using Orleans.Storage;

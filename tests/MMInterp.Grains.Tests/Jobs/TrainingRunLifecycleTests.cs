@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using MMInterp.Grains.Contracts.Jobs;
-using MMInterp.Grains.Jobs;
+using MMInterp.Grains.Lifecycle;
 using MMInterp.Grains.Placement;
+using MMInterp.Grains.TrainingRuns;
 using MMInterp.Silo.Placement;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;

@@ -29,13 +29,3 @@ public interface ITrainingRunGrain : IGrainWithStringKey
     /// <summary>A packed run (spec.PackId): its pack could not train it (it diverged, its config or data is bad).</summary>
     Task ReportFailed(string error);
 }
-
-/// <summary>
-/// The silo whose activation last launched the run, how many launches there were (1 for a run that never crashed)
-/// and the checkpoint step the last launch resumed from (0: it started fresh).
-/// </summary>
-[GenerateSerializer, Immutable]
-public sealed record TrainingRunHost(
-    [property: Id(0)] string? Silo,
-    [property: Id(1)] int Starts,
-    [property: Id(2)] long ResumedFromStep);

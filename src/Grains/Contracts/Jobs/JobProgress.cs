@@ -1,14 +1,5 @@
 namespace MMInterp.Grains.Contracts.Jobs;
 
-public enum JobPhase
-{
-    Pending,
-    Running,
-    Succeeded,
-    Failed,
-    Cancelled,
-}
-
 /// <summary>What `mminterp status` shows for one job, run or sweep. <paramref name="Skipped"/>: items of a user dataset an
 /// extraction could not read or decode (named in its shard outputs and its activation set's dataset record).</summary>
 [GenerateSerializer, Immutable]

@@ -83,21 +83,3 @@ public sealed record SweepSpec(
             ? (d == Math.Floor(d) && Math.Abs(d) < 1e15 ? JsonValue.Create((long)d) : JsonValue.Create(d))
             : bool.TryParse(text, out var b) ? JsonValue.Create(b) : JsonValue.Create(text);
 }
-
-[GenerateSerializer, Immutable]
-public sealed record SweepRunResult(
-    [property: Id(0)] string RunId,
-    [property: Id(1)] string Label,
-    [property: Id(2)] JobPhase Phase,
-    [property: Id(3)] double L0,
-    [property: Id(4)] double Fvu,
-    [property: Id(5)] bool OnFront);
-
-public interface ISweepGrain : IGrainWithStringKey
-{
-    Task<JobProgress> Start(SweepSpec spec);
-    Task<JobProgress> Status();
-    /// <summary>Every run with its final L0 and FVU (NaN until finished) and whether it is on the Pareto front.</summary>
-    Task<IReadOnlyList<SweepRunResult>> Results();
-    Task Cancel();
-}

@@ -36,6 +36,3 @@ public sealed record TrainingPackSpec([property: Id(0)] IReadOnlyList<TrainingPa
 
     public override int GetHashCode() => Members.Count;
 }
-
-[GenerateSerializer, Immutable]
-public sealed record TrainingPackMember([property: Id(0)] string RunId, [property: Id(1)] TrainingRunSpec Spec);

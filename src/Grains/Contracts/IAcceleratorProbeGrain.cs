@@ -1,0 +1,3 @@
+namespace MMInterp.Grains.Contracts;
+
+public interface IAcceleratorProbeGrain : IWhereGrain, IGrainWithStringKey;

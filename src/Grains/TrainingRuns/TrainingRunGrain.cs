@@ -1,0 +1,150 @@
+using System.Text.Json;
+using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Grains.Lifecycle;
+using MMInterp.Grains.Placement;
+using MMInterp.Grains.Telemetry;
+using MMInterp.Kernels.Sae.Training;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MMInterp.Grains.TrainingRuns;
+
+/// <summary>
+/// Orchestrates one SAE training run on an accelerator silo. The executor trains on a thread-pool thread and reports
+/// checkpoints back through this grain's reference, which persists them. A reminder re-activates the run after its
+/// silo dies; the new activation (placed on a live accelerator) resumes from the last persisted checkpoint.
+/// A packed run (spec.PackId, a sweep's grid point) does not train itself: its TrainingPack grain trains it with the
+/// pack's other runs and reports its checkpoints and its outcome here; launching it (activation, reminder) only
+/// makes sure the pack is training, and cancelling it drops it from the pack.
+/// </summary>
+[AcceleratorPlacement]
+public sealed class TrainingRunGrain(
+    [PersistentState("training", "jobs")] IPersistentState<TrainingRunState> state,
+    ITrainingExecutor executor,
+    IRunRecorder recorder,
+    IOptions<JobOptions> timing,
+    ILogger<TrainingRunGrain> log) : Grain, ITrainingRunGrain, IRemindable
+{
+    JobSettlement<TrainingRunState>? _end;
+    JobSettlement<TrainingRunState> End => _end ??= new(this, state, recorder);
+    ExecutorWork<TrainingRunState>? _training;
+    ExecutorWork<TrainingRunState> Training => _training ??= new(state, End,
+        // Bad config, bad data or a diverged run: retrying would fail the same way.
+        permanent: e => e is ArgumentException or InvalidDataException or NonFiniteTrainingException,
+        stopped: e => log.LogError(e, "training run {Run} stopped; the reminder will resume it from step {Step}",
+            this.GetPrimaryKeyString(), state.State.Checkpoint?.Step ?? 0));
+
+    public override async Task OnActivateAsync(CancellationToken ct)
+    {
+        if (state.State.Phase != JobPhase.Running) return;
+        try
+        {
+            await Launch();
+        }
+        catch (Exception e)
+        {
+            // Database unreachable: stay active so status calls work; the next reminder tick launches the run.
+            log.LogWarning("run {Run}: could not launch on activation ({Error}); the reminder will retry", this.GetPrimaryKeyString(), e.Message);
+        }
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct) => Training.StopAsync(ct);
+
+    public async Task<JobProgress> Start(TrainingRunSpec spec)
+    {
+        spec.Validated();
+        await new JobStart<TrainingRunState, TrainingRunSpec>(this, state, timing.Value, "training run").StartAsync(spec,
+            record: () => recorder.StartedAsync(this.GetPrimaryKeyString(), "training", JsonSerializer.Serialize(spec), spec.Steps, spec.SweepId),
+            launch: Launch);
+        return Progress();
+    }
+
+    public Task<JobProgress> Status() => Task.FromResult(Progress());
+
+    public Task<RunCheckpoint?> LastCheckpoint() => Task.FromResult(state.State.Checkpoint);
+
+    public Task<TrainingRunHost> Host() => Pack is { } pack
+        ? pack.Host()
+        : Task.FromResult(new TrainingRunHost(state.State.LastSilo, state.State.Starts, state.State.ResumedFromStep));
+
+    public async Task Cancel()
+    {
+        if (Pack is { } pack && state.State.Phase == JobPhase.Running) await pack.Drop(this.GetPrimaryKeyString());
+        await End.CancelAsync(Training.Cancel);
+    }
+
+    public async Task ReportFinished(RunCheckpoint final)
+    {
+        if (state.State.Phase != JobPhase.Running) return;
+        await ReportCheckpoint(final);
+        await End.FinishAsync(JobPhase.Succeeded, null);
+    }
+
+    public Task ReportFailed(string error) =>
+        state.State.Phase == JobPhase.Running ? End.FinishAsync(JobPhase.Failed, error) : Task.CompletedTask;
+
+    /// <summary>The pack that trains this run, or null when it trains on its own.</summary>
+    ITrainingPackGrain? Pack => state.State.Spec?.PackId is { } id ? GrainFactory.GetGrain<ITrainingPackGrain>(id) : null;
+
+    public async Task ReportCheckpoint(RunCheckpoint checkpoint)
+    {
+        // A stale executor (from before a restart) may report an older step; never go backwards.
+        if (state.State.Checkpoint is { } current && current.Step >= checkpoint.Step) return;
+        state.State.Checkpoint = checkpoint;
+        state.State.UpdatedAt = DateTimeOffset.UtcNow;
+        await state.WriteStateAsync();
+        var steps = state.State.Spec?.Steps ?? 0;
+        try
+        {
+            await recorder.ProgressAsync(this.GetPrimaryKeyString(), checkpoint.Step, steps == 0 ? 0 : (double)checkpoint.Step / steps);
+        }
+        catch (Exception e)
+        {
+            log.LogWarning("run {Run}: could not record progress: {Error}", this.GetPrimaryKeyString(), e.Message);
+        }
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => End.TickAsync(Training.InFlight, Launch);
+
+    async Task Launch()
+    {
+        if (Training.InFlight) return;
+        if (Pack is { } pack)
+        {
+            // One way: the pack calls this run back with checkpoints and its outcome.
+            await pack.Resume();
+            return;
+        }
+        var spec = state.State.Spec!;
+        var runId = this.GetPrimaryKeyString();
+        var resumeFrom = state.State.Checkpoint;
+        state.State.Starts++;
+        state.State.LastSilo = RuntimeIdentity;
+        state.State.ResumedFromStep = resumeFrom?.Step ?? 0;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            state.State.Starts--; // not launched: the next reminder tick tries again and counts once
+            throw;
+        }
+
+        DelayDeactivation(TimeSpan.FromDays(7));
+        var self = this.AsReference<ITrainingRunGrain>();
+        // Checkpoints come back as ordinary grain calls; the final one is recorded before the run succeeds.
+        Training.Run(ct => executor.TrainAsync(runId, spec, resumeFrom, self.ReportCheckpoint, ct),
+            record: ReportCheckpoint,
+            trace: () => PlatformTelemetry.Source.StartActivity("training.run")?.SetTag("mminterp.run", runId));
+    }
+
+    JobProgress Progress()
+    {
+        var spec = state.State.Spec;
+        var step = state.State.Checkpoint?.Step ?? 0;
+        return new JobProgress(this.GetPrimaryKeyString(), "training", End.VisiblePhase,
+            (int)Math.Min(step, int.MaxValue), (int)Math.Min(spec?.Steps ?? 0, int.MaxValue), state.State.Error, state.State.UpdatedAt,
+            state.State.Checkpoint?.Artefact);
+    }
+}
