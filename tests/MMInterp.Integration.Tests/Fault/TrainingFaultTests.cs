@@ -36,7 +36,19 @@ public sealed class TrainingFaultTests(FaultCluster fx, ITestOutputHelper output
         output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: step {seen.Step}/{spec.Steps} checkpointed; kill -9 {victim.Name} (pid {victim.Process.Id})");
         var killedAt = DateTimeOffset.UtcNow;
         await victim.Process.KillAsync(TimeSpan.FromSeconds(30));
+        try
+        {
+            await AfterKillAsync(run, runId, spec, seen, victim, killedAt, clock);
+        }
+        finally
+        {
+            await fx.ReviveAsync(victim);
+        }
+    }
 
+    async Task AfterKillAsync(ITrainingRunGrain run, string runId, TrainingRunSpec spec, RunRecord seen, FaultCluster.Silo victim,
+        DateTimeOffset killedAt, Stopwatch clock)
+    {
         // Watch the registry, not the grain: a status call would re-activate the run itself, and what is under test
         // is that the cluster does it (membership declares the silo dead, the resume reminder fires elsewhere).
         var moving = await fx.WaitForAsync(() => fx.Registry.Runs.GetAsync(runId), r => r is { } x && (x.Step > seen.Step + spec.CheckpointEvery || x.IsTerminal),
@@ -82,7 +94,18 @@ public sealed class TrainingFaultTests(FaultCluster fx, ITestOutputHelper output
         Assert.False(seen!.IsTerminal, $"the run ended ({seen.Status}) before it could be killed at step {seen.Step}; make it longer");
         output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: step {seen.Step}/{spec.Steps} checkpointed; kill -9 {victim.Name} (pid {victim.Process.Id})");
         await victim.Process.KillAsync(TimeSpan.FromSeconds(30));
+        try
+        {
+            await AfterPackKillAsync(runIds, pack, spec, victim, clock);
+        }
+        finally
+        {
+            await fx.ReviveAsync(victim);
+        }
+    }
 
+    async Task AfterPackKillAsync(string[] runIds, ITrainingPackGrain pack, TrainingRunSpec spec, FaultCluster.Silo victim, Stopwatch clock)
+    {
         foreach (var runId in runIds)
         {
             var done = await fx.WaitForAsync(() => fx.Registry.Runs.GetAsync(runId), r => r is { IsTerminal: true },
