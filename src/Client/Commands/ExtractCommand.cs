@@ -51,8 +51,8 @@ public static class ExtractCommand
                 return 0;
             }
             var done = await JobWatcher.FollowAsync("extract", grain.Status, ct);
-            var set = await session.Registry.ActivationSets.GetAsync(done.Result!, ct);
-            Console.WriteLine($"activation set {done.Result}: {set?.RowCount} rows per hook, {set?.ShardCount} shards");
+            var set = await session.Registry.ActivationSets.GetAsync(done.ActivationSetId!, ct);
+            Console.WriteLine($"activation set {done.ActivationSetId}: {set?.RowCount} rows per hook, {set?.ShardCount} shards");
             if (set is not null && spec.Dataset.IsRegistered) SkippedReport.Print(set.DatasetSpecJson);
             return 0;
         });

@@ -3,6 +3,7 @@ using System.Globalization;
 using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
 using MMInterp.Client.Registry;
+using MMInterp.Grains.Contracts;
 using MMInterp.Grains.Registry;
 using MMInterp.Silo.Work;
 using Spectre.Console;

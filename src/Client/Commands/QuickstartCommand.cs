@@ -77,7 +77,7 @@ public static class QuickstartCommand
             var job = cluster.GetGrain<IExtractionJobGrain>(jobId);
             await job.Start(new ExtractionJobSpec(zoo.Model.Id, [hook], DatasetSpec.Parse($"shapes:train:{images}"), Shards: 4));
             var extracted = await JobWatcher.FollowAsync("extract", job.Status, ct);
-            var set = (await session.Registry.ActivationSets.GetAsync(extracted.Result!, ct))!;
+            var set = (await session.Registry.ActivationSets.GetAsync(extracted.ActivationSetId!, ct))!;
             Console.WriteLine($"activation set {set.Id}: {set.RowCount} rows of {hook}");
             report.Add($"- activation set `{set.Id}`: {set.RowCount} token activations at `{hook}` from {images} images, {set.ShardCount} shards");
 

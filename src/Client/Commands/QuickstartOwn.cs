@@ -69,7 +69,7 @@ public static class QuickstartOwn
         var job = cluster.GetGrain<IExtractionJobGrain>(jobId);
         await job.Start(new ExtractionJobSpec(model.Id, [hook], DatasetSpec.Registered(dataset.Id, "train", count), Shards: Math.Min(4, Math.Max(1, count / 64))));
         var extracted = await JobWatcher.FollowAsync("extract", job.Status, ct);
-        var set = (await session.Registry.ActivationSets.GetAsync(extracted.Result!, ct))!;
+        var set = (await session.Registry.ActivationSets.GetAsync(extracted.ActivationSetId!, ct))!;
         Console.WriteLine($"activation set {set.Id}: {set.RowCount} rows of {hook}");
         report.Add($"- activation set `{set.Id}`: {set.RowCount} token activations at `{hook}` from {count} train images");
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MMInterp.Grains.Contracts;
 using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Artefacts;
 using MMInterp.Kernels.Sae;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Grains.Registry;
 
 namespace MMInterp.Client.Registry;

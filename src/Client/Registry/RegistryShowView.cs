@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using MMInterp.Grains.Contracts;
 using MMInterp.Grains.Registry;
 using Spectre.Console;
 

@@ -88,7 +88,9 @@ public sealed class ExperimentGrain(
     {
         var phase = End.VisiblePhase;
         var (done, total) = phase == JobPhase.Succeeded ? (_progress.Total, _progress.Total) : (_progress.Done, _progress.Total);
-        return new JobProgress(Id, state.State.Spec?.Kind ?? "analysis", phase, done, total, state.State.Error, state.State.UpdatedAt,
-            phase == JobPhase.Succeeded ? Id : _progress.Note);
+        return new JobProgress(Id, state.State.Spec?.Kind ?? "analysis", phase, done, total, state.State.Error, state.State.UpdatedAt)
+        {
+            Note = phase == JobPhase.Succeeded ? null : _progress.Note,
+        };
     }
 }

@@ -150,7 +150,11 @@ public sealed class ExtractionJobGrain(
 
     JobProgress Progress() => new(
         this.GetPrimaryKeyString(), "extraction", End.VisiblePhase, state.State.Done.Count, state.State.Spec?.Shards ?? 0,
-        state.State.Error, state.State.UpdatedAt, state.State.ActivationSetId, state.State.Done.Values.Sum(o => o.Skipped?.Count ?? 0));
+        state.State.Error, state.State.UpdatedAt)
+    {
+        ActivationSetId = state.State.ActivationSetId,
+        Skipped = state.State.Done.Values.Sum(o => o.Skipped?.Count ?? 0),
+    };
 
     static bool SameSpec(ExtractionJobSpec a, ExtractionJobSpec b) =>
         a.ModelId == b.ModelId && a.Hooks.SequenceEqual(b.Hooks) && a.Dataset == b.Dataset && a.Shards == b.Shards;

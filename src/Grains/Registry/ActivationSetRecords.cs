@@ -1,3 +1,4 @@
+using MMInterp.Grains.Contracts;
 using MMInterp.Kernels.Artefacts;
 
 namespace MMInterp.Grains.Registry;

@@ -1,3 +1,4 @@
+using MMInterp.Grains.Contracts;
 using Npgsql;
 
 namespace MMInterp.Grains.Registry;

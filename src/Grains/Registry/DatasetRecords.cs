@@ -1,3 +1,5 @@
+using MMInterp.Grains.Contracts;
+
 namespace MMInterp.Grains.Registry;
 
 /// <summary>A user image dataset to register (see infra/sql/0113_datasets.sql).</summary>

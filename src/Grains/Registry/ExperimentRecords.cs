@@ -1,3 +1,5 @@
+using MMInterp.Grains.Contracts;
+
 namespace MMInterp.Grains.Registry;
 
 /// <summary>An experiment (labeling, steering, patching, a diffusion study, ...) that groups runs and results.</summary>

@@ -1,3 +1,5 @@
+using MMInterp.Grains.Contracts;
+using MMInterp.Grains.Contracts.Experiments;
 using Npgsql;
 using NpgsqlTypes;
 

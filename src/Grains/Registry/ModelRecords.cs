@@ -1,3 +1,5 @@
+using MMInterp.Grains.Contracts;
+
 namespace MMInterp.Grains.Registry;
 
 /// <summary>A model to register. <paramref name="Id"/> null: one is generated.</summary>

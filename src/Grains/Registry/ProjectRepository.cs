@@ -1,3 +1,5 @@
+using MMInterp.Grains.Contracts;
+
 namespace MMInterp.Grains.Registry;
 
 /// <summary>Projects: the unit that owns models, runs, dictionaries and tokens. 'default' always exists.</summary>

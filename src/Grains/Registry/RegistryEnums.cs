@@ -1,3 +1,5 @@
+using MMInterp.Grains.Contracts.Experiments;
+
 namespace MMInterp.Grains.Registry;
 
 [GenerateSerializer]
@@ -11,9 +13,6 @@ public enum RunStatus { Pending, Running, Succeeded, Failed, Cancelled }
 
 [GenerateSerializer]
 public enum SaeArchitecture { Relu, TopK, BatchTopK, JumpRelu }
-
-[GenerateSerializer]
-public enum LabelMethod { FreeLabel, Steering, GroundTruth, Manual, AutoInterp }
 
 /// <summary>Admin includes write, write includes read.</summary>
 [GenerateSerializer]

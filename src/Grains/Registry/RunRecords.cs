@@ -1,3 +1,5 @@
+using MMInterp.Grains.Contracts;
+
 namespace MMInterp.Grains.Registry;
 
 /// <summary>A training run or job to create (status pending). <paramref name="Id"/> null: one is generated.</summary>

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using MMInterp.Grains.Contracts;
 
 namespace MMInterp.Grains.Registry;
 

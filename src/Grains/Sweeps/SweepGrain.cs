@@ -30,17 +30,24 @@ public sealed class SweepGrain(
     {
         var sweepId = this.GetPrimaryKeyString();
         var runs = spec.Expand(sweepId);
-        if (state.State.Spec is not null) return Progress();
-        await recorder.StartedAsync(sweepId, "sweep", JsonSerializer.Serialize(spec), runs.Count, null);
-        state.State.Spec = spec;
-        state.State.Phase = JobPhase.Running;
-        state.State.Runs = SweepPacking.Of(sweepId, runs, spec.MembersPerPack).Runs.ToDictionary(r => r.RunId, r => r.Label);
-        state.State.UpdatedAt = DateTimeOffset.UtcNow;
-        await state.WriteStateAsync();
-        await ResumeReminder.StartAsync(this, timing.Value);
+        await new JobStart<SweepState, SweepSpec>(this, state, timing.Value, "sweep").StartAsync(spec,
+            record: async () =>
+            {
+                await recorder.StartedAsync(sweepId, "sweep", JsonSerializer.Serialize(spec), runs.Count, null);
+                // Persisted with the spec, so a sweep is never stored as running without its runs.
+                state.State.Runs = SweepPacking.Of(sweepId, runs, spec.MembersPerPack).Runs.ToDictionary(r => r.RunId, r => r.Label);
+            },
+            launch: () => Launch(spec, runs),
+            same: SameSpec);
+        return Progress();
+    }
+
+    /// <summary>Starts every run and pack (a no-op for one already started with its spec) and follows them, so the same
+    /// spec started again after a crash between persisting the sweep and starting its runs starts the rest.</summary>
+    async Task Launch(SweepSpec spec, IReadOnlyList<(string Label, TrainingRunSpec Spec)> runs)
+    {
         await FanOut(spec, runs);
         StartPolling();
-        return Progress();
     }
 
     /// <summary>
@@ -108,6 +115,12 @@ public sealed class SweepGrain(
         _poll = null;
         await ResumeReminder.StopAsync(this);
     }
+
+    /// <summary>The same search: a spec comes back from storage or a new client with equal values in new collections.</summary>
+    static bool SameSpec(SweepSpec a, SweepSpec b) =>
+        a.Base == b.Base && a.Random == b.Random && a.Samples == b.Samples && a.Seed == b.Seed && a.MembersPerPack == b.MembersPerPack
+        && a.Axes.Count == b.Axes.Count
+        && a.Axes.All(axis => b.Axes.TryGetValue(axis.Key, out var values) && axis.Value.SequenceEqual(values));
 
     JobProgress Progress() => new(this.GetPrimaryKeyString(), "sweep", state.State.Phase,
         state.State.Results.Count(r => r.Phase is JobPhase.Succeeded or JobPhase.Failed or JobPhase.Cancelled),

@@ -1,9 +1,10 @@
 using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Grains.Lifecycle;
 
 namespace MMInterp.Grains.Sweeps;
 
 [GenerateSerializer]
-public sealed class SweepState
+public sealed class SweepState : IJobState<SweepSpec>
 {
     [Id(0)] public SweepSpec? Spec { get; set; }
     [Id(1)] public JobPhase Phase { get; set; } = JobPhase.Pending;
@@ -11,4 +12,6 @@ public sealed class SweepState
     [Id(2)] public Dictionary<string, string> Runs { get; set; } = new();
     [Id(3)] public List<SweepRunResult> Results { get; set; } = new();
     [Id(4)] public DateTimeOffset UpdatedAt { get; set; }
+    /// <summary>Unused by the sweep itself (a run's failure is its own); the shared lifecycle's state has one.</summary>
+    [Id(5)] public string? Error { get; set; }
 }

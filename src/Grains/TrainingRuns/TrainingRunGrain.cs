@@ -144,7 +144,9 @@ public sealed class TrainingRunGrain(
         var spec = state.State.Spec;
         var step = state.State.Checkpoint?.Step ?? 0;
         return new JobProgress(this.GetPrimaryKeyString(), "training", End.VisiblePhase,
-            (int)Math.Min(step, int.MaxValue), (int)Math.Min(spec?.Steps ?? 0, int.MaxValue), state.State.Error, state.State.UpdatedAt,
-            state.State.Checkpoint?.Artefact);
+            (int)Math.Min(step, int.MaxValue), (int)Math.Min(spec?.Steps ?? 0, int.MaxValue), state.State.Error, state.State.UpdatedAt)
+        {
+            CheckpointArtefact = state.State.Checkpoint?.Artefact,
+        };
     }
 }

@@ -1,3 +1,4 @@
+using MMInterp.Grains.Dictionaries;
 using MMInterp.Grains.Experiments;
 using MMInterp.Grains.ExtractionJobs;
 using MMInterp.Grains.Lifecycle;
@@ -27,6 +28,7 @@ public static class WorkServices
         services.TryAddSingleton<ModelCache>();
         services.TryAddSingleton<DatasetSource>();
         services.TryAddSingleton<IModelHost>(sp => sp.GetRequiredService<ModelCache>());
+        services.TryAddSingleton<IDictionaryHost, DictionaryHost>();
         services.TryAddSingleton<IRunRecorder, RegistryRunRecorder>();
         services.TryAddSingleton<IShardExtractor, KernelShardExtractor>();
         services.TryAddSingleton<KernelPackTrainingExecutor>();

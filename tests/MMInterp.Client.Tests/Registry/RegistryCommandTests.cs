@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using MMInterp.Client.Commands;
+using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Artefacts;
 using MMInterp.Silo.Storage;

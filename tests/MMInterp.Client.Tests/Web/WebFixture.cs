@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using MMInterp.Client.Web;
+using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Artefacts;
 using MMInterp.Kernels.Plots;

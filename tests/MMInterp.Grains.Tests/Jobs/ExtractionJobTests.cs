@@ -85,7 +85,7 @@ public sealed class ExtractionJobTests : IAsyncLifetime
         var progress = await JobWait.UntilFinished(job.Status, minutes: 1);
         Assert.Equal(JobPhase.Succeeded, progress.Phase);
         Assert.Equal(8, progress.Done);
-        Assert.Equal("actset-job-a", progress.Result);
+        Assert.Equal("actset-job-a", progress.ActivationSetId);
         Assert.Single(Finalized, "job-a");
         Assert.Equal(2, Calls["job-a/1"]);
         var row = await _registry.Runs.GetAsync("job-a");

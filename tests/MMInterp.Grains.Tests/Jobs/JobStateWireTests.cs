@@ -2,6 +2,7 @@ using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Grains.Contracts.Jobs;
 using MMInterp.Grains.Experiments;
 using MMInterp.Grains.ExtractionJobs;
+using MMInterp.Grains.Sweeps;
 using MMInterp.Grains.TrainingRuns;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
@@ -49,5 +50,17 @@ public class JobStateWireTests
         var s = Load<ExperimentState>("ICDoQBVjbGlwLXN0dWR5QQNtQQNkQQNoQQV7fcEB4AkDDUEHYmFkIYCAALeWq0neCIEAAAAAAAAAAOABDeA=");
         Assert.Equal(new AnalysisSpec("clip-study", "m", "d", "h"), s.Spec);
         Assert.Equal((JobPhase.Failed, "bad", At, 3), (s.Phase, s.Error, s.UpdatedAt, s.Starts));
+    }
+
+    /// <summary>Written by the build of 2bdba5d, before the sweep state gained the lifecycle's Error field.</summary>
+    [Fact]
+    public void StoredSweepStateLoads()
+    {
+        var s = Load<SweepState>("ICDoIOhADWFjdHMtMUEDaEEFe33BDQEpAQkBHcEBAQIgAcngMQELJLBr0VN5c3RlbS5Db2xsZWN0aW9ucy5HZW5lcmljLkRpY3Rpb25hcnlgMltbc3RyaW5nXSxbU3lzdGVtLkNvbGxlY3Rpb25zLkdlbmVyaWMuSVJlYWRPbmx5TGlzdGAxW1tzdHJpbmddXV1dAQNBC3NhZS5rMAHD2W4+TVJlYWRPbmx5TGlzdEludGVyZmFjZUNvZGVjYDFbW3N0cmluZ11dAAVBAzhABTE24OABAQEBARXgCQMFIQEFQQ9zdy1yMDAwQA9zYWUuaz04QA9zdy1yMDAxQBFzYWUuaz0xNuAhAAMh6MA3wTkJAwmBAAAAAAAAIECBAAAAAAAA0D8BA+DgIYCAALeWq0neCIEAAAAAAAAAAODg");
+        Assert.Equal((new TrainingRunSpec("acts-1", "h", "{}", "{}", 10, 2, 7), false, 0, 5L), (s.Spec!.Base, s.Spec.Random, s.Spec.Samples, s.Spec.Seed));
+        Assert.Equal(["8", "16"], s.Spec.Axes["sae.k"]);
+        Assert.Equal((JobPhase.Running, At, (string?)null), (s.Phase, s.UpdatedAt, s.Error));
+        Assert.Equal(new Dictionary<string, string> { ["sw-r000"] = "sae.k=8", ["sw-r001"] = "sae.k=16" }, s.Runs);
+        Assert.Equal([new SweepRunResult("sw-r000", "sae.k=8", JobPhase.Succeeded, 8, 0.25, true)], s.Results);
     }
 }

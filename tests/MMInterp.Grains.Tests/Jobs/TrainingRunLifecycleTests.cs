@@ -88,7 +88,7 @@ public sealed class TrainingRunLifecycleTests(TrainingRunLifecycleTests.OneSilo 
     public async Task StartIsIdempotentRefusesAnotherSpecAndRecordsTheFinalCheckpointBeforeSuccess()
     {
         var (run, progress) = await StartAndWait("ok-1");
-        Assert.Equal((JobPhase.Succeeded, 10, "ckpt-10"), (progress.Phase, progress.Done, progress.Result));
+        Assert.Equal((JobPhase.Succeeded, 10, "ckpt-10"), (progress.Phase, progress.Done, progress.CheckpointArtefact));
         Assert.Equal(JobPhase.Succeeded, Recorded["ok-1"]);
         Assert.Equal(10, (await run.LastCheckpoint())!.Step);
 

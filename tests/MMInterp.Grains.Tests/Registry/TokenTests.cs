@@ -1,3 +1,4 @@
+using MMInterp.Grains.Contracts;
 using MMInterp.Grains.Registry;
 using Xunit;
 

@@ -44,7 +44,7 @@ public sealed class VlmAndDiffusionGrainTests(ExtractionCluster fx) : IClassFixt
         Assert.True(extracted.Phase == JobPhase.Succeeded, extracted.Error);
 
         // The stored LM rows are the image-token positions of a direct run, row for row.
-        var set = (await fx.Registry.ActivationSets.GetAsync(extracted.Result!))!;
+        var set = (await fx.Registry.ActivationSets.GetAsync(extracted.ActivationSetId!))!;
         Assert.Equal("vlm-e2e", set.ModelId);
         var restored = Path.Combine(fx.Home, "restored-vlm");
         await fx.Store.RestoreDirectoryAsync(set.IndexSha256, restored);
@@ -64,7 +64,7 @@ public sealed class VlmAndDiffusionGrainTests(ExtractionCluster fx) : IClassFixt
         // An SAE trains on the VLM's vision-tower activations and is registered against the VLM; steering uses it.
         var sae = new SaeConfig { Kind = SaeKind.TopK, DIn = 32, DSae = 64, K = 8 }.ToJson();
         var run = fx.Cluster.Client.GetGrain<ITrainingRunGrain>("run-vlm");
-        await run.Start(new TrainingRunSpec(extracted.Result!, visionHook, sae, new SaeTrainingConfig { Lr = 3e-3 }.ToJson(), Steps: 20, CheckpointEvery: 10, Seed: 3, BatchSize: 64, LogEvery: 10));
+        await run.Start(new TrainingRunSpec(extracted.ActivationSetId!, visionHook, sae, new SaeTrainingConfig { Lr = 3e-3 }.ToJson(), Steps: 20, CheckpointEvery: 10, Seed: 3, BatchSize: 64, LogEvery: 10));
         var trained = await JobWait.UntilFinished(run.Status);
         Assert.True(trained.Phase == JobPhase.Succeeded, trained.Error);
         var dictionary = (await fx.Registry.Dictionaries.GetAsync("run-vlm"))!;
@@ -100,7 +100,7 @@ public sealed class VlmAndDiffusionGrainTests(ExtractionCluster fx) : IClassFixt
         await job.Start(new ExtractionJobSpec("diffusion-e2e", keys, DatasetSpec.Parse("shapes:val:8"), Shards: 2));
         var extracted = await JobWait.UntilFinished(job.Status);
         Assert.True(extracted.Phase == JobPhase.Succeeded, extracted.Error);
-        var set = (await fx.Registry.ActivationSets.GetAsync(extracted.Result!))!;
+        var set = (await fx.Registry.ActivationSets.GetAsync(extracted.ActivationSetId!))!;
         Assert.Equal(keys, set.HookPoints);
         Assert.Equal(8L * 64, set.RowCount); // 8 images x 64 tokens (32x32, patch 4), per key
 
@@ -131,7 +131,7 @@ public sealed class VlmAndDiffusionGrainTests(ExtractionCluster fx) : IClassFixt
         await job.Start(new ExtractionJobSpec("diffusion-steer", keys, DatasetSpec.Parse("shapes:val:8"), Shards: 2));
         var extracted = await JobWait.UntilFinished(job.Status);
         Assert.True(extracted.Phase == JobPhase.Succeeded, extracted.Error);
-        Assert.Equal(keys, (await fx.Registry.ActivationSets.GetAsync(extracted.Result!))!.HookPoints);
+        Assert.Equal(keys, (await fx.Registry.ActivationSets.GetAsync(extracted.ActivationSetId!))!.HookPoints);
 
         // One ordinary registered dictionary per key, each trained by a TrainingRun grain.
         var sae = new SaeConfig { Kind = SaeKind.TopK, DIn = 32, DSae = 64, K = 8 }.ToJson();
@@ -139,7 +139,7 @@ public sealed class VlmAndDiffusionGrainTests(ExtractionCluster fx) : IClassFixt
         for (var i = 0; i < keys.Length; i++)
         {
             var run = fx.Cluster.Client.GetGrain<ITrainingRunGrain>(runs[i]);
-            await run.Start(new TrainingRunSpec(extracted.Result!, keys[i], sae, new SaeTrainingConfig { Lr = 3e-3 }.ToJson(), Steps: 20, CheckpointEvery: 10, Seed: 3, BatchSize: 64, LogEvery: 10));
+            await run.Start(new TrainingRunSpec(extracted.ActivationSetId!, keys[i], sae, new SaeTrainingConfig { Lr = 3e-3 }.ToJson(), Steps: 20, CheckpointEvery: 10, Seed: 3, BatchSize: 64, LogEvery: 10));
             var trained = await JobWait.UntilFinished(run.Status);
             Assert.True(trained.Phase == JobPhase.Succeeded, trained.Error);
         }

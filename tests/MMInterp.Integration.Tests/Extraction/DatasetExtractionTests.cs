@@ -97,7 +97,7 @@ public sealed class DatasetExtractionTests(ExtractionCluster fx) : IClassFixture
         Assert.Single(skipped);
         Assert.StartsWith("cat/corrupt.jpg: ", skipped[0]);
 
-        var set = (await fx.Registry.ActivationSets.GetAsync(progress.Result!))!;
+        var set = (await fx.Registry.ActivationSets.GetAsync(progress.ActivationSetId!))!;
         Assert.Equal(5L * 65, set.RowCount); // 5 good images x (64 patches + class token)
         using (var doc = JsonDocument.Parse(set.DatasetSpecJson))
         {

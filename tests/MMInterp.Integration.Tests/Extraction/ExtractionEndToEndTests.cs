@@ -96,7 +96,7 @@ public sealed class ExtractionEndToEndTests(ExtractionCluster fx) : IClassFixtur
         var progress = await Wait(job);
         Assert.True(progress.Phase == JobPhase.Succeeded, progress.Error);
 
-        var set = await fx.Registry.ActivationSets.GetAsync(progress.Result!);
+        var set = await fx.Registry.ActivationSets.GetAsync(progress.ActivationSetId!);
         Assert.NotNull(set);
         Assert.Equal("clip-e2e", set.ModelId);
         Assert.Equal("ext-1", set.ExtractionRunId);
@@ -178,7 +178,7 @@ public sealed class ExtractionEndToEndTests(ExtractionCluster fx) : IClassFixtur
 
         var sae = new SaeConfig { Kind = SaeKind.TopK, DIn = 32, DSae = 64, K = 8 }.ToJson();
         var training = new SaeTrainingConfig { Lr = 3e-3 }.ToJson();
-        var spec = new TrainingRunSpec(extracted.Result!, hook, sae, training, Steps: 60, CheckpointEvery: 20, Seed: 3, BatchSize: 128, LogEvery: 10);
+        var spec = new TrainingRunSpec(extracted.ActivationSetId!, hook, sae, training, Steps: 60, CheckpointEvery: 20, Seed: 3, BatchSize: 128, LogEvery: 10);
         var run = fx.Cluster.Client.GetGrain<ITrainingRunGrain>("run-1");
         await run.Start(spec);
         var done = await WaitRun(run);
@@ -192,7 +192,7 @@ public sealed class ExtractionEndToEndTests(ExtractionCluster fx) : IClassFixtur
         var dictionary = await fx.Registry.Dictionaries.GetAsync("run-1");
         Assert.NotNull(dictionary);
         Assert.Equal("clip-e2e", dictionary.ModelId);
-        Assert.Equal(extracted.Result, dictionary.ActivationSetId);
+        Assert.Equal(extracted.ActivationSetId, dictionary.ActivationSetId);
         await fx.Store.VerifyAsync(last.Artefact);
         var fvu = await fx.Registry.Metrics.ReadAsync("run-1", "fvu");
         Assert.Equal(Enumerable.Range(1, 6).Select(i => i * 10L), fvu.Select(p => p.Step));
@@ -223,7 +223,7 @@ public sealed class ExtractionEndToEndTests(ExtractionCluster fx) : IClassFixtur
         Assert.True(extracted.Phase == JobPhase.Succeeded, extracted.Error);
 
         var sae = new SaeConfig { Kind = SaeKind.TopK, DIn = 32, DSae = 64, K = 8 }.ToJson();
-        var spec = new TrainingRunSpec(extracted.Result!, hook, sae, new SaeTrainingConfig { Lr = 3e-3 }.ToJson(), Steps: 30,
+        var spec = new TrainingRunSpec(extracted.ActivationSetId!, hook, sae, new SaeTrainingConfig { Lr = 3e-3 }.ToJson(), Steps: 30,
             CheckpointEvery: 10, Seed: 5, BatchSize: 128, LogEvery: 10);
         var sweepSpec = new SweepSpec(spec, new Dictionary<string, IReadOnlyList<string>> { ["sae.K"] = ["2", "4", "8"] });
         var sweep = fx.Cluster.Client.GetGrain<ISweepGrain>("sweep-pack");
@@ -281,7 +281,7 @@ public sealed class ExtractionEndToEndTests(ExtractionCluster fx) : IClassFixtur
         Assert.True(extracted.Phase == JobPhase.Succeeded, extracted.Error);
 
         var sae = new SaeConfig { Kind = SaeKind.Relu, DIn = 32, DSae = 64 }.ToJson();
-        var spec = new TrainingRunSpec(extracted.Result!, hook, sae, new SaeTrainingConfig().ToJson(), Steps: 1_000_000, CheckpointEvery: 50, Seed: 1, BatchSize: 64, LogEvery: 50);
+        var spec = new TrainingRunSpec(extracted.ActivationSetId!, hook, sae, new SaeTrainingConfig().ToJson(), Steps: 1_000_000, CheckpointEvery: 50, Seed: 1, BatchSize: 64, LogEvery: 50);
         var sweep = fx.Cluster.Client.GetGrain<ISweepGrain>("sweep-pack-cancel");
         await sweep.Start(new SweepSpec(spec, new Dictionary<string, IReadOnlyList<string>> { ["training.Lr"] = ["0.001", "0.003"] }));
         var cancelled = fx.Cluster.Client.GetGrain<ITrainingRunGrain>("sweep-pack-cancel-r000");
@@ -321,7 +321,7 @@ public sealed class ExtractionEndToEndTests(ExtractionCluster fx) : IClassFixtur
 
         var sae = new SaeConfig { Kind = SaeKind.Relu, DIn = 32, DSae = 64 }.ToJson();
         var run = fx.Cluster.Client.GetGrain<ITrainingRunGrain>("run-cancel");
-        await run.Start(new TrainingRunSpec(extracted.Result!, hook, sae, new SaeTrainingConfig().ToJson(), Steps: 1_000_000, CheckpointEvery: 50, Seed: 1, BatchSize: 64, LogEvery: 50));
+        await run.Start(new TrainingRunSpec(extracted.ActivationSetId!, hook, sae, new SaeTrainingConfig().ToJson(), Steps: 1_000_000, CheckpointEvery: 50, Seed: 1, BatchSize: 64, LogEvery: 50));
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while ((await run.Status()).Done < 50 && DateTime.UtcNow < deadline) await Task.Delay(100);
         await run.Cancel();

@@ -121,7 +121,7 @@ public sealed class ForeignClipTests(ForeignClipCluster fx) : IClassFixture<Fore
         await job.Start(new ExtractionJobSpec(id, [hook], DatasetSpec.Parse("shapes:val:12"), Shards: 2));
         var progress = await JobWait.UntilFinished(job.Status, minutes: 4);
         Assert.True(progress.Phase == JobPhase.Succeeded, progress.Error);
-        var set = (await fx.Registry.ActivationSets.GetAsync(progress.Result!))!;
+        var set = (await fx.Registry.ActivationSets.GetAsync(progress.ActivationSetId!))!;
         Assert.Equal(id, set.ModelId);
         var restored = Path.Combine(fx.Home, "restored");
         await fx.Store.RestoreDirectoryAsync(set.IndexSha256, restored);

@@ -111,7 +111,7 @@ public sealed class FaultCluster : IAsyncLifetime
         await job.Start(new ExtractionJobSpec("clip-fault", [Hook], DatasetSpec.Parse("shapes:train:256"), Shards: 4));
         var progress = await WaitForAsync(job.Status, p => p.Finished, TimeSpan.FromMinutes(3), "extraction job fault-ext");
         if (progress.Phase != JobPhase.Succeeded) throw new InvalidOperationException($"extraction failed: {progress.Error}\n{Logs()}");
-        ActivationSetId = progress.Result!;
+        ActivationSetId = progress.ActivationSetId!;
     }
 
     /// <summary>

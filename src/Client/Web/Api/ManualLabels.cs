@@ -1,3 +1,4 @@
+using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Grains.Registry;
 
 namespace MMInterp.Client.Web.Api;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Grains.Registry;
 
 namespace MMInterp.Client.Web.Features;

@@ -1,5 +1,3 @@
-using MMInterp.Grains.Registry;
-
 namespace MMInterp.Grains.Contracts.Experiments;
 
 /// <summary>

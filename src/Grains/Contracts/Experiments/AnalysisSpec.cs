@@ -1,5 +1,4 @@
 using System.Text.Json;
-using MMInterp.Grains.Registry;
 
 namespace MMInterp.Grains.Contracts.Experiments;
 

@@ -1,7 +1,9 @@
 namespace MMInterp.Grains.Contracts.Jobs;
 
-/// <summary>What `mminterp status` shows for one job, run or sweep. <paramref name="Skipped"/>: items of a user dataset an
-/// extraction could not read or decode (named in its shard outputs and its activation set's dataset record).</summary>
+/// <summary>
+/// Where one job, run, sweep or experiment stands, for the CLI's progress bars and for callers that wait on it. What
+/// a job produced has a field of its own, set only by the kind that produces it.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record JobProgress(
     [property: Id(0)] string Id,
@@ -10,10 +12,22 @@ public sealed record JobProgress(
     [property: Id(3)] int Done,
     [property: Id(4)] int Total,
     [property: Id(5)] string? Error,
-    [property: Id(6)] DateTimeOffset UpdatedAt,
-    [property: Id(7)] string? Result = null,
-    [property: Id(8)] int Skipped = 0)
+    [property: Id(6)] DateTimeOffset UpdatedAt)
 {
+    /// <summary>Extraction: the activation set it registered, once it succeeded. Keeps the wire id of the former
+    /// catch-all <c>Result</c>, whose readers all read this value.</summary>
+    [Id(7)] public string? ActivationSetId { get; init; }
+
+    /// <summary>Extraction: items of a user dataset it could not read or decode (named in its shard outputs and its
+    /// activation set's dataset record).</summary>
+    [Id(8)] public int Skipped { get; init; }
+
+    /// <summary>Training run: sha256 of its newest checkpoint in the artefact store.</summary>
+    [Id(9)] public string? CheckpointArtefact { get; init; }
+
+    /// <summary>Experiment: what the analysis is doing now, as its executor last reported.</summary>
+    [Id(10)] public string? Note { get; init; }
+
     public bool Finished => Phase is JobPhase.Succeeded or JobPhase.Failed or JobPhase.Cancelled;
     public double Fraction => Total == 0 ? 0 : (double)Done / Total;
 }

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace MMInterp.Grains.Registry;
+namespace MMInterp.Grains.Contracts;
 
 /// <summary>JSON documents travel as strings (cheap to pass through grains); each is checked to be an object here.</summary>
 public static class RegistryJson

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace MMInterp.Grains.Registry;
+namespace MMInterp.Grains.Contracts;
 
 /// <summary>
 /// Registry ids: short text such as 'run-5f0c9a1e2b3d', used as grain keys, CLI arguments and primary keys alike.
