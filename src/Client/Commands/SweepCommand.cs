@@ -18,9 +18,10 @@ public static class SweepCommand
         var random = new Option<int>("--random") { Description = "draw this many combinations instead of the full grid", DefaultValueFactory = _ => 0 };
         var plot = new Option<string>("--plot") { Description = "where to write the Pareto plot (PNG)", DefaultValueFactory = _ => "sweep-pareto.png" };
         var id = new Option<string?>("--sweep") { Description = "sweep id (default: a new one)" };
+        var pack = new Option<int>("--pack-size") { Description = $"runs trained together on one read of each batch (1: each run reads on its own; 0: {SweepSpec.DefaultPackSize})", DefaultValueFactory = _ => 0 };
         var db = DatabaseOption.Create();
         var command = new Command("sweep", "search SAE hyper-parameters; report the L0-vs-FVU Pareto front");
-        foreach (var o in sae.All.Append(grid).Append(random).Append(plot).Append(id).Append(db)) command.Options.Add(o);
+        foreach (var o in sae.All.Append(grid).Append(random).Append(plot).Append(id).Append(pack).Append(db)) command.Options.Add(o);
         CliAction.Set(command, async (parse, ct) =>
         {
             var axes = ParseAxes(parse.GetValue(grid)!);
@@ -31,7 +32,7 @@ public static class SweepCommand
                 parse.GetValue(sae.CheckpointEvery), parse.GetValue(sae.Seed), BatchSize: parse.GetValue(sae.Batch),
                 LogEvery: (int)Math.Max(1, Math.Min(100, parse.GetValue(sae.Steps) / 20)));
             var samples = parse.GetValue(random);
-            var spec = new SweepSpec(baseSpec, axes, Random: samples > 0, Samples: samples, Seed: parse.GetValue(sae.Seed)).Validated();
+            var spec = new SweepSpec(baseSpec, axes, Random: samples > 0, Samples: samples, Seed: parse.GetValue(sae.Seed), PackSize: parse.GetValue(pack)).Validated();
             var sweepId = parse.GetValue(id) ?? CliIds.New("sweep");
             var grain = (await session.ClusterAsync(ct)).GetGrain<ISweepGrain>(sweepId);
             await grain.Start(spec);

@@ -8,7 +8,8 @@ using Microsoft.Extensions.Options;
 namespace MMInterp.Grains.Sweeps;
 
 /// <summary>
-/// Fans a sweep out into TrainingRun grains (which placement spreads over the accelerators), follows them with a
+/// Fans a sweep out into TrainingRun grains, packing the runs that share their reads into TrainingPack grains (which
+/// placement spreads over the accelerators; each reads every batch once for its members), follows the runs with a
 /// timer, and records each finished run's L0 and FVU and the Pareto front. A reminder brings it back after a crash.
 /// </summary>
 [ControlPlacement]
@@ -34,20 +35,30 @@ public sealed class SweepGrain(
             {
                 await recorder.StartedAsync(sweepId, "sweep", JsonSerializer.Serialize(spec), runs.Count, null);
                 // Persisted with the spec, so a sweep is never stored as running without its runs.
-                state.State.Runs = runs.Select((r, i) => (id: $"{sweepId}-r{i:D3}", r.Label)).ToDictionary(x => x.id, x => x.Label);
+                state.State.Runs = SweepPacking.Of(sweepId, runs, spec.MembersPerPack).Runs.ToDictionary(r => r.RunId, r => r.Label);
             },
-            launch: () => Launch(runs),
+            launch: () => Launch(spec, runs),
             same: SameSpec);
         return Progress();
     }
 
-    /// <summary>Starts every run (a no-op for a run already started with its spec) and follows them, so the same spec
-    /// started again after a crash between persisting the sweep and starting its runs starts the rest.</summary>
-    async Task Launch(IReadOnlyList<(string Label, TrainingRunSpec Spec)> runs)
+    /// <summary>Starts every run and pack (a no-op for one already started with its spec) and follows them, so the same
+    /// spec started again after a crash between persisting the sweep and starting its runs starts the rest.</summary>
+    async Task Launch(SweepSpec spec, IReadOnlyList<(string Label, TrainingRunSpec Spec)> runs)
     {
-        var ids = state.State.Runs.Keys.ToList();
-        await Task.WhenAll(ids.Select((id, i) => GrainFactory.GetGrain<ITrainingRunGrain>(id).Start(runs[i].Spec)));
+        await FanOut(spec, runs);
         StartPolling();
+    }
+
+    /// <summary>
+    /// Starts every run, then every pack. Points that share their reads train in packs (one read of each batch per
+    /// pack); a packed run only makes sure its pack trains, so the runs start first and the packs find them running.
+    /// </summary>
+    async Task FanOut(SweepSpec spec, IReadOnlyList<(string Label, TrainingRunSpec Spec)> runs)
+    {
+        var plan = SweepPacking.Of(this.GetPrimaryKeyString(), runs, spec.MembersPerPack);
+        await Task.WhenAll(plan.Runs.Select(r => GrainFactory.GetGrain<ITrainingRunGrain>(r.RunId).Start(r.Spec)));
+        await Task.WhenAll(plan.Packs.Select(p => GrainFactory.GetGrain<ITrainingPackGrain>(p.PackId).Start(p.Spec)));
     }
 
     public Task<JobProgress> Status() => Task.FromResult(Progress());
@@ -107,7 +118,7 @@ public sealed class SweepGrain(
 
     /// <summary>The same search: a spec comes back from storage or a new client with equal values in new collections.</summary>
     static bool SameSpec(SweepSpec a, SweepSpec b) =>
-        a.Base == b.Base && a.Random == b.Random && a.Samples == b.Samples && a.Seed == b.Seed
+        a.Base == b.Base && a.Random == b.Random && a.Samples == b.Samples && a.Seed == b.Seed && a.MembersPerPack == b.MembersPerPack
         && a.Axes.Count == b.Axes.Count
         && a.Axes.All(axis => b.Axes.TryGetValue(axis.Key, out var values) && axis.Value.SequenceEqual(values));
 

@@ -13,6 +13,9 @@ namespace MMInterp.Grains.TrainingRuns;
 /// Orchestrates one SAE training run on an accelerator silo. The executor trains on a thread-pool thread and reports
 /// checkpoints back through this grain's reference, which persists them. A reminder re-activates the run after its
 /// silo dies; the new activation (placed on a live accelerator) resumes from the last persisted checkpoint.
+/// A packed run (spec.PackId, a sweep's grid point) does not train itself: its TrainingPack grain trains it with the
+/// pack's other runs and reports its checkpoints and its outcome here; launching it (activation, reminder) only
+/// makes sure the pack is training, and cancelling it drops it from the pack.
 /// </summary>
 [AcceleratorPlacement]
 public sealed class TrainingRunGrain(
@@ -61,10 +64,28 @@ public sealed class TrainingRunGrain(
 
     public Task<RunCheckpoint?> LastCheckpoint() => Task.FromResult(state.State.Checkpoint);
 
-    public Task<TrainingRunHost> Host() =>
-        Task.FromResult(new TrainingRunHost(state.State.LastSilo, state.State.Starts, state.State.ResumedFromStep));
+    public Task<TrainingRunHost> Host() => Pack is { } pack
+        ? pack.Host()
+        : Task.FromResult(new TrainingRunHost(state.State.LastSilo, state.State.Starts, state.State.ResumedFromStep));
 
-    public Task Cancel() => End.CancelAsync(Training.Cancel);
+    public async Task Cancel()
+    {
+        if (Pack is { } pack && state.State.Phase == JobPhase.Running) await pack.Drop(this.GetPrimaryKeyString());
+        await End.CancelAsync(Training.Cancel);
+    }
+
+    public async Task ReportFinished(RunCheckpoint final)
+    {
+        if (state.State.Phase != JobPhase.Running) return;
+        await ReportCheckpoint(final);
+        await End.FinishAsync(JobPhase.Succeeded, null);
+    }
+
+    public Task ReportFailed(string error) =>
+        state.State.Phase == JobPhase.Running ? End.FinishAsync(JobPhase.Failed, error) : Task.CompletedTask;
+
+    /// <summary>The pack that trains this run, or null when it trains on its own.</summary>
+    ITrainingPackGrain? Pack => state.State.Spec?.PackId is { } id ? GrainFactory.GetGrain<ITrainingPackGrain>(id) : null;
 
     public async Task ReportCheckpoint(RunCheckpoint checkpoint)
     {
@@ -89,6 +110,12 @@ public sealed class TrainingRunGrain(
     async Task Launch()
     {
         if (Training.InFlight) return;
+        if (Pack is { } pack)
+        {
+            // One way: the pack calls this run back with checkpoints and its outcome.
+            await pack.Resume();
+            return;
+        }
         var spec = state.State.Spec!;
         var runId = this.GetPrimaryKeyString();
         var resumeFrom = state.State.Checkpoint;

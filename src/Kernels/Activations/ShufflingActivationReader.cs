@@ -21,6 +21,8 @@ public sealed class ShufflingActivationReader : IActivationSource, IDisposable
     public long RowsPerEpoch { get; }
     /// <summary>Largest number of rows held at once so far (for checking the memory bound).</summary>
     public long MaxBufferedRows { get; private set; }
+    /// <summary>Rows read from disk so far (whole shards, each time a window is loaded).</summary>
+    public long RowsRead { get; private set; }
 
     public ShufflingActivationReader(ActivationSetReader reader, int bufferShards, long seed)
     {
@@ -65,6 +67,7 @@ public sealed class ShufflingActivationReader : IActivationSource, IDisposable
                 _loaded = (epoch, w);
                 _windowStart = start;
                 MaxBufferedRows = Math.Max(MaxBufferedRows, rows);
+                RowsRead += rows;
                 return;
             }
             start += rows;

@@ -33,6 +33,8 @@ public static class WorkServices
         services.TryAddSingleton<IDictionaryHost, DictionaryHost>();
         services.TryAddSingleton<IRunRecorder, RegistryRunRecorder>();
         services.TryAddSingleton<IShardExtractor, KernelShardExtractor>();
+        services.TryAddSingleton<KernelPackTrainingExecutor>();
+        services.TryAddSingleton<IPackTrainingExecutor>(sp => sp.GetRequiredService<KernelPackTrainingExecutor>());
         services.TryAddSingleton<ITrainingExecutor, KernelTrainingExecutor>();
         services.TryAddSingleton<IZooBuilder, KernelZooBuilder>();
         services.TryAddSingleton<IExperimentRecorder, RegistryExperimentRecorder>();

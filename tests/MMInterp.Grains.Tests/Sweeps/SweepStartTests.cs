@@ -67,10 +67,11 @@ public sealed class SweepStartTests(SweepStartTests.OneSilo silo) : IClassFixtur
         public Task FinishedAsync(string id, JobPhase phase, string? error, CancellationToken ct = default) => Task.CompletedTask;
     }
 
-    /// <summary>A fresh spec each call, as a new client would send it.</summary>
+    /// <summary>A fresh spec each call, as a new client would send it. Pack size 1: each run trains on its own through
+    /// the scripted executor (packing has its own tests).</summary>
     static SweepSpec Spec(params string[] ks) =>
         new(new TrainingRunSpec("acts-1", "h", """{"kind":"TopK","k":4}""", "{}", Steps: 10, CheckpointEvery: 5, Seed: 1),
-            new Dictionary<string, IReadOnlyList<string>> { ["sae.k"] = ks.ToList() });
+            new Dictionary<string, IReadOnlyList<string>> { ["sae.k"] = ks.ToList() }, PackSize: 1);
 
     [Fact]
     public async Task TheSameSpecAttachesAndAnotherSpecUnderTheIdIsRefused()

@@ -214,6 +214,103 @@ public sealed class ExtractionEndToEndTests(ExtractionCluster fx) : IClassFixtur
     }
 
     [Fact]
+    public async Task ASweepTrainsPointsSharingTheirReadsAsOnePackWithADictionaryPerPoint()
+    {
+        const string hook = "vision.blocks.1.hook_resid_post";
+        var job = fx.Cluster.Client.GetGrain<IExtractionJobGrain>("ext-pack");
+        await job.Start(new ExtractionJobSpec("clip-e2e", [hook], DatasetSpec.Parse("shapes:train:48"), Shards: 2));
+        var extracted = await Wait(job);
+        Assert.True(extracted.Phase == JobPhase.Succeeded, extracted.Error);
+
+        var sae = new SaeConfig { Kind = SaeKind.TopK, DIn = 32, DSae = 64, K = 8 }.ToJson();
+        var spec = new TrainingRunSpec(extracted.ActivationSetId!, hook, sae, new SaeTrainingConfig { Lr = 3e-3 }.ToJson(), Steps: 30,
+            CheckpointEvery: 10, Seed: 5, BatchSize: 128, LogEvery: 10);
+        var sweepSpec = new SweepSpec(spec, new Dictionary<string, IReadOnlyList<string>> { ["sae.K"] = ["2", "4", "8"] });
+        var sweep = fx.Cluster.Client.GetGrain<ISweepGrain>("sweep-pack");
+        await sweep.Start(sweepSpec);
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        JobProgress sp;
+        while (!(sp = await sweep.Status()).Finished && DateTime.UtcNow < deadline) await Task.Delay(300);
+        Assert.Equal(JobPhase.Succeeded, sp.Phase);
+        Assert.All(await sweep.Results(), r => Assert.Equal(JobPhase.Succeeded, r.Phase));
+
+        // One pack trained all three points, launched once.
+        var pack = fx.Cluster.Client.GetGrain<ITrainingPackGrain>("sweep-pack-p000");
+        var packed = await pack.Status();
+        Assert.Equal((JobPhase.Succeeded, 3, 3), (packed.Phase, packed.Done, packed.Total));
+        var packHost = await pack.Host();
+        Assert.Equal(1, packHost.Starts);
+        Assert.Equal(JobPhase.Pending, (await fx.Cluster.Client.GetGrain<ITrainingPackGrain>("sweep-pack-p001").Status()).Phase); // no second pack
+
+        // Each point is still a run of its own: registry row, checkpoint, metric series, dictionary.
+        var runs = await fx.Registry.Runs.ListAsync(parentRunId: "sweep-pack");
+        Assert.Equal(3, runs.Count);
+        var weights = new HashSet<string>();
+        foreach (var id in runs.Select(r => r.Id))
+        {
+            Assert.Equal(RunStatus.Succeeded, runs.Single(r => r.Id == id).Status);
+            var run = fx.Cluster.Client.GetGrain<ITrainingRunGrain>(id);
+            Assert.Equal(30, (await run.LastCheckpoint())!.Step);
+            Assert.Equal(packHost, await run.Host());
+            Assert.Equal([10L, 20, 30], (await fx.Registry.Metrics.ReadAsync(id, "fvu")).Select(p => p.Step));
+            var dictionary = await fx.Registry.Dictionaries.GetAsync(id);
+            Assert.NotNull(dictionary);
+            Assert.Equal(id, dictionary.TrainingRunId);
+            weights.Add(dictionary.CheckpointSha256);
+        }
+        Assert.Equal(3, weights.Count);
+
+        // A packed point ends with the very weights a run of its own gives.
+        var point = sweepSpec.Expand("sweep-pack")[1].Spec with { SweepId = null };
+        var alone = fx.Cluster.Client.GetGrain<ITrainingRunGrain>("pack-alone");
+        await alone.Start(point);
+        var aloneDone = await WaitRun(alone);
+        Assert.True(aloneDone.Phase == JobPhase.Succeeded, aloneDone.Error);
+        Assert.Equal((await fx.Registry.Dictionaries.GetAsync("sweep-pack-r001"))!.CheckpointSha256,
+            (await fx.Registry.Dictionaries.GetAsync("pack-alone"))!.CheckpointSha256);
+        Assert.Equal((await alone.LastCheckpoint())!.Metrics, (await fx.Cluster.Client.GetGrain<ITrainingRunGrain>("sweep-pack-r001").LastCheckpoint())!.Metrics);
+    }
+
+    [Fact]
+    public async Task CancellingOnePackedRunLeavesTheOthersTraining()
+    {
+        const string hook = "vision.blocks.0.hook_resid_post";
+        var job = fx.Cluster.Client.GetGrain<IExtractionJobGrain>("ext-pack-cancel");
+        await job.Start(new ExtractionJobSpec("clip-e2e", [hook], DatasetSpec.Parse("shapes:train:32"), Shards: 1));
+        var extracted = await Wait(job);
+        Assert.True(extracted.Phase == JobPhase.Succeeded, extracted.Error);
+
+        var sae = new SaeConfig { Kind = SaeKind.Relu, DIn = 32, DSae = 64 }.ToJson();
+        var spec = new TrainingRunSpec(extracted.ActivationSetId!, hook, sae, new SaeTrainingConfig().ToJson(), Steps: 1_000_000, CheckpointEvery: 50, Seed: 1, BatchSize: 64, LogEvery: 50);
+        var sweep = fx.Cluster.Client.GetGrain<ISweepGrain>("sweep-pack-cancel");
+        await sweep.Start(new SweepSpec(spec, new Dictionary<string, IReadOnlyList<string>> { ["training.Lr"] = ["0.001", "0.003"] }));
+        var cancelled = fx.Cluster.Client.GetGrain<ITrainingRunGrain>("sweep-pack-cancel-r000");
+        var other = fx.Cluster.Client.GetGrain<ITrainingRunGrain>("sweep-pack-cancel-r001");
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while ((await cancelled.Status()).Done < 50 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        await cancelled.Cancel();
+        var stopped = await cancelled.Status();
+        Assert.Equal(JobPhase.Cancelled, stopped.Phase);
+        Assert.Equal(RunStatus.Cancelled, (await fx.Registry.Runs.GetAsync("sweep-pack-cancel-r000"))!.Status);
+
+        // The pack goes on training the other member; the cancelled one stays where it stopped.
+        var before = (await other.Status()).Done;
+        while ((await other.Status()).Done < before + 100 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.True((await other.Status()).Done >= before + 100, "the other packed run stopped training when one member was cancelled");
+        Assert.Equal(JobPhase.Running, (await other.Status()).Phase);
+        Assert.Equal(stopped.Done, (await cancelled.Status()).Done);
+
+        // Cancelling the sweep drops the last member: the pack ends, nothing is registered.
+        await sweep.Cancel();
+        var pack = fx.Cluster.Client.GetGrain<ITrainingPackGrain>("sweep-pack-cancel-p000");
+        while (!(await pack.Status()).Finished && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.True((await pack.Status()).Finished, "the pack kept training after all its runs were cancelled");
+        Assert.Equal(JobPhase.Cancelled, (await other.Status()).Phase);
+        Assert.Null(await fx.Registry.Dictionaries.GetAsync("sweep-pack-cancel-r000"));
+        Assert.Null(await fx.Registry.Dictionaries.GetAsync("sweep-pack-cancel-r001"));
+    }
+
+    [Fact]
     public async Task CancellingARunningTrainingStopsItAndRecordsIt()
     {
         const string hook = "vision.blocks.0.hook_resid_post";

@@ -42,6 +42,28 @@ public sealed class FaultCluster : IAsyncLifetime
     IHost? _client;
 
     public sealed record Silo(string Name, SiloRole Role, int Port, SiloProcess Process);
+    IReadOnlyDictionary<string, string> _environment = null!;
+
+    Silo StartSilo(string name, SiloRole role)
+    {
+        var port = FreePorts.Next();
+        var gateway = FreePorts.Next();
+        while (gateway == port) gateway = FreePorts.Next();
+        var process = SiloProcess.Start(_environment, "--db", Pg.ConnectionString, "--cluster-id", ClusterId, "--name", name,
+            "--silo-port", $"{port}", "--gateway-port", $"{gateway}", "--role", role.ToString().ToLowerInvariant());
+        return new Silo(name, role, port, process);
+    }
+
+    /// <summary>Starts a killed silo again (same name and role, new ports), so the next test that kills an
+    /// accelerator still has two: the fault tests share this cluster.</summary>
+    public async Task ReviveAsync(Silo killed)
+    {
+        var fresh = StartSilo(killed.Name, killed.Role);
+        Silos[Silos.IndexOf(killed)] = fresh;
+        await killed.Process.DisposeAsync();
+        try { await fresh.Process.WaitUpAsync(TimeSpan.FromMinutes(2)); }
+        catch (TimeoutException) { throw new InvalidOperationException($"silo {fresh.Name} not up again after 2 minutes:\n{fresh.Process.Output}"); }
+    }
 
     public async Task InitializeAsync()
     {
@@ -58,7 +80,7 @@ public sealed class FaultCluster : IAsyncLifetime
             ClipCheckpoint.Save(model, tokenizer, modelDir);
         await ModelRegistration.RegisterDirectoryAsync(Store, Registry, "clip-fault", "tiny clip (random)", ModelFamily.Clip, modelDir, "{}");
 
-        var environment = new Dictionary<string, string>
+        _environment = new Dictionary<string, string>
         {
             ["MMINTERP_HOME"] = Home,
             ["MMINTERP_RESUME_SECONDS"] = ResumeSeconds.ToString(),
@@ -67,14 +89,7 @@ public sealed class FaultCluster : IAsyncLifetime
             ["MMINTERP_LOG_LEVEL"] = "Warning",
         };
         foreach (var (name, role) in new[] { ("acc-a", SiloRole.Accelerator), ("acc-b", SiloRole.Accelerator), ("ctl", SiloRole.Control) })
-        {
-            var port = FreePorts.Next();
-            var gateway = FreePorts.Next();
-            while (gateway == port) gateway = FreePorts.Next();
-            var process = SiloProcess.Start(environment, "--db", Pg.ConnectionString, "--cluster-id", ClusterId, "--name", name,
-                "--silo-port", $"{port}", "--gateway-port", $"{gateway}", "--role", role.ToString().ToLowerInvariant());
-            Silos.Add(new Silo(name, role, port, process));
-        }
+            Silos.Add(StartSilo(name, role));
         foreach (var silo in Silos)
         {
             try { await silo.Process.WaitUpAsync(TimeSpan.FromMinutes(2)); }

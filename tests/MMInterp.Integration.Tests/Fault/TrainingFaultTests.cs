@@ -36,7 +36,19 @@ public sealed class TrainingFaultTests(FaultCluster fx, ITestOutputHelper output
         output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: step {seen.Step}/{spec.Steps} checkpointed; kill -9 {victim.Name} (pid {victim.Process.Id})");
         var killedAt = DateTimeOffset.UtcNow;
         await victim.Process.KillAsync(TimeSpan.FromSeconds(30));
+        try
+        {
+            await AfterKillAsync(run, runId, spec, seen, victim, killedAt, clock);
+        }
+        finally
+        {
+            await fx.ReviveAsync(victim);
+        }
+    }
 
+    async Task AfterKillAsync(ITrainingRunGrain run, string runId, TrainingRunSpec spec, RunRecord seen, FaultCluster.Silo victim,
+        DateTimeOffset killedAt, Stopwatch clock)
+    {
         // Watch the registry, not the grain: a status call would re-activate the run itself, and what is under test
         // is that the cluster does it (membership declares the silo dead, the resume reminder fires elsewhere).
         var moving = await fx.WaitForAsync(() => fx.Registry.Runs.GetAsync(runId), r => r is { } x && (x.Step > seen.Step + spec.CheckpointEvery || x.IsTerminal),
@@ -61,6 +73,53 @@ public sealed class TrainingFaultTests(FaultCluster fx, ITestOutputHelper output
         var early = await MetricTimesAsync(runId, "fvu", seen.Step);
         Assert.Equal(seen.Step / spec.LogEvery, early.Count);
         Assert.All(early, t => Assert.True(t < killedAt, $"fvu point recorded at {t:O}, after the kill at {killedAt:O}: the run restarted from scratch"));
+    }
+
+    [Fact]
+    public async Task PackOnAKilledAcceleratorSiloResumesEachMemberFromItsOwnCheckpoint()
+    {
+        const string sweepId = "fault-pack";
+        var spec = fx.Spec(seed: 9);
+        var sweep = fx.Grains.GetGrain<ISweepGrain>(sweepId);
+        var clock = Stopwatch.StartNew();
+        await sweep.Start(new SweepSpec(spec, new Dictionary<string, IReadOnlyList<string>> { ["sae.K"] = ["8", "16"] }));
+        string[] runIds = [$"{sweepId}-r000", $"{sweepId}-r001"];
+        var pack = fx.Grains.GetGrain<ITrainingPackGrain>($"{sweepId}-p000");
+        var first = await fx.WaitForAsync(pack.Host, h => h.Starts >= 1, TimeSpan.FromMinutes(1), "the pack launching");
+        var victim = fx.SiloAt(first.Silo);
+        Assert.Equal(SiloRole.Accelerator, victim.Role);
+
+        var seen = await fx.WaitForAsync(() => fx.Registry.Runs.GetAsync(runIds[0]), r => r is { } x && (x.Step >= spec.Steps / 4 || x.IsTerminal),
+            TimeSpan.FromMinutes(2), $"run {runIds[0]} reaching step {spec.Steps / 4}");
+        Assert.False(seen!.IsTerminal, $"the run ended ({seen.Status}) before it could be killed at step {seen.Step}; make it longer");
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: step {seen.Step}/{spec.Steps} checkpointed; kill -9 {victim.Name} (pid {victim.Process.Id})");
+        await victim.Process.KillAsync(TimeSpan.FromSeconds(30));
+        try
+        {
+            await AfterPackKillAsync(runIds, pack, spec, victim, clock);
+        }
+        finally
+        {
+            await fx.ReviveAsync(victim);
+        }
+    }
+
+    async Task AfterPackKillAsync(string[] runIds, ITrainingPackGrain pack, TrainingRunSpec spec, FaultCluster.Silo victim, Stopwatch clock)
+    {
+        foreach (var runId in runIds)
+        {
+            var done = await fx.WaitForAsync(() => fx.Registry.Runs.GetAsync(runId), r => r is { IsTerminal: true },
+                TimeSpan.FromMinutes(3), $"packed run {runId} finishing after its silo was killed");
+            Assert.True(done!.Status == RunStatus.Succeeded, $"run {done.Status}: {done.Error}\n{fx.Logs()}");
+        }
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: both runs succeeded");
+        var host = await pack.Host();
+        output.WriteLine($"pack resumed on {host.Silo} from step {host.ResumedFromStep}, {host.Starts} starts");
+        Assert.True(host.Starts >= 2, $"the pack was launched {host.Starts} time(s); the kill should have forced a second launch");
+        Assert.NotEqual(victim.Name, fx.SiloAt(host.Silo).Name);
+        Assert.InRange(host.ResumedFromStep, spec.CheckpointEvery, spec.Steps - 1);
+        // Each member: one row, one dictionary (its own final weights), one metric point per logged step.
+        foreach (var runId in runIds) await AssertRecordedOnceAsync(runId, spec);
     }
 
     [Fact]

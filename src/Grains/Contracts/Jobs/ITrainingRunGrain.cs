@@ -1,6 +1,10 @@
 namespace MMInterp.Grains.Contracts.Jobs;
 
-/// <summary>One long SAE training on an accelerator silo: checkpoints, metrics, resume after a crash. Key: run id.</summary>
+/// <summary>
+/// One long SAE training on an accelerator silo: checkpoints, metrics, resume after a crash. Key: run id. A run whose
+/// spec names a pack (a sweep's grid point) is trained by that TrainingPack grain together with its other members;
+/// it is still a run of its own: its status, checkpoint, metric series, dictionary and cancel are its own.
+/// </summary>
 public interface ITrainingRunGrain : IGrainWithStringKey
 {
     /// <summary>Starts the run; the same spec again is a no-op, another spec under the same id an error.</summary>
@@ -18,4 +22,10 @@ public interface ITrainingRunGrain : IGrainWithStringKey
 
     /// <summary>Called by the executor (through the grain reference) each time it saves a checkpoint.</summary>
     Task ReportCheckpoint(RunCheckpoint checkpoint);
+
+    /// <summary>A packed run (spec.PackId): its pack trained it to the end; the final checkpoint is recorded first.</summary>
+    Task ReportFinished(RunCheckpoint final);
+
+    /// <summary>A packed run (spec.PackId): its pack could not train it (it diverged, its config or data is bad).</summary>
+    Task ReportFailed(string error);
 }

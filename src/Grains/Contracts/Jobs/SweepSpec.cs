@@ -5,7 +5,9 @@ namespace MMInterp.Grains.Contracts.Jobs;
 /// <summary>
 /// A search over SAE settings. Each axis names a field of the SAE or training config JSON ("sae.k",
 /// "training.sparsityCoefficient") and the values to try. Grid takes the product of all axes; random draws
-/// <see cref="Samples"/> combinations with <see cref="Seed"/>.
+/// <see cref="Samples"/> combinations with <see cref="Seed"/>. Runs that share their reads (activation set, hook, batch
+/// size, steps, seed: every point of one sweep) train in packs of up to <see cref="PackSize"/> members, each batch
+/// read once per pack; 0 means <see cref="DefaultPackSize"/>, 1 trains every point on its own (one read each).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record SweepSpec(
@@ -13,9 +15,15 @@ public sealed record SweepSpec(
     [property: Id(1)] IReadOnlyDictionary<string, IReadOnlyList<string>> Axes,
     [property: Id(2)] bool Random = false,
     [property: Id(3)] int Samples = 0,
-    [property: Id(4)] long Seed = 0)
+    [property: Id(4)] long Seed = 0,
+    [property: Id(5)] int PackSize = 0)
 {
     public const int MaxRuns = 256;
+    /// <summary>Bounds one accelerator's memory (every member's weights and Adam state) and leaves a large sweep
+    /// several packs to spread over the accelerators.</summary>
+    public const int DefaultPackSize = 8;
+
+    public int MembersPerPack => PackSize == 0 ? DefaultPackSize : PackSize;
 
     public SweepSpec Validated()
     {
@@ -28,6 +36,8 @@ public sealed record SweepSpec(
             if (values.Count == 0) throw new ArgumentException($"sweep axis '{name}' has no values");
         }
         if (Random && Samples < 1) throw new ArgumentException("sweep: a random search needs samples >= 1");
+        if (PackSize < 0 || PackSize > TrainingPackSpec.MaxMembers)
+            throw new ArgumentException($"sweep: pack size must be between 1 and {TrainingPackSpec.MaxMembers} (0: the default {DefaultPackSize}), got {PackSize}");
         var size = Random ? Samples : Axes.Values.Aggregate(1L, (n, v) => n * v.Count);
         if (size > MaxRuns) throw new ArgumentException($"sweep: {size} runs is more than the limit of {MaxRuns}");
         return this;

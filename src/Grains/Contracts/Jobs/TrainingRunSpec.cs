@@ -3,6 +3,8 @@ namespace MMInterp.Grains.Contracts.Jobs;
 /// <summary>
 /// One SAE training run over a registered activation set. The SAE and optimiser settings travel as the kernels'
 /// own JSON (validated by the kernels when the run starts), so this contract does not change with every new option.
+/// PackId names the TrainingPack grain that trains this run together with others sharing its reads (a sweep's grid
+/// points); null for a run that trains on its own.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record TrainingRunSpec(
@@ -15,7 +17,8 @@ public sealed record TrainingRunSpec(
     [property: Id(6)] long Seed,
     [property: Id(7)] string? SweepId = null,
     [property: Id(8)] int BatchSize = 1024,
-    [property: Id(9)] int LogEvery = 50)
+    [property: Id(9)] int LogEvery = 50,
+    [property: Id(10)] string? PackId = null)
 {
     public TrainingRunSpec Validated()
     {
@@ -27,6 +30,7 @@ public sealed record TrainingRunSpec(
         if (LogEvery < 1) throw new ArgumentException($"training run: log interval must be at least 1 step, got {LogEvery}");
         if (string.IsNullOrWhiteSpace(SaeConfigJson) || string.IsNullOrWhiteSpace(TrainingConfigJson))
             throw new ArgumentException("training run: SAE and training configs are required");
+        if (PackId is not null && string.IsNullOrWhiteSpace(PackId)) throw new ArgumentException("training run: pack id is blank");
         return this;
     }
 }

@@ -19,6 +19,19 @@ internal sealed class MemberRun : IDisposable
     private string? _lastCheckpoint;
     private double _lr, _lambda;
 
+    /// <summary>The step this member's own run stands at when training starts (its checkpoint's step, or 0): in a
+    /// shared-read run resumed from checkpoints at different steps, it sits out the batches before it.</summary>
+    public long StartStep { get; private init; }
+    /// <summary>Dropped before the end (its run was cancelled, or it diverged); no longer stepped.</summary>
+    public bool Left { get; private set; }
+    public long LeftAt { get; private set; }
+    public string? Error { get; private set; }
+
+    /// <summary>Whether this member trains on the batch of <paramref name="step"/>.</summary>
+    public bool TrainsAt(long step) => !Left && step >= StartStep;
+
+    public void Leave(long step, string? error) { Left = true; LeftAt = step; Error = error; }
+
     private MemberRun(SweepMember member, string dir, SparseAutoencoder sae, AdamOptimizer adam, DeadFeatureTracker tracker, Device device)
     {
         Member = member; Dir = dir; Sae = sae; _adam = adam; _tracker = tracker;
@@ -40,7 +53,7 @@ internal sealed class MemberRun : IDisposable
         var tracker = new DeadFeatureTracker(member.Sae.DSae, member.Training.DeadAfterRows, device);
         tracker.RowsSinceFired.copy_(st.RowsSinceFired);
         foreach (var t in st.AdamM.Values.Concat(st.AdamV.Values).Append(st.RowsSinceFired)) t.Dispose();
-        return new MemberRun(member, dir, st.Sae, adam, tracker, device) { _lastCheckpoint = Path.Combine(dir, "checkpoint.safetensors") };
+        return new MemberRun(member, dir, st.Sae, adam, tracker, device) { _lastCheckpoint = Path.Combine(dir, "checkpoint.safetensors"), StartStep = st.Step };
     }
 
     public void Step(Tensor x, long step, long totalSteps, long seed)
@@ -106,7 +119,7 @@ internal sealed class MemberRun : IDisposable
 
     public SaeRunResult Result(bool completed, long step, string? weights, string? png, SaeMetrics? final = null, float[]? density = null) =>
         new(Member.Name, Member.Sae, Member.Training, completed, step, _history.ToList(), final, density ?? [],
-            Path.Combine(Dir, "checkpoint.safetensors"), weights, png);
+            Path.Combine(Dir, "checkpoint.safetensors"), weights, png, Error);
 
     public void Dispose()
     {

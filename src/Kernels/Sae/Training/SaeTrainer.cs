@@ -6,7 +6,8 @@ using static TorchSharp.torch;
 namespace MMInterp.Kernels.Sae.Training;
 
 /// <summary>
-/// Trains every SAE of a sweep on the same batches in one pass over the data (one batch read, many SAEs stepped).
+/// Trains every SAE of a sweep on the same batches in one pass over the data (one batch read, many SAEs stepped);
+/// each member's result is what a run of that member alone (same seed and batches) gives.
 /// Per step and member: gradients (hand-written or autograd), NaN/inf check before any update, global-norm clipping,
 /// unit-norm decoder projection, fused Adam, decoder renormalisation, dead-feature bookkeeping and resampling.
 /// Metrics (and, optionally, a density histogram PNG) every LogEvery steps and at the end.
@@ -33,19 +34,32 @@ public static class SaeTrainer
             {
                 if (cancel.IsCancellationRequested)
                 {
-                    foreach (var m in members) m.SaveCheckpoint(step, data.Position);
-                    return members.Select(m => m.Result(false, step, null, null)).ToList();
+                    // A member that has not reached its own step yet keeps the later checkpoint it has.
+                    foreach (var m in members.Where(m => m.TrainsAt(step))) m.SaveCheckpoint(step, data.Position);
+                    return members.Select(m => m.Result(false, m.Left ? m.LeftAt : Math.Max(step, m.StartStep), null, null)).ToList();
                 }
+                foreach (var m in members.Where(m => !m.Left && hooks.MemberStopped?.Invoke(m.Member.Name) == true)) m.Leave(step, null);
+                if (members.All(m => m.Left)) break;
                 using (var scope = NewDisposeScope())
                 {
+                    // One read (and shuffle) of the batch for every member.
                     var x = data.NextBatch(sweep.BatchSize).to(device);
-                    foreach (var m in members) m.Step(x, step, sweep.TotalSteps, sweep.Seed);
+                    foreach (var m in members.Where(m => m.TrainsAt(step)))
+                    {
+                        try { m.Step(x, step, sweep.TotalSteps, sweep.Seed); }
+                        catch (NonFiniteTrainingException e) when (hooks.MemberFailed is { } failed)
+                        {
+                            m.Leave(step, e.Message);
+                            failed(m.Member.Name, e);
+                        }
+                    }
                 }
                 long done = step + 1;
+                var stepped = members.Where(m => m.TrainsAt(step)).ToList();
                 if (done % sweep.LogEvery == 0 && done != sweep.TotalSteps)
-                    foreach (var m in members) m.Log(done, sweep.TotalSteps, hooks, sweep.HistogramEachLog);
+                    foreach (var m in stepped) m.Log(done, sweep.TotalSteps, hooks, sweep.HistogramEachLog);
                 if (sweep.CheckpointEvery > 0 && done % sweep.CheckpointEvery == 0 && done != sweep.TotalSteps)
-                    foreach (var m in members)
+                    foreach (var m in stepped)
                     {
                         m.SaveCheckpoint(done, data.Position);
                         hooks.Checkpointed?.Invoke(m.Member.Name, done, m.CheckpointPath);
@@ -54,6 +68,11 @@ public static class SaeTrainer
             var results = new List<SaeRunResult>();
             foreach (var m in members)
             {
+                if (m.Left)
+                {
+                    results.Add(m.Result(false, m.LeftAt, null, null));
+                    continue;
+                }
                 var density = m.Accumulator.Density();
                 var final = m.Log(sweep.TotalSteps, sweep.TotalSteps, hooks, histogram: false);
                 m.SaveCheckpoint(sweep.TotalSteps, data.Position);
@@ -71,43 +90,59 @@ public static class SaeTrainer
         }
     }
 
-    /// <summary>Builds or restores every member and positions the data; returns the first step to run.</summary>
+    /// <summary>
+    /// Builds or restores every member and positions the data; returns the first step to run. Members restored from
+    /// checkpoints at different steps resume together from the earliest (see <see cref="TrainerHooks.Resume"/>); when
+    /// any member starts fresh the stream starts at row 0.
+    /// </summary>
     private static long Start(SweepConfig sweep, IActivationSource data, string workDir, TrainerHooks hooks, Device device, List<MemberRun> members)
     {
-        var paths = sweep.Members.Select(m => Path.Combine(workDir, m.Name, "checkpoint.safetensors")).ToList();
-        int existing = paths.Count(File.Exists);
-        if (hooks.Resume && existing > 0)
+        var restored = new MemberRun?[sweep.Members.Count];
+        try
         {
-            if (existing != paths.Count)
-                throw new InvalidOperationException($"cannot resume: only {existing} of {paths.Count} members have a checkpoint in '{workDir}'");
-            long? step = null, position = null;
-            for (int i = 0; i < paths.Count; i++)
+            for (int i = 0; i < sweep.Members.Count; i++)
             {
-                var st = SaeCheckpoint.LoadTraining(paths[i], device);
                 var member = sweep.Members[i];
+                var path = Path.Combine(workDir, member.Name, "checkpoint.safetensors");
+                if (!hooks.Resume || !File.Exists(path)) continue;
+                var st = SaeCheckpoint.LoadTraining(path, device);
                 if (st.Sae.Config != member.Sae with { } || st.Training != member.Training)
                 {
                     st.Sae.Dispose();
                     throw new InvalidOperationException($"cannot resume member '{member.Name}': its checkpoint was written with a different configuration");
                 }
-                if (step is not null && (st.Step != step || st.DataPosition != position))
-                    throw new InvalidOperationException($"cannot resume: member '{member.Name}' is at step {st.Step}, others at {step}");
-                step = st.Step; position = st.DataPosition;
-                members.Add(MemberRun.Restore(member, Path.GetDirectoryName(paths[i])!, st, device));
+                // Every member reads the one stream from row 0, so a checkpoint at step s stands at row s * batch.
+                if (st.DataPosition != st.Step * sweep.BatchSize)
+                {
+                    st.Sae.Dispose();
+                    throw new InvalidOperationException($"cannot resume member '{member.Name}': its checkpoint at step {st.Step} stands at row {st.DataPosition}, not {st.Step * sweep.BatchSize} (written with another batch size?)");
+                }
+                restored[i] = MemberRun.Restore(member, Path.GetDirectoryName(path)!, st, device);
             }
-            data.Seek(position!.Value);
-            return step!.Value;
+            if (restored.All(r => r is not null))
+            {
+                members.AddRange(restored!);
+                long first = members.Min(m => m.StartStep);
+                data.Seek(first * sweep.BatchSize);
+                return first;
+            }
+            EstimateNormScales(sweep, data, device, out var scales);
+            data.Seek(0);
+            for (int i = 0; i < sweep.Members.Count; i++)
+            {
+                if (restored[i] is { } r) { members.Add(r); continue; }
+                var member = sweep.Members[i];
+                var sae = SaeFactory.Create(member.Sae, device);
+                sae.NormScale = member.Sae.NormalizeInput ? scales : 1.0;
+                members.Add(MemberRun.Fresh(member, Path.Combine(workDir, member.Name), sae, device));
+            }
+            return 0;
         }
-        EstimateNormScales(sweep, data, device, out var scales);
-        data.Seek(0);
-        for (int i = 0; i < sweep.Members.Count; i++)
+        catch
         {
-            var member = sweep.Members[i];
-            var sae = SaeFactory.Create(member.Sae, device);
-            sae.NormScale = member.Sae.NormalizeInput ? scales : 1.0;
-            members.Add(MemberRun.Fresh(member, Path.Combine(workDir, member.Name), sae, device));
+            foreach (var r in restored) if (r is not null && !members.Contains(r)) r.Dispose();
+            throw;
         }
-        return 0;
     }
 
     /// <summary>Factor s with E||s x|| = sqrt(d), from the first NormEstimateBatches batches (SAELens' approach).</summary>
