@@ -19,6 +19,7 @@ namespace MMInterp.Grains.Experiments;
 public sealed class ExperimentGrain(
     [PersistentState("experiment", "jobs")] IPersistentState<ExperimentState> state,
     IAnalysisExecutor executor,
+    DeviceSlots slots,
     IExperimentRecorder recorder,
     IRunRecorder runs,
     IOptions<JobOptions> timing,
@@ -78,7 +79,12 @@ public sealed class ExperimentGrain(
         var spec = state.State.Spec!;
         var self = this.AsReference<IExperimentGrain>();
         var id = Id;
-        Work.Run(ct => executor.RunAsync(id, spec, self.ReportProgress, ct),
+        // The experiment holds a device slot of this silo while its analysis runs, as training and extraction do.
+        Work.Run(async ct =>
+            {
+                using var lease = slots.Lease();
+                return await executor.RunAsync(id, spec, self.ReportProgress, lease.Slot, ct);
+            },
             record: outcome => recorder.RecordAsync(id, spec, outcome),
             trace: () => PlatformTelemetry.Source.StartActivity("experiment.analysis")
                 ?.SetTag("mminterp.experiment", id).SetTag("mminterp.analysis", spec.Kind));

@@ -1,3 +1,4 @@
+using MMInterp.Grains.Placement;
 using MMInterp.Grains.Contracts.Experiments;
 
 namespace MMInterp.Grains.Experiments;
@@ -10,5 +11,6 @@ namespace MMInterp.Grains.Experiments;
 /// </summary>
 public interface IAnalysisExecutor
 {
-    Task<AnalysisOutcome> RunAsync(string experimentId, AnalysisSpec spec, Func<int, int, string, Task> progress, CancellationToken ct);
+    /// <param name="slot">The device slot the experiment holds while it runs; the analysis loads its model there.</param>
+    Task<AnalysisOutcome> RunAsync(string experimentId, AnalysisSpec spec, Func<int, int, string, Task> progress, DeviceSlot slot, CancellationToken ct);
 }

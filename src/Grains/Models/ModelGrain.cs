@@ -5,7 +5,12 @@ namespace MMInterp.Grains.Models;
 
 /// <summary>A registered model on an accelerator silo: loading it there warms that silo's model cache.</summary>
 [AcceleratorPlacement]
-public sealed class ModelGrain(IModelHost host) : Grain, IModelGrain
+public sealed class ModelGrain(IModelHost host, DeviceSlots slots) : Grain, IModelGrain
 {
-    public Task<ModelInfo> Describe() => host.DescribeAsync(this.GetPrimaryKeyString(), RuntimeIdentity, CancellationToken.None);
+    public async Task<ModelInfo> Describe()
+    {
+        // Loading holds a device slot of this silo, as any other work on an accelerator does.
+        using var lease = slots.Lease();
+        return await host.DescribeAsync(this.GetPrimaryKeyString(), RuntimeIdentity, lease.Slot.Device, CancellationToken.None);
+    }
 }

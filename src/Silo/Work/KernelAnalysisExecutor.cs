@@ -1,7 +1,9 @@
 using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Grains.Experiments;
+using MMInterp.Grains.Placement;
 using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Analyses;
+using MMInterp.Kernels.Tensors;
 using MMInterp.Silo.Work.Analysis;
 
 namespace MMInterp.Silo.Work;
@@ -17,13 +19,13 @@ public sealed class KernelAnalysisExecutor(RegistryStore registry, ArtefactCache
 
     public static IReadOnlyList<string> Kinds => AnalysisCatalog.Kinds;
 
-    public async Task<AnalysisOutcome> RunAsync(string experimentId, AnalysisSpec spec, Func<int, int, string, Task> progress, CancellationToken ct)
+    public async Task<AnalysisOutcome> RunAsync(string experimentId, AnalysisSpec spec, Func<int, int, string, Task> progress, DeviceSlot slot, CancellationToken ct)
     {
         var analysis = AnalysisCatalog.Get(spec.Kind);
         var work = Directory.CreateTempSubdirectory($"mminterp-{spec.Kind}-").FullName;
         try
         {
-            var inputs = new AnalysisInputs(registry, artefacts, models, datasets, spec, work);
+            var inputs = new AnalysisInputs(registry, artefacts, models, datasets, spec, work, TorchRuntime.ParseDevice(slot.Device));
             var gate = new object();
             var latest = (Step: 0, Note: "starting");
             var sent = (Step: -1, Note: "");

@@ -13,7 +13,7 @@ namespace MMInterp.Silo.Work;
 /// Registered models loaded once per silo and device, of any family (CLIP, VLM, diffusion), behind the one extraction
 /// interface. Forward passes on one loaded model are serialised by its gate.
 /// </summary>
-public sealed class ModelCache(ModelDirectories models, DeviceSlots slots) : IModelHost
+public sealed class ModelCache(ModelDirectories models) : IModelHost
 {
     readonly ConcurrentDictionary<(string Model, string Device), Lazy<Task<LoadedModel>>> _models = new();
 
@@ -24,9 +24,9 @@ public sealed class ModelCache(ModelDirectories models, DeviceSlots slots) : IMo
         _models.GetOrAdd((modelId, device), key => new Lazy<Task<LoadedModel>>(() => LoadAsync(key.Model, key.Device, ct))).Value;
 
     /// <summary>Loads the model on this silo's first device slot, where a lone shard would run it.</summary>
-    public async Task<ModelInfo> DescribeAsync(string modelId, string silo, CancellationToken ct)
+    public async Task<ModelInfo> DescribeAsync(string modelId, string silo, string device, CancellationToken ct)
     {
-        var loaded = await GetAsync(modelId, DeviceSlot.Of(slots.Kind, 0).Device, ct);
+        var loaded = await GetAsync(modelId, device, ct);
         return new ModelInfo(modelId, loaded.Model.Family, loaded.Model.HookNames, loaded.Model.ParameterCount, silo);
     }
 

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Grains.Contracts;
 using MMInterp.Grains.ExtractionJobs;
+using MMInterp.Grains.Models;
 using MMInterp.Grains.Placement;
 using MMInterp.Silo.Placement;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,6 +39,18 @@ public sealed class DeviceSlotPlacementTests : IAsyncLifetime
             throw new NotSupportedException("this test runs shards only");
     }
 
+    /// <summary>Records the device a Model grain loads on and how many slots of its silo are held meanwhile.</summary>
+    sealed class DeviceRecordingModelHost(DeviceSlots slots) : IModelHost
+    {
+        public static readonly ConcurrentBag<(string Device, int Held)> Seen = new();
+
+        public Task<ModelInfo> DescribeAsync(string modelId, string silo, string device, CancellationToken ct)
+        {
+            Seen.Add((device, slots.Holders().Sum()));
+            return Task.FromResult(new ModelInfo(modelId, "clip", [], 0, silo));
+        }
+    }
+
     public async Task InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(2);
@@ -44,6 +58,7 @@ public sealed class DeviceSlotPlacementTests : IAsyncLifetime
         {
             silo.AdvertiseCompute(new SiloCompute(SiloRole.Accelerator, "cpu", 2, 1L << 30));
             silo.Services.AddSingleton<IShardExtractor, SlotRecordingExtractor>();
+            silo.Services.AddSingleton<IModelHost, DeviceRecordingModelHost>();
         });
         _cluster = builder.Build();
         await _cluster.DeployAsync();
@@ -81,6 +96,17 @@ public sealed class DeviceSlotPlacementTests : IAsyncLifetime
         Assert.All(received, r => Assert.Equal("cpu", r.Slot.Device));
 
         // Leases end with the work.
+        foreach (var silo in _cluster.Silos)
+            Assert.Equal([0, 0], silo.ServiceProvider.GetRequiredService<DeviceSlots>().Holders());
+    }
+
+    [Fact]
+    public async Task AModelGrainLoadsOnTheDeviceOfTheSlotItHolds()
+    {
+        var info = await _cluster.Client.GetGrain<IModelGrain>("slot-model").Describe();
+        Assert.Equal("slot-model", info.Id);
+        var (device, held) = Assert.Single(DeviceRecordingModelHost.Seen);
+        Assert.Equal(("cpu", 1), (device, held));
         foreach (var silo in _cluster.Silos)
             Assert.Equal([0, 0], silo.ServiceProvider.GetRequiredService<DeviceSlots>().Holders());
     }

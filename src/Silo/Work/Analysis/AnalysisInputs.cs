@@ -15,7 +15,7 @@ namespace MMInterp.Silo.Work.Analysis;
 /// of the model: analyses set hooks for minutes, which must not leak into extraction on the shared <see cref="ModelCache"/>.
 /// </summary>
 public sealed class AnalysisInputs(RegistryStore registry, ArtefactCache artefacts, ModelDirectories models, DatasetSource datasets, AnalysisSpec spec,
-    string workDirectory)
+    string workDirectory, TorchSharp.torch.Device? device = null)
     : IAnalysisInputs
 {
     public string ModelId => spec.ModelId;
@@ -24,11 +24,11 @@ public sealed class AnalysisInputs(RegistryStore registry, ArtefactCache artefac
     public string OptionsJson => spec.OptionsJson;
     public string WorkDirectory => workDirectory;
 
-    public async Task<LoadedClip> ClipAsync(CancellationToken ct) => ClipCheckpoint.Load(await CheckpointAsync(ModelFamily.Clip, ct));
+    public async Task<LoadedClip> ClipAsync(CancellationToken ct) => ClipCheckpoint.Load(await CheckpointAsync(ModelFamily.Clip, ct), device);
 
-    public async Task<LoadedVlm> VlmAsync(CancellationToken ct) => VlmCheckpoint.Load(await CheckpointAsync(ModelFamily.Vlm, ct));
+    public async Task<LoadedVlm> VlmAsync(CancellationToken ct) => VlmCheckpoint.Load(await CheckpointAsync(ModelFamily.Vlm, ct), device);
 
-    public async Task<DiffusionBundle> DiffusionAsync(CancellationToken ct) => DiffusionCheckpoint.Load(await CheckpointAsync(ModelFamily.Diffusion, ct));
+    public async Task<DiffusionBundle> DiffusionAsync(CancellationToken ct) => DiffusionCheckpoint.Load(await CheckpointAsync(ModelFamily.Diffusion, ct), device);
 
     /// <summary>The restored checkpoint directory of the spec's model, which must be of <paramref name="family"/>.</summary>
     Task<string> CheckpointAsync(ModelFamily family, CancellationToken ct) =>
@@ -43,7 +43,7 @@ public sealed class AnalysisInputs(RegistryStore registry, ArtefactCache artefac
             throw new ArgumentException($"dictionary '{id}' was trained on model '{record.ModelId}', not '{ModelId}'");
         if (own && HookPoint is { } hook && hook != record.HookPoint)
             throw new ArgumentException($"dictionary '{id}' reads hook '{record.HookPoint}', not '{hook}'");
-        return new AnalysisDictionary(id, record.HookPoint, SaeCheckpoint.LoadSae(await artefacts.Store.GetVerifiedPathAsync(record.CheckpointSha256, ct)));
+        return new AnalysisDictionary(id, record.HookPoint, SaeCheckpoint.LoadSae(await artefacts.Store.GetVerifiedPathAsync(record.CheckpointSha256, ct), device));
     }
 
     public Task<IImageDataset> DatasetAsync(string id, CancellationToken ct) => datasets.OpenAsync(id, ct);
