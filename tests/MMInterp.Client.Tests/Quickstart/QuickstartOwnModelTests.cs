@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Checkpoints;
 using MMInterp.Kernels.Models.Clip;
@@ -21,22 +18,12 @@ namespace MMInterp.Client.Tests.Quickstart;
 /// </summary>
 public sealed class QuickstartOwnModelTests : IAsyncLifetime
 {
-    readonly string _home = Path.Combine(Path.GetTempPath(), $"mminterp-qso-{Guid.NewGuid():N}");
-    readonly string _pgData = Path.Combine(Environment.IsPrivilegedProcess ? "/var/tmp" : Path.GetTempPath(), $"mminterp-qso-pg-{Guid.NewGuid():N}");
-    readonly int _pgPort = FreePort();
+    readonly EmbeddedCli _cli = new("qso");
+    string _home => _cli.Home;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        if (Directory.Exists(_pgData))
-        {
-            var pg = await LocalPostgres.StartAsync(new LocalPostgresOptions(_pgData, _pgPort));
-            await pg.StopAsync();
-            try { Directory.Delete(_pgData, recursive: true); } catch (IOException) { }
-        }
-        try { Directory.Delete(_home, recursive: true); } catch (IOException) { }
-    }
+    public async Task DisposeAsync() => await _cli.DisposeAsync();
 
     [Fact]
     public async Task QuickstartOnYourOwnModelAndImagesRegistersEverythingAndWritesTheReport()
@@ -57,7 +44,7 @@ public sealed class QuickstartOwnModelTests : IAsyncLifetime
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(report, "features"), "feature_*_top_examples.png"));
         Assert.Contains("experiment `clip-study-data-", await File.ReadAllTextAsync(Path.Combine(report, "report.md")));
 
-        await using var registry = RegistryStore.Create(new LocalPostgresOptions(_pgData, _pgPort).ConnectionString);
+        await using var registry = RegistryStore.Create(_cli.ConnectionString);
         var dictionary = Assert.Single(await registry.Dictionaries.ListAsync());
         Assert.StartsWith("clip-hf-", dictionary.ModelId);
         Assert.Equal("vision.blocks.1.hook_resid_post", dictionary.HookPoint);
@@ -106,28 +93,5 @@ public sealed class QuickstartOwnModelTests : IAsyncLifetime
         return root;
     }
 
-    async Task<(int Code, string Output)> Run(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mminterp.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["MMINTERP_PGDATA"] = _pgData;
-        psi.Environment["MMINTERP_PGPORT"] = _pgPort.ToString();
-        psi.Environment["MMINTERP_HOME"] = _home;
-        psi.Environment.Remove("MMINTERP_DB");
-        psi.Environment.Remove("MMINTERP_CLUSTER");
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        await p.WaitForExitAsync(timeout.Token);
-        return (p.ExitCode, await stdout + await stderr);
-    }
-
-    static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    Task<(int Code, string Output)> Run(params string[] args) => _cli.RunAsync(TimeSpan.FromMinutes(10), args);
 }

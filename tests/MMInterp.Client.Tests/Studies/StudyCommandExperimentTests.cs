@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Analyses;
@@ -21,22 +18,12 @@ namespace MMInterp.Client.Tests.Studies;
 /// </summary>
 public sealed class StudyCommandExperimentTests : IAsyncLifetime
 {
-    readonly string _home = Path.Combine(Path.GetTempPath(), $"mminterp-study-{Guid.NewGuid():N}");
-    readonly string _pgData = Path.Combine(Environment.IsPrivilegedProcess ? "/var/tmp" : Path.GetTempPath(), $"mminterp-study-pg-{Guid.NewGuid():N}");
-    readonly int _pgPort = FreePort();
+    readonly EmbeddedCli _cli = new("study");
+    string _home => _cli.Home;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        if (Directory.Exists(_pgData))
-        {
-            var pg = await LocalPostgres.StartAsync(new LocalPostgresOptions(_pgData, _pgPort));
-            await pg.StopAsync();
-            try { Directory.Delete(_pgData, recursive: true); } catch (IOException) { }
-        }
-        try { Directory.Delete(_home, recursive: true); } catch (IOException) { }
-    }
+    public async Task DisposeAsync() => await _cli.DisposeAsync();
 
     [Fact]
     public async Task ProbeOnAModelDirectoryRegistersItAndRunsAsAnExperiment()
@@ -48,7 +35,7 @@ public sealed class StudyCommandExperimentTests : IAsyncLifetime
         Assert.True(new FileInfo(png).Length > 200, "the probe plot was not written");
         Assert.Contains("figure probe_colour_best_accuracy:", run.Output);
 
-        await using var registry = RegistryStore.Create(new LocalPostgresOptions(_pgData, _pgPort).ConnectionString);
+        await using var registry = RegistryStore.Create(_cli.ConnectionString);
         var registered = Assert.Single(await registry.Models.ListAsync());
         Assert.StartsWith("clip-dir-", registered.Id);
         var experiment = Assert.Single(await registry.Experiments.ListAsync());
@@ -78,28 +65,5 @@ public sealed class StudyCommandExperimentTests : IAsyncLifetime
         return dir;
     }
 
-    async Task<(int Code, string Output)> Run(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mminterp.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["MMINTERP_PGDATA"] = _pgData;
-        psi.Environment["MMINTERP_PGPORT"] = _pgPort.ToString();
-        psi.Environment["MMINTERP_HOME"] = _home;
-        psi.Environment.Remove("MMINTERP_DB");
-        psi.Environment.Remove("MMINTERP_CLUSTER");
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        await p.WaitForExitAsync(timeout.Token);
-        return (p.ExitCode, await stdout + await stderr);
-    }
-
-    static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    Task<(int Code, string Output)> Run(params string[] args) => _cli.RunAsync(TimeSpan.FromMinutes(10), args);
 }
