@@ -72,17 +72,8 @@ public static class DictionaryInterchange
             ["hook_width_from"] = width.Source,
             ["notes"] = new JsonArray(notes.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray()),
         };
-        var dictionary = await registry.Dictionaries.RegisterAsync(new NewDictionary(record.Id, hook, Architecture(sae.Config.Kind),
+        var dictionary = await registry.Dictionaries.RegisterAsync(new NewDictionary(record.Id, hook, SaeArchitectures.Of(sae.Config.Kind),
             sae.Config.DIn, sae.Config.DSae, stored.Sha256, config.ToJsonString()), ct);
         return new Imported(dictionary, width, notes);
     }
-
-    static SaeArchitecture Architecture(SaeKind kind) => kind switch
-    {
-        SaeKind.Relu => SaeArchitecture.Relu,
-        SaeKind.TopK => SaeArchitecture.TopK,
-        SaeKind.BatchTopK => SaeArchitecture.BatchTopK,
-        SaeKind.JumpRelu => SaeArchitecture.JumpRelu,
-        _ => throw new ArgumentException($"unknown SAE kind {kind}"),
-    };
 }

@@ -118,18 +118,8 @@ public sealed class TrainingPackGrain(
             return;
         }
         var resume = left.ToDictionary(m => m.RunId, m => state.State.Checkpoints.GetValueOrDefault(m.RunId));
-        state.State.Starts++;
-        state.State.LastSilo = RuntimeIdentity;
         state.State.ResumedFromStep = resume.Values.Min(c => c?.Step ?? 0);
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            state.State.Starts--; // not launched: the next reminder tick tries again and counts once
-            throw;
-        }
+        await LaunchCount.RecordAsync(state, RuntimeIdentity);
 
         DelayDeactivation(TimeSpan.FromDays(7));
         foreach (var stop in _stops.Values) stop.Dispose();

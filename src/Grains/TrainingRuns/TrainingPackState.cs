@@ -4,7 +4,7 @@ using MMInterp.Grains.Lifecycle;
 namespace MMInterp.Grains.TrainingRuns;
 
 [GenerateSerializer]
-public sealed class TrainingPackState : IJobState<TrainingPackSpec>
+public sealed class TrainingPackState : IJobState<TrainingPackSpec>, ILaunchCounted
 {
     [Id(0)] public TrainingPackSpec? Spec { get; set; }
     [Id(1)] public JobPhase Phase { get; set; } = JobPhase.Pending;

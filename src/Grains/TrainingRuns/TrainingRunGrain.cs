@@ -119,18 +119,8 @@ public sealed class TrainingRunGrain(
         var spec = state.State.Spec!;
         var runId = this.GetPrimaryKeyString();
         var resumeFrom = state.State.Checkpoint;
-        state.State.Starts++;
-        state.State.LastSilo = RuntimeIdentity;
         state.State.ResumedFromStep = resumeFrom?.Step ?? 0;
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            state.State.Starts--; // not launched: the next reminder tick tries again and counts once
-            throw;
-        }
+        await LaunchCount.RecordAsync(state, RuntimeIdentity);
 
         DelayDeactivation(TimeSpan.FromDays(7));
         var self = this.AsReference<ITrainingRunGrain>();

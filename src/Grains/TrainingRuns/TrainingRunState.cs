@@ -4,7 +4,7 @@ using MMInterp.Grains.Lifecycle;
 namespace MMInterp.Grains.TrainingRuns;
 
 [GenerateSerializer]
-public sealed class TrainingRunState : IJobState<TrainingRunSpec>
+public sealed class TrainingRunState : IJobState<TrainingRunSpec>, ILaunchCounted
 {
     [Id(0)] public TrainingRunSpec? Spec { get; set; }
     [Id(1)] public JobPhase Phase { get; set; } = JobPhase.Pending;

@@ -99,20 +99,11 @@ public sealed class ZooBuildGrain(
     {
         if (Work.InFlight) return;
         var spec = state.State.Spec!;
-        state.State.Starts++;
-        state.State.LastSilo = RuntimeIdentity;
+        var launch = state.State.Starts + 1;
         state.State.Step = 0;
         state.State.Total = spec.Steps();
-        state.State.Stage = state.State.Starts == 1 ? "starting" : $"restarting (launch {state.State.Starts})";
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            state.State.Starts--; // not launched: the next reminder tick tries again and counts once
-            throw;
-        }
+        state.State.Stage = launch == 1 ? "starting" : $"restarting (launch {launch})";
+        await LaunchCount.RecordAsync(state, RuntimeIdentity);
         DelayDeactivation(TimeSpan.FromDays(1));
         var self = this.AsReference<IZooBuildGrain>();
         var id = Id;

@@ -6,7 +6,7 @@ namespace MMInterp.Grains.ZooBuilds;
 
 /// <summary>Persisted progress of one zoo build. Aliased, so stored state keeps loading if the class moves.</summary>
 [GenerateSerializer, Alias("mminterp.zoo-build-state")]
-public sealed class ZooBuildState : IJobState<ZooBuildSpec>
+public sealed class ZooBuildState : IJobState<ZooBuildSpec>, ILaunchCounted
 {
     [Id(0)] public ZooBuildSpec? Spec { get; set; }
     [Id(1)] public JobPhase Phase { get; set; } = JobPhase.Pending;

@@ -135,7 +135,7 @@ public sealed class KernelPackTrainingExecutor(ArtefactCache artefacts, Registry
         }
         var sae = result.Sae;
         if (await registry.Dictionaries.GetAsync(runId, ct) is null)
-            await registry.Dictionaries.RegisterAsync(new NewDictionary(set.ModelId, spec.Hook, Architecture(sae.Kind), sae.DIn, sae.DSae,
+            await registry.Dictionaries.RegisterAsync(new NewDictionary(set.ModelId, spec.Hook, SaeArchitectures.Of(sae.Kind), sae.DIn, sae.DSae,
                 weights.Sha256, sae.ToJson(), JsonSerializer.Serialize(metrics), set.Id, runId, Id: runId), ct);
         return new RunCheckpoint(spec.Steps, weights.Sha256, metrics);
     }
@@ -148,13 +148,4 @@ public sealed class KernelPackTrainingExecutor(ArtefactCache artefacts, Registry
 
     static List<MetricPoint> Points(string runId, long step, SaeMetrics m) =>
         Summary(m).Select(kv => new MetricPoint(runId, kv.Key, step, kv.Value)).Where(p => double.IsFinite(p.Value)).ToList();
-
-    static SaeArchitecture Architecture(SaeKind kind) => kind switch
-    {
-        SaeKind.Relu => SaeArchitecture.Relu,
-        SaeKind.TopK => SaeArchitecture.TopK,
-        SaeKind.BatchTopK => SaeArchitecture.BatchTopK,
-        SaeKind.JumpRelu => SaeArchitecture.JumpRelu,
-        _ => throw new ArgumentException($"unknown SAE kind {kind}"),
-    };
 }
