@@ -34,26 +34,12 @@ public class FastPathParityTests
         }
     }
 
-    public static TheoryData<SaeKind, bool, double> Cases => new()
-    {
-        { SaeKind.Relu, true, 0.3 },
-        { SaeKind.Relu, false, 0.0 },
-        { SaeKind.TopK, true, 0.0 },
-        { SaeKind.TopK, false, 0.0 },
-    };
-
     [Theory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(GradientCases.Cases), MemberType = typeof(GradientCases))]
     public void GradientKernelsAgreeOnBothPaths(SaeKind kind, bool preBias, double lambda)
     {
         using var scope = NewDisposeScope();
-        using var sae = SaeFactory.Create(new SaeConfig { Kind = kind, DIn = 40, DSae = 96, K = 7, PreEncoderBias = preBias, TiedInit = false, Seed = 5 });
-        using (no_grad())
-        {
-            sae.b_dec.detach().copy_(randn(40, generator: new Generator(1)) * 0.3);
-            sae.b_enc.detach().copy_(randn(96, generator: new Generator(2)) * 0.1);
-            sae.W_dec.detach().mul_(rand(96, 1, generator: new Generator(3)) + 0.5);
-        }
+        using var sae = GradientCases.PerturbedSae(kind, preBias, dIn: 40, dSae: 96, k: 7, seed: 5);
         var x = randn(new long[] { 128, 40 }, generator: new Generator(4));
         var opts = new SaeLossOptions(lambda);
         (StepResult R, Dictionary<string, Tensor> Grads, Tensor Fire) Step()

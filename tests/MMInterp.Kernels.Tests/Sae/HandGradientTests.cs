@@ -8,27 +8,12 @@ namespace MMInterp.Kernels.Tests.Sae;
 /// <summary>The hand-written gradient kernels agree with libtorch autograd on the same loss.</summary>
 public class HandGradientTests
 {
-    public static TheoryData<SaeKind, bool, double> Cases => new()
-    {
-        { SaeKind.Relu, true, 0.3 },
-        { SaeKind.Relu, false, 0.0 },
-        { SaeKind.TopK, true, 0.0 },
-        { SaeKind.TopK, false, 0.0 },
-    };
-
     [Theory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(GradientCases.Cases), MemberType = typeof(GradientCases))]
     public void HandGradientsMatchAutograd(SaeKind kind, bool preBias, double lambda)
     {
         using var scope = NewDisposeScope();
-        using var sae = SaeFactory.Create(new SaeConfig { Kind = kind, DIn = 24, DSae = 80, K = 6, PreEncoderBias = preBias, TiedInit = false, Seed = 9 });
-        using (no_grad())
-        {
-            // Non-zero biases and uneven decoder norms exercise every term of the formulas.
-            sae.b_dec.detach().copy_(randn(24, generator: new Generator(1)) * 0.3);
-            sae.b_enc.detach().copy_(randn(80, generator: new Generator(2)) * 0.1);
-            sae.W_dec.detach().mul_(rand(80, 1, generator: new Generator(3)) + 0.5);
-        }
+        using var sae = GradientCases.PerturbedSae(kind, preBias, dIn: 24, dSae: 80, k: 6, seed: 9);
         var x = randn(new long[] { 64, 24 }, generator: new Generator(4));
         var opts = new SaeLossOptions(lambda);
         Dictionary<string, Tensor> NewGrads() => sae.Parameters.ToDictionary(p => p.Name, p => zeros_like(p.Param).detach());
