@@ -21,26 +21,13 @@ public sealed class TrainingRunLifecycleTests(TrainingRunLifecycleTests.OneSilo 
     static readonly ConcurrentDictionary<string, TaskCompletionSource> Stopped = new();
     static readonly ConcurrentDictionary<string, JobPhase> Recorded = new();
 
-    public sealed class OneSilo : IAsyncLifetime
+    public sealed class OneSilo() : OneSiloCluster(SiloRole.Accelerator)
     {
-        public InProcessTestCluster Cluster { get; private set; } = null!;
-
-        public async Task InitializeAsync()
+        protected override void AddPorts(IServiceCollection services)
         {
-            var builder = new InProcessTestClusterBuilder(1);
-            builder.ConfigureSilo((_, silo) =>
-            {
-                silo.AdvertiseCompute(new SiloCompute(SiloRole.Accelerator, "cpu", 1, 1L << 30));
-                silo.AddMemoryGrainStorage("jobs");
-                silo.UseInMemoryReminderService();
-                silo.Services.AddSingleton<ITrainingExecutor, ScriptedExecutor>();
-                silo.Services.AddSingleton<IRunRecorder, MemoryRecorder>();
-            });
-            Cluster = builder.Build();
-            await Cluster.DeployAsync();
+            services.AddSingleton<ITrainingExecutor, ScriptedExecutor>();
+            services.AddSingleton<IRunRecorder, MemoryRecorder>();
         }
-
-        public Task DisposeAsync() => Cluster.DisposeAsync().AsTask();
     }
 
     sealed class ScriptedExecutor : ITrainingExecutor

@@ -21,26 +21,13 @@ public sealed class SweepStartTests(SweepStartTests.OneSilo silo) : IClassFixtur
     static readonly ConcurrentDictionary<string, int> Launches = new();
     static readonly ConcurrentDictionary<string, int> Started = new();
 
-    public sealed class OneSilo : IAsyncLifetime
+    public sealed class OneSilo() : OneSiloCluster(SiloRole.Both)
     {
-        public InProcessTestCluster Cluster { get; private set; } = null!;
-
-        public async Task InitializeAsync()
+        protected override void AddPorts(IServiceCollection services)
         {
-            var builder = new InProcessTestClusterBuilder(1);
-            builder.ConfigureSilo((_, silo) =>
-            {
-                silo.AdvertiseCompute(new SiloCompute(SiloRole.Both, "cpu", 1, 1L << 30));
-                silo.AddMemoryGrainStorage("jobs");
-                silo.UseInMemoryReminderService();
-                silo.Services.AddSingleton<ITrainingExecutor, InstantExecutor>();
-                silo.Services.AddSingleton<IRunRecorder, CountingRecorder>();
-            });
-            Cluster = builder.Build();
-            await Cluster.DeployAsync();
+            services.AddSingleton<ITrainingExecutor, InstantExecutor>();
+            services.AddSingleton<IRunRecorder, CountingRecorder>();
         }
-
-        public Task DisposeAsync() => Cluster.DisposeAsync().AsTask();
     }
 
     sealed class InstantExecutor : ITrainingExecutor
