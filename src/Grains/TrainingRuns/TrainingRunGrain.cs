@@ -89,6 +89,8 @@ public sealed class TrainingRunGrain(
 
     public async Task ReportCheckpoint(RunCheckpoint checkpoint)
     {
+        // A finished run keeps where it ended: a pack may still pass on a checkpoint it wrote before it saw the cancel.
+        if (state.State.Phase != JobPhase.Running) return;
         // A stale executor (from before a restart) may report an older step; never go backwards.
         if (state.State.Checkpoint is { } current && current.Step >= checkpoint.Step) return;
         state.State.Checkpoint = checkpoint;
