@@ -1,23 +1,20 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
+using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Grains.Contracts.ZooBuilds;
 using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Analyses;
-using MMInterp.Kernels.Checkpoints;
 using MMInterp.Kernels.Extraction;
-using MMInterp.Kernels.Interp.Diffusion;
 using MMInterp.Kernels.Models.Diffusion;
-using MMInterp.Kernels.Plots;
-using MMInterp.Kernels.ShapesWorld;
-using MMInterp.Kernels.Tensors;
 using MMInterp.Kernels.Zoo;
 
 namespace MMInterp.Client.Commands;
 
-/// <summary>`mminterp diffusion train|extract|temporal|heads|lens|sae|steer`: the tiny text-to-image model. train and extract work on
-/// directories; the analyses (temporal, lens, heads, sae, steer) are experiments on the cluster (a --model directory is registered first).</summary>
+/// <summary>`mminterp diffusion train|extract|temporal|heads|lens|sae|steer`: the tiny text-to-image model. train is a zoo build,
+/// extract an extraction job, the analyses (temporal, lens, heads, sae, steer) experiments, all on the cluster; a --model
+/// or --text-encoder directory is registered first.</summary>
 public static class DiffusionCommand
 {
     public static Command Create()
@@ -33,50 +30,38 @@ public static class DiffusionCommand
         return command;
     }
 
-    internal static readonly JsonSerializerOptions Json = new() { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
-
-    internal static (Option<string> Model, Option<string> Out, Option<string?> Db) Common(Command command, string defaultOut)
-    {
-        var model = new Option<string>("--model") { Description = "diffusion model directory (`diffusion train`, `zoo build diffusion --out`) or registered model id", Required = true };
-        var output = new Option<string>("--out") { Description = "output directory (PNGs and JSON)", DefaultValueFactory = _ => defaultOut };
-        var db = DatabaseOption.Create();
-        foreach (var o in new Option[] { model, output, db }) command.Options.Add(o);
-        return (model, output, db);
-    }
-
-    internal static async Task<DiffusionBundle> LoadAsync(ParseResult parse, Option<string> model, Option<string?> db, CancellationToken ct)
-    {
-        var name = parse.GetValue(model)!;
-        if (Directory.Exists(name)) return DiffusionCheckpoint.Load(name);
-        // A path, not an id: say so without starting the platform.
-        if (name.Contains('/') || name.Contains('\\')) throw new ArgumentException($"--model: directory '{name}' not found");
-        await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
-        if (await session.Registry.Models.GetAsync(name, ct) is null) throw new ArgumentException($"--model '{name}' is neither a directory nor a registered model id");
-        return DiffusionCheckpoint.Load(await session.Models.DirectoryAsync(name, ModelFamily.Diffusion, ct, "this needs a diffusion model with a checkpoint"));
-    }
-
+    /// <summary>An extraction job over the keys hooks x levels (`extract --hooks hook@t=LEVEL[@c=caption]`), spelled per level.</summary>
     static Command Extract()
     {
-        var command = new Command("extract", "timestep-resolved activations: one activation set per (hook, noise level), listed in timesteps.json");
-        var (model, output, db) = Common(command, "diffusion-activations");
+        var command = new Command("extract", "timestep-resolved activations: an extraction job with one key per (hook, noise level) on held-out single-object images (the same as `extract --hooks HOOK@t=LEVEL`)");
+        var model = new Option<string>("--model") { Description = "registered diffusion model id or name, or a model directory (registered first)", Required = true };
         var hooks = new Option<string>("--hooks") { Description = "comma-separated denoiser hook points", DefaultValueFactory = _ => "denoiser.blocks.1.hook_resid_post" };
         var timesteps = new Option<string>("--timesteps") { Description = "comma-separated noise levels in [0, 1]", DefaultValueFactory = _ => "0.9,0.7,0.5,0.3,0.1" };
-        var images = new Option<int>("--images") { Description = "held-out single-object images", DefaultValueFactory = _ => 256 };
+        var images = new Option<int>("--images") { Description = "held-out single-object images (the ShapesWorld test split)", DefaultValueFactory = _ => 256 };
         var captions = new Option<bool>("--captions") { Description = "condition on the true captions (default: the null caption)" };
-        foreach (var o in new Option[] { hooks, timesteps, images, captions }) command.Options.Add(o);
+        var shards = new Option<int>("--shards") { Description = "number of shards (spread over accelerator silos)", DefaultValueFactory = _ => 2 };
+        var db = DatabaseOption.Create();
+        foreach (var o in new Option[] { model, hooks, timesteps, images, captions, shards, db }) command.Options.Add(o);
         CliAction.Set(command, async (parse, ct) =>
         {
-            using var bundle = await LoadAsync(parse, model, db, ct);
-            var config = new TimestepExtractionConfig
-            {
-                Hooks = parse.GetValue(hooks)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                Timesteps = parse.GetValue(timesteps)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                    .Select(t => double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new ArgumentException($"--timesteps: '{t}' is not a number")).ToList(),
-                Images = parse.GetValue(images), Conditioning = parse.GetValue(captions) ? CaptionConditioning.Caption : CaptionConditioning.Null,
-            }.Validate(bundle.Denoiser);
-            var dir = parse.GetValue(output)!;
-            var sets = await CliAction.WithProgress("extract", _ => Task.Run(() => TimestepActivations.Extract(bundle, config, dir), ct));
-            foreach (var s in sets) Console.WriteLine($"{s.Key.Name}: {s.Rows} rows x {s.D} in {Path.Combine(dir, s.Directory)}");
+            var conditioning = parse.GetValue(captions) ? CaptionConditioning.Caption : CaptionConditioning.Null;
+            var levels = parse.GetValue(timesteps)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(t => double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v is >= 0 and <= 1 ? v
+                    : throw new ArgumentException($"--timesteps: '{t}' is not a noise level in [0, 1]")).ToList();
+            var keys = parse.GetValue(hooks)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .SelectMany(h => levels.Select(t => new TimestepKey(h, t, conditioning).Name)).ToList();
+            var dataset = DatasetSpec.Parse($"shapes:test:{parse.GetValue(images)}");
+            await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
+            var modelId = await StudyModels.ResolveAsync(session, parse.GetValue(model)!, ModelFamily.Diffusion, ct);
+            var spec = new ExtractionJobSpec(modelId, keys, dataset, Math.Min(parse.GetValue(shards), dataset.Count)).Validated();
+            var jobId = CliIds.New("extract");
+            var grain = (await session.ClusterAsync(ct)).GetGrain<IExtractionJobGrain>(jobId);
+            await grain.Start(spec);
+            Console.WriteLine($"extraction job {jobId}: {spec.Dataset} through {modelId} at {keys.Count} keys in {spec.Shards} shards");
+            var done = await JobWatcher.FollowAsync("extract", grain.Status, ct);
+            var set = await session.Registry.ActivationSets.GetAsync(done.ActivationSetId!, ct);
+            Console.WriteLine($"activation set {done.ActivationSetId}: {set?.RowCount} rows per key ({string.Join(", ", keys)})");
+            Console.WriteLine($"timestep SAEs on it: mminterp diffusion sae --model {modelId} --activations {done.ActivationSetId} --hook HOOK --timesteps {parse.GetValue(timesteps)}");
             return 0;
         });
         return command;
@@ -125,26 +110,21 @@ public static class DiffusionCommand
 
     static Command Train()
     {
-        var command = new Command("train", "train the tiny text-to-image model into a directory (`zoo build diffusion` caches and registers it)");
-        var textEncoder = new Option<string>("--text-encoder") { Description = "HF-format CLIP directory whose text tower conditions the denoiser", Required = true };
+        var command = new Command("train", "train the tiny text-to-image model on a CLIP's text tower (a ZooBuild on the cluster, registered; exported to --out)");
+        var textEncoder = new Option<string>("--text-encoder") { Description = "CLIP whose text tower conditions the denoiser: a registered clip model id or name, or an HF-format CLIP directory (registered first)", Required = true };
         var output = new Option<string>("--out") { Description = "output directory", DefaultValueFactory = _ => "zoo/diffusion" };
         var device = new Option<string>("--device") { Description = "cpu or cuda[:n]", DefaultValueFactory = _ => "cpu" };
+        var db = DatabaseOption.Create();
         var options = new DiffusionOptions();
         options.AddTo(command);
-        foreach (var o in new Option[] { textEncoder, output, device }) command.Options.Add(o);
+        foreach (var o in new Option[] { textEncoder, output, device, db }) command.Options.Add(o);
         CliAction.Set(command, async (parse, ct) =>
         {
             var config = options.Read(parse);
-            var dev = TorchRuntime.ParseDevice(parse.GetValue(device)!);
-            var clip = ClipCheckpoint.Load(parse.GetValue(textEncoder)!);
-            if (clip.Tokenizer is null) throw new ArgumentException($"text encoder '{parse.GetValue(textEncoder)}' has no tokenizer (vocab.json, merges.txt)");
-            var dir = parse.GetValue(output)!;
-            var (result, bundle) = await CliAction.WithProgress("tiny diffusion", report =>
-                Task.Run(() => new DiffusionZooTrainer(config).Build(clip.Model, clip.Tokenizer, dir, (p, n) => report(p, n), dev, ct), ct));
-            bundle.Dispose();
-            PrintMetrics(result.Metrics, result.TrainSeconds, config);
-            Console.WriteLine($"written to {Path.GetFullPath(dir)}");
-            return 0;
+            var dev = ZooCommand.Device(parse.GetValue(device)!);
+            await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
+            var clipId = await StudyModels.ResolveAsync(session, parse.GetValue(textEncoder)!, ModelFamily.Clip, ct, "--text-encoder");
+            return await ZooDiffusionCommand.BuildAsync(session, ZooBuildSpec.Diffusion(config, clipId, dev), config, parse.GetValue(output)!, ct);
         });
         return command;
     }

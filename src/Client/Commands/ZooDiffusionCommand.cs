@@ -27,17 +27,21 @@ public static class ZooDiffusionCommand
         {
             var config = options.Read(parse);
             var dev = ZooCommand.Device(parse.GetValue(device)!);
-            var dir = parse.GetValue(output)!;
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
-            var zooModel = await CliAction.WithProgress("tiny diffusion", report =>
-                ZooCatalog.EnsureAsync(session, ZooBuildSpec.Diffusion(config, ClipZooConfig.Default, dev), (p, note) => report(p, note), ct));
-            if (zooModel.Cached) Console.WriteLine($"cached: {zooModel.Model.Id} was trained with this config before");
-            var m = zooModel.Metrics?.Deserialize<DiffusionMetrics>();
-            if (m is not null) DiffusionCommand.PrintMetrics(m, zooModel.TrainSeconds, config);
-            Console.WriteLine($"registered model {zooModel.Model.Id} (checkpoint {zooModel.Model.CheckpointSha256})");
-            Console.WriteLine(await ZooCatalog.ExportAsync(session, zooModel, dir, ct) is { } exported ? $"exported to {exported}" : $"not exported: {dir} is not empty");
-            return 0;
+            return await BuildAsync(session, ZooBuildSpec.Diffusion(config, ClipZooConfig.Default, dev), config, parse.GetValue(output)!, ct);
         });
         return command;
+    }
+
+    /// <summary>Has the cluster build <paramref name="spec"/> (or finds it built), prints its figures and exports it to <paramref name="dir"/>.</summary>
+    internal static async Task<int> BuildAsync(PlatformSession session, ZooBuildSpec spec, DiffusionZooConfig config, string dir, CancellationToken ct)
+    {
+        var zooModel = await CliAction.WithProgress("tiny diffusion", report => ZooCatalog.EnsureAsync(session, spec, (p, note) => report(p, note), ct));
+        if (zooModel.Cached) Console.WriteLine($"cached: {zooModel.Model.Id} was trained with this config before");
+        var m = zooModel.Metrics?.Deserialize<DiffusionMetrics>();
+        if (m is not null) DiffusionCommand.PrintMetrics(m, zooModel.TrainSeconds, config);
+        Console.WriteLine($"registered model {zooModel.Model.Id} (checkpoint {zooModel.Model.CheckpointSha256})");
+        Console.WriteLine(await ZooCatalog.ExportAsync(session, zooModel, dir, ct) is { } exported ? $"exported to {exported}" : $"not exported: {dir} is not empty");
+        return 0;
     }
 }

@@ -13,19 +13,19 @@ namespace MMInterp.Client.Platform;
 /// </summary>
 public static class StudyModels
 {
-    public static async Task<string> ResolveAsync(PlatformSession session, string model, ModelFamily family, CancellationToken ct)
+    public static async Task<string> ResolveAsync(PlatformSession session, string model, ModelFamily family, CancellationToken ct, string flag = "--model")
     {
-        if (Directory.Exists(model)) return await RegisterDirectoryAsync(session, model, family, ct);
-        if (model.Contains('/') || model.Contains('\\')) throw new ArgumentException($"--model: directory '{model}' not found");
+        if (Directory.Exists(model)) return await RegisterDirectoryAsync(session, model, family, flag, ct);
+        if (model.Contains('/') || model.Contains('\\')) throw new ArgumentException($"{flag}: directory '{model}' not found");
         var record = (RegistryIds.IsValid(model) ? await session.Registry.Models.GetAsync(model, ct) : null)
                      ?? await session.Registry.Models.GetByNameAsync(model, ct: ct)
-                     ?? throw new ArgumentException($"--model '{model}' is neither a directory nor a registered model (mminterp models list)");
+                     ?? throw new ArgumentException($"{flag} '{model}' is neither a directory nor a registered model (mminterp models list)");
         if (record.Family != family)
-            throw new ArgumentException($"--model '{model}' is a {RegistryNames.Name(record.Family)} model; this analysis needs a {RegistryNames.Name(family)} model");
+            throw new ArgumentException($"{flag} '{model}' is a {RegistryNames.Name(record.Family)} model; this needs a {RegistryNames.Name(family)} model");
         return record.Id;
     }
 
-    static async Task<string> RegisterDirectoryAsync(PlatformSession session, string directory, ModelFamily family, CancellationToken ct)
+    static async Task<string> RegisterDirectoryAsync(PlatformSession session, string directory, ModelFamily family, string flag, CancellationToken ct)
     {
         directory = Path.GetFullPath(directory);
         var marker = family switch
@@ -34,7 +34,7 @@ public static class StudyModels
             ModelFamily.Diffusion => File.Exists(Path.Combine(directory, DiffusionCheckpoint.ConfigFile)) ? null : DiffusionCheckpoint.ConfigFile,
             _ => File.Exists(Path.Combine(directory, "config.json")) ? null : "config.json",
         };
-        if (marker is not null) throw new ArgumentException($"--model: '{directory}' is not a {RegistryNames.Name(family)} model directory (no {marker})");
+        if (marker is not null) throw new ArgumentException($"{flag}: '{directory}' is not a {RegistryNames.Name(family)} model directory (no {marker})");
         var manifest = await session.Artefacts.PutDirectoryAsync(directory, ct);
         var id = $"{RegistryNames.Name(family)}-dir-{manifest.Sha256[..12]}";
         var name = $"{Path.GetFileName(directory.TrimEnd(Path.DirectorySeparatorChar))} ({manifest.Sha256[..12]})";

@@ -20,6 +20,7 @@ namespace MMInterp.Grains.ZooBuilds;
 public sealed class ZooBuildGrain(
     [PersistentState("zoo-build", "jobs")] IPersistentState<ZooBuildState> state,
     IZooBuilder builder,
+    DeviceSlots slots,
     IRunRecorder recorder,
     IOptions<JobOptions> timing,
     ILogger<ZooBuildGrain> log) : Grain, IZooBuildGrain, IRemindable
@@ -107,7 +108,12 @@ public sealed class ZooBuildGrain(
         DelayDeactivation(TimeSpan.FromDays(1));
         var self = this.AsReference<IZooBuildGrain>();
         var id = Id;
-        Work.Run(ct => builder.BuildAsync(id, spec, self.ReportProgress, ct),
+        // The build holds a device slot of this silo while it trains, as training runs and experiments do.
+        Work.Run(async ct =>
+            {
+                using var lease = slots.Lease();
+                return await builder.BuildAsync(id, spec, self.ReportProgress, lease.Slot, ct);
+            },
             record: outcome =>
             {
                 // Persisted by the settlement that follows.

@@ -41,7 +41,7 @@ public sealed class ShufflingActivationReader : IActivationSource, IDisposable
     {
         using var gen = new Generator((ulong)(_seed * 1_000_003 + epoch));
         using var p = randperm(_reader.Index.Shards.Count, generator: gen);
-        return p.data<long>().Select(v => (int)v).ToArray();
+        return p.cpu().data<long>().Select(v => (int)v).ToArray();
     }
 
     private void Load(long epoch, long offset)

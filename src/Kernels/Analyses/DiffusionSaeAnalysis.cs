@@ -15,7 +15,7 @@ public sealed record DiffusionSaeOptions
     [Description("training steps per SAE")] public int Steps { get; init; } = new TimestepSaeConfig().Steps;
     [Description("training images per level (half captioned, half null caption)")] public int TrainImages { get; init; } = new TimestepSaeConfig().TrainImages;
     [Description("held-out images per caption policy")] public int TestImages { get; init; } = new TimestepSaeConfig().TestImages;
-    [Description("sha256 of a stored `diffusion extract` directory to train on instead of fresh activations")] public string? Activations { get; init; }
+    [Description("sha256 of stored timestep-keyed activations to train on instead of fresh ones: an activation set's index, or an older `diffusion extract` directory")] public string? Activations { get; init; }
 }
 
 /// <summary>

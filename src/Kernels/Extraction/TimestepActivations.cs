@@ -164,11 +164,27 @@ public static class TimestepActivations
             ?? throw new InvalidDataException($"'{path}' is empty");
     }
 
-    /// <summary>The reader of one (hook, timestep, conditioning) set of an extraction.</summary>
+    /// <summary>The reader of one (hook, timestep, conditioning) set of an extraction: a `diffusion extract` directory
+    /// (timesteps.json) written before extraction became a job, or a registered activation set's directory, which holds
+    /// a directory per key named by the key (<see cref="TimestepKey.Name"/>).</summary>
     public static ActivationSetReader Open(string directory, TimestepKey key)
     {
+        if (!File.Exists(Path.Combine(directory, ManifestFile)))
+            return Directory.Exists(Path.Combine(directory, key.Name)) ? new ActivationSetReader(Path.Combine(directory, key.Name))
+                : throw new ArgumentException($"no activation set for {key} in '{directory}'");
         var entry = ReadManifest(directory).FirstOrDefault(s => s.Hook == key.Hook && Math.Abs(s.T - key.T) < 1e-9 && s.Conditioning == key.Conditioning)
             ?? throw new ArgumentException($"no activation set for {key} in '{directory}'");
         return new ActivationSetReader(Path.Combine(directory, entry.Directory));
+    }
+
+    /// <summary>The conditioning the extraction in <paramref name="directory"/> read <paramref name="hook"/> under (the
+    /// first found); the null caption when it holds none of that hook's keys.</summary>
+    public static CaptionConditioning ConditioningOf(string directory, string hook)
+    {
+        if (File.Exists(Path.Combine(directory, ManifestFile)))
+            return ReadManifest(directory).FirstOrDefault(s => s.Hook == hook)?.Conditioning ?? CaptionConditioning.Null;
+        foreach (var sub in Directory.EnumerateDirectories(directory).Select(Path.GetFileName).Order(StringComparer.Ordinal))
+            if (TimestepKey.TryParse(sub!, out var key) && key.Hook == hook) return key.Conditioning;
+        return CaptionConditioning.Null;
     }
 }

@@ -45,4 +45,19 @@ public readonly record struct TimestepKey(string Hook, double T, CaptionConditio
             throw new FormatException($"'{name}': the noise level '{level}' is not a number ({Form})");
         return new TimestepKey(hook, t, conditioning);
     }
+
+    /// <summary><see cref="Parse"/> that says false instead of throwing (for directory names that may not be keys).</summary>
+    public static bool TryParse(string name, out TimestepKey key)
+    {
+        try
+        {
+            key = Parse(name);
+            return true;
+        }
+        catch (FormatException)
+        {
+            key = default!;
+            return false;
+        }
+    }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MMInterp.Grains.Contracts.ZooBuilds;
+using MMInterp.Grains.Placement;
 using MMInterp.Grains.Registry;
 using MMInterp.Grains.ZooBuilds;
 using MMInterp.Kernels.Checkpoints;
@@ -21,7 +22,7 @@ public sealed class KernelZooBuilder(ModelDirectories models, ArtefactCache arte
     /// <summary>Share of the progress bar for building the required CLIP, when it has to be built.</summary>
     const double RequiredShare = 0.3;
 
-    public async Task<ZooBuildOutcome> BuildAsync(string buildId, ZooBuildSpec spec, Func<int, string, Task> progress, CancellationToken ct)
+    public async Task<ZooBuildOutcome> BuildAsync(string buildId, ZooBuildSpec spec, Func<int, string, Task> progress, DeviceSlot slot, CancellationToken ct)
     {
         var modelId = spec.ModelId();
         if (await models.BuiltAsync(modelId, ct) is { } built) return new ZooBuildOutcome(modelId, built.CheckpointSha256!, Cached: true);
@@ -38,13 +39,14 @@ public sealed class KernelZooBuilder(ModelDirectories models, ArtefactCache arte
                 await ZooBuildRunner.RunAsync(grains, required, async (id, c) => await models.BuiltAsync(id, c) is not null,
                     s => relay.Report(RequiredShare * s.Fraction, $"{required.Family} {s.Id}: {s.Stage}"), cancelOnAbort: false, ct);
             }
-            requiredDir = await models.DirectoryAsync(requiredId, ModelFamily.Clip, ct);
         }
+        else requiredId = spec.TextEncoderModelId; // a registered CLIP (a user's checkpoint): nothing to build
+        if (requiredId is not null) requiredDir = await models.DirectoryAsync(requiredId, ModelFamily.Clip, ct);
 
         var work = Path.Combine(options.CacheRoot, "zoo-build", $"{buildId}-{Guid.NewGuid():N}");
         try
         {
-            var device = TorchRuntime.ParseDevice(spec.Device);
+            var device = TorchRuntime.ParseDevice(spec.Device.StartsWith("cuda", StringComparison.Ordinal) ? spec.Device : slot.Device);
             void Train(double p, string note) => relay.Report(start + (1 - start) * p, note);
             var (dir, name, family, specJson) = Trained(spec, modelId, work, requiredId, requiredDir, Train, device, ct);
             ModelRecord record;
@@ -95,7 +97,7 @@ public sealed class KernelZooBuilder(ModelDirectories models, ArtefactCache arte
                 {
                     var config = spec.DiffusionConfig();
                     var clip = ClipCheckpoint.Load(requiredDir!);
-                    var tokenizer = clip.Tokenizer ?? throw new InvalidDataException($"zoo CLIP {requiredId} has no tokenizer");
+                    var tokenizer = clip.Tokenizer ?? throw new ArgumentException($"text encoder {requiredId} has no tokenizer (vocab.json and merges.txt, or tokenizer.json)");
                     var (result, bundle) = new DiffusionZooTrainer(config).Build(clip.Model, tokenizer, work, progress, device, ct);
                     bundle.Dispose();
                     return (work, $"tiny text-to-image diffusion {modelId} (ShapesWorld zoo)", ModelFamily.Diffusion, JsonSerializer.Serialize(new

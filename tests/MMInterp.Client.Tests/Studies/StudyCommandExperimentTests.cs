@@ -55,6 +55,46 @@ public sealed class StudyCommandExperimentTests : IAsyncLifetime
         Assert.Equal(2, (await registry.Experiments.ListAsync()).Count);
     }
 
+    /// <summary>`diffusion train`, `diffusion extract` and `diffusion sae --activations SET` chained as a user runs them:
+    /// the training is a zoo build on the cluster conditioned on a CLIP directory (registered first), the extraction
+    /// a job whose activation set the SAEs then train on, all recorded in the registry.</summary>
+    [Fact]
+    public async Task DiffusionTrainExtractAndSaeGoThroughTheCluster()
+    {
+        var clip = WriteClip(Path.Combine(_home, "text-clip"));
+        var exported = Path.Combine(_home, "diffusion");
+        var train = await Run("diffusion", "train", "--text-encoder", clip, "--out", exported, "--steps", "20", "--batch", "8", "--width", "32",
+            "--layers", "1", "--sample-steps", "2", "--eval-images", "8");
+        Assert.True(train.Code == 0, train.Output);
+        Assert.Contains("generated-image accuracy", train.Output);
+        Assert.True(File.Exists(Path.Combine(exported, DiffusionCheckpoint.ConfigFile)), train.Output);
+
+        await using var registry = RegistryStore.Create(_cli.ConnectionString);
+        var models = await registry.Models.ListAsync();
+        var textEncoder = Assert.Single(models, m => m.Family == ModelFamily.Clip);
+        var diffusion = Assert.Single(models, m => m.Family == ModelFamily.Diffusion);
+        Assert.Equal(textEncoder.Id, JsonNode.Parse(diffusion.SpecJson)!["text_encoder"]!.GetValue<string>());
+        Assert.NotNull(diffusion.TrainingRunId); // the zoo build is the model's training run
+
+        const string hook = "denoiser.blocks.0.hook_resid_post";
+        var extract = await Run("diffusion", "extract", "--model", diffusion.Id, "--hooks", hook, "--timesteps", "0.8,0.3", "--images", "16");
+        Assert.True(extract.Code == 0, extract.Output);
+        var set = Assert.Single(await registry.ActivationSets.ListAsync());
+        Assert.Equal([$"{hook}@t=0.800", $"{hook}@t=0.300"], set.HookPoints);
+
+        var sae = await Run("diffusion", "sae", "--model", diffusion.Id, "--activations", set.Id, "--hook", hook, "--timesteps", "0.8,0.3",
+            "--steps", "20", "--expansion", "2", "--k", "4", "--out", Path.Combine(_home, "saes"));
+        Assert.True(sae.Code == 0, sae.Output);
+        Assert.Contains("figure diffusion_timestep_sae_explained_variance:", sae.Output);
+        var experiment = Assert.Single(await registry.Experiments.ListAsync());
+        Assert.Equal(set.IndexSha256, JsonNode.Parse(experiment.ConfigJson)!["options"]!["activations"]!.GetValue<string>());
+        Assert.Equal(2, JsonNode.Parse(experiment.ResultsJson)!["levels"]!.AsArray().Count);
+
+        var missing = await Run("diffusion", "sae", "--model", diffusion.Id, "--activations", "actset-none", "--hook", hook);
+        Assert.NotEqual(0, missing.Code);
+        Assert.Contains("--activations 'actset-none' is neither a registered activation set nor a directory", missing.Output);
+    }
+
     static string WriteClip(string dir)
     {
         torch.manual_seed(21);

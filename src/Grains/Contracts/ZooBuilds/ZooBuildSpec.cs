@@ -7,7 +7,8 @@ namespace MMInterp.Grains.Contracts.ZooBuilds;
 
 /// <summary>
 /// One zoo model to build: its family (clip, vlm, diffusion) and the kernel's config record as JSON; a diffusion model
-/// also names the zoo CLIP config whose text tower conditions it. The model id (and the build's grain key) follow from
+/// also names the CLIP whose text tower conditions it: a zoo CLIP config (built first) or a registered CLIP model id
+/// (<see cref="TextEncoderModelId"/>, e.g. a user's Hugging Face checkpoint). The model id (and the build's grain key) follow from
 /// the recipe; <see cref="Device"/> is where to train and is not part of it.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("mminterp.zoo-build-spec")]
@@ -15,7 +16,8 @@ public sealed partial record ZooBuildSpec(
     [property: Id(0)] string Family,
     [property: Id(1)] string ConfigJson,
     [property: Id(2)] string? TextEncoderJson = null,
-    [property: Id(3)] string Device = "cpu")
+    [property: Id(3)] string Device = "cpu",
+    [property: Id(4)] string? TextEncoderModelId = null)
 {
     public const string ClipFamily = "clip";
     public const string VlmFamily = "vlm";
@@ -29,6 +31,10 @@ public sealed partial record ZooBuildSpec(
 
     public static ZooBuildSpec Diffusion(DiffusionZooConfig config, ClipZooConfig textEncoder, string device = "cpu") =>
         new(DiffusionFamily, JsonSerializer.Serialize(config.Validate()), JsonSerializer.Serialize(textEncoder.Validate()), device);
+
+    /// <summary>A diffusion model conditioned by a registered CLIP (any CLIP model id, not built here).</summary>
+    public static ZooBuildSpec Diffusion(DiffusionZooConfig config, string textEncoderModelId, string device = "cpu") =>
+        new(DiffusionFamily, JsonSerializer.Serialize(config.Validate()), null, device, textEncoderModelId);
 
     public ClipZooConfig ClipConfig() => Read<ClipZooConfig>(ClipFamily, ConfigJson);
     public VlmZooConfig VlmConfig() => Read<VlmZooConfig>(VlmFamily, ConfigJson);
@@ -44,7 +50,7 @@ public sealed partial record ZooBuildSpec(
     {
         ClipFamily => ZooRecipes.ClipId(ClipConfig()),
         VlmFamily => ZooRecipes.VlmId(VlmConfig()),
-        DiffusionFamily => ZooRecipes.DiffusionId(DiffusionConfig(), ZooRecipes.ClipId(TextEncoderConfig())),
+        DiffusionFamily => ZooRecipes.DiffusionId(DiffusionConfig(), TextEncoderModelId ?? ZooRecipes.ClipId(TextEncoderConfig())),
         _ => throw UnknownFamily(),
     };
 
@@ -53,9 +59,12 @@ public sealed partial record ZooBuildSpec(
     public ZooBuildSpec? Requires() => Family switch
     {
         VlmFamily when VlmConfig() is { InitFromClip: true } vlm => Clip(vlm.Clip, Device),
-        DiffusionFamily => Clip(TextEncoderConfig(), Device),
+        DiffusionFamily when TextEncoderModelId is null => Clip(TextEncoderConfig(), Device),
         _ => null,
     };
+
+    /// <summary>The CLIP model a diffusion recipe is conditioned on: the registered one, or the zoo CLIP it requires.</summary>
+    public string? TextEncoderId() => Family == DiffusionFamily ? TextEncoderModelId ?? Requires()!.ModelId() : null;
 
     /// <summary>Optimiser steps of the recipe: the build's progress is reported in them.</summary>
     public int Steps() => Family switch
@@ -74,6 +83,7 @@ public sealed partial record ZooBuildSpec(
         {
             ClipFamily => (object)ClipConfig().Validate(),
             VlmFamily => VlmConfig().Validate(),
+            DiffusionFamily when TextEncoderModelId is not null => (DiffusionConfig().Validate(), RegistryIds.Validate(TextEncoderModelId, "zoo build: text encoder model id")),
             DiffusionFamily => (DiffusionConfig().Validate(), TextEncoderConfig().Validate()),
             _ => throw UnknownFamily(),
         };

@@ -331,7 +331,7 @@ public static class ClipDataStudy
             var pixels = images.StudyPixels.index_select(0, tensor(top.Select(i => (long)i).ToArray())).to(model.LogitScale.device);
             var z = HookLatents.Encode(model, sae, hook, pixels).select(2, feature).contiguous(); // [k, T]
             var t = (int)z.shape[1];
-            var all = z.data<float>().ToArray();
+            var all = z.cpu().data<float>().ToArray();
             tokens.AddRange(Enumerable.Range(0, top.Length).Select(i => all.AsSpan(i * t, t).ToArray()));
         }
         var thumbs = top.Select(i =>

@@ -83,7 +83,7 @@ public static class DataTypographic
         {
             using var probs = classifier.Probabilities(images, batchSize, hook, fn);
             var classes = (int)probs.shape[1];
-            var values = probs.contiguous().data<float>().ToArray();
+            var values = probs.cpu().contiguous().data<float>().ToArray();
             return Truth.Select((t, i) => (double)values[i * classes + t]).Average();
         }
     }

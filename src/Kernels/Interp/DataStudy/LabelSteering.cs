@@ -113,7 +113,7 @@ public static class LabelSteerer
     static float[] Flat(Tensor probs)
     {
         using var _ = probs;
-        return probs.contiguous().data<float>().ToArray();
+        return probs.cpu().contiguous().data<float>().ToArray();
     }
 
     static int[] ArgMax(float[] probs, int n, int classes, int copy) =>

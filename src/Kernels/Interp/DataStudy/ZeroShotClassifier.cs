@@ -84,7 +84,7 @@ public sealed class ZeroShotClassifier : IDisposable
     {
         using var probs = Probabilities(images, batchSize, hook, fn);
         using var argmax = probs.argmax(-1);
-        return argmax.data<long>().Select(v => (int)v).ToArray();
+        return argmax.cpu().data<long>().Select(v => (int)v).ToArray();
     }
 
     public void Dispose() => _classes.Dispose();

@@ -162,7 +162,7 @@ public static class DiffusionSteering
             using (no_grad())
             {
                 var probabilities = bundle.Classifier.Logits(images.to(bundle.Classifier.parameters().First().device))[ObjectAttribute.Colour].softmax(-1).cpu();
-                for (var i = 0; i < n; i++) colours[start + i] = probabilities[i].data<float>().ToArray();
+                for (var i = 0; i < n; i++) colours[start + i] = probabilities[i].cpu().data<float>().ToArray();
             }
             for (var i = 0; i < n; i++)
                 if ((start + i) % c.PromptsPerColour < c.Pictured) pictures.Add(images[i].cpu().contiguous().data<float>().ToArray());

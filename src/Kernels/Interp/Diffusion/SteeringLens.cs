@@ -91,7 +91,7 @@ public static class SteeringLens
                     var x0 = FlowMatching.ToPixels(FlowMatching.CleanEstimate(step.Xt, tt.narrow(0, 0, b), v)).cpu();
                     var score = DiffusionEvaluator.Score(bundle.Classifier, x0, scenes);
                     foreach (var a in Scored) accuracy[a][layer][step.Index] = score[a];
-                    for (var p = 0; p < o.Pictured; p++) images[p][layer].Add(x0[p].contiguous().data<float>().ToArray());
+                    for (var p = 0; p < o.Pictured; p++) images[p][layer].Add(x0[p].cpu().contiguous().data<float>().ToArray());
                 }
                 if (step.Index == crossStep)
                     for (var p = 0; p < o.Pictured; p++)
@@ -102,7 +102,7 @@ public static class SteeringLens
         var words = prompts.Take(o.Pictured).Select(p => VisibleTokens(bundle.Text, p)).ToList();
         // Keep only the maps of tokens up to the end of text.
         var trimmed = cross.Select((perLayer, p) => (IReadOnlyList<IReadOnlyList<float[]>>)perLayer.Select(maps => (IReadOnlyList<float[]>)maps.Take(words[p].Count).ToList()).ToList()).ToList();
-        var finals = Enumerable.Range(0, o.Pictured).Select(p => final[p].contiguous().data<float>().ToArray()).ToList();
+        var finals = Enumerable.Range(0, o.Pictured).Select(p => final[p].cpu().contiguous().data<float>().ToArray()).ToList();
         var layerNames = Enumerable.Range(0, layers).Select(i => $"block {i}").Append("output").ToList();
         return new LensResult(prompts, ts, layerNames,
             images.Select(perLayer => (IReadOnlyList<IReadOnlyList<float[]>>)perLayer.Select(l => (IReadOnlyList<float[]>)l).ToList()).ToList(),

@@ -114,7 +114,8 @@ public static class TimestepSaes
         return levels;
     }
 
-    /// <summary>Trains from a sharded timestep-resolved extraction (`diffusion extract`, <see cref="TimestepActivations.Extract"/>):
+    /// <summary>Trains from a sharded timestep-resolved extraction (an activation set of timestep keys, or an older
+    /// `diffusion extract` directory, <see cref="TimestepActivations.Open"/>):
     /// each level's set is read whole; its last <paramref name="testShare"/> of rows (the last images, as rows are
     /// stored image by image) is held out. No feature decodability: the sets carry no labels. The config's hook must be one of the extraction's hooks;
     /// the SAEs are labelled with the extraction's conditioning (one per extraction).</summary>
@@ -123,7 +124,7 @@ public static class TimestepSaes
     {
         var hook = config.Hook ?? throw new ArgumentException("Hook must name the extracted hook", nameof(config));
         if (!(testShare > 0 && testShare < 1)) throw new ArgumentException($"testShare must be in (0, 1), got {testShare}", nameof(testShare));
-        var conditioning = TimestepActivations.ReadManifest(extractionDirectory).FirstOrDefault(s => s.Hook == hook)?.Conditioning ?? CaptionConditioning.Null;
+        var conditioning = TimestepActivations.ConditioningOf(extractionDirectory, hook);
         var train = new Dictionary<double, Tensor>();
         var test = new Dictionary<double, Tensor>();
         try

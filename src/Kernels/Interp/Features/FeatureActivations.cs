@@ -62,12 +62,12 @@ public static class FeatureActivations
                 if (done + n > images) throw new ArgumentException($"the batches hold more than the {images} images announced", nameof(batches));
                 var z = HookLatents.Encode(model, sae, hook, pixels, perBatch); // [n, T, m]
                 tokens = (int)z.shape[1];
-                var perImage = z.amax(1).contiguous().data<float>().ToArray();
+                var perImage = z.amax(1).cpu().contiguous().data<float>().ToArray();
                 for (var i = 0; i < n; i++)
                     for (var f = 0; f < m; f++) max[done + i, f] = perImage[i * m + f];
                 var flat = z.reshape(-1, m);
-                var counts = flat.gt(S(0.0)).to(int64).sum([0]).data<long>().ToArray();
-                var totals = flat.sum([0]).to(float64).data<double>().ToArray();
+                var counts = flat.gt(S(0.0)).to(int64).sum([0]).cpu().data<long>().ToArray();
+                var totals = flat.sum([0]).to(float64).cpu().data<double>().ToArray();
                 for (var f = 0; f < m; f++) { nonzero[f] += counts[f]; sums[f] += totals[f]; }
                 done += n;
             }
@@ -103,7 +103,7 @@ public static class FeatureActivations
             using var batch = world.Batch(scenes, device ?? model.LogitScale.device);
             var z = HookLatents.Encode(model, sae, hook, batch.Images).select(2, feature).contiguous(); // [B, T]
             var t = (int)z.shape[1];
-            var all = z.data<float>().ToArray();
+            var all = z.cpu().data<float>().ToArray();
             return Enumerable.Range(0, scenes.Count).Select(i => all.AsSpan(i * t, t).ToArray()).ToArray();
         }
         finally

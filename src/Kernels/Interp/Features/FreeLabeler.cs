@@ -151,8 +151,8 @@ public static class FreeLabeler
             }
             var k = Math.Min(c.TopK, vocab.Count);
             var (values, indexes) = scores.cpu().topk(k, dim: 1);
-            var v = values.to(float64).data<double>().ToArray();
-            var ix = indexes.data<long>().ToArray();
+            var v = values.to(float64).cpu().data<double>().ToArray();
+            var ix = indexes.cpu().data<long>().ToArray();
             var cos = cosines.cpu().to(float64).data<double>().ToArray();
             var vocabSize = vocab.Count;
             return ids.Select((id, row) => new FreeLabel(id, Enumerable.Range(0, k).Select(j =>

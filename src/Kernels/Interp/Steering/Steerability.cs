@@ -28,9 +28,9 @@ public static class Steerability
         Dictionary<ObjectAttribute, int[]> calibrationTruth;
         using (var calibration = world.Batch(config.CalibrationSeed, 0, config.CalibrationImages))
         {
-            perImage = SaeLatents.PerImageMax(model, sae, hook, calibration.Images, config.BatchSize).contiguous().data<float>().ToArray();
+            perImage = SaeLatents.PerImageMax(model, sae, hook, calibration.Images, config.BatchSize).cpu().contiguous().data<float>().ToArray();
             calibrationImages = (int)calibration.Images.shape[0];
-            calibrationTruth = config.Attributes.Distinct().ToDictionary(a => a, a => calibration.FirstObject(a).data<long>().Select(v => (int)v).ToArray());
+            calibrationTruth = config.Attributes.Distinct().ToDictionary(a => a, a => calibration.FirstObject(a).cpu().data<long>().Select(v => (int)v).ToArray());
         }
         var m = sae.Config.DSae;
         strength = SteeringCalibration.Strength(perImage, calibrationImages, m, config.ClampQuantile);
@@ -51,7 +51,7 @@ public static class Steerability
 
         using var batch = world.Batch(config.EvalSeed, 0, config.EvalImages);
         var n = config.EvalImages;
-        var truth = config.Attributes.Distinct().ToDictionary(a => a, a => batch.FirstObject(a).data<long>().Select(v => (int)v).ToArray());
+        var truth = config.Attributes.Distinct().ToDictionary(a => a, a => batch.FirstObject(a).cpu().data<long>().Select(v => (int)v).ToArray());
         using var probe = new ZeroShotProbe(model, tokenizer, truth.Keys);
         var before = Flatten(probe.Probabilities(batch.Images, config.BatchSize));
         var inserted = InsertedControls(model, sae, hook, probe, batch.Images, before, truth, config.BatchSize);
@@ -147,7 +147,7 @@ public static class Steerability
     }
 
     static Dictionary<ObjectAttribute, float[]> Flatten(Dictionary<ObjectAttribute, Tensor> probs) =>
-        probs.ToDictionary(kv => kv.Key, kv => kv.Value.contiguous().data<float>().ToArray());
+        probs.ToDictionary(kv => kv.Key, kv => kv.Value.cpu().contiguous().data<float>().ToArray());
 
     internal static int ArgMax(float[] p, int offset, int count)
     {

@@ -103,7 +103,7 @@ public static class TypographicDefence
             SaeLatents.PerImageMax(model, sae, hook, calibration.Clean, config.BatchSize)], 0).t().contiguous();
         var m = (int)scores.shape[0];
         var n = (int)scores.shape[1];
-        var values = scores.data<float>().ToArray();
+        var values = scores.cpu().data<float>().ToArray();
         var labels = Enumerable.Range(0, n).Select(i => i < attackedCount).ToArray();
         var live = new List<int>();
         var ranked = new List<(int Feature, double Auroc)>();
@@ -156,7 +156,7 @@ public static class TypographicDefence
     static float[] CleanTokenMean(ClipModel model, ISparseAutoencoder sae, string hook, Tensor clean, TypographicConfig config)
     {
         using var scope = NewDisposeScope();
-        var sum = zeros(sae.Config.DSae, dtype: ScalarType.Float64);
+        var sum = zeros(sae.Config.DSae, dtype: ScalarType.Float64, device: sae.Device); // summed where the latents are
         long tokens = 0;
         for (long at = 0; at < clean.shape[0]; at += config.BatchSize)
         {
@@ -165,7 +165,7 @@ public static class TypographicDefence
             sum.add_(z.reshape(-1, z.shape[^1]).to(ScalarType.Float64).sum([0]));
             tokens += z.shape[0] * z.shape[1];
         }
-        return sum.div(S((double)tokens)).to(ScalarType.Float32).data<float>().ToArray();
+        return sum.div(S((double)tokens)).to(ScalarType.Float32).cpu().data<float>().ToArray();
     }
 
     /// <summary>Each scene's prediction on the attribute its word names, and the truth.</summary>
@@ -177,7 +177,7 @@ public static class TypographicDefence
         {
             using var inner = NewDisposeScope();
             var probs = Probabilities(model, probe, hook, images, fn, batchSize, cancel);
-            var argmax = probs.ToDictionary(kv => kv.Key, kv => kv.Value.argmax(-1).data<long>().ToArray());
+            var argmax = probs.ToDictionary(kv => kv.Key, kv => kv.Value.argmax(-1).cpu().data<long>().ToArray());
             return scenes.Select((s, i) => (int)argmax[s.Overlay!.Attribute][i]).ToList();
         }
 

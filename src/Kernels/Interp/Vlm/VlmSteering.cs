@@ -80,7 +80,7 @@ public static class VlmSteering
             var count = Math.Min(config.BatchSize, n - start);
             using var batch = world.Batch(config.SelectionSeed, start, count, model.Device);
             scenes.AddRange(batch.Scenes);
-            var perImage = VlmVisionActivations.Latents(model, sae, config.Hook, batch.Images).amax(1).contiguous().data<float>().ToArray();
+            var perImage = VlmVisionActivations.Latents(model, sae, config.Hook, batch.Images).amax(1).cpu().contiguous().data<float>().ToArray();
             for (var i = 0; i < count; i++)
                 for (var f = 0; f < m; f++) scores[start + i, f] = perImage[i * m + f];
         }
