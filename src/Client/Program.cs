@@ -1,7 +1,11 @@
 using System.CommandLine;
 using MMInterp.Client.Cli;
 using MMInterp.Client.Commands;
+using MMInterp.Client.Platform;
 using MMInterp.Silo.Hosting;
+
+// The machine's local silo, as the CLI starts it (Platform/LocalSilo): not a command users type.
+if (args is [LocalSilo.Verb, .. var siloArgs]) return await SiloProgram.RunAsync(siloArgs, "mminterp local-silo");
 
 // Each command group lives in Commands/ as a static Create() factory.
 IDisposable? telemetry;

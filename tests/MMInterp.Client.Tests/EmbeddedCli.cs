@@ -7,8 +7,8 @@ namespace MMInterp.Client.Tests;
 
 /// <summary>
 /// The `mminterp` program as a user runs it on the embedded default (its own PostgreSQL, an in-process silo), with
-/// every location redirected to temp directories that this object owns: it stops the server the CLI leaves running
-/// for the next command and deletes both directories when disposed.
+/// every location redirected to temp directories that this object owns: it stops the local silo and the database
+/// server the CLI leaves running for the next command and deletes both directories when disposed.
 /// </summary>
 public sealed class EmbeddedCli(string name) : IAsyncDisposable
 {
@@ -39,6 +39,8 @@ public sealed class EmbeddedCli(string name) : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The local silo the commands started (it would stop by itself once idle, but not before the test run ends).
+        await MMInterp.Client.Platform.LocalSilo.StopAllAsync(Home);
         if (Directory.Exists(PgData))
         {
             var pg = await LocalPostgres.StartAsync(new LocalPostgresOptions(PgData, PgPort));

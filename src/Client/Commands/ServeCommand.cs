@@ -9,8 +9,8 @@ namespace MMInterp.Client.Commands;
 
 /// <summary>
 /// `mminterp serve`: the web UI and JSON API until Ctrl+C. It opens the platform like every command (registry,
-/// artefact store, then the cluster: an Orleans client with MMINTERP_CLUSTER=external, else the in-process silo,
-/// which also lets interrupted jobs resume while the server runs).
+/// artefact store, then the cluster: an Orleans client of the silos of MMINTERP_CLUSTER=external, else of the
+/// machine's local silo, which the server's connection keeps running).
 /// </summary>
 public static class ServeCommand
 {

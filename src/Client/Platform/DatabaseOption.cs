@@ -10,12 +10,12 @@ public static class DatabaseOption
     };
 }
 
-/// <summary>An in-process silo dies with the command, so detaching only makes sense against an external cluster.</summary>
+/// <summary>Where detached work goes on: the local silo keeps working after the command exits.</summary>
 public static class DetachGuard
 {
     public static void Check(PlatformSession session)
     {
         if (!session.External)
-            Console.WriteLine("note: with the embedded silo the work pauses when this command exits; the next mminterp command resumes it (set MMINTERP_CLUSTER=external to use running silos)");
+            Console.WriteLine("note: the local silo goes on with the work after this command exits; follow it with `mminterp status`");
     }
 }

@@ -8,16 +8,27 @@ public static class JobWatcher
 {
     public static async Task<JobProgress> FollowAsync(string title, Func<Task<JobProgress>> status, CancellationToken ct)
     {
-        var final = await CliAction.WithProgress(title, async report =>
+        JobProgress? last = null;
+        JobProgress final;
+        try
         {
-            while (true)
+            final = await CliAction.WithProgress(title, async report =>
             {
-                var p = await status();
-                report(p.Fraction, $"{p.Done}/{p.Total}");
-                if (p.Finished) return p;
-                await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
-            }
-        });
+                while (true)
+                {
+                    var p = last = await status();
+                    report(p.Fraction, p.Note is { Length: > 0 } note ? $"{p.Done}/{p.Total} {note}" : $"{p.Done}/{p.Total}");
+                    if (p.Finished) return p;
+                    await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
+                }
+            });
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested && last is not null)
+        {
+            // The work runs in the silo, not here: stopping to follow it does not stop it.
+            Console.Error.WriteLine($"stopped following {last.Kind} {last.Id}; it goes on in the silo (`mminterp cancel {last.Id}` stops it)");
+            throw;
+        }
         return final.Phase switch
         {
             JobPhase.Succeeded => final,

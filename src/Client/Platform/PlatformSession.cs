@@ -12,16 +12,15 @@ namespace MMInterp.Client.Platform;
 /// <summary>
 /// What one CLI command talks to. The database is --db / MMINTERP_DB when given, otherwise the embedded default: a
 /// project-owned PostgreSQL (started when not running, left running for the next command). The cluster is, with
-/// MMINTERP_CLUSTER=external, the silos registered in that database (Orleans client); otherwise one in-process silo
-/// that lives as long as the command. Grain state and reminders live in Postgres either way, so work started by an
-/// earlier command resumes in the next one.
+/// MMINTERP_CLUSTER=external, the silos registered in that database; otherwise the machine's local silo for that
+/// database, which every command and `serve` process shares (started on demand, <see cref="LocalSilo"/>). Either
+/// way this process is an Orleans client, so one job runs once however many processes start or follow it.
 /// </summary>
 public sealed class PlatformSession : IAsyncDisposable
 {
     public const string DatabaseVariable = "MMINTERP_DB";
     public const string ClusterVariable = "MMINTERP_CLUSTER";
 
-    RunningSilo? _silo;
     IHost? _clientHost;
 
     PlatformSession(string connectionString, RegistryStore registry, ArtefactStore artefacts, WorkOptions work)
@@ -61,41 +60,45 @@ public sealed class PlatformSession : IAsyncDisposable
         return pg.ConnectionString;
     }
 
-    /// <summary>The cluster: an Orleans client for MMINTERP_CLUSTER=external, else an in-process silo.</summary>
+    /// <summary>The cluster, as an Orleans client: of the silos registered in the database for MMINTERP_CLUSTER=external,
+    /// else of the machine's local silo for this database (<see cref="LocalSilo"/>, started when none runs).</summary>
     public async Task<IClusterClient> ClusterAsync(CancellationToken ct)
     {
-        if (_silo is not null) return _silo.Client;
         if (_clientHost is not null) return _clientHost.Services.GetRequiredService<IClusterClient>();
         if (External)
         {
             var clusterId = Environment.GetEnvironmentVariable("MMINTERP_CLUSTER_ID") is { Length: > 0 } id ? id : SiloHostOptions.DefaultClusterId;
-            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-            builder.UseOrleansClient(client =>
-            {
-                var serviceId = Environment.GetEnvironmentVariable("MMINTERP_SERVICE_ID") is { Length: > 0 } sid ? sid : SiloHostOptions.DefaultServiceId;
-                client.Configure<ClusterOptions>(o => { o.ClusterId = clusterId; o.ServiceId = serviceId; });
-                client.UseMMInterpPostgres(ConnectionString);
-                // Carries the command's trace context into the grains it calls.
-                client.AddActivityPropagation();
-            });
-            _clientHost = builder.Build();
-            try
-            {
-                await _clientHost.StartAsync(ct);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                throw new InvalidOperationException($"cannot reach cluster '{clusterId}' through {DatabaseVariable}: {e.Message}", e);
-            }
-            return _clientHost.Services.GetRequiredService<IClusterClient>();
+            return await ConnectAsync(clusterId, $"cluster '{clusterId}' through {DatabaseVariable}", ct);
         }
-        _silo = await MMInterpSiloHost.StartEmbeddedAsync(ConnectionString, ct);
-        return _silo.Client;
+        var local = await LocalSilo.EnsureAsync(WorkOptions.HomeFromEnvironment(), ConnectionString, ct);
+        return await ConnectAsync(local.ClusterId, $"the local silo (log: {local.Log})", ct);
+    }
+
+    async Task<IClusterClient> ConnectAsync(string clusterId, string what, CancellationToken ct)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.UseOrleansClient(client =>
+        {
+            var serviceId = Environment.GetEnvironmentVariable("MMINTERP_SERVICE_ID") is { Length: > 0 } sid ? sid : SiloHostOptions.DefaultServiceId;
+            client.Configure<ClusterOptions>(o => { o.ClusterId = clusterId; o.ServiceId = serviceId; });
+            client.UseMMInterpPostgres(ConnectionString);
+            // Carries the command's trace context into the grains it calls.
+            client.AddActivityPropagation();
+        });
+        _clientHost = builder.Build();
+        try
+        {
+            await _clientHost.StartAsync(ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new InvalidOperationException($"cannot reach {what}: {e.Message}", e);
+        }
+        return _clientHost.Services.GetRequiredService<IClusterClient>();
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_silo is not null) await _silo.DisposeAsync();
         if (_clientHost is not null)
         {
             await _clientHost.StopAsync();

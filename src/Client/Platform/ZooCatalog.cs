@@ -65,7 +65,7 @@ public static class ZooCatalog
         var cluster = await session.ClusterAsync(ct);
         var built = await ZooBuildRunner.RunAsync(cluster, spec, async (id, c) => await session.Models.BuiltAsync(id, c) is not null,
             s => progress?.Invoke(s.Fraction, s.Stage),
-            // The embedded cluster lives in this process: a build left running would resume in the next command.
+            // On the embedded default, Ctrl+C means stop: the local silo would otherwise go on building for nobody.
             cancelOnAbort: !session.External, ct);
         var model = await session.Registry.Models.GetAsync(built.ModelId!, ct)
                     ?? throw new InvalidOperationException($"zoo build {built.Id} succeeded but model {built.ModelId} is not registered");

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 
 namespace MMInterp.Silo.Hosting;
 
-/// <summary>Asks the OS for an unused loopback TCP port (for embedded silos and tests).</summary>
+/// <summary>Asks the OS for an unused loopback TCP port (for the local silo and tests).</summary>
 public static class FreePorts
 {
     public static int Next()

@@ -7,14 +7,14 @@ using MMInterp.Silo.Storage;
 namespace MMInterp.Silo.Hosting;
 
 /// <summary>
-/// Builds and starts MMInterp silo hosts: the standalone `mminterp-silo` process and the CLI's in-process silo.
+/// Builds and starts MMInterp silo hosts: `mminterp-silo` and the machine's local silo (`mminterp local-silo`).
 /// Start-up checks the database before Orleans sees it, so a bad connection string or a missing schema is one
 /// clear line instead of a membership-provider stack trace.
 /// </summary>
 public static class MMInterpSiloHost
 {
     /// <summary>A configured, not yet started host; for callers that add their own services before building.</summary>
-    public static HostApplicationBuilder CreateBuilder(SiloHostOptions options, TelemetryOptions telemetry, LogLevel logLevel = LogLevel.Warning, bool embedded = false)
+    public static HostApplicationBuilder CreateBuilder(SiloHostOptions options, TelemetryOptions telemetry, LogLevel logLevel = LogLevel.Warning)
     {
         options = options.Validated();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = "mminterp-silo" });
@@ -22,9 +22,7 @@ public static class MMInterpSiloHost
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(logLevel);
-        // Inside the CLI the host must not take over Ctrl+C or print lifetime banners; the CLI owns the console.
-        if (embedded) builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
-        builder.Services.AddMMInterpTelemetry(telemetry, embedded ? "mminterp" : "mminterp-silo", options.Name);
+        builder.Services.AddMMInterpTelemetry(telemetry, "mminterp-silo", options.Name);
         builder.UseOrleans(silo => silo.UseMMInterpSilo(options));
         return builder;
     }
@@ -32,7 +30,7 @@ public static class MMInterpSiloHost
     /// <summary>Checks the database, applies migrations (unless disabled), then starts the silo.</summary>
     /// <exception cref="SiloStartException">with a one-line reason.</exception>
     public static async Task<RunningSilo> StartAsync(SiloHostOptions options, TelemetryOptions? telemetry = null,
-        LogLevel logLevel = LogLevel.Warning, bool embedded = false, CancellationToken ct = default)
+        LogLevel logLevel = LogLevel.Warning, CancellationToken ct = default)
     {
         try { options = options.Validated(); }
         catch (ArgumentException e) { throw new SiloStartException(e.Message, e); }
@@ -43,9 +41,9 @@ public static class MMInterpSiloHost
         IHost? host = null;
         try
         {
-            host = CreateBuilder(options, telemetry ?? TelemetryOptions.None, logLevel, embedded).Build();
+            host = CreateBuilder(options, telemetry ?? TelemetryOptions.None, logLevel).Build();
             await host.StartAsync(ct);
-            return new RunningSilo(host, options, deleteMembershipOnStop: embedded);
+            return new RunningSilo(host, options, deleteMembershipOnStop: options.Local);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
@@ -53,16 +51,6 @@ public static class MMInterpSiloHost
             throw new SiloStartException($"silo '{options.Name}' failed to start (cluster '{options.ClusterId}', ports {options.SiloPort}/{options.GatewayPort}): {Innermost(e).Message}", e);
         }
     }
-
-    /// <summary>
-    /// The CLI's embedded default: one in-process silo on <paramref name="connectionString"/>, a cluster of its own.
-    /// Logs only errors unless MMINTERP_LOG_LEVEL says otherwise: Orleans' start-up warnings (server GC, CPU
-    /// starvation on a busy 2-core box) are not something a CLI user can act on.
-    /// </summary>
-    public static Task<RunningSilo> StartEmbeddedAsync(string connectionString, CancellationToken ct = default) =>
-        // The hosting program owns telemetry for the whole process (TelemetrySetup.StartProcessTelemetry).
-        StartAsync(SiloHostOptions.Embedded(connectionString), TelemetryOptions.None,
-            LogLevelFromEnvironment(LogLevel.Error), embedded: true, ct);
 
     /// <summary>MMINTERP_LOG_LEVEL (Trace ... Critical, None) or <paramref name="fallback"/>.</summary>
     public static LogLevel LogLevelFromEnvironment(LogLevel fallback) =>

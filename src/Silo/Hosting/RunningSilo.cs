@@ -29,7 +29,7 @@ public sealed class RunningSilo : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
         await Host.StopAsync(ct);
-        // An embedded silo's cluster id is used once; drop its membership rows so they do not pile up.
+        // A local silo's cluster id is used once; drop its membership rows so they do not pile up.
         if (_deleteMembershipOnStop) await DeleteMembershipAsync(ct);
     }
 

@@ -3,6 +3,7 @@ using MMInterp.Grains.Lifecycle;
 using MMInterp.Grains.Placement;
 using MMInterp.Silo.Placement;
 using MMInterp.Silo.Work;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 
 namespace MMInterp.Silo.Hosting;
@@ -23,6 +24,7 @@ public static class SiloBuilderExtensions
         silo.AdvertiseCompute(LocalCompute.Detect(options.Role));
         silo.UseMMInterpTracing();
         silo.Services.AddMMInterpWork(options.ConnectionString);
+        if (options.IdleExitMinutes > 0) silo.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<IdleExit>(sp, TimeSpan.FromMinutes(options.IdleExitMinutes)));
         // Operators and fault tests may shorten the resume reminder (Orleans' floor is one minute otherwise).
         if (int.TryParse(Environment.GetEnvironmentVariable("MMINTERP_RESUME_SECONDS"), out var seconds) && seconds > 0)
         {

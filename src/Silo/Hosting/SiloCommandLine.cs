@@ -22,6 +22,8 @@ public static class SiloCommandLine
         ("--name", "MMINTERP_SILO_NAME", "silo name in membership and telemetry (default host:port)"),
         ("--role", "MMINTERP_SILO_ROLE", "accelerator, control or both (default both)"),
         ("--no-migrate", "MMINTERP_NO_MIGRATE", "do not apply schema migrations at start (set to 1)"),
+        ("--idle-exit", "MMINTERP_SILO_IDLE_MINUTES", "stop after this many minutes with no client and no work (default 0 = never; 15 with --local)"),
+        ("--local", "MMINTERP_SILO_LOCAL", "the machine's local silo the CLI starts: one-use cluster id, membership dropped at stop (set to 1)"),
     ];
 
     public static string Usage =>
@@ -42,12 +44,13 @@ public static class SiloCommandLine
             var eq = arg.IndexOf('=');
             var flag = eq > 0 ? arg[..eq] : arg;
             if (Settings.All(s => s.Flag != flag)) throw new ArgumentException($"unknown option '{arg}'");
-            if (flag == "--no-migrate") { values[flag] = "1"; continue; }
+            if (flag is "--no-migrate" or "--local") { values[flag] = "1"; continue; }
             if (eq > 0) values[flag] = arg[(eq + 1)..];
             else if (i + 1 < args.Count) values[flag] = args[++i];
             else throw new ArgumentException($"option {flag} needs a value");
         }
 
+        var local = values.GetValueOrDefault("--local") is "1" or "true";
         if (!values.TryGetValue("--db", out var db))
             throw new ArgumentException("no database: pass --db \"Host=...;Username=...;Database=...\" or set MMINTERP_DB");
         return new SiloHostOptions(
@@ -59,8 +62,18 @@ public static class SiloCommandLine
             AdvertisedAddress: values.TryGetValue("--address", out var ip) ? Address(ip) : null,
             SiloName: values.GetValueOrDefault("--name"),
             ApplyMigrations: values.GetValueOrDefault("--no-migrate") is not ("1" or "true"),
-            Role: values.TryGetValue("--role", out var role) ? SiloCompute.ParseRole(role) : SiloRole.Both).Validated();
+            Role: values.TryGetValue("--role", out var role) ? SiloCompute.ParseRole(role) : SiloRole.Both,
+            IdleExitMinutes: Number(values, "--idle-exit", local ? LocalIdleMinutes : 0),
+            Local: local).Validated();
     }
+
+    /// <summary>How long the local silo waits, idle, before it stops.</summary>
+    public const int LocalIdleMinutes = 15;
+
+    static int Number(Dictionary<string, string> values, string flag, int fallback) =>
+        !values.TryGetValue(flag, out var text) ? fallback
+        : int.TryParse(text, out var n) ? n
+        : throw new ArgumentException($"{flag} must be a whole number, got '{text}'");
 
     static int Port(Dictionary<string, string> values, string flag, int fallback) =>
         !values.TryGetValue(flag, out var text) ? fallback

@@ -14,6 +14,10 @@ namespace MMInterp.Silo.Hosting;
 /// <param name="SiloName">Shown in membership and telemetry; defaults to host:port.</param>
 /// <param name="ApplyMigrations">Apply pending schema migrations before starting (serialised by an advisory lock).</param>
 /// <param name="Role">Advertised to placement: accelerator, control, or both (a single-silo cluster).</param>
+/// <param name="IdleExitMinutes">Stop after this many minutes with no client connected and no device slot leased (0 = never);
+/// the machine's local silo (<c>--local</c>) uses it so it does not outlive its use.</param>
+/// <param name="Local">The machine's local silo that CLI and `serve` processes connect to: its cluster id is used
+/// once, so its membership rows are deleted when it stops.</param>
 public sealed record SiloHostOptions(
     string ConnectionString,
     string ClusterId = SiloHostOptions.DefaultClusterId,
@@ -23,7 +27,9 @@ public sealed record SiloHostOptions(
     IPAddress? AdvertisedAddress = null,
     string? SiloName = null,
     bool ApplyMigrations = true,
-    SiloRole Role = SiloRole.Both)
+    SiloRole Role = SiloRole.Both,
+    int IdleExitMinutes = 0,
+    bool Local = false)
 {
     public const string DefaultClusterId = "mminterp";
     public const string DefaultServiceId = "mminterp";
@@ -42,27 +48,8 @@ public sealed record SiloHostOptions(
         if (SiloPort is < 1 or > 65535) throw new ArgumentException($"silo port must be 1-65535, got {SiloPort}");
         if (GatewayPort is < 0 or > 65535) throw new ArgumentException($"gateway port must be 0-65535 (0 = no gateway), got {GatewayPort}");
         if (GatewayPort == SiloPort) throw new ArgumentException($"silo port and gateway port are both {SiloPort}; they must differ");
+        if (IdleExitMinutes is < 0 or > 10_080) throw new ArgumentException($"idle exit must be 0-10080 minutes (0 = never), got {IdleExitMinutes}");
         return this;
-    }
-
-    /// <summary>An in-process silo for the CLI's embedded default: a cluster of its own on free loopback ports.</summary>
-    /// <remarks>
-    /// A fresh ClusterId per process keeps concurrent CLI calls from joining each other (and waiting on each
-    /// other's departure); the fixed ServiceId keeps grain state and reminders shared across calls.
-    /// </remarks>
-    public static SiloHostOptions Embedded(string connectionString, string serviceId = DefaultServiceId)
-    {
-        var siloPort = FreePorts.Next();
-        var gatewayPort = FreePorts.Next();
-        while (gatewayPort == siloPort) gatewayPort = FreePorts.Next();
-        return new SiloHostOptions(
-            connectionString,
-            ClusterId: $"embedded-{Guid.NewGuid():N}",
-            ServiceId: serviceId,
-            SiloPort: siloPort,
-            GatewayPort: gatewayPort,
-            AdvertisedAddress: IPAddress.Loopback,
-            SiloName: $"embedded-{Environment.ProcessId}");
     }
 
     static void RequireId(string value, string what)

@@ -26,8 +26,7 @@ public static class TelemetrySetup
     public static ISiloBuilder UseMMInterpTracing(this ISiloBuilder silo) => silo.AddActivityPropagation();
 
     /// <summary>
-    /// Process-wide providers for a program that is not a silo host (the CLI). They also hear an embedded silo in the
-    /// same process, so that silo runs without providers of its own and no span is exported twice.
+    /// Process-wide providers for a program that is not a silo host (the CLI, a client of the silos).
     /// </summary>
     public static IDisposable? StartProcessTelemetry(TelemetryOptions options, string serviceName)
     {

@@ -8,11 +8,13 @@ namespace MMInterp.Silo.Work;
 /// <param name="CacheRoot">Unpacked models and activation sets (MMINTERP_CACHE; default ~/.mminterp/cache).</param>
 public sealed record WorkOptions(string ArtefactRoot, string CacheRoot)
 {
+    /// <summary>MMINTERP_HOME, default ~/.mminterp: where the store, the cache and the local silo's record live.</summary>
+    public static string HomeFromEnvironment() =>
+        Env("MMINTERP_HOME") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".mminterp");
+
     public static WorkOptions FromEnvironment()
     {
-        var home = Environment.GetEnvironmentVariable("MMINTERP_HOME");
-        if (string.IsNullOrWhiteSpace(home))
-            home = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".mminterp");
+        var home = HomeFromEnvironment();
         return new WorkOptions(
             Env("MMINTERP_ARTEFACTS") ?? Path.Combine(home, "artefacts"),
             Env("MMINTERP_CACHE") ?? Path.Combine(home, "cache"));

@@ -95,7 +95,7 @@ public sealed class StudyCommandExperimentTests : IAsyncLifetime
         Assert.Contains("--activations 'actset-none' is neither a registered activation set nor a directory", missing.Output);
     }
 
-    static string WriteClip(string dir)
+    internal static string WriteClip(string dir)
     {
         torch.manual_seed(21);
         var zoo = new ClipZooConfig { VisionWidth = 32, VisionLayers = 2, TextWidth = 32, TextLayers = 1, Heads = 2, ProjectionDim = 16 };

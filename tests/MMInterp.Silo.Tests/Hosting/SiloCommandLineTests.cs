@@ -50,13 +50,15 @@ public class SiloCommandLineTests
     }
 
     [Fact]
-    public void EmbeddedOptionsAreValidAndUnique()
+    public void TheLocalSiloStopsWhenIdleUnlessToldOtherwise()
     {
-        var a = SiloHostOptions.Embedded(Db).Validated();
-        var b = SiloHostOptions.Embedded(Db).Validated();
-        Assert.NotEqual(a.ClusterId, b.ClusterId);
-        Assert.Equal(a.ServiceId, b.ServiceId);
-        Assert.NotEqual(a.SiloPort, a.GatewayPort);
-        Assert.True(IPAddress.IsLoopback(a.Address));
+        var local = SiloCommandLine.Parse(["--db", Db, "--local"], new Hashtable());
+        Assert.True(local.Local);
+        Assert.Equal(SiloCommandLine.LocalIdleMinutes, local.IdleExitMinutes);
+        Assert.Equal(3, SiloCommandLine.Parse(["--db", Db, "--local", "--idle-exit", "3"], new Hashtable()).IdleExitMinutes);
+        var plain = SiloCommandLine.Parse(["--db", Db], new Hashtable());
+        Assert.False(plain.Local);
+        Assert.Equal(0, plain.IdleExitMinutes);
+        Assert.Contains("--idle-exit must be a whole number", Assert.Throws<ArgumentException>(() => SiloCommandLine.Parse(["--db", Db, "--idle-exit", "soon"], new Hashtable())).Message);
     }
 }

@@ -83,21 +83,20 @@ public class SiloStartTests(SharedPostgres shared) : IClassFixture<SharedPostgre
     }
 
     [Fact]
-    public async Task EmbeddedSiloServesGrainsAndLeavesNoMembershipRows()
+    public async Task LocalSiloServesGrainsAndLeavesNoMembershipRows()
     {
-        string clusterId;
-        await using (var silo = await MMInterpSiloHost.StartEmbeddedAsync(_pg.ConnectionString))
+        var local = Options(_pg, "local") with { ClusterId = "local-test-1", Local = true };
+        await using (var silo = await MMInterpSiloHost.StartAsync(local))
         {
-            clusterId = silo.Options.ClusterId;
             Assert.NotNull(silo.Services.GetService<WorkOptions>()); // job grains' services are registered
-            Assert.Equal(1, (await silo.Client.GetGrain<ICounterGrain>("embedded").Add(1)).Value);
-            Assert.Equal(1L, await CountMembers(_pg, clusterId));
+            Assert.Equal(1, (await silo.Client.GetGrain<ICounterGrain>("local").Add(1)).Value);
+            Assert.Equal(1L, await CountMembers(_pg, local.ClusterId));
         }
-        Assert.Equal(0L, await CountMembers(_pg, clusterId));
+        Assert.Equal(0L, await CountMembers(_pg, local.ClusterId));
 
-        // State persists across embedded runs (same service id, new cluster id).
-        await using var again = await MMInterpSiloHost.StartEmbeddedAsync(_pg.ConnectionString);
-        Assert.Equal(2, (await again.Client.GetGrain<ICounterGrain>("embedded").Add(1)).Value);
+        // State persists across local silos (same service id, a new one-use cluster id each).
+        await using var again = await MMInterpSiloHost.StartAsync(Options(_pg, "local") with { ClusterId = "local-test-2", Local = true });
+        Assert.Equal(2, (await again.Client.GetGrain<ICounterGrain>("local").Add(1)).Value);
     }
 
     static SiloHostOptions Options(LocalPostgres pg, string name)
