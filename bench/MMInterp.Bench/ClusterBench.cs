@@ -1,19 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using MMInterp.Grains.Contracts.Jobs;
-using MMInterp.Grains.Registry;
-using MMInterp.Kernels.Artefacts;
-using MMInterp.Kernels.Checkpoints;
-using MMInterp.Kernels.Models.Clip;
-using MMInterp.Kernels.ShapesWorld;
-using MMInterp.Kernels.Zoo;
-using MMInterp.Silo.Hosting;
 using MMInterp.Silo.Storage;
-using MMInterp.Silo.Work;
-using Orleans.Configuration;
-using TorchSharp;
 
 namespace MMInterp.Bench;
 
@@ -66,17 +53,7 @@ public static class ClusterBench
         var clusters = new List<BenchCluster>();
         try
         {
-            await using (var registry = RegistryStore.Create(pg.ConnectionString))
-            {
-                // The zoo's tiny CLIP architecture; random weights cost the same forward pass as trained ones.
-                torch.manual_seed(0);
-                var tokenizer = ShapesVocabulary.Build();
-                var dir = Path.Combine(home, "model");
-                using (var model = new ClipModel(ClipZooConfig.Default.ModelConfig(tokenizer.VocabSize, tokenizer.EndId, tokenizer.StartId)))
-                    ClipCheckpoint.Save(model, tokenizer, dir);
-                await ModelRegistration.RegisterDirectoryAsync(new ArtefactStore(Path.Combine(home, "artefacts")), registry, "clip-bench",
-                    "tiny clip (random, zoo size)", ModelFamily.Clip, dir, "{}");
-            }
+            await BenchModels.RegisterTinyClipAsync(pg.ConnectionString, home, "clip-bench");
 
             foreach (var n in o.SiloCounts) clusters.Add(await BenchCluster.StartAsync(pg.ConnectionString, home, n));
             foreach (var c in clusters)
@@ -148,114 +125,5 @@ public static class ClusterBench
     {
         var v = values.OrderBy(x => x).ToArray();
         return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
-    }
-
-    /// <summary>N `mminterp-silo` processes (role both) forming one cluster, and an Orleans client to it.</summary>
-    sealed class BenchCluster : IAsyncDisposable
-    {
-        public List<Process> Silos { get; } = [];
-        IHost? _client;
-        IClusterClient Grains => _client!.Services.GetRequiredService<IClusterClient>();
-
-        public static async Task<BenchCluster> StartAsync(string db, string home, int count)
-        {
-            var cluster = new BenchCluster();
-            // Own cluster and service ids: grain state and reminders of one cluster are invisible to the other.
-            var id = $"bench-{count}";
-            var up = new List<Task>();
-            for (int i = 0; i < count; i++)
-            {
-                var (silo, gateway) = (FreePorts.Next(), FreePorts.Next());
-                while (gateway == silo) gateway = FreePorts.Next();
-                var (process, ready) = StartSilo(home, "--db", db, "--cluster-id", id, "--service-id", id, "--name", $"{id}-{i}",
-                    "--silo-port", $"{silo}", "--gateway-port", $"{gateway}", "--role", "both");
-                cluster.Silos.Add(process);
-                up.Add(ready);
-            }
-            await Task.WhenAll(up).WaitAsync(TimeSpan.FromMinutes(3));
-
-            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-            builder.UseOrleansClient(c =>
-            {
-                c.Configure<ClusterOptions>(o => { o.ClusterId = id; o.ServiceId = id; });
-                c.UseMMInterpPostgres(db);
-            });
-            cluster._client = builder.Build();
-            await cluster._client.StartAsync();
-            return cluster;
-        }
-
-        /// <summary>Starts the job and polls every 10 ms: the wall time is what a waiting user sees, to within that.</summary>
-        public async Task<(TimeSpan Wall, DateTimeOffset Started, IReadOnlyList<ShardOutput> Shards)> RunJobAsync(string jobId, ExtractionJobSpec spec)
-        {
-            var job = Grains.GetGrain<IExtractionJobGrain>(jobId);
-            var started = DateTimeOffset.UtcNow;
-            var clock = Stopwatch.StartNew();
-            await job.Start(spec);
-            JobProgress p;
-            while (!(p = await job.Status()).Finished)
-            {
-                if (clock.Elapsed > TimeSpan.FromMinutes(10)) throw new TimeoutException($"job {jobId} not done after 10 minutes: {p}");
-                await Task.Delay(10);
-            }
-            var wall = clock.Elapsed;
-            if (p.Phase != JobPhase.Succeeded) throw new InvalidOperationException($"job {jobId} {p.Phase}: {p.Error}");
-            return (wall, started, await job.Outputs());
-        }
-
-        static (Process, Task) StartSilo(string home, params string[] args)
-        {
-            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            psi.ArgumentList.Add(SiloDll());
-            foreach (var a in args) psi.ArgumentList.Add(a);
-            psi.Environment["MMINTERP_HOME"] = home;
-            psi.Environment["MMINTERP_TELEMETRY"] = "off";
-            var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start mminterp-silo");
-            var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var log = new List<string>();
-            void Line(string? line)
-            {
-                if (line is null) return;
-                lock (log) log.Add(line);
-                if (line.Contains("up in cluster", StringComparison.Ordinal)) up.TrySetResult();
-            }
-            process.OutputDataReceived += (_, e) => Line(e.Data);
-            process.ErrorDataReceived += (_, e) => Line(e.Data);
-            process.EnableRaisingEvents = true;
-            process.Exited += (_, _) => { lock (log) up.TrySetException(new InvalidOperationException($"mminterp-silo exited:\n{string.Join('\n', log)}")); };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            return (process, up.Task);
-        }
-
-        /// <summary>The silo's own build output (src/Silo/bin/{Configuration}/{framework}), built along with this bench.</summary>
-        static string SiloDll()
-        {
-            var bin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-            var (framework, configuration) = (bin.Name, bin.Parent!.Name);
-            for (var dir = bin; dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "src", "Silo", "bin", configuration, framework, "mminterp-silo.dll");
-                if (File.Exists(candidate)) return candidate;
-            }
-            throw new FileNotFoundException($"mminterp-silo.dll not found under src/Silo/bin/{configuration}/{framework}; build src/Silo first");
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (_client is not null)
-            {
-                try { await _client.StopAsync(TimeSpan.FromSeconds(10)); } catch (Exception) { }
-                _client.Dispose();
-            }
-            foreach (var p in Silos)
-            {
-                // SIGTERM: a graceful leave, as a supervisor would stop them.
-                if (!p.HasExited) using (var kill = Process.Start("kill", ["-TERM", p.Id.ToString()])) await kill.WaitForExitAsync();
-                try { await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30)); }
-                catch (TimeoutException) { p.Kill(entireProcessTree: true); }
-                p.Dispose();
-            }
-        }
     }
 }
