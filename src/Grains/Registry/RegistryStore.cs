@@ -7,6 +7,10 @@ namespace MMInterp.Grains.Registry;
 /// </summary>
 public sealed class RegistryStore : IAsyncDisposable
 {
+    /// <summary>Most database connections one store (one process) opens at once, unless its connection string sets
+    /// Maximum Pool Size itself.</summary>
+    public const int DefaultMaxPoolSize = RegistryDb.DefaultMaxPoolSize;
+
     readonly RegistryDb _db;
 
     public ProjectRepository Projects { get; }
