@@ -29,7 +29,8 @@ public static class WebErrors
         catch (Exception e) when (!ctx.Response.HasStarted && !ctx.RequestAborted.IsCancellationRequested)
         {
             var (status, message) = Classify(e);
-            if (status >= 500) logger.LogError(e, "{Method} {Path} failed ({Status})", ctx.Request.Method, ctx.Request.Path, status);
+            if (status == StatusCodes.Status500InternalServerError) logger.LogError(e, "{Method} {Path} failed", ctx.Request.Method, ctx.Request.Path);
+            else if (status >= 500) logger.LogWarning("{Method} {Path} answered {Status}: {Reason}", ctx.Request.Method, ctx.Request.Path, status, e.Message);
             else logger.LogDebug(e, "{Method} {Path} refused ({Status})", ctx.Request.Method, ctx.Request.Path, status);
             ctx.Response.Clear();
             await WriteAsync(ctx, status, message);

@@ -68,7 +68,7 @@ public static class CsrfGuard
         // A page's form is a form; a text/plain or JSON body to a page route is a forgery's shape. The form is read
         // here, so an oversized or malformed one is answered 413/400 by WebErrors, not as a bad token.
         if (!request.HasFormContentType) return Refusal;
-        await request.ReadFormAsync(ctx.RequestAborted);
+        await RequestBodies.FormAsync(request, ctx.RequestAborted);
         return await ctx.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(ctx) ? null : Refusal;
     }
 
