@@ -15,8 +15,6 @@ internal sealed class RegistryDb : IAsyncDisposable
     /// <summary>Seconds an idle pooled connection is kept before it is closed (Npgsql's default is 300).</summary>
     public const int DefaultIdleLifetimeSeconds = 30;
 
-    static readonly HashSet<string> MaxPoolKeys = new(StringComparer.OrdinalIgnoreCase) { "Maximum Pool Size", "Max Pool Size", "MaxPoolSize", "MaximumPoolSize" };
-    static readonly HashSet<string> IdleLifetimeKeys = new(StringComparer.OrdinalIgnoreCase) { "Connection Idle Lifetime", "ConnectionIdleLifetime" };
 
     readonly NpgsqlDataSource _source;
     readonly string _where;
@@ -41,11 +39,14 @@ internal sealed class RegistryDb : IAsyncDisposable
         // default PostgreSQL's 100-200 slots for minutes; the registry's queries are short, so a small bounded pool
         // queues requests instead. A connection string that names these settings keeps its own values.
         var named = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
-        if (!named.Keys.Cast<string>().Any(k => MaxPoolKeys.Contains(k))) b.MaxPoolSize = DefaultMaxPoolSize;
-        if (!named.Keys.Cast<string>().Any(k => IdleLifetimeKeys.Contains(k))) b.ConnectionIdleLifetime = DefaultIdleLifetimeSeconds;
+        if (!named.ContainsKey("Maximum Pool Size")) b.MaxPoolSize = DefaultMaxPoolSize;
+        if (!named.ContainsKey("Connection Idle Lifetime")) b.ConnectionIdleLifetime = DefaultIdleLifetimeSeconds;
         _where = $"{b.Host}:{b.Port} (database '{b.Database}', user '{b.Username}')";
         _source = new NpgsqlDataSourceBuilder(b.ConnectionString).Build();
     }
+
+    /// <summary>The settings the pool runs with (tests check the bound).</summary>
+    internal NpgsqlConnectionStringBuilder Settings => new(_source.ConnectionString);
 
     public async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
     {

@@ -55,5 +55,7 @@ public sealed class RegistryStore : IAsyncDisposable
         if (!present) throw new RegistryUnavailableException("the registry schema is missing from this database; apply the migrations (the silo does on start)");
     }
 
+    internal Npgsql.NpgsqlConnectionStringBuilder PoolSettings => _db.Settings;
+
     public ValueTask DisposeAsync() => _db.DisposeAsync();
 }
