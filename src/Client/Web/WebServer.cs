@@ -44,14 +44,19 @@ public static class WebServer
 
         var app = builder.Build();
         WebErrors.Use(app, app.Logger);
+        // Set as the answer starts, so error answers (WebErrors clears the response) carry them too.
         app.Use((ctx, next) =>
         {
-            var h = ctx.Response.Headers;
-            h.ContentSecurityPolicy = "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-            h.XContentTypeOptions = "nosniff";
-            // same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" with our own form posts,
-            // and CsrfGuard needs the real origin; other sites still get no Referer.
-            h["Referrer-Policy"] = "same-origin";
+            ctx.Response.OnStarting(() =>
+            {
+                var h = ctx.Response.Headers;
+                h.ContentSecurityPolicy = "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+                h.XContentTypeOptions = "nosniff";
+                // same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" with our own form
+                // posts, and CsrfGuard needs the real origin; other sites still get no Referer.
+                h["Referrer-Policy"] = "same-origin";
+                return Task.CompletedTask;
+            });
             return next(ctx);
         });
         app.UseRouting();

@@ -171,6 +171,8 @@ public class WebInputTests(WebFixture web)
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         var text = await missing.Content.ReadAsStringAsync();
         Assert.Contains($"no artefact {new string('a', 64)}", text);
+        Assert.StartsWith("default-src 'none';", missing.Headers.GetValues("Content-Security-Policy").Single()); // error answers too
+        Assert.Equal("same-origin", missing.Headers.GetValues("Referrer-Policy").Single());
         Assert.DoesNotContain(web.Artefacts.Root, text);
         NoInternals(text);
         foreach (var traversal in new[] { "/artefacts/..%2F..%2Fetc%2Fpasswd", "/artefacts/%2e%2e", $"/artefacts/{new string('a', 63)}%00" })
