@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -16,8 +17,10 @@ namespace MMInterp.Client.Web;
 
 /// <summary>
 /// The web UI and JSON API of `mminterp serve`: Kestrel with minimal APIs over the registry, the artefact store and
-/// (when given) the Orleans cluster. Every route needs an API token (see <see cref="WebAuth"/>). Pages are plain
-/// server-rendered HTML; the Content-Security-Policy allows no scripts at all.
+/// (when given) the Orleans cluster. Every route needs an API token (see <see cref="WebAuth"/>); state-changing
+/// requests made with the login cookie pass <see cref="CsrfGuard"/>. Request sizes are bounded (<see cref="WebLimits"/>)
+/// and every failure is answered by <see cref="WebErrors"/> without internal detail. Pages are plain server-rendered
+/// HTML; the Content-Security-Policy allows no scripts at all.
 /// </summary>
 public static class WebServer
 {
@@ -29,22 +32,36 @@ public static class WebServer
         builder.Logging.ClearProviders().AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(logLevel)
             // A failed start (port taken) is reported by the caller in one line, not as a logged stack trace.
             .AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
-        builder.WebHost.ConfigureKestrel(k => k.Listen(options.Address, options.Port));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(options.Address, options.Port);
+            WebLimits.Apply(k.Limits);
+        });
+        builder.Services.Configure<FormOptions>(WebLimits.Apply);
         builder.Services.AddSingleton(registry).AddSingleton(artefacts).AddSingleton(cluster ?? new WebCluster(null));
         builder.Services.AddTokenAuth();
+        builder.Services.AddCsrfGuard();
 
         var app = builder.Build();
         WebErrors.Use(app, app.Logger);
+        // Set as the answer starts, so error answers (WebErrors clears the response) carry them too.
         app.Use((ctx, next) =>
         {
-            var h = ctx.Response.Headers;
-            h.ContentSecurityPolicy = "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-            h.XContentTypeOptions = "nosniff";
-            h["Referrer-Policy"] = "no-referrer";
+            ctx.Response.OnStarting(() =>
+            {
+                var h = ctx.Response.Headers;
+                h.ContentSecurityPolicy = "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+                h.XContentTypeOptions = "nosniff";
+                // same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" with our own form
+                // posts, and CsrfGuard needs the real origin; other sites still get no Referer.
+                h["Referrer-Policy"] = "same-origin";
+                return Task.CompletedTask;
+            });
             return next(ctx);
         });
         app.UseRouting();
         app.UseAuthentication();
+        CsrfGuard.Use(app);
         app.UseAuthorization();
 
         app.MapGet("/site.css", () => Results.Text(Layout.Css, "text/css; charset=utf-8")).AllowAnonymous();

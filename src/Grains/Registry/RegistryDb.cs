@@ -10,6 +10,12 @@ namespace MMInterp.Grains.Registry;
 /// </summary>
 internal sealed class RegistryDb : IAsyncDisposable
 {
+    /// <summary>Most connections one process's registry opens at once (unless the connection string says otherwise).</summary>
+    public const int DefaultMaxPoolSize = 20;
+    /// <summary>Seconds an idle pooled connection is kept before it is closed (Npgsql's default is 300).</summary>
+    public const int DefaultIdleLifetimeSeconds = 30;
+
+
     readonly NpgsqlDataSource _source;
     readonly string _where;
 
@@ -29,9 +35,18 @@ internal sealed class RegistryDb : IAsyncDisposable
         if (string.IsNullOrWhiteSpace(b.Host)) throw new ArgumentException("registry connection string has no Host");
         // Constraint violations name the offending key only with error detail on; values are ours, not secrets.
         b.IncludeErrorDetail = true;
+        // Npgsql's default pool (100 connections, idle ones kept 300 s) let one busy web server hold half of a
+        // default PostgreSQL's 100-200 slots for minutes; the registry's queries are short, so a small bounded pool
+        // queues requests instead. A connection string that names these settings keeps its own values.
+        var named = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!named.ContainsKey("Maximum Pool Size")) b.MaxPoolSize = DefaultMaxPoolSize;
+        if (!named.ContainsKey("Connection Idle Lifetime")) b.ConnectionIdleLifetime = DefaultIdleLifetimeSeconds;
         _where = $"{b.Host}:{b.Port} (database '{b.Database}', user '{b.Username}')";
         _source = new NpgsqlDataSourceBuilder(b.ConnectionString).Build();
     }
+
+    /// <summary>The settings the pool runs with (tests check the bound).</summary>
+    internal NpgsqlConnectionStringBuilder Settings => new(_source.ConnectionString);
 
     public async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
     {

@@ -7,6 +7,10 @@ namespace MMInterp.Grains.Registry;
 /// </summary>
 public sealed class RegistryStore : IAsyncDisposable
 {
+    /// <summary>Most database connections one store (one process) opens at once, unless its connection string sets
+    /// Maximum Pool Size itself.</summary>
+    public const int DefaultMaxPoolSize = RegistryDb.DefaultMaxPoolSize;
+
     readonly RegistryDb _db;
 
     public ProjectRepository Projects { get; }
@@ -50,6 +54,8 @@ public sealed class RegistryStore : IAsyncDisposable
         }, ct);
         if (!present) throw new RegistryUnavailableException("the registry schema is missing from this database; apply the migrations (the silo does on start)");
     }
+
+    internal Npgsql.NpgsqlConnectionStringBuilder PoolSettings => _db.Settings;
 
     public ValueTask DisposeAsync() => _db.DisposeAsync();
 }

@@ -56,13 +56,19 @@ public sealed class TokenRepository
     {
         if (!TrySplit(token, out var id, out var secret)) return null;
         var rows = await _db.QueryAsync("""
-            UPDATE api_tokens SET last_used_at = now()
+            SELECT secret_hash, user_id, project_id, scopes FROM api_tokens
             WHERE id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
-            RETURNING secret_hash, user_id, project_id, scopes
             """, r => (Hash: r.GetFieldValue<byte[]>(0), User: r.GetString(1), Project: r.GetString(2), Scopes: r.Strings(3)), ct, id);
         if (rows.Count == 0) return null;
         var row = rows[0];
         if (!CryptographicOperations.FixedTimeEquals(row.Hash, Hash(secret))) return null;
+        // Only a token whose secret verified is marked used: a guess at the secret (right id, wrong secret) changes nothing.
+        // The revocation test is repeated so a token revoked between the two statements is refused, not marked.
+        var marked = await _db.ExecuteAsync("""
+            UPDATE api_tokens SET last_used_at = now()
+            WHERE id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+            """, ct, id);
+        if (marked == 0) return null;
         return new TokenPrincipal(id, row.User, row.Project, row.Scopes.Select(RegistryNames.ParseScope).Order().ToArray());
     }
 

@@ -12,12 +12,12 @@ public class DashboardBrowserTests(WebFixture web)
 {
     const string Chromium = "/usr/bin/chromium";
 
-    static Task<IBrowser> LaunchAsync() => Puppeteer.LaunchAsync(new LaunchOptions
+    internal static Task<IBrowser> LaunchAsync(params string[] extraArgs) => Puppeteer.LaunchAsync(new LaunchOptions
     {
         ExecutablePath = File.Exists(Chromium) ? Chromium : throw new InvalidOperationException($"{Chromium} is missing: run infra/scripts/setup.sh (apt-get install chromium)"),
         Headless = true,
         // Tests run as root, where Chromium's sandbox refuses to start; /dev/shm is small in containers.
-        Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", .. extraArgs],
     });
 
     [Fact]

@@ -119,8 +119,11 @@ public class WebAuthTests(WebFixture web)
 
         using var browser = web.Client(cookieToken: token.Token);
         Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync(web.FeaturePath(0))).StatusCode);
-        // The dashboard's form posts with the cookie and comes back to the dashboard with the label on it.
-        var posted = await browser.PostAsync($"{web.FeaturePath(3)}/labels", new FormUrlEncodedContent([new("label", "left side")]));
+        // The dashboard's form posts with the cookie (from its own origin, with its anti-forgery token) and comes back
+        // to the dashboard with the label on it.
+        using var session = new BrowserSession(web, token.Token);
+        var csrf = await session.FormTokenAsync(web.FeaturePath(3));
+        var posted = await session.PostAsync($"{web.FeaturePath(3)}/labels", BrowserSession.Form(("label", "left side"), ("csrf", csrf)), session.OwnOrigin);
         Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
         Assert.Equal(web.FeaturePath(3), posted.Headers.Location!.OriginalString);
         Assert.Contains("<b id=\"best-label\">left side</b>", await browser.GetStringAsync(web.FeaturePath(3)));

@@ -21,6 +21,7 @@ public sealed class WebFixture : IAsyncLifetime
     LocalPostgres? _pg;
     string _artefactDir = "";
 
+    public const string ApplicationName = "mminterp-web-tests";
     public string ConnectionString => _pg!.ConnectionString;
     public RegistryStore Registry { get; private set; } = null!;
     public ArtefactStore Artefacts { get; private set; } = null!;
@@ -50,7 +51,8 @@ public sealed class WebFixture : IAsyncLifetime
     {
         _pg = await LocalPostgres.StartThrowawayAsync();
         await Migrations.ApplyAsync(_pg.ConnectionString);
-        Registry = RegistryStore.Create(_pg.ConnectionString);
+        // Named, so a test can count this pool's connections in pg_stat_activity.
+        Registry = RegistryStore.Create(_pg.ConnectionString + ";Application Name=" + ApplicationName);
         _artefactDir = Path.Combine(Path.GetTempPath(), $"mminterp-web-{Guid.NewGuid():N}");
         Artefacts = new ArtefactStore(_artefactDir);
 

@@ -21,7 +21,7 @@ public static class ApiWrites
         {
             var body = await JsonNode.ParseAsync(request.Body, cancellationToken: ct) as JsonObject
                        ?? throw new ArgumentException("the body must be a JSON object such as {\"label\": \"red\", \"score\": 1}");
-            var label = body["label"] is JsonValue l && l.TryGetValue<string>(out var s) ? s : throw new ArgumentException("body.label must be a string");
+            var label = body["label"] is JsonValue l && TryString(l, out var s) ? s : throw new ArgumentException("body.label must be a string of valid Unicode text");
             var score = body["score"] switch
             {
                 null => 1.0,
@@ -30,10 +30,25 @@ public static class ApiWrites
             };
             var record = await ManualLabels.AddAsync(r, id, index, label, score, ct);
             return Results.Text(RecordJson.Format(record), "application/json", statusCode: StatusCodes.Status201Created);
-        }).DisableAntiforgery();
+        }).DisableAntiforgery(); // CsrfGuard refuses cookie-borne API writes outright; bearer calls need no token
 
         // Cancels a job, run or sweep through its grain, like `mminterp cancel`.
         api.MapPost("/runs/{id}/cancel", async (RegistryStore r, WebCluster cluster, string id, CancellationToken ct) =>
             Results.Json(new { result = await RunCancellation.CancelAsync(r, cluster.ConnectAsync, id, ct) })).DisableAntiforgery();
+    }
+
+    /// <summary>A JSON string's value; false for other kinds and for escapes that decode to invalid UTF-16
+    /// ("\ud800" alone), which System.Text.Json reports by throwing.</summary>
+    static bool TryString(JsonValue value, out string text)
+    {
+        text = "";
+        try
+        {
+            return value.TryGetValue(out text!);
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 }

@@ -16,6 +16,10 @@ public static class ManualLabels
         label = label?.Trim();
         if (string.IsNullOrEmpty(label)) throw new ArgumentException("label is empty");
         if (label.Length > MaxLength) throw new ArgumentException($"label must be at most {MaxLength} characters, got {label.Length}");
+        // Checked here, not left to PostgreSQL: it refuses NUL with a driver error, and Npgsql cannot encode a lone surrogate.
+        if (label.Any(char.IsControl)) throw new ArgumentException("label must not hold control characters (NUL, tab, newline, ...)");
+        if (WebText.LoneSurrogate(label) >= 0) throw new ArgumentException("label is not valid Unicode text (it holds a lone surrogate)");
+        if (label.Contains('\uFFFD')) throw new ArgumentException("label holds U+FFFD, the mark of bytes that were not valid UTF-8");
         if (!double.IsFinite(score)) throw new ArgumentException($"score must be a finite number, got {score}");
         await registry.Features.UpsertLabelsAsync(dictionaryId, [new NewLabel(index, label, score, LabelMethod.Manual)], ct);
         var labels = await registry.Features.GetLabelsAsync(dictionaryId, index, ct);

@@ -52,10 +52,13 @@ public static class WebAuth
     /// <summary>The bearer token, else the login cookie; null when the request carries neither.</summary>
     public static string? TokenOf(HttpRequest request)
     {
-        var header = request.Headers.Authorization.ToString();
-        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return header["Bearer ".Length..].Trim();
+        if (HasBearer(request)) return request.Headers.Authorization.ToString()["Bearer ".Length..].Trim();
         return request.Cookies.TryGetValue(CookieName, out var cookie) && cookie.Length > 0 ? cookie : null;
     }
+
+    /// <summary>Whether the request authenticates with a bearer header (a program) rather than the cookie (a browser).</summary>
+    public static bool HasBearer(HttpRequest request) =>
+        request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Machine routes answer 401/403 in JSON; pages redirect to the login form instead.</summary>
     public static bool IsMachineRoute(HttpRequest request) =>
@@ -74,7 +77,18 @@ public static class WebAuth
     public static void ClearCookie(HttpResponse response) =>
         response.Cookies.Delete(CookieName, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Path = "/" });
 
-    /// <summary>Only same-site paths may be a post-login target (no open redirect to another host).</summary>
-    public static string SafeReturn(string? target) =>
-        target is { Length: > 0 } t && t[0] == '/' && (t.Length == 1 || (t[1] != '/' && t[1] != '\\')) && !t.Contains("\\", StringComparison.Ordinal) ? t : "/";
+    /// <summary>
+    /// The post-login target: a local path, else "/". Browsers drop tab, CR and LF inside a URL and read '\' as '/',
+    /// so "\t//evil.example" or "/\evil" would leave the site: after trimming, a target must start with one '/' and
+    /// hold printable ASCII only (no '\'), and must still do so after one more percent-decoding ("/%2F%2Fevil").
+    /// </summary>
+    public static string SafeReturn(string? target)
+    {
+        var t = target?.Trim() ?? "";
+        return IsLocalPath(t) && IsLocalPath(Uri.UnescapeDataString(t)) ? t : "/";
+    }
+
+    static bool IsLocalPath(string t) =>
+        t.Length > 0 && t[0] == '/' && (t.Length == 1 || t[1] is not ('/' or '\\'))
+        && t.All(c => c is > ' ' and < '\x7f' and not '\\');
 }

@@ -68,7 +68,11 @@ public static class FeatureTable
             "steering" => By(rows, f => f.Steering?.DeltaProb, sort.Descending),
             _ => sort.Descending ? rows.OrderByDescending(f => f.Index) : rows.OrderBy(f => f.Index),
         };
-        return new FeaturePage(ordered.Skip((page - 1) * pageSize).Take(pageSize).ToList(), page, pageSize, rows.Count);
+        // In long: (page - 1) * pageSize overflows int for a large page and wrapped round to page 1. A page past the
+        // last is empty.
+        var skip = (long)(page - 1) * pageSize;
+        var shown = skip >= rows.Count ? [] : ordered.Skip((int)skip).Take(pageSize).ToList();
+        return new FeaturePage(shown, page, pageSize, rows.Count);
     }
 
     /// <summary>Missing values go last in either direction; ties keep index order.</summary>

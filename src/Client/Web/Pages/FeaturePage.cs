@@ -29,10 +29,10 @@ public static class FeaturePage
         // The dashboard's label form; answers with a redirect back to the dashboard (post/redirect/get).
         app.MapPost("/dictionaries/{id}/features/{index:int}/labels", async (HttpRequest request, RegistryStore r, string id, int index, CancellationToken ct) =>
         {
-            var form = await request.ReadFormAsync(ct);
+            var form = await RequestBodies.FormAsync(request, ct);
             await ManualLabels.AddAsync(r, id, index, form["label"].ToString(), 1.0, ct);
             return Results.Redirect($"/dictionaries/{Seg(id)}/features/{index}", permanent: false);
-        }).RequireAuthorization(WebAuth.WritePolicy).DisableAntiforgery();
+        }).RequireAuthorization(WebAuth.WritePolicy).DisableAntiforgery(); // CsrfGuard checks cookie posts (origin and token) for every route
     }
 
     static string Render(DictionaryRecord d, FeatureSummary f, bool canWrite)
@@ -62,6 +62,7 @@ public static class FeaturePage
         var form = canWrite
             ? $"""
               <form method="post" action="{E($"{self}/features/{f.Index}/labels")}" class="inline" id="label-form">
+              {CsrfGuard.TokenSlot}
               <input type="text" name="label" maxlength="{ManualLabels.MaxLength}" placeholder="a name for this feature" aria-label="label" required>
               <button type="submit">add manual label</button>
               </form>

@@ -20,9 +20,9 @@ public static class LoginPage
 
         app.MapPost("/login", async (HttpContext ctx, RegistryStore registry) =>
         {
-            var form = await ctx.Request.ReadFormAsync(ctx.RequestAborted);
+            var form = await RequestBodies.FormAsync(ctx.Request, ctx.RequestAborted);
             return await LogInAsync(ctx, registry, form["token"].ToString().Trim(), form["return"].ToString());
-        }).AllowAnonymous().DisableAntiforgery();
+        }).AllowAnonymous().DisableAntiforgery(); // origin-checked by CsrfGuard; there is no session to bind a token to yet
 
         app.MapPost("/logout", (HttpContext ctx) =>
         {

@@ -36,11 +36,15 @@ public static class Layout
             </body>
             </html>
             """;
-        return Results.Content(html, "text/html; charset=utf-8", statusCode: status);
+        return new HtmlPage(html, status);
     }
 
     public static IResult Error(int status, string message) =>
-        Page(status switch { 400 => "Bad request", 403 => "Forbidden", 404 => "Not found", _ => "Error" },
+        Page(status switch
+            {
+                400 => "Bad request", 403 => "Forbidden", 404 => "Not found", 409 => "Conflict", 413 => "Too large",
+                503 => "Unavailable", _ => "Error",
+            },
             $"<p class=\"error\">{Html.E(message)}</p>", status);
 
     /// <summary>Served at /site.css without login, so the login form is styled too.</summary>
