@@ -106,6 +106,7 @@ public static class ReliabilityBench
                         await pg.StopAsync();
                         await Task.Delay(TimeSpan.FromSeconds(3));
                         await pg.StartAgainAsync();
+                        Npgsql.NpgsqlConnection.ClearAllPools(); // this process's connections died with the server
                     }
                     var end = await run;
                     var outcome = await ClassifyAsync(kind, cluster, registry, id, end, expected, kill ? "kill -9" : "postgres restart");
@@ -182,7 +183,19 @@ public static class ReliabilityBench
     {
         if (!end.Finished) return new Outcome(kind.Name, fault, "lost", end.Error ?? "");
         if (end.Phase != JobPhase.Succeeded) return new Outcome(kind.Name, fault, "failed", end.Error ?? "no reason");
-        var got = await kind.Fingerprint(cluster.Grains, registry, id, end);
+        string got;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                got = await kind.Fingerprint(cluster.Grains, registry, id, end);
+                break;
+            }
+            catch (Exception e) when (attempt < 5 && e is not ArgumentException)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2)); // the database or a silo is still coming back
+            }
+        }
         return new Outcome(kind.Name, fault, got == expected ? "identical" : "different", got == expected ? "" : $"{got[..Math.Min(16, got.Length)]}");
     }
 
