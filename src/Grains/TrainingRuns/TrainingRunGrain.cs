@@ -50,6 +50,7 @@ public sealed class TrainingRunGrain(
     public async Task<JobProgress> Start(TrainingRunSpec spec)
     {
         spec.Validated();
+        TrainingConfigs.Check(this.GetPrimaryKeyString(), spec);
         await new JobStart<TrainingRunState, TrainingRunSpec>(this, state, timing.Value, "training run").StartAsync(spec,
             record: () => recorder.StartedAsync(this.GetPrimaryKeyString(), "training", JsonSerializer.Serialize(spec), spec.Steps, spec.SweepId),
             launch: Launch);

@@ -4,6 +4,7 @@ using MMInterp.Grains.Contracts.Jobs;
 using MMInterp.Grains.Lifecycle;
 using MMInterp.Grains.Placement;
 using MMInterp.Grains.TrainingRuns;
+using MMInterp.Kernels.Sae;
 using MMInterp.Kernels.Sae.Training;
 using MMInterp.Silo.Placement;
 using Microsoft.Extensions.DependencyInjection;
@@ -71,7 +72,7 @@ public sealed class FailureClassesTests(FailureClassesTests.OneSilo silo) : ICla
         }
     }
 
-    static TrainingRunSpec Spec() => new("acts-1", "h", "{}", "{}", Steps: 10, CheckpointEvery: 5, Seed: 0);
+    static TrainingRunSpec Spec() => new("acts-1", "h", new SaeConfig { Kind = SaeKind.TopK, DIn = 8, DSae = 32, K = 4 }.ToJson(), new SaeTrainingConfig().ToJson(), Steps: 10, CheckpointEvery: 5, Seed: 0);
 
     async Task<(ITrainingRunGrain Run, JobProgress Progress)> StartAndWait(string runId)
     {
@@ -119,5 +120,22 @@ public sealed class FailureClassesTests(FailureClassesTests.OneSilo silo) : ICla
         Assert.Empty(await Reminders.OfAsync(silo.Cluster, run));
         await Task.Delay(TimeSpan.FromSeconds(1.5));
         Assert.Equal(MaxAttempts, Launches["dbdown-1"]);
+    }
+
+    [Fact]
+    public async Task ABadConfigIsRefusedAtStartWithItsReasonAndNothingLaunches()
+    {
+        var zeroK = silo.Cluster.Client.GetGrain<ITrainingRunGrain>("badk-1");
+        var spec = Spec() with { SaeConfigJson = new SaeConfig { Kind = SaeKind.TopK, DIn = 8, DSae = 32, K = 0 }.ToJson() };
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => zeroK.Start(spec));
+        Assert.Equal("training run 'badk-1': SAE config: K must be in 1..DSae (32) for TopK, got 0", refused.Message);
+
+        var bogus = silo.Cluster.Client.GetGrain<ITrainingRunGrain>("badkind-1");
+        refused = await Assert.ThrowsAsync<ArgumentException>(() => bogus.Start(Spec() with { SaeConfigJson = """{"Kind":"bogus","DIn":8,"DSae":32}""" }));
+        Assert.StartsWith("training run 'badkind-1': SAE config: ", refused.Message);
+
+        Assert.False(Launches.ContainsKey("badk-1") || Launches.ContainsKey("badkind-1"));
+        Assert.Equal(JobPhase.Pending, (await zeroK.Status()).Phase);
+        Assert.Empty(await Reminders.OfAsync(silo.Cluster, zeroK));
     }
 }
