@@ -26,6 +26,8 @@ public static class SweepCommand
         CliAction.Set(command, async (parse, ct) =>
         {
             var axes = ParseAxes(parse.GetValue(grid)!);
+            // A value its field cannot take is refused before anything is opened or started.
+            SweepPoints.CheckValues(axes);
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
             var (set, hook, d) = await ActivationSetInfo.ResolveAsync(session, parse.GetValue(sae.Activations)!, parse.GetValue(sae.Hook), ct);
             var (saeConfig, training) = sae.Configs(parse, d);

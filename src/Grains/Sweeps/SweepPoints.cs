@@ -20,10 +20,7 @@ public static class SweepPoints
     public static IReadOnlyList<(string Label, TrainingRunSpec Spec)> Checked(SweepSpec spec, string sweepId)
     {
         spec.Validated();
-        var fields = spec.Axes.ToDictionary(a => a.Key, a => Field(a.Key));
-        foreach (var (name, values) in spec.Axes)
-            foreach (var value in values)
-                Parse(name, fields[name], value);
+        var fields = CheckValues(spec.Axes);
         var points = spec.Expand(sweepId);
         for (var i = 0; i < points.Count; i++)
         {
@@ -49,6 +46,21 @@ public static class SweepPoints
             }
         }
         return points;
+    }
+
+    /// <summary>Every axis names a config field and every value parses as its type (no activation set needed: the
+    /// CLI checks this before it opens a session). Returns each axis's field.</summary>
+    public static IReadOnlyDictionary<string, PropertyInfo> CheckValues(IReadOnlyDictionary<string, IReadOnlyList<string>> axes)
+    {
+        var fields = new Dictionary<string, PropertyInfo>();
+        foreach (var (name, values) in axes)
+        {
+            if (!name.StartsWith("sae.", StringComparison.Ordinal) && !name.StartsWith("training.", StringComparison.Ordinal))
+                throw new ArgumentException($"sweep axis '{name}' must start with sae. or training.");
+            fields[name] = Field(name);
+            foreach (var value in values) Parse(name, fields[name], value);
+        }
+        return fields;
     }
 
     static PropertyInfo Field(string axis)
