@@ -162,9 +162,18 @@ public sealed class SweepGrain(
             return;
         }
         var failed = state.State.Results.Where(r => !r.Succeeded).Select(r => r.FailureLine).ToList();
-        await Finish(state.State.Results.Any(r => r.Succeeded) ? JobPhase.Succeeded : JobPhase.Failed,
-            failed.Count == 0 ? null : string.Join("; ", failed));
+        await Finish(state.State.Results.Any(r => r.Succeeded) ? JobPhase.Succeeded : JobPhase.Failed, Summary(failed));
     }
+
+    /// <summary>The failed points for the sweep's error; the first few in full, the rest counted (each is in the results).</summary>
+    static string? Summary(IReadOnlyList<string> failed) => failed.Count switch
+    {
+        0 => null,
+        <= MaxNamedFailures => string.Join("; ", failed),
+        _ => string.Join("; ", failed.Take(MaxNamedFailures)) + $"; and {failed.Count - MaxNamedFailures} more failed points (see the sweep's results)",
+    };
+
+    const int MaxNamedFailures = 8;
 
     /// <summary>Ends the sweep; <paramref name="error"/> names each point that did not succeed (also on a sweep that
     /// succeeded with some), so `status` and the registry show why.</summary>
