@@ -79,14 +79,14 @@ public sealed class ExecutorWork<TState>(
             await record(outcome);
             await end.FinishAsync(JobPhase.Succeeded, null);
         }
-        catch (OperationCanceledException) when (state.State.Phase != JobPhase.Running)
+        catch (Exception) when (state.State.Phase != JobPhase.Running)
         {
             // Cancelled: Cancel has settled the job already.
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (Exception e) when (stop.IsCancellationRequested)
         {
-            // Stopped with its activation: the next activation resumes it; not a failure.
-            log.LogInformation("{Noun} {Id} stopped with its activation; it resumes on the next", noun, grain.GetPrimaryKeyString());
+            // Told to stop (its activation is going): however the work ended, the next activation resumes it; not a failure.
+            log.LogInformation("{Noun} {Id} stopped with its activation ({Reason}); it resumes on the next", noun, grain.GetPrimaryKeyString(), JobFailure.Reason(e));
         }
         catch (Exception e)
         {
