@@ -78,6 +78,12 @@ public sealed class ExtractionJobGrain(
             catch (Exception e)
             {
                 if (state.State.Phase != JobPhase.Running) return;
+                if (JobFailure.IsStaleState(e))
+                {
+                    log.LogWarning("job {Job}: its stored state was changed elsewhere; this activation steps down and the next carries on", jobId);
+                    this.DeactivateOnIdle();
+                    return;
+                }
                 var decision = JobRetry.Decide(state.State, e, timing.Value);
                 try
                 {

@@ -98,6 +98,13 @@ public sealed class ExecutorWork<TState>(
     {
         if (state.State.Phase != JobPhase.Running) return;
         var id = grain.GetPrimaryKeyString();
+        if (JobFailure.IsStaleState(e))
+        {
+            log.LogWarning("{Noun} {Id}: its stored state was changed elsewhere ({Reason}); this activation steps down and the next carries on",
+                noun, id, JobFailure.Reason(e));
+            grain.DeactivateOnIdle();
+            return;
+        }
         var decision = JobRetry.Decide(state.State, e, timing);
         try
         {

@@ -50,6 +50,10 @@ public static class JobFailure
         };
     }
 
+    /// <summary>Another activation wrote the job's state since this one read it (an ETag conflict): this activation's
+    /// copy is stale, so it must not go on (nor count a failure); the next activation reads the stored state.</summary>
+    public static bool IsStaleState(Exception e) => Unwrap(e) is Orleans.Storage.InconsistentStateException;
+
     /// <summary>The failure as one line a person can act on; never empty.</summary>
     public static string Reason(Exception e)
     {

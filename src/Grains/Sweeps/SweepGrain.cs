@@ -75,7 +75,7 @@ public sealed class SweepGrain(
             await Task.WhenAll(plan.Packs.Select(p => GrainFactory.GetGrain<ITrainingPackGrain>(p.PackId).Start(p.Spec)));
             _fannedOut = true;
         }
-        catch (Exception e)
+        catch (Exception e) when (!JobFailure.IsStaleState(e))
         {
             var decision = JobRetry.Decide(state.State, e, timing.Value);
             if (!decision.Retry)
@@ -123,6 +123,11 @@ public sealed class SweepGrain(
             if (!_fannedOut && DateTimeOffset.UtcNow >= _nextFanOut) await FanOut();
             if (state.State.Phase != JobPhase.Running) return;
             await Collect();
+        }
+        catch (Exception e) when (JobFailure.IsStaleState(e))
+        {
+            log.LogWarning("sweep {Sweep}: its stored state was changed elsewhere; this activation steps down and the next carries on", Id);
+            this.DeactivateOnIdle();
         }
         catch (Exception e)
         {

@@ -73,4 +73,11 @@ public sealed class JobFailureTests
         Assert.Equal((false, "corrupt", 0), (permanent.Retry, permanent.Reason, fresh.TransientFailures));
         Assert.Equal(TimeSpan.FromSeconds(30), timing.RetryDelay(7));
     }
+
+    [Fact]
+    public void AnETagConflictIsStaleStateNotAFailure()
+    {
+        Assert.True(JobFailure.IsStaleState(new Orleans.Storage.InconsistentStateException("ETag mismatch", "e1", "e2")));
+        Assert.False(JobFailure.IsStaleState(new TimeoutException()));
+    }
 }
