@@ -52,7 +52,7 @@ public sealed class TrainingPackGrain(
     public Task Start(TrainingPackSpec spec)
     {
         spec.Validated(this.GetPrimaryKeyString());
-        foreach (var member in spec.Members) TrainingConfigs.Check(member.RunId, member.Spec);
+        TrainingConfigs.Check($"training pack '{this.GetPrimaryKeyString()}'", spec.Members.Select(m => (m.RunId, m.Spec)).ToList(), slots.MemoryBytes);
         return new JobStart<TrainingPackState, TrainingPackSpec>(this, state, timing.Value, "training pack")
             .StartAsync(spec, record: () => Task.CompletedTask, launch: Launch);
     }

@@ -50,7 +50,8 @@ public sealed class TrainingRunGrain(
     public async Task<JobProgress> Start(TrainingRunSpec spec)
     {
         spec.Validated();
-        TrainingConfigs.Check(this.GetPrimaryKeyString(), spec);
+        // A packed run's sizes are checked by its pack (every member on one device).
+        TrainingConfigs.Check($"training run '{this.GetPrimaryKeyString()}'", [(this.GetPrimaryKeyString(), spec)], spec.PackId is null ? slots.MemoryBytes : 0);
         await new JobStart<TrainingRunState, TrainingRunSpec>(this, state, timing.Value, "training run").StartAsync(spec,
             record: () => recorder.StartedAsync(this.GetPrimaryKeyString(), "training", JsonSerializer.Serialize(spec), spec.Steps, spec.SweepId),
             launch: Launch);

@@ -138,4 +138,28 @@ public sealed class FailureClassesTests(FailureClassesTests.OneSilo silo) : ICla
         Assert.Equal(JobPhase.Pending, (await zeroK.Status()).Phase);
         Assert.Empty(await Reminders.OfAsync(silo.Cluster, zeroK));
     }
+
+    [Fact]
+    public async Task ImpossibleSizesAreRefusedAtStartAgainstTheSilosMemory()
+    {
+        // The silo advertises 1 GiB.
+        var wide = silo.Cluster.Client.GetGrain<ITrainingRunGrain>("wide-1");
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => wide.Start(Spec() with
+        {
+            SaeConfigJson = new SaeConfig { Kind = SaeKind.TopK, DIn = 8, DSae = int.MaxValue, K = 4 }.ToJson(),
+        }));
+        Assert.StartsWith("training run 'wide-1' needs about ", refused.Message);
+        Assert.Contains($"d_sae {int.MaxValue}, d_in 8, batch 1024) but its silo has 1.0 GiB", refused.Message);
+
+        var batch = silo.Cluster.Client.GetGrain<ITrainingRunGrain>("batch-1");
+        refused = await Assert.ThrowsAsync<ArgumentException>(() => batch.Start(Spec() with { BatchSize = int.MaxValue }));
+        Assert.Contains($"batch {int.MaxValue}) but its silo has 1.0 GiB", refused.Message);
+
+        Assert.False(Launches.ContainsKey("wide-1") || Launches.ContainsKey("batch-1"));
+        Assert.Equal(JobPhase.Pending, (await batch.Status()).Phase);
+        Assert.Empty(await Reminders.OfAsync(silo.Cluster, batch));
+
+        // What fits is accepted.
+        Assert.Equal(JobPhase.Succeeded, (await StartAndWait("fits-1")).Progress.Phase);
+    }
 }
