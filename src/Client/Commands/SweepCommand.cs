@@ -3,6 +3,7 @@ using System.Globalization;
 using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
 using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Grains.Sweeps;
 using MMInterp.Kernels.Plots;
 using Spectre.Console;
 
@@ -25,6 +26,8 @@ public static class SweepCommand
         CliAction.Set(command, async (parse, ct) =>
         {
             var axes = ParseAxes(parse.GetValue(grid)!);
+            // A value its field cannot take is refused before anything is opened or started.
+            SweepPoints.CheckValues(axes);
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
             var (set, hook, d) = await ActivationSetInfo.ResolveAsync(session, parse.GetValue(sae.Activations)!, parse.GetValue(sae.Hook), ct);
             var (saeConfig, training) = sae.Configs(parse, d);
@@ -34,19 +37,37 @@ public static class SweepCommand
             var samples = parse.GetValue(random);
             var spec = new SweepSpec(baseSpec, axes, Random: samples > 0, Samples: samples, Seed: parse.GetValue(sae.Seed), PackSize: parse.GetValue(pack)).Validated();
             var sweepId = parse.GetValue(id) ?? CliIds.New("sweep");
+            // Every value parsed against its field and every point's config validated before anything starts.
+            var points = SweepPoints.Checked(spec, sweepId);
             var grain = (await session.ClusterAsync(ct)).GetGrain<ISweepGrain>(sweepId);
             await grain.Start(spec);
-            Console.WriteLine($"sweep {sweepId}: {spec.Expand(sweepId).Count} runs over {string.Join(", ", axes.Keys)}");
-            await JobWatcher.FollowAsync("sweep", grain.Status, ct);
+            Console.WriteLine($"sweep {sweepId}: {points.Count} runs over {string.Join(", ", axes.Keys)}");
+            JobProgress final;
+            try
+            {
+                final = await JobWatcher.FollowAsync("sweep", grain.Status, ct);
+            }
+            catch (InvalidOperationException)
+            {
+                // Failed: each point's reason is reported below.
+                final = await grain.Status();
+            }
 
             var results = await grain.Results();
+            var failed = results.Where(r => !r.Succeeded).OrderBy(r => r.Point).ToList();
+            foreach (var r in failed) Console.Error.WriteLine($"sweep {sweepId}: {r.FailureLine}");
+            var succeeded = results.Where(r => r.Succeeded).ToList();
+            if (succeeded.Count == 0)
+                throw new InvalidOperationException($"sweep {sweepId} failed: {(failed.Count > 0 ? "no point succeeded" : final.Error ?? "no reason was recorded")}");
             var table = new Table().AddColumns("run", "setting", "L0", "FVU", "front");
-            foreach (var r in results.OrderBy(r => r.L0))
+            foreach (var r in succeeded.OrderBy(r => r.L0))
                 table.AddRow(r.RunId, Markup.Escape(r.Label), r.L0.ToString("F2", CultureInfo.InvariantCulture), r.Fvu.ToString("F4", CultureInfo.InvariantCulture), r.OnFront ? "[green]yes[/]" : "");
             AnsiConsole.Write(table);
             var path = parse.GetValue(plot)!;
-            ParetoPlotPng.Write(path, results.Select(r => (r.Label, r.L0, r.Fvu, r.OnFront)).ToList(), $"sweep {sweepId}");
+            ParetoPlotPng.Write(path, succeeded.Select(r => (r.Label, r.L0, r.Fvu, r.OnFront)).ToList(), $"sweep {sweepId}");
             Console.WriteLine($"Pareto plot: {Path.GetFullPath(path)}");
+            // Some points failed: the results above stand, but the command did not do all it was asked.
+            if (failed.Count > 0) return 1;
             return 0;
         });
         return command;

@@ -28,10 +28,8 @@ public sealed class ExperimentGrain(
     JobSettlement<ExperimentState>? _end;
     JobSettlement<ExperimentState> End => _end ??= new(this, state, runs);
     ExecutorWork<ExperimentState>? _work;
-    ExecutorWork<ExperimentState> Work => _work ??= new(state, End,
-        // A bad spec or bad artefact: running again would fail the same way.
-        permanent: e => e is ArgumentException or InvalidDataException or KeyNotFoundException,
-        stopped: e => log.LogError(e, "experiment {Id} stopped; the reminder will run it again", Id));
+    // Failures are classified once (JobFailure): a bad spec or artefact fails; the rest runs again after a backoff.
+    ExecutorWork<ExperimentState> Work => _work ??= new(this, state, End, timing.Value, log, "experiment", relaunch: Launch);
     (int Done, int Total, string Note) _progress = (0, 1, "");
 
     string Id => this.GetPrimaryKeyString();

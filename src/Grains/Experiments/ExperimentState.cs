@@ -12,4 +12,6 @@ public sealed class ExperimentState : IJobState<AnalysisSpec>
     [Id(2)] public string? Error { get; set; }
     [Id(3)] public DateTimeOffset UpdatedAt { get; set; }
     [Id(4)] public int Starts { get; set; }
+    /// <summary>Transient failures in a row (see JobRetry).</summary>
+    [Id(5)] public int TransientFailures { get; set; }
 }

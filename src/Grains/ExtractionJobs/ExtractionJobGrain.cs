@@ -63,57 +63,110 @@ public sealed class ExtractionJobGrain(
         return Task.CompletedTask;
     }
 
+    /// <summary>Runs the job to its end; a failure outside the shards (storage, finalisation) is classified like every
+    /// job's: permanent fails the job, transient runs the remaining work again after a backoff, up to the limit.</summary>
     async Task RunLoop()
     {
-        var spec = state.State.Spec!;
         var jobId = this.GetPrimaryKeyString();
-        using var activity = PlatformTelemetry.Source.StartActivity("extraction.job");
-        activity?.SetTag("mminterp.job", jobId);
-        try
+        while (true)
         {
-            var running = new Dictionary<Task<ShardOutput>, int>();
-            foreach (var index in Enumerable.Range(0, spec.Shards).Where(i => !state.State.Done.ContainsKey(i)))
-                running.Add(Dispatch(jobId, spec, index), index);
-
-            while (running.Count > 0 && !_cancelRequested)
+            try
             {
-                var finished = await Task.WhenAny(running.Keys);
-                var index = running[finished];
-                running.Remove(finished);
+                await RunOnce(jobId);
+                return;
+            }
+            catch (Exception e)
+            {
+                if (state.State.Phase != JobPhase.Running) return;
+                if (JobFailure.IsStaleState(e))
+                {
+                    log.LogWarning("job {Job}: its stored state was changed elsewhere; this activation steps down and the next carries on", jobId);
+                    this.DeactivateOnIdle();
+                    return;
+                }
+                var decision = JobRetry.Decide(state.State, e, timing.Value);
                 try
                 {
-                    state.State.Done[index] = await finished;
-                    if (state.State.Done[index].Skipped is { Count: > 0 } skipped)
-                        log.LogWarning("job {Job} shard {Shard} skipped {Count} unreadable items, e.g. {First}", jobId, index, skipped.Count, skipped[0]);
-                }
-                catch (Exception e)
-                {
-                    var attempts = state.State.Attempts.GetValueOrDefault(index);
-                    log.LogWarning("job {Job} shard {Shard} attempt {Attempt} failed: {Error}", jobId, index, attempts, e.Message);
-                    if (attempts >= spec.MaxAttemptsPerShard)
+                    if (!decision.Retry)
                     {
-                        await End.FinishAsync(JobPhase.Failed, $"shard {index} failed {attempts} times; last error: {e.Message}");
+                        log.LogWarning("job {Job} failed ({Kind}): {Reason}", jobId, decision.Kind.ToString().ToLowerInvariant(), decision.Reason);
+                        await End.FinishAsync(JobPhase.Failed, decision.Reason);
                         return;
                     }
-                    PlatformTelemetry.ShardRetries.Add(1);
-                    running.Add(Dispatch(jobId, spec, index), index);
+                    log.LogWarning("job {Job}: attempt failed ({Failures} of {Max}): {Reason}; retrying in {Delay}",
+                        jobId, state.State.TransientFailures, timing.Value.MaxAttempts, decision.Reason, decision.Delay);
+                    await state.WriteStateAsync();
                 }
-                state.State.UpdatedAt = DateTimeOffset.UtcNow;
-                // The registry's progress is informative and independent of the state write; after the last shard
-                // both are on the job's critical path, so they go together.
-                await Task.WhenAll(state.WriteStateAsync(), RecordProgress(jobId, spec));
+                catch (Exception settling)
+                {
+                    // Database down: the reminder settles the failed job, or relaunches the loop.
+                    log.LogWarning("job {Job}: could not record its failure ({Error}); the reminder will", jobId, settling.Message);
+                    return;
+                }
+                await Task.Delay(decision.Delay);
+                if (state.State.Phase != JobPhase.Running || _cancelRequested) return;
             }
-            if (_cancelRequested || state.State.Phase != JobPhase.Running) return;
+        }
+    }
 
-            var outputs = state.State.Done.OrderBy(kv => kv.Key).Select(kv => kv.Value).ToList();
-            state.State.ActivationSetId = await extractor.FinalizeAsync(jobId, spec, outputs, CancellationToken.None);
-            await End.FinishAsync(JobPhase.Succeeded, null);
-        }
-        catch (Exception e)
+    async Task RunOnce(string jobId)
+    {
+        var spec = state.State.Spec!;
+        using var activity = PlatformTelemetry.Source.StartActivity("extraction.job");
+        activity?.SetTag("mminterp.job", jobId);
+        var running = new Dictionary<Task<ShardOutput>, int>();
+        foreach (var index in Enumerable.Range(0, spec.Shards).Where(i => !state.State.Done.ContainsKey(i)))
+            running.Add(Dispatch(jobId, spec, index), index);
+
+        while (running.Count > 0 && !_cancelRequested)
         {
-            // Storage or finalisation trouble: stay Running so the reminder retries the remaining work.
-            log.LogError(e, "job {Job} loop stopped; the reminder will resume it", jobId);
+            var finished = await Task.WhenAny(running.Keys);
+            var index = running[finished];
+            running.Remove(finished);
+            try
+            {
+                state.State.Done[index] = await finished;
+                if (state.State.Done[index].Skipped is { Count: > 0 } skipped)
+                    log.LogWarning("job {Job} shard {Shard} skipped {Count} unreadable items, e.g. {First}", jobId, index, skipped.Count, skipped[0]);
+            }
+            catch (Exception e)
+            {
+                if (_cancelRequested || state.State.Phase != JobPhase.Running) break;
+                var attempts = state.State.Attempts.GetValueOrDefault(index);
+                var reason = JobFailure.Reason(e);
+                log.LogWarning("job {Job} shard {Shard} attempt {Attempt} failed: {Error}", jobId, index, attempts, reason);
+                if (JobFailure.Classify(e) == FailureKind.Permanent)
+                {
+                    // A bad spec or corrupt input: every attempt of this shard would fail the same way.
+                    await End.FinishAsync(JobPhase.Failed, $"shard {index} failed: {reason}");
+                    return;
+                }
+                if (attempts >= spec.MaxAttemptsPerShard)
+                {
+                    await End.FinishAsync(JobPhase.Failed, $"shard {index} failed {attempts} times; last error: {reason}");
+                    return;
+                }
+                PlatformTelemetry.ShardRetries.Add(1);
+                running.Add(DispatchAfter(timing.Value.RetryDelay(attempts), jobId, spec, index), index);
+            }
+            state.State.UpdatedAt = DateTimeOffset.UtcNow;
+            // The registry's progress is informative and independent of the state write; after the last shard
+            // both are on the job's critical path, so they go together.
+            await Task.WhenAll(state.WriteStateAsync(), RecordProgress(jobId, spec));
         }
+        if (_cancelRequested || state.State.Phase != JobPhase.Running) return;
+
+        var outputs = state.State.Done.OrderBy(kv => kv.Key).Select(kv => kv.Value).ToList();
+        state.State.ActivationSetId = await extractor.FinalizeAsync(jobId, spec, outputs, CancellationToken.None);
+        await End.FinishAsync(JobPhase.Succeeded, null);
+    }
+
+    /// <summary>A shard's retry after its backoff delay (a transient failure: a lost silo, the store or database away).</summary>
+    async Task<ShardOutput> DispatchAfter(TimeSpan delay, string jobId, ExtractionJobSpec spec, int index)
+    {
+        await Task.Delay(delay);
+        if (_cancelRequested || state.State.Phase != JobPhase.Running) throw new OperationCanceledException($"job {jobId} is no longer running");
+        return await Dispatch(jobId, spec, index);
     }
 
     Task<ShardOutput> Dispatch(string jobId, ExtractionJobSpec spec, int index)

@@ -14,4 +14,6 @@ public sealed class ExtractionJobState : IJobState<ExtractionJobSpec>
     [Id(4)] public string? Error { get; set; }
     [Id(5)] public string? ActivationSetId { get; set; }
     [Id(6)] public DateTimeOffset UpdatedAt { get; set; }
+    /// <summary>Transient failures in a row (see JobRetry).</summary>
+    [Id(7)] public int TransientFailures { get; set; }
 }

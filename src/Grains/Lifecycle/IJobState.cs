@@ -8,6 +8,8 @@ public interface IJobState
     JobPhase Phase { get; set; }
     string? Error { get; set; }
     DateTimeOffset UpdatedAt { get; set; }
+    /// <summary>Transient failures in a row (reset by progress); at <see cref="JobOptions.MaxAttempts"/> the job fails.</summary>
+    int TransientFailures { get; set; }
 }
 
 /// <summary>A job state that also keeps the spec its job was started with (null until the first Start).</summary>

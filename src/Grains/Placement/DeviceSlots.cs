@@ -14,10 +14,14 @@ public sealed class DeviceSlots
     public DeviceSlots(SiloCompute compute)
     {
         _kind = compute.DeviceKind;
+        MemoryBytes = compute.MemoryBytes;
         _holders = new int[Math.Max(1, compute.DeviceCount)];
     }
 
     public int Count => _holders.Length;
+
+    /// <summary>The memory this silo advertises (the host's; 0 when unknown): what a spec's sizes must fit in.</summary>
+    public long MemoryBytes { get; }
 
     /// <summary>cpu or cuda, as advertised.</summary>
     public string Kind => _kind;

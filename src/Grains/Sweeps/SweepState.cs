@@ -12,6 +12,8 @@ public sealed class SweepState : IJobState<SweepSpec>
     [Id(2)] public Dictionary<string, string> Runs { get; set; } = new();
     [Id(3)] public List<SweepRunResult> Results { get; set; } = new();
     [Id(4)] public DateTimeOffset UpdatedAt { get; set; }
-    /// <summary>Unused by the sweep itself (a run's failure is its own); the shared lifecycle's state has one.</summary>
+    /// <summary>Why it failed, or which of its points failed and why (also when others succeeded).</summary>
     [Id(5)] public string? Error { get; set; }
+    /// <summary>Transient failures in a row (see JobRetry).</summary>
+    [Id(6)] public int TransientFailures { get; set; }
 }

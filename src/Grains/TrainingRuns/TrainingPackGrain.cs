@@ -28,10 +28,10 @@ public sealed class TrainingPackGrain(
     JobSettlement<TrainingPackState>? _end;
     JobSettlement<TrainingPackState> End => _end ??= new(this, state, recorder);
     ExecutorWork<TrainingPackState>? _training;
-    ExecutorWork<TrainingPackState> Training => _training ??= new(state, End,
-        // Bad specs and data are delivered to the members as failures (see Train); anything else is retried.
-        permanent: _ => false,
-        stopped: e => log.LogError(e, "training pack {Pack} stopped; the reminder will resume its members", this.GetPrimaryKeyString()));
+    // Permanent failures are delivered to the members as their failures (see Train); a transient one is retried with
+    // backoff, and when the pack gives up, its members fail with the pack's reason.
+    ExecutorWork<TrainingPackState> Training => _training ??= new(this, state, End, timing.Value, log, "training pack",
+        relaunch: Launch, failing: FailLeft);
     readonly Dictionary<string, CancellationTokenSource> _stops = new();
 
     public override async Task OnActivateAsync(CancellationToken ct)
@@ -52,6 +52,7 @@ public sealed class TrainingPackGrain(
     public Task Start(TrainingPackSpec spec)
     {
         spec.Validated(this.GetPrimaryKeyString());
+        TrainingConfigs.Check($"training pack '{this.GetPrimaryKeyString()}'", spec.Members.Select(m => (m.RunId, m.Spec)).ToList(), slots.MemoryBytes);
         return new JobStart<TrainingPackState, TrainingPackSpec>(this, state, timing.Value, "training pack")
             .StartAsync(spec, record: () => Task.CompletedTask, launch: Launch);
     }
@@ -92,6 +93,7 @@ public sealed class TrainingPackGrain(
         // A stale executor (from before a restart) may report an older step; never go backwards.
         if (state.State.Checkpoints.TryGetValue(runId, out var current) && current.Step >= checkpoint.Step) return;
         state.State.Checkpoints[runId] = checkpoint;
+        Training.Progressed();
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
         await state.WriteStateAsync();
         try
@@ -141,12 +143,18 @@ public sealed class TrainingPackGrain(
             using var lease = slots.Lease();
             return await executor.TrainAsync(work, self.ReportCheckpoint, lease.Slot, ct);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException)
+        catch (Exception e) when (JobFailure.Classify(e) == FailureKind.Permanent)
         {
             // Bad spec or data: every member would fail the same way on a retry.
-            return work.ToDictionary(m => m.RunId, _ => new PackOutcome(null, e.Message));
+            var reason = JobFailure.Reason(e);
+            return work.ToDictionary(m => m.RunId, _ => new PackOutcome(null, reason));
         }
     }
+
+    /// <summary>The pack gave up: every member not yet settled or dropped fails with its reason.</summary>
+    Task FailLeft(string reason) => Deliver(state.State.Spec!.Members
+        .Where(m => !state.State.Dropped.Contains(m.RunId) && !state.State.Settled.Contains(m.RunId))
+        .ToDictionary(m => m.RunId, _ => new PackOutcome(null, reason)));
 
     /// <summary>Each member's outcome to its run (the final checkpoint before success), remembered one by one.</summary>
     async Task Deliver(IReadOnlyDictionary<string, PackOutcome> outcomes)

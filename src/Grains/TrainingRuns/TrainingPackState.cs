@@ -19,4 +19,6 @@ public sealed class TrainingPackState : IJobState<TrainingPackSpec>, ILaunchCoun
     [Id(7)] public int Starts { get; set; }
     [Id(8)] public string? LastSilo { get; set; }
     [Id(9)] public long ResumedFromStep { get; set; }
+    /// <summary>Transient failures in a row (see JobRetry).</summary>
+    [Id(10)] public int TransientFailures { get; set; }
 }

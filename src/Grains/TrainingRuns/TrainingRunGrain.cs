@@ -3,7 +3,6 @@ using MMInterp.Grains.Contracts.Jobs;
 using MMInterp.Grains.Lifecycle;
 using MMInterp.Grains.Placement;
 using MMInterp.Grains.Telemetry;
-using MMInterp.Kernels.Sae.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -29,11 +28,8 @@ public sealed class TrainingRunGrain(
     JobSettlement<TrainingRunState>? _end;
     JobSettlement<TrainingRunState> End => _end ??= new(this, state, recorder);
     ExecutorWork<TrainingRunState>? _training;
-    ExecutorWork<TrainingRunState> Training => _training ??= new(state, End,
-        // Bad config, bad data or a diverged run: retrying would fail the same way.
-        permanent: e => e is ArgumentException or InvalidDataException or NonFiniteTrainingException,
-        stopped: e => log.LogError(e, "training run {Run} stopped; the reminder will resume it from step {Step}",
-            this.GetPrimaryKeyString(), state.State.Checkpoint?.Step ?? 0));
+    // Failures are classified once (JobFailure): a bad config, bad data or a diverged run fails; the rest retries.
+    ExecutorWork<TrainingRunState> Training => _training ??= new(this, state, End, timing.Value, log, "training run", relaunch: Launch);
 
     public override async Task OnActivateAsync(CancellationToken ct)
     {
@@ -54,6 +50,8 @@ public sealed class TrainingRunGrain(
     public async Task<JobProgress> Start(TrainingRunSpec spec)
     {
         spec.Validated();
+        // A packed run's sizes are checked by its pack (every member on one device).
+        TrainingConfigs.Check($"training run '{this.GetPrimaryKeyString()}'", [(this.GetPrimaryKeyString(), spec)], spec.PackId is null ? slots.MemoryBytes : 0);
         await new JobStart<TrainingRunState, TrainingRunSpec>(this, state, timing.Value, "training run").StartAsync(spec,
             record: () => recorder.StartedAsync(this.GetPrimaryKeyString(), "training", JsonSerializer.Serialize(spec), spec.Steps, spec.SweepId),
             launch: Launch);
@@ -94,6 +92,7 @@ public sealed class TrainingRunGrain(
         // A stale executor (from before a restart) may report an older step; never go backwards.
         if (state.State.Checkpoint is { } current && current.Step >= checkpoint.Step) return;
         state.State.Checkpoint = checkpoint;
+        Training.Progressed();
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
         await state.WriteStateAsync();
         var steps = state.State.Spec?.Steps ?? 0;

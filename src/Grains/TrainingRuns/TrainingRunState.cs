@@ -16,4 +16,6 @@ public sealed class TrainingRunState : IJobState<TrainingRunSpec>, ILaunchCounte
     [Id(6)] public string? LastSilo { get; set; }
     /// <summary>The checkpoint step the last launch resumed from; 0 when it started fresh.</summary>
     [Id(7)] public long ResumedFromStep { get; set; }
+    /// <summary>Transient failures in a row (see JobRetry).</summary>
+    [Id(8)] public int TransientFailures { get; set; }
 }

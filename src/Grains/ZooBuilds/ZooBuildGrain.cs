@@ -31,10 +31,9 @@ public sealed class ZooBuildGrain(
     JobSettlement<ZooBuildState>? _end;
     JobSettlement<ZooBuildState> End => _end ??= new(this, state, recorder);
     ExecutorWork<ZooBuildState>? _work;
-    ExecutorWork<ZooBuildState> Work => _work ??= new(state, End,
-        // A bad recipe, or a trainer that failed deterministically: building again would fail the same way.
-        permanent: e => e is ArgumentException or InvalidDataException,
-        stopped: e => log.LogError(e, "zoo build {Id} stopped; the reminder will start it again", Id));
+    // Failures are classified once (JobFailure): a bad recipe or a deterministic trainer failure fails; the rest
+    // builds again after a backoff.
+    ExecutorWork<ZooBuildState> Work => _work ??= new(this, state, End, timing.Value, log, "zoo build", relaunch: Launch);
     DateTimeOffset _persisted;
 
     string Id => this.GetPrimaryKeyString();

@@ -21,4 +21,6 @@ public sealed class ZooBuildState : IJobState<ZooBuildSpec>, ILaunchCounted
     [Id(8)] public bool Cached { get; set; }
     [Id(9)] public int Starts { get; set; }
     [Id(10)] public string? LastSilo { get; set; }
+    /// <summary>Transient failures in a row (see JobRetry).</summary>
+    [Id(11)] public int TransientFailures { get; set; }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Grains.Lifecycle;
 using MMInterp.Grains.Placement;
 using MMInterp.Grains.TrainingRuns;
 using MMInterp.Grains.Registry;
@@ -57,19 +58,20 @@ public sealed class KernelPackTrainingExecutor(ArtefactCache artefacts, Registry
                     sae = SaeConfig.FromJson(member.Spec.SaeConfigJson);
                     training = SaeTrainingConfig.FromJson(member.Spec.TrainingConfigJson);
                 }
-                catch (ArgumentException e) when (isolate)
+                catch (Exception e) when (isolate && e is ArgumentException or JsonException)
                 {
-                    outcomes[member.RunId] = new PackOutcome(null, e.Message);
+                    outcomes[member.RunId] = new PackOutcome(null, JobFailure.Reason(e));
                     continue;
                 }
                 var name = $"m{i}";
                 runOf[name] = member;
                 sweepMembers.Add(new SweepMember(name, sae, training));
                 Directory.CreateDirectory(Path.Combine(workDir, name));
+                // Metrics logged after the checkpoint (or, with none, after step 0: a launch that died before its first
+                // checkpoint) will be logged again; drop them so no point is doubled.
+                await registry.Metrics.DeleteAfterStepAsync(member.RunId, member.ResumeFrom?.Step ?? 0, ct);
                 if (member.ResumeFrom is { } resume)
                 {
-                    // Metrics logged after the checkpoint will be logged again; drop them so no point is doubled.
-                    await registry.Metrics.DeleteAfterStepAsync(member.RunId, resume.Step, ct);
                     await using var source = await artefacts.Store.OpenReadAsync(resume.Artefact, ct);
                     await using var target = File.Create(Path.Combine(workDir, name, "checkpoint.safetensors"));
                     await source.CopyToAsync(target, ct);

@@ -33,6 +33,7 @@ public sealed class ExtractionJobTests : IAsyncLifetime
         {
             var n = Calls.AddOrUpdate($"{a.JobId}/{a.Index}", 1, (_, c) => c + 1);
             if (a.Index == 1 && n == 1) throw new IOException("disk hiccup on first attempt");
+            if (a.JobId.StartsWith("corrupt") && a.Index == 2) throw new InvalidDataException($"model file of {a.Spec.ModelId} does not hash to its sha256");
             // Deterministic per-shard content stands in for an artefact hash.
             var hashes = a.Spec.Hooks.ToDictionary(h => h, h => $"{h}:{a.Start}-{a.Start + a.Count}");
             return Task.FromResult(new ShardOutput(a.Index, hashes, a.Count, silo));
@@ -62,6 +63,7 @@ public sealed class ExtractionJobTests : IAsyncLifetime
             silo.AddMemoryGrainStorage("jobs");
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton<IShardExtractor, FlakyExtractor>();
+            silo.Services.Configure<JobOptions>(o => o.RetryDelays = [TimeSpan.FromMilliseconds(200)]);
             silo.Services.AddSingleton<IRunRecorder>(new RegistryRunRecorder(_registry));
         });
         _cluster = builder.Build();
@@ -114,5 +116,23 @@ public sealed class ExtractionJobTests : IAsyncLifetime
         Assert.Contains("empty shards", e.Message);
         Assert.Throws<ArgumentException>(() => DatasetSpec.Parse("shapes:bogus:10"));
         Assert.Throws<ArgumentException>(() => DatasetSpec.Parse("imagenet:train:10"));
+    }
+
+    [Fact]
+    public async Task APermanentShardFailureFailsTheJobAtOnceWithItsReasonAndDropsTheReminder()
+    {
+        var job = _cluster.Client.GetGrain<IExtractionJobGrain>("corrupt-1");
+        await job.Start(new ExtractionJobSpec("clip-tiny", ["vision.blocks.1.hook_resid_post"], DatasetSpec.Parse("shapes:train:400"), Shards: 4, MaxAttemptsPerShard: 3));
+        var progress = await JobWait.UntilFinished(job.Status, minutes: 1);
+        Assert.Equal(JobPhase.Failed, progress.Phase);
+        Assert.Equal("shard 2 failed: model file of clip-tiny does not hash to its sha256", progress.Error);
+        var row = await _registry.Runs.GetAsync("corrupt-1");
+        Assert.Equal((RunStatus.Failed, progress.Error), (row!.Status, row.Error));
+        Assert.Empty(await Reminders.OfAsync(_cluster, job));
+        // Not retried: a corrupt input fails every attempt the same way.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, Calls["corrupt-1/2"]);
+        Assert.Null(progress.ActivationSetId);
+        Assert.DoesNotContain("corrupt-1", Finalized);
     }
 }

@@ -3,6 +3,8 @@ using MMInterp.Grains.Contracts.Jobs;
 using MMInterp.Grains.Lifecycle;
 using MMInterp.Grains.Placement;
 using MMInterp.Grains.TrainingRuns;
+using MMInterp.Kernels.Sae;
+using MMInterp.Kernels.Sae.Training;
 using MMInterp.Silo.Placement;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
@@ -62,7 +64,7 @@ public sealed class TrainingRunLifecycleTests(TrainingRunLifecycleTests.OneSilo 
         }
     }
 
-    static TrainingRunSpec Spec(long steps = 10) => new("acts-1", "h", "{}", "{}", steps, CheckpointEvery: 1, Seed: 0);
+    static TrainingRunSpec Spec(long steps = 10) => new("acts-1", "h", new SaeConfig { Kind = SaeKind.TopK, DIn = 8, DSae = 32, K = 4 }.ToJson(), new SaeTrainingConfig().ToJson(), steps, CheckpointEvery: 1, Seed: 0);
 
     async Task<(ITrainingRunGrain Run, JobProgress Progress)> StartAndWait(string runId)
     {

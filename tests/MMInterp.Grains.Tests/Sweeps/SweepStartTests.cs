@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
 using MMInterp.Grains.Contracts.Jobs;
 using MMInterp.Grains.Lifecycle;
 using MMInterp.Grains.Placement;
 using MMInterp.Grains.TrainingRuns;
+using MMInterp.Kernels.Sae;
+using MMInterp.Kernels.Sae.Training;
 using MMInterp.Silo.Placement;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
@@ -36,7 +37,9 @@ public sealed class SweepStartTests(SweepStartTests.OneSilo silo) : IClassFixtur
             Func<RunCheckpoint, Task> onCheckpoint, DeviceSlot slot, CancellationToken ct)
         {
             Launches.AddOrUpdate(runId, 1, (_, n) => n + 1);
-            var k = JsonNode.Parse(spec.SaeConfigJson)!["k"]!.GetValue<double>();
+            var k = (double)SaeConfig.FromJson(spec.SaeConfigJson).K;
+            // A point that diverges (permanent): the sweep reports its reason.
+            if (runId.StartsWith("sw-fail") && k >= 16) throw new NonFiniteTrainingException("m0", 3, "the loss", null);
             return Task.FromResult(new RunCheckpoint(spec.Steps, $"ckpt-{runId}", new Dictionary<string, double> { ["l0"] = k, ["fvu"] = 1 / k }));
         }
     }
@@ -56,9 +59,12 @@ public sealed class SweepStartTests(SweepStartTests.OneSilo silo) : IClassFixtur
 
     /// <summary>A fresh spec each call, as a new client would send it. Pack size 1: each run trains on its own through
     /// the scripted executor (packing has its own tests).</summary>
-    static SweepSpec Spec(params string[] ks) =>
-        new(new TrainingRunSpec("acts-1", "h", """{"kind":"TopK","k":4}""", "{}", Steps: 10, CheckpointEvery: 5, Seed: 1),
-            new Dictionary<string, IReadOnlyList<string>> { ["sae.k"] = ks.ToList() }, PackSize: 1);
+    static SweepSpec Spec(params string[] ks) => Grid("sae.k", ks);
+
+    static SweepSpec Grid(string axis, params string[] values) =>
+        new(new TrainingRunSpec("acts-1", "h", new SaeConfig { Kind = SaeKind.TopK, DIn = 8, DSae = 64, K = 4 }.ToJson(),
+                new SaeTrainingConfig().ToJson(), Steps: 10, CheckpointEvery: 5, Seed: 1),
+            new Dictionary<string, IReadOnlyList<string>> { [axis] = values.ToList() }, PackSize: 1);
 
     [Fact]
     public async Task TheSameSpecAttachesAndAnotherSpecUnderTheIdIsRefused()
@@ -83,5 +89,58 @@ public sealed class SweepStartTests(SweepStartTests.OneSilo silo) : IClassFixtur
         // Attaching to a finished sweep reports it as it ended and starts nothing.
         Assert.Equal(JobPhase.Succeeded, (await sweep.Start(Spec("8", "16"))).Phase);
         Assert.Equal(1, Started["sw-1"]);
+    }
+
+    [Theory]
+    [InlineData("sae.K", "abc", "K must be an integer")]
+    [InlineData("sae.Kind", "bogus", "Kind must be one of Relu, TopK, BatchTopK, JumpRelu")]
+    [InlineData("sae.K", "1e400", "K must be a finite number")]
+    [InlineData("sae.K", "0", "K must be in 1..")]
+    [InlineData("sae.K", "-1", "K must be in 1..")]
+    [InlineData("sae.DSae", "2147483648", "DSae must be an integer in")]
+    [InlineData("training.Lr", "0", "Lr must be positive")]
+    [InlineData("training.Lr", "NaN", "Lr must be a finite number")]
+    [InlineData("sae.Nope", "1", "SaeConfig has no field 'Nope'")]
+    public async Task ABadGridValueIsRefusedByNameBeforeAnythingStarts(string axis, string value, string why)
+    {
+        var id = $"sw-bad-{Guid.NewGuid():N}";
+        var sweep = silo.Cluster.Client.GetGrain<ISweepGrain>(id);
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => sweep.Start(Grid(axis, value)));
+        Assert.Contains(axis.Split('.')[1] == "Nope" ? axis : $"{axis}={value}", refused.Message);
+        Assert.Contains(why, refused.Message);
+        Assert.DoesNotContain("\n", refused.Message);
+
+        // Nothing started: no registry row, no runs, the sweep is not stored.
+        Assert.False(Started.ContainsKey(id));
+        Assert.DoesNotContain(Launches.Keys, k => k.StartsWith(id));
+        Assert.Equal(JobPhase.Pending, (await sweep.Status()).Phase);
+        Assert.Empty(await Reminders.OfAsync(silo.Cluster, sweep));
+    }
+
+    [Fact]
+    public async Task AFailedPointIsReportedWithItsReasonAndNoResults()
+    {
+        var sweep = silo.Cluster.Client.GetGrain<ISweepGrain>("sw-fail-1");
+        await sweep.Start(Grid("sae.K", "8", "16"));
+        var done = await JobWait.UntilFinished(sweep.Status, minutes: 1);
+
+        // One point succeeded: the sweep did, and says which point failed and why.
+        Assert.Equal(JobPhase.Succeeded, done.Phase);
+        Assert.Equal("point 1 (sae.K=16) failed: SAE 'm0': the loss is not finite at step 3; training stopped. No checkpoint had been written yet.", done.Error);
+        var results = (await sweep.Results()).OrderBy(r => r.Point).ToList();
+        Assert.Equal([(0, JobPhase.Succeeded, true), (1, JobPhase.Failed, false)], results.Select(r => (r.Point, r.Phase, r.Succeeded)));
+        Assert.Equal(done.Error, results[1].FailureLine);
+        Assert.True(results[0].OnFront);
+        Assert.False(results[1].OnFront);
+        Assert.Empty(await Reminders.OfAsync(silo.Cluster, sweep));
+
+        // Every point failed: the sweep failed, with each point's reason, never an empty one.
+        var all = silo.Cluster.Client.GetGrain<ISweepGrain>("sw-fail-2");
+        await all.Start(Grid("sae.K", "16", "32"));
+        var failed = await JobWait.UntilFinished(all.Status, minutes: 1);
+        Assert.Equal(JobPhase.Failed, failed.Phase);
+        Assert.StartsWith("point 0 (sae.K=16) failed: SAE 'm0': the loss is not finite", failed.Error);
+        Assert.Contains("; point 1 (sae.K=32) failed: SAE 'm0': the loss is not finite", failed.Error);
+        Assert.All(await all.Results(), r => Assert.False(string.IsNullOrWhiteSpace(r.Error)));
     }
 }

@@ -73,7 +73,7 @@ public class ResumeTests
             SaeTrainer.Run(Sweep(20), src, dir.Path, new TrainerHooks { Progress = p => { if (p.Step == 5) cts.Cancel(); } }, cts.Token);
         var changed = Sweep(20) with { Members = Sweep(20).Members.Select(m => m with { Training = m.Training with { Lr = 1e-2 } }).ToList() };
         using var src2 = new InMemoryActivationSource(planted.Data, seed: 8);
-        var e = Assert.Throws<InvalidOperationException>(() => SaeTrainer.Run(changed, src2, dir.Path));
+        var e = Assert.Throws<InvalidDataException>(() => SaeTrainer.Run(changed, src2, dir.Path));
         Assert.Contains("different configuration", e.Message);
     }
 }

@@ -70,6 +70,9 @@ public sealed record SweepSpec(
                 var value = values[combo[i]];
                 var target = name.StartsWith("sae.", StringComparison.Ordinal) ? sae : training;
                 var field = name[(name.IndexOf('.') + 1)..];
+                // The config's own spelling of the field ("sae.k" sets "K"): its JSON is read case-sensitively.
+                if (target is JsonObject fields && fields.FirstOrDefault(f => string.Equals(f.Key, field, StringComparison.OrdinalIgnoreCase)).Key is { } spelled)
+                    field = spelled;
                 target[field] = ParseValue(value);
                 parts.Add($"{name}={value}");
             }

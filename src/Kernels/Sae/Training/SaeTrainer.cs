@@ -109,13 +109,13 @@ public static class SaeTrainer
                 if (st.Sae.Config != member.Sae with { } || st.Training != member.Training)
                 {
                     st.Sae.Dispose();
-                    throw new InvalidOperationException($"cannot resume member '{member.Name}': its checkpoint was written with a different configuration");
+                    throw new InvalidDataException($"cannot resume member '{member.Name}': its checkpoint was written with a different configuration");
                 }
                 // Every member reads the one stream from row 0, so a checkpoint at step s stands at row s * batch.
                 if (st.DataPosition != st.Step * sweep.BatchSize)
                 {
                     st.Sae.Dispose();
-                    throw new InvalidOperationException($"cannot resume member '{member.Name}': its checkpoint at step {st.Step} stands at row {st.DataPosition}, not {st.Step * sweep.BatchSize} (written with another batch size?)");
+                    throw new InvalidDataException($"cannot resume member '{member.Name}': its checkpoint at step {st.Step} stands at row {st.DataPosition}, not {st.Step * sweep.BatchSize} (written with another batch size?)");
                 }
                 restored[i] = MemberRun.Restore(member, Path.GetDirectoryName(path)!, st, device);
             }
