@@ -103,13 +103,22 @@ public static class ClipConfigJson
 
     static int Int(JsonObject o, string key, int fallback)
     {
-        if (o[key] is not { } n) return fallback;
-        var d = n.GetValue<double>();
+        if (o[key] is null) return fallback;
+        var d = Number(o, key);
         if (d != Math.Floor(d) || d is < int.MinValue or > int.MaxValue) throw new ArgumentException($"{key} must be an integer, got {d}", key);
         return (int)d;
     }
 
-    static double Double(JsonObject o, string key, double fallback) => o[key] is { } n ? n.GetValue<double>() : fallback;
+    static double Double(JsonObject o, string key, double fallback) => o[key] is null ? fallback : Number(o, key);
+
+    /// <summary>A finite JSON number: 1e400 (infinite as a double) and NaN spelled as a string are refused by name.</summary>
+    static double Number(JsonObject o, string key)
+    {
+        var node = o[key];
+        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number)
+            return v.TryGetValue<double>(out var d) && double.IsFinite(d) ? d : throw new ArgumentException($"{key} must be a finite number, got {v.ToJsonString()}", key);
+        throw new ArgumentException($"{key} must be a number, got {node?.ToJsonString() ?? "null"}", key);
+    }
 
     public static void Write(ClipConfig c, string path)
     {

@@ -38,7 +38,30 @@ public sealed record SafeTensorsHeader(Dictionary<string, SafeTensorsEntry> Entr
             if (name == "__metadata__") ReadMetadata(path, node, metadata);
             else entries[name] = ReadEntry(path, name, node, length - dataStart);
         }
+        CheckLayout(path, entries.Values, length - dataStart);
         return new SafeTensorsHeader(entries, metadata, dataStart);
+    }
+
+    /// <summary>
+    /// As the format's reference reader requires: the tensors, in offset order, tile the data section exactly, each
+    /// starting where the previous ended and the last ending at the end of the file. Overlapping tensors (one byte
+    /// read as two weights), gaps and trailing bytes all mean the header does not describe this file.
+    /// </summary>
+    private static void CheckLayout(string path, IEnumerable<SafeTensorsEntry> entries, long dataLength)
+    {
+        long end = 0;
+        string? previous = null;
+        foreach (var e in entries.OrderBy(e => e.Begin).ThenBy(e => e.End))
+        {
+            if (e.Begin < end)
+                throw new InvalidDataException($"{path}: tensor '{e.Name}' starts at data byte {e.Begin}, inside '{previous}' (which ends at {end}): data_offsets overlap");
+            if (e.Begin > end)
+                throw new InvalidDataException($"{path}: tensor '{e.Name}' starts at data byte {e.Begin} but {(previous is null ? "the data starts at 0" : $"'{previous}' ends at {end}")}: a gap in data_offsets");
+            end = e.End;
+            previous = e.Name;
+        }
+        if (end != dataLength)
+            throw new InvalidDataException($"{path}: the tensors cover {end} data bytes but the file holds {dataLength} (trailing bytes: not the file its header describes)");
     }
 
     private static JsonObject ParseRoot(string path, byte[] json)
