@@ -33,10 +33,19 @@ public sealed record SafeTensorsHeader(Dictionary<string, SafeTensorsEntry> Entr
         var dataStart = 8 + (long)headerLength;
         var entries = new Dictionary<string, SafeTensorsEntry>(StringComparer.Ordinal);
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, node) in root)
+        try
         {
-            if (name == "__metadata__") ReadMetadata(path, node, metadata);
-            else entries[name] = ReadEntry(path, name, node, length - dataStart);
+            foreach (var (name, node) in root)
+            {
+                if (name.Any(char.IsControl)) throw new InvalidDataException($"{path}: tensor name {JsonFiles.Quote(name)} holds control characters");
+                if (name == "__metadata__") ReadMetadata(path, node, metadata);
+                else entries[name] = ReadEntry(path, name, node, length - dataStart);
+            }
+        }
+        catch (InvalidOperationException e)
+        {
+            // A string JSON allows but text does not (a lone surrogate escape such as "\ud800").
+            throw new InvalidDataException($"{path}: header holds a string that is not valid text ({JsonFiles.Line(e.Message)})", e);
         }
         CheckLayout(path, entries.Values, length - dataStart);
         return new SafeTensorsHeader(entries, metadata, dataStart);
@@ -66,6 +75,8 @@ public sealed record SafeTensorsHeader(Dictionary<string, SafeTensorsEntry> Entr
 
     private static JsonObject ParseRoot(string path, byte[] json)
     {
+        // JsonNode transcodes strings lazily: invalid UTF-8 would otherwise surface as an InvalidOperationException mid-read.
+        if (!System.Text.Unicode.Utf8.IsValid(json)) throw new InvalidDataException($"{path}: header is not valid UTF-8 (not safetensors?)");
         try
         {
             var root = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException($"{path}: header is not a JSON object");
@@ -74,7 +85,7 @@ public sealed record SafeTensorsHeader(Dictionary<string, SafeTensorsEntry> Entr
         }
         catch (Exception e) when (e is JsonException or ArgumentException)
         {
-            throw new InvalidDataException($"{path}: header is not valid JSON ({e.Message})", e);
+            throw new InvalidDataException($"{path}: header is not valid JSON ({JsonFiles.Line(e.Message)})", e);
         }
     }
 
