@@ -45,7 +45,7 @@ public sealed class ArtefactCache(ArtefactStore store, WorkOptions options, ILog
                 manifest = await ManifestAsync(manifestSha256, ct);
                 if (await IsIntactAsync(manifest, target, ct)) return target;
             }
-            await using var held = await LockAsync(Path.Combine(options.CacheRoot, "locks", $"{Path.GetFileName(target)}.lock"), ct);
+            await using var held = await LockAsync(LockPath(Path.GetFileName(target)), ct);
             if (Directory.Exists(target))
             {
                 // Another process may have restored (or repaired) it while this one waited.
@@ -107,11 +107,34 @@ public sealed class ArtefactCache(ArtefactStore store, WorkOptions options, ILog
     }
 
     /// <summary>Temp dirs of restores of <paramref name="target"/> that died: while the lock is held no restore of it runs.</summary>
-    static void RemoveLeftovers(string target)
+    /// <summary>Temp dirs of restores of <paramref name="target"/> that died: while the lock is held no restore of it runs.
+    /// Also those of other targets whose lock is free (their process died and nothing has restored them since), so a
+    /// crash's temp dir does not wait for the next restore of the same artefact to be removed.</summary>
+    void RemoveLeftovers(string target)
     {
         var parent = Path.GetDirectoryName(target)!;
         if (!Directory.Exists(parent)) return;
-        foreach (var dir in Directory.EnumerateDirectories(parent, $"{Path.GetFileName(target)}{TempMarker}*")) TryDelete(dir);
+        foreach (var dir in Directory.EnumerateDirectories(parent, $"*{TempMarker}*"))
+        {
+            var name = Path.GetFileName(dir);
+            var owner = name[..name.IndexOf(TempMarker, StringComparison.Ordinal)];
+            if (owner == Path.GetFileName(target))
+            {
+                TryDelete(dir);
+                continue;
+            }
+            using var free = TryLock(LockPath(owner));
+            if (free is not null) TryDelete(dir);
+        }
+    }
+
+    string LockPath(string targetName) => Path.Combine(options.CacheRoot, "locks", $"{targetName}.lock");
+
+    static FileStream? TryLock(string path)
+    {
+        try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
     }
 
     static void TryDelete(string dir)

@@ -142,6 +142,21 @@ public sealed class ModelDirectoriesTests : IDisposable
         AssertSameFiles(source, dir);
     }
 
+    [Fact]
+    public async Task ARestoreAlsoRemovesACrashedTempDirOfAnotherArtefactWhoseLockIsFree()
+    {
+        var (manifest, _) = await StoreModelDirectory();
+        var cache = new ArtefactCache(_store, _work);
+        var other = cache.PathOf(new string('b', 64));
+        var crashed = $"{other}.tmp-{Guid.NewGuid():N}";
+        Directory.CreateDirectory(crashed);
+        await File.WriteAllTextAsync(Path.Combine(crashed, "half.bin"), "half");
+
+        await cache.DirectoryAsync(manifest.Sha256, default);
+        Assert.False(Directory.Exists(crashed), "a crashed restore's temp dir outlived the next restore");
+        Assert.Empty(Leftovers());
+    }
+
     static void FlipBit(string path, bool keepTime)
     {
         var time = File.GetLastWriteTimeUtc(path);
