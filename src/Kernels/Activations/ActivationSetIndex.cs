@@ -30,8 +30,10 @@ public sealed record ActivationSetIndex
         if (!File.Exists(path)) throw new FileNotFoundException($"activation set '{directory}' has no {FileName}", path);
         ActivationSetIndex? index;
         try { index = JsonSerializer.Deserialize<ActivationSetIndex>(File.ReadAllText(path), Json); }
-        catch (JsonException e) { throw new InvalidDataException($"'{path}': not a valid activation-set index: {e.Message}"); }
-        if (index is null || index.Format != CurrentFormat) throw new InvalidDataException($"'{path}': unknown format '{index?.Format}'");
+        catch (JsonException e) { throw new InvalidDataException($"'{path}': not a valid activation-set index: {IO.JsonFiles.Line(e.Message)}"); }
+        if (index is null || index.Format != CurrentFormat) throw new InvalidDataException($"'{path}': unknown format {IO.JsonFiles.Quote(index?.Format)}");
+        // null is valid JSON for a required member; the index is useless without them.
+        if (index.Shards is null || index.HookName is null) throw new InvalidDataException($"'{path}': bad index (no shards or hook name)");
         if (index.D <= 0 || index.ShardRows <= 0 || index.Shards.Count == 0 || index.DType != "float32")
             throw new InvalidDataException($"'{path}': bad index (d={index.D}, shard_rows={index.ShardRows}, shards={index.Shards.Count}, dtype={index.DType})");
         foreach (var s in index.Shards)

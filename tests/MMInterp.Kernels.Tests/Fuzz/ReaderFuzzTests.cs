@@ -1,6 +1,8 @@
+using MMInterp.Kernels.Activations;
 using MMInterp.Kernels.Checkpoints;
 using MMInterp.Kernels.Images;
 using MMInterp.Kernels.IO;
+using MMInterp.Kernels.Sae;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
@@ -151,6 +153,55 @@ public class ReaderFuzzTests
             return () => ImageDecoder.Decode(bytes, $"image case {i}");
         }, typeof(ImageDecodeException));
     }
+
+    [Fact]
+    public void SaeCheckpointsLoadOrAreRefusedInOneLine()
+    {
+        var intact = Path.Combine(Dir, "sae-intact.safetensors");
+        using (var sae = SaeFactory.Create(new SaeConfig { Kind = SaeKind.JumpRelu, DIn = 3, DSae = 4, Seed = 2 }))
+            SaeCheckpoint.SaveSae(intact, sae);
+        var (tensors, meta) = SafeTensors.Load(intact);
+        var bytes = File.ReadAllBytes(intact);
+        Run("sae checkpoint", 1706, (gen, i) =>
+        {
+            var path = Path.Combine(Dir, $"sae-{i}.safetensors");
+            if (gen.Chance(0.5)) File.WriteAllBytes(path, gen.Damage(bytes));
+            else
+            {
+                // Metadata a careless writer could leave: the config's fields and the norm scale replaced by hostile values.
+                var m = new Dictionary<string, string>(meta);
+                m["config"] = gen.Object(
+                [
+                    ("Kind", () => gen.Pick(["\"JumpRelu\"", "\"TopK\"", "\"Relu\""])), ("DIn", () => "3"), ("DSae", () => "4"), ("K", () => gen.Pick(["2", "4"])),
+                    ("DecoderInitNorm", () => "0.1"), ("JumpReluInitThreshold", () => "0.001"), ("JumpReluBandwidth", () => "0.001"), ("Seed", () => "2"),
+                ]);
+                if (gen.Chance(0.3)) m["norm_scale"] = gen.Pick(["NaN", "-1", "0", "1e400", "abc", "", "1"]);
+                if (gen.Chance(0.1)) m.Remove(gen.Pick(["config", "norm_scale", "format"]));
+                SafeTensors.Save(path, tensors, m);
+            }
+            return () => SaeCheckpoint.LoadSae(path).Dispose();
+        }, typeof(InvalidDataException));
+        foreach (var t in tensors.Values) t.Dispose();
+    }
+
+    [Fact]
+    public void ActivationSetIndexesLoadOrAreRefusedInOneLine() =>
+        Run("activation index", 1707, (gen, i) =>
+        {
+            var dir = Directory.CreateDirectory(Path.Combine(Dir, $"acts-{i}")).FullName;
+            string Shard() => gen.Object(
+            [
+                ("Name", () => gen.Pick(["\"shard-0000.safetensors\"", "\"../x.safetensors\"", "\"/etc/passwd\""])), ("Rows", () => gen.Pick(["8", "0", "-1"])),
+                ("Sha256", () => $"\"{new string('a', 64)}\""),
+            ]);
+            var json = gen.Object(
+            [
+                ("Format", () => "\"mminterp.activations.v1\""), ("HookName", () => "\"h\""), ("D", () => "4"), ("DType", () => "\"float32\""),
+                ("ShardRows", () => "8"), ("Shards", () => "[" + string.Join(",", Enumerable.Range(0, gen.Next(3)).Select(_ => Shard())) + "]"),
+            ]);
+            File.WriteAllText(Path.Combine(dir, "index.json"), json);
+            return () => _ = new ActivationSetReader(dir).Index;
+        }, typeof(InvalidDataException));
 
     /// <summary>A PNG whose header claims 65535 x 65535 pixels (other formats pass unchanged).</summary>
     static byte[] Vast(byte[] file)
