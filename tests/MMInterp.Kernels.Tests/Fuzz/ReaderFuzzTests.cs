@@ -203,6 +203,41 @@ public class ReaderFuzzTests
             return () => _ = new ActivationSetReader(dir).Index;
         }, typeof(InvalidDataException));
 
+    [Fact]
+    public void SaeLensDirectoriesImportOrAreRefusedInOneLine()
+    {
+        var golden = Path.Combine(AppContext.BaseDirectory, "Sae", "SaeLensGolden", "written");
+        var sources = Directory.EnumerateDirectories(golden).Where(d => File.Exists(Path.Combine(d, "cfg.json"))).ToList();
+        Assert.NotEmpty(sources);
+        Run("saelens import", 1708, (gen, i) =>
+        {
+            var source = gen.Pick(sources);
+            var dir = Directory.CreateDirectory(Path.Combine(Dir, $"saelens-{i}")).FullName;
+            var cfg = File.ReadAllBytes(Path.Combine(source, "cfg.json"));
+            var weights = File.ReadAllBytes(Path.Combine(source, "sae_weights.safetensors"));
+            // Damage the config (bytes, or a field replaced by a hostile value) or the weights.
+            if (gen.Chance(0.4)) cfg = gen.Damage(cfg);
+            else if (gen.Chance(0.6))
+            {
+                var text = System.Text.Encoding.UTF8.GetString(cfg);
+                var field = gen.Pick(["d_in", "d_sae", "k", "architecture", "dtype", "normalize_activations", "apply_b_dec_to_input", "metadata", "sae_lens_version"]);
+                var at = text.IndexOf($"\"{field}\":", StringComparison.Ordinal);
+                if (at >= 0)
+                {
+                    var start = at + field.Length + 3;
+                    var end = start;
+                    while (end < text.Length && text[end] is not (',' or '}')) end++;
+                    text = text[..start] + gen.Value() + text[end..];
+                }
+                cfg = System.Text.Encoding.UTF8.GetBytes(text);
+            }
+            else weights = gen.Damage(weights);
+            File.WriteAllBytes(Path.Combine(dir, "cfg.json"), cfg);
+            File.WriteAllBytes(Path.Combine(dir, "sae_weights.safetensors"), weights);
+            return () => Kernels.Sae.Interchange.SaeLensImporter.Read(dir).Sae.Dispose();
+        }, typeof(InvalidDataException));
+    }
+
     /// <summary>A PNG whose header claims 65535 x 65535 pixels (other formats pass unchanged).</summary>
     static byte[] Vast(byte[] file)
     {
