@@ -47,6 +47,21 @@ public class ClipConfigBoundsTests
         Assert.StartsWith(Path.Combine(dir, "config.json"), e.Message);
     }
 
+    [Theory]
+    [InlineData("""{"Lm": {"HiddenSize": 65536, "NumHeads": 64, "IntermediateSize": 256, "NumLayers": 2}, "VocabSize": 16777216}""", "config asks for")]
+    [InlineData("""{"Lm": {"LayerNormEps": -1}}""", "lm.LayerNormEps must be in (0, 1)")]
+    [InlineData("""{"Lm": {"LayerNormEps": 1e400}}""", "lm.LayerNormEps must be in (0, 1), got")] // System.Text.Json reads 1e400 as infinity
+    [InlineData("""{"VocabSize": "many"}""", "not a valid VLM config")]
+    public void AVlmConfigIsCheckedBeforeAnythingElseIsRead(string json, string problem)
+    {
+        var dir = Directory.CreateTempSubdirectory("mminterp-bounds-vlm-").FullName;
+        File.WriteAllText(Path.Combine(dir, VlmCheckpoint.ConfigFile), json);
+        var e = Assert.Throws<InvalidDataException>(() => VlmCheckpoint.Load(dir));
+        Assert.StartsWith(Path.Combine(dir, VlmCheckpoint.ConfigFile), e.Message);
+        Assert.Contains(problem, e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
     [Fact]
     public void TheParameterCountFromSizesIsTheStateDictsCount()
     {
