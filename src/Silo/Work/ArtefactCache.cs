@@ -106,7 +106,6 @@ public sealed class ArtefactCache(ArtefactStore store, WorkOptions options, ILog
         TryDelete(aside);
     }
 
-    /// <summary>Temp dirs of restores of <paramref name="target"/> that died: while the lock is held no restore of it runs.</summary>
     /// <summary>Temp dirs of restores of <paramref name="target"/> that died: while the lock is held no restore of it runs.
     /// Also those of other targets whose lock is free (their process died and nothing has restored them since), so a
     /// crash's temp dir does not wait for the next restore of the same artefact to be removed.</summary>
