@@ -15,12 +15,17 @@ namespace MMInterp.Kernels.Tests.Fuzz;
 /// exception type, a multi-line message, an out-of-memory, a native crash that takes the test host down, or a hang past
 /// the deadline) fails, naming the case so it can be replayed.
 /// </summary>
-public class ReaderFuzzTests
+public sealed class ReaderFuzzTests : IDisposable
 {
-    const int Cases = 1500;
+    const int Cases = 1000;
     static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
-    static readonly string Dir = Directory.CreateTempSubdirectory("mminterp-fuzz-").FullName;
+    readonly string Dir = Directory.CreateTempSubdirectory("mminterp-fuzz-").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
+    }
 
     /// <summary>Runs every case on a worker with a deadline; collects the cases that broke the contract.</summary>
     static void Run(string reader, int seed, Func<HostileInputs, int, Action> makeCase, params Type[] expected)
@@ -54,7 +59,7 @@ public class ReaderFuzzTests
         Assert.True(failures.Count == 0, string.Join("\n", failures.Take(20)));
     }
 
-    static string Write(string name, byte[] bytes)
+    string Write(string name, byte[] bytes)
     {
         var path = Path.Combine(Dir, name);
         File.WriteAllBytes(path, bytes);
