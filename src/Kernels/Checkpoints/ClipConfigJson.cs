@@ -48,7 +48,7 @@ public static class ClipConfigJson
             };
             return config.Validate();
         }
-        catch (ArgumentException e) { throw new InvalidDataException($"{path}: {JsonFiles.Line(e.Message)}"); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{path}: {JsonFiles.Reason(e)}"); }
         catch (Exception e) when (e is InvalidOperationException or FormatException)
         {
             // Also a string JSON allows but text does not (a lone surrogate escape).

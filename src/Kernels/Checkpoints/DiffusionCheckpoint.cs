@@ -42,7 +42,7 @@ public static class DiffusionCheckpoint
         catch (JsonException e) { throw new InvalidDataException($"'{configPath}': not a valid diffusion config: {e.Message}"); }
         DiffusionZooConfig config;
         try { config = (header.Config ?? throw new InvalidDataException($"'{configPath}': no zoo config")).Validate(); }
-        catch (ArgumentException e) { throw new InvalidDataException($"'{configPath}': {e.Message}", e); }
+        catch (ArgumentException e) { throw new InvalidDataException($"'{configPath}': {JsonFiles.Reason(e)}", e); }
         ClipCheckpoint.RequireMemory(config.DenoiserParameterFloor, configPath);
         var clip = ClipCheckpoint.Load(Path.Combine(directory, TextEncoderDirectory), device);
         if (clip.Tokenizer is null) throw new InvalidDataException($"'{directory}/{TextEncoderDirectory}' has no tokenizer (vocab.json, merges.txt)");

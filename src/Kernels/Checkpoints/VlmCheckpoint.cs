@@ -37,7 +37,7 @@ public static class VlmCheckpoint
         VlmConfig config;
         try { config = (JsonSerializer.Deserialize<VlmConfig>(File.ReadAllText(configPath)) ?? throw new InvalidDataException($"{configPath} is empty")).Validate(); }
         catch (JsonException e) { throw new InvalidDataException($"{configPath}: not a valid VLM config ({e.Message})"); }
-        catch (ArgumentException e) { throw new InvalidDataException($"{configPath}: {e.Message}"); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{configPath}: {JsonFiles.Reason(e)}"); }
         ClipCheckpoint.RequireMemory(config.ParameterCount, configPath);
         var vocabulary = VlmVocabulary.Load(directory);
         if (vocabulary.Count != config.VocabSize)

@@ -46,6 +46,14 @@ public static class JsonFiles
     /// <summary>A string quoted and escaped as JSON would write it.</summary>
     public static string Quote(string? text) => text is null ? "null" : JsonSerializer.Serialize(text);
 
+    /// <summary>An ArgumentException's message without the " (Parameter 'x')" .NET appends (the message names the field already).</summary>
+    public static string Reason(ArgumentException e)
+    {
+        var suffix = e.ParamName is null ? null : $" (Parameter '{e.ParamName}')";
+        var message = suffix is not null && e.Message.EndsWith(suffix, StringComparison.Ordinal) ? e.Message[..^suffix.Length] : e.Message;
+        return Line(message);
+    }
+
     /// <summary>The first line of a message (System.Text.Json's own messages carry paths and positions on one line).</summary>
     public static string Line(string message) => message.Split('\n')[0].TrimEnd('\r');
 }

@@ -84,7 +84,7 @@ public static class SaeCheckpoint
     static T Read<T>(string path, string what, Func<T> read)
     {
         try { return read(); }
-        catch (ArgumentException e) { throw new InvalidDataException($"'{path}': bad {what}: {e.Message}", e); }
+        catch (ArgumentException e) { throw new InvalidDataException($"'{path}': bad {what}: {JsonFiles.Reason(e)}", e); }
     }
 
     static long Count(string path, string key, string text) =>
