@@ -22,6 +22,7 @@ public static class ClipCheckpoint
     public static LoadedClip Load(string directory, Device? device = null)
     {
         var config = ClipDirectory.ReadConfig(directory);
+        RequireMemory(config.ParameterCount, Path.Combine(directory, ConfigFile));
         var weights = HfWeightFiles.Open(directory);
         var model = TorchRuntime.Constructed(() => new ClipModel(config));
         try
@@ -36,6 +37,13 @@ public static class ClipCheckpoint
         if (device is not null) model.to(device);
         model.eval();
         return new LoadedClip(model, ClipDirectory.ReadTokenizer(directory)?.Tokenizer, directory);
+    }
+
+    /// <summary>Refuses, before anything is allocated, a config whose fp32 weights cannot fit in this machine's memory.</summary>
+    public static void RequireMemory(double parameters, string configPath)
+    {
+        if (MemoryBudget.Exceeds(parameters * sizeof(float), "weights") is { } problem)
+            throw new InvalidDataException($"{configPath}: config {problem}");
     }
 
     /// <summary>Copies every parameter from one safetensors file, checking that no key is missing, unexpected or mis-shaped.</summary>

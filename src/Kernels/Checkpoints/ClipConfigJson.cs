@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MMInterp.Kernels.IO;
 using MMInterp.Kernels.Models.Clip;
 
 namespace MMInterp.Kernels.Checkpoints;
@@ -12,20 +13,17 @@ public static class ClipConfigJson
     public static ClipConfig Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"model config not found: {path}", path);
-        JsonObject root;
-        try { root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: not a JSON object"); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: not valid JSON ({e.Message})"); }
-        return Read(root, path);
+        return Read(JsonFiles.ReadObject(path), path);
     }
 
     /// <summary>The config in <paramref name="root"/>; errors name <paramref name="path"/>.</summary>
     public static ClipConfig Read(JsonObject root, string path)
     {
-        CheckFamily(root, path);
-        var text = SubConfig(root, "text_config", path);
-        var vision = SubConfig(root, "vision_config", path);
         try
         {
+            CheckFamily(root, path);
+            var text = SubConfig(root, "text_config", path);
+            var vision = SubConfig(root, "vision_config", path);
             // Defaults are HF's CLIPTextConfig / CLIPVisionConfig defaults, for configs that omit fields.
             var config = new ClipConfig
             {
@@ -50,10 +48,11 @@ public static class ClipConfigJson
             };
             return config.Validate();
         }
-        catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}"); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{path}: {JsonFiles.Reason(e)}"); }
         catch (Exception e) when (e is InvalidOperationException or FormatException)
         {
-            throw new InvalidDataException($"{path}: a field has the wrong JSON type ({e.Message})");
+            // Also a string JSON allows but text does not (a lone surrogate escape).
+            throw new InvalidDataException($"{path}: a field has the wrong JSON type or is not valid text ({JsonFiles.Line(e.Message)})");
         }
     }
 
@@ -61,14 +60,17 @@ public static class ClipConfigJson
     static void CheckFamily(JsonObject root, string path)
     {
         var modelType = root["model_type"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
-        var architectures = root["architectures"] is JsonArray a ? a.Select(n => n?.ToString()).Where(n => n is not null).ToList() : [];
+        // Compact JSON for anything but a plain string, so a list or a newline cannot split the error line.
+        var architectures = root["architectures"] is JsonArray a
+            ? a.Where(n => n is not null).Select(n => n is JsonValue sv && sv.TryGetValue<string>(out var name) && !name.Any(char.IsControl) ? name : JsonFiles.Quote(n)).ToList()
+            : [];
         if (modelType is not null && modelType != "clip")
-            throw new InvalidDataException($"{path}: model_type '{modelType}'{Archs(architectures)} is not a CLIPModel (expected model_type 'clip')");
+            throw new InvalidDataException($"{path}: model_type {(modelType.Any(char.IsControl) ? JsonFiles.Quote(modelType) : $"'{modelType}'")}{Archs(architectures)} is not a CLIPModel (expected model_type 'clip')");
         if (architectures.Count > 0 && !architectures.Contains("CLIPModel"))
             throw new InvalidDataException($"{path}: architectures{Archs(architectures)} do not include CLIPModel");
     }
 
-    static string Archs(List<string?> a) => a.Count == 0 ? "" : $" ({string.Join(", ", a)})";
+    static string Archs(List<string> a) => a.Count == 0 ? "" : $" ({string.Join(", ", a)})";
 
     /// <summary>text_config merged with the legacy text_config_dict (the dict wins, as in HF's CLIPConfig).</summary>
     static JsonObject SubConfig(JsonObject root, string key, string path)
@@ -103,13 +105,22 @@ public static class ClipConfigJson
 
     static int Int(JsonObject o, string key, int fallback)
     {
-        if (o[key] is not { } n) return fallback;
-        var d = n.GetValue<double>();
+        if (o[key] is null) return fallback;
+        var d = Number(o, key);
         if (d != Math.Floor(d) || d is < int.MinValue or > int.MaxValue) throw new ArgumentException($"{key} must be an integer, got {d}", key);
         return (int)d;
     }
 
-    static double Double(JsonObject o, string key, double fallback) => o[key] is { } n ? n.GetValue<double>() : fallback;
+    static double Double(JsonObject o, string key, double fallback) => o[key] is null ? fallback : Number(o, key);
+
+    /// <summary>A finite JSON number: 1e400 (infinite as a double) and NaN spelled as a string are refused by name.</summary>
+    static double Number(JsonObject o, string key)
+    {
+        var node = o[key];
+        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number)
+            return v.TryGetValue<double>(out var d) && double.IsFinite(d) ? d : throw new ArgumentException($"{key} must be a finite number, got {v.ToJsonString()}", key);
+        throw new ArgumentException($"{key} must be a number, got {node?.ToJsonString() ?? "null"}", key);
+    }
 
     public static void Write(ClipConfig c, string path)
     {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MMInterp.Kernels.IO;
 using MMInterp.Kernels.Models.Clip;
 using MMInterp.Kernels.Text;
 
@@ -78,8 +79,7 @@ public static class ClipDirectory
         var hasPreprocessor = File.Exists(preprocessor);
         if (hasPreprocessor)
         {
-            try { _ = JsonNode.Parse(File.ReadAllText(preprocessor)) as JsonObject ?? throw new InvalidDataException($"{preprocessor}: not a JSON object"); }
-            catch (JsonException e) { throw new InvalidDataException($"{preprocessor}: not valid JSON ({e.Message})"); }
+            _ = JsonFiles.ReadObject(preprocessor);
         }
         var byDType = entries.GroupBy(x => x.Entry.DType).ToDictionary(g => g.Key, g => g.Count());
         return new ClipDirectorySummary(directory, config, weights, ClipHfKeys.ParameterCount(expected), byDType, tokenizerName,

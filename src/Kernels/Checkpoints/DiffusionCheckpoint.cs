@@ -40,7 +40,10 @@ public static class DiffusionCheckpoint
         Header header;
         try { header = JsonSerializer.Deserialize<Header>(File.ReadAllText(configPath)) ?? throw new InvalidDataException("empty"); }
         catch (JsonException e) { throw new InvalidDataException($"'{configPath}': not a valid diffusion config: {e.Message}"); }
-        var config = header.Config.Validate();
+        DiffusionZooConfig config;
+        try { config = (header.Config ?? throw new InvalidDataException($"'{configPath}': no zoo config")).Validate(); }
+        catch (ArgumentException e) { throw new InvalidDataException($"'{configPath}': {JsonFiles.Reason(e)}", e); }
+        ClipCheckpoint.RequireMemory(config.DenoiserParameterFloor, configPath);
         var clip = ClipCheckpoint.Load(Path.Combine(directory, TextEncoderDirectory), device);
         if (clip.Tokenizer is null) throw new InvalidDataException($"'{directory}/{TextEncoderDirectory}' has no tokenizer (vocab.json, merges.txt)");
         var denoiser = TorchRuntime.Constructed(() => new DiffusionTransformer(config.ModelConfig(header.TextWidth)));

@@ -41,13 +41,7 @@ public sealed record HfWeightFiles(IReadOnlyList<WeightShard> Shards, string? In
 
     static HfWeightFiles FromIndex(string directory, string index)
     {
-        JsonObject map;
-        try
-        {
-            var root = JsonNode.Parse(File.ReadAllText(index)) as JsonObject ?? throw new InvalidDataException($"{index}: not a JSON object");
-            map = root["weight_map"] as JsonObject ?? throw new InvalidDataException($"{index}: no weight_map object");
-        }
-        catch (JsonException e) { throw new InvalidDataException($"{index}: not valid JSON ({e.Message})"); }
+        var map = JsonFiles.ReadObject(index)["weight_map"] as JsonObject ?? throw new InvalidDataException($"{index}: no weight_map object");
         if (map.Count == 0) throw new InvalidDataException($"{index}: weight_map is empty");
         var byShard = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         foreach (var (key, node) in map)

@@ -16,7 +16,8 @@ public static class StreamingWeights
     // Reads go through this much at a time: a span over native memory is int-sized, and big reads gain nothing.
     const int ChunkBytes = 16 << 20;
 
-    /// <summary>Checks every key and shape from the headers first (nothing is read before), then copies.</summary>
+    /// <summary>Checks every key, shape and dtype class from the headers first (nothing is read before), then copies,
+    /// checking each tensor is finite as it lands.</summary>
     /// <param name="source">names the checkpoint in errors (a file, or the directory of a sharded one)</param>
     public static void Load(nn.Module model, IReadOnlyList<WeightShard> shards, string source, Func<string, bool>? ignored = null)
     {
@@ -24,12 +25,16 @@ public static class StreamingWeights
         var entries = shards.SelectMany(s => s.Header.Entries.Values.Select(e => (Shard: s, Entry: e)))
             .Where(x => ignored is null || !ignored(x.Entry.Name)).ToList();
         CheckKeys(parameters.ToDictionary(kv => kv.Key, kv => kv.Value.shape), entries.Select(x => (x.Entry.Name, x.Entry.Shape)), source);
+        foreach (var (shard, e) in entries) WeightChecks.RequireClass(shard.Path, e.Name, e.DType, parameters[e.Name]);
         using var _ = no_grad();
         foreach (var group in entries.GroupBy(x => x.Shard))
         {
             using var stream = new FileStream(group.Key.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
             foreach (var (shard, e) in group.OrderBy(x => x.Entry.Begin))
+            {
                 Read(stream, shard, e, parameters[e.Name]);
+                WeightChecks.RequireFinite(shard.Path, e.Name, parameters[e.Name]);
+            }
         }
     }
 

@@ -34,7 +34,11 @@ public static class VlmCheckpoint
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"model directory not found: {directory}");
         var configPath = Path.Combine(directory, ConfigFile);
         if (!File.Exists(configPath)) throw new FileNotFoundException($"{directory} is not a VLM directory: {ConfigFile} is missing");
-        var config = JsonSerializer.Deserialize<VlmConfig>(File.ReadAllText(configPath)) ?? throw new InvalidDataException($"{configPath} is empty");
+        VlmConfig config;
+        try { config = (JsonSerializer.Deserialize<VlmConfig>(File.ReadAllText(configPath)) ?? throw new InvalidDataException($"{configPath} is empty")).Validate(); }
+        catch (JsonException e) { throw new InvalidDataException($"{configPath}: not a valid VLM config ({e.Message})"); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{configPath}: {JsonFiles.Reason(e)}"); }
+        ClipCheckpoint.RequireMemory(config.ParameterCount, configPath);
         var vocabulary = VlmVocabulary.Load(directory);
         if (vocabulary.Count != config.VocabSize)
             throw new InvalidDataException($"{directory}: vocab.json has {vocabulary.Count} tokens but the config says {config.VocabSize}");

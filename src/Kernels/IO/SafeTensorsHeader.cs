@@ -33,16 +33,50 @@ public sealed record SafeTensorsHeader(Dictionary<string, SafeTensorsEntry> Entr
         var dataStart = 8 + (long)headerLength;
         var entries = new Dictionary<string, SafeTensorsEntry>(StringComparer.Ordinal);
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, node) in root)
+        try
         {
-            if (name == "__metadata__") ReadMetadata(path, node, metadata);
-            else entries[name] = ReadEntry(path, name, node, length - dataStart);
+            foreach (var (name, node) in root)
+            {
+                if (name.Any(char.IsControl)) throw new InvalidDataException($"{path}: tensor name {JsonFiles.Quote(name)} holds control characters");
+                if (name == "__metadata__") ReadMetadata(path, node, metadata);
+                else entries[name] = ReadEntry(path, name, node, length - dataStart);
+            }
         }
+        catch (InvalidOperationException e)
+        {
+            // A string JSON allows but text does not (a lone surrogate escape such as "\ud800").
+            throw new InvalidDataException($"{path}: header holds a string that is not valid text ({JsonFiles.Line(e.Message)})", e);
+        }
+        CheckLayout(path, entries.Values, length - dataStart);
         return new SafeTensorsHeader(entries, metadata, dataStart);
+    }
+
+    /// <summary>
+    /// As the format's reference reader requires: the tensors, in offset order, tile the data section exactly, each
+    /// starting where the previous ended and the last ending at the end of the file. Overlapping tensors (one byte
+    /// read as two weights), gaps and trailing bytes all mean the header does not describe this file.
+    /// </summary>
+    private static void CheckLayout(string path, IEnumerable<SafeTensorsEntry> entries, long dataLength)
+    {
+        long end = 0;
+        string? previous = null;
+        foreach (var e in entries.OrderBy(e => e.Begin).ThenBy(e => e.End))
+        {
+            if (e.Begin < end)
+                throw new InvalidDataException($"{path}: tensor '{e.Name}' starts at data byte {e.Begin}, inside '{previous}' (which ends at {end}): data_offsets overlap");
+            if (e.Begin > end)
+                throw new InvalidDataException($"{path}: tensor '{e.Name}' starts at data byte {e.Begin} but {(previous is null ? "the data starts at 0" : $"'{previous}' ends at {end}")}: a gap in data_offsets");
+            end = e.End;
+            previous = e.Name;
+        }
+        if (end != dataLength)
+            throw new InvalidDataException($"{path}: the tensors cover {end} data bytes but the file holds {dataLength} (trailing bytes: not the file its header describes)");
     }
 
     private static JsonObject ParseRoot(string path, byte[] json)
     {
+        // JsonNode transcodes strings lazily: invalid UTF-8 would otherwise surface as an InvalidOperationException mid-read.
+        if (!System.Text.Unicode.Utf8.IsValid(json)) throw new InvalidDataException($"{path}: header is not valid UTF-8 (not safetensors?)");
         try
         {
             var root = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException($"{path}: header is not a JSON object");
@@ -51,7 +85,7 @@ public sealed record SafeTensorsHeader(Dictionary<string, SafeTensorsEntry> Entr
         }
         catch (Exception e) when (e is JsonException or ArgumentException)
         {
-            throw new InvalidDataException($"{path}: header is not valid JSON ({e.Message})", e);
+            throw new InvalidDataException($"{path}: header is not valid JSON ({JsonFiles.Line(e.Message)})", e);
         }
     }
 

@@ -16,6 +16,8 @@ public sealed record ResizeTarget(int? ShortestEdge, int? Height, int? Width)
 /// </summary>
 public sealed record ClipPreprocessorConfig
 {
+    const int MaxSide = 1 << 14;
+
     public static readonly float[] OpenAiMean = [0.48145466f, 0.4578275f, 0.40821073f];
     public static readonly float[] OpenAiStd = [0.26862954f, 0.26130258f, 0.27577711f];
 
@@ -41,22 +43,14 @@ public sealed record ClipPreprocessorConfig
     /// <summary>Reads and validates a checkpoint's preprocessor_config.json; errors name the file and field.</summary>
     public static ClipPreprocessorConfig Load(string path)
     {
-        JsonObject root;
-        try
-        {
-            root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: not a JSON object");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: not valid JSON ({e.Message})", e);
-        }
+        var root = IO.JsonFiles.ReadObject(path);
         try
         {
             return Parse(root).Validated();
         }
         catch (Exception e) when (e is InvalidDataException or InvalidOperationException or FormatException or JsonException)
         {
-            throw new InvalidDataException($"{path}: {e.Message}", e);
+            throw new InvalidDataException($"{path}: {IO.JsonFiles.Line(e.Message)}", e);
         }
     }
 
@@ -65,7 +59,7 @@ public sealed record ClipPreprocessorConfig
         var c = new ClipPreprocessorConfig();
         if (o["image_processor_type"]?.GetValue<string>() is { } type && !type.StartsWith("CLIPImageProcessor", StringComparison.Ordinal)
             && !type.StartsWith("CLIPFeatureExtractor", StringComparison.Ordinal))
-            throw new InvalidDataException($"image_processor_type '{type}' is not CLIPImageProcessor");
+            throw new InvalidDataException($"image_processor_type {IO.JsonFiles.Quote(type)} is not CLIPImageProcessor");
         return c with
         {
             DoResize = Bool(o, "do_resize", c.DoResize),
@@ -86,11 +80,13 @@ public sealed record ClipPreprocessorConfig
     {
         if (DoResize && Resample != 3)
             throw new InvalidDataException($"resample {Resample} is not supported; CLIP checkpoints use 3 (bicubic)");
-        if (DoResize && (Size.ShortestEdge is < 1 || Size.Height is < 1 || Size.Width is < 1))
-            throw new InvalidDataException("size must be positive");
-        if (DoCenterCrop && (CropSize.Height < 1 || CropSize.Width < 1)) throw new InvalidDataException("crop_size must be positive");
+        // Bounded as images are (ImageDecoder's pixel cap): a resize to a million pixels a side would allocate terabytes.
+        if (DoResize && (Size.ShortestEdge is < 1 or > MaxSide || Size.Height is < 1 or > MaxSide || Size.Width is < 1 or > MaxSide))
+            throw new InvalidDataException($"size must be in 1..{MaxSide}");
+        if (DoCenterCrop && (CropSize.Height is < 1 or > MaxSide || CropSize.Width is < 1 or > MaxSide)) throw new InvalidDataException($"crop_size must be in 1..{MaxSide}");
         if (!(RescaleFactor > 0) || float.IsInfinity(RescaleFactor)) throw new InvalidDataException($"rescale_factor {RescaleFactor} must be positive");
-        if (ImageStd.Any(s => !(s > 0))) throw new InvalidDataException("image_std must be positive");
+        if (ImageStd.Any(s => !(s > 0) || float.IsInfinity(s))) throw new InvalidDataException("image_std must be positive and finite");
+        if (ImageMean.Any(m => !float.IsFinite(m))) throw new InvalidDataException("image_mean must be finite");
         _ = OutputSize;
         return this;
     }
@@ -117,6 +113,6 @@ public sealed record ClipPreprocessorConfig
     {
         var a = node as JsonArray ?? throw new InvalidDataException($"{field} must be a list of 3 numbers");
         if (a.Count != 3) throw new InvalidDataException($"{field} must be a list of 3 numbers, got {a.Count}");
-        return a.Select(x => x!.GetValue<float>()).ToArray();
+        return a.Select(x => x is JsonValue v ? v.GetValue<float>() : throw new InvalidDataException($"{field} must be a list of 3 numbers, got {IO.JsonFiles.Quote(x)}")).ToArray();
     }
 }

@@ -49,17 +49,55 @@ public static class SaeCheckpoint
         var (tensors, meta) = SafeTensors.Load(path);
         try
         {
-            var sae = Restore(path, tensors, meta, device);
-            var dev = device ?? CPU;
-            Tensor Need(string n) => tensors.TryGetValue(n, out var t) ? t.to(dev) : throw new InvalidDataException($"'{path}': missing tensor '{n}'");
-            var m = sae.Parameters.ToDictionary(p => p.Name, p => Need("adam.m." + p.Name));
-            var v = sae.Parameters.ToDictionary(p => p.Name, p => Need("adam.v." + p.Name));
             if (!meta.TryGetValue("training", out var tj) || !meta.TryGetValue("step", out var st) || !meta.TryGetValue("data_position", out var dp))
                 throw new InvalidDataException($"'{path}': not a training checkpoint (no training/step/data_position metadata)");
-            return new TrainingState(sae, SaeTrainingConfig.FromJson(tj), long.Parse(st, CultureInfo.InvariantCulture),
-                long.Parse(dp, CultureInfo.InvariantCulture), m, v, Need("dead.rows_since_fired"));
+            var training = Read(path, "training config", () => SaeTrainingConfig.FromJson(tj));
+            var step = Count(path, "step", st);
+            var position = Count(path, "data_position", dp);
+            var sae = Restore(path, tensors, meta, device);
+            try
+            {
+                var dev = device ?? CPU;
+                // Adam's moments have their parameter's shape; a resumed run steps with them, so they are checked as weights are.
+                Tensor Need(string n, Tensor like)
+                {
+                    if (!tensors.TryGetValue(n, out var t)) throw new InvalidDataException($"'{path}': missing tensor '{n}'");
+                    Check(path, n, t, like);
+                    return t.to(dev);
+                }
+                var m = sae.Parameters.ToDictionary(p => p.Name, p => Need("adam.m." + p.Name, p.Param));
+                var v = sae.Parameters.ToDictionary(p => p.Name, p => Need("adam.v." + p.Name, p.Param));
+                if (!tensors.TryGetValue("dead.rows_since_fired", out var rows)) throw new InvalidDataException($"'{path}': missing tensor 'dead.rows_since_fired'");
+                if (rows.is_floating_point() || rows.dim() != 1 || rows.shape[0] != sae.Config.DSae)
+                    throw new InvalidDataException($"'{path}': tensor 'dead.rows_since_fired' must be integer [{sae.Config.DSae}], got {rows.dtype} [{string.Join(",", rows.shape)}]");
+                return new TrainingState(sae, training, step, position, m, v, rows.to(dev));
+            }
+            catch
+            {
+                sae.Dispose();
+                throw;
+            }
         }
         finally { foreach (var t in tensors.Values) t.Dispose(); }
+    }
+
+    static T Read<T>(string path, string what, Func<T> read)
+    {
+        try { return read(); }
+        catch (ArgumentException e) { throw new InvalidDataException($"'{path}': bad {what}: {JsonFiles.Reason(e)}", e); }
+    }
+
+    static long Count(string path, string key, string text) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n
+            : throw new InvalidDataException($"'{path}': metadata '{key}' is not a non-negative integer: '{text}'");
+
+    /// <summary>Shape, dtype class and finiteness of a stored tensor against the one it fills.</summary>
+    static void Check(string path, string name, Tensor stored, Tensor target)
+    {
+        if (!stored.shape.SequenceEqual(target.shape))
+            throw new InvalidDataException($"'{path}': tensor '{name}' has shape [{string.Join(",", stored.shape)}], expected [{string.Join(",", target.shape)}]");
+        WeightChecks.RequireClass(path, name, stored, target);
+        WeightChecks.RequireFinite(path, name, stored);
     }
 
     private static Dictionary<string, Tensor> SaeTensors(SparseAutoencoder sae) =>
@@ -76,15 +114,29 @@ public static class SaeCheckpoint
     private static SparseAutoencoder Restore(string path, Dictionary<string, Tensor> tensors, Dictionary<string, string> meta, Device? device)
     {
         if (!meta.TryGetValue("format", out var f) || f != Format) throw new InvalidDataException($"'{path}': not an {Format} file");
-        var sae = SaeFactory.Create(SaeConfig.FromJson(meta["config"]), device);
-        sae.NormScale = double.Parse(meta["norm_scale"], CultureInfo.InvariantCulture);
-        using var noGrad = no_grad();
-        foreach (var (name, target) in sae.Parameters.Concat(sae.Buffers.Select(b => ("buffer." + b.Name, b.Buffer))))
+        if (!meta.TryGetValue("config", out var configJson)) throw new InvalidDataException($"'{path}': no SAE config in the metadata");
+        // Validated (sizes against memory included) before the SAE is allocated.
+        var config = Read(path, "SAE config", () => SaeConfig.FromJson(configJson));
+        if (!meta.TryGetValue("norm_scale", out var ns) || !double.TryParse(ns, NumberStyles.Float, CultureInfo.InvariantCulture, out var normScale)
+            || !double.IsFinite(normScale) || normScale <= 0)
+            throw new InvalidDataException($"'{path}': metadata 'norm_scale' must be a positive finite number, got '{(meta.TryGetValue("norm_scale", out var raw) ? raw : "nothing")}'");
+        var sae = SaeFactory.Create(config, device);
+        try
         {
-            if (!tensors.TryGetValue(name, out var t)) { sae.Dispose(); throw new InvalidDataException($"'{path}': missing tensor '{name}'"); }
-            if (!t.shape.SequenceEqual(target.shape)) { sae.Dispose(); throw new InvalidDataException($"'{path}': tensor '{name}' has shape [{string.Join(",", t.shape)}], expected [{string.Join(",", target.shape)}]"); }
-            target.detach().copy_(t);
+            sae.NormScale = normScale;
+            using var noGrad = no_grad();
+            foreach (var (name, target) in sae.Parameters.Concat(sae.Buffers.Select(b => ("buffer." + b.Name, b.Buffer))))
+            {
+                if (!tensors.TryGetValue(name, out var t)) throw new InvalidDataException($"'{path}': missing tensor '{name}'");
+                Check(path, name, t, target);
+                target.detach().copy_(t);
+            }
+            return sae;
         }
-        return sae;
+        catch
+        {
+            sae.Dispose();
+            throw;
+        }
     }
 }

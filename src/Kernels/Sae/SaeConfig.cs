@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MMInterp.Kernels.Tensors;
 
 namespace MMInterp.Kernels.Sae;
 
@@ -48,11 +49,20 @@ public sealed record SaeConfig
             if (!(JumpReluBandwidth > 0) || double.IsInfinity(JumpReluBandwidth))
                 throw new ArgumentException($"{nameof(JumpReluBandwidth)} must be positive, got {JumpReluBandwidth}", nameof(JumpReluBandwidth));
         }
+        if (MemoryBudget.Exceeds(ParameterCount * sizeof(float), "parameters") is { } problem)
+            throw new ArgumentException($"{nameof(DSae)}: an SAE of d_in {DIn} x d_sae {DSae} {problem}", nameof(DSae));
         return this;
     }
 
+    /// <summary>Parameters this config implies (encoder and decoder matrices, both biases, JumpReLU's thresholds).</summary>
+    [JsonIgnore]
+    public double ParameterCount => 2.0 * DIn * DSae + DSae + DIn + (Kind == SaeKind.JumpRelu ? DSae : 0);
+
     private static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() } };
     public string ToJson() => JsonSerializer.Serialize(this, Json);
-    public static SaeConfig FromJson(string json) =>
-        (JsonSerializer.Deserialize<SaeConfig>(json, Json) ?? throw new ArgumentException("config json is empty")).Validate();
+    public static SaeConfig FromJson(string json)
+    {
+        try { return (JsonSerializer.Deserialize<SaeConfig>(json, Json) ?? throw new ArgumentException("config json is empty")).Validate(); }
+        catch (JsonException e) { throw new ArgumentException($"SAE config is not valid JSON ({e.Message})", e); }
+    }
 }

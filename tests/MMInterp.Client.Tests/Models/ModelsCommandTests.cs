@@ -116,4 +116,33 @@ public class ModelsCommandTests(ModelsFixture fx) : IClassFixture<ModelsFixture>
         Assert.Equal($"error: {llava}/config.json: model_type 'llava' is not a CLIPModel (expected model_type 'clip')", err.Trim());
         Assert.Equal(before, Stored());
     }
+
+    [Fact]
+    public async Task CheckpointsWhoseContentCannotBeRightGetOneLineAndNothingIsStored()
+    {
+        int Stored() => Directory.Exists(fx.Artefacts) ? Directory.EnumerateFiles(fx.Artefacts, "*", SearchOption.AllDirectories).Count() : 0;
+        string Copy()
+        {
+            var dir = Directory.CreateTempSubdirectory("mminterp-damaged-").FullName;
+            foreach (var f in Directory.GetFiles(fx.ClipDir)) File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
+            return dir;
+        }
+        var before = Stored();
+
+        var eps = Copy();
+        var config = File.ReadAllText(Path.Combine(eps, "config.json"));
+        File.WriteAllText(Path.Combine(eps, "config.json"), config.Replace("\"layer_norm_eps\": 1E-05", "\"layer_norm_eps\": 1e400", StringComparison.OrdinalIgnoreCase));
+        var (code, _, err) = await InvokeAsync("models", "add", eps, "--family", "clip");
+        Assert.Equal(2, code);
+        Assert.Equal($"error: {eps}/config.json: layer_norm_eps must be a finite number, got 1e400", err.Trim());
+
+        // Bytes after the last tensor: the header does not describe this file.
+        var trailing = Copy();
+        var weights = Path.Combine(trailing, "model.safetensors");
+        File.AppendAllText(weights, "junk");
+        (code, _, err) = await InvokeAsync("models", "add", trailing, "--family", "clip");
+        Assert.Equal(2, code);
+        Assert.Matches($"^error: {System.Text.RegularExpressions.Regex.Escape(weights)}: the tensors cover [0-9]+ data bytes but the file holds [0-9]+ \\(trailing bytes", err.Trim());
+        Assert.Equal(before, Stored());
+    }
 }

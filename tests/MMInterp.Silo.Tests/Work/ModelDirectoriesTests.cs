@@ -91,6 +91,81 @@ public sealed class ModelDirectoriesTests : IDisposable
         Assert.Contains("'m-2' is not registered", missing.Message);
     }
 
+    [Fact]
+    public async Task ACachedModelFileWithOneBitFlippedIsDetectedAndRestoredFromTheStore()
+    {
+        await using var pg = await LocalPostgres.StartThrowawayAsync();
+        await Migrations.ApplyAsync(pg.ConnectionString);
+        await using var registry = RegistryStore.Create(pg.ConnectionString);
+        var (_, source) = await StoreModelDirectory();
+        await ModelRegistration.RegisterDirectoryAsync(_store, registry, "m-1", "cache integrity test", ModelFamily.Vlm, source, "{}");
+        var dir = await new ModelDirectories(registry, new ArtefactCache(_store, _work)).DirectoryAsync("m-1", ModelFamily.Vlm, default);
+        var weights = Path.Combine(dir, "weights", "model.bin");
+
+        // Bit rot: one bit flips and the file keeps its size and modification time. The next process notices.
+        FlipBit(weights, keepTime: true);
+        var next = new ArtefactCache(_store, _work);
+        Assert.Equal(dir, await new ModelDirectories(registry, next).DirectoryAsync("m-1", ModelFamily.Vlm, default));
+        AssertSameFiles(source, dir);
+        Assert.Contains("weights/model.bin hashes to", Assert.Single(next.Repairs));
+        Assert.Empty(Leftovers());
+
+        // A rewrite inside this process changes the file's time: the same cache re-hashes it on its next use.
+        FlipBit(weights, keepTime: false);
+        Assert.Equal(dir, await new ModelDirectories(registry, next).DirectoryAsync("m-1", ModelFamily.Vlm, default));
+        AssertSameFiles(source, dir);
+        Assert.Equal(2, next.Repairs.Count);
+
+        // An intact copy is used as it is.
+        var third = new ArtefactCache(_store, _work);
+        Assert.Equal(dir, await third.DirectoryAsync((await registry.Models.GetAsync("m-1", default))!.CheckpointSha256!, default));
+        Assert.Empty(third.Repairs);
+    }
+
+    [Fact]
+    public async Task ADamagedCopyWhoseRepairFailsIsNotUsedAndLeavesNoTempDirectory()
+    {
+        var (manifest, source) = await StoreModelDirectory();
+        var dir = await new ArtefactCache(_store, _work).DirectoryAsync(manifest.Sha256, default);
+        await File.WriteAllTextAsync(Path.Combine(dir, "config.json"), "{\"hidden_size\": 9}"); // same length, other bytes
+
+        // The store has lost the weights too: the repair fails, and neither the damaged copy nor a temp dir remains.
+        var weights = (await _store.ReadManifestAsync(manifest.Sha256)).Entries.Single(e => e.Path == "weights/model.bin");
+        var moved = _store.PathOf(weights.Sha256) + ".aside";
+        File.Move(_store.PathOf(weights.Sha256), moved);
+        await Assert.ThrowsAnyAsync<IOException>(() => new ArtefactCache(_store, _work).DirectoryAsync(manifest.Sha256, default));
+        Assert.False(Directory.Exists(dir), "the damaged copy is still there to be used");
+        Assert.Empty(Leftovers());
+
+        File.Move(moved, _store.PathOf(weights.Sha256));
+        Assert.Equal(dir, await new ArtefactCache(_store, _work).DirectoryAsync(manifest.Sha256, default));
+        AssertSameFiles(source, dir);
+    }
+
+    [Fact]
+    public async Task ARestoreAlsoRemovesACrashedTempDirOfAnotherArtefactWhoseLockIsFree()
+    {
+        var (manifest, _) = await StoreModelDirectory();
+        var cache = new ArtefactCache(_store, _work);
+        var other = cache.PathOf(new string('b', 64));
+        var crashed = $"{other}.tmp-{Guid.NewGuid():N}";
+        Directory.CreateDirectory(crashed);
+        await File.WriteAllTextAsync(Path.Combine(crashed, "half.bin"), "half");
+
+        await cache.DirectoryAsync(manifest.Sha256, default);
+        Assert.False(Directory.Exists(crashed), "a crashed restore's temp dir outlived the next restore");
+        Assert.Empty(Leftovers());
+    }
+
+    static void FlipBit(string path, bool keepTime)
+    {
+        var time = File.GetLastWriteTimeUtc(path);
+        var bytes = File.ReadAllBytes(path);
+        bytes[bytes.Length / 2] ^= 0x10;
+        File.WriteAllBytes(path, bytes);
+        File.SetLastWriteTimeUtc(path, keepTime ? time : time.AddSeconds(5));
+    }
+
     async Task<(ArtefactRef Manifest, string Source)> StoreModelDirectory()
     {
         var source = Path.Combine(_home, "model");

@@ -1,3 +1,6 @@
+using MMInterp.Kernels.Sae;
+using MMInterp.Kernels.Sae.Training;
+
 namespace MMInterp.Grains.Contracts.Jobs;
 
 /// <summary>
@@ -31,6 +34,21 @@ public sealed record TrainingRunSpec(
         if (string.IsNullOrWhiteSpace(SaeConfigJson) || string.IsNullOrWhiteSpace(TrainingConfigJson))
             throw new ArgumentException("training run: SAE and training configs are required");
         if (PackId is not null && string.IsNullOrWhiteSpace(PackId)) throw new ArgumentException("training run: pack id is blank");
+        CheckSizes();
         return this;
+    }
+
+    /// <summary>The SAE's and batch's sizes against this machine's memory, before anything starts (the kernels'
+    /// check; `--d-sae 2147483647` or `--batch 2147483647` is refused here, not by a process heading for out-of-memory).
+    /// JSON the kernels cannot read is left to them to report when the run starts.</summary>
+    void CheckSizes()
+    {
+        try
+        {
+            var sae = SaeConfig.FromJson(SaeConfigJson);
+            SaeTrainingMemory.Check([sae], BatchSize);
+        }
+        catch (ArgumentException e) when (e.InnerException is System.Text.Json.JsonException) { }
+        catch (ArgumentException e) { throw new ArgumentException($"training run: {e.Message}", e); }
     }
 }

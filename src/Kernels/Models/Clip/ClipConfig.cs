@@ -13,14 +13,28 @@ public sealed record ClipTowerConfig
 
     public int HeadDim => HiddenSize / NumHeads;
 
+    // Far beyond any published transformer, yet small enough that products of sizes stay exact in a double.
+    internal const int MaxWidth = 1 << 17, MaxLayers = 1024;
+
     internal void Validate(string tower)
     {
-        if (HiddenSize <= 0) throw new ArgumentException($"{tower}.HiddenSize must be positive, got {HiddenSize}", nameof(HiddenSize));
+        if (HiddenSize is <= 0 or > MaxWidth) throw new ArgumentException($"{tower}.HiddenSize must be in 1..{MaxWidth}, got {HiddenSize}", nameof(HiddenSize));
         if (NumHeads <= 0 || HiddenSize % NumHeads != 0) throw new ArgumentException($"{tower}.NumHeads must divide HiddenSize {HiddenSize}, got {NumHeads}", nameof(NumHeads));
-        if (IntermediateSize <= 0) throw new ArgumentException($"{tower}.IntermediateSize must be positive, got {IntermediateSize}", nameof(IntermediateSize));
-        if (NumLayers <= 0) throw new ArgumentException($"{tower}.NumLayers must be positive, got {NumLayers}", nameof(NumLayers));
-        if (!(LayerNormEps > 0)) throw new ArgumentException($"{tower}.LayerNormEps must be positive, got {LayerNormEps}", nameof(LayerNormEps));
+        if (IntermediateSize is <= 0 or > 8 * MaxWidth) throw new ArgumentException($"{tower}.IntermediateSize must be in 1..{8 * MaxWidth}, got {IntermediateSize}", nameof(IntermediateSize));
+        if (NumLayers is <= 0 or > MaxLayers) throw new ArgumentException($"{tower}.NumLayers must be in 1..{MaxLayers}, got {NumLayers}", nameof(NumLayers));
+        // Published models use 1e-12..1e-5; an epsilon of 1 or more swamps the variance it guards.
+        if (!(LayerNormEps is > 0 and < 1)) throw new ArgumentException($"{tower}.LayerNormEps must be in (0, 1), got {LayerNormEps}", nameof(LayerNormEps));
         Activations.Check(HiddenAct, $"{tower}.HiddenAct");
+    }
+
+    /// <summary>Parameters of the encoder layers (attention q/k/v/out, two layer norms, the MLP), without embeddings.</summary>
+    public double EncoderParameters
+    {
+        get
+        {
+            double h = HiddenSize, i = IntermediateSize;
+            return NumLayers * (4 * (h * h + h) + 4 * h + h * i + i + i * h + h);
+        }
     }
 }
 
@@ -34,6 +48,16 @@ public sealed record ClipVisionConfig
     public int PatchesPerSide => ImageSize / PatchSize;
     /// <summary>Patches plus the class token.</summary>
     public int NumPositions => PatchesPerSide * PatchesPerSide + 1;
+
+    /// <summary>Parameters of the vision tower (embeddings, pre/post layer norms, encoder), from the sizes alone.</summary>
+    public double ParameterCount
+    {
+        get
+        {
+            double h = Tower.HiddenSize, p = PatchSize;
+            return h + h * NumChannels * p * p + (double)NumPositions * h + 4 * h + Tower.EncoderParameters;
+        }
+    }
 }
 
 public sealed record ClipTextConfig
@@ -60,14 +84,27 @@ public sealed record ClipConfig
     {
         Text.Tower.Validate("text_config");
         Vision.Tower.Validate("vision_config");
-        if (Text.VocabSize <= 0) throw new ArgumentException($"text_config.vocab_size must be positive, got {Text.VocabSize}", "VocabSize");
-        if (Text.MaxPositions <= 1) throw new ArgumentException($"text_config.max_position_embeddings must be > 1, got {Text.MaxPositions}", "MaxPositions");
+        if (Text.VocabSize is <= 0 or > 1 << 24) throw new ArgumentException($"text_config.vocab_size must be in 1..{1 << 24}, got {Text.VocabSize}", "VocabSize");
+        if (Text.MaxPositions is <= 1 or > 1 << 20) throw new ArgumentException($"text_config.max_position_embeddings must be in 2..{1 << 20}, got {Text.MaxPositions}", "MaxPositions");
         if (Text.EosTokenId < 0 || Text.EosTokenId >= Text.VocabSize) throw new ArgumentException($"text_config.eos_token_id must be a vocabulary id, got {Text.EosTokenId}", "EosTokenId");
         if (Vision.PatchSize <= 0 || Vision.ImageSize <= 0 || Vision.ImageSize % Vision.PatchSize != 0)
             throw new ArgumentException($"vision_config.image_size ({Vision.ImageSize}) must be a positive multiple of patch_size ({Vision.PatchSize})", "PatchSize");
-        if (Vision.NumChannels <= 0) throw new ArgumentException($"vision_config.num_channels must be positive, got {Vision.NumChannels}", "NumChannels");
-        if (ProjectionDim <= 0) throw new ArgumentException($"projection_dim must be positive, got {ProjectionDim}", nameof(ProjectionDim));
+        if (Vision.ImageSize > 1 << 14) throw new ArgumentException($"vision_config.image_size must be at most {1 << 14}, got {Vision.ImageSize}", "ImageSize");
+        if (Vision.NumChannels is <= 0 or > 64) throw new ArgumentException($"vision_config.num_channels must be in 1..64, got {Vision.NumChannels}", "NumChannels");
+        if (ProjectionDim is <= 0 or > ClipTowerConfig.MaxWidth) throw new ArgumentException($"projection_dim must be in 1..{ClipTowerConfig.MaxWidth}, got {ProjectionDim}", nameof(ProjectionDim));
         if (!double.IsFinite(LogitScaleInit)) throw new ArgumentException($"logit_scale_init_value must be finite, got {LogitScaleInit}", nameof(LogitScaleInit));
         return this;
+    }
+
+    /// <summary>The parameter count this config implies (HF CLIPModel's state dict), from the sizes alone: what a load
+    /// checks against memory before it allocates anything.</summary>
+    public double ParameterCount
+    {
+        get
+        {
+            double ht = Text.Tower.HiddenSize, hv = Vision.Tower.HiddenSize;
+            var text = (double)Text.VocabSize * ht + Text.MaxPositions * ht + Text.Tower.EncoderParameters + 2 * ht;
+            return text + Vision.ParameterCount + ProjectionDim * (hv + ht) + 1;
+        }
     }
 }

@@ -50,13 +50,13 @@ public sealed record DiffusionZooConfig
         Check(Steps >= 1, nameof(Steps), Steps, "must be at least 1");
         Check(BatchSize >= 1, nameof(BatchSize), BatchSize, "must be at least 1");
         Check(LearningRate > 0 && LearningRate < 1, nameof(LearningRate), LearningRate, "must be in (0, 1)");
-        Check(WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "must be non-negative");
+        Check(WeightDecay >= 0 && double.IsFinite(WeightDecay), nameof(WeightDecay), WeightDecay, "must be non-negative and finite");
         Check(WarmupFraction >= 0 && WarmupFraction < 1, nameof(WarmupFraction), WarmupFraction, "must be in [0, 1)");
-        Check(ImageSize >= 16 && ImageSize % 8 == 0, nameof(ImageSize), ImageSize, "must be a multiple of 8 and at least 16");
+        Check(ImageSize is >= 16 and <= 4096 && ImageSize % 8 == 0, nameof(ImageSize), ImageSize, "must be a multiple of 8 in [16, 4096]");
         Check(PatchSize >= 1 && ImageSize % PatchSize == 0, nameof(PatchSize), PatchSize, $"must divide ImageSize {ImageSize}");
-        Check(Heads >= 1 && Width % Heads == 0, nameof(Width), Width, $"must be a positive multiple of Heads {Heads}");
-        Check(Layers >= 1, nameof(Layers), Layers, "must be at least 1");
-        Check(ContextLength >= 4, nameof(ContextLength), ContextLength, "must be at least 4");
+        Check(Heads >= 1 && Width % Heads == 0 && Width <= 1 << 16, nameof(Width), Width, $"must be a positive multiple of Heads {Heads}, at most {1 << 16}");
+        Check(Layers is >= 1 and <= 1024, nameof(Layers), Layers, "must be in [1, 1024]");
+        Check(ContextLength is >= 4 and <= 1 << 16, nameof(ContextLength), ContextLength, $"must be in [4, {1 << 16}]");
         Check(CaptionDropout >= 0 && CaptionDropout < 1, nameof(CaptionDropout), CaptionDropout, "must be in [0, 1)");
         Check(SampleSteps >= 1 && SampleSteps <= 1000, nameof(SampleSteps), SampleSteps, "must be in [1, 1000]");
         Check(Guidance >= 0 && Guidance <= 20, nameof(Guidance), Guidance, "must be in [0, 20]");
@@ -65,4 +65,8 @@ public sealed record DiffusionZooConfig
         Check(Threads >= 1, nameof(Threads), Threads, "must be at least 1");
         return this;
     }
+
+    /// <summary>A lower bound of the denoiser's parameters (attention and MLP of every block), for the memory check a
+    /// load makes before it allocates.</summary>
+    public double DenoiserParameterFloor => 12.0 * Width * Width * Layers;
 }

@@ -36,11 +36,25 @@ public sealed record VlmConfig
         Lm.Validate("lm");
         if (Vision.PatchSize <= 0 || Vision.ImageSize <= 0 || Vision.ImageSize % Vision.PatchSize != 0)
             throw new ArgumentException($"vision.image_size ({Vision.ImageSize}) must be a positive multiple of patch_size ({Vision.PatchSize})", "PatchSize");
+        if (Vision.ImageSize > 1 << 14) throw new ArgumentException($"vision.image_size must be at most {1 << 14}, got {Vision.ImageSize}", "ImageSize");
+        if (Vision.NumChannels is <= 0 or > 64) throw new ArgumentException($"vision.num_channels must be in 1..64, got {Vision.NumChannels}", "NumChannels");
         if (Adapter is not ("linear" or "mlp")) throw new ArgumentException($"Adapter must be 'linear' or 'mlp', got '{Adapter}'", nameof(Adapter));
-        if (VocabSize < 2) throw new ArgumentException($"VocabSize must be at least 2, got {VocabSize}", nameof(VocabSize));
+        if (VocabSize is < 2 or > 1 << 24) throw new ArgumentException($"VocabSize must be in 2..{1 << 24}, got {VocabSize}", nameof(VocabSize));
         if (GridImagePositions && Lm.HiddenSize % 4 != 0)
             throw new ArgumentException($"GridImagePositions needs an LM width divisible by 4, got {Lm.HiddenSize}", nameof(GridImagePositions));
-        if (MaxQuestionTokens < 1) throw new ArgumentException($"MaxQuestionTokens must be positive, got {MaxQuestionTokens}", nameof(MaxQuestionTokens));
+        if (MaxQuestionTokens is < 1 or > 1 << 16) throw new ArgumentException($"MaxQuestionTokens must be in 1..{1 << 16}, got {MaxQuestionTokens}", nameof(MaxQuestionTokens));
         return this;
+    }
+
+    /// <summary>The parameter count this config implies (vision tower, adapter, LM), from the sizes alone.</summary>
+    public double ParameterCount
+    {
+        get
+        {
+            double hv = Vision.Tower.HiddenSize, hl = Lm.HiddenSize, v = VocabSize;
+            var adapter = hv * hl + hl + (Adapter == "mlp" ? hl * hl + hl : 0) + 2 * hl;
+            var lm = v * hl + (double)MaxPositions * hl + Lm.EncoderParameters + 2 * hl + hl * v;
+            return Vision.ParameterCount + adapter + lm;
+        }
     }
 }

@@ -57,10 +57,9 @@ public sealed record SaeLensConfig(
     public static SaeLensConfig Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: missing (a SAELens SAE directory holds {SaeLensFormat.ConfigFile} and {SaeLensFormat.WeightsFile})", path);
-        JsonObject raw;
-        try { raw = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: not a JSON object"); }
-        catch (System.Text.Json.JsonException e) { throw new InvalidDataException($"{path}: not valid JSON ({e.Message})"); }
-        return Parse(raw, path);
+        var raw = IO.JsonFiles.ReadObject(path);
+        try { return Parse(raw, path); }
+        catch (InvalidOperationException e) { throw new InvalidDataException($"{path}: a field is not valid text ({IO.JsonFiles.Line(e.Message)})", e); }
     }
 
     public static SaeLensConfig Parse(JsonObject raw, string path)
@@ -132,8 +131,9 @@ public sealed record SaeLensConfig(
     static string? Str(JsonObject o, string key, string path) => o[key] switch
     {
         null => null,
-        JsonValue v when v.TryGetValue<string>(out var s) => s,
-        _ => throw new InvalidDataException($"{path}: {key} must be a string, got {o[key]!.ToJsonString()}"),
+        // A control character in a name would split the one-line error that echoes it, and is in no SAELens name.
+        JsonValue v when v.TryGetValue<string>(out var s) && !s.Any(char.IsControl) => s,
+        _ => throw new InvalidDataException($"{path}: {key} must be a string without control characters, got {o[key]!.ToJsonString()}"),
     };
 
     static bool Bool(JsonObject o, string key, bool fallback, string path) => o[key] switch

@@ -96,6 +96,7 @@ public static class SaeLensImporter
             if (!tensors.TryGetValue(name, out var t)) throw new InvalidDataException($"{path}: missing tensor '{name}' ({cfg.Architecture} SAE)");
             if (!t.shape.SequenceEqual(shape))
                 throw new InvalidDataException($"{path}: tensor '{name}' has shape [{string.Join(", ", t.shape)}], cfg.json (d_in={cfg.DIn}, d_sae={cfg.DSae}) says [{string.Join(", ", shape)}]");
+            if (!t.is_floating_point()) throw new InvalidDataException($"{path}: tensor '{name}' is stored as integers ({t.dtype}); SAE weights are floats");
             if (!t.isfinite().all().item<bool>()) throw new InvalidDataException($"{path}: tensor '{name}' holds NaN or infinite values");
         }
         var extra = tensors.Keys.Where(k => !expected.ContainsKey(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();

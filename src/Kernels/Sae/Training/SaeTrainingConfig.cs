@@ -64,8 +64,11 @@ public sealed record SaeTrainingConfig
 
     private static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() } };
     public string ToJson() => JsonSerializer.Serialize(this, Json);
-    public static SaeTrainingConfig FromJson(string json) =>
-        (JsonSerializer.Deserialize<SaeTrainingConfig>(json, Json) ?? throw new ArgumentException("training config json is empty")).Validate();
+    public static SaeTrainingConfig FromJson(string json)
+    {
+        try { return (JsonSerializer.Deserialize<SaeTrainingConfig>(json, Json) ?? throw new ArgumentException("training config json is empty")).Validate(); }
+        catch (JsonException e) { throw new ArgumentException($"training config is not valid JSON ({e.Message})", e); }
+    }
 }
 
 /// <summary>One SAE of a sweep: a name (its sub-directory), its architecture and its optimiser settings.</summary>
@@ -105,6 +108,7 @@ public sealed record SweepConfig
         if (LogEvery <= 0) throw new ArgumentException($"{nameof(LogEvery)} must be positive, got {LogEvery}", nameof(LogEvery));
         if (CheckpointEvery < 0) throw new ArgumentException($"{nameof(CheckpointEvery)} must be >= 0, got {CheckpointEvery}", nameof(CheckpointEvery));
         if (NormEstimateBatches <= 0) throw new ArgumentException($"{nameof(NormEstimateBatches)} must be positive, got {NormEstimateBatches}", nameof(NormEstimateBatches));
+        SaeTrainingMemory.Check(Members.Select(m => m.Sae).ToList(), BatchSize);
         return this;
     }
 }
