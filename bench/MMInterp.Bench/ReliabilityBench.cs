@@ -127,6 +127,9 @@ public static class ReliabilityBench
             Console.WriteLine("| --- | --- | --- | --- | --- | --- |");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {o.WebClients} | {web.Requests} | {web.PerSecond:F0} | {web.P50:F1} | {web.P99:F1} | {web.Errors} |"));
             Console.WriteLine($"load after: {File.ReadAllText("/proc/loadavg").Trim()}");
+            Console.WriteLine($"figure faulted_jobs_identical: {outcomes.Count(x => x.Result == "identical")}/{outcomes.Count}");
+            Console.WriteLine($"figure faulted_jobs_lost: {outcomes.Count(x => x.Result == "lost")}/{outcomes.Count}");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"figure web_p99_ms: {web.P99:F1} ({o.WebClients} clients, {web.Errors} errors)"));
             return outcomes.Any(x => x.Result is "different" or "lost") || web.Errors > 0 ? 1 : 0;
         }
         finally

@@ -12,4 +12,17 @@ public static class Reminders
         var rows = await table.ReadRows(grain.GetGrainId());
         return rows.Reminders.Select(r => r.ReminderName).ToList();
     }
+
+    /// <summary>The reminders once the grain has settled: a finished job's status may be read while its settlement is
+    /// still dropping the reminder (the settlement is a continuation, not a request), so this waits up to 10 s for none.</summary>
+    public static async Task<IReadOnlyList<string>> SettledAsync(InProcessTestCluster cluster, IAddressable grain)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var rows = await OfAsync(cluster, grain);
+            if (rows.Count == 0 || DateTimeOffset.UtcNow > deadline) return rows;
+            await Task.Delay(100);
+        }
+    }
 }

@@ -128,7 +128,7 @@ public sealed class ExtractionJobTests : IAsyncLifetime
         Assert.Equal("shard 2 failed: model file of clip-tiny does not hash to its sha256", progress.Error);
         var row = await _registry.Runs.GetAsync("corrupt-1");
         Assert.Equal((RunStatus.Failed, progress.Error), (row!.Status, row.Error));
-        Assert.Empty(await Reminders.OfAsync(_cluster, job));
+        Assert.Empty(await Reminders.SettledAsync(_cluster, job));
         // Not retried: a corrupt input fails every attempt the same way.
         await Task.Delay(TimeSpan.FromSeconds(1));
         Assert.Equal(1, Calls["corrupt-1/2"]);

@@ -76,10 +76,10 @@ public sealed class PackFailureTests(PackFailureTests.OneSilo silo) : IClassFixt
         var sweep = silo.Cluster.Client.GetGrain<ISweepGrain>(id);
         await sweep.Start(Grid());
         var done = await JobWait.UntilFinished(sweep.Status, minutes: 1);
-        Assert.Empty(await Reminders.OfAsync(silo.Cluster, sweep));
-        Assert.Empty(await Reminders.OfAsync(silo.Cluster, silo.Cluster.Client.GetGrain<ITrainingPackGrain>($"{id}-p000")));
+        Assert.Empty(await Reminders.SettledAsync(silo.Cluster, sweep));
+        Assert.Empty(await Reminders.SettledAsync(silo.Cluster, silo.Cluster.Client.GetGrain<ITrainingPackGrain>($"{id}-p000")));
         foreach (var point in new[] { "r000", "r001" })
-            Assert.Empty(await Reminders.OfAsync(silo.Cluster, silo.Cluster.Client.GetGrain<ITrainingRunGrain>($"{id}-{point}")));
+            Assert.Empty(await Reminders.SettledAsync(silo.Cluster, silo.Cluster.Client.GetGrain<ITrainingRunGrain>($"{id}-{point}")));
         return (done, (await sweep.Results()).OrderBy(r => r.Point).ToList());
     }
 

@@ -114,7 +114,7 @@ public sealed class SweepStartTests(SweepStartTests.OneSilo silo) : IClassFixtur
         Assert.False(Started.ContainsKey(id));
         Assert.DoesNotContain(Launches.Keys, k => k.StartsWith(id));
         Assert.Equal(JobPhase.Pending, (await sweep.Status()).Phase);
-        Assert.Empty(await Reminders.OfAsync(silo.Cluster, sweep));
+        Assert.Empty(await Reminders.SettledAsync(silo.Cluster, sweep));
     }
 
     [Fact]
@@ -132,7 +132,7 @@ public sealed class SweepStartTests(SweepStartTests.OneSilo silo) : IClassFixtur
         Assert.Equal(done.Error, results[1].FailureLine);
         Assert.True(results[0].OnFront);
         Assert.False(results[1].OnFront);
-        Assert.Empty(await Reminders.OfAsync(silo.Cluster, sweep));
+        Assert.Empty(await Reminders.SettledAsync(silo.Cluster, sweep));
 
         // Every point failed: the sweep failed, with each point's reason, never an empty one.
         var all = silo.Cluster.Client.GetGrain<ISweepGrain>("sw-fail-2");
