@@ -47,7 +47,7 @@ public static class LocalSilo
         {
             if (Alive(existing.Pid) && existing.Build == Build) return existing;
             if (Alive(existing.Pid)) await StopAsync(existing, ct);
-            await DropMembershipAsync(connectionString, existing.ClusterId, ct);
+            await RunningSilo.DeleteMembershipAsync(connectionString, existing.ClusterId, ct);
             File.Delete(recordPath);
         }
         var record = await StartAsync(dir, key, connectionString, ct);
@@ -110,19 +110,6 @@ public static class LocalSilo
         var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
         while (Alive(record.Pid) && DateTimeOffset.UtcNow < deadline) await Task.Delay(200, ct);
         if (Alive(record.Pid)) _ = Kill(record.Pid, 9);
-    }
-
-    static async Task DropMembershipAsync(string connectionString, string clusterId, CancellationToken ct)
-    {
-        try
-        {
-            await using var conn = await PostgresConnections.OpenAsync(connectionString, ct);
-            await using var cmd = new NpgsqlCommand(
-                "DELETE FROM OrleansMembershipTable WHERE DeploymentId = @id; DELETE FROM OrleansMembershipVersionTable WHERE DeploymentId = @id", conn);
-            cmd.Parameters.AddWithValue("id", clusterId);
-            await cmd.ExecuteNonQueryAsync(ct);
-        }
-        catch (NpgsqlException) { /* leftover rows of a one-use cluster id are harmless */ }
     }
 
     /// <summary>Whether the silo is active in membership: clients find gateways there, so they can connect from then on.</summary>

@@ -39,17 +39,21 @@ public sealed class RunningSilo : IAsyncDisposable
         finally { Host.Dispose(); }
     }
 
-    async Task DeleteMembershipAsync(CancellationToken ct)
+    Task DeleteMembershipAsync(CancellationToken ct) => DeleteMembershipAsync(Options.ConnectionString, Options.ClusterId, ct);
+
+    /// <summary>Drops the membership rows of a one-use cluster id (a stopped or dead local silo's); a database that is
+    /// gone leaves them, and they are harmless leftovers.</summary>
+    public static async Task DeleteMembershipAsync(string connectionString, string clusterId, CancellationToken ct)
     {
         try
         {
-            await using var conn = await PostgresConnections.OpenAsync(Options.ConnectionString, ct);
+            await using var conn = await PostgresConnections.OpenAsync(connectionString, ct);
             await using var cmd = new NpgsqlCommand(
                 "DELETE FROM OrleansMembershipTable WHERE DeploymentId = @id; DELETE FROM OrleansMembershipVersionTable WHERE DeploymentId = @id", conn);
-            cmd.Parameters.AddWithValue("id", Options.ClusterId);
+            cmd.Parameters.AddWithValue("id", clusterId);
             await cmd.ExecuteNonQueryAsync(ct);
         }
-        catch (InvalidOperationException) { /* database gone at shutdown: the rows are harmless leftovers */ }
+        catch (InvalidOperationException) { }
         catch (NpgsqlException) { }
     }
 }
