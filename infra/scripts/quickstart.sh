@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job on the embedded default: a project-owned Postgres, one in-process silo, the ShapesWorld zoo.
+# The main job on the embedded default: a project-owned Postgres, the local silo, the ShapesWorld zoo.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # TorchSharp 0.107 passes implicitly created Scalars to libtorch without keeping them alive, so a GC that lands

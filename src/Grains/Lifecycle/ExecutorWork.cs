@@ -110,7 +110,7 @@ public sealed class ExecutorWork<TState>(
         {
             if (!decision.Retry)
             {
-                // One line, no stack: an embedded silo's log shares the CLI's terminal, and the reason is recorded.
+                // One line, no stack: the reason is recorded with the job, and a stack per retry buries the log.
                 log.LogWarning("{Noun} {Id} failed ({Kind}): {Reason}", noun, id, decision.Kind.ToString().ToLowerInvariant(), decision.Reason);
                 if (failing is not null) await failing(decision.Reason);
                 await end.FinishAsync(JobPhase.Failed, decision.Reason);
