@@ -54,14 +54,8 @@ public static class DiffusionCommand
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
             var modelId = await StudyModels.ResolveAsync(session, parse.GetValue(model)!, ModelFamily.Diffusion, ct);
             var spec = new ExtractionJobSpec(modelId, keys, dataset, Math.Min(parse.GetValue(shards), dataset.Count)).Validated();
-            var jobId = CliIds.New("extract");
-            var grain = (await session.ClusterAsync(ct)).GetGrain<IExtractionJobGrain>(jobId);
-            await grain.Start(spec);
-            Console.WriteLine($"extraction job {jobId}: {spec.Dataset} through {modelId} at {keys.Count} keys in {spec.Shards} shards");
-            var done = await JobWatcher.FollowAsync("extract", grain.Status, ct);
-            var set = await session.Registry.ActivationSets.GetAsync(done.ActivationSetId!, ct);
-            Console.WriteLine($"activation set {done.ActivationSetId}: {set?.RowCount} rows per key ({string.Join(", ", keys)})");
-            Console.WriteLine($"timestep SAEs on it: mminterp diffusion sae --model {modelId} --activations {done.ActivationSetId} --hook HOOK --timesteps {parse.GetValue(timesteps)}");
+            var set = await ExtractCommand.RunAsync(session, CliIds.New("extract"), spec, detach: false, ct);
+            Console.WriteLine($"timestep SAEs on it: mminterp diffusion sae --model {modelId} --activations {set?.Id} --hook HOOK --timesteps {parse.GetValue(timesteps)}");
             return 0;
         });
         return command;

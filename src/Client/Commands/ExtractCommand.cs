@@ -2,6 +2,7 @@ using System.CommandLine;
 using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
 using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Grains.Registry;
 using MMInterp.Silo.Work;
 
 namespace MMInterp.Client.Commands;
@@ -41,22 +42,29 @@ public static class ExtractCommand
             var (datasetSpec, _) = await DatasetReference.ResolveAsync(datasetText, session.Artefacts, session.Registry,
                 new DatasetSource(session.Registry, new ArtefactCache(session.Artefacts, session.Work)), ct);
             var spec = new ExtractionJobSpec(parse.GetValue(model)!, hookList, datasetSpec, Math.Min(parse.GetValue(shards), datasetSpec.Count)).Validated();
-            var jobId = parse.GetValue(id) ?? CliIds.New("extract");
-            var grain = (await session.ClusterAsync(ct)).GetGrain<IExtractionJobGrain>(jobId);
-            await grain.Start(spec);
-            Console.WriteLine($"extraction job {jobId}: {spec.Dataset} through {spec.ModelId} at {string.Join(", ", spec.Hooks)} in {spec.Shards} shards");
-            if (parse.GetValue(detach))
-            {
-                DetachGuard.Check(session);
-                return 0;
-            }
-            var done = await JobWatcher.FollowAsync("extract", grain.Status, ct);
-            var set = await session.Registry.ActivationSets.GetAsync(done.ActivationSetId!, ct);
-            Console.WriteLine($"activation set {done.ActivationSetId}: {set?.RowCount} rows per hook, {set?.ShardCount} shards");
+            var set = await RunAsync(session, parse.GetValue(id) ?? CliIds.New("extract"), spec, parse.GetValue(detach), ct);
             if (set is not null && spec.Dataset.IsRegistered) SkippedReport.Print(set.DatasetSpecJson);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Starts the extraction job and says so; unless detached, follows it to its end and returns the activation
+    /// set it registered (`extract` and `diffusion extract`).</summary>
+    internal static async Task<ActivationSetRecord?> RunAsync(PlatformSession session, string jobId, ExtractionJobSpec spec, bool detach, CancellationToken ct)
+    {
+        var grain = (await session.ClusterAsync(ct)).GetGrain<IExtractionJobGrain>(jobId);
+        await grain.Start(spec);
+        Console.WriteLine($"extraction job {jobId}: {spec.Dataset} through {spec.ModelId} at {string.Join(", ", spec.Hooks)} in {spec.Shards} shards");
+        if (detach)
+        {
+            DetachGuard.Check(session);
+            return null;
+        }
+        var done = await JobWatcher.FollowAsync("extract", grain.Status, ct);
+        var set = await session.Registry.ActivationSets.GetAsync(done.ActivationSetId!, ct);
+        Console.WriteLine($"activation set {done.ActivationSetId}: {set?.RowCount} rows per hook, {set?.ShardCount} shards");
+        return set;
     }
 }
 
