@@ -154,12 +154,21 @@ public sealed class FailureClassesTests(FailureClassesTests.OneSilo silo) : ICla
         Assert.StartsWith("training run", refused.Message);
         Assert.Contains($"{int.MaxValue}", refused.Message);
 
+        // Within this machine (about 3 GB) but beyond the silo's 1 GiB: the grain's own check against its silo refuses it.
+        var silo1G = silo.Cluster.Client.GetGrain<ITrainingRunGrain>("wide-2");
+        refused = await Assert.ThrowsAsync<ArgumentException>(() => silo1G.Start(Spec() with
+        {
+            SaeConfigJson = new SaeConfig { Kind = SaeKind.TopK, DIn = 8, DSae = 200_000, K = 4 }.ToJson(),
+        }));
+        Assert.StartsWith("training run 'wide-2' needs about ", refused.Message);
+        Assert.Contains("d_sae 200000, d_in 8, batch 1024) but its silo has 1.0 GiB", refused.Message);
+
         var batch = silo.Cluster.Client.GetGrain<ITrainingRunGrain>("batch-1");
         refused = await Assert.ThrowsAsync<ArgumentException>(() => batch.Start(Spec() with { BatchSize = int.MaxValue }));
         Assert.StartsWith("training run", refused.Message);
         Assert.Contains($"{int.MaxValue}", refused.Message);
 
-        Assert.False(Launches.ContainsKey("wide-1") || Launches.ContainsKey("batch-1"));
+        Assert.False(Launches.ContainsKey("wide-1") || Launches.ContainsKey("wide-2") || Launches.ContainsKey("batch-1"));
         Assert.Equal(JobPhase.Pending, (await batch.Status()).Phase);
         Assert.Empty(await Reminders.SettledAsync(silo.Cluster, batch));
 
