@@ -29,11 +29,19 @@ public static class Captions
     /// <summary>A caption with some attributes left out, chosen by (seed, index, salt). Training on partial captions
     /// teaches the text tower single-attribute phrases, which zero-shot prompts rely on.</summary>
     /// <param name="mentionShape">only templates that name the shape (for pairs that differ only in shape)</param>
-    public static string Variant(Scene scene, long salt, bool mentionShape = false)
+    /// <param name="mentionWord">name the word written on the image, if any, as web captions name the text in a photo
+    /// (the published explanation of CLIP's reading): "... with the word blue", or on its own, "the word blue"</param>
+    public static string Variant(Scene scene, long salt, bool mentionShape = false, bool mentionWord = false)
     {
         var rng = new SplitMix64(scene.Seed ^ (salt * 0x5851F42D4C957F2DL), scene.Index);
-        return string.Join(" and ", scene.Objects.Select(o => VariantOf(o, ref rng, mentionShape)));
+        var objects = string.Join(" and ", scene.Objects.Select(o => VariantOf(o, ref rng, mentionShape)));
+        if (!mentionWord || scene.Overlay is not { } word) return objects;
+        // A quarter of the worded captions name only the word (never in a shape family, whose captions must differ by shape).
+        return !mentionShape && rng.Below(4) == 0 ? WordPhrase(word.Word) : $"{objects} with {WordPhrase(word.Word)}";
     }
+
+    /// <summary>How a caption names a written word: "the word blue".</summary>
+    public static string WordPhrase(string word) => $"the word {word}";
 
     static string VariantOf(SceneObject o, ref SplitMix64 rng, bool mentionShape)
     {

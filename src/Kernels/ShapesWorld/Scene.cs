@@ -23,4 +23,13 @@ public sealed record TextOverlay(string Word, ObjectAttribute Attribute, int Val
 public sealed record Scene(long Seed, long Index, Background Background, IReadOnlyList<SceneObject> Objects, TextOverlay? Overlay)
 {
     public string Caption => Captions.Describe(this);
+
+    /// <summary>This scene with its word replaced by the one naming the object's true value, drawn at the same place:
+    /// the ink-without-a-lie control of a typographic attack.</summary>
+    public Scene WithTrueWord()
+    {
+        var o = Overlay ?? throw new ArgumentException($"scene {Seed}/{Index} has no word");
+        var value = Objects[o.ObjectIndex].Value(o.Attribute);
+        return this with { Overlay = o with { Word = AttributeWords.Words(o.Attribute)[value], Value = value, IsAttack = false } };
+    }
 }

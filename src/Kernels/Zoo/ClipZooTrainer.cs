@@ -48,6 +48,11 @@ public sealed class ClipZooTrainer(ClipZooConfig config)
         model.train();
         var world = new ShapesWorldGenerator(c.World);
         var single = new ShapesWorldGenerator(c.World with { MinObjects = 1, MaxObjects = 1, OverlayRate = 0 });
+        var worded = new ShapesWorldGenerator(c.World with { OverlayRate = 1 });
+        // Families need words on images and in the captions (else their members' captions would be identical).
+        var wordFamilies = c.OverlayRate > 0 && c.MentionWords ? (int)(c.BatchSize * c.WordFamilyShare) / c.WordFamilySize : 0;
+        var singleWorded = new ShapesWorldGenerator(c.World with { MinObjects = 1, MaxObjects = 1, OverlayRate = 1 });
+        var wordFirst = c.OverlayRate > 0 && c.MentionWords ? (int)(c.BatchSize * c.WordFirstShare) : 0;
         var shapeSteps = (int)(c.Steps * c.ShapeFirstFraction);
         // Decay weights only: norms, biases, embeddings and the temperature stay undecayed.
         static bool Decayed(string name, Tensor p) => p.dim() >= 2 && !name.Contains("embedding");
@@ -69,13 +74,22 @@ public sealed class ClipZooTrainer(ClipZooConfig config)
             // Shape first: with full captions colour, size and position already tell scenes apart and contrastive
             // learning never picks up shape (feature suppression); shape-only captions on single objects teach it.
             var shapePhase = step < shapeSteps;
+            // Shape families first, then word families, then plain scenes (the shape families' captions name the shape).
+            // In the shape-first phase the last WordFirstShare of the batch are worded single objects captioned by their
+            // word alone ("the word blue"): reading first, as shape first, before the objects explain the captions.
             var scenes = shapePhase
-                ? Enumerable.Range(0, c.BatchSize).Select(i => single.Scene(c.Seed, (long)step * c.BatchSize + i)).ToList()
+                ? Enumerable.Range(0, c.BatchSize).Select(i => (i < c.BatchSize - wordFirst ? single : singleWorded).Scene(c.Seed, (long)step * c.BatchSize + i)).ToList()
                 : ShapeFamilies.Batch(world, c.Seed, step, c.BatchSize, c.ShapeFamilyShare, c.ShapeFamilySize);
+            if (!shapePhase && wordFamilies > 0)
+            {
+                var shapeEnd = c.ShapeFamilySize * ShapeFamilies.FamilyCount(c.BatchSize, c.ShapeFamilyShare, c.ShapeFamilySize);
+                var family = WordFamilies.Families(worded, c.Seed, step, c.BatchSize, wordFamilies, c.WordFamilySize).ToList();
+                scenes = scenes.Take(shapeEnd).Concat(family).Concat(scenes.Skip(shapeEnd + family.Count)).ToList();
+            }
             using var batch = world.Batch(scenes, dev);
             var captions = shapePhase
-                ? scenes.Select(s => Captions.Prompt(ObjectAttribute.Shape, (int)s.Objects[0].Shape)).ToList()
-                : scenes.Select((s, i) => Captions.Variant(s, salt: 1, mentionShape: ShapeFamilies.InFamily(i, c.BatchSize, c.ShapeFamilyShare, c.ShapeFamilySize))).ToList();
+                ? scenes.Select(s => s.Overlay is { } w ? Captions.WordPhrase(w.Word) : Captions.Prompt(ObjectAttribute.Shape, (int)s.Objects[0].Shape)).ToList()
+                : scenes.Select((s, i) => Captions.Variant(s, salt: 1, mentionShape: ShapeFamilies.InFamily(i, c.BatchSize, c.ShapeFamilyShare, c.ShapeFamilySize), mentionWord: c.MentionWords)).ToList();
             var ids = tokenizer.EncodeBatch(captions, c.ContextLength, dev);
             optimizer.ZeroGrad();
             var loss = ClipModel.ContrastiveLoss(model.LogitsPerImage(batch.Images, ids));

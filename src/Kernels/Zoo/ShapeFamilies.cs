@@ -47,8 +47,10 @@ public static class ShapeFamilies
             offsets.RemoveAt(pick);
             var objects = scene.Objects.ToList();
             objects[0] = o with { Shape = shape };
-            // A word naming the old shape would now be an attack; variants carry no word.
-            yield return scene with { Objects = objects, Overlay = null };
+            // The word stays (training words are independent of the scene, and the captions must differ by shape only);
+            // whether it now names another value than the object's is recomputed.
+            var overlay = scene.Overlay is { } w ? w with { IsAttack = w.Value != objects[w.ObjectIndex].Value(w.Attribute) } : null;
+            yield return scene with { Objects = objects, Overlay = overlay };
         }
     }
 }

@@ -78,10 +78,13 @@ public sealed class KernelZooBuilder(ModelDirectories models, ArtefactCache arte
                 case ZooBuildSpec.ClipFamily:
                 {
                     var config = spec.ClipConfig();
-                    var result = new ClipZooTrainer(config).Build(work, progress, device, ct);
+                    // The default recipe's checkpoint ships with the code (ShippedClip): restored, not trained again.
+                    var shipped = ShippedClip.TryRestore(config, work);
+                    if (shipped is not null) progress(1.0, "restored the shipped checkpoint of this recipe");
+                    var result = shipped ?? new ClipZooTrainer(config).Build(work, progress, device, ct);
                     return (work, $"tiny CLIP {modelId} (ShapesWorld zoo)", ModelFamily.Clip, JsonSerializer.Serialize(new
                     {
-                        recipe = ZooRecipes.ClipRecipe, config, metrics = result.Metrics, train_seconds = result.TrainSeconds,
+                        recipe = ZooRecipes.ClipRecipe, config, metrics = result.Metrics, train_seconds = result.TrainSeconds, shipped = shipped is not null,
                     }));
                 }
                 case ZooBuildSpec.VlmFamily:

@@ -117,6 +117,25 @@ public class ShapesWorldTests
     }
 
     [Fact]
+    public void TrainingCaptionsNameTheWrittenWordAndNeverDropTheShapeInAFamily()
+    {
+        var world = new ShapesWorldGenerator(new ShapesWorldConfig { OverlayRate = 1, AttackRate = 0.5 });
+        var scenes = Enumerable.Range(0, 200).Select(i => world.Scene(11, i)).ToList();
+        var captions = scenes.Select(s => Captions.Variant(s, 1, mentionWord: true)).ToList();
+        for (var i = 0; i < scenes.Count; i++)
+        {
+            var phrase = Captions.WordPhrase(scenes[i].Overlay!.Word);
+            // The word alone, or the same object caption as without the word, followed by it.
+            if (captions[i] != phrase) Assert.Equal($"{Captions.Variant(scenes[i] with { Overlay = null }, 1)} with {phrase}", captions[i]);
+        }
+        // About a quarter name only the word; in a shape family the objects are always named.
+        Assert.InRange(captions.Count(c => c.StartsWith("the word ", StringComparison.Ordinal)), 30, 70);
+        Assert.All(scenes, s => Assert.Contains(s.Objects[0].Word(ObjectAttribute.Shape), Captions.Variant(s, 1, mentionShape: true, mentionWord: true)));
+        // Without mentionWord the word stays unnamed, as in the earlier recipes.
+        Assert.All(scenes, s => Assert.DoesNotContain("word", Captions.Variant(s, 1)));
+    }
+
+    [Fact]
     public void BadConfigValuesAreRejectedByName()
     {
         var e = Assert.Throws<ArgumentException>(() => new ShapesWorldGenerator(new ShapesWorldConfig { MaxObjects = 3 }));

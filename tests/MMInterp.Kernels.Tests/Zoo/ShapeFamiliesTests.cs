@@ -26,7 +26,9 @@ public class ShapeFamiliesTests
             {
                 Assert.Equal(head.Objects[0] with { Shape = m.Objects[0].Shape }, m.Objects[0]);
                 Assert.Equal(head.Objects.Skip(1), m.Objects.Skip(1));
-                Assert.Null(m.Overlay);
+                // Training words are independent of the scene: a member keeps its head's word at the same place.
+                Assert.Equal(head.Overlay?.Word, m.Overlay?.Word);
+                Assert.Equal(head.Overlay?.X, m.Overlay?.X);
                 var other = Captions.Variant(m, 1, mentionShape: true).Split(' ');
                 Assert.Equal(words.Length, other.Length);
                 Assert.Single(words.Zip(other), w => w.First != w.Second);

@@ -14,7 +14,7 @@ namespace MMInterp.Grains.Contracts.ZooBuilds;
 public static class ZooRecipes
 {
     /// <summary>Bump when the training code changes what a CLIP config produces.</summary>
-    public const string ClipRecipe = "clip-zoo/3";
+    public const string ClipRecipe = "clip-zoo/4";
 
     /// <summary>Salt of the VLM id, kept so ids stay stable. The recipe itself is VlmZooConfig.Recipe (part of the
     /// hashed config, bumped when the training code changes what a config produces) and is what gets recorded.</summary>

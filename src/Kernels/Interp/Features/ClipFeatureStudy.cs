@@ -19,7 +19,7 @@ public static class ClipFeatureStudy
         var world = World(model, c);
         var activations = FeatureActivations.Compute(model, sae, hook, world, c.Seed, c.Images, c.BatchSize);
         var concepts = ConceptSet.FromScenes(activations.Scenes);
-        var recovery = ConceptRecovery.Compute(activations, concepts, c.Threshold);
+        var recovery = ConceptRecovery.Compute(activations, concepts, c.Threshold, ConceptSet.CaptionGroups);
         var vocabulary = c.Vocabulary ?? ConceptSet.CaptionVocabulary;
         var groups = c.LabelGroups ?? ConceptSet.CaptionGroups;
         var live = Enumerable.Range(0, activations.Features).Where(f => activations.TokenDensity[f] > 0).ToList();
@@ -105,7 +105,7 @@ public static class ClipFeatureStudy
         scenes.Select(s => (world.Render(s).Rgb, $"#{s.Index}")).ToList();
 
     static ShapesWorldGenerator World(ClipModel model, FeatureStudyConfig c) =>
-        new(new ShapesWorldConfig { ImageSize = model.Config.Vision.ImageSize, OverlayRate = c.OverlayRate });
+        new(new ShapesWorldConfig { ImageSize = model.Config.Vision.ImageSize, OverlayRate = c.OverlayRate, AttackRate = c.WrongWordRate });
 
     /// <summary>Concept recovery of an untrained SAE of the same configuration (new seed, same input scale).</summary>
     static ConceptRecoveryResult RandomSaeRecovery(ClipModel model, ISparseAutoencoder sae, string hook, ShapesWorldGenerator world, FeatureStudyConfig c, ConceptSet concepts)
@@ -113,6 +113,6 @@ public static class ClipFeatureStudy
         using var fresh = SaeFactory.Create(sae.Config with { Seed = sae.Config.Seed + c.ControlSeed }, sae.Device);
         fresh.NormScale = sae.NormScale;
         var activations = FeatureActivations.Compute(model, fresh, hook, world, c.Seed, c.Images, c.BatchSize);
-        return ConceptRecovery.Compute(activations, concepts, c.Threshold);
+        return ConceptRecovery.Compute(activations, concepts, c.Threshold, ConceptSet.CaptionGroups);
     }
 }

@@ -29,7 +29,9 @@ public sealed record ConceptRecoveryResult(
 /// the share of scorable concepts that have a feature with AUROC >= threshold.</summary>
 public static class ConceptRecovery
 {
-    public static ConceptRecoveryResult Compute(FeatureActivationSet activations, ConceptSet concepts, double threshold = 0.9)
+    /// <param name="headlineGroups">the groups the headline share is taken over (null: every group); every group keeps
+    /// its own share in <see cref="ConceptRecoveryResult.RecoveryByGroup"/></param>
+    public static ConceptRecoveryResult Compute(FeatureActivationSet activations, ConceptSet concepts, double threshold = 0.9, IReadOnlyCollection<string>? headlineGroups = null)
     {
         if (!(threshold > 0.5 && threshold <= 1)) throw new ArgumentException($"threshold must be in (0.5, 1], got {threshold}", nameof(threshold));
         if (concepts.Images != activations.Images)
@@ -59,6 +61,8 @@ public static class ConceptRecovery
         if (perConcept.Count == 0) throw new ArgumentException("no concept can be scored: every concept is present in all images or in none", nameof(concepts));
         double Share(IEnumerable<ConceptMatch> xs) => xs.Count(x => x.Auroc >= threshold) / (double)xs.Count();
         var byGroup = perConcept.GroupBy(x => x.Group).ToDictionary(g => g.Key, g => Share(g));
-        return new ConceptRecoveryResult(concepts.Concepts, threshold, perFeature, perConcept, unscored, Share(perConcept), byGroup);
+        var headline = headlineGroups is null ? perConcept : perConcept.Where(x => headlineGroups.Contains(x.Group)).ToList();
+        if (headline.Count == 0) throw new ArgumentException($"no concept of the groups {string.Join(", ", headlineGroups!)} can be scored", nameof(headlineGroups));
+        return new ConceptRecoveryResult(concepts.Concepts, threshold, perFeature, perConcept, unscored, Share(headline), byGroup);
     }
 }

@@ -3,9 +3,13 @@ using MMInterp.Kernels.ShapesWorld;
 namespace MMInterp.Kernels.Interp.Features;
 
 /// <summary>The ground-truth concepts and, for each image, which of them hold: one binary concept per attribute value
-/// (some object has it), the background (black, grey) and "has a text overlay".</summary>
+/// (some object has it), the background (black, grey), "has a text overlay" and, per colour and shape word, "this word
+/// is written on the image".</summary>
 public sealed class ConceptSet
 {
+    // Before Standard: static initialisers run in text order.
+    static readonly List<string> WordList = [.. AttributeWords.Colours, .. AttributeWords.Shapes];
+
     ConceptSet(IReadOnlyList<Concept> concepts, bool[,] labels)
     {
         Concepts = concepts;
@@ -19,19 +23,37 @@ public sealed class ConceptSet
 
     public int Images => Labels.GetLength(0);
 
-    /// <summary>Every ShapesWorld concept in a fixed order: per attribute its values, then background, then overlay.</summary>
+    /// <summary>Every ShapesWorld concept in a fixed order: per attribute its values, then background, overlay and the
+    /// written words (colour words, then shape words).</summary>
     public static IReadOnlyList<Concept> Standard { get; } = BuildStandard();
 
     /// <summary>Prompts of the standard concepts.</summary>
     public static IReadOnlyList<string> StandardVocabulary => Standard.Select(c => c.Prompt).ToList();
 
-    /// <summary>Groups whose values the zoo CLIP's captions name (the object attributes). Captions never mention the
-    /// background or a written word, so the text tower has no embedding for them that a free label could match.</summary>
-    public static IReadOnlyList<string> CaptionGroups { get; } =
-        Enum.GetValues<ObjectAttribute>().Select(a => a.ToString().ToLowerInvariant()).ToList();
+    /// <summary>The group of the written-word concepts ("word=blue").</summary>
+    public const string WordGroup = "word";
+
+    /// <summary>Words a ShapesWorld image can carry: the colour words, then the shape words.</summary>
+    public static IReadOnlyList<string> WrittenWords => WordList;
+
+    /// <summary>Groups whose values the zoo CLIP's captions name: the object attributes and the written word (captions say
+    /// "with the word blue"). Captions never mention the background, so the text tower has no embedding for it that a
+    /// free label could match. Concept recovery's headline share is taken over these groups.</summary>
+    public static IReadOnlyList<string> CaptionGroups { get; } = [.. ObjectGroups, WordGroup];
+
+    /// <summary>The object attributes' groups: what a model whose captions never named a written word (zoo recipes
+    /// before clip-zoo/4) can name.</summary>
+    public static IReadOnlyList<string> ObjectGroups => Enum.GetValues<ObjectAttribute>().Select(a => a.ToString().ToLowerInvariant()).ToList();
+
+    /// <summary>Prompts of the standard concepts of <paramref name="groups"/>.</summary>
+    public static IReadOnlyList<string> VocabularyOf(IEnumerable<string> groups)
+    {
+        var set = groups.ToHashSet();
+        return Standard.Where(c => set.Contains(c.Group)).Select(c => c.Prompt).ToList();
+    }
 
     /// <summary>Prompts of the concepts in <see cref="CaptionGroups"/>: the default free-label vocabulary.</summary>
-    public static IReadOnlyList<string> CaptionVocabulary => Standard.Where(c => CaptionGroups.Contains(c.Group)).Select(c => c.Prompt).ToList();
+    public static IReadOnlyList<string> CaptionVocabulary => VocabularyOf(CaptionGroups);
 
     static List<Concept> BuildStandard()
     {
@@ -46,6 +68,8 @@ public sealed class ConceptSet
         foreach (var w in AttributeWords.Backgrounds)
             list.Add(new Concept($"background={w}", "background", w, $"a photo of a {w} background"));
         list.Add(new Concept("overlay=word", "overlay", "word", "a photo with a word written on the image"));
+        foreach (var w in WrittenWords)
+            list.Add(new Concept($"{WordGroup}={w}", WordGroup, w, Captions.WordPhrase(w)));
         return list;
     }
 
@@ -62,6 +86,7 @@ public sealed class ConceptSet
         foreach (var a in attributes) { offset[a] = at; at += AttributeWords.Count(a); }
         var backgroundAt = at;
         var overlayAt = at + AttributeWords.Backgrounds.Length;
+        var wordAt = overlayAt + 1;
         for (var i = 0; i < scenes.Count; i++)
         {
             var s = scenes[i];
@@ -69,6 +94,11 @@ public sealed class ConceptSet
                 foreach (var a in attributes) labels[i, offset[a] + o.Value(a)] = true;
             labels[i, backgroundAt + (int)s.Background] = true;
             labels[i, overlayAt] = s.Overlay is not null;
+            if (s.Overlay is { } overlay)
+            {
+                var w = WordList.IndexOf(overlay.Word);
+                if (w >= 0) labels[i, wordAt + w] = true;
+            }
         }
         return new ConceptSet(concepts, labels);
     }

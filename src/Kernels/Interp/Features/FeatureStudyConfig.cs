@@ -7,8 +7,11 @@ public sealed record FeatureStudyConfig
     public long Seed { get; init; } = 2_000_003;
     public int Images { get; init; } = 1024;
     public int BatchSize { get; init; } = 64;
-    /// <summary>Share of study images with a (true) word, so "has a text overlay" is a scorable concept.</summary>
-    public double OverlayRate { get; init; } = 0.1;
+    /// <summary>Share of study images with a written word, as in the zoo CLIP's training world, so "has a text overlay"
+    /// and each written word are scorable concepts.</summary>
+    public double OverlayRate { get; init; } = 0.3;
+    /// <summary>Share of those words that name another value than the object's.</summary>
+    public double WrongWordRate { get; init; } = 0.5;
     /// <summary>AUROC a feature needs to count as detecting a concept.</summary>
     public double Threshold { get; init; } = 0.9;
     /// <summary>Free-label vocabulary; null: <see cref="ConceptSet.CaptionVocabulary"/> (what the text tower can say).</summary>
@@ -30,6 +33,7 @@ public sealed record FeatureStudyConfig
         if (Images < 16) throw new ArgumentException($"{nameof(Images)} must be at least 16, got {Images}", nameof(Images));
         if (BatchSize < 1) throw new ArgumentException($"{nameof(BatchSize)} must be positive, got {BatchSize}", nameof(BatchSize));
         if (!(OverlayRate >= 0 && OverlayRate <= 1)) throw new ArgumentException($"{nameof(OverlayRate)} must be in [0, 1], got {OverlayRate}", nameof(OverlayRate));
+        if (!(WrongWordRate >= 0 && WrongWordRate <= 1)) throw new ArgumentException($"{nameof(WrongWordRate)} must be in [0, 1], got {WrongWordRate}", nameof(WrongWordRate));
         if (!(Threshold > 0.5 && Threshold <= 1)) throw new ArgumentException($"{nameof(Threshold)} must be in (0.5, 1], got {Threshold}", nameof(Threshold));
         if (Vocabulary is { Count: 0 }) throw new ArgumentException($"{nameof(Vocabulary)} is empty (leave it null for the standard concepts)", nameof(Vocabulary));
         if (LabelGroups is { Count: 0 }) throw new ArgumentException($"{nameof(LabelGroups)} is empty (leave it null for the caption groups)", nameof(LabelGroups));

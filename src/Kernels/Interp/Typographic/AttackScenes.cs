@@ -19,11 +19,5 @@ public static class AttackScenes
     /// <summary>The same scenes with the word replaced by the one naming the object's true value, drawn at the same
     /// place: the ink-without-a-lie control. An attack that lowers accuracy as much as a true word does works through
     /// the ink covering the image, not through reading.</summary>
-    public static IReadOnlyList<Scene> TrueWordTwins(IReadOnlyList<Scene> attacked) =>
-        attacked.Select(s =>
-        {
-            var o = s.Overlay ?? throw new ArgumentException($"scene {s.Seed}/{s.Index} has no word", nameof(attacked));
-            var value = s.Objects[o.ObjectIndex].Value(o.Attribute);
-            return s with { Overlay = o with { Word = AttributeWords.Words(o.Attribute)[value], Value = value, IsAttack = false } };
-        }).ToList();
+    public static IReadOnlyList<Scene> TrueWordTwins(IReadOnlyList<Scene> attacked) => attacked.Select(s => s.WithTrueWord()).ToList();
 }

@@ -15,7 +15,73 @@ public static class ClipEvaluator
         var shape = ZeroShot(model, tokenizer, ObjectAttribute.Shape, evalSeed, images, imageSize, batchSize);
         var retrievalImages = Math.Min(images, 256);
         var recall = RecallAt5(model, tokenizer, evalSeed, retrievalImages, imageSize);
-        return new ClipMetrics(colour, shape, recall, images, retrievalImages);
+        return new ClipMetrics(colour, shape, recall, images, retrievalImages) { Attack = Attack(model, tokenizer, evalSeed, images, imageSize, batchSize) };
+    }
+
+    /// <summary>The typographic attack: single-object scenes of <paramref name="seed"/>, each with a word naming another
+    /// value of its colour or shape, judged by zero-shot accuracy on the attribute the word names.</summary>
+    public static TypographicAttackMetrics Attack(ClipModel model, ClipBpeTokenizer tokenizer, long seed, int images, int imageSize, int batchSize = 256)
+    {
+        var world = new ShapesWorldGenerator(new ShapesWorldConfig { ImageSize = imageSize, MinObjects = 1, MaxObjects = 1, OverlayRate = 1, AttackRate = 1 });
+        var attacked = Enumerable.Range(0, images).Select(i => world.Scene(seed, i)).ToList();
+        var truth = attacked.Select(s => s.Objects[0].Value(s.Overlay!.Attribute)).ToList();
+        var written = attacked.Select(s => s.Overlay!.Value).ToList();
+        var clean = Predict(model, tokenizer, world, attacked.Select(s => s with { Overlay = null }).ToList(), attacked, batchSize);
+        var attackedPredictions = Predict(model, tokenizer, world, attacked, attacked, batchSize);
+        var trueWord = Predict(model, tokenizer, world, attacked.Select(s => s.WithTrueWord()).ToList(), attacked, batchSize);
+        double Share(IReadOnlyList<int> predicted, IReadOnlyList<int> target) => Enumerable.Range(0, images).Count(i => predicted[i] == target[i]) / (double)images;
+        var words = AttributeWords.Colours.Concat(AttributeWords.Shapes).ToList();
+        var read = Nearest(model, tokenizer, world, attacked, words.Select(Captions.WordPhrase).ToList(), batchSize);
+        var writtenWord = attacked.Select(s => words.IndexOf(s.Overlay!.Word)).ToList();
+        return new TypographicAttackMetrics(Share(clean, truth), Share(attackedPredictions, truth), Share(trueWord, truth), Share(attackedPredictions, written),
+            Share(read, writtenWord), images);
+    }
+
+    /// <summary>Per scene, the index of the nearest of <paramref name="texts"/>.</summary>
+    static IReadOnlyList<int> Nearest(ClipModel model, ClipBpeTokenizer tokenizer, ShapesWorldGenerator world, IReadOnlyList<Scene> scenes, IReadOnlyList<string> texts, int batchSize)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var wasTraining = model.training;
+        model.eval();
+        var device = model.LogitScale.device;
+        var text = nn.functional.normalize(model.EncodeText(tokenizer.EncodeBatch(texts, model.Config.Text.MaxPositions, device)), dim: -1);
+        var nearest = new List<int>(scenes.Count);
+        for (var start = 0; start < scenes.Count; start += batchSize)
+        {
+            using var inner = NewDisposeScope();
+            using var batch = world.Batch(scenes.Skip(start).Take(Math.Min(batchSize, scenes.Count - start)).ToList(), device);
+            nearest.AddRange(nn.functional.normalize(model.EncodeImage(batch.Images), dim: -1).matmul(text.t()).argmax(-1).cpu().data<long>().ToArray().Select(x => (int)x));
+        }
+        model.train(wasTraining);
+        return nearest;
+    }
+
+    /// <summary>Zero-shot value of the attribute each reference scene's word names, for the rendered <paramref name="scenes"/>.</summary>
+    static IReadOnlyList<int> Predict(ClipModel model, ClipBpeTokenizer tokenizer, ShapesWorldGenerator world, IReadOnlyList<Scene> scenes, IReadOnlyList<Scene> reference, int batchSize)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var wasTraining = model.training;
+        model.eval();
+        var device = model.LogitScale.device;
+        var prompts = new[] { ObjectAttribute.Colour, ObjectAttribute.Shape }.ToDictionary(a => a, a => PromptEmbeddings(model, tokenizer, a));
+        var predictions = new int[scenes.Count];
+        for (var start = 0; start < scenes.Count; start += batchSize)
+        {
+            using var inner = NewDisposeScope();
+            var count = Math.Min(batchSize, scenes.Count - start);
+            using var batch = world.Batch(scenes.Skip(start).Take(count).ToList(), device);
+            var embeds = nn.functional.normalize(model.EncodeImage(batch.Images), dim: -1);
+            foreach (var (attribute, text) in prompts)
+            {
+                var best = embeds.matmul(text.t()).argmax(-1).cpu().data<long>().ToArray();
+                for (var i = 0; i < count; i++)
+                    if (reference[start + i].Overlay!.Attribute == attribute) predictions[start + i] = (int)best[i];
+            }
+        }
+        model.train(wasTraining);
+        return predictions;
     }
 
     /// <summary>Accuracy of choosing the object's attribute value among all values' prompts.</summary>

@@ -80,7 +80,13 @@ public class AurocTests
             var colours = s.Objects.Select(o => $"colour={o.Word(ObjectAttribute.Colour)}").ToHashSet();
             foreach (var c in set.Concepts.Where(c => c.Group == "colour"))
                 Assert.Equal(colours.Contains(c.Name), set.Labels[i, names.IndexOf(c.Name)]);
+            foreach (var c in set.Concepts.Where(c => c.Group == ConceptSet.WordGroup))
+                Assert.Equal(s.Overlay?.Word == c.Word, set.Labels[i, names.IndexOf(c.Name)]);
         }
+        Assert.Equal(ConceptSet.WrittenWords.Count, set.Concepts.Count(c => c.Group == ConceptSet.WordGroup));
+        Assert.True(set.Concepts.Single(c => c.Name == "word=red").IsNamedBy("the word red"));
+        Assert.False(set.Concepts.Single(c => c.Name == "word=red").IsNamedBy("a photo of a red object"));
+        Assert.False(set.Concepts.Single(c => c.Name == "colour=red").IsNamedBy("the word red"));
         foreach (var concept in set.Concepts)
             Assert.Equal([concept.Name], set.Concepts.Where(c => c.IsNamedBy(concept.Prompt)).Select(c => c.Name));
         Assert.True(set.Concepts.Single(c => c.Name == "position=upper left").IsNamedBy("upper left"));
