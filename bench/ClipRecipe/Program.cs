@@ -43,3 +43,16 @@ var attack = ClipEvaluator.Attack(model, tokenizer, DevAttack, 512, config.Image
 var tag = string.Join(" ", args);
 Console.WriteLine($"RESULT [{tag}] train {seconds:F0}s loss {loss:F3} | colour {colour:F3} shape {shape:F3} | attack clean {attack.Clean:F3} attacked {attack.Attacked:F3} true-word {attack.TrueWord:F3} drop {attack.AttackDrop:F3} reading {attack.ReadingPart:F3} follows {attack.FollowsWord:F3} reads {attack.WordReading:F3}");
 if (a.TryGetValue("out", out var outDir)) { ClipCheckpoint.Save(model, tokenizer, outDir); Console.WriteLine($"saved {outDir}"); }
+// finish=DIR: a zoo directory as `zoo build clip` writes it (zoo.json with the held-out metrics on the build's EvalSeed)
+// for the model trained above or loaded with eval=; trainseconds= and loss= carry a trained run's log when loaded.
+if (a.TryGetValue("finish", out var finishDir))
+{
+    var metrics = ClipEvaluator.Evaluate(model, tokenizer, config.EvalSeed, config.EvalImages, config.ImageSize);
+    ClipCheckpoint.Save(model, tokenizer, finishDir);
+    File.WriteAllText(Path.Combine(finishDir, "zoo.json"), System.Text.Json.JsonSerializer.Serialize(new
+    {
+        kind = "clip", config, metrics, train_seconds = D("trainseconds", seconds), final_loss = D("loss", loss),
+    }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+    File.WriteAllText(Path.Combine(finishDir, ShippedClip.ManifestFile), ShippedClip.Manifest(finishDir));
+    Console.WriteLine($"EVAL [{tag}] colour {metrics.ZeroShotColour:F3} shape {metrics.ZeroShotShape:F3} recall@5 {metrics.RetrievalRecallAt5:F3} | attack clean {metrics.Attack!.Clean:F3} attacked {metrics.Attack.Attacked:F3} true-word {metrics.Attack.TrueWord:F3} drop {metrics.Attack.AttackDrop:F3} reading {metrics.Attack.ReadingPart:F3} follows {metrics.Attack.FollowsWord:F3} reads {metrics.Attack.WordReading:F3}");
+}

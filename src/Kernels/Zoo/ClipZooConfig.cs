@@ -10,7 +10,7 @@ public sealed record ClipZooConfig
     public long Seed { get; init; } = 0;
     /// <summary>Held-out ShapesWorld split for the metrics; must differ from Seed.</summary>
     public long EvalSeed { get; init; } = 1_000_003;
-    public int Steps { get; init; } = 1200;
+    public int Steps { get; init; } = 1800;
     public int BatchSize { get; init; } = 64;
     /// <summary>Peak learning rate. At 3e-3 both towers collapse to near-constant embeddings in the first steps (mean
     /// cosine 0.999) and shape never recovers; 5e-4 escapes that saddle.</summary>
@@ -45,11 +45,11 @@ public sealed record ClipZooConfig
     public double WordFamilyShare { get; init; } = 0.25;
     /// <summary>Share of each shape-first batch made of worded single objects captioned by their word alone ("the word
     /// blue"), so reading is learned before the objects explain the captions.</summary>
-    public double WordFirstShare { get; init; } = 0.5;
+    public double WordFirstShare { get; init; } = 0.33;
     /// <summary>Scenes per word family.</summary>
     public int WordFamilySize { get; init; } = 4;
     /// <summary>Share of the steps, at the start, trained on single objects with shape-only captions.</summary>
-    public double ShapeFirstFraction { get; init; } = 0.35;
+    public double ShapeFirstFraction { get; init; } = 0.45;
     /// <summary>ln of the initial logit scale (HF logit_scale_init_value).</summary>
     public double LogitScaleInit { get; init; } = 2.6592;
     public int EvalImages { get; init; } = 512;
