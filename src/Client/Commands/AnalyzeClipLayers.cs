@@ -90,20 +90,21 @@ public static class AnalyzeClipLayers
         return command;
     }
 
-    /// <summary>One row per layer; each measure's cell is "figure (control, ...)", quoted by "{layer}.{figure}".</summary>
+    /// <summary>The table, a column per layer and a line per figure (each measure, then its controls marked "vs"), so the
+    /// exact figure names fit any console; a figure is quoted as "{layer}.{figure}".</summary>
     static void Print(IReadOnlyList<ClipLayerRow> rows)
     {
-        var table = new Table().AddColumn("layer").AddColumn("hook");
-        foreach (var m in ClipLayers.Measures) table.AddColumn(new TableColumn($"{m.Figure} ({string.Join(", ", m.Controls)})").RightAligned());
-        table.AddColumn(new TableColumn("attack drop / reading part").RightAligned());
-        foreach (var row in rows)
+        var table = new Table().AddColumn("figure");
+        foreach (var row in rows) table.AddColumn(new TableColumn(row.Layer).RightAligned());
+        void Line(string label, string figure) => table.AddRow(rows.Select(r => F(r[figure])).Prepend(label).Select(Markup.Escape).ToArray());
+        foreach (var m in ClipLayers.Measures)
         {
-            var cells = new List<string> { row.Layer, row.Hook };
-            cells.AddRange(ClipLayers.Measures.Select(m => $"{F(row[m.Figure])} ({string.Join(", ", m.Controls.Select(c => F(row[c])))})"));
-            cells.Add($"{F(row["typographic_attack_drop"])} / {F(row["typographic_reading_drop"])}");
-            table.AddRow(cells.Select(Markup.Escape).ToArray());
+            Line(m.Figure, m.Figure);
+            foreach (var c in m.Controls) Line($"  vs {c}", c);
         }
+        foreach (var c in ClipLayers.Context) Line(c, c);
         AnsiConsole.Write(table);
+        Console.WriteLine(string.Join("; ", rows.Select(r => $"{r.Layer}: {r.Hook}, {r.Tokens} tokens, dictionary {r.DictionaryId}, experiment {r.ExperimentId}")));
     }
 
     static string F(double v) => double.IsFinite(v) ? v.ToString("F3", CultureInfo.InvariantCulture) : "n/a";

@@ -59,11 +59,17 @@ public sealed class ClipStudyAnalysis() : Analysis<ClipStudyOptions>(Kind)
         var result = new AnalysisResult();
         var layerPlot = Path.Combine(work, "concept_recovery.png");
         ClipFeatureStudy.WriteLayerPlot([study], layerPlot);
-        var steeringPlot = Path.Combine(work, "steering.png");
-        SteeringPlotPng.Write(steering.Features.OrderByDescending(f => f.Delta).Take(12).ToList(), steeringPlot);
+        result.Picture(layerPlot);
+        // A layer where no feature detects a value well enough has no steering trial (its share is then 0 of 0): no picture.
+        if (steering.Features.Count > 0)
+        {
+            var steeringPlot = Path.Combine(work, "steering.png");
+            SteeringPlotPng.Write(steering.Features.OrderByDescending(f => f.Delta).Take(12).ToList(), steeringPlot);
+            result.Picture(steeringPlot);
+        }
         var typoPlot = Path.Combine(work, "typographic.png");
         TypographicPlotPng.Write(typographic, typoPlot);
-        result.Picture(layerPlot).Picture(steeringPlot).Picture(typoPlot);
+        result.Picture(typoPlot);
 
         var featurePictures = new Dictionary<int, Dictionary<string, byte[]>>();
         var steeringByFeature = steering.Features.ToDictionary(f => f.Feature);
