@@ -1,3 +1,4 @@
+using MMInterp.Kernels.Activations;
 using MMInterp.Kernels.Analyses;
 using MMInterp.Kernels.Extraction;
 using MMInterp.Kernels.Interp.Steering;
@@ -92,6 +93,25 @@ public class TokenSelectionTests
         var patch = Steered(TokenSelection.Patch);
         Assert.True((patch.select(1, 0) - bare.select(1, 0)).abs().max().item<float>() < 1e-5f, "the class token moved under a patch edit");
         Assert.True((patch.narrow(1, 1, 4) - bare.narrow(1, 1, 4)).abs().max().item<float>() > 1e-2f, "the patches did not move");
+    }
+
+    [Fact]
+    public void AnIndexNamesItsTokensOnlyWhenNotAll()
+    {
+        var shard = new ActivationShard("shard-00000.safetensors", 3, new string('a', 64));
+        var all = new ActivationSetIndex { HookName = Block, D = 8, ShardRows = 3, Shards = [shard] };
+        // All-token indexes keep the bytes (and hashes) they had before the option existed.
+        Assert.DoesNotContain("Tokens", all.ToJson());
+        var dir = Directory.CreateTempSubdirectory("mminterp-index-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, ActivationSetIndex.FileName), (all with { Tokens = TokenSelection.Cls.Stored() }).ToJson());
+            Assert.Equal("cls", ActivationSetIndex.Load(dir).Tokens);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]
