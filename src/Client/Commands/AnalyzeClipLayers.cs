@@ -95,7 +95,8 @@ public static class AnalyzeClipLayers
     static void Print(IReadOnlyList<ClipLayerRow> rows)
     {
         var table = new Table().AddColumn("figure");
-        foreach (var row in rows) table.AddColumn(new TableColumn(row.Layer).RightAligned());
+        // Numbers never wrap: on a narrow console the figure names do.
+        foreach (var row in rows) table.AddColumn(new TableColumn(row.Layer).RightAligned().NoWrap());
         void Line(string label, string figure) => table.AddRow(rows.Select(r => F(r[figure])).Prepend(label).Select(Markup.Escape).ToArray());
         foreach (var m in ClipLayers.Measures)
         {

@@ -17,7 +17,17 @@ public static class ClipLayersPng
         const int left = 50, right = 20, top = 34, plotH = 150, below = 58, panelGap = 16, header = 30;
         var measures = ClipLayers.Measures;
         var widest = measures.Max(m => m.Controls.Count + 1);
-        var width = Math.Max(Math.Max(520, Raster.TextWidth(title) + 16), left + right + rows.Count * Math.Max(140, widest * 34 + 30));
+        const int legendAt = left + 180;
+        // Each legend entry: swatch, 20 px, its name, then a gap; the widest panel's legend sets the least width.
+        static int[] LegendX(IReadOnlyList<string> names)
+        {
+            var x = new int[names.Count];
+            for (var k = 1; k < names.Count; k++) x[k] = x[k - 1] + 20 + Raster.TextWidth(names[k - 1], 1) + 24;
+            return x;
+        }
+        var legend = measures.Max(m => { var names = m.Controls.Prepend(m.Figure).ToList(); return LegendX(names)[^1] + 20 + Raster.TextWidth(names[^1], 1); });
+        var width = Math.Max(Math.Max(Math.Max(520, Raster.TextWidth(title) + 16), legendAt + legend + right),
+            left + right + rows.Count * Math.Max(140, widest * 34 + 30));
         var panel = top + plotH + below + panelGap;
         using var r = new Raster(width, header + measures.Count * panel, SKColors.White);
         r.Text(title, 8, 8, BarFrame.Ink);
@@ -30,7 +40,8 @@ public static class ClipLayersPng
             var colours = m.Controls.Select(c => c == "free_label_accuracy_concept_directions" ? Positive : Control).Prepend(Figure).ToList();
             var names = m.Controls.Prepend(m.Figure).ToList();
             r.Text(m.Title, left, y0 + 6, BarFrame.Ink);
-            Legend.Draw(r, names.Select((n, k) => (n, colours[k])).ToList(), k => (left + 180 + k * 210, y0 + 8), BarFrame.Ink, textScale: 1);
+            var xs = LegendX(names);
+            Legend.Draw(r, names.Select((n, k) => (n, colours[k])).ToList(), k => (legendAt + xs[k], y0 + 8), BarFrame.Ink, textScale: 1);
             frame.Groups(r, rows.Select(row => (row.Layer, (IReadOnlyList<double>)names.Select(n => row[n]).ToList())).ToList(), colours);
             var slot = frame.Width / (float)rows.Count;
             for (var g = 0; g < rows.Count; g++)
