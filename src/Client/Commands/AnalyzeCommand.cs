@@ -34,6 +34,9 @@ public static class AnalyzeCommand
         var data = AnalyzeClipData.Add(clip);
         CliAction.Set(clip, async (parse, ct) =>
         {
+            var tokenSelection = parse.GetValue(tokens) is not null ? TokensOption.Read(parse, tokens).Name() : null;
+            if (tokenSelection is not null && parse.GetValue(data.Dataset) is not null)
+                throw new ArgumentException("--tokens applies to the ShapesWorld study; a study of your own images counts every token");
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
             var dictionaryId = parse.GetValue(sae)!;
             if (parse.GetValue(data.Dataset) is not null)
@@ -47,7 +50,6 @@ public static class AnalyzeCommand
             }
             if (parse.GetValue(data.Vocabulary.Vocab) is not null || (parse.GetValue(data.Set) ?? []).Length > 0)
                 throw new ArgumentException("--vocab and --set apply to a study of your own images: add --dataset SPEC|ID");
-            var tokenSelection = parse.GetValue(tokens) is not null ? TokensOption.Read(parse, tokens).Name() : null;
             var dictionary = await session.Registry.Dictionaries.GetAsync(dictionaryId, ct)
                              ?? throw new ArgumentException($"dictionary '{dictionaryId}' is not registered (see `mminterp registry list dictionaries`)");
             var options = ClipStudyAnalysis.OptionsJson(new ClipStudyOptions { Images = parse.GetValue(images), Dashboards = parse.GetValue(features), Tokens = tokenSelection });

@@ -4,7 +4,7 @@ using MMInterp.Kernels.Extraction;
 namespace MMInterp.Client.Commands;
 
 /// <summary>`--tokens all|patch|cls`: which tokens of each image count (<see cref="TokenSelection"/>). A bad value is
-/// refused by the parser in one line naming the valid ones.</summary>
+/// refused when read (<see cref="Read"/>), before the platform starts, in one line naming the valid ones.</summary>
 public static class TokensOption
 {
     /// <param name="defaultValue">null: no default (the command decides, e.g. from a dictionary's activation set)</param>
@@ -12,12 +12,6 @@ public static class TokensOption
     {
         var option = new Option<string>("--tokens") { Description = description };
         if (defaultValue is not null) option.DefaultValueFactory = _ => defaultValue;
-        option.Validators.Add(r =>
-        {
-            var value = r.GetValueOrDefault<string>();
-            try { TokenSelections.Parse(value); }
-            catch (ArgumentException e) { r.AddError(e.Message); }
-        });
         return option;
     }
 

@@ -25,7 +25,16 @@ public sealed record ExtractionJobSpec(
         if (Shards < 1) throw new ArgumentException($"extraction: shards must be at least 1, got {Shards}");
         if (Shards > Dataset.Count) throw new ArgumentException($"extraction: {Shards} shards for {Dataset.Count} examples leaves empty shards");
         if (MaxAttemptsPerShard < 1) throw new ArgumentException($"extraction: max attempts per shard must be at least 1, got {MaxAttemptsPerShard}");
-        _ = TokenSelection; // a bad name is one line naming the valid ones
+        // Checked here, before any shard runs: a bad name, tokens of a hook that has no class token, and the patches of
+        // the pooled output (the class token alone) are one line each.
+        var tokens = TokenSelection;
+        if (tokens != TokenSelection.All)
+            foreach (var h in Hooks)
+            {
+                if (!h.StartsWith("vision.", StringComparison.Ordinal))
+                    throw new ArgumentException($"extraction: tokens '{tokens.Name()}' applies to vision hooks; '{h}' is not one (use tokens all)");
+                if (h == Kernels.Models.Clip.ClipVisionTransformer.PooledHook) tokens.Range(1, h);
+            }
         return this;
     }
 
