@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
 using MMInterp.Grains.Contracts.Experiments;
@@ -70,22 +71,35 @@ public static class AnalyzeClipLayers
                 var sae = await QuickstartSae.TrainAsync(cluster, set.Id, hook, config.Vision.Tower.HiddenSize, parse.GetValue(widthMultiplier), parse.GetValue(steps), ct,
                     parse.GetValue(seed), Math.Min(512, images));
                 var spec = new AnalysisSpec(ClipStudyAnalysis.Kind, modelId, sae.RunId, hook, options.ToJsonString());
-                var done = await ExperimentRunner.RunAsync(session, $"analyze clip ({layer})", spec, Path.Combine(outDir, layer), ct);
-                var figures = done.Figures.ToDictionary(f => f.Name, f => f.Value);
-                figures["sae_l0"] = sae.Metrics["l0"];
-                figures["sae_fvu"] = sae.Metrics["fvu"];
-                rows.Add(new ClipLayerRow(layer, hook, selection.Name(), sae.RunId, done.Experiment.Id, figures));
+                var figures = new Dictionary<string, double> { ["sae_l0"] = sae.Metrics["l0"], ["sae_fvu"] = sae.Metrics["fvu"] };
+                try
+                {
+                    var done = await ExperimentRunner.RunAsync(session, $"analyze clip ({layer})", spec, Path.Combine(outDir, layer), ct);
+                    foreach (var (name, value) in done.Figures) figures[name] = value;
+                    rows.Add(new ClipLayerRow(layer, hook, selection.Name(), sae.RunId, done.Experiment.Id, figures));
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // One layer's failed study (recorded as such) leaves the others' rows standing; the exit code says so.
+                    Console.Error.WriteLine($"layer {layer}: the study failed: {e.Message}");
+                    rows.Add(new ClipLayerRow(layer, hook, selection.Name(), sae.RunId, null, figures) { Error = e.Message });
+                }
             }
 
             // 4. The table, its JSON and the chart.
             var tablePath = Path.Combine(outDir, TableFile);
-            await File.WriteAllTextAsync(tablePath, ClipLayers.ToJson(rows, modelId, set.Id), ct);
+            var settings = new JsonObject
+            {
+                ["layers"] = parse.GetValue(layers), ["tokens"] = selection.Name(), ["train_images"] = images, ["sae_steps"] = parse.GetValue(steps),
+                ["sae_seed"] = parse.GetValue(seed), ["sae_width"] = parse.GetValue(widthMultiplier), ["study_options"] = options.DeepClone(),
+            };
+            await File.WriteAllTextAsync(tablePath, ClipLayers.ToJson(rows, modelId, set.Id, settings), ct);
             var chartPath = Path.Combine(outDir, ChartFile);
             ClipLayersPng.Write(rows, $"{modelId}: the CLIP study by layer ({selection.Name()} tokens), figures beside their controls", chartPath);
             Print(rows);
             Console.WriteLine($"table: {tablePath}");
             Console.WriteLine($"chart: {chartPath}");
-            return 0;
+            return rows.Any(r => r.Error is not null) ? 1 : 0;
         });
         return command;
     }
@@ -105,7 +119,7 @@ public static class AnalyzeClipLayers
         }
         foreach (var c in ClipLayers.Context) Line(c, c);
         AnsiConsole.Write(table);
-        Console.WriteLine(string.Join("; ", rows.Select(r => $"{r.Layer}: {r.Hook}, {r.Tokens} tokens, dictionary {r.DictionaryId}, experiment {r.ExperimentId}")));
+        Console.WriteLine(string.Join("; ", rows.Select(r => $"{r.Layer}: {r.Hook}, {r.Tokens} tokens, dictionary {r.DictionaryId}, {(r.Error is null ? $"experiment {r.ExperimentId}" : $"study failed: {r.Error}")}")));
     }
 
     static string F(double v) => double.IsFinite(v) ? v.ToString("F3", CultureInfo.InvariantCulture) : "n/a";

@@ -11,6 +11,9 @@ namespace MMInterp.Kernels.Analyses;
 public sealed record ClipLayerRow(string Layer, string Hook, string Tokens, string? DictionaryId, string? ExperimentId,
     IReadOnlyDictionary<string, double> Figures)
 {
+    /// <summary>Why the layer's study failed (its figures are then the SAE's only); null when it ran.</summary>
+    public string? Error { get; init; }
+
     /// <summary>A figure by its clip-study name; NaN when it was not measured.</summary>
     public double this[string figure] => Figures.TryGetValue(figure, out var v) ? v : double.NaN;
 }
@@ -88,8 +91,9 @@ public static class ClipLayers
 
     static string Block(int i) => string.Create(CultureInfo.InvariantCulture, $"vision.blocks.{i}.hook_resid_post");
 
-    /// <summary>The table as JSON: the columns, one object per layer, and every figure flat as "{layer}.{figure}".</summary>
-    public static string ToJson(IReadOnlyList<ClipLayerRow> rows, string modelId, string? activationSetId)
+    /// <summary>The table as JSON: the columns, one object per layer, every figure flat as "{layer}.{figure}", and
+    /// <paramref name="settings"/> (what the run was asked for, to repeat it).</summary>
+    public static string ToJson(IReadOnlyList<ClipLayerRow> rows, string modelId, string? activationSetId, JsonObject? settings = null)
     {
         static JsonNode? Number(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
         var flat = new JsonObject();
@@ -105,12 +109,12 @@ public static class ClipLayers
             table.Add(new JsonObject
             {
                 ["layer"] = row.Layer, ["hook"] = row.Hook, ["tokens"] = row.Tokens, ["dictionary"] = row.DictionaryId,
-                ["experiment"] = row.ExperimentId, ["figures"] = figures,
+                ["experiment"] = row.ExperimentId, ["figures"] = figures, ["error"] = row.Error,
             });
         }
         var root = new JsonObject
         {
-            ["model"] = modelId, ["activation_set"] = activationSetId,
+            ["model"] = modelId, ["activation_set"] = activationSetId, ["settings"] = settings?.DeepClone(),
             ["columns"] = new JsonArray(Columns.Select(c => (JsonNode)JsonValue.Create(c)).ToArray()),
             ["controls"] = new JsonObject(Measures.Select(m => KeyValuePair.Create(m.Figure,
                 (JsonNode?)new JsonArray(m.Controls.Select(c => (JsonNode)JsonValue.Create(c)).ToArray())))),
