@@ -235,7 +235,7 @@ public static class FreeLabeler
     {
         var width = model.Config.Vision.Tower.HiddenSize;
         if (dirs.shape[1] != width || !DirectProjectionApplies(hook))
-            throw new ArgumentException($"direct projection needs a residual-stream or pooled hook of width {width}; '{hook}' with width {dirs.shape[1]} is not one", nameof(hook));
+            throw new ArgumentException($"direct projection needs a residual-stream hook (or the pooled output) of width {width}; '{hook}' with width {dirs.shape[1]} is not one", nameof(hook));
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         if (hook == ClipVisionTransformer.PooledHook) return dirs.matmul(parameters["visual_projection.weight"].t());
         var gamma = parameters["vision_model.post_layernorm.weight"];
