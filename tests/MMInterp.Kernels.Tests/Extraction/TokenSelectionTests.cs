@@ -96,6 +96,22 @@ public class TokenSelectionTests
     }
 
     [Fact]
+    public void StudiesEncodeOnlyTheSelectedTokens()
+    {
+        using var scope = NewDisposeScope();
+        using var model = TinyClip.Model(layers: 2);
+        using var sae = SaeFactory.Create(new SaeConfig { Kind = SaeKind.Relu, DIn = 8, DSae = 16, Seed = 5 });
+        var images = TinyClip.Images();
+        var all = Interp.Features.HookLatents.Encode(model, sae, Block, images);
+        Assert.Equal(new long[] { 3, 5, 16 }, all.shape);
+        Assert.True(Same.Values(all.narrow(1, 1, 4), Interp.Features.HookLatents.Encode(model, sae, Block, images, tokens: TokenSelection.Patch)));
+        Assert.True(Same.Values(all.narrow(1, 0, 1), Interp.Features.HookLatents.Encode(model, sae, Block, images, tokens: TokenSelection.Cls)));
+        Assert.Equal(new long[] { 3, 1, 16 }, Interp.Features.HookLatents.Encode(model, sae, ClipVisionTransformer.PooledHook, images, tokens: TokenSelection.Cls).shape);
+        // Per-image maxima (steering's calibration, the defence's ranking) are over the selected tokens.
+        Assert.True(Same.Values(all.narrow(1, 0, 1).amax(1), SaeLatents.PerImageMax(model, sae, Block, images, tokens: TokenSelection.Cls)));
+    }
+
+    [Fact]
     public void AnIndexNamesItsTokensOnlyWhenNotAll()
     {
         var shard = new ActivationShard("shard-00000.safetensors", 3, new string('a', 64));
