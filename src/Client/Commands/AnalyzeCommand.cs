@@ -6,6 +6,7 @@ using MMInterp.Client.Reports;
 using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Analyses;
+using MMInterp.Kernels.Extraction;
 using Spectre.Console;
 
 namespace MMInterp.Client.Commands;
@@ -25,12 +26,17 @@ public static class AnalyzeCommand
         var images = new Option<int>("--images") { Description = "held-out ShapesWorld images for statistics (with --dataset: dataset images studied, default 512)", DefaultValueFactory = _ => 1024 };
         var features = new Option<int>("--dashboards") { Description = "features that get top-example and histogram pictures", DefaultValueFactory = _ => 32 };
         var output = new Option<string?>("--out") { Description = "directory for the experiment's pictures" };
+        var tokens = TokensOption.Create("tokens the study counts (statistics, steering clamps, suppression, free labels, concept directions): all, patch or cls; "
+                                         + "default: those the dictionary was trained on", defaultValue: null);
         var db = DatabaseOption.Create();
         var clip = new Command("clip", "CLIP SAE study: labels, concept recovery, steering, typographic attack (on ShapesWorld, or on your images with --dataset)")
-            { sae, images, features, output, db };
+            { sae, images, features, output, tokens, db };
         var data = AnalyzeClipData.Add(clip);
         CliAction.Set(clip, async (parse, ct) =>
         {
+            var tokenSelection = parse.GetValue(tokens) is not null ? TokensOption.Read(parse, tokens).Name() : null;
+            if (tokenSelection is not null && parse.GetValue(data.Dataset) is not null)
+                throw new ArgumentException("--tokens applies to the ShapesWorld study; a study of your own images counts every token");
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
             var dictionaryId = parse.GetValue(sae)!;
             if (parse.GetValue(data.Dataset) is not null)
@@ -46,13 +52,14 @@ public static class AnalyzeCommand
                 throw new ArgumentException("--vocab and --set apply to a study of your own images: add --dataset SPEC|ID");
             var dictionary = await session.Registry.Dictionaries.GetAsync(dictionaryId, ct)
                              ?? throw new ArgumentException($"dictionary '{dictionaryId}' is not registered (see `mminterp registry list dictionaries`)");
-            var options = ClipStudyAnalysis.OptionsJson(new ClipStudyOptions { Images = parse.GetValue(images), Dashboards = parse.GetValue(features) });
+            var options = ClipStudyAnalysis.OptionsJson(new ClipStudyOptions { Images = parse.GetValue(images), Dashboards = parse.GetValue(features), Tokens = tokenSelection });
             var spec = new AnalysisSpec(ClipStudyAnalysis.Kind, dictionary.ModelId, dictionary.Id, dictionary.HookPoint, options);
             var done = await StudyRunner.RunAsync(session, "analyze clip", spec, parse.GetValue(output), ct);
             Print(done);
             return 0;
         });
         analyze.Subcommands.Add(clip);
+        analyze.Subcommands.Add(AnalyzeClipLayers.Create());
         analyze.Subcommands.Add(Vlm());
         analyze.Subcommands.Add(Diffusion());
         return analyze;

@@ -3,6 +3,7 @@ using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
 using MMInterp.Grains.Contracts.Jobs;
 using MMInterp.Grains.Registry;
+using MMInterp.Kernels.Extraction;
 using MMInterp.Silo.Work;
 
 namespace MMInterp.Client.Commands;
@@ -25,15 +26,18 @@ public static class ExtractCommand
         var shards = new Option<int>("--shards") { Description = "number of shards (spread over accelerator silos)", DefaultValueFactory = _ => 4 };
         var id = new Option<string?>("--job") { Description = "job id (default: a new one); re-running an id resumes it" };
         var detach = new Option<bool>("--detach") { Description = "return once started (external cluster only)" };
+        var tokens = TokensOption.Create("which tokens of each image become rows (CLIP vision hooks): all, patch (the patch tokens) or cls (the class token); "
+                                         + "recorded with the activation set, so a dictionary trained on it and its studies know it");
         var db = DatabaseOption.Create();
-        var command = new Command("extract", "extract activations at hook points over a dataset, sharded across the cluster") { model, hooks, dataset, shards, id, detach, db };
+        var command = new Command("extract", "extract activations at hook points over a dataset, sharded across the cluster") { model, hooks, dataset, shards, id, detach, tokens, db };
         CliAction.Set(command, async (parse, ct) =>
         {
             var hookList = parse.GetValue(hooks)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var datasetText = parse.GetValue(dataset)!;
+            var tokenSelection = TokensOption.Read(parse, tokens).Stored();
             // ShapesWorld specs are checked before the database opens; a user dataset needs the registry to resolve.
             if (datasetText.StartsWith("shapes:", StringComparison.Ordinal))
-                new ExtractionJobSpec(parse.GetValue(model)!, hookList, DatasetSpec.Parse(datasetText), parse.GetValue(shards)).Validated();
+                new ExtractionJobSpec(parse.GetValue(model)!, hookList, DatasetSpec.Parse(datasetText), parse.GetValue(shards), Tokens: tokenSelection).Validated();
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
             var modelRecord = await session.Registry.Models.GetAsync(parse.GetValue(model)!, ct)
                               ?? throw new ArgumentException($"model '{parse.GetValue(model)}' is not registered (see `mminterp registry list models`)");
@@ -41,7 +45,7 @@ public static class ExtractCommand
                 throw new ArgumentException($"model '{modelRecord.Id}' is a {Grains.Registry.RegistryNames.Name(modelRecord.Family)} model; user image datasets are read by clip models");
             var (datasetSpec, _) = await DatasetReference.ResolveAsync(datasetText, session.Artefacts, session.Registry,
                 new DatasetSource(session.Registry, new ArtefactCache(session.Artefacts, session.Work)), ct);
-            var spec = new ExtractionJobSpec(parse.GetValue(model)!, hookList, datasetSpec, Math.Min(parse.GetValue(shards), datasetSpec.Count)).Validated();
+            var spec = new ExtractionJobSpec(parse.GetValue(model)!, hookList, datasetSpec, Math.Min(parse.GetValue(shards), datasetSpec.Count), Tokens: tokenSelection).Validated();
             var set = await RunAsync(session, parse.GetValue(id) ?? CliIds.New("extract"), spec, parse.GetValue(detach), ct);
             if (set is not null && spec.Dataset.IsRegistered) SkippedReport.Print(set.DatasetSpecJson);
             return 0;
@@ -55,7 +59,8 @@ public static class ExtractCommand
     {
         var grain = (await session.ClusterAsync(ct)).GetGrain<IExtractionJobGrain>(jobId);
         await grain.Start(spec);
-        Console.WriteLine($"extraction job {jobId}: {spec.Dataset} through {spec.ModelId} at {string.Join(", ", spec.Hooks)} in {spec.Shards} shards");
+        Console.WriteLine($"extraction job {jobId}: {spec.Dataset} through {spec.ModelId} at {string.Join(", ", spec.Hooks)} in {spec.Shards} shards"
+                          + (spec.Tokens is { } t ? $", {t} tokens" : ""));
         if (detach)
         {
             DetachGuard.Check(session);

@@ -5,6 +5,7 @@ using MMInterp.Client.Platform;
 using MMInterp.Client.Reports;
 using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Kernels.Extraction;
 using MMInterp.Kernels.Plots;
 using MMInterp.Kernels.Sae;
 using MMInterp.Kernels.Sae.Training;
@@ -69,26 +70,29 @@ public static class QuickstartCommand
                 .Figures([("clip_zero_shot_colour", colour, "chance 0.125"), ("clip_zero_shot_shape", shape, "chance 0.167"),
                     ("retrieval_recall_at_5", zoo.Metric("RetrievalRecallAt5"), "image -> text")]);
 
-            // 3. Activations of a late vision block, sharded over the cluster.
+            // 3. Activations at the layer QuickstartLayer names (and why), sharded over the cluster.
             var cluster = await session.ClusterAsync(ct);
-            var hook = $"vision.blocks.{zooConfig.VisionLayers - 2}.hook_resid_post";
+            var layer = QuickstartLayer.Current;
+            var hook = layer.Hook(zooConfig.VisionLayers);
             var images = isQuick ? 256 : 2048;
             var jobId = CliIds.New("extract");
             var job = cluster.GetGrain<IExtractionJobGrain>(jobId);
-            await job.Start(new ExtractionJobSpec(zoo.Model.Id, [hook], DatasetSpec.Parse($"shapes:train:{images}"), Shards: 4));
+            await job.Start(new ExtractionJobSpec(zoo.Model.Id, [hook], DatasetSpec.Parse($"shapes:train:{images}"), Shards: 4, Tokens: layer.Tokens.Stored()));
             var extracted = await JobWatcher.FollowAsync("extract", job.Status, ct);
             var set = (await session.Registry.ActivationSets.GetAsync(extracted.ActivationSetId!, ct))!;
-            Console.WriteLine($"activation set {set.Id}: {set.RowCount} rows of {hook}");
-            report.Add($"- activation set `{set.Id}`: {set.RowCount} token activations at `{hook}` from {images} images, {set.ShardCount} shards");
+            Console.WriteLine($"activation set {set.Id}: {set.RowCount} rows of {hook} ({layer.Tokens.Name()} tokens): {layer.Why}");
+            report.Add($"- activation set `{set.Id}`: {set.RowCount} token activations at `{hook}` ({layer.Tokens.Name()} tokens) from {images} images, {set.ShardCount} shards");
+            report.Add($"- layer: {layer.Why}");
 
             // 4. A ReLU + L1 SAE on them (inputs normalised). On clip-zoo/3 at this hook it recovers 0.26 of the concepts
             // against 0.04 for an untrained SAE; a TopK SAE (k 16) of the same width spent its features on the
             // background and recovered 0.15 against 0.07 (bench/RESULTS.md, CLIP SAE study).
-            var (runId, sae, steps, m) = await QuickstartSae.TrainAsync(cluster, set.Id, hook, zooConfig.VisionWidth, 8, isQuick ? 150 : 1500, ct);
+            var (runId, sae, steps, m) = await QuickstartSae.TrainAsync(cluster, set.Id, hook, zooConfig.VisionWidth, 8, isQuick ? 150 : 1500, ct,
+                batchSize: Math.Min(512, images));
             report.Add(string.Create(CultureInfo.InvariantCulture,
                 $"- SAE `{runId}` (ReLU + L1, normalised inputs, d_sae={sae.DSae}, {steps} steps): L0 {m["l0"]:F1}, FVU {m["fvu"]:F3}, dead features {m["dead_fraction"]:P1}"));
             html.Heading("3. Activations and SAE")
-                .Paragraph($"Activation set {set.Id}: {set.RowCount} token activations at {hook} from {images} images in {set.ShardCount} shards. SAE {runId}: ReLU + L1 on normalised inputs, d_sae={sae.DSae}, {steps} steps.")
+                .Paragraph($"Activation set {set.Id}: {set.RowCount} token activations at {hook} ({layer.Tokens.Name()} tokens) from {images} images in {set.ShardCount} shards; the layer: {layer.Why}. SAE {runId}: ReLU + L1 on normalised inputs, d_sae={sae.DSae}, {steps} steps.")
                 .Figures([("sae_l0", m["l0"], "active features per token"), ("sae_fvu", m["fvu"], "fraction of variance unexplained"),
                     ("sae_dead_fraction", m["dead_fraction"], "")]);
 

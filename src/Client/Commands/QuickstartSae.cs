@@ -12,15 +12,16 @@ static class QuickstartSae
 {
     public sealed record Trained(string RunId, SaeConfig Sae, int Steps, IReadOnlyDictionary<string, double> Metrics);
 
+    /// <param name="batchSize">rows per step; at most the set's rows per hook (a class-token or pooled set has one row per image)</param>
     public static async Task<Trained> TrainAsync(IGrainFactory cluster, string activationSet, string hook, int dIn, int widthMultiplier,
-        int steps, CancellationToken ct)
+        int steps, CancellationToken ct, long seed = 0, int batchSize = 512)
     {
         var sae = new SaeConfig { Kind = SaeKind.Relu, DIn = dIn, DSae = widthMultiplier * dIn, NormalizeInput = true };
         var runId = CliIds.New("sae");
         var run = cluster.GetGrain<ITrainingRunGrain>(runId);
         await run.Start(new TrainingRunSpec(activationSet, hook, sae.ToJson(),
             new SaeTrainingConfig { Lr = 3e-3, LrWarmupSteps = steps / 10, SparsityCoefficient = 1 }.ToJson(),
-            steps, CheckpointEvery: Math.Max(1, steps / 5), Seed: 0, BatchSize: 512, LogEvery: Math.Max(1, steps / 15)));
+            steps, CheckpointEvery: Math.Max(1, steps / 5), Seed: seed, BatchSize: batchSize, LogEvery: Math.Max(1, steps / 15)));
         await JobWatcher.FollowAsync("train-sae", run.Status, ct);
         var m = (await run.LastCheckpoint())!.Metrics;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"SAE {runId}: L0 {m["l0"]:F1}, FVU {m["fvu"]:F3}, dead {m["dead_fraction"]:P1}"));

@@ -19,6 +19,10 @@ public sealed record ActivationSetIndex
     public string DType { get; init; } = "float32";
     public required long ShardRows { get; init; }
     public required IReadOnlyList<ActivationShard> Shards { get; init; }
+    /// <summary>Which tokens of each image the rows hold ("patch", "cls"); absent for all tokens, so indexes of all-token
+    /// sets are byte for byte what they were before the option (and keep their hashes).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Tokens { get; init; }
     public long TotalRows => Shards.Sum(s => s.Rows);
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };

@@ -41,6 +41,9 @@ public sealed class ClipDataStudyAnalysis : IAnalysis
         var (datasetId, vocabulary, options) = ReadOptions(inputs.OptionsJson);
         var dictionary = await inputs.DictionaryAsync(null, ct);
         using var sae = dictionary.Sae;
+        // This study counts every token; an SAE trained on some of them would be read where it was never trained.
+        if (dictionary.Tokens != Extraction.TokenSelection.All)
+            throw new ArgumentException($"dictionary '{dictionary.Id}' was trained on {Extraction.TokenSelections.Name(dictionary.Tokens)} tokens; the study of your own images counts every token (train on all tokens)");
         var clip = await inputs.ClipAsync(ct);
         using var model = clip.Model;
         var tokenizer = clip.Tokenizer ?? throw new ArgumentException($"model '{inputs.ModelId}' was registered without tokenizer files");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using MMInterp.Kernels.Extraction;
 using MMInterp.Kernels.Interp.Features;
 using MMInterp.Kernels.Interp.Steering;
 using MMInterp.Kernels.Interp.Typographic;
@@ -37,18 +38,20 @@ public sealed class ClipStudyAnalysis() : Analysis<ClipStudyOptions>(Kind)
         model.eval();
         var hook = dictionary.HookPoint;
         var work = inputs.WorkDirectory;
+        var tokens = StudyTokens(o.Tokens, dictionary);
 
         progress(0 / stages, "features: activations, ground truth, free labels");
-        var study = ClipFeatureStudy.Run(model, tokenizer, sae, hook, FeatureStudyConfig.Default with { Images = o.Images });
+        var study = ClipFeatureStudy.Run(model, tokenizer, sae, hook, FeatureStudyConfig.Default with { Images = o.Images, Tokens = tokens });
 
         progress(1 / stages, "steering: clamp features, random-direction control");
-        var steerConfig = SteerabilityConfig.Default with { MaxFeatures = o.SteerFeatures, EvalImages = o.SteerImages };
+        var steerConfig = SteerabilityConfig.Default with { MaxFeatures = o.SteerFeatures, EvalImages = o.SteerImages, Tokens = tokens };
         var steering = Steerability.Run(model, tokenizer, sae, hook, steerConfig, cancel: ct);
 
         progress(2 / stages, "typographic attack and defence");
         var typoConfig = TypographicConfig.Default with
         {
             EvalImages = o.TypographicImages, TopK = o.TopKText, CalibrationImages = o.TypographicCalibrationImages, EffectCandidates = o.TypographicCandidates,
+            Tokens = tokens,
         };
         var typographic = TypographicDefence.Run(model, tokenizer, sae, hook, typoConfig, cancel: ct);
 
@@ -56,11 +59,17 @@ public sealed class ClipStudyAnalysis() : Analysis<ClipStudyOptions>(Kind)
         var result = new AnalysisResult();
         var layerPlot = Path.Combine(work, "concept_recovery.png");
         ClipFeatureStudy.WriteLayerPlot([study], layerPlot);
-        var steeringPlot = Path.Combine(work, "steering.png");
-        SteeringPlotPng.Write(steering.Features.OrderByDescending(f => f.Delta).Take(12).ToList(), steeringPlot);
+        result.Picture(layerPlot);
+        // A layer where no feature detects a value well enough has no steering trial (its share is then 0 of 0): no picture.
+        if (steering.Features.Count > 0)
+        {
+            var steeringPlot = Path.Combine(work, "steering.png");
+            SteeringPlotPng.Write(steering.Features.OrderByDescending(f => f.Delta).Take(12).ToList(), steeringPlot);
+            result.Picture(steeringPlot);
+        }
         var typoPlot = Path.Combine(work, "typographic.png");
         TypographicPlotPng.Write(typographic, typoPlot);
-        result.Picture(layerPlot).Picture(steeringPlot).Picture(typoPlot);
+        result.Picture(typoPlot);
 
         var featurePictures = new Dictionary<int, Dictionary<string, byte[]>>();
         var steeringByFeature = steering.Features.ToDictionary(f => f.Feature);
@@ -79,8 +88,19 @@ public sealed class ClipStudyAnalysis() : Analysis<ClipStudyOptions>(Kind)
         }
 
         progress(4 / stages, "recording");
-        Record(result, study, steering, typographic, featurePictures, hook);
+        Record(result, study, steering, typographic, featurePictures, hook, tokens);
         return result.ControlsOf(Figures);
+    }
+
+    /// <summary>The tokens a study counts: <paramref name="option"/> when given, which must be among those the dictionary
+    /// was trained on (an SAE trained on the class token has never seen a patch), else the dictionary's own.</summary>
+    public static TokenSelection StudyTokens(string? option, AnalysisDictionary dictionary)
+    {
+        if (option is null) return dictionary.Tokens;
+        var tokens = TokenSelections.Parse(option);
+        if (!dictionary.Tokens.Covers(tokens))
+            throw new ArgumentException($"dictionary '{dictionary.Id}' was trained on {dictionary.Tokens.Name()} tokens; tokens '{tokens.Name()}' are not among them (use {dictionary.Tokens.Name()})");
+        return tokens;
     }
 
     /// <summary>Features worth a dashboard: the best concept detectors, the steerable ones, the text readers.</summary>
@@ -92,7 +112,7 @@ public sealed class ClipStudyAnalysis() : Analysis<ClipStudyOptions>(Kind)
     }
 
     static void Record(AnalysisResult result, FeatureStudyResult study, SteerabilityResult steering, TypographicResult typographic,
-        IReadOnlyDictionary<int, Dictionary<string, byte[]>> featurePictures, string hook)
+        IReadOnlyDictionary<int, Dictionary<string, byte[]>> featurePictures, string hook, TokenSelection tokens)
     {
         foreach (var (name, value) in study.Figures) result.Figure(name, value);
         result.Figure("steerable_share", steering.SteerableShare).Figure("steerable_share_random", steering.RandomShare)
@@ -111,8 +131,9 @@ public sealed class ClipStudyAnalysis() : Analysis<ClipStudyOptions>(Kind)
         result.Details["notes"] = new JsonObject
         {
             ["hook"] = hook,
+            ["tokens"] = tokens.Name(),
             ["steering"] = string.Create(CultureInfo.InvariantCulture,
-                $"steerable: the probability of the value the feature detects (AUROC >= {steering.Config.MinDetectionAuroc:0.00}, naming by {steering.Config.Naming.ToString().ToLowerInvariant()}) rises by {steering.Config.DeltaThreshold:0.00} and the prediction flips to it on {steering.Config.FlipThreshold:P0}; clamp {steering.Config.ClampMultiple}x the feature's p{steering.Config.ClampQuantile * 100:0} activation on every token; control: random directions of equal norm toward the same values"),
+                $"steerable: the probability of the value the feature detects (AUROC >= {steering.Config.MinDetectionAuroc:0.00}, naming by {steering.Config.Naming.ToString().ToLowerInvariant()}) rises by {steering.Config.DeltaThreshold:0.00} and the prediction flips to it on {steering.Config.FlipThreshold:P0}; clamp {steering.Config.ClampMultiple}x the feature's p{steering.Config.ClampQuantile * 100:0} activation on {TokensPhrase(tokens)}; control: random directions of equal norm toward the same values"),
             ["typographic"] = typographic.AttackMaterial
                 ? $"suppressed features {string.Join(", ", typographic.ChosenFeatures)} ({(typographic.Config.Selection == TextFeatureSelection.Effect
                     ? $"of the {typographic.Config.EffectCandidates} best word detectors, those whose zeroing alone helped most on calibration scenes"
@@ -158,6 +179,13 @@ public sealed class ClipStudyAnalysis() : Analysis<ClipStudyOptions>(Kind)
             result.Features.Add(new FeatureRecord(f.Index, o, featurePictures.TryGetValue(f.Index, out var p) ? p : new Dictionary<string, byte[]>()));
         }
     }
+
+    static string TokensPhrase(TokenSelection tokens) => tokens switch
+    {
+        TokenSelection.Patch => "every patch token",
+        TokenSelection.Cls => "the class token",
+        _ => "every token",
+    };
 
     /// <summary>"a photo of a red object" becomes "colour=red" when it is a standard ShapesWorld prompt.</summary>
     static string ConceptName(string label) =>

@@ -17,4 +17,7 @@ public sealed record ClipStudyOptions
     [Description("word-reading features suppressed")] public int TopKText { get; init; } = TypographicConfig.Default.TopK;
     [Description("images the word-reading features are chosen on")] public int TypographicCalibrationImages { get; init; } = TypographicConfig.Default.CalibrationImages;
     [Description("word detectors whose zeroing is tried")] public int TypographicCandidates { get; init; } = TypographicConfig.Default.EffectCandidates;
+    // Null: the tokens the dictionary's activation set holds, so a study reads the SAE where it was trained.
+    [Description("tokens that count (statistics, steering clamps, suppression, free labels, concept directions): all, patch or cls; default: those the dictionary was trained on")]
+    public string? Tokens { get; init; }
 }

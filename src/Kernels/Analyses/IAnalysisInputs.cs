@@ -1,12 +1,14 @@
 using MMInterp.Kernels.Checkpoints;
 using MMInterp.Kernels.Datasets;
+using MMInterp.Kernels.Extraction;
 using MMInterp.Kernels.Sae;
 using MMInterp.Kernels.Models.Diffusion;
 
 namespace MMInterp.Kernels.Analyses;
 
-/// <summary>A registered dictionary as an analysis sees it: its id, the hook it reads and its SAE (the caller disposes it).</summary>
-public sealed record AnalysisDictionary(string Id, string HookPoint, SparseAutoencoder Sae);
+/// <summary>A registered dictionary as an analysis sees it: its id, the hook it reads, its SAE (the caller disposes it) and
+/// the tokens of each image it was trained on (its activation set's <see cref="TokenSelection"/>).</summary>
+public sealed record AnalysisDictionary(string Id, string HookPoint, SparseAutoencoder Sae, TokenSelection Tokens = TokenSelection.All);
 
 /// <summary>
 /// What an analysis may load, implemented where it runs (the silo, over the registry and the artefact store). Every

@@ -11,15 +11,18 @@ namespace MMInterp.Kernels.Extraction;
 /// preprocessor_config.json, else the zoo's unnormalised [0, 1] pixels at the tower's size).
 /// </summary>
 public sealed class ClipActivationModel(ClipModel model, IImagePreprocessor? preprocessor = null)
-    : ShapesWorldActivationModel<ClipModel>(model, model.Hooks, model.Config.Vision.ImageSize), IImageActivationModel
+    : ShapesWorldActivationModel<ClipModel>(model, model.Hooks, model.Config.Vision.ImageSize), IActivationModel, IImageActivationModel
 {
     public override string Family => "clip";
 
     public IImagePreprocessor Preprocessor { get; } = preprocessor ?? ClipImageProcessor.ForUnnormalised(model.Config.Vision.ImageSize);
 
     public override Dictionary<string, Tensor> Extract(long seed, long start, int count, IReadOnlyList<string> hooks) =>
-        ClipActivationExtractor.Extract(Model, World, seed, start, count, hooks, device: Model.LogitScale.device);
+        Extract(seed, start, count, hooks, TokenSelection.All);
 
-    public ImageExtraction ExtractImages(IImageDataset dataset, IReadOnlyList<int> indices, IReadOnlyList<string> hooks) =>
-        ClipImageExtractor.Extract(Model, Preprocessor, dataset, indices, hooks);
+    public Dictionary<string, Tensor> Extract(long seed, long start, int count, IReadOnlyList<string> hooks, TokenSelection tokens) =>
+        ClipActivationExtractor.Extract(Model, World, seed, start, count, hooks, device: Model.LogitScale.device, tokens: tokens);
+
+    public ImageExtraction ExtractImages(IImageDataset dataset, IReadOnlyList<int> indices, IReadOnlyList<string> hooks, TokenSelection tokens = TokenSelection.All) =>
+        ClipImageExtractor.Extract(Model, Preprocessor, dataset, indices, hooks, tokens: tokens);
 }

@@ -15,11 +15,12 @@ namespace MMInterp.Kernels.Extraction;
 public static class ClipImageExtractor
 {
     public static ImageExtraction Extract(ClipModel model, IImagePreprocessor preprocessor, IImageDataset dataset, IReadOnlyList<int> indices,
-        IReadOnlyList<string> hooks, int batchSize = 32)
+        IReadOnlyList<string> hooks, int batchSize = 32, TokenSelection tokens = TokenSelection.All)
     {
         foreach (var h in hooks)
             if (!model.Hooks.Contains(h))
                 throw new ArgumentException($"hook '{h}' is not a hook point of this model; vision hooks are e.g. {string.Join(", ", model.Hooks.Names.Where(n => n.StartsWith("vision.", StringComparison.Ordinal)).Take(4))}");
+        ClipActivationExtractor.CheckTokens(model, hooks, tokens);
         if (indices.Count < 1) throw new ArgumentException("extraction needs at least one item");
         using var activity = KernelTelemetry.Source.StartActivity("kernel.extract.images");
         activity?.SetTag("mminterp.images", indices.Count);
@@ -45,15 +46,15 @@ public static class ClipImageExtractor
             }
             if (images.Count == 0) continue;
             good += images.Count;
-            Forward(model, hooks, rows, preprocessor.ToPixels(images), keep: true);
+            Forward(model, hooks, rows, preprocessor.ToPixels(images), keep: true, tokens);
         }
         // Every item failed: the rows still need their width, so run one blank image and keep none of it.
         if (good == 0)
-            Forward(model, hooks, rows, zeros(1, 3, preprocessor.OutputSize, preprocessor.OutputSize), keep: false);
+            Forward(model, hooks, rows, zeros(1, 3, preprocessor.OutputSize, preprocessor.OutputSize), keep: false, tokens);
         return new ImageExtraction(rows.Concat(), good, skipped);
     }
 
-    static void Forward(ClipModel model, IReadOnlyList<string> hooks, HookRows.Buffer rows, Tensor pixels, bool keep)
+    static void Forward(ClipModel model, IReadOnlyList<string> hooks, HookRows.Buffer rows, Tensor pixels, bool keep, TokenSelection tokens)
     {
         using var scope = NewDisposeScope();
         using var owned = pixels; // created outside the scope; disposed here
@@ -65,6 +66,10 @@ public static class ClipImageExtractor
             using var onDevice = pixels.to(model.LogitScale.device);
             model.VisionModel.Forward(onDevice);
         }
-        foreach (var h in hooks) rows.Add(h, keep ? cache[h] : cache[h].narrow(0, 0, 0));
+        foreach (var h in hooks)
+        {
+            var selected = tokens.Select(cache[h], h);
+            rows.Add(h, keep ? selected : selected.narrow(0, 0, 0));
+        }
     }
 }

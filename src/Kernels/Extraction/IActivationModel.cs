@@ -19,4 +19,10 @@ public interface IActivationModel : IDisposable
 
     /// <summary>Images <paramref name="start"/> .. start+count-1 of the ShapesWorld split with <paramref name="seed"/>.</summary>
     Dictionary<string, Tensor> Extract(long seed, long start, int count, IReadOnlyList<string> hooks);
+
+    /// <summary>The same keeping only the <paramref name="tokens"/> of each image (<see cref="TokenSelection"/>); a family
+    /// without a class token (VLM, diffusion) takes all tokens only.</summary>
+    Dictionary<string, Tensor> Extract(long seed, long start, int count, IReadOnlyList<string> hooks, TokenSelection tokens) =>
+        tokens == TokenSelection.All ? Extract(seed, start, count, hooks)
+            : throw new ArgumentException($"tokens '{tokens.Name()}' applies to CLIP vision hooks; a {Family} model extracts all tokens");
 }

@@ -18,5 +18,5 @@ public interface IImageActivationModel
     Images.IImagePreprocessor Preprocessor { get; }
 
     /// <summary>Items <paramref name="indices"/> of <paramref name="dataset"/>; undecodable ones are skipped and named, never thrown.</summary>
-    ImageExtraction ExtractImages(IImageDataset dataset, IReadOnlyList<int> indices, IReadOnlyList<string> hooks);
+    ImageExtraction ExtractImages(IImageDataset dataset, IReadOnlyList<int> indices, IReadOnlyList<string> hooks, TokenSelection tokens = TokenSelection.All);
 }

@@ -42,12 +42,12 @@ public sealed class KernelShardExtractor(ModelCache models, ArtefactCache artefa
             {
                 // Tensor work leaves the grain scheduler so the silo keeps answering while a shard runs.
                 if (user.Dataset is null)
-                    rows = await Task.Run(() => model.Model.Extract(seed, a.Start, a.Count, a.Spec.Hooks), ct);
+                    rows = await Task.Run(() => model.Model.Extract(seed, a.Start, a.Count, a.Spec.Hooks, a.Spec.TokenSelection), ct);
                 else
                 {
                     // Undecodable or unreadable items are skipped and named: they never fail the shard.
                     var images = (IImageActivationModel)model.Model;
-                    var result = await Task.Run(() => images.ExtractImages(user.Dataset, user.Indices!, a.Spec.Hooks), ct);
+                    var result = await Task.Run(() => images.ExtractImages(user.Dataset, user.Indices!, a.Spec.Hooks, a.Spec.TokenSelection), ct);
                     rows = result.Rows;
                     skipped = result.Skipped;
                 }
@@ -121,7 +121,7 @@ public sealed class KernelShardExtractor(ModelCache models, ArtefactCache artefa
                 shards.Add(new ActivationShard(name, shape[0], sha));
                 entries.Add(new ManifestEntry($"{Sanitize(hook)}/{name}", sha, new FileInfo(path).Length, ArtefactKind.Safetensors.Name));
             }
-            var index = new ActivationSetIndex { HookName = hook, D = d, ShardRows = shards.Max(s => s.Rows), Shards = shards };
+            var index = new ActivationSetIndex { HookName = hook, D = d, ShardRows = shards.Max(s => s.Rows), Shards = shards, Tokens = spec.TokenSelection.Stored() };
             var stored = await artefacts.Store.PutAsync(System.Text.Encoding.UTF8.GetBytes(index.ToJson()), ArtefactKind.Json, ct);
             await registry.Artefacts.RecordAsync(stored, ct);
             entries.Add(new ManifestEntry($"{Sanitize(hook)}/{ActivationSetIndex.FileName}", stored.Sha256, stored.Size, ArtefactKind.Json.Name));
@@ -140,6 +140,7 @@ public sealed class KernelShardExtractor(ModelCache models, ArtefactCache artefa
         }
         var dataset = spec.Dataset.IsRegistered ? UserDatasetJson(spec, outputs)
             : JsonSerializer.Serialize(new { world = spec.Dataset.World, split = spec.Dataset.Split, count = spec.Dataset.Count, seed = ShapesSplits.Seed(spec.Dataset.Split) });
+        dataset = ActivationSetTokens.Record(dataset, spec.TokenSelection);
         await registry.ActivationSets.RegisterAsync(new NewActivationSet(spec.ModelId, spec.Hooks, dataset, spec.Shards, totalRows / spec.Hooks.Count,
             manifest.Sha256, ExtractionRunId: jobId, Id: setId), ct);
         return setId;

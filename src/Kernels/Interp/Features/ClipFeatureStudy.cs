@@ -15,9 +15,10 @@ public static class ClipFeatureStudy
     public static FeatureStudyResult Run(ClipModel model, ClipBpeTokenizer tokenizer, ISparseAutoencoder sae, string hook, FeatureStudyConfig? config = null)
     {
         var c = (config ?? FeatureStudyConfig.Default).Validate();
+        c = c with { Labels = c.Labels with { Tokens = c.Tokens } };
         HookLatents.CheckHook(model, hook);
         var world = World(model, c);
-        var activations = FeatureActivations.Compute(model, sae, hook, world, c.Seed, c.Images, c.BatchSize);
+        var activations = FeatureActivations.Compute(model, sae, hook, world, c.Seed, c.Images, c.BatchSize, tokens: c.Tokens);
         var concepts = ConceptSet.FromScenes(activations.Scenes);
         var recovery = ConceptRecovery.Compute(activations, concepts, c.Threshold, ConceptSet.CaptionGroups);
         var vocabulary = c.Vocabulary ?? ConceptSet.CaptionVocabulary;
@@ -41,11 +42,11 @@ public static class ClipFeatureStudy
             var randomLabels = FreeLabeler.LabelDirections(model, tokenizer, hook, random, detecting, vocabulary, c.Labels);
             randomDirections = FreeLabelAccuracy.Compute(recovery, randomLabels, vocabulary, groups);
             // Positive control: the concepts' own directions at this hook, named by the same labeller.
-            var (directions, directionConcepts) = ConceptDirections.Compute(model, hook, world, c.Seed, c.Images, groups.ToHashSet(), c.BatchSize);
+            var (directions, directionConcepts) = ConceptDirections.Compute(model, hook, world, c.Seed, c.Images, groups.ToHashSet(), c.BatchSize, c.Tokens);
             conceptLabels = ConceptDirections.Label(model, tokenizer, hook, directions, directionConcepts, vocabulary, c.Labels);
             detectorCosine = ConceptDirections.DetectorCosine(FreeLabeler.DecoderDirections(sae), scored, directions, directionConcepts);
         }
-        if (hook.Contains("hook_resid", StringComparison.Ordinal) && sae.Config.DIn == model.Config.Vision.Tower.HiddenSize)
+        if (FreeLabeler.DirectProjectionApplies(hook) && sae.Config.DIn == model.Config.Vision.Tower.HiddenSize)
         {
             var directLabels = FreeLabeler.Label(model, tokenizer, sae, hook, vocabulary, c.Labels with { Method = FreeLabelMethod.DirectProjection }, detecting);
             direct = FreeLabelAccuracy.Compute(recovery, directLabels, vocabulary, groups);
@@ -91,6 +92,9 @@ public static class ClipFeatureStudy
         var world = set.World ?? throw new ArgumentException("the study was not made on ShapesWorld scenes", nameof(study));
         var top = set.TopImages(feature, topK).Select(i => set.Scenes[i]).ToList();
         var tokens = FeatureActivations.TokenActivations(model, sae, study.Hook, world, top, feature);
+        // The pooled hook is one token (the class token): no patch heatmap, its value shown as the class token's.
+        var perImage = model.Config.Vision.PatchesPerSide * model.Config.Vision.PatchesPerSide + 1;
+        tokens = tokens.Select(t => t.Length == 1 ? t.Concat(new float[perImage - 1]).ToArray() : t).ToArray();
         var report = study.Features[feature];
         var best = report.BestConcept is null ? "" : string.Create(CultureInfo.InvariantCulture, $" best {report.BestConcept} auroc {report.BestAuroc:0.00}");
         var topPath = Path.Combine(directory, $"feature_{feature}_top.png");
@@ -112,7 +116,7 @@ public static class ClipFeatureStudy
     {
         using var fresh = SaeFactory.Create(sae.Config with { Seed = sae.Config.Seed + c.ControlSeed }, sae.Device);
         fresh.NormScale = sae.NormScale;
-        var activations = FeatureActivations.Compute(model, fresh, hook, world, c.Seed, c.Images, c.BatchSize);
+        var activations = FeatureActivations.Compute(model, fresh, hook, world, c.Seed, c.Images, c.BatchSize, tokens: c.Tokens);
         return ConceptRecovery.Compute(activations, concepts, c.Threshold, ConceptSet.CaptionGroups);
     }
 }

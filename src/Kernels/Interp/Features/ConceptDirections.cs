@@ -8,8 +8,8 @@ namespace MMInterp.Kernels.Interp.Features;
 
 /// <summary>The free-label method's positive control: directions known to mean a concept, labelled the same way as SAE
 /// features. A concept's direction is the difference of mean activations at the hook, images showing the concept
-/// minus images without it, each image pooled over all its tokens: the labeller adds a direction to every token, and
-/// this is the average change over every token that the concept brings. If these are named right, the labeller works
+/// minus images without it, each image pooled over its selected tokens (all by default): the labeller adds a direction to
+/// every selected token, and this is the average change over those tokens that the concept brings. If these are named right, the labeller works
 /// at this hook, and a low accuracy on SAE features says the features' decoder directions are not what the model reads
 /// as the concept, not that the labeller fails. (Pooling only each object's patches was tried: on the zoo CLIP at block
 /// 1 it named 2 of 8 colours against 6 of 8 for all tokens; the class token carries much of what the tower reads.)</summary>
@@ -19,7 +19,7 @@ public static class ConceptDirections
 
     /// <summary>Directions [C, d] for the concepts of <paramref name="groups"/> that held-out images both show and lack.</summary>
     public static (Tensor Directions, IReadOnlyList<Concept> Concepts) Compute(ClipModel model, string hook, ShapesWorldGenerator world,
-        long seed, int images, IReadOnlyCollection<string> groups, int batchSize = 64)
+        long seed, int images, IReadOnlyCollection<string> groups, int batchSize = 64, TokenSelection tokens = TokenSelection.All)
     {
         HookLatents.CheckHook(model, hook);
         if (images < 2) throw new ArgumentException($"images must be at least 2, got {images}", nameof(images));
@@ -27,14 +27,14 @@ public static class ConceptDirections
         Tensor rows;
         try
         {
-            rows = ClipActivationExtractor.Extract(model, world, seed, 0, images, [hook], batchSize, model.LogitScale.device)[hook];
+            rows = ClipActivationExtractor.Extract(model, world, seed, 0, images, [hook], batchSize, model.LogitScale.device, tokens)[hook];
         }
         finally
         {
             model.train(wasTraining);
         }
         using var _ = rows;
-        using var all = rows.view(images, -1, rows.shape[^1]).mean([1]).to(float32).cpu(); // [images, d]: each image's mean token
+        using var all = rows.view(images, -1, rows.shape[^1]).mean([1]).to(float32).cpu(); // [images, d]: each image's mean selected token
         var scenes = Enumerable.Range(0, images).Select(i => world.Scene(seed, i)).ToList();
         return FromPooled(all, ConceptSet.FromScenes(scenes), groups);
     }

@@ -18,7 +18,7 @@ public sealed class FeatureActivationSet
     public required double[] TokenDensity { get; init; }
     /// <summary>Per feature: mean of its nonzero token activations (0 when it never fires).</summary>
     public required double[] MeanNonzero { get; init; }
-    /// <summary>Tokens per image (patches + class token).</summary>
+    /// <summary>Tokens per image that count (the selected ones: patches + class token by default).</summary>
     public required int TokensPerImage { get; init; }
 
     public int Images => MaxPerImage.GetLength(0);

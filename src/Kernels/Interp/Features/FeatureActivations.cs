@@ -1,3 +1,4 @@
+using MMInterp.Kernels.Extraction;
 using MMInterp.Kernels.Models.Clip;
 using MMInterp.Kernels.Sae;
 using MMInterp.Kernels.ShapesWorld;
@@ -10,9 +11,10 @@ namespace MMInterp.Kernels.Interp.Features;
 public static class FeatureActivations
 {
     /// <summary>Images seed/0 .. seed/images-1 of <paramref name="world"/>, in batches; per image the max over tokens of
-    /// every feature, and per feature its token density and mean nonzero activation.</summary>
+    /// every feature, and per feature its token density and mean nonzero activation, all over the selected
+    /// <paramref name="tokens"/>.</summary>
     public static FeatureActivationSet Compute(ClipModel model, ISparseAutoencoder sae, string hook, ShapesWorldGenerator world,
-        long seed, int images, int batchSize = 64, Device? device = null)
+        long seed, int images, int batchSize = 64, Device? device = null, TokenSelection tokens = TokenSelection.All)
     {
         HookLatents.CheckHook(model, hook);
         if (images < 2) throw new ArgumentException($"images must be at least 2, got {images}", nameof(images));
@@ -28,7 +30,7 @@ public static class FeatureActivations
             scenes.AddRange(batch.Scenes);
             return (batch.Images, (IDisposable?)batch);
         });
-        var set = Accumulate(model, sae, hook, images, batches);
+        var set = Accumulate(model, sae, hook, images, batches, tokens: tokens);
         return new FeatureActivationSet
         {
             Hook = hook, World = world, Scenes = scenes, MaxPerImage = set.MaxPerImage, TokensPerImage = set.TokensPerImage,
@@ -40,7 +42,7 @@ public static class FeatureActivations
     /// [n, 3, H, W] on the model's device, <paramref name="images"/> in all, each with what to dispose after it is
     /// encoded. <paramref name="perBatch"/> sees each batch's activation at the hook [n, T, ..., d] (for pooled means).</summary>
     public static FeatureActivationSet Accumulate(ClipModel model, ISparseAutoencoder sae, string hook, int images,
-        IEnumerable<(Tensor Images, IDisposable? Owner)> batches, Action<Tensor>? perBatch = null)
+        IEnumerable<(Tensor Images, IDisposable? Owner)> batches, Action<Tensor>? perBatch = null, TokenSelection tokens = TokenSelection.All)
     {
         HookLatents.CheckHook(model, hook);
         if (images < 2) throw new ArgumentException($"images must be at least 2, got {images}", nameof(images));
@@ -48,7 +50,7 @@ public static class FeatureActivations
         var max = new float[images, m];
         var nonzero = new long[m];
         var sums = new double[m];
-        var tokens = 0;
+        var tokenCount = 0;
         var done = 0;
         var wasTraining = model.training;
         model.eval();
@@ -60,8 +62,8 @@ public static class FeatureActivations
                 using var _ = owner;
                 var n = (int)pixels.shape[0];
                 if (done + n > images) throw new ArgumentException($"the batches hold more than the {images} images announced", nameof(batches));
-                var z = HookLatents.Encode(model, sae, hook, pixels, perBatch); // [n, T, m]
-                tokens = (int)z.shape[1];
+                var z = HookLatents.Encode(model, sae, hook, pixels, perBatch, tokens); // [n, T, m], T the selected tokens
+                tokenCount = (int)z.shape[1];
                 var perImage = z.amax(1).cpu().contiguous().data<float>().ToArray();
                 for (var i = 0; i < n; i++)
                     for (var f = 0; f < m; f++) max[done + i, f] = perImage[i * m + f];
@@ -78,10 +80,10 @@ public static class FeatureActivations
             Release();
         }
         if (done != images) throw new ArgumentException($"the batches hold {done} images, not the {images} announced", nameof(batches));
-        var totalTokens = (double)images * tokens;
+        var totalTokens = (double)images * tokenCount;
         return new FeatureActivationSet
         {
-            Hook = hook, MaxPerImage = max, TokensPerImage = tokens,
+            Hook = hook, MaxPerImage = max, TokensPerImage = tokenCount,
             TokenDensity = nonzero.Select(c => c / totalTokens).ToArray(),
             MeanNonzero = nonzero.Select((c, f) => c == 0 ? 0 : sums[f] / c).ToArray(),
         };

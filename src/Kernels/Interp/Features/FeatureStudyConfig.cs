@@ -25,6 +25,9 @@ public sealed record FeatureStudyConfig
     /// directions in place of the detecting features' decoder rows (free-label accuracy).</summary>
     public bool Controls { get; init; } = true;
     public long ControlSeed { get; init; } = 99;
+    /// <summary>Which tokens count: feature statistics, the untrained SAE's, the concept directions and (through
+    /// <see cref="Labels"/>) where free labels push a direction. <see cref="ClipFeatureStudy"/> hands it to the labeller.</summary>
+    public Extraction.TokenSelection Tokens { get; init; } = Extraction.TokenSelection.All;
 
     public static FeatureStudyConfig Default { get; } = new();
 

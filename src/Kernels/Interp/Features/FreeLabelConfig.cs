@@ -32,6 +32,8 @@ public sealed record FreeLabelConfig
     public int TopK { get; init; } = 3;
     /// <summary>Most images in one forward pass (features are batched, BaselineImages copies each).</summary>
     public int MaxBatchImages { get; init; } = 256;
+    /// <summary>The tokens a direction is added to (and whose mean norm sets its strength): all, the patches or the class token.</summary>
+    public Extraction.TokenSelection Tokens { get; init; } = Extraction.TokenSelection.All;
 
     public static FreeLabelConfig Default { get; } = new();
 
@@ -42,6 +44,7 @@ public sealed record FreeLabelConfig
         if (!(Strength > 0) || double.IsInfinity(Strength)) throw new ArgumentException($"{nameof(Strength)} must be positive and finite, got {Strength}", nameof(Strength));
         if (ReferenceDirections < 0) throw new ArgumentException($"{nameof(ReferenceDirections)} must be >= 0, got {ReferenceDirections}", nameof(ReferenceDirections));
         if (TopK < 1) throw new ArgumentException($"{nameof(TopK)} must be positive, got {TopK}", nameof(TopK));
+        if (!Enum.IsDefined(Tokens)) throw new ArgumentException($"{nameof(Tokens)}: unknown token selection {(int)Tokens}; use one of {string.Join(", ", Extraction.TokenSelections.Names)}", nameof(Tokens));
         if (MaxBatchImages < BaselineImages) throw new ArgumentException($"{nameof(MaxBatchImages)} must be at least {nameof(BaselineImages)} ({BaselineImages}), got {MaxBatchImages}", nameof(MaxBatchImages));
         return this;
     }

@@ -1,3 +1,4 @@
+using MMInterp.Kernels.Extraction;
 using MMInterp.Kernels.Hooks;
 using MMInterp.Kernels.Models.Clip;
 using MMInterp.Kernels.Sae;
@@ -185,7 +186,7 @@ public static class FreeLabeler
                 model.Hooks.Add(hook, Hook.Cache(cache));
                 baseline = nn.functional.normalize(model.EncodeImage(images), dim: -1); // [B0, P]
             }
-            var a = cache[hook];
+            var a = c.Tokens.Select(cache[hook], hook);
             if (a.shape[^1] != width)
                 throw new ArgumentException($"directions have width {width} but hook '{hook}' has width {a.shape[^1]}", "directions");
             tokenNorm = a.reshape(-1, a.shape[^1]).norm(dim: 1).mean().item<float>();
@@ -194,7 +195,7 @@ public static class FreeLabeler
     }
 
     /// <summary>Mean change of the normalised image embedding when each direction, scaled to <paramref name="norm"/>,
-    /// is added to every token at the hook [F, P].</summary>
+    /// is added to every selected token at the hook [F, P] (at the pooled hook the rest of the tower is the visual projection).</summary>
     static Tensor Shifts(ClipModel model, string hook, Tensor images, Tensor baseline, Tensor dirs, double norm, FreeLabelConfig c)
     {
         var unit = dirs / dirs.norm(dim: 1, keepdim: true).clamp_min(S(1e-12));
@@ -214,7 +215,7 @@ public static class FreeLabeler
                     Array.Fill(shape, 1L);
                     shape[0] = delta.shape[0];
                     shape[^1] = delta.shape[1];
-                    return x + delta.view(shape);
+                    return c.Tokens.AddOn(x, delta.view(shape), hook);
                 });
                 var steered = nn.functional.normalize(model.EncodeImage(images.repeat(n, 1, 1, 1)), dim: -1).view(n, b0, -1);
                 parts.Add((steered - baseline.unsqueeze(0)).mean([1]));
@@ -223,13 +224,20 @@ public static class FreeLabeler
         return cat(parts, 0);
     }
 
-    /// <summary>LayerNorm's linear part (centre, times gamma) then the visual projection, per direction [F, P].</summary>
+    /// <summary>Whether <see cref="FreeLabelMethod.DirectProjection"/> reads <paramref name="hook"/>: a residual stream, or
+    /// the pooled output (where it is exact: the visual projection is all that follows).</summary>
+    public static bool DirectProjectionApplies(string hook) =>
+        hook.Contains("hook_resid", StringComparison.Ordinal) || hook == ClipVisionTransformer.PooledHook;
+
+    /// <summary>LayerNorm's linear part (centre, times gamma) then the visual projection, per direction [F, P]; at the
+    /// pooled hook, after the layer norm, the projection alone.</summary>
     static Tensor DirectShifts(ClipModel model, string hook, Tensor dirs)
     {
         var width = model.Config.Vision.Tower.HiddenSize;
-        if (dirs.shape[1] != width || !hook.Contains("hook_resid", StringComparison.Ordinal))
-            throw new ArgumentException($"direct projection needs a residual-stream hook of width {width}; '{hook}' with width {dirs.shape[1]} is not one", nameof(hook));
+        if (dirs.shape[1] != width || !DirectProjectionApplies(hook))
+            throw new ArgumentException($"direct projection needs a residual-stream hook (or the pooled output) of width {width}; '{hook}' with width {dirs.shape[1]} is not one", nameof(hook));
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        if (hook == ClipVisionTransformer.PooledHook) return dirs.matmul(parameters["visual_projection.weight"].t());
         var gamma = parameters["vision_model.post_layernorm.weight"];
         var projection = parameters["visual_projection.weight"]; // [P, D]
         var centred = dirs - dirs.mean([1], keepdim: true);

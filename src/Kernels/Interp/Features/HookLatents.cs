@@ -1,3 +1,4 @@
+using MMInterp.Kernels.Extraction;
 using MMInterp.Kernels.Hooks;
 using MMInterp.Kernels.Models.Clip;
 using MMInterp.Kernels.Sae;
@@ -22,9 +23,11 @@ public static class HookLatents
             throw new ArgumentException($"hook '{hook}' holds attention patterns, not per-token activations", nameof(hook));
     }
 
-    /// <summary>Latents [B, T, m] (float32, CPU) for images [B, 3, H, W] on the model's device; <paramref name="activation"/>
-    /// (if given) also sees the raw activation at the hook.</summary>
-    public static Tensor Encode(ClipModel model, ISparseAutoencoder sae, string hook, Tensor images, Action<Tensor>? activation = null)
+    /// <summary>Latents [B, T, m] (float32, CPU) for images [B, 3, H, W] on the model's device, T the selected tokens
+    /// (<paramref name="tokens"/>); <paramref name="activation"/> (if given) also sees the raw activation at the hook, on
+    /// the selected tokens.</summary>
+    public static Tensor Encode(ClipModel model, ISparseAutoencoder sae, string hook, Tensor images, Action<Tensor>? activation = null,
+        TokenSelection tokens = TokenSelection.All)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -34,7 +37,7 @@ public static class HookLatents
             model.Hooks.Add(hook, Hook.Cache(cache));
             model.VisionModel.Forward(images);
         }
-        var a = cache[hook];
+        var a = tokens.Select(cache[hook], hook);
         CheckWidth(sae, hook, a.shape[^1]);
         activation?.Invoke(a);
         long b = a.shape[0], t = a.shape[1];

@@ -1,3 +1,4 @@
+using MMInterp.Kernels.Extraction;
 using MMInterp.Kernels.Hooks;
 using MMInterp.Kernels.Interp.Features;
 using MMInterp.Kernels.Models.Clip;
@@ -30,8 +31,19 @@ public static class SaeLatents
             throw new ArgumentException($"SAE expects width {sae.Config.DIn} but '{hook}' has width {width}: the SAE was trained on another hook or model", nameof(sae));
     }
 
-    /// <summary>Per image, each feature's largest latent over the image's tokens: [B, m] on the CPU.</summary>
-    public static Tensor PerImageMax(ClipModel model, ISparseAutoencoder sae, string hook, Tensor images, int batchSize = 128)
+    /// <summary>Checks that an edit restricted to <paramref name="tokens"/> can be spliced at <paramref name="hook"/>: the
+    /// splice sees one row per token there (no head dimension) and the selection keeps some token.</summary>
+    public static void CheckTokens(ClipModel model, string hook, TokenSelection tokens)
+    {
+        if (tokens == TokenSelection.All) return;
+        if (model.Hooks[hook].HasHeads)
+            throw new ArgumentException($"tokens '{tokens.Name()}' in steering and the typographic defence needs a hook without heads; '{hook}' has them (use tokens all)", nameof(tokens));
+        if (hook == ClipVisionTransformer.PooledHook) tokens.Range(1, hook);
+    }
+
+    /// <summary>Per image, each feature's largest latent over the image's (selected) tokens: [B, m] on the CPU.</summary>
+    public static Tensor PerImageMax(ClipModel model, ISparseAutoencoder sae, string hook, Tensor images, int batchSize = 128,
+        TokenSelection tokens = TokenSelection.All)
     {
         var wasTraining = model.training;
         model.eval();
@@ -40,7 +52,7 @@ public static class SaeLatents
         for (long start = 0; start < images.shape[0]; start += batchSize)
         {
             using var scope = NewDisposeScope();
-            var latents = HookLatents.Encode(model, sae, hook, images.narrow(0, start, Math.Min(batchSize, images.shape[0] - start)).to(device));
+            var latents = HookLatents.Encode(model, sae, hook, images.narrow(0, start, Math.Min(batchSize, images.shape[0] - start)).to(device), tokens: tokens);
             parts.Add(latents.amax([1]).MoveToOuterDisposeScope());
         }
         model.train(wasTraining);

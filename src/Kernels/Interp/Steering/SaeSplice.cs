@@ -1,3 +1,4 @@
+using MMInterp.Kernels.Extraction;
 using MMInterp.Kernels.Hooks;
 using MMInterp.Kernels.Sae;
 using static MMInterp.Kernels.Tensors.Scalars;
@@ -90,6 +91,20 @@ public static class SaeSplice
         {
             if (z.shape[0] != features.Length) throw new ArgumentException($"the edit names {features.Length} images but the batch has {z.shape[0]}");
             return ClampRowsCore(z, features, values, scope);
+        };
+    }
+
+    /// <summary><paramref name="edit"/> on the selected <paramref name="tokens"/> of latents [B, T, m] only; the other tokens
+    /// keep their latents, so with the error term kept they pass unchanged.</summary>
+    public static LatentEdit OnTokens(LatentEdit edit, TokenSelection tokens, string hook)
+    {
+        if (tokens == TokenSelection.All) return edit;
+        return z =>
+        {
+            var (start, count) = tokens.Range(z.shape[1], hook);
+            var output = z.clone();
+            output.narrow(1, start, count).copy_(edit(z.narrow(1, start, count).contiguous()));
+            return output;
         };
     }
 

@@ -19,6 +19,7 @@ public static class Steerability
     {
         config.Validate();
         SaeLatents.CheckHook(model, sae, hook);
+        SaeLatents.CheckTokens(model, hook, config.Tokens);
         CheckTargets(sae, targets);
         var world = new ShapesWorldGenerator(new ShapesWorldConfig { ImageSize = model.Config.Vision.ImageSize, MinObjects = 1, MaxObjects = 1 });
         using var scope = NewDisposeScope();
@@ -28,7 +29,7 @@ public static class Steerability
         Dictionary<ObjectAttribute, int[]> calibrationTruth;
         using (var calibration = world.Batch(config.CalibrationSeed, 0, config.CalibrationImages))
         {
-            perImage = SaeLatents.PerImageMax(model, sae, hook, calibration.Images, config.BatchSize).cpu().contiguous().data<float>().ToArray();
+            perImage = SaeLatents.PerImageMax(model, sae, hook, calibration.Images, config.BatchSize, config.Tokens).cpu().contiguous().data<float>().ToArray();
             calibrationImages = (int)calibration.Images.shape[0];
             calibrationTruth = config.Attributes.Distinct().ToDictionary(a => a, a => calibration.FirstObject(a).cpu().data<long>().Select(v => (int)v).ToArray());
         }
@@ -65,7 +66,7 @@ public static class Steerability
         {
             cancel.ThrowIfCancellationRequested();
             var chunk = Enumerable.Range(at, Math.Min(config.FeaturesPerBatch, tested.Count - at)).ToList();
-            var edit = RowClamps(sae, chunk.Select(i => (tested[i], clamps[i])).ToList(), n, config.Scope);
+            var edit = SaeSplice.OnTokens(RowClamps(sae, chunk.Select(i => (tested[i], clamps[i])).ToList(), n, config.Scope), config.Tokens, hook);
             var after = Steered(model, hook, probe, batch.Images, chunk.Count, SaeSplice.Hook(sae, SpliceMode.WithError, edit), config.BatchSize);
             for (var c = 0; c < chunk.Count; c++)
                 features.Add(judge.Evaluate(tested[chunk[c]], clamps[chunk[c]], after, c, targets?[tested[chunk[c]]]));
@@ -83,7 +84,8 @@ public static class Steerability
                 var chunk = Enumerable.Range(at, Math.Min(config.FeaturesPerBatch, trials - at)).ToList();
                 var pairs = chunk.Select(r => (tested[r % tested.Count], clamps[r % tested.Count])).ToList();
                 var rowDirections = directions.narrow(0, at, chunk.Count).repeat_interleave(n, 0);
-                var hookFn = SaeSplice.EqualNormDirection(sae, RowClamps(sae, pairs, n, config.Scope), rowDirections);
+                // The edit changes only the selected tokens, so the control's equal-norm push is zero on the others too.
+                var hookFn = SaeSplice.EqualNormDirection(sae, SaeSplice.OnTokens(RowClamps(sae, pairs, n, config.Scope), config.Tokens, hook), rowDirections);
                 var after = Steered(model, hook, probe, batch.Images, chunk.Count, hookFn, config.BatchSize);
                 for (var c = 0; c < chunk.Count; c++)
                     control.Add(judge.Evaluate(pairs[c].Item1, pairs[c].Item2, after, c, targets?[pairs[c].Item1]));

@@ -42,6 +42,9 @@ public sealed record SteerabilityConfig
     /// that detects nothing has no value to be steered toward.</summary>
     public double MinDetectionAuroc { get; init; } = 0.8;
     public ClampScope Scope { get; init; } = ClampScope.AllTokens;
+    /// <summary>Which tokens a clamp may set (and whose latents calibrate its strength and name its target): all, the
+    /// patches or the class token. <see cref="Scope"/> then narrows within them.</summary>
+    public Extraction.TokenSelection Tokens { get; init; } = Extraction.TokenSelection.All;
     /// <summary>Minimum rise of the target's mean probability (absolute, 0-1).</summary>
     public double DeltaThreshold { get; init; } = 0.2;
     /// <summary>Minimum share of images (true value and unsteered prediction both not the target) whose prediction becomes the target.</summary>
@@ -75,6 +78,7 @@ public sealed record SteerabilityConfig
         Check(Enum.IsDefined(Naming), nameof(Naming), Naming, "must be Detection or Steering");
         Check(MinDetectionAuroc >= 0.5 && MinDetectionAuroc < 1, nameof(MinDetectionAuroc), MinDetectionAuroc, "must be in [0.5, 1)");
         Check(Enum.IsDefined(Scope), nameof(Scope), Scope, "must be AllTokens or ActiveTokens");
+        Check(Enum.IsDefined(Tokens), nameof(Tokens), Tokens, $"must be one of {string.Join(", ", Extraction.TokenSelections.Names)}");
         Check(DeltaThreshold > 0 && DeltaThreshold < 1, nameof(DeltaThreshold), DeltaThreshold, "must be in (0, 1)");
         Check(FlipThreshold >= 0 && FlipThreshold <= 1, nameof(FlipThreshold), FlipThreshold, "must be in [0, 1]");
         Check(MaxFeatures >= 0, nameof(MaxFeatures), MaxFeatures, "must be non-negative (0 = every live feature)");

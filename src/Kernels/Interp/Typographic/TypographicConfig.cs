@@ -45,6 +45,8 @@ public sealed record TypographicConfig
     /// <summary>An accuracy drop under attack below this is not material: the recovered ratio is then not a finding.</summary>
     public double MaterialDrop { get; init; } = 0.05;
     public int BatchSize { get; init; } = 256;
+    /// <summary>Which tokens the text features are ranked on and suppressed at: all, the patches or the class token.</summary>
+    public Extraction.TokenSelection Tokens { get; init; } = Extraction.TokenSelection.All;
     /// <summary>Seed of the random feature sets.</summary>
     public long Seed { get; init; } = 0;
 
@@ -64,6 +66,7 @@ public sealed record TypographicConfig
         Check(EffectCandidates >= TopK, nameof(EffectCandidates), EffectCandidates, $"must be at least TopK ({TopK})");
         Check(Enum.IsDefined(Suppression), nameof(Suppression), Suppression, "must be Zero or CleanMean");
         Check(Enum.IsDefined(Selection), nameof(Selection), Selection, "must be Detection or Effect");
+        Check(Enum.IsDefined(Tokens), nameof(Tokens), Tokens, $"must be one of {string.Join(", ", Extraction.TokenSelections.Names)}");
         Check(RandomTrials >= 1, nameof(RandomTrials), RandomTrials, "must be at least 1");
         Check(MaterialDrop > 0 && MaterialDrop < 1, nameof(MaterialDrop), MaterialDrop, "must be in (0, 1)");
         Check(BatchSize >= 1, nameof(BatchSize), BatchSize, "must be at least 1");

@@ -22,6 +22,7 @@ public static class TypographicDefence
     {
         config.Validate();
         SaeLatents.CheckHook(model, sae, hook);
+        SaeLatents.CheckTokens(model, hook, config.Tokens);
         var world = AttackScenes.Generator(model.Config.Vision.ImageSize);
         using var scope = NewDisposeScope();
 
@@ -53,14 +54,15 @@ public static class TypographicDefence
         Action<double, string>? progress = null, CancellationToken cancel = default)
     {
         config.Validate();
+        SaeLatents.CheckTokens(model, hook, config.Tokens);
         using var scope = NewDisposeScope();
         var (chosen, auroc, live) = RankTextFeatures(model, sae, hook, calibration, calibrationJudge, config, cancel);
         progress?.Invoke(0.3, $"text features {string.Join(",", chosen)} (AUROC {string.Join(",", auroc.Select(a => a.ToString("F2")))})");
 
         var cleanMean = config.Suppression == TextSuppression.CleanMean ? CleanTokenMean(model, sae, hook, calibration.Clean, config) : null;
-        HookFn Suppress(IReadOnlyList<int> features) => SaeSplice.Hook(sae, SpliceMode.WithError, cleanMean is null
+        HookFn Suppress(IReadOnlyList<int> features) => SaeSplice.Hook(sae, SpliceMode.WithError, SaeSplice.OnTokens(cleanMean is null
             ? SaeSplice.Zero(sae, features)
-            : SaeSplice.SetTo(sae, features, features.Select(f => cleanMean[f]).ToList()));
+            : SaeSplice.SetTo(sae, features, features.Select(f => cleanMean[f]).ToList()), config.Tokens, hook));
 
         IReadOnlyList<int> Predict(Tensor images, HookFn? fn)
         {
@@ -99,8 +101,8 @@ public static class TypographicDefence
     {
         using var scope = NewDisposeScope();
         var attackedCount = (int)calibration.Attacked.shape[0];
-        var scores = cat([SaeLatents.PerImageMax(model, sae, hook, calibration.Attacked, config.BatchSize),
-            SaeLatents.PerImageMax(model, sae, hook, calibration.Clean, config.BatchSize)], 0).t().contiguous();
+        var scores = cat([SaeLatents.PerImageMax(model, sae, hook, calibration.Attacked, config.BatchSize, config.Tokens),
+            SaeLatents.PerImageMax(model, sae, hook, calibration.Clean, config.BatchSize, config.Tokens)], 0).t().contiguous();
         var m = (int)scores.shape[0];
         var n = (int)scores.shape[1];
         var values = scores.cpu().data<float>().ToArray();
@@ -119,13 +121,13 @@ public static class TypographicDefence
         var byAuroc = detecting.OrderByDescending(r => r.Auroc).ThenBy(r => r.Feature).ToList();
         var best = config.Selection == TextFeatureSelection.Detection
             ? byAuroc.Take(config.TopK).ToList()
-            : ByEffect(sae, judge, calibration.Attacked, byAuroc.Take(config.EffectCandidates).ToList(), config, cancel);
+            : ByEffect(sae, hook, judge, calibration.Attacked, byAuroc.Take(config.EffectCandidates).ToList(), config, cancel);
         return (best.Select(b => b.Feature).ToList(), best.Select(b => b.Auroc).ToList(), live);
     }
 
     /// <summary>The TopK candidates whose zeroing alone raises the attacked calibration images' mean probability of the
     /// true value most (ranked by that gain, whatever its sign: the held-out evaluation judges them).</summary>
-    static List<(int Feature, double Auroc)> ByEffect(ISparseAutoencoder sae, ITypographicJudge judge, Tensor attacked,
+    static List<(int Feature, double Auroc)> ByEffect(ISparseAutoencoder sae, string hook, ITypographicJudge judge, Tensor attacked,
         IReadOnlyList<(int Feature, double Auroc)> candidates, TypographicConfig config, CancellationToken cancel)
     {
         double TrueProbability(HookFn? fn)
@@ -135,7 +137,7 @@ public static class TypographicDefence
         }
         var baseline = TrueProbability(SaeSplice.Hook(sae, SpliceMode.WithError));
         return candidates
-            .Select(c => (c.Feature, c.Auroc, Gain: TrueProbability(SaeSplice.Hook(sae, SpliceMode.WithError, SaeSplice.Zero(sae, [c.Feature]))) - baseline))
+            .Select(c => (c.Feature, c.Auroc, Gain: TrueProbability(SaeSplice.Hook(sae, SpliceMode.WithError, SaeSplice.OnTokens(SaeSplice.Zero(sae, [c.Feature]), config.Tokens, hook))) - baseline))
             .OrderByDescending(c => c.Gain).ThenBy(c => c.Feature).Take(config.TopK)
             .Select(c => (c.Feature, c.Auroc)).ToList();
     }
@@ -152,7 +154,7 @@ public static class TypographicDefence
         }
     }
 
-    /// <summary>Each feature's mean latent over every token of the clean calibration images.</summary>
+    /// <summary>Each feature's mean latent over every selected token of the clean calibration images.</summary>
     static float[] CleanTokenMean(ClipModel model, ISparseAutoencoder sae, string hook, Tensor clean, TypographicConfig config)
     {
         using var scope = NewDisposeScope();
@@ -161,7 +163,7 @@ public static class TypographicDefence
         for (long at = 0; at < clean.shape[0]; at += config.BatchSize)
         {
             using var inner = NewDisposeScope();
-            var z = HookLatents.Encode(model, sae, hook, clean.narrow(0, at, Math.Min(config.BatchSize, clean.shape[0] - at)).to(model.LogitScale.device)); // [B, T, m]
+            var z = HookLatents.Encode(model, sae, hook, clean.narrow(0, at, Math.Min(config.BatchSize, clean.shape[0] - at)).to(model.LogitScale.device), tokens: config.Tokens); // [B, T, m], selected tokens
             sum.add_(z.reshape(-1, z.shape[^1]).to(ScalarType.Float64).sum([0]));
             tokens += z.shape[0] * z.shape[1];
         }

@@ -18,7 +18,7 @@ public sealed class ClipModel : nn.Module
     {
         Config = config.Validate();
         Hooks = new HookRegistry();
-        register_module("vision_model", _vision = new ClipVisionTransformer(config.Vision, Hooks));
+        register_module("vision_model", _vision = new ClipVisionTransformer(config.Vision, Hooks, pooledHook: true));
         register_module("text_model", _text = new ClipTextTransformer(config.Text, Hooks));
         register_module("visual_projection", _visualProjection = nn.Linear(config.Vision.Tower.HiddenSize, config.ProjectionDim, hasBias: false));
         register_module("text_projection", _textProjection = nn.Linear(config.Text.Tower.HiddenSize, config.ProjectionDim, hasBias: false));
@@ -27,7 +27,7 @@ public sealed class ClipModel : nn.Module
 
     public ClipConfig Config { get; }
 
-    /// <summary>Every hook point: vision.blocks.{i}.*, text.blocks.{i}.*.</summary>
+    /// <summary>Every hook point: vision.blocks.{i}.*, vision.hook_pooled, text.blocks.{i}.*.</summary>
     public HookRegistry Hooks { get; }
 
     public ClipVisionTransformer VisionModel => _vision;

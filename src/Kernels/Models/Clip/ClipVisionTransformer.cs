@@ -36,25 +36,37 @@ public sealed class ClipVisionEmbeddings : nn.Module
 /// <summary>HF CLIPVisionTransformer: embeddings, pre_layrnorm (HF's spelling), encoder, post_layernorm on the class token.</summary>
 public sealed class ClipVisionTransformer : nn.Module
 {
+    /// <summary>The pooled output's hook point (HF pooler_output: post_layernorm of the last block's class token).</summary>
+    public const string PooledHook = "vision.hook_pooled";
+
     readonly ClipVisionEmbeddings _embeddings;
     readonly LayerNorm _pre, _post;
     readonly ClipEncoder _encoder;
     readonly ClipVisionConfig _config;
+    readonly HookPoint? _pooled;
 
-    public ClipVisionTransformer(ClipVisionConfig c, HookRegistry hooks) : base("vision_model")
+    /// <param name="pooledHook">register <see cref="PooledHook"/>: a CLIP's tower, whose pooled output is what its
+    /// visual projection reads; a VLM's adapter reads the patch states instead, so its tower offers no pooled hook.</param>
+    public ClipVisionTransformer(ClipVisionConfig c, HookRegistry hooks, bool pooledHook = false) : base("vision_model")
     {
         _config = c;
         register_module("embeddings", _embeddings = new ClipVisionEmbeddings(c));
         register_module("pre_layrnorm", _pre = nn.LayerNorm(c.Tower.HiddenSize, c.Tower.LayerNormEps));
         register_module("encoder", _encoder = new ClipEncoder(c.Tower, hooks, "vision"));
         register_module("post_layernorm", _post = nn.LayerNorm(c.Tower.HiddenSize, c.Tower.LayerNormEps));
+        if (pooledHook) _pooled = hooks.Register(PooledHook);
     }
 
     /// <returns>last hidden state [B, T, D] and the pooled, post-normed class token [B, D]</returns>
     public (Tensor Hidden, Tensor Pooled) Forward(Tensor pixels)
     {
         var hidden = Encode(pixels, null);
-        return (hidden, _post.forward(hidden.select(1, 0)));
+        var pooled = _post.forward(hidden.select(1, 0));
+        // The hook sees the pooled output as a one-token stream [B, 1, D], so every analysis that reads hooks as
+        // [B, T, D] (extraction rows, SAE latents, splices, free labels) works on it unchanged; its one token is the
+        // class token.
+        if (_pooled is not null && ForwardScope.AnyHooked(_pooled)) pooled = _pooled.Apply(pooled.unsqueeze(1)).squeeze(1);
+        return (hidden, pooled);
     }
 
     /// <summary>The residual stream after block <paramref name="lastBlock"/> [B, T, D]; later blocks do not run (their

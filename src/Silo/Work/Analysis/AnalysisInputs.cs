@@ -43,7 +43,9 @@ public sealed class AnalysisInputs(RegistryStore registry, ArtefactCache artefac
             throw new ArgumentException($"dictionary '{id}' was trained on model '{record.ModelId}', not '{ModelId}'");
         if (own && HookPoint is { } hook && hook != record.HookPoint)
             throw new ArgumentException($"dictionary '{id}' reads hook '{record.HookPoint}', not '{hook}'");
-        return new AnalysisDictionary(id, record.HookPoint, SaeCheckpoint.LoadSae(await artefacts.Store.GetVerifiedPathAsync(record.CheckpointSha256, ct), device));
+        // The tokens its activation set held (all for a dictionary imported without one, or extracted before the option).
+        var tokens = record.ActivationSetId is { } setId && await registry.ActivationSets.GetAsync(setId, ct) is { } set ? set.Tokens() : Kernels.Extraction.TokenSelection.All;
+        return new AnalysisDictionary(id, record.HookPoint, SaeCheckpoint.LoadSae(await artefacts.Store.GetVerifiedPathAsync(record.CheckpointSha256, ct), device), tokens);
     }
 
     public Task<IImageDataset> DatasetAsync(string id, CancellationToken ct) => datasets.OpenAsync(id, ct);
