@@ -23,26 +23,29 @@ void Log(string s) => Console.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F0}s] {
 
 var loaded = ClipCheckpoint.Load(S("clip", "/tmp/zoo-default3"));
 var model = loaded.Model; var tok = loaded.Tokenizer!;
-var layer = I("layer", 1);
-var hook = $"vision.blocks.{layer}.hook_resid_post";
+var layerArg = S("layer", "1");
+var layer = layerArg == "pooled" ? -1 : int.Parse(layerArg);
+var hook = layer < 0 ? MMInterp.Kernels.Models.Clip.ClipVisionTransformer.PooledHook : $"vision.blocks.{layer}.hook_resid_post";
+var tokens = TokenSelections.Parse(S("tokens", "all"));
+var dIn = (int)model.Config.Vision.Tower.HiddenSize;
 var kind = S("kind", "topk");
 var dsae = I("dsae", 512); var k = I("k", 16); var steps = I("steps", 1500); var l1 = D("l1", 1.0); var lr = D("lr", 2e-3);
 var saeSeed = I("saeseed", 0); var evalOff = I("evaloff", 0);
 var images = I("images", 2048);
-var cacheFile = $"{Path.GetTempPath()}clipstudy_sae_{layer}_{kind}_{dsae}_{k}_{l1}_{lr}_{steps}_{saeSeed}_{images}.safetensors";
+var cacheFile = $"{Path.GetTempPath()}clipstudy_sae_{Path.GetFileName(S("clip", "x"))}_{layerArg}_{tokens.Name()}_{kind}_{dsae}_{k}_{l1}_{lr}_{steps}_{saeSeed}_{images}.safetensors";
 SparseAutoencoder sae;
 if (File.Exists(cacheFile) && S("retrain", "0") == "0") { sae = SaeCheckpoint.LoadSae(cacheFile); Log($"loaded {cacheFile}"); }
 else
 {
-    var world = new ShapesWorldGenerator(new ShapesWorldConfig { ImageSize = 32, OverlayRate = 0.1 });
-    var rows = ClipActivationExtractor.Extract(model, world, seed: ShapesSplits.Train, start: 0, count: images, [hook])[hook];
+    var world = new ShapesWorldGenerator(new ShapesWorldConfig { ImageSize = 32, OverlayRate = 0.3, AttackRate = 0.5 });
+    var rows = ClipActivationExtractor.Extract(model, world, seed: ShapesSplits.Train, start: 0, count: images, [hook], tokens: tokens)[hook];
     Log($"extracted {rows.shape[0]} rows");
     var dir = Directory.CreateTempSubdirectory("clipfig-sae-").FullName;
     using var source = new InMemoryActivationSource(rows, seed: saeSeed);
     var cfg = new SaeConfig { Kind = kind switch { "relu" => SaeKind.Relu, "topk" => SaeKind.TopK, "batchtopk" => SaeKind.BatchTopK, _ => SaeKind.JumpRelu },
-        DIn = 64, DSae = dsae, K = k, Seed = saeSeed, NormalizeInput = S("norm", "0") == "1" };
+        DIn = dIn, DSae = dsae, K = k, Seed = saeSeed, NormalizeInput = S("norm", "0") == "1" };
     var tr = new SaeTrainingConfig { Lr = lr, LrWarmupSteps = steps / 10, SparsityCoefficient = l1, DeadFeatures = kind == "relu" ? DeadFeatureStrategy.None : DeadFeatureStrategy.AuxK };
-    var res = SaeTrainer.Run(new SweepConfig { Members = [new SweepMember("s", cfg, tr)], BatchSize = 512, TotalSteps = steps, LogEvery = Math.Max(1, steps / 3), CheckpointEvery = 0, HistogramEachLog = false }, source, dir).Single();
+    var res = SaeTrainer.Run(new SweepConfig { Members = [new SweepMember("s", cfg, tr)], BatchSize = I("batch", 512), TotalSteps = steps, LogEvery = Math.Max(1, steps / 3), CheckpointEvery = 0, HistogramEachLog = false }, source, dir).Single();
     sae = SaeCheckpoint.LoadSae(res.WeightsPath!);
     File.Copy(res.WeightsPath!, cacheFile, true);
     Log($"trained {kind} m={dsae} k={k} l1={l1}: L0 {res.Final?.L0:F1} FVU {res.Final?.Fvu:F3} dead {res.Final?.DeadFraction:F3}");
@@ -77,10 +80,10 @@ if (S("occl", "0") == "1")
 if (S("labels", "0") == "1" || S("rec", "0") == "1")
 {
     var sc = FeatureStudyConfig.Default with { Seed = FeatureStudyConfig.Default.Seed + 17 * evalOff, Images = I("studyimages", 1024), Controls = false };
-    var world = new ShapesWorldGenerator(new ShapesWorldConfig { ImageSize = 32, OverlayRate = 0.1 });
-    var acts = FeatureActivations.Compute(model, sae, hook, world, sc.Seed, sc.Images, 64);
+    var world = new ShapesWorldGenerator(new ShapesWorldConfig { ImageSize = 32, OverlayRate = 0.3, AttackRate = 0.5 });
+    var acts = FeatureActivations.Compute(model, sae, hook, world, sc.Seed, sc.Images, 64, tokens: tokens);
     var concepts = ConceptSet.FromScenes(acts.Scenes);
-    var rec = ConceptRecovery.Compute(acts, concepts, D("thr", 0.9));
+    var rec = ConceptRecovery.Compute(acts, concepts, D("thr", 0.9), ConceptSet.CaptionGroups);
     var scored = FreeLabelAccuracy.Scored(rec, ConceptSet.CaptionGroups);
     Log($"recovery {rec.Recovery:F3} scored {scored.Count}: " + string.Join(" ", rec.RecoveryByGroup.Select(kv => $"{kv.Key}={kv.Value:F2}")));
     Log("  best per concept: " + string.Join(" ", rec.PerConcept.Select(c => $"{c.ConceptName}:{c.Auroc:F2}")));
@@ -101,7 +104,7 @@ if (S("labels", "0") == "1" || S("rec", "0") == "1")
 }
 if (S("study", "1") == "1")
 {
-    var sc = FeatureStudyConfig.Default with { Seed = FeatureStudyConfig.Default.Seed + 17 * evalOff, Images = I("studyimages", 1024) };
+    var sc = FeatureStudyConfig.Default with { Seed = FeatureStudyConfig.Default.Seed + 17 * evalOff, Images = I("studyimages", 1024), Tokens = tokens };
     var st = ClipFeatureStudy.Run(model, tok, sae, hook, sc);
     var f = st.Figures;
     Log($"STUDY {hook}: " + string.Join(" ", f.Where(kv => !kv.Key.StartsWith("mean_best") ).Select(kv => $"{kv.Key}={kv.Value:F3}")));

@@ -68,7 +68,9 @@ public static class QuickstartCommand
             report.Add(string.Create(CultureInfo.InvariantCulture, $"- model `{zoo.Model.Id}`: zero-shot colour {colour:F3}, shape {shape:F3} (held-out seed)"));
             html.Heading("2. Tiny CLIP").Paragraph($"Model {zoo.Model.Id}{(zoo.Cached ? " (cached)" : "")}, zero-shot accuracy on a held-out seed with caption prompts.")
                 .Figures([("clip_zero_shot_colour", colour, "chance 0.125"), ("clip_zero_shot_shape", shape, "chance 0.167"),
-                    ("retrieval_recall_at_5", zoo.Metric("RetrievalRecallAt5"), "image -> text")]);
+                    ("retrieval_recall_at_5", zoo.Metric("RetrievalRecallAt5"), "image -> text"),
+                    ("clip_attack_drop", AttackMetric(zoo, "AttackDrop"), "zero-shot accuracy lost to a wrong word on held-out scenes"),
+                    ("clip_attack_reading_part", AttackMetric(zoo, "ReadingPart"), "of that, against the true word at the same place (reading, not ink)")]);
 
             // 3. Activations at the layer QuickstartLayer names (and why), sharded over the cluster.
             var cluster = await session.ClusterAsync(ct);
@@ -126,6 +128,8 @@ public static class QuickstartCommand
         });
         return command;
     }
+
+    static double AttackMetric(ZooCatalog.ZooModel zoo, string name) => zoo.Metrics?["Attack"]?[name]?.GetValue<double>() ?? double.NaN;
 
     static string Describe(string cs)
     {

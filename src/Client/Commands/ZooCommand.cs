@@ -25,7 +25,7 @@ public static class ZooCommand
         var width = new Option<int>("--width") { Description = "vision and text width", DefaultValueFactory = _ => ClipZooConfig.Default.VisionWidth };
         var visionLayers = new Option<int>("--vision-layers") { Description = "ViT blocks", DefaultValueFactory = _ => ClipZooConfig.Default.VisionLayers };
         var textLayers = new Option<int>("--text-layers") { Description = "text blocks", DefaultValueFactory = _ => ClipZooConfig.Default.TextLayers };
-        var overlay = new Option<double>("--overlay-rate") { Description = "share of training images with a true word", DefaultValueFactory = _ => ClipZooConfig.Default.OverlayRate };
+        var overlay = new Option<double>("--overlay-rate") { Description = "share of training images with a written word the caption names", DefaultValueFactory = _ => ClipZooConfig.Default.OverlayRate };
         var threads = new Option<int>("--threads") { Description = "CPU threads", DefaultValueFactory = _ => ClipZooConfig.Default.Threads };
         var db = DatabaseOption.Create();
         foreach (var o in new Option[] { db, output, seed, steps, batch, device, lr, width, visionLayers, textLayers, overlay, threads }) clip.Options.Add(o);
@@ -49,6 +49,15 @@ public static class ZooCommand
             // One `figure <name>: <value>` line per headline figure, as bench/RESULTS.md records them (docs/ARCHITECTURE.md, "Benchmarks").
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"figure clip_zero_shot_colour: {zooModel.Metric("ZeroShotColour"):F3}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"figure clip_zero_shot_shape: {zooModel.Metric("ZeroShotShape"):F3}"));
+            if (zooModel.Metrics?["Attack"] is { } attack)
+            {
+                // The typographic attack at build time: how much a wrong word costs, and how much of that is reading.
+                double A(string name) => attack[name]?.GetValue<double>() ?? double.NaN;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"typographic attack: clean {A("Clean"):F3}, wrong word {A("Attacked"):F3}, true word at the same place {A("TrueWord"):F3}; follows the word {A("FollowsWord"):F3}, names the written word {A("WordReading"):F3}"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"figure clip_attack_drop: {A("AttackDrop"):F3}"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"figure clip_attack_reading_part: {A("ReadingPart"):F3}"));
+            }
             Console.WriteLine($"registered model {zooModel.Model.Id} (checkpoint {zooModel.Model.CheckpointSha256})");
             Console.WriteLine(await ZooCatalog.ExportAsync(session, zooModel, dir, ct) is { } exported ? $"exported to {exported} (HF layout)" : $"not exported: {dir} is not empty");
             return 0;
