@@ -86,9 +86,8 @@ public static class QuickstartCommand
             report.Add($"- activation set `{set.Id}`: {set.RowCount} token activations at `{hook}` ({layer.Tokens.Name()} tokens) from {images} images, {set.ShardCount} shards");
             report.Add($"- layer: {layer.Why}");
 
-            // 4. A ReLU + L1 SAE on them (inputs normalised). On clip-zoo/3 at this hook it recovers 0.26 of the concepts
-            // against 0.04 for an untrained SAE; a TopK SAE (k 16) of the same width spent its features on the
-            // background and recovered 0.15 against 0.07 (bench/RESULTS.md, CLIP SAE study).
+            // 4. A ReLU + L1 SAE on them (inputs normalised): on clip-zoo/3 a TopK SAE (k 16) of the same width spent its
+            // features on the background (bench/RESULTS.md, CLIP SAE study).
             var (runId, sae, steps, m) = await QuickstartSae.TrainAsync(cluster, set.Id, hook, zooConfig.VisionWidth, 8, isQuick ? 150 : 1500, ct,
                 batchSize: Math.Min(512, images));
             report.Add(string.Create(CultureInfo.InvariantCulture,
