@@ -79,7 +79,7 @@ public sealed class ClipZooTrainer(ClipZooConfig config)
             // word alone ("the word blue"): reading first, as shape first, before the objects explain the captions.
             var scenes = shapePhase
                 ? Enumerable.Range(0, c.BatchSize).Select(i => (i < c.BatchSize - wordFirst ? single : singleWorded).Scene(c.Seed, (long)step * c.BatchSize + i)).ToList()
-                : ShapeFamilies.Batch(world, c.Seed, step, c.BatchSize, c.ShapeFamilyShare, c.ShapeFamilySize);
+                : ShapeFamilies.Batch(world, c.Seed, step, c.BatchSize, c.ShapeFamilyShare, c.ShapeFamilySize, keepWords: c.MentionWords);
             if (!shapePhase && wordFamilies > 0)
             {
                 var shapeEnd = c.ShapeFamilySize * ShapeFamilies.FamilyCount(c.BatchSize, c.ShapeFamilyShare, c.ShapeFamilySize);

@@ -14,7 +14,9 @@ public static class ShapeFamilies
 
     public static bool InFamily(int position, int batchSize, double share, int size) => position < size * FamilyCount(batchSize, share, size);
 
-    public static List<Scene> Batch(ShapesWorldGenerator world, long seed, int step, int batchSize, double share, int size)
+    /// <param name="keepWords">members keep the head's written word (when captions name it, so they still differ only in
+    /// the shape word); otherwise they carry none, as a word naming the old shape would be an unnamed attack</param>
+    public static List<Scene> Batch(ShapesWorldGenerator world, long seed, int step, int batchSize, double share, int size, bool keepWords = false)
     {
         if (size < 2 || size > AttributeWords.Shapes.Length)
             throw new ArgumentOutOfRangeException(nameof(size), size, $"family size must be in [2, {AttributeWords.Shapes.Length}]");
@@ -25,7 +27,7 @@ public static class ShapeFamilies
         {
             var scene = world.Scene(seed, first + f);
             scenes.Add(scene);
-            scenes.AddRange(Variants(scene, size - 1));
+            scenes.AddRange(Variants(scene, size - 1, keepWords));
         }
         for (var i = size * families; i < batchSize; i++) scenes.Add(world.Scene(seed, first + i));
         return scenes;
@@ -33,7 +35,7 @@ public static class ShapeFamilies
 
     /// <summary>Copies of the scene with object 0 given each of <paramref name="count"/> other shapes, picked from the
     /// scene's own stream.</summary>
-    public static IEnumerable<Scene> Variants(Scene scene, int count)
+    public static IEnumerable<Scene> Variants(Scene scene, int count, bool keepWords = false)
     {
         var rng = new SplitMix64(scene.Seed ^ 0x7777_1234_5678_9ABCL, scene.Index);
         var o = scene.Objects[0];
@@ -47,9 +49,8 @@ public static class ShapeFamilies
             offsets.RemoveAt(pick);
             var objects = scene.Objects.ToList();
             objects[0] = o with { Shape = shape };
-            // The word stays (training words are independent of the scene, and the captions must differ by shape only);
-            // whether it now names another value than the object's is recomputed.
-            var overlay = scene.Overlay is { } w ? w with { IsAttack = w.Value != objects[w.ObjectIndex].Value(w.Attribute) } : null;
+            // A kept word stays where it was; whether it now names another value than the object's is recomputed.
+            var overlay = keepWords && scene.Overlay is { } w ? w with { IsAttack = w.Value != objects[w.ObjectIndex].Value(w.Attribute) } : null;
             yield return scene with { Objects = objects, Overlay = overlay };
         }
     }

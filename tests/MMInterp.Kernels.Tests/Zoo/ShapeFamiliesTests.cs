@@ -12,7 +12,7 @@ public class ShapeFamiliesTests
     public void FamiliesDifferOnlyInTheFirstObjectsShapeAndTheirCaptionsOnlyInTheShapeWord(int size)
     {
         var world = new ShapesWorldGenerator(new ShapesWorldConfig { OverlayRate = 0.5 });
-        var scenes = ShapeFamilies.Batch(world, seed: 3, step: 2, batchSize: 16, share: 0.5, size);
+        var scenes = ShapeFamilies.Batch(world, seed: 3, step: 2, batchSize: 16, share: 0.5, size, keepWords: true);
         Assert.Equal(16, scenes.Count);
         var families = ShapeFamilies.FamilyCount(16, 0.5, size);
         Assert.Equal(8 / size, families);
@@ -35,6 +35,8 @@ public class ShapeFamiliesTests
             }
         }
         Assert.Equal(world.Scene(3, 2 * 16 + 8).Caption, scenes[8].Caption);
+        // Without keepWords (captions that never name the word) members carry none.
+        Assert.All(ShapeFamilies.Batch(world, 3, 2, 16, 0.5, size).Where((_, i) => i % size != 0 && i < size * families), m => Assert.Null(m.Overlay));
     }
 
     [Fact]
