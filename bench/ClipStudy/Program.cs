@@ -51,6 +51,21 @@ else
     Log($"trained {kind} m={dsae} k={k} l1={l1}: L0 {res.Final?.L0:F1} FVU {res.Final?.Fvu:F3} dead {res.Final?.DeadFraction:F3}");
 }
 
+if (S("fvucheck", "0") == "1")
+{
+    // FVU of the loaded SAE on study-time activations (HookLatents' hook) vs the extractor's rows: the same distribution?
+    var w = new ShapesWorldGenerator(new ShapesWorldConfig { ImageSize = 32, OverlayRate = 0.3, AttackRate = 0.5 });
+    using var b = w.Batch(2_000_003, 0, 512);
+    Tensor? seen = null;
+    using (var z0 = HookLatents.Encode(model, sae, hook, b.Images, a => seen = a.reshape(-1, a.shape[^1]).to(float32).cpu().clone().DetachFromDisposeScope(), tokens)) { }
+    var x = seen!;
+    var xhat = sae.Decode(sae.Encode(x));
+    var fvu = (x - xhat).pow(2).sum().item<float>() / (x - x.mean([0L], keepdim: true)).pow(2).sum().item<float>();
+    var rows = ClipActivationExtractor.Extract(model, w, seed: 2_000_003, start: 0, count: 512, [hook], tokens: tokens)[hook];
+    var rhat = sae.Decode(sae.Encode(rows));
+    var fvu2 = (rows - rhat).pow(2).sum().item<float>() / (rows - rows.mean([0L], keepdim: true)).pow(2).sum().item<float>();
+    Log($"FVUCHECK study-hook rows {x.shape[0]} fvu {fvu:F3} | extractor rows {rows.shape[0]} fvu {fvu2:F3} | max |diff| {(x - rows).abs().max().item<float>():G3} normscale {sae.NormScale:G4}");
+}
 if (S("cdirs", "0") == "1")
 {
     var w = new ShapesWorldGenerator(new ShapesWorldConfig { ImageSize = 32 });
@@ -87,6 +102,23 @@ if (S("labels", "0") == "1" || S("rec", "0") == "1")
     var scored = FreeLabelAccuracy.Scored(rec, ConceptSet.CaptionGroups);
     Log($"recovery {rec.Recovery:F3} scored {scored.Count}: " + string.Join(" ", rec.RecoveryByGroup.Select(kv => $"{kv.Key}={kv.Value:F2}")));
     Log("  best per concept: " + string.Join(" ", rec.PerConcept.Select(c => $"{c.ConceptName}:{c.Auroc:F2}")));
+    if (S("conj", "0") == "1")
+    {
+        // Conjunctions of two attributes ("a red circle"): does a feature detect a combination better than either value?
+        var pairs = new[] { (ObjectAttribute.Colour, ObjectAttribute.Shape), (ObjectAttribute.Colour, ObjectAttribute.Position), (ObjectAttribute.Shape, ObjectAttribute.Position) };
+        foreach (var (x, y) in pairs)
+        {
+            int nx = AttributeWords.Count(x), ny = AttributeWords.Count(y);
+            var lab = new bool[acts.Images, nx * ny];
+            for (var i = 0; i < acts.Images; i++) foreach (var o in acts.Scenes[i].Objects) lab[i, o.Value(x) * ny + o.Value(y)] = true;
+            var au = Auroc.Matrix(acts.MaxPerImage, lab);
+            var best = Enumerable.Range(0, nx * ny).Select(c => Enumerable.Range(0, acts.Features).Max(f => double.IsNaN(au[f, c]) ? 0 : au[f, c])).ToList();
+            var perFeature = Enumerable.Range(0, acts.Features).Select(f => Enumerable.Range(0, nx * ny).Max(c => double.IsNaN(au[f, c]) ? 0 : au[f, c])).ToList();
+            Log($"  CONJ {x}x{y}: conjunctions with a feature at AUROC>=0.9: {best.Count(b => b >= 0.9)}/{nx * ny} (mean best {best.Average():F2}); features whose best conjunction AUROC>=0.9: {perFeature.Count(b => b >= 0.9)}/{acts.Features}");
+        }
+        var single = rec.PerFeature.Count(f => f.Auroc >= 0.9);
+        Log($"  features whose best single concept AUROC>=0.9: {single}/{acts.Features}");
+    }
     var ids = scored.Select(f => f.Feature).ToList();
     if (S("labels", "0") == "1")
     foreach (var strength in S("strengths", "1").Split(',').Select(x => double.Parse(x)))

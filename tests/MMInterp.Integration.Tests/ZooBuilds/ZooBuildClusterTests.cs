@@ -114,7 +114,7 @@ public sealed class ZooBuildClusterTests(ZooBuildCluster fx) : IClassFixture<Zoo
         Assert.Equal((RunKind.ModelTraining, RunStatus.Succeeded, (long?)Tiny.Steps), (run.Kind, run.Status, run.TotalSteps));
         var metrics = JsonNode.Parse(model.SpecJson)!["metrics"]!;
         Assert.InRange(metrics["ZeroShotColour"]!.GetValue<double>(), 0, 1);
-        Assert.Equal("clip-zoo/3", JsonNode.Parse(model.SpecJson)!["recipe"]!.GetValue<string>());
+        Assert.Equal(ZooRecipes.ClipRecipe, JsonNode.Parse(model.SpecJson)!["recipe"]!.GetValue<string>());
         // The stored checkpoint loads as a CLIP through the one resolver.
         var dir = await new ModelDirectories(fx.Registry, new ArtefactCache(fx.Store, fx.Work)).DirectoryAsync(modelId, ModelFamily.Clip, default);
         using (var loaded = ClipCheckpoint.Load(dir).Model) Assert.Equal(Tiny.VisionWidth, loaded.Config.Vision.Tower.HiddenSize);
@@ -176,6 +176,26 @@ public sealed class ZooBuildClusterTests(ZooBuildCluster fx) : IClassFixture<Zoo
 
     async Task<bool> IsBuilt(string id, CancellationToken ct) =>
         await fx.Registry.Models.GetAsync(id, ct) is { CheckpointSha256: { } sha } && fx.Store.Contains(sha);
+
+    /// <summary>The default recipe's checkpoint ships with the code: its build registers it without training (what the
+    /// first quickstart relies on), with the recorded held-out figures, marked as shipped.</summary>
+    [Fact]
+    public async Task TheDefaultRecipeRegistersTheShippedCheckpointWithoutTraining()
+    {
+        var spec = ZooBuildSpec.Clip(ClipZooConfig.Default);
+        var modelId = spec.ModelId();
+        var build = fx.Cluster.Client.GetGrain<IZooBuildGrain>(modelId);
+        await build.Start(spec);
+        var done = await Until(build, s => s.Finished, minutes: 1);
+        Assert.True(done.Phase == JobPhase.Succeeded, done.Error);
+        var model = (await fx.Registry.Models.GetAsync(modelId))!;
+        var recorded = JsonNode.Parse(model.SpecJson)!;
+        Assert.True(recorded["shipped"]!.GetValue<bool>());
+        Assert.Equal(ShippedClip.TryRestore(ClipZooConfig.Default, Path.Combine(fx.Home, "shipped-check"))!.Metrics.ZeroShotShape,
+            recorded["metrics"]!["ZeroShotShape"]!.GetValue<double>());
+        var dir = await new ModelDirectories(fx.Registry, new ArtefactCache(fx.Store, fx.Work)).DirectoryAsync(modelId, ModelFamily.Clip, default);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(fx.Home, "shipped-check", ClipCheckpoint.WeightsFile)), File.ReadAllBytes(Path.Combine(dir, ClipCheckpoint.WeightsFile)));
+    }
 
     static async Task<ZooBuildStatus> Until(IZooBuildGrain build, Func<ZooBuildStatus, bool> done, double minutes = 3)
     {
