@@ -16,7 +16,8 @@ static class QuickstartSae
     public static async Task<Trained> TrainAsync(IGrainFactory cluster, string activationSet, string hook, int dIn, int widthMultiplier,
         int steps, CancellationToken ct, long seed = 0, int batchSize = 512)
     {
-        var sae = new SaeConfig { Kind = SaeKind.Relu, DIn = dIn, DSae = widthMultiplier * dIn, NormalizeInput = true };
+        // The seed draws the initial weights (SaeConfig.Seed) and orders the rows (the run's seed).
+        var sae = new SaeConfig { Kind = SaeKind.Relu, DIn = dIn, DSae = widthMultiplier * dIn, NormalizeInput = true, Seed = seed };
         var runId = CliIds.New("sae");
         var run = cluster.GetGrain<ITrainingRunGrain>(runId);
         await run.Start(new TrainingRunSpec(activationSet, hook, sae.ToJson(),
