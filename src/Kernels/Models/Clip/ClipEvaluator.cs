@@ -60,28 +60,10 @@ public static class ClipEvaluator
     /// <summary>Zero-shot value of the attribute each reference scene's word names, for the rendered <paramref name="scenes"/>.</summary>
     static IReadOnlyList<int> Predict(ClipModel model, ClipBpeTokenizer tokenizer, ShapesWorldGenerator world, IReadOnlyList<Scene> scenes, IReadOnlyList<Scene> reference, int batchSize)
     {
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        var wasTraining = model.training;
-        model.eval();
-        var device = model.LogitScale.device;
-        var prompts = new[] { ObjectAttribute.Colour, ObjectAttribute.Shape }.ToDictionary(a => a, a => PromptEmbeddings(model, tokenizer, a));
-        var predictions = new int[scenes.Count];
-        for (var start = 0; start < scenes.Count; start += batchSize)
-        {
-            using var inner = NewDisposeScope();
-            var count = Math.Min(batchSize, scenes.Count - start);
-            using var batch = world.Batch(scenes.Skip(start).Take(count).ToList(), device);
-            var embeds = nn.functional.normalize(model.EncodeImage(batch.Images), dim: -1);
-            foreach (var (attribute, text) in prompts)
-            {
-                var best = embeds.matmul(text.t()).argmax(-1).cpu().data<long>().ToArray();
-                for (var i = 0; i < count; i++)
-                    if (reference[start + i].Overlay!.Attribute == attribute) predictions[start + i] = (int)best[i];
-            }
-        }
-        model.train(wasTraining);
-        return predictions;
+        static List<string> Prompts(ObjectAttribute a) => Enumerable.Range(0, AttributeWords.Count(a)).Select(v => Captions.Prompt(a, v)).ToList();
+        var colour = Nearest(model, tokenizer, world, scenes, Prompts(ObjectAttribute.Colour), batchSize);
+        var shape = Nearest(model, tokenizer, world, scenes, Prompts(ObjectAttribute.Shape), batchSize);
+        return reference.Select((r, i) => r.Overlay!.Attribute == ObjectAttribute.Colour ? colour[i] : shape[i]).ToList();
     }
 
     /// <summary>Accuracy of choosing the object's attribute value among all values' prompts.</summary>
