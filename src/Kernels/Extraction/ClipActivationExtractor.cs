@@ -56,10 +56,7 @@ public static class ClipActivationExtractor
     static Dictionary<string, Tensor> Run(ClipModel model, long start, int count, IReadOnlyList<string> hooks, int batchSize, Action<long, int> forward,
         TokenSelection tokens)
     {
-        foreach (var h in hooks)
-            if (!model.Hooks.Contains(h))
-                throw new ArgumentException($"hook '{h}' is not a hook point of this model; vision hooks are e.g. {string.Join(", ", model.Hooks.Names.Where(n => n.StartsWith("vision.", StringComparison.Ordinal)).Take(4))}");
-        CheckTokens(model, hooks, tokens);
+        CheckHooks(model, hooks, tokens);
         using var activity = KernelTelemetry.Source.StartActivity("kernel.extract");
         activity?.SetTag("mminterp.images", count);
         activity?.SetTag("mminterp.hooks", string.Join(",", hooks));
@@ -67,10 +64,14 @@ public static class ClipActivationExtractor
         return HookRows.Collect(model.Hooks, hooks, start, count, batchSize, forward, tokens == TokenSelection.All ? null : (h, a) => tokens.Select(a, h));
     }
 
-    /// <summary>Refuses, before any forward pass, a selection other than all on a hook that is not a per-token vision
-    /// stream (text tower, attention patterns) or that selects nothing there (patch tokens of the pooled hook).</summary>
-    internal static void CheckTokens(ClipModel model, IReadOnlyList<string> hooks, TokenSelection tokens)
+    /// <summary>Refuses, before any forward pass, a hook the model does not have, and a selection other than all on a hook
+    /// that is not a per-token vision stream (text tower, attention patterns) or that selects nothing there (patch
+    /// tokens of the pooled hook).</summary>
+    internal static void CheckHooks(ClipModel model, IReadOnlyList<string> hooks, TokenSelection tokens)
     {
+        foreach (var h in hooks)
+            if (!model.Hooks.Contains(h))
+                throw new ArgumentException($"hook '{h}' is not a hook point of this model; vision hooks are e.g. {string.Join(", ", model.Hooks.Names.Where(n => n.StartsWith("vision.", StringComparison.Ordinal)).Take(4))}");
         if (tokens == TokenSelection.All) return;
         foreach (var h in hooks)
         {

@@ -17,10 +17,7 @@ public static class ClipImageExtractor
     public static ImageExtraction Extract(ClipModel model, IImagePreprocessor preprocessor, IImageDataset dataset, IReadOnlyList<int> indices,
         IReadOnlyList<string> hooks, int batchSize = 32, TokenSelection tokens = TokenSelection.All)
     {
-        foreach (var h in hooks)
-            if (!model.Hooks.Contains(h))
-                throw new ArgumentException($"hook '{h}' is not a hook point of this model; vision hooks are e.g. {string.Join(", ", model.Hooks.Names.Where(n => n.StartsWith("vision.", StringComparison.Ordinal)).Take(4))}");
-        ClipActivationExtractor.CheckTokens(model, hooks, tokens);
+        ClipActivationExtractor.CheckHooks(model, hooks, tokens);
         if (indices.Count < 1) throw new ArgumentException("extraction needs at least one item");
         using var activity = KernelTelemetry.Source.StartActivity("kernel.extract.images");
         activity?.SetTag("mminterp.images", indices.Count);

@@ -64,15 +64,6 @@ public static class TokenSelections
         return activation.narrow(1, start, count);
     }
 
-    /// <summary>A [1, T, 1] boolean mask of the selected tokens among <paramref name="tokens"/>, on <paramref name="device"/>.</summary>
-    public static Tensor Mask(this TokenSelection t, long tokens, string hook, Device device)
-    {
-        var (start, count) = t.Range(tokens, hook);
-        var mask = zeros(tokens, dtype: ScalarType.Bool, device: device);
-        mask.narrow(0, start, count).fill_(true);
-        return mask.view(1, tokens, 1);
-    }
-
     /// <summary><paramref name="activation"/> [B, T, ..., d] with <paramref name="delta"/> (broadcastable to it) added on the
     /// selected tokens only.</summary>
     public static Tensor AddOn(this TokenSelection t, Tensor activation, Tensor delta, string hook)
