@@ -34,7 +34,9 @@ var saeSeed = I("saeseed", 0); var evalOff = I("evaloff", 0);
 var images = I("images", 2048);
 var cacheFile = $"{Path.GetTempPath()}clipstudy_sae_{Path.GetFileName(S("clip", "x"))}_{layerArg}_{tokens.Name()}_{kind}_{dsae}_{k}_{l1}_{lr}_{steps}_{saeSeed}_{images}.safetensors";
 SparseAutoencoder sae;
-if (File.Exists(cacheFile) && S("retrain", "0") == "0") { sae = SaeCheckpoint.LoadSae(cacheFile); Log($"loaded {cacheFile}"); }
+if (S("sup", "0") == "1") sae = SupervisedDictionary.Train(model, hook, tokens, images, I("supsteps", 400), Log);
+else if (S("sup", "0") == "words") sae = SupervisedDictionary.WordSubspace(SupervisedDictionary.Train(model, hook, tokens, images, I("supsteps", 400), Log), Log);
+else if (File.Exists(cacheFile) && S("retrain", "0") == "0") { sae = SaeCheckpoint.LoadSae(cacheFile); Log($"loaded {cacheFile}"); }
 else
 {
     var world = new ShapesWorldGenerator(new ShapesWorldConfig { ImageSize = 32, OverlayRate = 0.3, AttackRate = 0.5 });
@@ -158,11 +160,12 @@ foreach (var minAuroc in S("minaurocs", "0").Split(',').Select(x => double.Parse
     Log("  inserted: " + string.Join(" ", r.Inserted.Select(x => $"{x.Attribute}:{x.Unhooked:F3}/{x.WithError:F3}/{x.ReconstructionOnly:F3}")));
 }
 if (S("typo", "1") == "1")
+foreach (var supp in S("supp", "zero").Split(','))
 {
-    var c = TypographicConfig.Default with { CalibrationSeed = TypographicConfig.Default.CalibrationSeed + 17 * evalOff, EvalSeed = TypographicConfig.Default.EvalSeed + 17 * evalOff, Seed = evalOff, TopK = I("topk", 8), Suppression = S("supp", "zero") == "zero" ? TextSuppression.Zero : TextSuppression.CleanMean,
+    var c = TypographicConfig.Default with { CalibrationSeed = TypographicConfig.Default.CalibrationSeed + 17 * evalOff, EvalSeed = TypographicConfig.Default.EvalSeed + 17 * evalOff, Seed = evalOff, TopK = I("topk", 8), EffectCandidates = Math.Max(TypographicConfig.Default.EffectCandidates, I("topk", 8)), Suppression = supp == "zero" ? TextSuppression.Zero : TextSuppression.CleanMean,
         Selection = S("sel", "detection") == "effect" ? TextFeatureSelection.Effect : TextFeatureSelection.Detection };
     var r = TypographicDefence.Run(model, tok, sae, hook, c);
     var o = r.Overall;
-    Log($"TYPO clean={o.Clean:F3} attacked={o.Attacked:F3} drop={o.AttackDrop:F3} suppressed={o.Suppressed:F3} random={o.RandomSuppressed:F3} recovered={r.Recovered:F3} randomRec={r.RandomRecovered:F3} cleanCost={o.CleanCost:F3} follows={o.FollowsWord:F3} trueWord={o.TrueWord:F3} chosen={string.Join(",", r.ChosenFeatures)} auroc={string.Join(",", r.ChosenAuroc.Select(x => x.ToString("F2")))}");
+    Log($"TYPO {supp} clean={o.Clean:F3} attacked={o.Attacked:F3} drop={o.AttackDrop:F3} suppressed={o.Suppressed:F3} random={o.RandomSuppressed:F3} recovered={r.Recovered:F3} randomRec={r.RandomRecovered:F3} cleanCost={o.CleanCost:F3} follows={o.FollowsWord:F3} trueWord={o.TrueWord:F3} chosen={string.Join(",", r.ChosenFeatures)} auroc={string.Join(",", r.ChosenAuroc.Select(x => x.ToString("F2")))}");
     foreach (var b in r.ByAttribute) Log($"  {b.Attribute}: clean={b.Clean:F3} attacked={b.Attacked:F3} suppressed={b.Suppressed:F3} random={b.RandomSuppressed:F3} follows={b.FollowsWord:F3}");
 }
