@@ -27,7 +27,7 @@ public sealed class LineageRepository
             UNION ALL SELECT 'dictionary', id FROM dictionaries WHERE id = ANY ($1)
             UNION ALL SELECT 'run', id FROM runs WHERE id = ANY ($1)
             UNION ALL SELECT 'experiment', id FROM experiments WHERE id = ANY ($1)
-            """, r => new RegistryRef(r.GetString(0), r.GetString(1)), ct, list);
+            """, r => new RegistryRef(r.GetString(0), r.GetString(1)), ct, TextArray(list));
     }
 
     /// <summary>Experiments whose config or results hold one of <paramref name="ids"/> as a JSON string, newest first.</summary>
@@ -40,7 +40,7 @@ public sealed class LineageRepository
                OR EXISTS (SELECT 1 FROM jsonb_path_query(x.results, 'strict $.**') v WHERE jsonb_typeof(v) = 'string' AND v #>> '{}' = ANY ($1))
                OR EXISTS (SELECT 1 FROM runs r WHERE r.experiment_id = x.id AND r.id = ANY ($1))
             ORDER BY x.created_at DESC, x.id LIMIT $2
-            """, r => new RegistryRef(r.GetString(0), r.GetString(1)), ct, ids.Take(MaxIds).ToArray(), RegistryLimits.Check(limit));
+            """, r => new RegistryRef(r.GetString(0), r.GetString(1)), ct, TextArray(ids.Take(MaxIds).ToArray()), RegistryLimits.Check(limit));
     }
 
     /// <summary>Runs whose config holds <paramref name="id"/> as a JSON string (jobs that used the row), newest first.</summary>
@@ -50,4 +50,8 @@ public sealed class LineageRepository
             WHERE EXISTS (SELECT 1 FROM jsonb_path_query(r.config, 'strict $.**') v WHERE jsonb_typeof(v) = 'string' AND v #>> '{}' = $1)
             ORDER BY r.created_at DESC, r.id LIMIT $2
             """, r => new RegistryRef(r.GetString(0), r.GetString(1)), ct, RegistryIds.Validate(id, "id"), RegistryLimits.Check(limit));
+
+    // Typed, and one parameter: a bare string[] would be spread over the params array as separate parameters.
+    static Npgsql.NpgsqlParameter TextArray(string[] values) =>
+        new() { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, Value = values };
 }
