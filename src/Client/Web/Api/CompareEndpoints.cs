@@ -29,7 +29,7 @@ public static class CompareEndpoints
         api.MapGet("/runs/{id}/metrics/{name}", async (RegistryStore r, string id, string name, long? from_step, long? to_step, CancellationToken ct) =>
         {
             await RegistryReads.RunAsync(r, id, ct);
-            var points = await r.Metrics.ReadAsync(id, name, from_step ?? 0, to_step ?? long.MaxValue, ct);
+            var points = await r.Metrics.ReadAsync(id, CompareQueries.Checked(name, "metric name"), from_step ?? 0, to_step ?? long.MaxValue, ct);
             if (points.Count == 0 && from_step is null && to_step is null) throw new KeyNotFoundException($"run '{id}' has no metric series '{name}'");
             var node = Series(name, points);
             node["run_id"] = id;

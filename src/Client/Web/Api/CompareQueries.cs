@@ -18,7 +18,7 @@ public static class CompareQueries
 
     public static CompareQuery From(HttpRequest request)
     {
-        string? Text(string key) => request.Query[key].ToString() is { Length: > 0 } v ? v.Trim() : null;
+        string? Text(string key) => request.Query[key].ToString() is { Length: > 0 } v ? Checked(v.Trim(), key) : null;
         double? Number(string key) => Text(key) is not { } v ? null
             : double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) ? d
             : throw new ArgumentException($"{key} must be a number, got '{v}'");
@@ -33,6 +33,16 @@ public static class CompareQueries
             Status: Text("status") is { } s ? RegistryNames.ParseRunStatus(s) : null,
             ModelId: Text("model"), ActivationSetId: Text("activation_set"), Hook: Text("hook"), Architecture: Text("architecture"),
             ParentRunId: Text("sweep"), MaxFvu: Number("max_fvu"), MaxL0: Number("max_l0"), Limit: limit);
+    }
+
+    /// <summary>A filter value or metric name from a request, refused (400) when PostgreSQL could not store it as text
+    /// (a NUL, a lone surrogate) or when it holds other control characters; returned as is otherwise.</summary>
+    public static string Checked(string value, string what)
+    {
+        if (value.Length > 1000) throw new ArgumentException($"{what} is longer than 1000 characters");
+        if (WebText.LoneSurrogate(value) >= 0 || value.Any(char.IsControl))
+            throw new ArgumentException($"{what} contains control characters or broken Unicode: '{WebText.Printable(value)}'");
+        return value;
     }
 
     /// <summary>The request's filter values (non-empty only), to carry into sort links.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MMInterp.Client.Web.Api;
 using MMInterp.Client.Web.Features;
 using MMInterp.Client.Web.Rendering;
 using MMInterp.Grains.Registry;
@@ -49,6 +50,7 @@ public static class ComparePage
         app.MapGet("/compare/curves/{name}.png", async (RegistryStore r, HttpRequest request, string name, CancellationToken ct) =>
         {
             var compared = await RunComparison.LoadAsync(r, RunComparison.Ids(request), ct);
+            CompareQueries.Checked(name, "metric name");
             var series = new List<SeriesPlotPng.Series>();
             foreach (var run in compared.Runs)
                 series.Add(new(run.Id, (await r.Metrics.ReadAsync(run.Id, name, ct: ct)).Select(p => ((double)p.Step, p.Value)).ToList()));

@@ -57,7 +57,7 @@ public static class RunPage
         app.MapGet("/runs/{id}/curves/{name}.png", async (RegistryStore r, string id, string name, CancellationToken ct) =>
         {
             await RegistryReads.RunAsync(r, id, ct);
-            var points = await r.Metrics.ReadAsync(id, name, ct: ct);
+            var points = await r.Metrics.ReadAsync(id, CompareQueries.Checked(name, "metric name"), ct: ct);
             if (points.Count == 0) throw new KeyNotFoundException($"run '{id}' has no metric series '{name}'");
             return await PlotImages.PngAsync(path => CurvePng.Write(path, points.Select(p => ((double)p.Step, p.Value)).ToList(),
                 $"{name} of {id}", "step", name), ct);
