@@ -51,18 +51,12 @@ public sealed class ComparisonRepository
                     mminterp_number_or_null(c.sae -> 'DSae') AS d_sae, mminterp_number_or_null(c.sae -> 'K') AS k,
                     mminterp_number_or_null(c.training -> 'SparsityCoefficient') AS sparsity, mminterp_number_or_null(c.training -> 'Lr') AS lr,
                     mminterp_number_or_null(c.spec -> 'Steps') AS steps, mminterp_number_or_null(c.spec -> 'BatchSize') AS batch_size,
-                    mminterp_number_or_null(c.spec -> 'Seed') AS seed, c.step, c.progress, m.loss, m.l0, m.fvu, m.dead_fraction,
+                    mminterp_number_or_null(c.spec -> 'Seed') AS seed, c.step, c.progress, {Last("loss")} AS loss, {Last("l0")} AS l0, {Last("fvu")} AS fvu,
+                    {Last("dead_fraction")} AS dead_fraction,
                     (SELECT d.id FROM dictionaries d WHERE d.training_run_id = c.id ORDER BY d.created_at LIMIT 1) AS dictionary_id,
                     c.created_at, c.updated_at
                 FROM configs c
                 LEFT JOIN activation_sets a ON a.id = c.spec ->> 'ActivationSetId'
-                LEFT JOIN LATERAL (
-                    SELECT max(v) FILTER (WHERE name = 'loss') AS loss, max(v) FILTER (WHERE name = 'l0') AS l0,
-                           max(v) FILTER (WHERE name = 'fvu') AS fvu, max(v) FILTER (WHERE name = 'dead_fraction') AS dead_fraction
-                    FROM (SELECT DISTINCT ON (p.name) p.name, p.value AS v FROM metric_points p
-                          WHERE p.run_id = c.id AND p.name IN ('loss', 'l0', 'fvu', 'dead_fraction')
-                          ORDER BY p.name, p.step DESC, p.recorded_at DESC) last
-                ) m ON true
             )
             SELECT id, kind, status, error, parent_run_id, experiment_id, activation_set_id, model_id, hook, layer, architecture,
                    d_sae, k, sparsity, lr, steps, batch_size, seed, step, progress, loss, l0, fvu, dead_fraction, dictionary_id, created_at, updated_at
@@ -119,6 +113,11 @@ public sealed class ComparisonRepository
             throw new ArgumentException("metric bounds must be finite numbers");
         return ($"{column} {(q.Descending ? "DESC" : "ASC")} NULLS LAST", q);
     }
+
+    // A run's last logged value of one metric: one backward step of the metric_points_series index per run and name
+    // (a DISTINCT ON over each run's points sorted them all, run by run).
+    static string Last(string name) =>
+        $"(SELECT p.value FROM metric_points p WHERE p.run_id = c.id AND p.name = '{name}' ORDER BY p.step DESC, p.recorded_at DESC LIMIT 1)";
 
     static double? D(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetDouble(i);
 
