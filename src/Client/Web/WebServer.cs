@@ -70,6 +70,8 @@ public static class WebServer
         DictionaryPage.Map(app);
         FeaturePage.Map(app);
         ExperimentPage.Map(app);
+        RunsListPage.Map(app); DictionariesListPage.Map(app); RunPage.Map(app); SweepPage.Map(app); ComparePage.Map(app);
+        ModelPage.Map(app); ActivationSetPage.Map(app); CompareEndpoints.Map(app);
         ApiEndpoints.Map(app);
         ApiWrites.Map(app);
         ArtefactEndpoint.Map(app);

@@ -24,6 +24,8 @@ public sealed class RegistryStore : IAsyncDisposable
     public ExperimentRepository Experiments { get; }
     public FeatureRepository Features { get; }
     public DatasetRepository Datasets { get; }
+    public ComparisonRepository Compare { get; }
+    public LineageRepository Lineage { get; }
 
     RegistryStore(RegistryDb db)
     {
@@ -39,6 +41,8 @@ public sealed class RegistryStore : IAsyncDisposable
         Experiments = new(db);
         Features = new(db);
         Datasets = new(db);
+        Compare = new(db);
+        Lineage = new(db);
     }
 
     /// <summary>Checks the connection string's syntax (ArgumentException naming the fault); does not connect yet.</summary>

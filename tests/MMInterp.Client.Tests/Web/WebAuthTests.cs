@@ -24,9 +24,12 @@ public class WebAuthTests(WebFixture web)
                         && e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods.Contains("GET") == true)
             .Select(e => e.RoutePattern.RawText!)
             .Select(p => p
-                .Replace("{id}", p.Contains("experiments") ? web.Experiment.Id : p.Contains("runs") ? web.Run.Id
+                .Replace("{id}", p.Contains("experiments") ? web.Experiment.Id : p.Contains("sweeps") ? web.Sweep.Id : p.Contains("runs") ? web.Run.Id
                     : p.Contains("models") ? web.Model.Id : p.Contains("activation-sets") ? web.ActivationSet.Id : web.Dictionary.Id)
-                .Replace("{index:int}", "0").Replace("{sha}", web.HistogramPng))
+                .Replace("{index:int}", "0").Replace("{sha}", web.HistogramPng)
+                .Replace("{name}", "fvu")) // a metric series the fixture's run logged
+            // The compare view and its pictures need the runs they compare.
+            .Select(p => p is "/compare" or "/api/compare" || p.StartsWith("/compare/curves/", StringComparison.Ordinal) ? p + "?run=" + web.Run.Id : p)
             .ToList();
     }
 

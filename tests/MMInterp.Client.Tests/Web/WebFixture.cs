@@ -33,6 +33,8 @@ public sealed class WebFixture : IAsyncLifetime
     public ExperimentRecord Experiment { get; private set; } = null!;
     public RunRecord Run { get; private set; } = null!;
     public RunRecord FinishedRun { get; private set; } = null!;
+    /// <summary>A sweep with one succeeded member that logged L0 and FVU (so its page has a Pareto plot).</summary>
+    public RunRecord Sweep { get; private set; } = null!;
     public string ReadToken { get; private set; } = "";
     public string WriteToken { get; private set; } = "";
     public string RevokedToken { get; private set; } = "";
@@ -73,6 +75,11 @@ public sealed class WebFixture : IAsyncLifetime
         await Registry.Metrics.AppendAsync(Enumerable.Range(0, 5).Select(s => new MetricPoint(Run.Id, "fvu", s, 1.0 / (s + 1))).ToList());
         FinishedRun = await Registry.Runs.CreateAsync(new NewRun(RunKind.SaeTraining));
         await Registry.Runs.SetStatusAsync(FinishedRun.Id, RunStatus.Cancelled);
+        Sweep = await Registry.Runs.CreateAsync(new NewRun(RunKind.Sweep));
+        var member = await Registry.Runs.CreateAsync(new NewRun(RunKind.SaeTraining, ParentRunId: Sweep.Id));
+        await Registry.Runs.SetStatusAsync(member.Id, RunStatus.Running);
+        await Registry.Metrics.AppendAsync([new MetricPoint(member.Id, "l0", 10, 8), new MetricPoint(member.Id, "fvu", 10, 0.2)]);
+        await Registry.Runs.SetStatusAsync(member.Id, RunStatus.Succeeded);
         Dictionary = await Registry.Dictionaries.RegisterAsync(new NewDictionary(model.Id, "vision.blocks.2.hook_resid_post", SaeArchitecture.TopK, 64, 256,
             checkpoint.Sha256, MetricsJson: """{"fvu": 0.12, "l0": 16}""", TrainingRunId: Run.Id));
         Experiment = await Registry.Experiments.CreateAsync(new NewExperiment("steer colours", "steering", "clamp each feature", """{"clamp": 8}"""));

@@ -33,6 +33,10 @@ public sealed class WebFuzzGrammar(int seed, FuzzWorld w)
         "/api/dictionaries/{dict}/features", "/api/dictionaries/{dict}/features/{idx}", "/api/dictionaries/{dict}/features/{idx}/labels",
         "/api/dictionaries/{dict}/features/{idx}/labels", "/api/dictionaries/{dict}/features/{idx}/labels", "/api/runs", "/api/runs/{run}",
         "/api/runs/{run}/cancel", "/api/experiments", "/api/experiments/{exp}", "/{junk}", "/api/{junk}", "/artefacts/{junk}",
+        // Compare and lineage (issue 19).
+        "/sweeps/{run}", "/sweeps/{run}/pareto.png", "/runs/{run}/curves/{junk}.png", "/compare", "/compare/curves/{junk}.png", "/models/{model}",
+        "/activation-sets/{junk}", "/api/runs/{run}/metrics", "/api/runs/{run}/metrics/{junk}", "/api/compare/runs", "/api/compare/dictionaries",
+        "/api/compare", "/api/sweeps/{run}", "/api/models/{model}/lineage", "/api/dictionaries/{dict}/lineage",
     ];
 
     static readonly string[] HostileSegments =
@@ -48,12 +52,13 @@ public sealed class WebFuzzGrammar(int seed, FuzzWorld w)
         "abc", "", " 1", "1.5", "NaN", "%00", "٣",
     ];
 
-    static readonly string[] QueryKeys = ["page", "page_size", "sort", "order", "limit", "return", "token", "x", "page", "sort"];
+    static readonly string[] QueryKeys = ["page", "page_size", "sort", "order", "limit", "return", "token", "x", "page", "sort",
+        "run", "status", "kind", "model", "hook", "max_fvu", "from_step"];
 
     static readonly string[] QueryValues =
     [
         "auroc", "label", "desc", "asc", "index", "bogus", "//evil.example", "%09//evil.example", "%2F%2Fevil", "/%5Cevil",
-        "https://evil.example", "%0d%0a", "%00", "%ff", "%ed%a0%80", "mmi_0123456789abcdef_x",
+        "https://evil.example", "%0d%0a", "%00", "%ff", "%ed%a0%80", "mmi_0123456789abcdef_x", "fvu", "l0", "failed", "sweep",
     ];
 
     T Pick<T>(IReadOnlyList<T> items) => items[_r.Next(items.Count)];

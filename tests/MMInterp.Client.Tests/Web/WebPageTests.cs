@@ -78,7 +78,7 @@ public class WebPageTests(WebFixture web)
         Assert.Contains("tiny-clip", await client.GetStringAsync("/models"));
         var runs = await client.GetStringAsync("/runs");
         Assert.Contains(web.Run.Id, runs);
-        Assert.Contains("fvu=0.2", runs);
+        Assert.Contains("<td>0.2</td>", runs); // the FVU column: the run's last logged fvu (1/5 at step 4)
         Assert.Contains("running", runs);
 
         var experiment = await client.GetStringAsync($"/experiments/{web.Experiment.Id}");

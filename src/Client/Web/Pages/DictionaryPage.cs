@@ -46,8 +46,10 @@ public static class DictionaryPage
             ]);
             return Layout.Page($"Dictionary {d.Id}", $"""
                 {Html.Table(["model", "hook point", "architecture", "d_in", "d_sae", "activation set", "training run", "checkpoint"], [[
-                    E(d.ModelId), E(d.HookPoint), E(RegistryNames.Name(d.Architecture)), Num(d.DIn), Num(d.DSae),
-                    E(d.ActivationSetId ?? "-"), d.TrainingRunId is { } run ? Link($"/runs/{Seg(run)}", run) : "-", $"<code>{E(Short(d.CheckpointSha256))}</code>"]])}
+                    RegistryLinks.Model(d.ModelId), E(d.HookPoint), E(RegistryNames.Name(d.Architecture)), Num(d.DIn), Num(d.DSae),
+                    RegistryLinks.ActivationSet(d.ActivationSetId), RegistryLinks.Run(d.TrainingRunId), $"<code>{E(Short(d.CheckpointSha256))}</code>"]])}
+                <h2>Experiments that name this dictionary</h2>
+                {RegistryLinks.List(await r.Lineage.ExperimentsNamingAsync([d.Id], ct: ct), "experiments")}
                 <h2>Metrics</h2>
                 {Json(d.MetricsJson)}
                 <h2>Features</h2>

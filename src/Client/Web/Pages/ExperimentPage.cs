@@ -43,6 +43,8 @@ public static class ExperimentPage
                 <h2>Runs</h2>
                 {Table(["run", "kind", "status"], runs.Select(run => (IReadOnlyList<string>)
                     [Link($"/runs/{Seg(run.Id)}", run.Id), E(RegistryNames.Name(run.Kind)), E(RegistryNames.Name(run.Status))]))}
+                <h2>Refers to</h2>
+                {await LineageSection.RefersToAsync(r, x.Id, "refers-to", ct, x.ConfigJson, x.ResultsJson)}
                 <h2>Config</h2>
                 {Json(x.ConfigJson)}
                 """);

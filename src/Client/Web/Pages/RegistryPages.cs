@@ -36,7 +36,7 @@ public static class RegistryPages
             ["id", "name", "family", "checkpoint", "created"],
             (await r.Models.ListAsync(limit: Limit, ct: ct)).Select(m => (IReadOnlyList<string>)
             [
-                E(m.Id), E(m.Name), E(RegistryNames.Name(m.Family)),
+                RegistryLinks.Model(m.Id), E(m.Name), E(RegistryNames.Name(m.Family)),
                 m.CheckpointSha256 is { } sha ? $"<code title=\"{E(sha)}\">{E(Short(sha))}</code>" : "-", Time(m.CreatedAt),
             ]))));
 
@@ -44,56 +44,10 @@ public static class RegistryPages
             ["id", "model", "hook points", "shards", "rows", "created"],
             (await r.ActivationSets.ListAsync(limit: Limit, ct: ct)).Select(a => (IReadOnlyList<string>)
             [
-                E(a.Id), E(a.ModelId), E(string.Join(", ", a.HookPoints)), Num(a.ShardCount), Num(a.RowCount), Time(a.CreatedAt),
+                RegistryLinks.ActivationSet(a.Id), RegistryLinks.Model(a.ModelId), E(string.Join(", ", a.HookPoints)), Num(a.ShardCount), Num(a.RowCount), Time(a.CreatedAt),
             ]))));
 
-        app.MapGet("/dictionaries", async (RegistryStore r, CancellationToken ct) =>
-        {
-            var rows = new List<IReadOnlyList<string>>();
-            foreach (var d in await r.Dictionaries.ListAsync(limit: Limit, ct: ct))
-            {
-                var (features, labels) = await r.Features.CountAsync(d.Id, ct);
-                rows.Add([
-                    Link($"/dictionaries/{Seg(d.Id)}", d.Id), E(d.ModelId), E(d.HookPoint), E(RegistryNames.Name(d.Architecture)),
-                    Num(d.DIn), Num(d.DSae), Num(features), Num(labels), Time(d.CreatedAt),
-                ]);
-            }
-            return Layout.Page("Dictionaries", Table(["id", "model", "hook point", "architecture", "d_in", "d_sae", "feature rows", "labels", "created"], rows));
-        });
-
-        app.MapGet("/runs", async (RegistryStore r, CancellationToken ct) =>
-        {
-            var rows = new List<IReadOnlyList<string>>();
-            foreach (var run in await r.Runs.ListAsync(limit: Limit, ct: ct))
-            {
-                var metrics = await r.Metrics.SummariseAsync(run.Id, ct);
-                rows.Add([
-                    Link($"/runs/{Seg(run.Id)}", run.Id), E(RegistryNames.Name(run.Kind)), $"<span class=\"status-{E(RegistryNames.Name(run.Status))}\">{E(RegistryNames.Name(run.Status))}</span>",
-                    $"{Num(run.Progress * 100, "0")}%", $"{Num(run.Step)}{(run.TotalSteps is { } t ? " / " + Num(t) : "")}",
-                    E(string.Join(", ", metrics.Select(m => $"{m.Name}={Num(m.LastValue)}"))), Time(run.UpdatedAt),
-                ]);
-            }
-            return Layout.Page("Runs", Table(["id", "kind", "status", "progress", "step", "metrics (last)", "updated"], rows));
-        });
-
-        app.MapGet("/runs/{id}", async (RegistryStore r, string id, CancellationToken ct) =>
-        {
-            var run = await RegistryReads.RunAsync(r, id, ct);
-            var metrics = await r.Metrics.SummariseAsync(id, ct);
-            return Layout.Page($"Run {run.Id}", $"""
-                {Table(["kind", "status", "progress", "step", "started", "finished", "parent", "experiment"], [[
-                    E(RegistryNames.Name(run.Kind)), E(RegistryNames.Name(run.Status)), $"{Num(run.Progress * 100, "0")}%",
-                    $"{Num(run.Step)}{(run.TotalSteps is { } t ? " / " + Num(t) : "")}", Time(run.StartedAt), Time(run.FinishedAt),
-                    run.ParentRunId is { } p ? Link($"/runs/{Seg(p)}", p) : "-",
-                    run.ExperimentId is { } x ? Link($"/experiments/{Seg(x)}", x) : "-"]])}
-                {(run.Error is { } err ? $"<p class=\"error\">{E(err)}</p>" : "")}
-                <h2>Metric series</h2>
-                {Table(["name", "points", "steps", "last value"], metrics.Select(m => (IReadOnlyList<string>)
-                    [E(m.Name), Num(m.Points), $"{Num(m.FirstStep)}-{Num(m.LastStep)}", Num(m.LastValue, "G6")]))}
-                <h2>Config</h2>
-                {Json(run.ConfigJson)}
-                """);
-        });
+        // /dictionaries, /runs and /runs/{id}: DictionariesListPage, RunsListPage, RunPage (sortable compare columns, curves).
 
         app.MapGet("/experiments", async (RegistryStore r, CancellationToken ct) => Layout.Page("Experiments", Table(
             ["id", "name", "kind", "created", "updated"],

@@ -79,5 +79,9 @@ public static class Layout
         form.inline { display: flex; gap: 8px; align-items: center; margin: 8px 0; }
         input[type=text], input[type=password] { padding: 4px 6px; min-width: 320px; }
         button { padding: 4px 10px; }
+        form.filters { display: flex; flex-wrap: wrap; gap: 6px 12px; align-items: center; margin: 8px 0; }
+        input.short, form.filters input[type=text] { min-width: 0; width: 130px; }
+        tr.differs th, tr.differs td { background: #fff6d8; }
+        .status-failed { color: #a11; font-weight: 600; } .status-cancelled { color: #8a6d00; } .status-succeeded { color: #0a6b2d; }
         """;
 }
