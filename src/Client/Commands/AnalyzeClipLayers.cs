@@ -32,7 +32,7 @@ public static class AnalyzeClipLayers
         var steps = new Option<int>("--sae-steps") { Description = "training steps of each layer's SAE", DefaultValueFactory = _ => 1500 };
         var seed = new Option<long>("--sae-seed") { Description = "seed of every layer's SAE", DefaultValueFactory = _ => 0 };
         var widthMultiplier = new Option<int>("--sae-width") { Description = "SAE features per input dimension", DefaultValueFactory = _ => 8 };
-        var output = new Option<string>("--out") { Description = $"directory for {TableFile}, {ChartFile} and each layer's pictures", DefaultValueFactory = _ => "mminterp-clip-layers" };
+        var output = new Option<string>("--out") { Description = $"directory for {TableFile}, {ChartFile} and each layer's pictures (default: {OutputPaths.Shown("clip-layers")})", DefaultValueFactory = _ => OutputPaths.Under("clip-layers") };
         var db = DatabaseOption.Create();
         var command = new Command("clip-layers", "the CLIP study at every block and the pooled output: one SAE and one clip-study experiment per layer, "
                                                  + "a table of the figures beside their controls")

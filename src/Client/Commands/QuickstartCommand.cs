@@ -25,7 +25,7 @@ public static class QuickstartCommand
     public static Command Create()
     {
         var quick = new Option<bool>("--quick") { Description = "a small, fast configuration (smoke test): a few hundred zoo steps and a short SAE run" };
-        var output = new Option<string>("--out") { Description = "report directory", DefaultValueFactory = _ => "mminterp-quickstart" };
+        var output = new Option<string>("--out") { Description = $"report directory (default: {OutputPaths.Shown("quickstart")})", DefaultValueFactory = _ => OutputPaths.Under("quickstart") };
         var db = DatabaseOption.Create();
         var command = new Command("quickstart", "run the CLIP path end to end: zoo -> extract -> SAE -> labels -> steering -> attack -> report "
                                                 + "(with --model DIR --images SPEC: on your own CLIP and images)") { quick, output, db };

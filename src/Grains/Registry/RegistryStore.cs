@@ -24,6 +24,8 @@ public sealed class RegistryStore : IAsyncDisposable
     public ExperimentRepository Experiments { get; }
     public FeatureRepository Features { get; }
     public DatasetRepository Datasets { get; }
+    /// <summary>Descriptions, tags, archiving and deleting of rows (issue 19).</summary>
+    public AnnotationRepository Annotations { get; }
 
     RegistryStore(RegistryDb db)
     {
@@ -39,6 +41,7 @@ public sealed class RegistryStore : IAsyncDisposable
         Experiments = new(db);
         Features = new(db);
         Datasets = new(db);
+        Annotations = new(db);
     }
 
     /// <summary>Checks the connection string's syntax (ArgumentException naming the fault); does not connect yet.</summary>

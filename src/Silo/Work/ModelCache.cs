@@ -27,8 +27,35 @@ public sealed class ModelCache(ModelDirectories models) : IModelHost
     public async Task<ModelInfo> DescribeAsync(string modelId, string silo, string device, CancellationToken ct)
     {
         var loaded = await GetAsync(modelId, device, ct);
-        return new ModelInfo(modelId, loaded.Model.Family, loaded.Model.HookNames, loaded.Model.ParameterCount, silo);
+        return new ModelInfo(modelId, loaded.Model.Family, loaded.Model.HookNames, loaded.Model.ParameterCount, silo, await ShapesAsync(loaded, ct));
     }
+
+    /// <summary>
+    /// Each hook's rows for one image, [tokens, width], read from one forward pass on the first ShapesWorld image
+    /// (cheaper than keeping per-family shape tables in step with the models). A diffusion key template is read at
+    /// t=0.500 on the null caption: every level gives the same shape.
+    /// </summary>
+    static async Task<IReadOnlyDictionary<string, long[]>> ShapesAsync(LoadedModel loaded, CancellationToken ct)
+    {
+        var keys = loaded.Model.HookNames.ToDictionary(h => h, Concrete);
+        await loaded.Gate.WaitAsync(ct);
+        try
+        {
+            return await Task.Run(() =>
+            {
+                using var scope = TorchSharp.torch.NewDisposeScope();
+                using var noGrad = TorchSharp.torch.no_grad();
+                var rows = loaded.Model.Extract(seed: 0, start: 0, count: 1, keys.Values.Distinct().ToList());
+                return (IReadOnlyDictionary<string, long[]>)keys.ToDictionary(k => k.Key, k => rows[k.Value].shape);
+            }, ct);
+        }
+        finally
+        {
+            loaded.Gate.Release();
+        }
+    }
+
+    static string Concrete(string hook) => hook.IndexOf("@t=T", StringComparison.Ordinal) is var at and >= 0 ? hook[..at] + "@t=0.500" : hook;
 
     /// <summary>User images are preprocessed as the checkpoint's preprocessor_config.json says (zoo ones have none).</summary>
     static ClipActivationModel ClipWithPreprocessor(Kernels.Models.Clip.ClipModel model, string dir) =>
