@@ -40,7 +40,7 @@ public static class ExtractCommand
                 new ExtractionJobSpec(parse.GetValue(model)!, hookList, DatasetSpec.Parse(datasetText), parse.GetValue(shards), Tokens: tokenSelection).Validated();
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
             var modelKey = parse.GetValue(model)!;
-            var modelRecord = (Grains.Registry.RegistryIds.IsValid(modelKey) ? await session.Registry.Models.GetAsync(modelKey, ct) : null)
+            var modelRecord = (Grains.Contracts.RegistryIds.IsValid(modelKey) ? await session.Registry.Models.GetAsync(modelKey, ct) : null)
                               ?? await session.Registry.Models.GetByNameAsync(modelKey, ct: ct)
                               ?? throw new ArgumentException($"model '{modelKey}' is not registered (see `mminterp models list`)");
             if (!datasetText.StartsWith("shapes:", StringComparison.Ordinal) && modelRecord.Family != Grains.Registry.ModelFamily.Clip)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
 using MMInterp.Client.Registry;
+using MMInterp.Grains.Contracts;
 using MMInterp.Grains.Registry;
 using Spectre.Console;
 
