@@ -33,7 +33,7 @@ public static class SweepCommand
             var (saeConfig, training) = sae.Configs(parse, d);
             var baseSpec = new TrainingRunSpec(set.Id, hook, saeConfig.ToJson(), training.ToJson(), parse.GetValue(sae.Steps),
                 parse.GetValue(sae.CheckpointEvery), parse.GetValue(sae.Seed), BatchSize: parse.GetValue(sae.Batch),
-                LogEvery: (int)Math.Max(1, Math.Min(100, parse.GetValue(sae.Steps) / 20)));
+                LogEvery: TrainSaeCommand.LiveLogEvery(parse.GetValue(sae.Steps)));
             var samples = parse.GetValue(random);
             var spec = new SweepSpec(baseSpec, axes, Random: samples > 0, Samples: samples, Seed: parse.GetValue(sae.Seed), PackSize: parse.GetValue(pack)).Validated();
             var sweepId = parse.GetValue(id) ?? CliIds.New("sweep");
@@ -45,7 +45,7 @@ public static class SweepCommand
             JobProgress final;
             try
             {
-                final = await JobWatcher.FollowAsync("sweep", grain.Status, ct);
+                final = await JobWatcher.FollowAsync("sweep", grain.Status, ct, LiveTraining.Sweep(session.Registry, grain, baseSpec.Steps, ct));
             }
             catch (InvalidOperationException)
             {
