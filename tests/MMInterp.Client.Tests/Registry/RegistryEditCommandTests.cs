@@ -14,6 +14,7 @@ namespace MMInterp.Client.Tests.Registry;
 /// (tables and --json); archive hides a row from lists only; delete refuses a row others depend on and names them,
 /// refuses a running run, and removes a row nothing depends on. Each test registers its own rows.
 /// </summary>
+[Collection(MMInterp.Client.Tests.Cli.ConsoleErrorCollection.Name)]
 public sealed class RegistryEditCommandTests : IAsyncLifetime
 {
     LocalPostgres? _pg;

@@ -9,6 +9,7 @@ namespace MMInterp.Client.Tests.Sweeps;
 /// non-zero exit, before it opens anything: the database given here does not exist, so an error about it would mean
 /// the command got further than it should.
 /// </summary>
+[Collection(MMInterp.Client.Tests.Cli.ConsoleErrorCollection.Name)]
 public class SweepCommandTests
 {
     static async Task<(int Code, string Err)> InvokeAsync(params string[] args)
