@@ -18,7 +18,7 @@ public static class ParseErrors
         // A mistyped word ("extrakt", "--bogus") is the problem to name, not what its absence left missing.
         var unmatched = parse.UnmatchedTokens.FirstOrDefault();
         var error = parse.Errors.FirstOrDefault(e => unmatched is not null && e.Message.Contains(unmatched, StringComparison.Ordinal)) ?? parse.Errors[0];
-        var first = OneLine(error.Message);
+        var first = OneLine(error.Message).TrimEnd('.');
         var more = parse.Errors.Count > 1 ? $" (and {parse.Errors.Count - 1} more)" : "";
         var path = CommandPath(parse.CommandResult);
         return $"error: {first}{more}; see `{path} --help`";

@@ -42,15 +42,18 @@ public static class ModelsHooksCommand
                     new JsonSerializerOptions { WriteIndented = true }));
                 return 0;
             }
-            var table = new Table().Border(TableBorder.Rounded).Title($"{model.Id} ({model.Name}, {info.Family}, {info.Parameters.ToString("N0", CultureInfo.InvariantCulture)} parameters)")
+            output.WriteLine($"{model.Id} ({model.Name}, {info.Family}, {info.Parameters.ToString("N0", CultureInfo.InvariantCulture)} parameters)");
+            var table = new Table().Border(TableBorder.Rounded)
                 .AddColumn(new TableColumn("hook").NoWrap()).AddColumn("tokens").AddColumn("width");
             foreach (var h in info.HookPoints)
             {
                 var s = shapes.GetValueOrDefault(h);
-                table.AddRow(new Text(h), new Text(s is { Length: 2 } ? s[0].ToString(CultureInfo.InvariantCulture) : "?"),
-                    new Text(s is { Length: > 0 } ? s[^1].ToString(CultureInfo.InvariantCulture) : "?"));
+                table.AddRow(new Text(h), new Text(s is { Length: 2 } ? s[0].ToString(CultureInfo.InvariantCulture) : "-"),
+                    new Text(s is { Length: > 0 } ? s[^1].ToString(CultureInfo.InvariantCulture) : "-"));
             }
             output.Write(table);
+            if (info.HookPoints.Any(h => !shapes.ContainsKey(h)))
+                output.WriteLine("-: not reached by an image (e.g. a CLIP's text tower); extraction reads image hooks");
             return 0;
         });
         return command;

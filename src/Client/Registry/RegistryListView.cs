@@ -63,7 +63,7 @@ public static class RegistryListView
                     AddAnnotation(node, notes.GetValueOrDefault(id(row)));
                     array.Add(node);
                 }
-                Console.Profile.Out.Writer.WriteLine(array.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+                Console.Profile.Out.Writer.WriteLine(RecordJson.Format((JsonNode)array));
                 return;
             }
             if (rows.Count == 0)

@@ -35,7 +35,7 @@ public static class RegistryShowView
         if (json)
         {
             if (metrics is not null) record["metrics"] = JsonNode.Parse(RecordJson.FormatList(metrics));
-            console.Profile.Out.Writer.WriteLine(record.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            console.Profile.Out.Writer.WriteLine(RecordJson.Format(record));
             return;
         }
 

@@ -31,9 +31,10 @@ public sealed class ModelCache(ModelDirectories models) : IModelHost
     }
 
     /// <summary>
-    /// Each hook's rows for one image, [tokens, width], read from one forward pass on the first ShapesWorld image
+    /// Each hook's rows for one image, [tokens, width], read from a forward pass on the first ShapesWorld image
     /// (cheaper than keeping per-family shape tables in step with the models). A diffusion key template is read at
-    /// t=0.500 on the null caption: every level gives the same shape.
+    /// t=0.500 on the null caption: every level gives the same shape. Hooks an image does not reach (a CLIP's text
+    /// tower) are left out: all hooks are read in one pass when they can be, else one at a time.
     /// </summary>
     static async Task<IReadOnlyDictionary<string, long[]>> ShapesAsync(LoadedModel loaded, CancellationToken ct)
     {
@@ -43,15 +44,35 @@ public sealed class ModelCache(ModelDirectories models) : IModelHost
         {
             return await Task.Run(() =>
             {
-                using var scope = TorchSharp.torch.NewDisposeScope();
-                using var noGrad = TorchSharp.torch.no_grad();
-                var rows = loaded.Model.Extract(seed: 0, start: 0, count: 1, keys.Values.Distinct().ToList());
-                return (IReadOnlyDictionary<string, long[]>)keys.ToDictionary(k => k.Key, k => rows[k.Value].shape);
+                var shapes = Read(loaded.Model, keys.Values.Distinct().ToList());
+                if (shapes is null)
+                {
+                    shapes = new Dictionary<string, long[]>();
+                    foreach (var key in keys.Values.Distinct())
+                        if (Read(loaded.Model, [key]) is { } one) shapes[key] = one[key];
+                }
+                return (IReadOnlyDictionary<string, long[]>)keys.Where(k => shapes.ContainsKey(k.Value)).ToDictionary(k => k.Key, k => shapes[k.Value]);
             }, ct);
         }
         finally
         {
             loaded.Gate.Release();
+        }
+    }
+
+    /// <summary>The shapes of <paramref name="hooks"/> on one image, or null when the model cannot read them from images.</summary>
+    static Dictionary<string, long[]>? Read(IActivationModel model, IReadOnlyList<string> hooks)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var noGrad = TorchSharp.torch.no_grad();
+        try
+        {
+            var rows = model.Extract(seed: 0, start: 0, count: 1, hooks);
+            return hooks.ToDictionary(h => h, h => rows[h].shape);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            return null;
         }
     }
 
