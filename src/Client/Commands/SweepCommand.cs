@@ -40,7 +40,15 @@ public static class SweepCommand
             // Every value parsed against its field and every point's config validated before anything starts.
             var points = SweepPoints.Checked(spec, sweepId);
             var grain = (await session.ClusterAsync(ct)).GetGrain<ISweepGrain>(sweepId);
-            await grain.Start(spec);
+            try
+            {
+                await grain.Start(spec);
+            }
+            catch (InvalidOperationException e) when (e.Message.EndsWith("already exists with a different spec", StringComparison.Ordinal))
+            {
+                // A reused id never shows another search's results: bad input, said in one line.
+                throw new ArgumentException($"{e.Message}; pick another --sweep id, or give the same grid and settings to follow it", e);
+            }
             Console.WriteLine($"sweep {sweepId}: {points.Count} runs over {string.Join(", ", axes.Keys)}");
             JobProgress final;
             try
