@@ -44,7 +44,8 @@ public static class TrainSaeCommand
         return command;
     }
 
-    /// <summary>About 100 logged steps a run (at most every 100 steps): the live figures `train-sae` and `sweep`
-    /// show and the training curves move that often.</summary>
-    internal static int LiveLogEvery(long steps) => (int)Math.Clamp(steps / 100, 1, 100);
+    /// <summary>About 20 logged steps a run (at most every 100 steps): the live figures `train-sae` and `sweep` show
+    /// move that often. Not more often: each log closes the window the trainer's L0, FVU and dead fraction are measured
+    /// over, so a shorter window would change the recorded figures, not only the display.</summary>
+    internal static int LiveLogEvery(long steps) => (int)Math.Max(1, Math.Min(100, steps / 20));
 }
