@@ -7,4 +7,5 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # hold their Scalars (MMInterp.Kernels.Tensors.Scalars), this covers TorchSharp's internal ones.
 export DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x10000000}"
 bash "$root/infra/scripts/setup.sh"
-exec dotnet "$root/src/Client/bin/Release/net10.0/mminterp.dll" quickstart "$@"
+# The wrapper sets the runtime settings above (and any it gains later) for every `mminterp` run.
+exec "$root/infra/scripts/mminterp" quickstart "$@"

@@ -17,10 +17,16 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  # Whether PostgreSQL 15's default cluster existed before: only a cluster this install creates is stopped below.
+  had_cluster=0; [ -d /etc/postgresql/15/main ] && had_cluster=1
   $sudo_cmd apt-get update -qq
   $sudo_cmd apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
-  # The Debian package starts a cluster of its own on 5432; the platform runs its own, so stop that one.
-  $sudo_cmd systemctl stop postgresql >/dev/null 2>&1 || $sudo_cmd service postgresql stop >/dev/null 2>&1 || true
+  # The Debian package creates and starts a cluster of its own (15/main, on 5432 when free); the platform runs its
+  # own server, so that new cluster is stopped. Other clusters and services (a PostgreSQL the machine already ran)
+  # are left as they were.
+  if [ "$had_cluster" -eq 0 ] && [ -d /etc/postgresql/15/main ] && command -v pg_ctlcluster >/dev/null; then
+    $sudo_cmd pg_ctlcluster 15 main stop >/dev/null 2>&1 || true
+  fi
 fi
 
 command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK (dotnet) is required on PATH" >&2; exit 1; }

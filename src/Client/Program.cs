@@ -24,6 +24,7 @@ using (telemetry)
     var root = new RootCommand("mminterp: mechanistic interpretability of multimodal models on an Orleans cluster");
     foreach (var command in CommandCatalog.All())
         root.Subcommands.Add(command);
-    code = await root.Parse(args).InvokeAsync();
+    // A refused command line is one line on stderr and exit 2 (Cli/ParseErrors), not the whole help page.
+    code = await ParseErrors.InvokeAsync(root, args.Length == 0 ? ["--help"] : args);
 }
 return NativeExit.Now(code);

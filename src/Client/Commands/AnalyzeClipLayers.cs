@@ -32,7 +32,7 @@ public static class AnalyzeClipLayers
         var steps = new Option<int>("--sae-steps") { Description = "training steps of each layer's SAE", DefaultValueFactory = _ => 1500 };
         var seed = new Option<long>("--sae-seed") { Description = "seed of every layer's SAE", DefaultValueFactory = _ => 0 };
         var widthMultiplier = new Option<int>("--sae-width") { Description = "SAE features per input dimension", DefaultValueFactory = _ => 8 };
-        var output = new Option<string>("--out") { Description = $"directory for {TableFile}, {ChartFile} and each layer's pictures", DefaultValueFactory = _ => "mminterp-clip-layers" };
+        var output = new Option<string>("--out") { Description = $"directory for {TableFile}, {ChartFile} and each layer's pictures (default: {OutputPaths.Shown("clip-layers")})", DefaultValueFactory = _ => OutputPaths.Under("clip-layers") };
         var db = DatabaseOption.Create();
         var command = new Command("clip-layers", "the CLIP study at every block and the pooled output: one SAE and one clip-study experiment per layer, "
                                                  + "a table of the figures beside their controls")
@@ -69,7 +69,7 @@ public static class AnalyzeClipLayers
                 var layer = ClipLayers.LayerName(hook);
                 Console.WriteLine($"layer {layer} ({hook}, {selection.Name()} tokens)");
                 var sae = await QuickstartSae.TrainAsync(cluster, set.Id, hook, config.Vision.Tower.HiddenSize, parse.GetValue(widthMultiplier), parse.GetValue(steps), ct,
-                    parse.GetValue(seed), Math.Min(512, images));
+                    parse.GetValue(seed), Math.Min(512, images), session.Registry);
                 var spec = new AnalysisSpec(ClipStudyAnalysis.Kind, modelId, sae.RunId, hook, options.ToJsonString());
                 var figures = new Dictionary<string, double> { ["sae_l0"] = sae.Metrics["l0"], ["sae_fvu"] = sae.Metrics["fvu"] };
                 try

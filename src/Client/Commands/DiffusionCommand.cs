@@ -106,7 +106,7 @@ public static class DiffusionCommand
     {
         var command = new Command("train", "train the tiny text-to-image model on a CLIP's text tower (a ZooBuild on the cluster, registered; exported to --out)");
         var textEncoder = new Option<string>("--text-encoder") { Description = "CLIP whose text tower conditions the denoiser: a registered clip model id or name, or an HF-format CLIP directory (registered first)", Required = true };
-        var output = new Option<string>("--out") { Description = "output directory", DefaultValueFactory = _ => "zoo/diffusion" };
+        var output = new Option<string>("--out") { Description = $"output directory (default: {OutputPaths.Shown("zoo/diffusion")})", DefaultValueFactory = _ => OutputPaths.Under("zoo/diffusion") };
         var device = new Option<string>("--device") { Description = "cpu or cuda[:n]", DefaultValueFactory = _ => "cpu" };
         var db = DatabaseOption.Create();
         var options = new DiffusionOptions();

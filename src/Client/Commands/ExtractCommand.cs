@@ -13,7 +13,7 @@ public static class ExtractCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "registered model id", Required = true };
+        var model = new Option<string>("--model") { Description = "registered model id or name (`mminterp models list`; its hooks: `mminterp models hooks ID`)", Required = true };
         var hooks = new Option<string>("--hooks") { Description = "comma-separated hook points, e.g. vision.blocks.2.hook_resid_post; a diffusion model's are timestep keys, "
                                                         + "hook@t=LEVEL[@c=caption|half]: denoiser.blocks.3.hook_resid_post@t=0.900 reads it on the null caption, "
                                                         + "@c=caption on each image's caption, @c=half on every other image's", Required = true };
@@ -39,13 +39,15 @@ public static class ExtractCommand
             if (datasetText.StartsWith("shapes:", StringComparison.Ordinal))
                 new ExtractionJobSpec(parse.GetValue(model)!, hookList, DatasetSpec.Parse(datasetText), parse.GetValue(shards), Tokens: tokenSelection).Validated();
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
-            var modelRecord = await session.Registry.Models.GetAsync(parse.GetValue(model)!, ct)
-                              ?? throw new ArgumentException($"model '{parse.GetValue(model)}' is not registered (see `mminterp registry list models`)");
+            var modelKey = parse.GetValue(model)!;
+            var modelRecord = (Grains.Contracts.RegistryIds.IsValid(modelKey) ? await session.Registry.Models.GetAsync(modelKey, ct) : null)
+                              ?? await session.Registry.Models.GetByNameAsync(modelKey, ct: ct)
+                              ?? throw new ArgumentException($"model '{modelKey}' is not registered (see `mminterp models list`)");
             if (!datasetText.StartsWith("shapes:", StringComparison.Ordinal) && modelRecord.Family != Grains.Registry.ModelFamily.Clip)
                 throw new ArgumentException($"model '{modelRecord.Id}' is a {Grains.Registry.RegistryNames.Name(modelRecord.Family)} model; user image datasets are read by clip models");
             var (datasetSpec, _) = await DatasetReference.ResolveAsync(datasetText, session.Artefacts, session.Registry,
                 new DatasetSource(session.Registry, new ArtefactCache(session.Artefacts, session.Work)), ct);
-            var spec = new ExtractionJobSpec(parse.GetValue(model)!, hookList, datasetSpec, Math.Min(parse.GetValue(shards), datasetSpec.Count), Tokens: tokenSelection).Validated();
+            var spec = new ExtractionJobSpec(modelRecord.Id, hookList, datasetSpec, Math.Min(parse.GetValue(shards), datasetSpec.Count), Tokens: tokenSelection).Validated();
             var set = await RunAsync(session, parse.GetValue(id) ?? CliIds.New("extract"), spec, parse.GetValue(detach), ct);
             if (set is not null && spec.Dataset.IsRegistered) SkippedReport.Print(set.DatasetSpecJson);
             return 0;

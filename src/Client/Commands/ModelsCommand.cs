@@ -11,7 +11,7 @@ using Spectre.Console;
 namespace MMInterp.Client.Commands;
 
 /// <summary>
-/// `mminterp models add DIR --family clip [--name NAME]`, `models list`, `models show ID|NAME`, `models remove ID|NAME`:
+/// `mminterp models add DIR --family clip [--name NAME]`, `models list`, `models show ID|NAME`, `models remove ID|NAME`, `models hooks ID|NAME`:
 /// bring a checkpoint from outside (an HF CLIPModel directory) into the registry, and manage registered models.
 /// </summary>
 public static class ModelsCommand
@@ -35,6 +35,7 @@ public static class ModelsCommand
         command.Subcommands.Add(List(db, json, console));
         command.Subcommands.Add(Show(db, json, console));
         command.Subcommands.Add(Remove(db, console));
+        command.Subcommands.Add(ModelsHooksCommand.Create(db, json, console));
         return command;
     }
 
@@ -109,5 +110,5 @@ public static class ModelsCommand
         return command;
     }
 
-    static IAnsiConsole Output(IAnsiConsole? console) => console ?? AnsiConsole.Console;
+    static IAnsiConsole Output(IAnsiConsole? console) => CliConsole.Out(console);
 }

@@ -25,7 +25,7 @@ public static class QuickstartCommand
     public static Command Create()
     {
         var quick = new Option<bool>("--quick") { Description = "a small, fast configuration (smoke test): a few hundred zoo steps and a short SAE run" };
-        var output = new Option<string>("--out") { Description = "report directory", DefaultValueFactory = _ => "mminterp-quickstart" };
+        var output = new Option<string>("--out") { Description = $"report directory (default: {OutputPaths.Shown("quickstart")})", DefaultValueFactory = _ => OutputPaths.Under("quickstart") };
         var db = DatabaseOption.Create();
         var command = new Command("quickstart", "run the CLIP path end to end: zoo -> extract -> SAE -> labels -> steering -> attack -> report "
                                                 + "(with --model DIR --images SPEC: on your own CLIP and images)") { quick, output, db };
@@ -89,7 +89,7 @@ public static class QuickstartCommand
             // 4. A ReLU + L1 SAE on them (inputs normalised): on clip-zoo/3 a TopK SAE (k 16) of the same width spent its
             // features on the background (bench/RESULTS.md, CLIP SAE study).
             var (runId, sae, steps, m) = await QuickstartSae.TrainAsync(cluster, set.Id, hook, zooConfig.VisionWidth, 8, isQuick ? 150 : 1500, ct,
-                batchSize: Math.Min(512, images));
+                batchSize: Math.Min(512, images), registry: session.Registry);
             report.Add(string.Create(CultureInfo.InvariantCulture,
                 $"- SAE `{runId}` (ReLU + L1, normalised inputs, d_sae={sae.DSae}, {steps} steps): L0 {m["l0"]:F1}, FVU {m["fvu"]:F3}, dead features {m["dead_fraction"]:P1}"));
             html.Heading("3. Activations and SAE")

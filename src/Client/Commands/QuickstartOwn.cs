@@ -30,7 +30,7 @@ public static class QuickstartOwn
 
     public static Options Add(Command quickstart)
     {
-        var model = new Option<string?>("--model") { Description = "your CLIP: a Hugging Face CLIPModel directory (config.json, safetensors, tokenizer, preprocessor_config.json)" };
+        var model = new Option<string?>("--model") { Description = "your CLIP: a Hugging Face CLIPModel directory (config.json, safetensors, tokenizer, preprocessor_config.json), or the id or name of one registered with `models add`" };
         var images = new Option<string?>("--images") { Description = "your images: images:DIR, imagefolder:DIR, jsonl:FILE, csv:FILE or parquet:PATH (needs --model)" };
         quickstart.Options.Add(model);
         quickstart.Options.Add(images);
@@ -39,13 +39,22 @@ public static class QuickstartOwn
 
     public static async Task<int> RunAsync(PlatformSession session, ParseResult parse, Options o, bool quick, string outDir, CancellationToken ct)
     {
-        var modelDir = Path.GetFullPath(parse.GetValue(o.Model) ?? throw new ArgumentException("--images needs --model DIR (your CLIP checkpoint)"));
+        var modelArg = parse.GetValue(o.Model) ?? throw new ArgumentException("--images needs --model DIR|ID (your CLIP checkpoint, or a registered one)");
         var imagesSpec = parse.GetValue(o.Images) ?? throw new ArgumentException("--model needs --images SPEC (images:DIR, imagefolder:DIR, jsonl:FILE, csv:FILE, parquet:PATH)");
         var report = new List<string> { "# MMInterp quickstart: your model and images", "" };
         var html = new HtmlReport("MMInterp quickstart: your CLIP on your images");
 
         // 1. The model: checked key by key before anything is stored; reused when this directory is registered already.
-        var model = await RegisterModelAsync(session, modelDir, ct);
+        // A registered CLIP (id or name, e.g. from `models add`) is read from the artefact store's copy of its directory.
+        ModelRecord model;
+        string modelDir;
+        if (Directory.Exists(modelArg))
+        {
+            modelDir = Path.GetFullPath(modelArg);
+            model = await RegisterModelAsync(session, modelDir, ct);
+        }
+        else
+            (model, modelDir) = await session.Models.ResolveAsync(await StudyModels.ResolveAsync(session, modelArg, ModelFamily.Clip, ct), ModelFamily.Clip, ct);
         var config = ClipDirectory.Inspect(modelDir).Config;
         var vision = config.Vision;
         Console.WriteLine($"model {model.Id} ({model.Name}): ViT {vision.Tower.NumLayers} blocks, width {vision.Tower.HiddenSize}, {vision.ImageSize}px, patch {vision.PatchSize}");
@@ -75,7 +84,7 @@ public static class QuickstartOwn
         report.Add($"- activation set `{set.Id}`: {set.RowCount} token activations at `{hook}` from {count} train images");
 
         // 4. A ReLU + L1 SAE (inputs normalised), as the ShapesWorld quickstart trains.
-        var (runId, sae, steps, m) = await QuickstartSae.TrainAsync(cluster, set.Id, hook, vision.Tower.HiddenSize, quick ? 4 : 8, quick ? 200 : 2000, ct);
+        var (runId, sae, steps, m) = await QuickstartSae.TrainAsync(cluster, set.Id, hook, vision.Tower.HiddenSize, quick ? 4 : 8, quick ? 200 : 2000, ct, registry: session.Registry);
         report.Add(string.Create(CultureInfo.InvariantCulture, $"- SAE `{runId}` (ReLU + L1, d_sae={sae.DSae}, {steps} steps): L0 {m["l0"]:F1}, FVU {m["fvu"]:F3}, dead {m["dead_fraction"]:P1}"));
         html.Heading("2. Activations and SAE")
             .Paragraph($"Activation set {set.Id}: {set.RowCount} token activations at {hook} from {count} train images. SAE {runId}: ReLU + L1 on normalised inputs, d_sae={sae.DSae}, {steps} steps.")

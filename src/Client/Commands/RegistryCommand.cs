@@ -25,11 +25,12 @@ public static class RegistryCommand
         };
         var json = new Option<bool>("--json") { Description = "print JSON instead of tables", Recursive = true };
 
-        var command = new Command("registry", "list and inspect registered models, activation sets, dictionaries, runs, experiments and artefacts");
+        var command = new Command("registry", "list, inspect, describe, tag, archive and delete registered models, activation sets, dictionaries, runs, experiments and artefacts");
         command.Options.Add(db);
         command.Options.Add(json);
         command.Subcommands.Add(List(db, json, console));
         command.Subcommands.Add(Show(db, json, console));
+        foreach (var edit in RegistryEditCommands.Create(db, json, console)) command.Subcommands.Add(edit);
         return command;
     }
 
@@ -37,13 +38,14 @@ public static class RegistryCommand
     {
         var kind = KindArgument();
         var limit = new Option<int>("--limit") { Description = "most rows to print (newest first)", DefaultValueFactory = _ => 50 };
-        var command = new Command("list", "list registry rows of one kind, newest first") { kind, limit };
+        var archived = new Option<bool>("--archived") { Description = "include archived rows (`registry archive`)" };
+        var command = new Command("list", "list registry rows of one kind, newest first (archived ones only with --archived)") { kind, limit, archived };
         CliAction.Set(command, async (parse, ct) =>
         {
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
             var store = session.Registry;
             await RegistryListView.RenderAsync(store, RegistryKinds.Parse(parse.GetValue(kind)!), parse.GetValue(limit), parse.GetValue(json),
-                Output(console), ct);
+                Output(console), ct, parse.GetValue(archived));
             return 0;
         });
         return command;
@@ -65,17 +67,8 @@ public static class RegistryCommand
         return command;
     }
 
-    /// <summary>
-    /// The terminal, unless a test passed its own. When output goes to a pipe or file, tables are laid out wide
-    /// instead of wrapping at 80 columns, so hashes and ids stay whole for grep and scripts.
-    /// </summary>
-    static IAnsiConsole Output(IAnsiConsole? console)
-    {
-        if (console is not null) return console;
-        var terminal = AnsiConsole.Console;
-        if (Console.IsOutputRedirected) terminal.Profile.Width = Math.Max(terminal.Profile.Width, 240);
-        return terminal;
-    }
+    /// <summary>The terminal (wide when piped: <see cref="CliConsole"/>), unless a test passed its own.</summary>
+    static IAnsiConsole Output(IAnsiConsole? console) => CliConsole.Out(console);
 
     static Argument<string> KindArgument()
     {

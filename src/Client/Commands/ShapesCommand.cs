@@ -13,7 +13,7 @@ public static class ShapesCommand
         var command = new Command("shapes", "the built-in ShapesWorld");
         var render = new Command("render", "write a labelled grid PNG of ShapesWorld images");
         var n = new Option<int>("--n") { Description = "number of images", DefaultValueFactory = _ => 16 };
-        var output = new Option<string>("--out") { Description = "PNG path", DefaultValueFactory = _ => "shapes.png" };
+        var output = new Option<string>("--out") { Description = $"PNG path (default: {OutputPaths.Shown("shapes.png")})", DefaultValueFactory = _ => OutputPaths.Under("shapes.png") };
         var seed = new Option<long>("--seed") { Description = "split seed", DefaultValueFactory = _ => 0 };
         var start = new Option<long>("--start") { Description = "first scene index", DefaultValueFactory = _ => 0 };
         var overlay = new Option<double>("--overlay-rate") { Description = "share of images with a word", DefaultValueFactory = _ => 0.25 };

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
+using MMInterp.Client.Registry;
 using MMInterp.Grains.Registry;
 using Spectre.Console;
 
@@ -13,8 +14,9 @@ public static class StatusCommand
     public static Command Create()
     {
         var all = new Option<bool>("--all") { Description = "include finished work (default: only pending and running, plus the last 10 finished)" };
+        var json = new Option<bool>("--json") { Description = "print the rows as JSON (every field, config inlined) instead of a table" };
         var db = DatabaseOption.Create();
-        var command = new Command("status", "show jobs, runs and sweeps with their progress") { all, db };
+        var command = new Command("status", "show jobs, runs and sweeps with their progress") { all, json, db };
         CliAction.Set(command, async (parse, ct) =>
         {
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
@@ -22,9 +24,14 @@ public static class StatusCommand
             var open = runs.Where(r => !r.IsTerminal).ToList();
             var finished = runs.Where(r => r.IsTerminal).OrderByDescending(r => r.UpdatedAt).Take(parse.GetValue(all) ? int.MaxValue : 10).ToList();
             var rows = open.Concat(finished).ToList();
+            if (parse.GetValue(json))
+            {
+                Console.Out.WriteLine(RecordJson.FormatList(rows));
+                return 0;
+            }
             // The stage column only when some run reports one (zoo builds do); the status word never wraps, however narrow the terminal.
             var staged = rows.Any(r => !string.IsNullOrEmpty(r.Stage));
-            var table = new Table().AddColumns("id", "kind").AddColumn(new TableColumn("status").NoWrap()).AddColumns("progress", "step");
+            var table = new Table().AddColumn(new TableColumn("id").NoWrap()).AddColumn("kind").AddColumn(new TableColumn("status").NoWrap()).AddColumns("progress", "step");
             if (staged) table.AddColumn("stage");
             table.AddColumns("updated", "error");
             foreach (var r in rows)
@@ -36,7 +43,7 @@ public static class StatusCommand
                 table.AddRow(cells);
             }
             if (open.Count + finished.Count == 0) Console.WriteLine("no jobs, runs or sweeps yet");
-            else AnsiConsole.Write(table);
+            else CliConsole.Out().Write(table); // wide when piped: ids stay on one line
             return 0;
         });
         return command;

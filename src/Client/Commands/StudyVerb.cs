@@ -40,8 +40,8 @@ public sealed record StudyVerb(string Name, string Description, IAnalysis Analys
         var model = new Option<string>("--model") { Description = $"registered {RegistryNames.Name(Family)} model id or name, or a model directory (registered first)", Required = true };
         var output = new Option<string>("--out")
         {
-            Description = OutPicture is null ? "directory for the pictures, files and results JSON" : $"path of the {OutPicture} picture (PNG)",
-            DefaultValueFactory = _ => DefaultOut,
+            Description = (OutPicture is null ? "directory for the pictures, files and results JSON" : $"path of the {OutPicture} picture (PNG)") + $" (default: {OutputPaths.Shown(DefaultOut)})",
+            DefaultValueFactory = _ => OutputPaths.Under(DefaultOut),
         };
         var db = DatabaseOption.Create();
         foreach (var o in new Option[] { model, output, db }) command.Options.Add(o);

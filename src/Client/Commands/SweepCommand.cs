@@ -15,9 +15,9 @@ public static class SweepCommand
     public static Command Create()
     {
         var sae = new SaeOptions();
-        var grid = new Option<string[]>("--grid") { Description = "an axis as field=v1,v2,... on sae.* or training.* (repeatable), e.g. sae.K=8,16,32", Required = true, AllowMultipleArgumentsPerToken = false };
+        var grid = new Option<string[]>("--grid") { Description = $"an axis as field=v1,v2,... (repeatable; field names in any case), e.g. sae.K=8,16,32; valid axes: {SweepPoints.ValidAxes()}", Required = true, AllowMultipleArgumentsPerToken = false };
         var random = new Option<int>("--random") { Description = "draw this many combinations instead of the full grid", DefaultValueFactory = _ => 0 };
-        var plot = new Option<string>("--plot") { Description = "where to write the Pareto plot (PNG)", DefaultValueFactory = _ => "sweep-pareto.png" };
+        var plot = new Option<string>("--plot") { Description = $"where to write the Pareto plot (PNG; default: {OutputPaths.Shown("SWEEP-ID/pareto.png")})" };
         var id = new Option<string?>("--sweep") { Description = "sweep id (default: a new one)" };
         var pack = new Option<int>("--pack-size") { Description = $"runs trained together on one read of each batch (1: each run reads on its own; 0: {SweepSpec.DefaultPackSize})", DefaultValueFactory = _ => 0 };
         var db = DatabaseOption.Create();
@@ -33,19 +33,27 @@ public static class SweepCommand
             var (saeConfig, training) = sae.Configs(parse, d);
             var baseSpec = new TrainingRunSpec(set.Id, hook, saeConfig.ToJson(), training.ToJson(), parse.GetValue(sae.Steps),
                 parse.GetValue(sae.CheckpointEvery), parse.GetValue(sae.Seed), BatchSize: parse.GetValue(sae.Batch),
-                LogEvery: (int)Math.Max(1, Math.Min(100, parse.GetValue(sae.Steps) / 20)));
+                LogEvery: TrainSaeCommand.LiveLogEvery(parse.GetValue(sae.Steps)));
             var samples = parse.GetValue(random);
             var spec = new SweepSpec(baseSpec, axes, Random: samples > 0, Samples: samples, Seed: parse.GetValue(sae.Seed), PackSize: parse.GetValue(pack)).Validated();
             var sweepId = parse.GetValue(id) ?? CliIds.New("sweep");
             // Every value parsed against its field and every point's config validated before anything starts.
             var points = SweepPoints.Checked(spec, sweepId);
             var grain = (await session.ClusterAsync(ct)).GetGrain<ISweepGrain>(sweepId);
-            await grain.Start(spec);
+            try
+            {
+                await grain.Start(spec);
+            }
+            catch (InvalidOperationException e) when (e.Message.EndsWith("already exists with a different spec", StringComparison.Ordinal))
+            {
+                // A reused id never shows another search's results: bad input, said in one line.
+                throw new ArgumentException($"{e.Message}; pick another --sweep id, or give the same grid and settings to follow it", e);
+            }
             Console.WriteLine($"sweep {sweepId}: {points.Count} runs over {string.Join(", ", axes.Keys)}");
             JobProgress final;
             try
             {
-                final = await JobWatcher.FollowAsync("sweep", grain.Status, ct);
+                final = await JobWatcher.FollowAsync("sweep", grain.Status, ct, LiveTraining.Sweep(session.Registry, grain, baseSpec.Steps, ct));
             }
             catch (InvalidOperationException)
             {
@@ -63,7 +71,8 @@ public static class SweepCommand
             foreach (var r in succeeded.OrderBy(r => r.L0))
                 table.AddRow(r.RunId, Markup.Escape(r.Label), r.L0.ToString("F2", CultureInfo.InvariantCulture), r.Fvu.ToString("F4", CultureInfo.InvariantCulture), r.OnFront ? "[green]yes[/]" : "");
             AnsiConsole.Write(table);
-            var path = parse.GetValue(plot)!;
+            var path = parse.GetValue(plot) ?? OutputPaths.Under($"{sweepId}/pareto.png");
+            if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir) Directory.CreateDirectory(dir);
             ParetoPlotPng.Write(path, succeeded.Select(r => (r.Label, r.L0, r.Fvu, r.OnFront)).ToList(), $"sweep {sweepId}");
             Console.WriteLine($"Pareto plot: {Path.GetFullPath(path)}");
             // Some points failed: the results above stand, but the command did not do all it was asked.
@@ -81,7 +90,9 @@ public static class SweepCommand
             var eq = s.IndexOf('=');
             if (eq <= 0 || eq == s.Length - 1) throw new ArgumentException($"--grid '{s}' must look like sae.K=8,16,32");
             var values = s[(eq + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            if (!axes.TryAdd(s[..eq].Trim(), values)) throw new ArgumentException($"--grid names '{s[..eq]}' twice");
+            // The config's spelling of the field ("sae.k" is sae.K), or a one-line error listing the valid axes.
+            var name = SweepPoints.Canonical(s[..eq].Trim());
+            if (!axes.TryAdd(name, values)) throw new ArgumentException($"--grid names {name} twice");
         }
         return axes;
     }

@@ -6,16 +6,17 @@ using MMInterp.Grains.Registry;
 namespace MMInterp.Client.Commands;
 
 /// <summary>
-/// `mminterp token create|revoke`: API tokens for the web UI and API. The token is printed once; the registry keeps
+/// `mminterp token create|revoke|list`: API tokens for the web UI and API. The token is printed once; the registry keeps
 /// only its hash. Scopes nest: admin includes write, write includes read.
 /// </summary>
 public static class TokenCommand
 {
     public static Command Create()
     {
-        var command = new Command("token", "create and revoke API tokens for `mminterp serve`");
+        var command = new Command("token", "create, list and revoke API tokens for `mminterp serve`");
         command.Subcommands.Add(CreateToken());
         command.Subcommands.Add(Revoke());
+        command.Subcommands.Add(TokenListCommand.Create());
         return command;
     }
 

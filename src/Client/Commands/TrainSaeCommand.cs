@@ -24,7 +24,7 @@ public static class TrainSaeCommand
             var (saeConfig, training) = sae.Configs(parse, d);
             var spec = new TrainingRunSpec(set.Id, hook, saeConfig.ToJson(), training.ToJson(), parse.GetValue(sae.Steps),
                 parse.GetValue(sae.CheckpointEvery), parse.GetValue(sae.Seed), BatchSize: parse.GetValue(sae.Batch),
-                LogEvery: (int)Math.Max(1, Math.Min(100, parse.GetValue(sae.Steps) / 20))).Validated();
+                LogEvery: LiveLogEvery(parse.GetValue(sae.Steps))).Validated();
             var runId = parse.GetValue(id) ?? CliIds.New("sae");
             var run = (await session.ClusterAsync(ct)).GetGrain<ITrainingRunGrain>(runId);
             await run.Start(spec);
@@ -34,7 +34,7 @@ public static class TrainSaeCommand
                 DetachGuard.Check(session);
                 return 0;
             }
-            await JobWatcher.FollowAsync("train-sae", run.Status, ct);
+            await JobWatcher.FollowAsync("train-sae", run.Status, ct, LiveTraining.Run(session.Registry, runId, spec.Steps, ct));
             var last = await run.LastCheckpoint();
             var m = last!.Metrics;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -43,4 +43,9 @@ public static class TrainSaeCommand
         });
         return command;
     }
+
+    /// <summary>About 20 logged steps a run (at most every 100 steps): the live figures `train-sae` and `sweep` show
+    /// move that often. Not more often: each log closes the window the trainer's L0, FVU and dead fraction are measured
+    /// over, so a shorter window would change the recorded figures, not only the display.</summary>
+    internal static int LiveLogEvery(long steps) => (int)Math.Max(1, Math.Min(100, steps / 20));
 }

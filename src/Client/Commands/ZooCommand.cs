@@ -16,7 +16,7 @@ public static class ZooCommand
         var zoo = new Command("zoo", "models the platform trains on ShapesWorld");
         var build = new Command("build", "train a zoo model");
         var clip = new Command("clip", "tiny CLIP (ViT patch 4 + text transformer) on ShapesWorld");
-        var output = new Option<string>("--out") { Description = "output directory", DefaultValueFactory = _ => "zoo/clip" };
+        var output = new Option<string>("--out") { Description = $"output directory (default: {OutputPaths.Shown("zoo/clip")})", DefaultValueFactory = _ => OutputPaths.Under("zoo/clip") };
         var seed = new Option<long>("--seed") { Description = "training seed (also the training split)", DefaultValueFactory = _ => ClipZooConfig.Default.Seed };
         var steps = new Option<int>("--steps") { Description = "optimiser steps", DefaultValueFactory = _ => ClipZooConfig.Default.Steps };
         var batch = new Option<int>("--batch") { Description = "batch size", DefaultValueFactory = _ => ClipZooConfig.Default.BatchSize };

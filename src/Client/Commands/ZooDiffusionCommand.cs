@@ -17,7 +17,7 @@ public static class ZooDiffusionCommand
     public static Command Create()
     {
         var command = new Command("diffusion", "tiny text-to-image DiT (cross-attention to the zoo CLIP's text tower) on ShapesWorld");
-        var output = new Option<string>("--out") { Description = "output directory", DefaultValueFactory = _ => "zoo/diffusion" };
+        var output = new Option<string>("--out") { Description = $"output directory (default: {OutputPaths.Shown("zoo/diffusion")})", DefaultValueFactory = _ => OutputPaths.Under("zoo/diffusion") };
         var device = new Option<string>("--device") { Description = "cpu or cuda[:n]", DefaultValueFactory = _ => "cpu" };
         var db = DatabaseOption.Create();
         var options = new DiffusionOptions();

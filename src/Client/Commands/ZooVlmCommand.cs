@@ -17,7 +17,7 @@ public static class ZooVlmCommand
     {
         var d = VlmZooConfig.Default;
         var vlm = new Command("vlm", "tiny generative VLM (zoo CLIP vision tower -> adapter -> decoder LM) answering ShapesWorld questions");
-        var output = new Option<string>("--out") { Description = "output directory", DefaultValueFactory = _ => "zoo/vlm" };
+        var output = new Option<string>("--out") { Description = $"output directory (default: {OutputPaths.Shown("zoo/vlm")})", DefaultValueFactory = _ => OutputPaths.Under("zoo/vlm") };
         var seed = new Option<long>("--seed") { Description = "training seed (also the training split)", DefaultValueFactory = _ => d.Seed };
         var steps = new Option<int>("--steps") { Description = "optimiser steps", DefaultValueFactory = _ => d.Steps };
         var batch = new Option<int>("--batch") { Description = "batch size (one question per image)", DefaultValueFactory = _ => d.BatchSize };

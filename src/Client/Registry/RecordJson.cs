@@ -22,6 +22,8 @@ public static class RecordJson
             new Spelling<SaeArchitecture>(RegistryNames.Name), new Spelling<LabelMethod>(RegistryNames.Name), new Spelling<TokenScope>(RegistryNames.Name),
         },
         WriteIndented = true,
+        // Output for people and scripts, not for embedding in HTML: '+' in a time offset stays '+', not \u002B.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public static JsonNode ToNode<T>(T record)
@@ -38,6 +40,9 @@ public static class RecordJson
     }
 
     public static string Format<T>(T record) => ToNode(record).ToJsonString(Options);
+
+    /// <summary>A node built from records (annotations added), written as every registry JSON is.</summary>
+    public static string Format(JsonNode node) => node.ToJsonString(Options);
 
     public static string FormatList<T>(IEnumerable<T> records) => new JsonArray(records.Select(r => (JsonNode?)ToNode(r)).ToArray()).ToJsonString(Options);
 

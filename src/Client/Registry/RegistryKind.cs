@@ -19,4 +19,16 @@ public static class RegistryKinds
         "artefacts" or "artefact" => RegistryKind.Artefacts,
         _ => throw new ArgumentException($"unknown registry kind '{word}' (expected one of: {string.Join(", ", Words.Where((_, i) => i % 2 == 0))})"),
     };
+
+    /// <summary>The singular word, as the registry's annotations name the kind.</summary>
+    public static string Word(RegistryKind kind) => kind switch
+    {
+        RegistryKind.Models => "model",
+        RegistryKind.Activations => "activation",
+        RegistryKind.Dictionaries => "dictionary",
+        RegistryKind.Runs => "run",
+        RegistryKind.Experiments => "experiment",
+        RegistryKind.Artefacts => "artefact",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
 }

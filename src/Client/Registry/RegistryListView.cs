@@ -1,62 +1,102 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using MMInterp.Grains.Registry;
 using Spectre.Console;
 
 namespace MMInterp.Client.Registry;
 
-/// <summary>`registry list KIND`: newest rows first, as a table or as JSON.</summary>
+/// <summary>`registry list KIND`: newest rows first, as a table or as JSON, with their tags and descriptions;
+/// archived rows only when asked for.</summary>
 public static class RegistryListView
 {
-    public static async Task RenderAsync(RegistryStore store, RegistryKind kind, int limit, bool json, IAnsiConsole console, CancellationToken ct)
+    public static async Task RenderAsync(RegistryStore store, RegistryKind kind, int limit, bool json, IAnsiConsole console, CancellationToken ct,
+        bool archived = false)
     {
+        var word = RegistryKinds.Word(kind);
+        // Archived rows are dropped after the query, so ask for that many more to still fill the page.
+        HashSet<string> hidden = archived ? [] : await store.Annotations.ArchivedAsync(word, ct);
+        var fetch = (int)Math.Min(10_000L, (long)limit + hidden.Count);
+        var list = new Listing(store, word, limit, hidden, json, console);
         switch (kind)
         {
             case RegistryKind.Models:
-                Emit(await store.Models.ListAsync(limit: limit, ct: ct), json, console, ["id", "name", "family", "checkpoint", "created"],
-                    m => [m.Id, m.Name, RegistryNames.Name(m.Family), Short(m.CheckpointSha256), When(m.CreatedAt)]);
+                await list.EmitAsync(await store.Models.ListAsync(limit: fetch, ct: ct), m => m.Id, ["id", "name", "family", "checkpoint", "created"],
+                    m => [m.Id, m.Name, RegistryNames.Name(m.Family), Short(m.CheckpointSha256), When(m.CreatedAt)], ct);
                 break;
             case RegistryKind.Activations:
-                Emit(await store.ActivationSets.ListAsync(limit: limit, ct: ct), json, console, ["id", "model", "hook points", "shards", "rows", "created"],
-                    a => [a.Id, a.ModelId, string.Join(", ", a.HookPoints), Num(a.ShardCount), Num(a.RowCount), When(a.CreatedAt)]);
+                await list.EmitAsync(await store.ActivationSets.ListAsync(limit: fetch, ct: ct), a => a.Id, ["id", "model", "hook points", "shards", "rows", "created"],
+                    a => [a.Id, a.ModelId, string.Join(", ", a.HookPoints), Num(a.ShardCount), Num(a.RowCount), When(a.CreatedAt)], ct);
                 break;
             case RegistryKind.Dictionaries:
-                Emit(await store.Dictionaries.ListAsync(limit: limit, ct: ct), json, console, ["id", "model", "hook point", "architecture", "d_in x d_sae", "created"],
-                    d => [d.Id, d.ModelId, d.HookPoint, RegistryNames.Name(d.Architecture), $"{d.DIn} x {d.DSae}", When(d.CreatedAt)]);
+                await list.EmitAsync(await store.Dictionaries.ListAsync(limit: fetch, ct: ct), d => d.Id, ["id", "model", "hook point", "architecture", "d_in x d_sae", "created"],
+                    d => [d.Id, d.ModelId, d.HookPoint, RegistryNames.Name(d.Architecture), $"{d.DIn} x {d.DSae}", When(d.CreatedAt)], ct);
                 break;
             case RegistryKind.Runs:
-                Emit(await store.Runs.ListAsync(limit: limit, ct: ct), json, console, ["id", "kind", "status", "step", "progress", "created"],
-                    r => [r.Id, RegistryNames.Name(r.Kind), RegistryNames.Name(r.Status), Num(r.Step), r.Progress.ToString("P0", CultureInfo.InvariantCulture), When(r.CreatedAt)]);
+                await list.EmitAsync(await store.Runs.ListAsync(limit: fetch, ct: ct), r => r.Id, ["id", "kind", "status", "step", "progress", "created"],
+                    r => [r.Id, RegistryNames.Name(r.Kind), RegistryNames.Name(r.Status), Num(r.Step), r.Progress.ToString("P0", CultureInfo.InvariantCulture), When(r.CreatedAt)], ct);
                 break;
             case RegistryKind.Experiments:
-                Emit(await store.Experiments.ListAsync(limit: limit, ct: ct), json, console, ["id", "name", "kind", "created"],
-                    e => [e.Id, e.Name, e.Kind, When(e.CreatedAt)]);
+                await list.EmitAsync(await store.Experiments.ListAsync(limit: fetch, ct: ct), e => e.Id, ["id", "name", "kind", "created"],
+                    e => [e.Id, e.Name, e.Kind, When(e.CreatedAt)], ct);
                 break;
             case RegistryKind.Artefacts:
-                Emit(await store.Artefacts.ListAsync(limit: limit, ct: ct), json, console, ["sha256", "kind", "size", "created"],
-                    a => [a.Sha256, a.Kind, Num(a.Size), When(a.CreatedAt)]);
+                await list.EmitAsync(await store.Artefacts.ListAsync(limit: fetch, ct: ct), a => a.Sha256, ["sha256", "kind", "size", "created"],
+                    a => [a.Sha256, a.Kind, Num(a.Size), When(a.CreatedAt)], ct);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
         }
     }
 
-    static void Emit<T>(List<T> rows, bool json, IAnsiConsole console, string[] headers, Func<T, string[]> cells)
+    sealed record Listing(RegistryStore Store, string Word, int Limit, HashSet<string> Hidden, bool Json, IAnsiConsole Console)
     {
-        if (json)
+        public async Task EmitAsync<T>(List<T> fetched, Func<T, string> id, string[] headers, Func<T, string[]> cells, CancellationToken ct)
         {
-            console.Profile.Out.Writer.WriteLine(RecordJson.FormatList(rows));
-            return;
+            var rows = fetched.Where(r => !Hidden.Contains(id(r))).Take(Limit).ToList();
+            var notes = await Store.Annotations.GetManyAsync(Word, rows.Select(id).ToList(), ct);
+            if (Json)
+            {
+                var array = new JsonArray();
+                foreach (var row in rows)
+                {
+                    var node = (JsonObject)RecordJson.ToNode(row);
+                    AddAnnotation(node, notes.GetValueOrDefault(id(row)));
+                    array.Add(node);
+                }
+                Console.Profile.Out.Writer.WriteLine(RecordJson.Format((JsonNode)array));
+                return;
+            }
+            if (rows.Count == 0)
+            {
+                Console.WriteLine("(none)");
+                return;
+            }
+            // Tags and descriptions only when some row has them; an archived row (listed with --archived) says so.
+            var tagged = notes.Values.Any(n => n.Tags.Count > 0 || n.ArchivedAt is not null);
+            var described = notes.Values.Any(n => n.Description.Length > 0);
+            var table = new Table().Border(TableBorder.Rounded);
+            foreach (var h in headers) table.AddColumn(new TableColumn(Markup.Escape(h)) { NoWrap = h is "id" or "sha256" });
+            if (tagged) table.AddColumn("tags");
+            if (described) table.AddColumn("description");
+            foreach (var row in rows)
+            {
+                var note = notes.GetValueOrDefault(id(row));
+                var extra = new List<string>();
+                if (tagged) extra.Add(string.Join(", ", (note?.Tags ?? []).Concat(note?.ArchivedAt is null ? [] : ["(archived)"])));
+                if (described) extra.Add(note?.Description ?? "");
+                // Text renderables, not markup strings: registry values may contain '[' and must print as they are.
+                table.AddRow(cells(row).Concat(extra).Select(c => new Text(c)).ToArray());
+            }
+            Console.Write(table);
         }
-        if (rows.Count == 0)
-        {
-            console.WriteLine("(none)");
-            return;
-        }
-        var table = new Table().Border(TableBorder.Rounded);
-        foreach (var h in headers) table.AddColumn(new TableColumn(Markup.Escape(h)));
-        // Text renderables, not markup strings: registry values may contain '[' and must print as they are.
-        foreach (var row in rows) table.AddRow(cells(row).Select(c => new Text(c)).ToArray());
-        console.Write(table);
+    }
+
+    /// <summary>A row's description (unless it has its own and no note), tags and archive time, in its JSON.</summary>
+    internal static void AddAnnotation(JsonObject node, RegistryAnnotation? note)
+    {
+        if (note is { Description.Length: > 0 } || !node.ContainsKey("description")) node["description"] = note?.Description ?? "";
+        node["tags"] = new JsonArray((note?.Tags ?? []).Select(t => (JsonNode?)JsonValue.Create(t)).ToArray());
+        node["archived_at"] = note?.ArchivedAt is { } at ? JsonValue.Create(at) : null;
     }
 
     internal static string Short(string? sha) => sha is null ? "-" : sha[..12];

@@ -21,6 +21,9 @@ public static class RegistryShowView
             RegistryKind.Artefacts => RecordJson.ToNode(await store.Artefacts.GetAsync(id, ct) ?? throw Missing("artefact", id)),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
         };
+        // Description, tags and archive time (registry describe|tag|archive), by the row's own key.
+        var key = record[kind == RegistryKind.Artefacts ? "sha256" : "id"]?.GetValue<string>() ?? id;
+        RegistryListView.AddAnnotation(record.AsObject(), await store.Annotations.GetAsync(RegistryKinds.Word(kind), key, ct));
         var metrics = kind == RegistryKind.Runs ? await store.Metrics.SummariseAsync(id, ct) : null;
         if (kind == RegistryKind.Dictionaries)
         {
@@ -32,7 +35,7 @@ public static class RegistryShowView
         if (json)
         {
             if (metrics is not null) record["metrics"] = JsonNode.Parse(RecordJson.FormatList(metrics));
-            console.Profile.Out.Writer.WriteLine(record.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            console.Profile.Out.Writer.WriteLine(RecordJson.Format(record));
             return;
         }
 

@@ -63,4 +63,14 @@ public sealed class MetricRepository
     /// </summary>
     public Task<int> DeleteAfterStepAsync(string runId, long step, CancellationToken ct = default) =>
         _db.ExecuteAsync("DELETE FROM metric_points WHERE run_id = $1 AND step > $2", ct, RegistryIds.Validate(runId, "run id"), step);
+
+    /// <summary>Each run's newest value of each of <paramref name="names"/> with its step (what `train-sae` and `sweep`
+    /// show live while runs train; the trainer logs them every LogEvery steps, between checkpoints).</summary>
+    public Task<List<(string RunId, string Name, long Step, double Value)>> LatestAsync(IReadOnlyCollection<string> runIds, IReadOnlyCollection<string> names,
+        CancellationToken ct = default) =>
+        runIds.Count == 0 ? Task.FromResult(new List<(string, string, long, double)>()) : _db.QueryAsync("""
+            SELECT DISTINCT ON (run_id, name) run_id, name, step, value FROM metric_points
+            WHERE run_id = ANY($1) AND name = ANY($2)
+            ORDER BY run_id, name, step DESC, recorded_at DESC
+            """, r => (r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetDouble(3)), ct, runIds.ToArray(), names.ToArray());
 }

@@ -26,6 +26,8 @@ public sealed class RegistryStore : IAsyncDisposable
     public DatasetRepository Datasets { get; }
     public ComparisonRepository Compare { get; }
     public LineageRepository Lineage { get; }
+    /// <summary>Descriptions, tags, archiving and deleting of rows (issue 19).</summary>
+    public AnnotationRepository Annotations { get; }
 
     RegistryStore(RegistryDb db)
     {
@@ -43,6 +45,7 @@ public sealed class RegistryStore : IAsyncDisposable
         Datasets = new(db);
         Compare = new(db);
         Lineage = new(db);
+        Annotations = new(db);
     }
 
     /// <summary>Checks the connection string's syntax (ArgumentException naming the fault); does not connect yet.</summary>

@@ -17,3 +17,8 @@ public sealed record ProjectRecord(string Id, string Name, string Description, D
 
 [GenerateSerializer, Immutable]
 public sealed record UserRecord(string Id, string DisplayName, DateTimeOffset CreatedAt);
+
+/// <summary>A stored token as `token list` shows it: who, what scopes, when made, used, expires or was revoked (never its secret).</summary>
+[GenerateSerializer, Immutable]
+public sealed record TokenInfo(string TokenId, string UserId, string ProjectId, IReadOnlyList<TokenScope> Scopes, string Description,
+    DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt);

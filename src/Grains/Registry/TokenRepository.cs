@@ -87,6 +87,15 @@ public sealed class TokenRepository
         if (n == 0) throw new RegistryNotFoundException($"no API token '{tokenId}'");
     }
 
+    /// <summary>Every token (never its secret), newest first; revoked and expired ones only when asked.</summary>
+    public Task<List<TokenInfo>> ListAsync(bool includeInactive = false, int limit = 100, CancellationToken ct = default) =>
+        _db.QueryAsync("""
+            SELECT id, user_id, project_id, scopes, description, created_at, expires_at, revoked_at, last_used_at FROM api_tokens
+            WHERE $1 OR (revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()))
+            ORDER BY created_at DESC, id LIMIT $2
+            """, r => new TokenInfo(r.GetString(0), r.GetString(1), r.GetString(2), r.Strings(3).Select(RegistryNames.ParseScope).Order().ToArray(),
+                r.GetString(4), r.Time(5), r.TimeOrNull(6), r.TimeOrNull(7), r.TimeOrNull(8)), ct, includeInactive, RegistryLimits.Check(limit));
+
     static bool TrySplit(string? token, out string id, out string secret)
     {
         id = secret = "";

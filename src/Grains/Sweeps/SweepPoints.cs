@@ -58,18 +58,50 @@ public static class SweepPoints
             if (!name.StartsWith("sae.", StringComparison.Ordinal) && !name.StartsWith("training.", StringComparison.Ordinal))
                 throw new ArgumentException($"sweep axis '{name}' must start with sae. or training.");
             fields[name] = Field(name);
-            foreach (var value in values) Parse(name, fields[name], value);
+            // A value given twice (8,8 or 8,8.0) would train the same SAE twice and call one of them the front.
+            var seen = new List<(object Parsed, string Text)>();
+            foreach (var value in values)
+            {
+                var parsed = Parse(name, fields[name], value);
+                if (seen.FirstOrDefault(v => Equals(v.Parsed, parsed)) is { Text: { } first })
+                    throw new ArgumentException($"sweep axis '{name}' gives the same value twice ({first} and {value})");
+                seen.Add((parsed, value));
+            }
         }
         return fields;
     }
+
+    /// <summary>
+    /// The axis as the config spells it ("SAE.k" and "sae.k" are "sae.K"): prefixes and field names are matched
+    /// case-insensitively, so two spellings of one field are one axis. An unknown field is refused with the list of
+    /// the valid ones.
+    /// </summary>
+    public static string Canonical(string axis)
+    {
+        var dot = axis.IndexOf('.');
+        var prefix = dot > 0 ? axis[..dot].Trim().ToLowerInvariant() : "";
+        if (prefix is not ("sae" or "training"))
+            throw new ArgumentException($"sweep axis '{axis}' must start with sae. or training. (valid axes: {ValidAxes()})");
+        return $"{prefix}.{Field($"{prefix}.{axis[(dot + 1)..].Trim()}").Name}";
+    }
+
+    /// <summary>Every axis a sweep can take, as the help and the errors list them.</summary>
+    public static string ValidAxes() =>
+        string.Join(", ", Settable(typeof(SaeConfig)).Where(p => p.Name != nameof(SaeConfig.DIn)).Select(p => "sae." + p.Name)
+            .Concat(Settable(typeof(SaeTrainingConfig)).Select(p => "training." + p.Name)));
+
+    static List<PropertyInfo> Settable(Type config) =>
+        config.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite && Sweepable(p.PropertyType)).ToList();
+
+    static bool Sweepable(Type t) => t == typeof(bool) || t.IsEnum || t == typeof(double) || t == typeof(int) || t == typeof(long);
 
     static PropertyInfo Field(string axis)
     {
         var config = axis.StartsWith("sae.", StringComparison.Ordinal) ? typeof(SaeConfig) : typeof(SaeTrainingConfig);
         var name = axis[(axis.IndexOf('.') + 1)..];
-        var settable = config.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).ToList();
+        var settable = Settable(config);
         var field = settable.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
-            ?? throw new ArgumentException($"sweep axis '{axis}': {config.Name} has no field '{name}' (it has {string.Join(", ", settable.Select(p => p.Name))})");
+            ?? throw new ArgumentException($"sweep axis '{axis}': {config.Name} has no field '{name}' (valid axes: {ValidAxes()})");
         if (field.Name == nameof(SaeConfig.DIn) && config == typeof(SaeConfig))
             throw new ArgumentException($"sweep axis '{axis}': the input width comes from the activation set and cannot be swept");
         return field;

@@ -27,8 +27,56 @@ public sealed class ModelCache(ModelDirectories models) : IModelHost
     public async Task<ModelInfo> DescribeAsync(string modelId, string silo, string device, CancellationToken ct)
     {
         var loaded = await GetAsync(modelId, device, ct);
-        return new ModelInfo(modelId, loaded.Model.Family, loaded.Model.HookNames, loaded.Model.ParameterCount, silo);
+        return new ModelInfo(modelId, loaded.Model.Family, loaded.Model.HookNames, loaded.Model.ParameterCount, silo, await ShapesAsync(loaded, ct));
     }
+
+    /// <summary>
+    /// Each hook's rows for one image, [tokens, width], read from a forward pass on the first ShapesWorld image
+    /// (cheaper than keeping per-family shape tables in step with the models). A diffusion key template is read at
+    /// t=0.500 on the null caption: every level gives the same shape. Hooks an image does not reach (a CLIP's text
+    /// tower) are left out: all hooks are read in one pass when they can be, else one at a time.
+    /// </summary>
+    static async Task<IReadOnlyDictionary<string, long[]>> ShapesAsync(LoadedModel loaded, CancellationToken ct)
+    {
+        var keys = loaded.Model.HookNames.ToDictionary(h => h, Concrete);
+        await loaded.Gate.WaitAsync(ct);
+        try
+        {
+            return await Task.Run(() =>
+            {
+                var shapes = Read(loaded.Model, keys.Values.Distinct().ToList());
+                if (shapes is null)
+                {
+                    shapes = new Dictionary<string, long[]>();
+                    foreach (var key in keys.Values.Distinct())
+                        if (Read(loaded.Model, [key]) is { } one) shapes[key] = one[key];
+                }
+                return (IReadOnlyDictionary<string, long[]>)keys.Where(k => shapes.ContainsKey(k.Value)).ToDictionary(k => k.Key, k => shapes[k.Value]);
+            }, ct);
+        }
+        finally
+        {
+            loaded.Gate.Release();
+        }
+    }
+
+    /// <summary>The shapes of <paramref name="hooks"/> on one image, or null when the model cannot read them from images.</summary>
+    static Dictionary<string, long[]>? Read(IActivationModel model, IReadOnlyList<string> hooks)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var noGrad = TorchSharp.torch.no_grad();
+        try
+        {
+            var rows = model.Extract(seed: 0, start: 0, count: 1, hooks);
+            return hooks.ToDictionary(h => h, h => rows[h].shape);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    static string Concrete(string hook) => hook.IndexOf("@t=T", StringComparison.Ordinal) is var at and >= 0 ? hook[..at] + "@t=0.500" : hook;
 
     /// <summary>User images are preprocessed as the checkpoint's preprocessor_config.json says (zoo ones have none).</summary>
     static ClipActivationModel ClipWithPreprocessor(Kernels.Models.Clip.ClipModel model, string dir) =>

@@ -44,6 +44,7 @@ public sealed class ModelsFixture : IAsyncLifetime
     }
 }
 
+[Collection(MMInterp.Client.Tests.Cli.ConsoleErrorCollection.Name)]
 public class ModelsCommandTests(ModelsFixture fx) : IClassFixture<ModelsFixture>
 {
     async Task<(int Code, string Out, string Err)> InvokeAsync(params string[] args)
