@@ -72,6 +72,7 @@ public static class WebServer
         ExperimentPage.Map(app);
         ApiEndpoints.Map(app);
         ApiWrites.Map(app);
+        ManualLabelEndpoints.Map(app);
         ArtefactEndpoint.Map(app);
         return app;
     }

@@ -50,10 +50,13 @@ public static class ApiEndpoints
             node["label_rows"] = labels;
             return Json(node);
         });
-        api.MapGet("/dictionaries/{id}/features", async (RegistryStore r, string id, string? sort, string? order, int? page, int? page_size, CancellationToken ct) =>
+        // Filters as on the dictionary page: q (label text), concept, auroc_min, auroc_max, steerable, dashboard (yes/no), method.
+        api.MapGet("/dictionaries/{id}/features", async (RegistryStore r, string id, string? sort, string? order, int? page, int? page_size, string? q, string? concept,
+            string? auroc_min, string? auroc_max, string? steerable, string? dashboard, string? method, CancellationToken ct) =>
         {
             await RegistryReads.DictionaryAsync(r, id, ct);
-            var table = FeatureTable.Page(await FeatureTable.LoadAsync(r, id, ct), FeatureSort.Parse(sort, order), page ?? 1, page_size ?? FeatureTable.DefaultPageSize);
+            var filter = FeatureFilter.Parse(q, concept, auroc_min, auroc_max, steerable, dashboard, method);
+            var table = await FeatureTable.QueryAsync(r, id, filter, FeatureSort.Parse(sort, order), page ?? 1, page_size ?? FeatureTable.DefaultPageSize, ct);
             return Json(new JsonObject
             {
                 ["dictionary_id"] = id, ["total"] = table.Total, ["page"] = table.Page, ["pages"] = table.Pages, ["page_size"] = table.PageSize,
