@@ -11,6 +11,7 @@ namespace MMInterp.Client.Web.Features;
 /// </summary>
 public static class LabelScales
 {
+    /// <summary>The scale of a method's scores, as HTML (it holds entities such as &amp;Delta;).</summary>
     public static string Scale(LabelMethod method) => method switch
     {
         LabelMethod.Manual => ManualLabels.ScoreScale,
