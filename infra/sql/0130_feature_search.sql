@@ -80,13 +80,25 @@ FROM (SELECT DISTINCT ON (dictionary_id, feature_index) dictionary_id, feature_i
       ORDER BY dictionary_id, feature_index, registry_label_rank(method), score DESC, label) b
 WHERE f.dictionary_id = b.dictionary_id AND f.feature_index = b.feature_index;
 
--- Sort keys of the feature table, within one dictionary. NULLs sort last either way (the query says NULLS LAST).
-CREATE INDEX features_auroc    ON features (dictionary_id, auroc);
-CREATE INDEX features_density  ON features (dictionary_id, density);
-CREATE INDEX features_max      ON features (dictionary_id, max_activation);
-CREATE INDEX features_steering ON features (dictionary_id, steering_delta);
-CREATE INDEX features_concept  ON features (dictionary_id, lower(concept));
-CREATE INDEX features_label    ON features (dictionary_id, lower(coalesce(best_label, top_free_label)));
+-- Sort keys of the feature table, within one dictionary, in the exact order the query asks for (key, NULLS LAST,
+-- then the index as tie-break), both directions: a page is then an index range, not a sort of every feature.
+CREATE INDEX features_auroc_asc     ON features (dictionary_id, auroc ASC NULLS LAST, feature_index);
+CREATE INDEX features_auroc_desc    ON features (dictionary_id, auroc DESC NULLS LAST, feature_index);
+CREATE INDEX features_density_asc   ON features (dictionary_id, density ASC NULLS LAST, feature_index);
+CREATE INDEX features_density_desc  ON features (dictionary_id, density DESC NULLS LAST, feature_index);
+CREATE INDEX features_max_asc       ON features (dictionary_id, max_activation ASC NULLS LAST, feature_index);
+CREATE INDEX features_max_desc      ON features (dictionary_id, max_activation DESC NULLS LAST, feature_index);
+CREATE INDEX features_steering_asc  ON features (dictionary_id, steering_delta ASC NULLS LAST, feature_index);
+CREATE INDEX features_steering_desc ON features (dictionary_id, steering_delta DESC NULLS LAST, feature_index);
+CREATE INDEX features_concept_asc   ON features (dictionary_id, lower(concept) ASC NULLS LAST, feature_index);
+CREATE INDEX features_concept_desc  ON features (dictionary_id, lower(concept) DESC NULLS LAST, feature_index);
+CREATE INDEX features_label_asc     ON features (dictionary_id, lower(coalesce(best_label, top_free_label)) ASC NULLS LAST, feature_index);
+CREATE INDEX features_label_desc    ON features (dictionary_id, lower(coalesce(best_label, top_free_label)) DESC NULLS LAST, feature_index);
+-- The flags filter few features in (steerable, a dashboard): partial indexes find them without reading the rest.
+CREATE INDEX features_steerable ON features (dictionary_id, feature_index) WHERE steerable;
+CREATE INDEX features_dashboard ON features (dictionary_id, feature_index) WHERE has_dashboard;
 -- Substring search ("red" finds "dark red things") on label text and concepts.
 CREATE INDEX labels_text_trgm   ON labels USING gin (label gin_trgm_ops);
 CREATE INDEX features_concept_trgm ON features USING gin (concept gin_trgm_ops);
+-- "Features with a label of this method" (the method filter) reads the method's labels, not every feature's.
+CREATE INDEX labels_method ON labels (dictionary_id, method, feature_index);

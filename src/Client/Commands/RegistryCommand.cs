@@ -37,13 +37,15 @@ public static class RegistryCommand
     {
         var kind = KindArgument();
         var limit = new Option<int>("--limit") { Description = "most rows to print (newest first)", DefaultValueFactory = _ => 50 };
-        var command = new Command("list", "list registry rows of one kind, newest first") { kind, limit };
+        var command = new Command("list", "list registry rows of one kind, newest first (runs and experiments can be filtered)") { kind, limit };
+        var filters = new RegistryListFilter.Options();
+        filters.Add(command);
         CliAction.Set(command, async (parse, ct) =>
         {
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
             var store = session.Registry;
             await RegistryListView.RenderAsync(store, RegistryKinds.Parse(parse.GetValue(kind)!), parse.GetValue(limit), parse.GetValue(json),
-                Output(console), ct);
+                Output(console), ct, filters.Read(parse));
             return 0;
         });
         return command;

@@ -7,8 +7,12 @@ namespace MMInterp.Client.Registry;
 /// <summary>`registry list KIND`: newest rows first, as a table or as JSON.</summary>
 public static class RegistryListView
 {
-    public static async Task RenderAsync(RegistryStore store, RegistryKind kind, int limit, bool json, IAnsiConsole console, CancellationToken ct)
+    public static async Task RenderAsync(RegistryStore store, RegistryKind kind, int limit, bool json, IAnsiConsole console, CancellationToken ct,
+        RegistryListFilter? filter = null)
     {
+        filter ??= new RegistryListFilter();
+        if (!filter.IsEmpty && kind is not (RegistryKind.Runs or RegistryKind.Experiments))
+            throw new ArgumentException("--type, --status, --model, --since, --until and --search filter runs and experiments only");
         switch (kind)
         {
             case RegistryKind.Models:
@@ -24,11 +28,11 @@ public static class RegistryListView
                     d => [d.Id, d.ModelId, d.HookPoint, RegistryNames.Name(d.Architecture), $"{d.DIn} x {d.DSae}", When(d.CreatedAt)]);
                 break;
             case RegistryKind.Runs:
-                Emit(await store.Runs.ListAsync(limit: limit, ct: ct), json, console, ["id", "kind", "status", "step", "progress", "created"],
+                Emit(await store.Runs.SearchAsync(filter.ToRunFilter(limit), ct), json, console, ["id", "kind", "status", "step", "progress", "created"],
                     r => [r.Id, RegistryNames.Name(r.Kind), RegistryNames.Name(r.Status), Num(r.Step), r.Progress.ToString("P0", CultureInfo.InvariantCulture), When(r.CreatedAt)]);
                 break;
             case RegistryKind.Experiments:
-                Emit(await store.Experiments.ListAsync(limit: limit, ct: ct), json, console, ["id", "name", "kind", "created"],
+                Emit(await store.Experiments.SearchAsync(filter.ToExperimentFilter(limit), ct), json, console, ["id", "name", "kind", "created"],
                     e => [e.Id, e.Name, e.Kind, When(e.CreatedAt)]);
                 break;
             case RegistryKind.Artefacts:

@@ -8,7 +8,7 @@ namespace MMInterp.Client.Tests.Web;
 
 /// <summary>The feature table's filters through the page and the API, on a dictionary of its own (other web tests
 /// add labels to the shared one).</summary>
-[Collection(WebCollection.Name)]
+[Collection(WebSearchCollection.Name)]
 public class FeatureFilterWebTests(WebFixture web)
 {
     async Task<string> DictionaryAsync()
@@ -69,4 +69,58 @@ public class FeatureFilterWebTests(WebFixture web)
             Assert.Contains(message, await bad.Content.ReadAsStringAsync());
         }
     }
+
+    [Fact]
+    public async Task RunsAndExperimentsAreFilteredInTheApiAndOnTheExperimentsPage()
+    {
+        var kind = "filter-test";
+        var model = web.Model.Id;
+        var first = await web.Registry.Experiments.CreateAsync(new NewExperiment("colour probe", kind, ConfigJson: $$"""{"model": "{{model}}"}"""));
+        var second = await web.Registry.Experiments.CreateAsync(new NewExperiment("shape probe", kind));
+        using var client = web.Client(web.ReadToken);
+        async Task<string[]> Api(string path) => JsonNode.Parse(await client.GetStringAsync(path))!.AsArray().Select(x => (string)x!["id"]!).ToArray();
+
+        Assert.Equal(new[] { second.Id, first.Id }, await Api($"/api/experiments?type={kind}"));
+        Assert.Equal(new[] { first.Id }, await Api($"/api/experiments?type={kind}&model={model}"));
+        Assert.Equal(new[] { second.Id }, await Api($"/api/experiments?type={kind}&q=SHAPE"));
+        Assert.Empty(await Api($"/api/experiments?type={kind}&since=2999-01-01"));
+        Assert.Equal(new[] { web.FinishedRun.Id }, await Api("/api/runs?status=cancelled"));
+        Assert.Equal(new[] { web.Run.Id }, await Api("/api/runs?status=running&type=sae_training"));
+        var bad = await client.GetAsync("/api/runs?status=vibes");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("unknown run status", await bad.Content.ReadAsStringAsync());
+
+        var page = await client.GetStringAsync($"/experiments?type={kind}&q=colour");
+        Assert.Contains("id=\"experiment-filter\"", page);
+        Assert.Contains($"/experiments/{first.Id}\"", page);
+        Assert.DoesNotContain($"/experiments/{second.Id}\"", page);
+        Assert.DoesNotContain($"/experiments/{web.Experiment.Id}\"", page);
+    }
+
+    [Fact]
+    public async Task FreeLabelsOfConceptsOutsideTheVocabularyAreMarked()
+    {
+        var sae = await web.Registry.Dictionaries.RegisterAsync(new NewDictionary(web.Model.Id, "vision.blocks.2.hook_resid_post", SaeArchitecture.TopK, 64, 8,
+            web.Model.CheckpointSha256!));
+        await web.Registry.Features.UpsertStatsAsync(sae.Id,
+        [
+            new(0, """{"ground_truth": {"concept": "background=black", "auroc": 0.99}, "free_labels": [{"label": "colour=blue", "score": 3.1}]}"""),
+            new(1, """{"ground_truth": {"concept": "colour=blue", "auroc": 0.95}, "free_labels": [{"label": "colour=blue", "score": 3.1}]}"""),
+        ]);
+        using var client = web.Client(web.ReadToken);
+        var outside = await client.GetStringAsync($"/dictionaries/{sae.Id}/features/0");
+        Assert.Contains("id=\"outside-vocabulary\"", outside);
+        Assert.DoesNotContain("id=\"outside-vocabulary\"", await client.GetStringAsync($"/dictionaries/{sae.Id}/features/1"));
+        var table = await client.GetStringAsync($"/dictionaries/{sae.Id}");
+        var mark = "(concept outside vocabulary)";
+        Assert.Equal(1, (table.Length - table.Replace(mark, "").Length) / mark.Length);
+    }
+}
+
+/// <summary>A second web server with the same seed data for the search and label-editing tests, which add
+/// dictionaries, features and experiments that the shared server's tests count.</summary>
+[CollectionDefinition(Name)]
+public sealed class WebSearchCollection : ICollectionFixture<WebFixture>
+{
+    public const string Name = "web-search";
 }

@@ -9,7 +9,7 @@ namespace MMInterp.Client.Tests.Web;
 
 /// <summary>Editing and deleting manual labels over the API and through the dashboard's forms: write scope needed,
 /// author and time recorded, only manual labels touched; and what the pages say about labels and dashboards.</summary>
-[Collection(WebCollection.Name)]
+[Collection(WebSearchCollection.Name)]
 public class ManualLabelWebTests(WebFixture web)
 {
     const int Feature = 5; // no other web test writes labels here
@@ -99,26 +99,6 @@ public class ManualLabelWebTests(WebFixture web)
         Assert.Contains($"<code>mminterp analyze clip --sae {web.Dictionary.Id} --dashboards 256</code>", table);
         Assert.Contains($"{WebFixture.BestLabel} <span class=\"method method-steering\">steering</span>", table);
     }
-
-    [Fact]
-    public async Task FreeLabelsOfConceptsOutsideTheVocabularyAreMarked()
-    {
-        var sae = await web.Registry.Dictionaries.RegisterAsync(new NewDictionary(web.Model.Id, "vision.blocks.2.hook_resid_post", SaeArchitecture.TopK, 64, 8,
-            web.Model.CheckpointSha256!));
-        await web.Registry.Features.UpsertStatsAsync(sae.Id,
-        [
-            new(0, """{"ground_truth": {"concept": "background=black", "auroc": 0.99}, "free_labels": [{"label": "colour=blue", "score": 3.1}]}"""),
-            new(1, """{"ground_truth": {"concept": "colour=blue", "auroc": 0.95}, "free_labels": [{"label": "colour=blue", "score": 3.1}]}"""),
-        ]);
-        using var client = web.Client(web.ReadToken);
-        var outside = await client.GetStringAsync($"/dictionaries/{sae.Id}/features/0");
-        Assert.Contains("id=\"outside-vocabulary\"", outside);
-        Assert.DoesNotContain("id=\"outside-vocabulary\"", await client.GetStringAsync($"/dictionaries/{sae.Id}/features/1"));
-        var table = await client.GetStringAsync($"/dictionaries/{sae.Id}");
-        Assert.Equal(1, CountOf(table, "(concept outside vocabulary)"));
-    }
-
-    static int CountOf(string s, string part) => (s.Length - s.Replace(part, "").Length) / part.Length;
 
     async Task<List<LabelRecord>> Manual() =>
         (await web.Registry.Features.GetLabelsAsync(web.Dictionary.Id, Feature)).Where(l => l.Method == LabelMethod.Manual).ToList();

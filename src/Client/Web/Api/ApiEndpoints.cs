@@ -71,14 +71,17 @@ public static class ApiEndpoints
             node["best_label"] = FeatureSummary.From(row, labels).BestLabel;
             return Json(node);
         });
-        api.MapGet("/runs", async (RegistryStore r, int? limit, CancellationToken ct) => List(await r.Runs.ListAsync(limit: limit ?? 100, ct: ct)));
+        // Run and experiment lists take the filters of `registry list`: type, status (runs), model, since, until, q (experiments).
+        api.MapGet("/runs", async (RegistryStore r, HttpRequest request, int? limit, CancellationToken ct) =>
+            List(await r.Runs.SearchAsync(Pages.ListFilterForms.Runs(request, limit ?? 100), ct)));
         api.MapGet("/runs/{id}", async (RegistryStore r, string id, CancellationToken ct) =>
         {
             var node = RecordJson.ToNode(await RegistryReads.RunAsync(r, id, ct));
             node["metrics"] = JsonNode.Parse(RecordJson.FormatList(await r.Metrics.SummariseAsync(id, ct)));
             return Json(node);
         });
-        api.MapGet("/experiments", async (RegistryStore r, int? limit, CancellationToken ct) => List(await r.Experiments.ListAsync(limit: limit ?? 100, ct: ct)));
+        api.MapGet("/experiments", async (RegistryStore r, HttpRequest request, int? limit, CancellationToken ct) =>
+            List(await r.Experiments.SearchAsync(Pages.ListFilterForms.Experiments(request, limit ?? 100), ct)));
         api.MapGet("/experiments/{id}", async (RegistryStore r, string id, CancellationToken ct) => One(await RegistryReads.ExperimentAsync(r, id, ct)));
     }
 
