@@ -4,7 +4,8 @@ namespace MMInterp.Grains.Registry;
 
 /// <summary>
 /// Which of a dictionary's features to list, in what order, which page. Every filter is optional (null: no filter);
-/// filters combine with AND. <see cref="LabelText"/> and <see cref="Concept"/> match case-insensitive substrings;
+/// filters combine with AND. <see cref="LabelText"/> (any of the feature's labels) and <see cref="Concept"/> match
+/// case-insensitive substrings;
 /// <see cref="Method"/> alone keeps features with a label of that method, and with <see cref="LabelText"/> a label of
 /// that method containing the text.
 /// </summary>

@@ -26,12 +26,11 @@ public sealed partial class FeatureRepository
         if (text is not null || q.Method is not null)
         {
             var labelMatch = new List<string> { "l.dictionary_id = f.dictionary_id", "l.feature_index = f.feature_index" };
-            string? pattern = null;
-            if (text is not null) labelMatch.Add($"l.label ILIKE {pattern = Arg(text)}");
+            if (text is not null) labelMatch.Add($"l.label ILIKE {Arg(text)}");
             if (q.Method is { } m) labelMatch.Add($"l.method = {Arg(RegistryNames.Name(m))}");
-            var exists = $"EXISTS (SELECT 1 FROM labels l WHERE {string.Join(" AND ", labelMatch)})";
-            // The table's fallback label (the first free label in the stats) counts as label text too.
-            where.Add(pattern is not null && q.Method is null ? $"({exists} OR f.top_free_label ILIKE {pattern})" : exists);
+            // Label text is searched in the labels table only (trigram-indexed): analyses write every free label there
+            // as well as into the stats, so the stats' fallback label adds nothing but a scan of every feature.
+            where.Add($"EXISTS (SELECT 1 FROM labels l WHERE {string.Join(" AND ", labelMatch)})");
         }
         if (!string.IsNullOrWhiteSpace(q.Concept)) where.Add($"f.concept ILIKE {Arg(FeatureQuery.Contains(q.Concept.Trim()))}");
         if (q.MinAuroc is { } lo) where.Add($"f.auroc >= {Arg(lo)}");
@@ -47,9 +46,14 @@ public sealed partial class FeatureRepository
         var limit = Arg(q.Limit);
         return _db.RunAsync(async conn =>
         {
+            // The page's indexes first (an index range, index-only where the sort key's index covers it, so a deep
+            // page skips index entries, not rows), then only those rows' stats.
             var rows = await RegistryDb.QueryAsync(conn, null, $"""
-                SELECT f.dictionary_id, f.feature_index, f.stats::text, f.updated_at FROM features f
-                WHERE {filter} ORDER BY {order} OFFSET {offset} LIMIT {limit}
+                SELECT f.dictionary_id, f.feature_index, f.stats::text, f.updated_at
+                FROM (SELECT page.feature_index, row_number() OVER () AS n
+                      FROM (SELECT f.feature_index FROM features f WHERE {filter} ORDER BY {order} OFFSET {offset} LIMIT {limit}) page) p
+                JOIN features f ON f.dictionary_id = $1 AND f.feature_index = p.feature_index
+                ORDER BY p.n
                 """, MapFeature, ct, args.ToArray());
             var total = rows.Count < q.Limit && (rows.Count > 0 || q.Offset == 0)
                 ? q.Offset + rows.Count // the last page: no need to count again
