@@ -6,12 +6,14 @@ using MMInterp.Bench;
 //        MMInterp.Bench reliability [--kills 20] [--pg-restarts 3] [--web-clients 32] [--web-seconds 20] [--seed 7] [--kinds extract,train,experiment]
 //        MMInterp.Bench clip --clip-repo OPENAI_CLIP_CHECKOUT|none [--images 256] [--batch 64] [--reps 3] [--rounds 3] [--threads N] [--hook-block 6] [--work DIR]
 //          (starts its own children: clip-extract and clip-load with the same options, and the PyTorch peer)
+//        MMInterp.Bench feature-search [--features 65536] [--repeats 30]
 //        MMInterp.Bench clip-write DIR [--dtype f32|f16|bf16] [--shards N]; MMInterp.Bench clip-load-dir DIR
 const string usage = "usage: MMInterp.Bench sae [--d N] [--m N] [--batch N] [--k N] [--steps N] [--rounds N] [--python PATH|none]\n" +
                      "       MMInterp.Bench sweep-read [--d N] [--m N] [--k N] [--batch N] [--steps N] [--points N] [--shards N] [--rounds N]\n" +
                      "       MMInterp.Bench cluster [--images N] [--shards N] [--rounds N] [--silos 1,2] [--hook NAME]\n" +
                      "       MMInterp.Bench reliability [--kills N] [--pg-restarts N] [--web-clients N] [--web-seconds N] [--seed N] [--kinds extract,train,experiment]\n" +
                      "       MMInterp.Bench clip --clip-repo PATH|none [--images N] [--batch N] [--reps N] [--rounds N] [--threads N] [--hook-block N] [--work DIR]\n" +
+                     "       MMInterp.Bench feature-search [--features N] [--repeats N]\n" +
                      "       MMInterp.Bench clip-write DIR [--dtype f32|f16|bf16] [--shards N]\n" +
                      "       MMInterp.Bench clip-load-dir DIR";
 switch (args.FirstOrDefault())
@@ -24,6 +26,8 @@ switch (args.FirstOrDefault())
         return await ClusterBench.RunAsync(ClusterBench.Options.Parse(args.Skip(1).ToArray()));
     case "reliability":
         return await ReliabilityBench.RunAsync(ReliabilityBench.Options.Parse(args.Skip(1).ToArray()));
+    case "feature-search":
+        return await FeatureSearchBench.RunAsync(FeatureSearchBench.Options.Parse(args.Skip(1).ToArray()));
     case "clip-write":
         return ClipLoadBench.Write(args.Skip(1).ToArray());
     case "clip-load-dir":

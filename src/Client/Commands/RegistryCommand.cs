@@ -39,13 +39,15 @@ public static class RegistryCommand
         var kind = KindArgument();
         var limit = new Option<int>("--limit") { Description = "most rows to print (newest first)", DefaultValueFactory = _ => 50 };
         var archived = new Option<bool>("--archived") { Description = "include archived rows (`registry archive`)" };
-        var command = new Command("list", "list registry rows of one kind, newest first (archived ones only with --archived)") { kind, limit, archived };
+        var command = new Command("list", "list registry rows of one kind, newest first (archived ones only with --archived; runs and experiments can be filtered)") { kind, limit, archived };
+        var filters = new RegistryListFilter.Options();
+        filters.Add(command);
         CliAction.Set(command, async (parse, ct) =>
         {
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
             var store = session.Registry;
             await RegistryListView.RenderAsync(store, RegistryKinds.Parse(parse.GetValue(kind)!), parse.GetValue(limit), parse.GetValue(json),
-                Output(console), ct, parse.GetValue(archived));
+                Output(console), ct, parse.GetValue(archived), filters.Read(parse));
             return 0;
         });
         return command;

@@ -10,8 +10,11 @@ namespace MMInterp.Client.Registry;
 public static class RegistryListView
 {
     public static async Task RenderAsync(RegistryStore store, RegistryKind kind, int limit, bool json, IAnsiConsole console, CancellationToken ct,
-        bool archived = false)
+        bool archived = false, RegistryListFilter? filter = null)
     {
+        filter ??= new RegistryListFilter();
+        if (!filter.IsEmpty && kind is not (RegistryKind.Runs or RegistryKind.Experiments))
+            throw new ArgumentException("--type, --status, --model, --since, --until and --search filter runs and experiments only");
         var word = RegistryKinds.Word(kind);
         // Archived rows are dropped after the query, so ask for that many more to still fill the page.
         HashSet<string> hidden = archived ? [] : await store.Annotations.ArchivedAsync(word, ct);
@@ -32,11 +35,11 @@ public static class RegistryListView
                     d => [d.Id, d.ModelId, d.HookPoint, RegistryNames.Name(d.Architecture), $"{d.DIn} x {d.DSae}", When(d.CreatedAt)], ct);
                 break;
             case RegistryKind.Runs:
-                await list.EmitAsync(await store.Runs.ListAsync(limit: fetch, ct: ct), r => r.Id, ["id", "kind", "status", "step", "progress", "created"],
+                await list.EmitAsync(await store.Runs.SearchAsync(filter.ToRunFilter(fetch), ct), r => r.Id, ["id", "kind", "status", "step", "progress", "created"],
                     r => [r.Id, RegistryNames.Name(r.Kind), RegistryNames.Name(r.Status), Num(r.Step), r.Progress.ToString("P0", CultureInfo.InvariantCulture), When(r.CreatedAt)], ct);
                 break;
             case RegistryKind.Experiments:
-                await list.EmitAsync(await store.Experiments.ListAsync(limit: fetch, ct: ct), e => e.Id, ["id", "name", "kind", "created"],
+                await list.EmitAsync(await store.Experiments.SearchAsync(filter.ToExperimentFilter(fetch), ct), e => e.Id, ["id", "name", "kind", "created"],
                     e => [e.Id, e.Name, e.Kind, When(e.CreatedAt)], ct);
                 break;
             case RegistryKind.Artefacts:

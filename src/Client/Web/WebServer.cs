@@ -74,6 +74,7 @@ public static class WebServer
         ModelPage.Map(app); ActivationSetPage.Map(app); CompareEndpoints.Map(app);
         ApiEndpoints.Map(app);
         ApiWrites.Map(app);
+        ManualLabelEndpoints.Map(app);
         ArtefactEndpoint.Map(app);
         return app;
     }

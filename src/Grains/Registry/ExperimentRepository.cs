@@ -4,7 +4,7 @@ using Npgsql;
 namespace MMInterp.Grains.Registry;
 
 /// <summary>Experiments and their results (one JSON object, merged key by key as analyses finish).</summary>
-public sealed class ExperimentRepository
+public sealed partial class ExperimentRepository
 {
     const string Columns = "id, project_id, name, kind, description, config::text, results::text, created_at, updated_at";
     readonly RegistryDb _db;

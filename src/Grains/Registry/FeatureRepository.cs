@@ -9,9 +9,9 @@ namespace MMInterp.Grains.Registry;
 /// Per-feature statistics and labels of dictionaries. Writes are batched (one statement over arrays), since a
 /// dictionary has thousands of features; both are upserts, so re-running an analysis updates in place.
 /// </summary>
-public sealed class FeatureRepository
+public sealed partial class FeatureRepository
 {
-    const string LabelColumns = "dictionary_id, feature_index, label, score, method, experiment_id, updated_at";
+    const string LabelColumns = "dictionary_id, feature_index, label, score, method, experiment_id, updated_at, id, created_by, updated_by, created_at";
     readonly RegistryDb _db;
 
     internal FeatureRepository(RegistryDb db) => _db = db;
@@ -116,5 +116,6 @@ public sealed class FeatureRepository
     static FeatureRecord MapFeature(NpgsqlDataReader r) => new(r.GetString(0), r.GetInt32(1), r.GetString(2), r.Time(3));
 
     static LabelRecord MapLabel(NpgsqlDataReader r) => new(
-        r.GetString(0), r.GetInt32(1), r.GetString(2), r.GetDouble(3), RegistryNames.ParseLabelMethod(r.GetString(4)), r.StringOrNull(5), r.Time(6));
+        r.GetString(0), r.GetInt32(1), r.GetString(2), r.GetDouble(3), RegistryNames.ParseLabelMethod(r.GetString(4)), r.StringOrNull(5), r.Time(6),
+        r.GetInt64(7), r.StringOrNull(8), r.StringOrNull(9), r.Time(10));
 }

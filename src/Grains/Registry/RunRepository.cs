@@ -8,7 +8,7 @@ namespace MMInterp.Grains.Registry;
 /// (pending may also end directly). A finished run is final, so a late progress report from a dying worker
 /// cannot resurrect it.
 /// </summary>
-public sealed class RunRepository
+public sealed partial class RunRepository
 {
     const string Columns = "id, project_id, kind, status, progress, step, total_steps, config::text, error, parent_run_id, experiment_id, created_at, updated_at, started_at, finished_at, stage";
     static readonly string[] Open = ["pending", "running"];

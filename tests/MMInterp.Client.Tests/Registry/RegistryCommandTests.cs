@@ -83,6 +83,28 @@ public class RegistryCommandTests(PopulatedRegistry registry) : IClassFixture<Po
     }
 
     [Fact]
+    public async Task ListRunsFiltersByStatusKindAndDate()
+    {
+        async Task<string[]> Ids(params string[] filters)
+        {
+            var (code, output) = await InvokeAsync(["registry", "list", "runs", "--json", "--db", registry.ConnectionString, .. filters]);
+            Assert.Equal(0, code);
+            return System.Text.Json.Nodes.JsonNode.Parse(output)!.AsArray().Select(r => (string)r!["id"]!).ToArray();
+        }
+        Assert.Equal([registry.Run.Id], await Ids("--status", "running", "--type", "sae_training"));
+        Assert.Empty(await Ids("--status", "failed"));
+        Assert.Empty(await Ids("--type", "sweep"));
+        Assert.Empty(await Ids("--since", "2999-01-01"));
+        Assert.Equal([registry.Run.Id], await Ids("--until", "2999-01-01T00:00Z"));
+        Assert.Empty(await Ids("--model", registry.Model.Id)); // the run names no model and made nothing of it
+
+        var (bad, _) = await InvokeAsync("registry", "list", "runs", "--status", "vibes", "--db", registry.ConnectionString);
+        Assert.NotEqual(0, bad);
+        var (wrongKind, _) = await InvokeAsync("registry", "list", "models", "--status", "failed", "--db", registry.ConnectionString);
+        Assert.NotEqual(0, wrongKind);
+    }
+
+    [Fact]
     public async Task ShowRunIncludesItsMetricSeries()
     {
         var (code, output) = await InvokeAsync("registry", "show", "run", registry.Run.Id, "--db", registry.ConnectionString);

@@ -16,7 +16,7 @@ public class WebPageTests(WebFixture web)
         Assert.Contains($"<b id=\"best-label\">{WebFixture.BestLabel}</b>", html);
         Assert.Contains($"<b class=\"concept\">{WebFixture.Concept}</b>", html);
         Assert.Contains("AUROC <b>0.970</b>", html);
-        foreach (var method in new[] { "free-label", "steering", "ground-truth" }) Assert.Contains($"<td>{method}</td>", html);
+        foreach (var method in new[] { "free-label", "steering", "ground-truth" }) Assert.Contains($"<span class=\"method method-{method}\">{method}</span>", html);
         Assert.Contains("<span class=\"yes\">steerable</span>", html);
         Assert.Contains($"<img id=\"img-top-examples\" src=\"/artefacts/{web.TopExamplesPng}\"", html);
         Assert.Contains($"<img id=\"img-histogram\" src=\"/artefacts/{web.HistogramPng}\"", html);

@@ -50,10 +50,13 @@ public static class ApiEndpoints
             node["label_rows"] = labels;
             return Json(node);
         });
-        api.MapGet("/dictionaries/{id}/features", async (RegistryStore r, string id, string? sort, string? order, int? page, int? page_size, CancellationToken ct) =>
+        // Filters as on the dictionary page: q (label text), concept, auroc_min, auroc_max, steerable, dashboard (yes/no), method.
+        api.MapGet("/dictionaries/{id}/features", async (RegistryStore r, string id, string? sort, string? order, int? page, int? page_size, string? q, string? concept,
+            string? auroc_min, string? auroc_max, string? steerable, string? dashboard, string? method, CancellationToken ct) =>
         {
             await RegistryReads.DictionaryAsync(r, id, ct);
-            var table = FeatureTable.Page(await FeatureTable.LoadAsync(r, id, ct), FeatureSort.Parse(sort, order), page ?? 1, page_size ?? FeatureTable.DefaultPageSize);
+            var filter = FeatureFilter.Parse(q, concept, auroc_min, auroc_max, steerable, dashboard, method);
+            var table = await FeatureTable.QueryAsync(r, id, filter, FeatureSort.Parse(sort, order), page ?? 1, page_size ?? FeatureTable.DefaultPageSize, ct);
             return Json(new JsonObject
             {
                 ["dictionary_id"] = id, ["total"] = table.Total, ["page"] = table.Page, ["pages"] = table.Pages, ["page_size"] = table.PageSize,
@@ -68,14 +71,17 @@ public static class ApiEndpoints
             node["best_label"] = FeatureSummary.From(row, labels).BestLabel;
             return Json(node);
         });
-        api.MapGet("/runs", async (RegistryStore r, int? limit, CancellationToken ct) => List(await r.Runs.ListAsync(limit: limit ?? 100, ct: ct)));
+        // Run and experiment lists take the filters of `registry list`: type, status (runs), model, since, until, q (experiments).
+        api.MapGet("/runs", async (RegistryStore r, HttpRequest request, int? limit, CancellationToken ct) =>
+            List(await r.Runs.SearchAsync(Pages.ListFilterForms.Runs(request, limit ?? 100), ct)));
         api.MapGet("/runs/{id}", async (RegistryStore r, string id, CancellationToken ct) =>
         {
             var node = RecordJson.ToNode(await RegistryReads.RunAsync(r, id, ct));
             node["metrics"] = JsonNode.Parse(RecordJson.FormatList(await r.Metrics.SummariseAsync(id, ct)));
             return Json(node);
         });
-        api.MapGet("/experiments", async (RegistryStore r, int? limit, CancellationToken ct) => List(await r.Experiments.ListAsync(limit: limit ?? 100, ct: ct)));
+        api.MapGet("/experiments", async (RegistryStore r, HttpRequest request, int? limit, CancellationToken ct) =>
+            List(await r.Experiments.SearchAsync(Pages.ListFilterForms.Experiments(request, limit ?? 100), ct)));
         api.MapGet("/experiments/{id}", async (RegistryStore r, string id, CancellationToken ct) => One(await RegistryReads.ExperimentAsync(r, id, ct)));
     }
 

@@ -17,7 +17,7 @@ public static class ApiWrites
         var api = app.MapGroup("/api").RequireAuthorization(WebAuth.WritePolicy);
 
         // Body: {"label": "red things", "score": 1.0}; score is optional (1).
-        api.MapPost("/dictionaries/{id}/features/{index:int}/labels", async (HttpRequest request, RegistryStore r, string id, int index, CancellationToken ct) =>
+        api.MapPost("/dictionaries/{id}/features/{index:int}/labels", async (HttpRequest request, RegistryStore r, System.Security.Claims.ClaimsPrincipal user, string id, int index, CancellationToken ct) =>
         {
             var body = await JsonNode.ParseAsync(request.Body, cancellationToken: ct) as JsonObject
                        ?? throw new ArgumentException("the body must be a JSON object such as {\"label\": \"red\", \"score\": 1}");
@@ -28,7 +28,7 @@ public static class ApiWrites
                 JsonValue v when v.TryGetValue<double>(out var d) => d,
                 _ => throw new ArgumentException("body.score must be a number"),
             };
-            var record = await ManualLabels.AddAsync(r, id, index, label, score, ct);
+            var record = await ManualLabels.AddAsync(r, id, index, label, score, ManualLabels.Author(user), ct);
             return Results.Text(RecordJson.Format(record), "application/json", statusCode: StatusCodes.Status201Created);
         }).DisableAntiforgery(); // CsrfGuard refuses cookie-borne API writes outright; bearer calls need no token
 
@@ -39,7 +39,7 @@ public static class ApiWrites
 
     /// <summary>A JSON string's value; false for other kinds and for escapes that decode to invalid UTF-16
     /// ("\ud800" alone), which System.Text.Json reports by throwing.</summary>
-    static bool TryString(JsonValue value, out string text)
+    internal static bool TryString(JsonValue value, out string text)
     {
         text = "";
         try

@@ -30,10 +30,15 @@ public sealed record FeatureSummary(
     /// <summary>Label methods in the order a person trusts them most; scores are not comparable across methods.</summary>
     static readonly LabelMethod[] Preference = [LabelMethod.Manual, LabelMethod.Steering, LabelMethod.FreeLabel, LabelMethod.AutoInterp, LabelMethod.GroundTruth];
 
-    /// <summary>The label shown in tables: the best-scored label of the most trusted method, else the top free label in the stats.</summary>
-    public string? BestLabel =>
-        Preference.Select(m => Labels.Where(l => l.Method == m).MaxBy(l => l.Score)?.Label).FirstOrDefault(l => l is not null)
-        ?? FreeLabels.FirstOrDefault()?.Label;
+    /// <summary>The label shown in tables: the best-scored label of the most trusted method, else the top free label in the
+    /// stats. The registry keeps the same choice on the feature row (migration 0130) to sort by it.</summary>
+    public string? BestLabel => Best?.Label ?? FreeLabels.FirstOrDefault()?.Label;
+
+    /// <summary>The method of <see cref="BestLabel"/>, shown beside it so a manual label never passes for a measured one.</summary>
+    public LabelMethod? BestLabelMethod => Best?.Method ?? (FreeLabels.Count > 0 ? LabelMethod.FreeLabel : null);
+
+    LabelRecord? Best => Preference.Select(m => Labels.Where(l => l.Method == m).OrderByDescending(l => l.Score).ThenBy(l => l.Label, StringComparer.Ordinal).FirstOrDefault())
+        .FirstOrDefault(l => l is not null);
 
     public static FeatureSummary From(FeatureRecord row, IReadOnlyList<LabelRecord> labels) => Parse(row.Index, row.StatsJson, labels);
 

@@ -6,6 +6,7 @@ namespace MMInterp.Client.Web.Features;
 public sealed record FeatureSort(string Key, bool Descending)
 {
     /// <summary>Sortable columns and whether they sort descending unless asked otherwise (best first).</summary>
+    /// <summary>The registry's <see cref="FeatureQuery.SortKeys"/>, each with its default direction.</summary>
     public static readonly IReadOnlyDictionary<string, bool> Keys = new Dictionary<string, bool>(StringComparer.Ordinal)
     {
         ["index"] = false, ["label"] = false, ["concept"] = false, ["auroc"] = true, ["density"] = true, ["max"] = true, ["steering"] = true,
@@ -32,54 +33,25 @@ public sealed record FeaturePage(IReadOnlyList<FeatureSummary> Rows, int Page, i
 }
 
 /// <summary>
-/// A dictionary's feature table. The registry pages features by index only, so sorting by a statistic loads the
-/// whole dictionary (its feature rows and labels: thousands of small rows) and sorts here.
+/// A dictionary's feature table: the registry filters, sorts and pages it (indexed columns, see
+/// <see cref="FeatureRepository.SearchAsync"/>); only the shown page's stats and labels are read and parsed here.
 /// </summary>
 public static class FeatureTable
 {
     public const int DefaultPageSize = 50;
-    const int Batch = 10_000;
 
-    public static async Task<List<FeatureSummary>> LoadAsync(RegistryStore registry, string dictionaryId, CancellationToken ct)
-    {
-        var labels = (await registry.Features.GetLabelsAsync(dictionaryId, null, ct)).ToLookup(l => l.FeatureIndex);
-        var rows = new List<FeatureSummary>();
-        for (var from = 0; ; )
-        {
-            var batch = await registry.Features.ListAsync(dictionaryId, from, Batch, ct);
-            rows.AddRange(batch.Select(r => FeatureSummary.From(r, labels[r.Index].ToList())));
-            if (batch.Count < Batch) break;
-            from = batch[^1].Index + 1;
-        }
-        return rows;
-    }
-
-    public static FeaturePage Page(IReadOnlyList<FeatureSummary> rows, FeatureSort sort, int page, int pageSize = DefaultPageSize)
+    public static async Task<FeaturePage> QueryAsync(RegistryStore registry, string dictionaryId, FeatureFilter filter, FeatureSort sort, int page,
+        int pageSize = DefaultPageSize, CancellationToken ct = default)
     {
         if (page < 1) throw new ArgumentException($"page must be >= 1, got {page}");
         if (pageSize is < 1 or > 1000) throw new ArgumentException($"page size must be 1-1000, got {pageSize}");
-        var ordered = sort.Key switch
-        {
-            "label" => By(rows, f => f.BestLabel, sort.Descending),
-            "concept" => By(rows, f => f.Concept, sort.Descending),
-            "auroc" => By(rows, f => f.Auroc, sort.Descending),
-            "density" => By(rows, f => f.Density, sort.Descending),
-            "max" => By(rows, f => f.MaxActivation, sort.Descending),
-            "steering" => By(rows, f => f.Steering?.DeltaProb, sort.Descending),
-            _ => sort.Descending ? rows.OrderByDescending(f => f.Index) : rows.OrderBy(f => f.Index),
-        };
-        // In long: (page - 1) * pageSize overflows int for a large page and wrapped round to page 1. A page past the
-        // last is empty.
-        var skip = (long)(page - 1) * pageSize;
-        var shown = skip >= rows.Count ? [] : ordered.Skip((int)skip).Take(pageSize).ToList();
-        return new FeaturePage(shown, page, pageSize, rows.Count);
-    }
-
-    /// <summary>Missing values go last in either direction; ties keep index order.</summary>
-    static IOrderedEnumerable<FeatureSummary> By<T>(IEnumerable<FeatureSummary> rows, Func<FeatureSummary, T?> key, bool descending)
-    {
-        var present = rows.OrderBy(f => key(f) is null);
-        var ordered = descending ? present.ThenByDescending(key, Comparer<T?>.Default) : present.ThenBy(key, Comparer<T?>.Default);
-        return ordered.ThenBy(f => f.Index);
+        // In long: (page - 1) * pageSize overflows int for a large page. A page past the last is empty.
+        var skip = (int)Math.Min((long)(page - 1) * pageSize, int.MaxValue);
+        var found = await registry.Features.SearchAsync(dictionaryId, filter.ToQuery(sort, skip, pageSize), ct);
+        var labels = found.Rows.Count == 0
+            ? Enumerable.Empty<LabelRecord>().ToLookup(l => l.FeatureIndex)
+            : (await registry.Features.GetLabelsAsync(dictionaryId, found.Rows.Select(r => r.Index).ToList(), ct)).ToLookup(l => l.FeatureIndex);
+        var rows = found.Rows.Select(r => FeatureSummary.From(r, labels[r.Index].ToList())).ToList();
+        return new FeaturePage(rows, page, pageSize, (int)Math.Min(found.Total, int.MaxValue));
     }
 }

@@ -4,6 +4,7 @@ using MMInterp.Client.Web.Api;
 using MMInterp.Client.Web.Auth;
 using MMInterp.Client.Web.Features;
 using MMInterp.Client.Web.Rendering;
+using MMInterp.Grains.Contracts.Experiments;
 using MMInterp.Grains.Registry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -27,10 +28,10 @@ public static class FeaturePage
         });
 
         // The dashboard's label form; answers with a redirect back to the dashboard (post/redirect/get).
-        app.MapPost("/dictionaries/{id}/features/{index:int}/labels", async (HttpRequest request, RegistryStore r, string id, int index, CancellationToken ct) =>
+        app.MapPost("/dictionaries/{id}/features/{index:int}/labels", async (HttpRequest request, RegistryStore r, ClaimsPrincipal user, string id, int index, CancellationToken ct) =>
         {
             var form = await RequestBodies.FormAsync(request, ct);
-            await ManualLabels.AddAsync(r, id, index, form["label"].ToString(), 1.0, ct);
+            await ManualLabels.AddAsync(r, id, index, form["label"].ToString(), 1.0, ManualLabels.Author(user), ct);
             return Results.Redirect($"/dictionaries/{Seg(id)}/features/{index}", permanent: false);
         }).RequireAuthorization(WebAuth.WritePolicy).DisableAntiforgery(); // CsrfGuard checks cookie posts (origin and token) for every route
     }
@@ -43,12 +44,19 @@ public static class FeaturePage
                   + (f.Index < d.DSae - 1 ? " &middot; " + Link($"{self}/features/{f.Index + 1}", "next feature") : "") + "</p>";
         var best = f.BestLabel;
         var labels = f.Labels.Count > 0
-            ? Table(["label", "score", "method", "experiment"], f.Labels.Select(l => (IReadOnlyList<string>)
-                [E(l.Label), Num(l.Score, "0.000"), E(RegistryNames.Name(l.Method)), l.ExperimentId is { } x ? Link($"/experiments/{Seg(x)}", x) : "-"]))
+            ? Table(["label", "method", "score", "scale", "experiment", "by", "changed"], f.Labels.Select(l => (IReadOnlyList<string>)
+                [
+                    E(l.Label) + (l.Method == LabelMethod.FreeLabel && LabelScales.OutsideVocabulary(f.Concept) ? " <span class=\"outside\">(concept outside vocabulary)</span>" : ""),
+                    $"<span class=\"method method-{E(RegistryNames.Name(l.Method))}\">{E(RegistryNames.Name(l.Method))}</span>",
+                    $"{Num(l.Score, "0.000")} {LabelScales.Unit(l.Method)}", $"<span class=\"muted\">{LabelScales.Scale(l.Method)}</span>",
+                    l.ExperimentId is { } x ? Link($"/experiments/{Seg(x)}", x) : "-",
+                    E(l.UpdatedBy ?? l.CreatedBy ?? "-"), Time(l.UpdatedAt) + (canWrite && l.Method == LabelMethod.Manual ? ManualForms(self, f.Index, l) : ""),
+                ]))
             : "<p class=\"empty\">(no labels recorded)</p>";
         var free = f.FreeLabels.Count > 0
-            ? "<h2>Free labels (nearest text embeddings)</h2>" + Table(["label", "score"],
-                f.FreeLabels.Select(l => (IReadOnlyList<string>)[E(l.Label), Num(l.Score, "0.000")]))
+            ? "<h2>Free labels (nearest text embeddings)</h2>"
+              + (LabelScales.OutsideVocabulary(f.Concept) ? $"<p class=\"outside\" id=\"outside-vocabulary\">{E(f.Concept)}: {E(LabelScales.OutsideNote)}.</p>" : "")
+              + Table(["label", "score (z)"], f.FreeLabels.Select(l => (IReadOnlyList<string>)[E(l.Label), Num(l.Score, "0.000")]))
             : "";
         var truth = f.Concept is null && f.Auroc is null
             ? "<p class=\"empty\">(not scored against ShapesWorld truth)</p>"
@@ -70,7 +78,7 @@ public static class FeaturePage
             : "<p class=\"muted\">A write token can add a manual label here.</p>";
         return $"""
             {nav}
-            <p class="headline">Label: <b id="best-label">{E(best ?? "(unlabelled)")}</b>{(f.TextReading == true ? " &middot; <b>reads text</b>" : "")}</p>
+            <p class="headline">Label: <b id="best-label">{E(best ?? "(unlabelled)")}</b>{(f.BestLabelMethod is { } bm ? $" <span class=\"method\" id=\"best-label-method\">{E(RegistryNames.Name(bm))}</span>" : "")}{(f.TextReading == true ? " &middot; <b>reads text</b>" : "")}</p>
             {Table(["layer", "hook", "density", "mean act.", "max act.", "text-reading"], [[
                 f.Layer?.ToString(CultureInfo.InvariantCulture) ?? "-", E(f.Hook ?? d.HookPoint), Num(f.Density, "0.0000"), Num(f.MeanActivation),
                 Num(f.MaxActivation), f.TextReading switch { true => "yes", false => "no", null => "-" }]])}
@@ -88,6 +96,18 @@ public static class FeaturePage
             {steering}
             {(f.Images.ContainsKey("steering") ? Image(f, "steering", "steering result") : "")}
             {OtherImages(f)}
+            """;
+    }
+
+    /// <summary>Edit and delete forms for one manual label (write tokens only; CsrfGuard checks the posts).</summary>
+    static string ManualForms(string self, int index, LabelRecord l)
+    {
+        var action = $"{self}/features/{index}/labels/{l.Id}";
+        return $"""
+            <form method="post" action="{E(action + "/edit")}" class="inline label-edit">{CsrfGuard.TokenSlot}
+            <input type="text" name="label" value="{E(l.Label)}" maxlength="{ManualLabels.MaxLength}" aria-label="new text of label {l.Id}" required>
+            <button type="submit">save</button></form>
+            <form method="post" action="{E(action + "/delete")}" class="inline label-delete">{CsrfGuard.TokenSlot}<button type="submit">delete</button></form>
             """;
     }
 

@@ -49,9 +49,9 @@ public static class RegistryPages
 
         // /dictionaries, /runs and /runs/{id}: DictionariesListPage, RunsListPage, RunPage (sortable compare columns, curves).
 
-        app.MapGet("/experiments", async (RegistryStore r, CancellationToken ct) => Layout.Page("Experiments", Table(
+        app.MapGet("/experiments", async (RegistryStore r, HttpRequest request, CancellationToken ct) => Layout.Page("Experiments", ListFilterForms.ExperimentForm(request) + Table(
             ["id", "name", "kind", "created", "updated"],
-            (await r.Experiments.ListAsync(limit: Limit, ct: ct)).Select(x => (IReadOnlyList<string>)
+            (await r.Experiments.SearchAsync(ListFilterForms.Experiments(request, Limit), ct)).Select(x => (IReadOnlyList<string>)
             [
                 Link($"/experiments/{Seg(x.Id)}", x.Id), E(x.Name), E(x.Kind), Time(x.CreatedAt), Time(x.UpdatedAt),
             ]))));
