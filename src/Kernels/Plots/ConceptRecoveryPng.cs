@@ -23,9 +23,11 @@ public static class ConceptRecoveryPng
         var heading = TextBlock.Fit("concept recovery (blue) and free-label accuracy (orange); grey: controls", width - 2 * pad);
         var subheading = TextBlock.Fit("control: fresh SAE recovery / random-direction label accuracy", width - 2 * pad);
         var top = (int)MathF.Ceiling(pad + heading.Height + 4 + subheading.Height + 12);
-        // Hook names share a long prefix: drop it when a name would not fit its slot.
-        var names = rows.Select(row => Raster.TextWidth(row.Layer) > slot - 4 ? row.Layer.Replace("vision.blocks.", "", StringComparison.Ordinal) : row.Layer).ToList();
-        var labels = CategoryLabels.Fit(names, slot);
+        // Hook names share a long prefix: drop it when that lets every name sit level in its slot; else the labels turn
+        // (and any shortened one is named in full under the chart).
+        var stripped = rows.Select(row => row.Layer.Replace("vision.blocks.", "", StringComparison.Ordinal)).ToList();
+        var labels = CategoryLabels.Fit(rows.Select(row => row.Layer).ToList(), slot);
+        if (labels.Rotated && CategoryLabels.Fit(stripped, slot) is { Rotated: false } level) labels = level;
         var note = labels.Key is { } full ? TextBlock.Fit(full, width - 2 * pad, scale: 1) : null;
         var height = (int)MathF.Ceiling(top + plotH + 2 + labels.Height + (note is null ? 0 : note.Height + 8) + pad);
         using var r = new Raster(width, height, SKColors.White);
