@@ -55,7 +55,8 @@ public sealed class HtmlReport(string title)
     /// <summary>A picture by its file name relative to the report.</summary>
     public HtmlReport Image(string relativePath, string caption)
     {
-        _body.Append("<figure><img src=\"").Append(Enc(relativePath)).Append("\" alt=\"").Append(Enc(caption))
+        // Pictures hold two device pixels per logical one (Raster.DeviceScale): shown at their logical size, sharp.
+        _body.Append("<figure><img src=\"").Append(Enc(relativePath)).Append("\" srcset=\"").Append(Enc(relativePath)).Append(" 2x\" alt=\"").Append(Enc(caption))
             .Append("\"><figcaption>").Append(Enc(caption)).Append("</figcaption></figure>\n");
         return this;
     }
@@ -68,7 +69,7 @@ public sealed class HtmlReport(string title)
         body { font-family: system-ui, sans-serif; max-width: 980px; margin: 2em auto; color: #222; }
         table { border-collapse: collapse; margin: 1em 0; } th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: left; }
         td.num { text-align: right; font-variant-numeric: tabular-nums; } figure { display: inline-block; margin: 0.5em; }
-        img { image-rendering: pixelated; max-width: 940px; border: 1px solid #ddd; } figcaption { font-size: 0.9em; color: #555; }
+        img { max-width: 940px; height: auto; border: 1px solid #ddd; } figcaption { font-size: 0.9em; color: #555; }
         </style></head>
         <body><h1>{{Enc(title)}}</h1>
         {{_body}}</body></html>

@@ -7,7 +7,7 @@ public static class CurvePng
 {
     public static void Write(string path, IReadOnlyList<(double X, double Y)> points, string title, string xLabel, string yLabel)
     {
-        const int width = 720, plotH = 310, left = 80, right = 30, pad = 8;
+        const int width = 720, plotH = 319, left = 80, right = 30, pad = 8;
         var finite = LinePlotFrame.Drawable(points);
         if (finite.Count < 2) throw new ArgumentException("a curve needs at least two finite points");
         var heading = TextBlock.Fit(title, width - 2 * pad);
