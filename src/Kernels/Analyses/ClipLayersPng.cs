@@ -33,7 +33,9 @@ public static class ClipLayersPng
         var labels = BarFrame.Labels(rows.Select(row => row.Layer).ToList(), width - left - right);
         var below = (int)MathF.Ceiling(2 + labels.Height + 4 + 14);
         var panel = top + plotH + below + panelGap;
-        using var r = new Raster(width, header + measures.Count * panel, SKColors.White);
+        var note = labels.Key is { } full ? TextBlock.Fit(full, width - 16, scale: 1) : null;
+        using var r = new Raster(width, header + measures.Count * panel + (note is null ? 0 : (int)MathF.Ceiling(note.Height) + 8), SKColors.White);
+        note?.Draw(r, 8, header + measures.Count * panel, BarFrame.Ink);
         heading.Draw(r, 8, 8, BarFrame.Ink);
         for (var p = 0; p < measures.Count; p++)
         {

@@ -38,7 +38,7 @@ public sealed class TextBlock
         return Height;
     }
 
-    static List<string> Wrap(string text, float maxWidth, float size)
+    internal static List<string> Wrap(string text, float maxWidth, float size)
     {
         var lines = new List<string>();
         var line = "";

@@ -1,5 +1,9 @@
 using System.Globalization;
+using MMInterp.Kernels.Analyses;
+using MMInterp.Kernels.Interp.Steering;
+using MMInterp.Kernels.Interp.Vlm;
 using MMInterp.Kernels.Plots;
+using MMInterp.Kernels.ShapesWorld;
 using SkiaSharp;
 using Xunit;
 
@@ -53,6 +57,10 @@ public class ChartTextTests : IDisposable
         Assert.False(labels.Rotated);
         Assert.Equal(["red", "green", "blue"], labels.Shown);
         Assert.Null(labels.Key);
+        // Words that each fit the slot wrap onto level lines rather than turn.
+        var phrases = CategoryLabels.Fit(["colour words (120)", "shape words (96)", "all words (216)"], 70);
+        Assert.False(phrases.Rotated);
+        Assert.True(phrases.Height > 2 * ChartFont.Size(2), $"wrapped labels need more than one line, got {phrases.Height}");
         var turned = CategoryLabels.Fit(LongLabels, 30);
         Assert.True(turned.Rotated);
         Assert.NotNull(turned.Key);
@@ -119,6 +127,36 @@ public class ChartTextTests : IDisposable
         Drawn(() => MMInterp.Kernels.Sae.Metrics.DensityHistogram.WritePng(Path.Combine(_dir, "density.png"),
             Enumerable.Range(0, 2000).Select(_ => rng.NextDouble() < 0.1 ? 0f : (float)Math.Pow(10, -6 * rng.NextDouble())).ToList(), LongTitle));
         foreach (var entries in pictures) AssertInsideAndApart(entries);
+    }
+
+    [Fact]
+    public void AnalysisBarChartsKeepTheirTitlesAndWordsWhole()
+    {
+        // One panel was 240 px wide and cut its title ("MEAN ZERO-SHOT PROBABILITY: G"); its words ran together.
+        var pictures = new List<List<TextLog.Entry>>();
+        void Drawn(Action draw)
+        {
+            using var log = TextLog.Record();
+            draw();
+            pictures.Add(log.Entries.ToList());
+        }
+        FeatureSteering Trial(ObjectAttribute attribute, int feature)
+        {
+            var n = AttributeWords.Count(attribute);
+            return new FeatureSteering(feature, 4.5, new SteeringTarget(attribute, 1), 40, 0.1, 0.6, 0.45, true,
+                Enumerable.Range(0, n).Select(i => 1.0 / n).ToList(), Enumerable.Range(0, n).Select(i => i == 1 ? 0.7 : 0.3 / n).ToList());
+        }
+        Drawn(() => SteeringPlotPng.Write([Trial(ObjectAttribute.Colour, 12)], Path.Combine(_dir, "steering-one.png")));
+        Drawn(() => SteeringPlotPng.Write(Enum.GetValues<ObjectAttribute>().Select((a, i) => Trial(a, 1000 + i)).ToList(), Path.Combine(_dir, "steering.png")));
+        var concepts = LongLabels.Take(9).Select((l, i) => new VlmConceptSteering(l, l.Split(' ')[0] + (i > 6 ? "-ish-and-more-words" : ""), i, 0.9, 3, 20, 0.1 * i, 0.05, 0.02)).ToList();
+        Drawn(() => VlmSteeringPng.Write(new VlmSteeringResult(new VlmSteeringConfig(), 256, 0.9, concepts), Path.Combine(_dir, "vlm-steering.png")));
+        var figures = ClipLayers.Measures.SelectMany(m => m.Controls.Prepend(m.Figure)).Distinct().ToDictionary(f => f, f => f.Length % 7 / 7.0);
+        Drawn(() => ClipLayersPng.Write(LongLabels.Take(5).Select(l => new ClipLayerRow(l, "vision.blocks.0.hook_resid_post", "all", null, null, figures)).ToList(),
+            LongTitle, Path.Combine(_dir, "clip-layers.png")));
+        foreach (var entries in pictures) AssertInsideAndApart(entries);
+        var oneText = string.Join(" ", pictures[0].Select(e => e.Text));
+        Assert.Contains("mean zero-shot probability: grey before, blue after the clamp; target outlined", oneText);
+        Assert.All(AttributeWords.Words(ObjectAttribute.Colour), w => Assert.Contains(pictures[0], e => e.Text == w));
     }
 
     static void AssertInsideAndApart(IReadOnlyList<TextLog.Entry> entries)
