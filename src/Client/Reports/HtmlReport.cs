@@ -55,11 +55,15 @@ public sealed class HtmlReport(string title)
     /// <summary>A picture by its file name relative to the report.</summary>
     public HtmlReport Image(string relativePath, string caption)
     {
-        // Pictures hold two device pixels per logical one (Raster.DeviceScale): shown at their logical size, sharp.
-        _body.Append("<figure><img src=\"").Append(Enc(relativePath)).Append("\" srcset=\"").Append(Enc(relativePath)).Append(" 2x\" alt=\"").Append(Enc(caption))
-            .Append("\"><figcaption>").Append(Enc(caption)).Append("</figcaption></figure>\n");
+        // Pictures hold two device pixels per logical one (Raster.DeviceScale): the source's 2x descriptor shows them at
+        // their logical size, sharp (an srcset on the img would add its src as a 1x candidate, which 1x screens pick).
+        _body.Append("<figure><picture><source srcset=\"").Append(Enc(SrcsetUrl(relativePath))).Append(" 2x\"><img src=\"").Append(Enc(relativePath)).Append("\" alt=\"").Append(Enc(caption))
+            .Append("\"></picture><figcaption>").Append(Enc(caption)).Append("</figcaption></figure>\n");
         return this;
     }
+
+    // In an srcset, spaces and commas separate candidates: a file name's own are escaped.
+    static string SrcsetUrl(string path) => path.Replace(" ", "%20", StringComparison.Ordinal).Replace(",", "%2C", StringComparison.Ordinal);
 
     public string Render() =>
         $$"""
