@@ -16,7 +16,7 @@ public static class ConceptRecoveryPng
         if (rows.Count == 0) throw new ArgumentException("nothing to draw: no layers", nameof(rows));
         foreach (var row in rows)
             if (!double.IsFinite(row.Recovery)) throw new ArgumentException($"layer '{row.Layer}' has a non-finite concept recovery", nameof(rows));
-        const int left = 60, right = 24, groupW = 130, plotH = 254, pad = 8;
+        const int left = 60, right = 24, groupW = 130, plotH = 303, pad = 8;
         var width = Math.Max(520, left + right + rows.Count * groupW);
         int plotW = width - left - right;
         var slot = plotW / (float)rows.Count;
