@@ -55,10 +55,15 @@ public sealed class HtmlReport(string title)
     /// <summary>A picture by its file name relative to the report.</summary>
     public HtmlReport Image(string relativePath, string caption)
     {
-        _body.Append("<figure><img src=\"").Append(Enc(relativePath)).Append("\" alt=\"").Append(Enc(caption))
-            .Append("\"><figcaption>").Append(Enc(caption)).Append("</figcaption></figure>\n");
+        // Pictures hold two device pixels per logical one (Raster.DeviceScale): the source's 2x descriptor shows them at
+        // their logical size, sharp (an srcset on the img would add its src as a 1x candidate, which 1x screens pick).
+        _body.Append("<figure><picture><source srcset=\"").Append(Enc(SrcsetUrl(relativePath))).Append(" 2x\"><img src=\"").Append(Enc(relativePath)).Append("\" alt=\"").Append(Enc(caption))
+            .Append("\"></picture><figcaption>").Append(Enc(caption)).Append("</figcaption></figure>\n");
         return this;
     }
+
+    // In an srcset, spaces and commas separate candidates: a file name's own are escaped.
+    static string SrcsetUrl(string path) => path.Replace(" ", "%20", StringComparison.Ordinal).Replace(",", "%2C", StringComparison.Ordinal);
 
     public string Render() =>
         $$"""
@@ -68,7 +73,7 @@ public sealed class HtmlReport(string title)
         body { font-family: system-ui, sans-serif; max-width: 980px; margin: 2em auto; color: #222; }
         table { border-collapse: collapse; margin: 1em 0; } th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: left; }
         td.num { text-align: right; font-variant-numeric: tabular-nums; } figure { display: inline-block; margin: 0.5em; }
-        img { image-rendering: pixelated; max-width: 940px; border: 1px solid #ddd; } figcaption { font-size: 0.9em; color: #555; }
+        img { max-width: 940px; height: auto; border: 1px solid #ddd; } figcaption { font-size: 0.9em; color: #555; }
         </style></head>
         <body><h1>{{Enc(title)}}</h1>
         {{_body}}</body></html>

@@ -14,7 +14,7 @@ public static class ClipLayersPng
     public static void Write(IReadOnlyList<ClipLayerRow> rows, string title, string path)
     {
         if (rows.Count == 0) throw new ArgumentException("nothing to draw: no layers", nameof(rows));
-        const int left = 50, right = 20, top = 34, plotH = 150, below = 58, panelGap = 16, header = 30;
+        const int left = 50, right = 20, top = 34, plotH = 150, panelGap = 16;
         var measures = ClipLayers.Measures;
         var widest = measures.Max(m => m.Controls.Count + 1);
         const int legendAt = left + 180;
@@ -26,11 +26,17 @@ public static class ClipLayersPng
             return x;
         }
         var legend = measures.Max(m => { var names = m.Controls.Prepend(m.Figure).ToList(); return LegendX(names)[^1] + 20 + Raster.TextWidth(names[^1], 1); });
-        var width = Math.Max(Math.Max(Math.Max(520, Raster.TextWidth(title) + 16), legendAt + legend + right),
-            left + right + rows.Count * Math.Max(140, widest * 34 + 30));
+        var width = Math.Max(Math.Max(520, legendAt + legend + right), left + right + rows.Count * Math.Max(140, widest * 34 + 30));
+        var heading = TextBlock.Fit(title, width - 16);
+        var header = (int)MathF.Ceiling(8 + heading.Height + 8);
+        // Layer names under the bars (level, or turned when long), then each group's values in small print.
+        var labels = BarFrame.Labels(rows.Select(row => row.Layer).ToList(), width - left - right);
+        var below = (int)MathF.Ceiling(2 + labels.Height + 4 + 14);
         var panel = top + plotH + below + panelGap;
-        using var r = new Raster(width, header + measures.Count * panel, SKColors.White);
-        r.Text(title, 8, 8, BarFrame.Ink);
+        var note = labels.Key is { } full ? TextBlock.Fit(full, width - 16, scale: 1) : null;
+        using var r = new Raster(width, header + measures.Count * panel + (note is null ? 0 : (int)MathF.Ceiling(note.Height) + 8), SKColors.White);
+        note?.Draw(r, 8, header + measures.Count * panel, BarFrame.Ink);
+        heading.Draw(r, 8, 8, BarFrame.Ink);
         for (var p = 0; p < measures.Count; p++)
         {
             var m = measures[p];
@@ -42,12 +48,12 @@ public static class ClipLayersPng
             r.Text(m.Title, left, y0 + 6, BarFrame.Ink);
             var xs = LegendX(names);
             Legend.Draw(r, names.Select((n, k) => (n, colours[k])).ToList(), k => (legendAt + xs[k], y0 + 8), BarFrame.Ink, textScale: 1);
-            frame.Groups(r, rows.Select(row => (row.Layer, (IReadOnlyList<double>)names.Select(n => row[n]).ToList())).ToList(), colours);
+            frame.Groups(r, rows.Select(row => (row.Layer, (IReadOnlyList<double>)names.Select(n => row[n]).ToList())).ToList(), colours, labels: labels);
             var slot = frame.Width / (float)rows.Count;
             for (var g = 0; g < rows.Count; g++)
             {
                 var values = string.Join(" / ", names.Select(n => Format(rows[g][n])));
-                r.Text(values, (int)(left + g * slot + 10), frame.Bottom + 26, BarFrame.Ink, scale: 1);
+                r.TextFit(values, left + (g + 0.5f) * slot, frame.Bottom + 2 + labels.Height + 4, slot - 8, BarFrame.Ink, scale: 1, SKTextAlign.Center);
             }
         }
         r.SavePng(path);

@@ -11,18 +11,22 @@ public static class ActivationHistogramPng
     {
         if (bins < 1) throw new ArgumentException($"bins must be positive, got {bins}", nameof(bins));
         if (activations.Any(v => !float.IsFinite(v))) throw new ArgumentException("activations contain NaN or inf", nameof(activations));
-        const int width = 640, height = 360, left = 60, right = 24, top = 44, bottom = 50;
-        int plotW = width - left - right, plotH = height - top - bottom;
+        const int width = 640, left = 60, right = 24, bottom = 50, pad = 8, plotH = 262;
+        const int plotW = width - left - right;
         var nonzero = activations.Where(v => v > 0).ToArray();
+        var heading = TextBlock.Fit(title, width - 2 * pad);
+        var subheading = TextBlock.Fit(string.Create(CultureInfo.InvariantCulture, $"{nonzero.Length} of {activations.Count} nonzero, counts on a log scale"), width - 2 * pad);
+        var top = (int)MathF.Ceiling(pad + heading.Height + 4 + subheading.Height + 10);
+        var height = top + plotH + bottom;
         using var r = new Raster(width, height, SKColors.White);
         var axis = new SKColor(60, 60, 60);
-        r.Text(title, left, 10, axis);
-        r.Text(string.Create(CultureInfo.InvariantCulture, $"{nonzero.Length} of {activations.Count} nonzero, counts on a log scale"), left, 24, axis);
+        heading.Draw(r, pad, pad, axis);
+        subheading.Draw(r, pad, pad + heading.Height + 4, axis);
         r.Line(left, top, left, top + plotH, axis, 1.5f);
         r.Line(left, top + plotH, left + plotW, top + plotH, axis, 1.5f);
         if (nonzero.Length == 0)
         {
-            r.Text("never fires", left + plotW / 2 - 30, top + plotH / 2, axis);
+            r.Text("never fires", left + plotW / 2f, top + plotH / 2f, axis, ChartFont.Size(2), SKTextAlign.Center);
             r.SavePng(path);
             return;
         }
@@ -41,15 +45,17 @@ public static class ActivationHistogramPng
         {
             var y = top + plotH - (float)(plotH * Math.Log10(1 + Math.Pow(10, decade)) / logMax);
             r.Line(left - 4, y, left, y, axis);
-            r.Text(((int)Math.Pow(10, decade)).ToString(CultureInfo.InvariantCulture), 8, (int)y - 5, axis);
+            r.Text(((int)Math.Pow(10, decade)).ToString("#,0", CultureInfo.InvariantCulture), left - 6, y - 4, axis, ChartFont.Size(2), SKTextAlign.Right);
         }
-        for (var i = 0; i <= 4; i++)
+        // Bins span [0, max]; the ticks sit at round activations inside it.
+        var ticks = NiceTicks.Within(0, max, 5);
+        foreach (var value in ticks.Values)
         {
-            var x = left + plotW * i / 4f;
+            var x = left + plotW * (float)(value / max);
             r.Line(x, top + plotH, x, top + plotH + 4, axis);
-            r.Text((max * i / 4).ToString("0.00", CultureInfo.InvariantCulture), (int)x - 12, top + plotH + 8, axis);
+            r.Text(ticks.Label(value), x, top + plotH + 8, axis, ChartFont.Size(2), SKTextAlign.Center);
         }
-        r.Text("activation", left + plotW / 2 - 30, height - 20, axis);
+        r.Text("activation", left + plotW / 2f, height - 20, axis, ChartFont.Size(2), SKTextAlign.Center);
         r.SavePng(path);
     }
 }

@@ -6,7 +6,7 @@ namespace MMInterp.Kernels.Plots;
 /// <summary>
 /// The frame of a bar chart of shares in [0, 1] (<see cref="GroupedBarPng"/>, and the typographic and VLM steering charts
 /// of the analyses): grid lines every 0.2 with their values, the base line, and groups of bars side by side
-/// in equal slots, each group labelled under the base line.
+/// in equal slots, each group labelled under the base line (<see cref="CategoryLabels"/>: level, or turned when long).
 /// </summary>
 public sealed class BarFrame(int left, int top, int width, int height)
 {
@@ -23,12 +23,17 @@ public sealed class BarFrame(int left, int top, int width, int height)
     /// <summary>A share's height; shares outside [0, 1] stop at the frame's edge.</summary>
     public float Y(double share) => Top + Height * (float)(1 - Math.Clamp(share, 0, 1));
 
+    /// <summary>How <paramref name="labels"/> sit under a frame <paramref name="plotWidth"/> wide, one slot each: lay the
+    /// chart out with its <see cref="CategoryLabels.Height"/> below the frame before drawing.</summary>
+    public static CategoryLabels Labels(IReadOnlyList<string> labels, float plotWidth) =>
+        CategoryLabels.Fit(labels, plotWidth / labels.Count);
+
     public void Draw(Raster r)
     {
         for (var tick = 0; tick <= 10; tick += 2)
         {
             r.Line(Left, Y(tick / 10.0), Right, Y(tick / 10.0), Grid);
-            r.Text((tick / 10.0).ToString("0.0", CultureInfo.InvariantCulture), Left - 34, (int)Y(tick / 10.0) - 5, Ink);
+            r.Text((tick / 10.0).ToString("0.0", CultureInfo.InvariantCulture), Left - 6, Y(tick / 10.0) - 4, Ink, ChartFont.Size(2), SKTextAlign.Right);
         }
         r.Line(Left, Bottom, Right, Bottom, Ink, 1.5f);
     }
@@ -37,8 +42,9 @@ public sealed class BarFrame(int left, int top, int width, int height)
     /// draws no bar.</summary>
     /// <param name="margin">space between a slot's edge and its first or last bar</param>
     /// <param name="gap">space after each bar</param>
+    /// <param name="labels">the groups' labels as laid out (<see cref="Labels"/>); fitted here when not given</param>
     public void Groups(Raster r, IReadOnlyList<(string Label, IReadOnlyList<double> Values)> groups, IReadOnlyList<SKColor> colours,
-        int margin = 10, int gap = 2)
+        int margin = 10, int gap = 2, CategoryLabels? labels = null)
     {
         var slot = Width / (float)groups.Count;
         var bar = (slot - 2 * margin) / colours.Count;
@@ -50,7 +56,8 @@ public sealed class BarFrame(int left, int top, int width, int height)
                 var v = groups[g].Values[b];
                 if (!double.IsNaN(v)) r.FillRect(x0 + b * bar, Y(v), bar - gap, Bottom - Y(v), colours[b]);
             }
-            r.Text(groups[g].Label, (int)x0, Bottom + 8, Ink);
         }
+        labels ??= Labels(groups.Select(g => g.Label).ToList(), Width);
+        labels.Draw(r, g => Left + (g + 0.5f) * slot, Bottom + 2, Ink);
     }
 }

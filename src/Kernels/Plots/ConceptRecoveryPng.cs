@@ -16,23 +16,32 @@ public static class ConceptRecoveryPng
         if (rows.Count == 0) throw new ArgumentException("nothing to draw: no layers", nameof(rows));
         foreach (var row in rows)
             if (!double.IsFinite(row.Recovery)) throw new ArgumentException($"layer '{row.Layer}' has a non-finite concept recovery", nameof(rows));
-        const int left = 60, right = 24, top = 56, bottom = 70, groupW = 130;
+        const int left = 60, right = 24, groupW = 130, plotH = 303, pad = 8;
         var width = Math.Max(520, left + right + rows.Count * groupW);
-        const int height = 380;
-        int plotW = width - left - right, plotH = height - top - bottom;
+        int plotW = width - left - right;
+        var slot = plotW / (float)rows.Count;
+        var heading = TextBlock.Fit("concept recovery (blue) and free-label accuracy (orange); grey: controls", width - 2 * pad);
+        var subheading = TextBlock.Fit("control: fresh SAE recovery / random-direction label accuracy", width - 2 * pad);
+        var top = (int)MathF.Ceiling(pad + heading.Height + 4 + subheading.Height + 12);
+        // Hook names share a long prefix: drop it when that lets every name sit level in its slot; else the labels turn
+        // (and any shortened one is named in full under the chart).
+        var stripped = rows.Select(row => row.Layer.Replace("vision.blocks.", "", StringComparison.Ordinal)).ToList();
+        var labels = CategoryLabels.Fit(rows.Select(row => row.Layer).ToList(), slot);
+        if (labels.Rotated && CategoryLabels.Fit(stripped, slot) is { Rotated: false } level) labels = level;
+        var note = labels.Key is { } full ? TextBlock.Fit(full, width - 2 * pad, scale: 1) : null;
+        var height = (int)MathF.Ceiling(top + plotH + 2 + labels.Height + (note is null ? 0 : note.Height + 8) + pad);
         using var r = new Raster(width, height, SKColors.White);
         var axis = new SKColor(60, 60, 60);
         float Y(double v) => top + plotH * (float)(1 - Math.Clamp(v, 0, 1));
         for (var t = 0; t <= 10; t += 2)
         {
             r.Line(left, Y(t / 10.0), left + plotW, Y(t / 10.0), new SKColor(225, 225, 225));
-            r.Text((t / 10.0).ToString("0.0", CultureInfo.InvariantCulture), 20, (int)Y(t / 10.0) - 5, axis);
+            r.Text((t / 10.0).ToString("0.0", CultureInfo.InvariantCulture), left - 6, Y(t / 10.0) - 4, axis, ChartFont.Size(2), SKTextAlign.Right);
         }
         r.Line(left, top, left, top + plotH, axis, 1.5f);
         r.Line(left, top + plotH, left + plotW, top + plotH, axis, 1.5f);
-        r.Text("concept recovery (blue) and free-label accuracy (orange); grey: controls", left, 10, axis);
-        r.Text("control: fresh SAE recovery / random-direction label accuracy", left, 26, axis);
-        var slot = plotW / (float)rows.Count;
+        heading.Draw(r, pad, pad, axis);
+        subheading.Draw(r, pad, pad + heading.Height + 4, axis);
         for (var i = 0; i < rows.Count; i++)
         {
             var x0 = left + i * slot + 8;
@@ -46,10 +55,9 @@ public static class ConceptRecoveryPng
             Bar(1, rows[i].RandomSaeRecovery, ControlColour);
             Bar(2, rows[i].LabelAccuracy, LabelColour);
             Bar(3, rows[i].RandomLabelAccuracy, ControlColour);
-            var name = rows[i].Layer;
-            if (Raster.TextWidth(name) > slot - 4) name = name.Replace("vision.blocks.", "", StringComparison.Ordinal);
-            r.Text(name, (int)x0, top + plotH + 10, axis);
         }
+        labels.Draw(r, i => left + (i + 0.5f) * slot, top + plotH + 2, axis);
+        note?.Draw(r, pad, top + plotH + 2 + labels.Height + 8, axis);
         r.SavePng(path);
     }
 }

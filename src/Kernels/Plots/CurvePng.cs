@@ -7,16 +7,21 @@ public static class CurvePng
 {
     public static void Write(string path, IReadOnlyList<(double X, double Y)> points, string title, string xLabel, string yLabel)
     {
-        const int width = 720, height = 420, left = 80, right = 30, top = 50, bottom = 60;
+        const int width = 720, plotH = 319, left = 80, right = 30, pad = 8;
         var finite = LinePlotFrame.Drawable(points);
         if (finite.Count < 2) throw new ArgumentException("a curve needs at least two finite points");
-        var frame = new LinePlotFrame(finite, left, top, width - left - right, height - top - bottom);
+        var heading = TextBlock.Fit(title, width - 2 * pad);
+        var yText = TextBlock.Fit(yLabel, width - 2 * pad);
+        var xText = TextBlock.Fit(xLabel, width - left - right);
+        var top = (int)MathF.Ceiling(pad + heading.Height + 8 + yText.Height + 10);
+        var height = (int)MathF.Ceiling(top + plotH + 28 + xText.Height + pad);
+        var frame = new LinePlotFrame(finite, left, top, width - left - right, plotH);
 
         using var r = new Raster(width, height, SKColors.White);
-        frame.Draw(r, xFormat: "0");
-        r.Text(title, left, 12, LinePlotFrame.Ink);
-        r.Text(xLabel, left + frame.Width / 2 - 20, height - 26, LinePlotFrame.Ink);
-        r.Text(yLabel, 8, top - 24, LinePlotFrame.Ink);
+        frame.Draw(r);
+        heading.Draw(r, pad, pad, LinePlotFrame.Ink);
+        yText.Draw(r, pad, pad + heading.Height + 8, LinePlotFrame.Ink);
+        xText.Draw(r, left + (frame.Width - xText.Width) / 2, frame.Bottom + 28, LinePlotFrame.Ink);
         frame.Line(r, finite, new SKColor(30, 110, 220), 2);
         r.SavePng(path);
     }

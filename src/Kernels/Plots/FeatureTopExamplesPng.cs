@@ -58,8 +58,8 @@ public static class FeatureTopExamplesPng
                     r.Line(px + patchPx, py, px + patchPx, py + patchPx, frame);
                 }
             }
-            r.Text(string.Create(CultureInfo.InvariantCulture, $"{scenes[i].Name} max {a.Max():0.00}"), x, y + tile + 4, ink);
-            r.Text(string.Create(CultureInfo.InvariantCulture, $"cls {a[0]:0.00}"), x, y + tile + 16, ink);
+            r.TextFit(string.Create(CultureInfo.InvariantCulture, $"{scenes[i].Name} max {a.Max():0.00}"), x, y + tile + 4, tile, ink);
+            r.TextFit(string.Create(CultureInfo.InvariantCulture, $"cls {a[0]:0.00}"), x, y + tile + 17, tile, ink);
         }
         r.SavePng(path);
     }

@@ -15,17 +15,27 @@ public static class GroupedBarPng
         if (groups.Count == 0 || series.Count == 0) throw new ArgumentException("a bar chart needs at least one group and one series");
         if (series.Any(s => s.Values.Count != groups.Count))
             throw new ArgumentException($"every series needs one value per group ({groups.Count})");
-        const int left = 50, right = 20, top = 40, bottom = 70, height = 360;
+        const int left = 50, right = 20, plotH = 250, pad = 8;
         var width = Math.Max(480, left + right + groups.Count * (series.Count * 36 + 30));
-        using var r = new Raster(Math.Max(width, Raster.TextWidth(title) + 16), height, SKColors.White);
-        var frame = new BarFrame(left, top, width - left - right, height - top - bottom);
+        var heading = TextBlock.Fit(title, width - 2 * pad);
+        var yText = TextBlock.Fit(yLabel, width - left - pad, scale: 1);
+        var top = (int)MathF.Ceiling(pad + heading.Height + 8 + yText.Height + 8);
+        var labels = BarFrame.Labels(groups, width - left - right);
         var key = series.Select((s, k) => (s.Name, Colour: Palette[k % Palette.Length])).ToList();
+        var (_, legendHeight) = Legend.Flow(key.Select(k => k.Name).ToList(), width - left - pad, textScale: 1);
+        var note = labels.Key is { } full ? TextBlock.Fit(full, width - 2 * pad, scale: 1) : null;
+        var legendY = (int)MathF.Ceiling(top + plotH + 2 + labels.Height + 10);
+        var height = (int)MathF.Ceiling(legendY + legendHeight + (note is null ? 0 : note.Height + 6) + pad);
+
+        using var r = new Raster(width, height, SKColors.White);
+        var frame = new BarFrame(left, top, width - left - right, plotH);
         frame.Draw(r);
-        r.Text(title, 8, 8, BarFrame.Ink);
-        r.Text(yLabel, left, top - 16, BarFrame.Ink, scale: 1);
+        heading.Draw(r, pad, pad, BarFrame.Ink);
+        yText.Draw(r, left, pad + heading.Height + 8, BarFrame.Ink);
         frame.Groups(r, groups.Select((label, g) => (label, (IReadOnlyList<double>)series.Select(s => s.Values[g]).ToList())).ToList(),
-            key.Select(k => k.Colour).ToList());
-        Legend.Draw(r, key, k => (left + k % 2 * 230, height - 40 + k / 2 * 16), BarFrame.Ink, textScale: 1);
+            key.Select(k => k.Colour).ToList(), labels: labels);
+        Legend.DrawFlow(r, key, left, legendY, width - left - pad, BarFrame.Ink, textScale: 1);
+        note?.Draw(r, pad, legendY + legendHeight + 6, BarFrame.Ink);
         r.SavePng(path);
     }
 }

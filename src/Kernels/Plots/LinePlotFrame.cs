@@ -1,12 +1,11 @@
-using System.Globalization;
 using SkiaSharp;
 
 namespace MMInterp.Kernels.Plots;
 
 /// <summary>
 /// The frame of an x-y line plot (<see cref="CurvePng"/>, <see cref="SeriesPlotPng"/>, <see cref="ParetoPlotPng"/>): a
-/// range mapped onto the plot area, five grid lines with their values, values under the x axis, the two axes, and the
-/// lines themselves.
+/// range (widened to round numbers when taken from the points) mapped onto the plot area, grid lines at round values
+/// with their labels, values under the x axis, the two axes, and the lines themselves.
 /// </summary>
 public sealed class LinePlotFrame
 {
@@ -50,17 +49,23 @@ public sealed class LinePlotFrame
     /// <summary>The points (from <see cref="Drawable"/>) in pixels.</summary>
     public List<SKPoint> At(IEnumerable<(double X, double Y)> points) => points.Select(p => new SKPoint(X(p.X), Y(p.Y))).ToList();
 
-    /// <summary>Grid lines and axes; y values in <paramref name="yFormat"/> at the raster's left edge, x values in
-    /// <paramref name="xFormat"/> starting <paramref name="xValueShift"/> px left of their place.</summary>
-    public void Draw(Raster r, string xFormat, string yFormat = "G3", int xValueShift = 8)
+    /// <summary>Grid lines at round values (<see cref="NiceTicks"/>) and the axes; y values right-aligned left of the
+    /// plot, x values centred under their places.</summary>
+    public void Draw(Raster r)
     {
-        for (var i = 0; i <= 5; i++)
+        var size = ChartFont.Size(2);
+        var yTicks = NiceTicks.Within(_y0, _y1);
+        foreach (var y in yTicks.Values)
         {
-            var y = _y0 + (_y1 - _y0) * i / 5;
             r.Line(Left, Y(y), Right, Y(y), Grid);
-            r.Text(y.ToString(yFormat, CultureInfo.InvariantCulture), 8, (int)Y(y) - 5, Ink);
-            var x = _x0 + (_x1 - _x0) * i / 5;
-            r.Text(x.ToString(xFormat, CultureInfo.InvariantCulture), (int)X(x) - xValueShift, Bottom + 8, Ink);
+            r.Text(yTicks.Label(y), Left - 6, Y(y) - 4, Ink, size, SKTextAlign.Right);
+        }
+        // Fewer x ticks on a narrow plot so that their labels keep apart.
+        var xTicks = NiceTicks.Within(_x0, _x1, Math.Clamp(Width / 90, 2, 8));
+        foreach (var x in xTicks.Values)
+        {
+            r.Line(X(x), Bottom, X(x), Bottom + 4, Ink);
+            r.Text(xTicks.Label(x), X(x), Bottom + 8, Ink, size, SKTextAlign.Center);
         }
         r.Line(Left, Top, Left, Bottom, Ink, 2);
         r.Line(Left, Bottom, Right, Bottom, Ink, 2);
@@ -73,13 +78,13 @@ public sealed class LinePlotFrame
     {
         if (points.Count == 0) throw new ArgumentException("a plot frame needs at least one point", nameof(points));
         double x0 = points.Min(p => p.X), x1 = points.Max(p => p.X);
-        return (x0, x1 <= x0 ? x0 + 1 : x1);
+        return NiceTicks.Widen(x0, x1 <= x0 ? x0 + 1 : x1);
     }
 
     static (double, double) YRange(IReadOnlyCollection<(double X, double Y)> points)
     {
-        // y starts at 0 unless data lies below it, and ends 5% above the highest point so no line runs along the top.
-        double y0 = Math.Min(0, points.Min(p => p.Y)), y1 = Math.Max(0, points.Max(p => p.Y)) * 1.05;
-        return (y0, y1 <= y0 ? y0 + 1 : y1);
+        // y starts at 0 unless data lies below it, and ends on the round tick at or above the highest point.
+        double y0 = Math.Min(0, points.Min(p => p.Y)), y1 = Math.Max(0, points.Max(p => p.Y));
+        return NiceTicks.Widen(y0, y1 <= y0 ? y0 + 1 : y1);
     }
 }

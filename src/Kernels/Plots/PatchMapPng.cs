@@ -17,18 +17,21 @@ public static class PatchMapPng
             if ((p.Values is not null && p.Values.Length != patches) || (p.Words is not null && p.Words.Length != patches))
                 throw new ArgumentException($"panel '{p.Title}' must have {patches} values/words");
         if (marked is not null && marked.Length != patches) throw new ArgumentException($"{marked.Length} marks for {patches} patches", nameof(marked));
-        const int cell = 34, pad = 12, top = 40;
+        const int cell = 34, pad = 12;
         var grid = cell * patchesPerSide;
         var scale = Math.Max(1, grid / imageSize);
         var columns = panels.Count + 1;
-        using var r = new Raster(pad + columns * (grid + pad), top + grid + 30, SKColors.White);
+        var width = pad + columns * (grid + pad);
+        var heading = TextBlock.Fit(title, width - 2 * pad);
+        var top = (int)MathF.Ceiling(8 + heading.Height + 22);
+        using var r = new Raster(width, top + grid + 30, SKColors.White);
         var ink = new SKColor(40, 40, 40);
-        r.Text(title, pad, 8, ink);
+        heading.Draw(r, pad, 8, ink);
         r.Image(planarRgb, imageSize, pad, top, scale);
         for (var k = 0; k < panels.Count; k++)
         {
             var x0 = pad + (k + 1) * (grid + pad);
-            r.Text(panels[k].Title, x0, top - 14, ink, 1);
+            r.TextFit(panels[k].Title, x0, top - 14, grid, ink, 1);
             for (var j = 0; j < patches; j++)
             {
                 var (x, y) = (x0 + j % patchesPerSide * cell, top + j / patchesPerSide * cell);
@@ -37,8 +40,7 @@ public static class PatchMapPng
                 r.FillRect(x + 2, y + 2, cell - 4, cell - 4, fill);
                 if (panels[k].Words is { } w)
                 {
-                    var word = w[j].Length > 6 ? w[j][..6] : w[j];
-                    r.Text(word, x + 3, y + cell / 2 - 3, ink, 1);
+                    r.TextFit(w[j], x + cell / 2f, y + cell / 2f - 4, cell - 6, ink, 1, SKTextAlign.Center);
                 }
             }
         }

@@ -29,6 +29,10 @@ public static class SeriesMarks
         for (var x = left; x < right; x += 8) r.Line(x, y, Math.Min(x + 4, right), y, colour.WithAlpha(140));
     }
 
+    /// <summary>Width the key of these series takes (swatch, name; or the chance line).</summary>
+    public static int KeyWidth(IReadOnlyList<string> names) =>
+        Math.Max(Raster.TextWidth("dashed: chance"), names.Select(n => 20 + Raster.TextWidth(n)).DefaultIfEmpty(0).Max());
+
     /// <summary>The key: a row per series from (x, y) down, then, where any level is dashed, a line saying it is chance.</summary>
     public static void Key(Raster r, IReadOnlyList<(string Name, SKColor Colour)> series, int x, int y, bool dashedChance, SKColor ink)
     {

@@ -21,16 +21,16 @@ public static class ProbePlotPng
         {
             var y = Y(tick / 10.0);
             r.Line(left, y, left + plotW, y, grid);
-            r.Text($"{tick / 10.0:0.0}", left - 34, (int)y - 5, axis);
+            r.Text((tick / 10.0).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture), left - 6, y - 4, axis, ChartFont.Size(2), SKTextAlign.Right);
         }
         for (var layer = 0; layer < layers; layer++)
         {
             r.Line(X(layer), top + plotH, X(layer), top + plotH + 5, axis);
-            r.Text(layer.ToString(), (int)X(layer) - 3, top + plotH + 10, axis);
+            r.Text(layer.ToString(System.Globalization.CultureInfo.InvariantCulture), X(layer), top + plotH + 10, axis, ChartFont.Size(2), SKTextAlign.Center);
         }
         r.Line(left, top, left, top + plotH, axis, 1.5f);
         r.Line(left, top + plotH, left + plotW, top + plotH, axis, 1.5f);
-        r.Text($"block ({result.Config.Tower} {result.Config.NormalHook} {result.Config.Position})", left, height - 24, axis);
+        r.TextFit($"block ({result.Config.Tower} {result.Config.NormalHook} {result.Config.Position})", left, height - 24, width - left - 8, axis);
         r.Text("held-out probe accuracy", left, 12, axis);
         var key = new List<(string, SKColor)>();
         foreach (var (attribute, acc) in result.Accuracy)

@@ -13,7 +13,7 @@ public static class ShapesGridPng
         if (columns <= 0) throw new ArgumentException($"columns must be positive, got {columns}", nameof(columns));
         var size = world.Config.ImageSize;
         var scale = Math.Max(1, 192 / size);
-        const int textScale = 2, lineHeight = 12, pad = 8;
+        const int textScale = 2, lineHeight = 14, pad = 8;
         var lines = scenes.Select(Label).ToList();
         var tileW = Math.Max(size * scale, lines.SelectMany(l => l).Max(l => Raster.TextWidth(l, textScale))) + pad;
         var tileH = size * scale + pad + lines.Max(l => l.Count) * lineHeight + pad;

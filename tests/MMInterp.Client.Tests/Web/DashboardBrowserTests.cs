@@ -53,7 +53,8 @@ public class DashboardBrowserTests(WebFixture web)
             Assert.True(width > 0, $"image #{id} did not load (naturalWidth {width})");
         }
         var histogram = await page.EvaluateExpressionAsync<int[]>("(() => { const i = document.getElementById('img-histogram'); return [i.naturalWidth, i.naturalHeight]; })()");
-        Assert.Equal([720, 420], histogram); // the CurvePng plot itself, not a placeholder
+        // The CurvePng plot itself (not a placeholder), its 1440x840 pixels shown at their logical 720x420 (source srcset 2x).
+        Assert.Equal([720, 420], histogram);
 
         // A read token sees no label form; the feature table links back to this dashboard.
         Assert.Null(await page.QuerySelectorAsync("#label-form"));

@@ -15,7 +15,7 @@ public class PlotPngTests
         {
             ParetoPlotPng.Write(path, [("k=8", 8, 0.30, true), ("k=16", 16, 0.15, true), ("k=12", 12, 0.40, false)], "sweep");
             using var bitmap = SKBitmap.Decode(path);
-            Assert.Equal(720, bitmap.Width);
+            Assert.Equal(720 * Raster.DeviceScale, bitmap.Width);
             var red = 0;
             for (var y = 0; y < bitmap.Height; y++)
             for (var x = 0; x < bitmap.Width; x++)

@@ -33,9 +33,12 @@ public static class Html
         return "<table>\n<thead><tr>" + string.Concat(headers.Select(h => $"<th>{h}</th>")) + "</tr></thead>\n<tbody>\n" + body + "</tbody>\n</table>";
     }
 
-    /// <summary>An image of an artefact (served, verified, by <c>/artefacts/{sha}</c>).</summary>
+    /// <summary>An image of an artefact (served, verified, by <c>/artefacts/{sha}</c>). Pictures are drawn at two device
+    /// pixels per logical one (Kernels' Raster.DeviceScale): the source's 2x descriptor shows them at their logical size,
+    /// sharp on high-density screens. (An srcset on the img itself would not do: its src joins as a 1x candidate, which
+    /// a 1x screen picks.)</summary>
     public static string ArtefactImage(string sha, string alt, string id) =>
-        $"<img id=\"{E(id)}\" src=\"/artefacts/{Seg(sha)}\" alt=\"{E(alt)}\">";
+        $"<picture><source srcset=\"/artefacts/{Seg(sha)} 2x\"><img id=\"{E(id)}\" src=\"/artefacts/{Seg(sha)}\" alt=\"{E(alt)}\"></picture>";
 
     // The default encoder writes '>' as \u003E and non-ASCII as \uXXXX, which a reader sees verbatim; the text is
     // HTML-encoded by E() afterwards, so the relaxed encoder is safe here.

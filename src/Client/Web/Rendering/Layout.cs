@@ -65,7 +65,7 @@ public static class Layout
         th a { color: inherit; }
         td.num { text-align: right; font-variant-numeric: tabular-nums; }
         pre { background: #fff; border: 1px solid #d8dce3; padding: 8px; overflow-x: auto; max-width: 100%; }
-        img { max-width: 100%; border: 1px solid #d8dce3; background: #fff; image-rendering: pixelated; }
+        img { max-width: 100%; height: auto; border: 1px solid #d8dce3; background: #fff; }
         figure { margin: 8px 0 16px; display: inline-block; vertical-align: top; }
         figcaption { color: #56607a; font-size: 12px; }
         .cards { display: flex; gap: 12px; flex-wrap: wrap; }

@@ -1,3 +1,4 @@
+using MMInterp.Kernels.Plots;
 using SkiaSharp;
 
 namespace MMInterp.Kernels.Sae.Metrics;
@@ -23,33 +24,37 @@ public static class DensityHistogram
     {
         const double lo = -7, hi = 0;
         var counts = Bin(density, lo, hi, bins, out int dead);
-        const int W = 640, H = 400, L = 50, R = 20, T = 40, Bm = 50;
-        using var surface = SKSurface.Create(new SKImageInfo(W, H));
-        var c = surface.Canvas;
-        c.Clear(SKColors.White);
-        using var axis = new SKPaint { Color = SKColors.Black, StrokeWidth = 1, IsAntialias = true };
-        using var bar = new SKPaint { Color = new SKColor(70, 110, 190), Style = SKPaintStyle.Fill };
-        using var text = new SKPaint { Color = SKColors.Black, TextSize = 13, IsAntialias = true };
+        const int W = 640, L = 60, R = 20, Bm = 50, Ph = 300, Pad = 8;
+        var heading = TextBlock.Fit($"{title}  (features: {density.Count}, dead: {dead})", W - 2 * Pad);
+        var T = (int)MathF.Ceiling(Pad + heading.Height + 14);
+        using var r = new Raster(W, T + Ph + Bm, SKColors.White);
+        var ink = new SKColor(60, 60, 60);
+        var barColour = new SKColor(70, 110, 190);
         int max = Math.Max(1, counts.Max());
-        float pw = W - L - R, ph = H - T - Bm, bw = pw / bins;
+        float pw = W - L - R, bw = pw / bins;
         for (int i = 0; i < bins; i++)
         {
-            float h = ph * counts[i] / max;
-            c.DrawRect(L + i * bw + 1, T + ph - h, bw - 2, h, bar);
+            float h = (float)Ph * counts[i] / max;
+            r.FillRect(L + i * bw + 1, T + Ph - h, bw - 2, h, barColour);
         }
-        c.DrawLine(L, T + ph, L + pw, T + ph, axis);
-        c.DrawLine(L, T, L, T + ph, axis);
+        r.Line(L, T + Ph, L + pw, T + Ph, ink);
+        r.Line(L, T, L, T + Ph, ink);
         for (int e = (int)lo; e <= (int)hi; e++)
         {
             float x = (float)(L + (e - lo) / (hi - lo) * pw);
-            c.DrawLine(x, T + ph, x, T + ph + 4, axis);
-            c.DrawText($"1e{e}", x - 12, T + ph + 18, text);
+            r.Line(x, T + Ph, x, T + Ph + 4, ink);
+            r.Text($"1e{e}", x, T + Ph + 8, ink, ChartFont.Size(2), SKTextAlign.Center);
         }
-        c.DrawText("log10 feature density", L + pw / 2 - 60, H - 12, text);
-        c.DrawText(max.ToString(), 4, T + 10, text);
-        c.DrawText($"{title}  (features: {density.Count}, dead: {dead})", L, 24, text);
-        using var img = surface.Snapshot();
-        using var data = img.Encode(SKEncodedImageFormat.Png, 100);
-        IO.AtomicFile.Write(path, s => data.SaveTo(s));
+        // Counts on a linear scale: round ticks up to the tallest bin.
+        var ticks = NiceTicks.Within(0, max, 4);
+        foreach (var v in ticks.Values)
+        {
+            var y = T + Ph - (float)(Ph * v / max);
+            r.Line(L - 4, y, L, y, ink);
+            r.Text(ticks.Label(v), L - 6, y - 4, ink, ChartFont.Size(2), SKTextAlign.Right);
+        }
+        r.Text("log10 feature density", L + pw / 2, T + Ph + 28, ink, ChartFont.Size(2), SKTextAlign.Center);
+        heading.Draw(r, Pad, Pad, ink);
+        r.SavePng(path);
     }
 }

@@ -24,12 +24,14 @@ public class FeaturePlotTests
         {
             FeatureTopExamplesPng.Write(images, size, [tokens], 8, "feature 0", path);
             using var bitmap = SKBitmap.Decode(path);
-            Assert.Equal(10 + 138, bitmap.Width);
-            // Tile at (10, 28), 4x scale: the first patch keeps the grey background, the last patch is dimmed.
+            const int d = Raster.DeviceScale;
+            Assert.Equal((10 + 138) * d, bitmap.Width);
+            // Tile at (10, 28), 4x scale (in logical pixels, each d device pixels): the first patch keeps the grey
+            // background, the last patch is dimmed.
             var (rgb, _) = world.Render(scene);
             var grey = Raster.Rgb(rgb[0], rgb[1024], rgb[2048]);
-            var fired = bitmap.GetPixel(10 + 8, 28 + 8);
-            var dimmed = bitmap.GetPixel(10 + 128 - 4, 28 + 128 - 4);
+            var fired = bitmap.GetPixel((10 + 8) * d, (28 + 8) * d);
+            var dimmed = bitmap.GetPixel((10 + 128 - 4) * d, (28 + 128 - 4) * d);
             Assert.Equal(grey, fired);
             Assert.True(dimmed.Red < grey.Red / 2, $"inactive patch {dimmed} should be darker than the background {grey}");
 
@@ -53,7 +55,7 @@ public class FeaturePlotTests
             ActivationHistogramPng.Write(values, "feature 1", path);
             using (var bitmap = SKBitmap.Decode(path))
             {
-                Assert.Equal(640, bitmap.Width);
+                Assert.Equal(640 * Raster.DeviceScale, bitmap.Width);
                 var blue = 0;
                 for (var y = 0; y < bitmap.Height; y++)
                 for (var x = 0; x < bitmap.Width; x++)
@@ -61,7 +63,7 @@ public class FeaturePlotTests
                 Assert.True(blue > 1000, $"only {blue} bar pixels");
             }
             ActivationHistogramPng.Write(new float[100], "dead feature", path);
-            using (var bitmap = SKBitmap.Decode(path)) Assert.Equal(360, bitmap.Height);
+            using (var bitmap = SKBitmap.Decode(path)) Assert.Equal(360 * Raster.DeviceScale, bitmap.Height);
             Assert.Throws<ArgumentException>(() => ActivationHistogramPng.Write([1f, float.NaN], "bad", path));
             Assert.Throws<ArgumentException>(() => ConceptRecoveryPng.Write([], path));
         }

@@ -1,5 +1,6 @@
 using MMInterp.Kernels.Interp.Features;
 using MMInterp.Kernels.Models.Clip;
+using MMInterp.Kernels.Plots;
 using MMInterp.Kernels.Sae;
 using MMInterp.Kernels.ShapesWorld;
 using MMInterp.Kernels.Tests.Zoo;
@@ -103,20 +104,22 @@ public class FeatureStudyTests(TrainedTinyClipFixture trained, ITestOutputHelper
         try
         {
             var (top, hist) = ClipFeatureStudy.RenderFeature(model, sae, study, feature, dir, topK: 9);
+            // Sizes in logical pixels; the PNG holds Raster.DeviceScale device pixels for each.
+            const int d = Raster.DeviceScale;
             using (var bitmap = SKBitmap.Decode(top))
             {
                 // 3 x 3 tiles of 128 px (32 px images at 4x) with 10 px gaps, a 28 px title and two 12 px caption lines.
-                Assert.InRange(bitmap.Width, 10 + 3 * 138, 1200); // wider when the title is
-                Assert.Equal(28 + 3 * (128 + 30 + 10) + 10, bitmap.Height);
+                Assert.InRange(bitmap.Width, (10 + 3 * 138) * d, 1200 * d); // wider when the title is
+                Assert.Equal((28 + 3 * (128 + 30 + 10) + 10) * d, bitmap.Height);
             }
             using (var bitmap = SKBitmap.Decode(hist))
             {
-                Assert.Equal(640, bitmap.Width);
-                Assert.Equal(360, bitmap.Height);
+                Assert.Equal(640 * d, bitmap.Width);
+                Assert.Equal(360 * d, bitmap.Height);
             }
             var layers = Path.Combine(dir, "layers.png");
             ClipFeatureStudy.WriteLayerPlot([study, study], layers);
-            using (var bitmap = SKBitmap.Decode(layers)) Assert.True(bitmap.Width >= 520 && bitmap.Height == 380);
+            using (var bitmap = SKBitmap.Decode(layers)) Assert.True(bitmap.Width >= 520 * d && bitmap.Height == 380 * d, $"layer plot {bitmap.Width}x{bitmap.Height}");
 
             // The top tiles are the images where the feature is strongest, and their heatmaps come from the same forward pass.
             var best = study.Activations.TopImages(feature, 1).Single();
