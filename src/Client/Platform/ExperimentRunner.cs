@@ -18,6 +18,9 @@ public static class ExperimentRunner
         public double Figure(string name) =>
             (Results["figures"]?[name] ?? Results["figures"]?[AnalysisCatalog.FigureName(name)])?.GetValue<double>() ?? double.NaN;
 
+        /// <summary>The figures grouped headline-first with their controls, as every surface shows them.</summary>
+        public Reports.FigureLayout Layout => Reports.FigureLayout.Of(Experiment.Kind, Results);
+
         public IEnumerable<(string Name, double Value)> Figures =>
             (Results["figures"] as JsonObject ?? []).Select(kv => (kv.Key, kv.Value?.GetValue<double>() ?? double.NaN));
     }

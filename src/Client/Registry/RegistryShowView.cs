@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using MMInterp.Client.Reports;
 using MMInterp.Grains.Contracts;
 using MMInterp.Grains.Registry;
 using Spectre.Console;
@@ -29,8 +30,14 @@ public static class RegistryShowView
             record["label_rows"] = labels;
         }
 
+        // An experiment's figures grouped headline-first with their controls, as the report and the web page show them.
+        var layout = kind == RegistryKind.Experiments && record is JsonObject x && x["results"] is JsonObject results
+            ? FigureLayout.Of(x["kind"]?.GetValue<string>() ?? "", results)
+            : null;
+
         if (json)
         {
+            if (layout is not null) record["figure_groups"] = GroupsJson(layout);
             if (metrics is not null) record["metrics"] = JsonNode.Parse(RecordJson.FormatList(metrics));
             console.Profile.Out.Writer.WriteLine(record.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
             return;
@@ -40,6 +47,7 @@ public static class RegistryShowView
         foreach (var (name, value) in record.AsObject())
             fields.AddRow(new Text(name), new Text(value is JsonValue v ? v.ToString() : value?.ToJsonString(new() { WriteIndented = true }) ?? "-"));
         console.Write(fields);
+        if (layout is not null) FigureLayoutConsole.Write(console, layout);
 
         if (metrics is { Count: > 0 })
         {
@@ -51,6 +59,15 @@ public static class RegistryShowView
             console.Write(series);
         }
     }
+
+    static JsonArray GroupsJson(FigureLayout layout) => new(layout.Groups.Select(g => (JsonNode)new JsonObject
+    {
+        ["title"] = g.Group.Title,
+        ["headline"] = g.Headline.Name,
+        ["value"] = g.Headline.Value?.DeepClone(),
+        ["controls"] = new JsonObject(g.Controls.Select(c => KeyValuePair.Create(c.Name, c.Value?.DeepClone()))),
+        ["caption"] = g.Group.Caption,
+    }).ToArray());
 
     static async Task<ModelRecord?> ModelByIdOrNameAsync(RegistryStore store, string idOrName, CancellationToken ct) =>
         (RegistryIds.IsValid(idOrName) ? await store.Models.GetAsync(idOrName, ct) : null)
