@@ -24,12 +24,12 @@ public static class RegistryListView
                     d => [d.Id, d.ModelId, d.HookPoint, RegistryNames.Name(d.Architecture), $"{d.DIn} x {d.DSae}", When(d.CreatedAt)]);
                 break;
             case RegistryKind.Runs:
-                Emit(await store.Runs.ListAsync(limit: limit, ct: ct), json, console, ["id", "kind", "status", "step", "progress", "created"],
-                    r => [r.Id, RegistryNames.Name(r.Kind), RegistryNames.Name(r.Status), Num(r.Step), r.Progress.ToString("P0", CultureInfo.InvariantCulture), When(r.CreatedAt)]);
+                Emit(await store.Runs.ListAsync(limit: limit, ct: ct), json, console, ["id", "kind", "status", "step", "progress", "created", "error"],
+                    r => [r.Id, RegistryNames.Name(r.Kind), RegistryNames.Name(r.Status), Num(r.Step), r.Progress.ToString("P0", CultureInfo.InvariantCulture), When(r.CreatedAt), Error(r.Error)]);
                 break;
             case RegistryKind.Experiments:
-                Emit(await store.Experiments.ListAsync(limit: limit, ct: ct), json, console, ["id", "name", "kind", "created"],
-                    e => [e.Id, e.Name, e.Kind, When(e.CreatedAt)]);
+                Emit(await store.Experiments.ListAsync(limit: limit, ct: ct), json, console, ["id", "name", "kind", "status", "created", "error"],
+                    e => [e.Id, e.Name, e.Kind, RegistryNames.Name(e.Status), When(e.CreatedAt), Error(e.Error)]);
                 break;
             case RegistryKind.Artefacts:
                 Emit(await store.Artefacts.ListAsync(limit: limit, ct: ct), json, console, ["sha256", "kind", "size", "created"],
@@ -57,6 +57,14 @@ public static class RegistryListView
         // Text renderables, not markup strings: registry values may contain '[' and must print as they are.
         foreach (var row in rows) table.AddRow(cells(row).Select(c => new Text(c)).ToArray());
         console.Write(table);
+    }
+
+    /// <summary>A failure's reason on one line, shortened for a table cell (`registry show` has it whole).</summary>
+    internal static string Error(string? error)
+    {
+        if (string.IsNullOrEmpty(error)) return "";
+        var line = string.Join(' ', error.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
+        return line.Length <= 80 ? line : line[..77] + "...";
     }
 
     internal static string Short(string? sha) => sha is null ? "-" : sha[..12];

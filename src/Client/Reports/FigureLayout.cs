@@ -55,8 +55,9 @@ public sealed record FigureLayout(IReadOnlyList<ShownGroup> Groups, IReadOnlyLis
         var used = new HashSet<string>();
         foreach (var g in groups)
         {
+            // A group whose headline this run did not record is left out (its controls then sit under "all figures").
+            if (Key(g.Headline) is null) continue;
             var present = g.Members.Select(Key).OfType<string>().ToList();
-            if (present.Count == 0) continue; // nothing of this group was measured in this run
             used.UnionWith(present);
             var note = g.Note is { } key && notes?[key] is JsonValue n && n.TryGetValue<string>(out var s) && s.Length > 0 ? s : null;
             shown.Add(new ShownGroup(g, Show(g.Headline), g.Controls.Select(Show).ToList(), note));
@@ -65,6 +66,16 @@ public sealed record FigureLayout(IReadOnlyList<ShownGroup> Groups, IReadOnlyLis
             .Select(f => new ShownFigure(f.Key, f.Value?.DeepClone())).ToList();
         return new FigureLayout(shown, rest);
     }
+
+    /// <summary>The groups as JSON (`registry show --json`, the API): title, headline, its value, its controls' values, caption.</summary>
+    public JsonArray GroupsJson() => new(Groups.Select(g => (JsonNode)new JsonObject
+    {
+        ["title"] = g.Group.Title,
+        ["headline"] = g.Headline.Name,
+        ["value"] = g.Headline.Value?.DeepClone(),
+        ["controls"] = new JsonObject(g.Controls.Select(c => KeyValuePair.Create(c.Name, c.Value?.DeepClone()))),
+        ["caption"] = g.Group.Caption,
+    }).ToArray());
 
     /// <summary>The pictures the groups draw (name in results.images), in group order.</summary>
     public IEnumerable<string> GroupPictures => Groups.Select(g => g.Group.Picture).OfType<string>().Distinct();

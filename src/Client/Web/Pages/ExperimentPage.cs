@@ -35,7 +35,8 @@ public static class ExperimentPage
             images = images.Where(i => !drawn.Contains(i.Key)).ToList();
             var runs = (await r.Runs.ListAsync(limit: 1000, ct: ct)).Where(run => run.ExperimentId == id).ToList();
             return Layout.Page($"Experiment {x.Name}", $"""
-                <p><code>{E(x.Id)}</code> &middot; kind <b>{E(x.Kind)}</b> &middot; updated {Time(x.UpdatedAt)}</p>
+                <p><code>{E(x.Id)}</code> &middot; kind <b>{E(x.Kind)}</b> &middot; <span id="status">{StatusCells.Status(x.Status)}</span> &middot; updated {Time(x.UpdatedAt)}</p>
+                {(x.Error is { Length: > 0 } err ? $"<p class=\"error\" id=\"error\">failed: {E(err)}</p>" : "")}
                 {(x.Description.Length > 0 ? $"<p>{E(x.Description)}</p>" : "")}
                 {figureHtml}
                 <h2>Images</h2>
@@ -43,8 +44,8 @@ public static class ExperimentPage
                     $"<figure>{ArtefactImage(i.Sha!, i.Key, "image-" + i.Key)}<figcaption>{E(i.Key)}</figcaption></figure>")))}</div>
                 {(rest.Count > 0 ? "<h2>Other results</h2>" + Json(rest.ToJsonString()) : "")}
                 <h2>Runs</h2>
-                {Table(["run", "kind", "status"], runs.Select(run => (IReadOnlyList<string>)
-                    [Link($"/runs/{Seg(run.Id)}", run.Id), E(RegistryNames.Name(run.Kind)), E(RegistryNames.Name(run.Status))]))}
+                {Table(["run", "kind", "status", "error"], runs.Select(run => (IReadOnlyList<string>)
+                    [Link($"/runs/{Seg(run.Id)}", run.Id), E(RegistryNames.Name(run.Kind)), StatusCells.Status(run.Status), StatusCells.Error(run.Error)]))}
                 <h2>Config</h2>
                 {Json(x.ConfigJson)}
                 """);

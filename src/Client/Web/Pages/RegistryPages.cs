@@ -68,12 +68,12 @@ public static class RegistryPages
             {
                 var metrics = await r.Metrics.SummariseAsync(run.Id, ct);
                 rows.Add([
-                    Link($"/runs/{Seg(run.Id)}", run.Id), E(RegistryNames.Name(run.Kind)), $"<span class=\"status-{E(RegistryNames.Name(run.Status))}\">{E(RegistryNames.Name(run.Status))}</span>",
+                    Link($"/runs/{Seg(run.Id)}", run.Id), E(RegistryNames.Name(run.Kind)), StatusCells.Status(run.Status),
                     $"{Num(run.Progress * 100, "0")}%", $"{Num(run.Step)}{(run.TotalSteps is { } t ? " / " + Num(t) : "")}",
-                    E(string.Join(", ", metrics.Select(m => $"{m.Name}={Num(m.LastValue)}"))), Time(run.UpdatedAt),
+                    E(string.Join(", ", metrics.Select(m => $"{m.Name}={Num(m.LastValue)}"))), Time(run.UpdatedAt), StatusCells.Error(run.Error),
                 ]);
             }
-            return Layout.Page("Runs", Table(["id", "kind", "status", "progress", "step", "metrics (last)", "updated"], rows));
+            return Layout.Page("Runs", Table(["id", "kind", "status", "progress", "step", "metrics (last)", "updated", "error"], rows));
         });
 
         app.MapGet("/runs/{id}", async (RegistryStore r, string id, CancellationToken ct) =>
@@ -82,7 +82,7 @@ public static class RegistryPages
             var metrics = await r.Metrics.SummariseAsync(id, ct);
             return Layout.Page($"Run {run.Id}", $"""
                 {Table(["kind", "status", "progress", "step", "started", "finished", "parent", "experiment"], [[
-                    E(RegistryNames.Name(run.Kind)), E(RegistryNames.Name(run.Status)), $"{Num(run.Progress * 100, "0")}%",
+                    E(RegistryNames.Name(run.Kind)), StatusCells.Status(run.Status), $"{Num(run.Progress * 100, "0")}%",
                     $"{Num(run.Step)}{(run.TotalSteps is { } t ? " / " + Num(t) : "")}", Time(run.StartedAt), Time(run.FinishedAt),
                     run.ParentRunId is { } p ? Link($"/runs/{Seg(p)}", p) : "-",
                     run.ExperimentId is { } x ? Link($"/experiments/{Seg(x)}", x) : "-"]])}
@@ -96,10 +96,11 @@ public static class RegistryPages
         });
 
         app.MapGet("/experiments", async (RegistryStore r, CancellationToken ct) => Layout.Page("Experiments", Table(
-            ["id", "name", "kind", "created", "updated"],
+            ["id", "name", "kind", "status", "created", "updated", "error"],
             (await r.Experiments.ListAsync(limit: Limit, ct: ct)).Select(x => (IReadOnlyList<string>)
             [
-                Link($"/experiments/{Seg(x.Id)}", x.Id), E(x.Name), E(x.Kind), Time(x.CreatedAt), Time(x.UpdatedAt),
+                Link($"/experiments/{Seg(x.Id)}", x.Id), E(x.Name), E(x.Kind), StatusCells.Status(x.Status), Time(x.CreatedAt), Time(x.UpdatedAt),
+                StatusCells.Error(x.Error),
             ]))));
     }
 }
