@@ -30,8 +30,7 @@ public static class ExperimentRunner
     {
         spec.Validated();
         var id = experimentId ?? CliIds.New(spec.Kind);
-        var grain = (await session.ClusterAsync(ct)).GetGrain<IExperimentGrain>(id);
-        await grain.Start(spec);
+        var grain = await Submissions.AnalysisSubmission.StartAsync(Submissions.WorkContext.Of(session), id, spec, ct);
         await JobWatcher.FollowAsync(title, grain.Status, ct);
         var record = await session.Registry.Experiments.GetAsync(id, ct) ?? throw new InvalidOperationException($"experiment {id} finished but is not in the registry");
         var results = JsonNode.Parse(record.ResultsJson) as JsonObject ?? [];

@@ -17,8 +17,8 @@ public static class StudyRunner
 {
     public static async Task<ExperimentRunner.Finished> RunAsync(PlatformSession session, string title, AnalysisSpec spec, string? outDir, CancellationToken ct)
     {
-        AnalysisCatalog.Get(spec.Kind).OptionSet.Check(spec.OptionsJson); // a bad option fails here, before the cluster starts
-        return await ExperimentRunner.RunAsync(session, title, spec.Validated(), outDir, ct);
+        // A bad option fails here, before the cluster starts (the web API checks the same way).
+        return await ExperimentRunner.RunAsync(session, title, Submissions.AnalysisSubmission.Checked(spec), outDir, ct);
     }
 
     /// <summary>Writes the experiment's results as <paramref name="jsonName"/> and restores its files into

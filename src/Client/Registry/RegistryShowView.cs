@@ -37,7 +37,7 @@ public static class RegistryShowView
 
         if (json)
         {
-            if (layout is not null) record["figure_groups"] = GroupsJson(layout);
+            if (layout is not null) record["figure_groups"] = layout.GroupsJson();
             if (metrics is not null) record["metrics"] = JsonNode.Parse(RecordJson.FormatList(metrics));
             console.Profile.Out.Writer.WriteLine(record.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
             return;
@@ -59,15 +59,6 @@ public static class RegistryShowView
             console.Write(series);
         }
     }
-
-    static JsonArray GroupsJson(FigureLayout layout) => new(layout.Groups.Select(g => (JsonNode)new JsonObject
-    {
-        ["title"] = g.Group.Title,
-        ["headline"] = g.Headline.Name,
-        ["value"] = g.Headline.Value?.DeepClone(),
-        ["controls"] = new JsonObject(g.Controls.Select(c => KeyValuePair.Create(c.Name, c.Value?.DeepClone()))),
-        ["caption"] = g.Group.Caption,
-    }).ToArray());
 
     static async Task<ModelRecord?> ModelByIdOrNameAsync(RegistryStore store, string idOrName, CancellationToken ct) =>
         (RegistryIds.IsValid(idOrName) ? await store.Models.GetAsync(idOrName, ct) : null)
