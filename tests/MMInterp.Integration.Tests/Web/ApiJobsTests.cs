@@ -84,7 +84,7 @@ public sealed class ApiJobsTests(ExtractionCluster fx) : IClassFixture<Extractio
         Assert.Contains("model 'no-such-model' is not registered", await RefusedAsync(writer, "/api/jobs/extract", $$"""{"model": "no-such-model", "hooks": ["{{Hook}}"]}"""));
         Assert.Contains("--kind must be", await RefusedAsync(writer, "/api/jobs/train-sae", """{"activations": "x", "kind": "dense"}"""));
         Assert.Contains("unknown analysis kind", await RefusedAsync(writer, "/api/jobs/analyze", """{"kind": "no-such-analysis", "model": "clip-e2e"}"""));
-        Assert.Contains("body must be JSON", await RefusedAsync(writer, "/api/jobs/extract", "model=clip-e2e"));
+        Assert.Contains("not valid JSON", await RefusedAsync(writer, "/api/jobs/extract", "model=clip-e2e"));
         Assert.Null(await fx.Registry.Runs.GetAsync("api-never"));
 
         // Extract, then train on what it registered, following each to its end.
