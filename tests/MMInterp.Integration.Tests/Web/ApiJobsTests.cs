@@ -109,6 +109,16 @@ public sealed class ApiJobsTests(ExtractionCluster fx) : IClassFixture<Extractio
         Assert.NotNull(training["result"]!["metrics"]!["fvu"]);
         Assert.Equal(16, (int?)JsonNode.Parse(await reader.GetStringAsync($"/api/dictionaries/{dictionaryId}"))!["d_sae"]);
 
+        // A sweep: its axis values are checked at the edge, then its points come back with the result.
+        Assert.Contains("sae.DSae", await RefusedAsync(writer, "/api/jobs/sweep", $$"""{"activations": "{{setId}}", "grid": {"sae.DSae": ["many"]}}"""));
+        started = await writer.PostAsync("/api/jobs/sweep", Body($$"""
+            {"activations": "{{setId}}", "kind": "relu", "steps": 20, "batch": 32, "checkpoint_every": 10, "grid": {"sae.DSae": ["8", "16"]}, "id": "api-sweep"}
+            """));
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var sweep = await FollowAsync(reader, "/api/jobs/api-sweep");
+        Assert.True((string?)sweep["status"] == "succeeded", sweep.ToJsonString());
+        Assert.Equal(2, sweep["result"]!["points"]!.AsArray().Count);
+
         // An analysis that fails on the cluster: followed to 'failed' with its reason, visibly failed on its page and in the list.
         var options = JsonNode.Parse(ClipDataStudyAnalysis.OptionsJson("dataset-0000000000000000", new Vocabulary("v", ["red", "blue"]), []))!;
         started = await writer.PostAsync("/api/jobs/analyze", Body(new JsonObject
