@@ -134,16 +134,8 @@ public static class AnalyzeCommand
         return 0;
     }
 
-    /// <summary>Figures beside their controls, as the experiment recorded which controls go with which figure.</summary>
-    internal static void PrintWithControls(ExperimentRunner.Finished done)
-    {
-        var table = new Table().AddColumn("figure").AddColumn(new TableColumn("value").RightAligned()).AddColumn("controls (same run)");
-        foreach (var (name, value, note) in DataStudySection.Rows(done))
-            table.AddRow(Markup.Escape(name), ExperimentRunner.Format(value), Markup.Escape(note.Split(" — ")[0]));
-        AnsiConsole.Write(table);
-        foreach (var (name, path) in done.ImageFiles) Console.WriteLine($"{name}: {path}");
-        Console.WriteLine($"experiment {done.Experiment.Id} recorded (mminterp registry show experiments {done.Experiment.Id})");
-    }
+    /// <summary>Figures beside their controls (the one grouping every surface shows); kept for the dataset study's callers.</summary>
+    internal static void PrintWithControls(ExperimentRunner.Finished done) => StudyRunner.Print(done);
 
     internal static void Print(ExperimentRunner.Finished done) => StudyRunner.Print(done);
 }

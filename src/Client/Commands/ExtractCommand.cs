@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
+using MMInterp.Client.Platform.Submissions;
 using MMInterp.Grains.Contracts.Jobs;
 using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Extraction;
@@ -33,21 +34,11 @@ public static class ExtractCommand
         CliAction.Set(command, async (parse, ct) =>
         {
             var hookList = parse.GetValue(hooks)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var datasetText = parse.GetValue(dataset)!;
-            var tokenSelection = TokensOption.Read(parse, tokens).Stored();
             // ShapesWorld specs are checked before the database opens; a user dataset needs the registry to resolve.
-            if (datasetText.StartsWith("shapes:", StringComparison.Ordinal))
-                new ExtractionJobSpec(parse.GetValue(model)!, hookList, DatasetSpec.Parse(datasetText), parse.GetValue(shards), Tokens: tokenSelection).Validated();
+            var request = new ExtractRequest(parse.GetValue(model)!, hookList, parse.GetValue(dataset)!, parse.GetValue(shards),
+                TokensOption.Read(parse, tokens).Stored()).Validated();
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
-            var modelKey = parse.GetValue(model)!;
-            var modelRecord = (Grains.Contracts.RegistryIds.IsValid(modelKey) ? await session.Registry.Models.GetAsync(modelKey, ct) : null)
-                              ?? await session.Registry.Models.GetByNameAsync(modelKey, ct: ct)
-                              ?? throw new ArgumentException($"model '{modelKey}' is not registered (see `mminterp models list`)");
-            if (!datasetText.StartsWith("shapes:", StringComparison.Ordinal) && modelRecord.Family != Grains.Registry.ModelFamily.Clip)
-                throw new ArgumentException($"model '{modelRecord.Id}' is a {Grains.Registry.RegistryNames.Name(modelRecord.Family)} model; user image datasets are read by clip models");
-            var (datasetSpec, _) = await DatasetReference.ResolveAsync(datasetText, session.Artefacts, session.Registry,
-                new DatasetSource(session.Registry, new ArtefactCache(session.Artefacts, session.Work)), ct);
-            var spec = new ExtractionJobSpec(modelRecord.Id, hookList, datasetSpec, Math.Min(parse.GetValue(shards), datasetSpec.Count), Tokens: tokenSelection).Validated();
+            var spec = await ExtractSubmission.SpecAsync(WorkContext.Of(session), request, ct);
             var set = await RunAsync(session, parse.GetValue(id) ?? CliIds.New("extract"), spec, parse.GetValue(detach), ct);
             if (set is not null && spec.Dataset.IsRegistered) SkippedReport.Print(set.DatasetSpecJson);
             return 0;
@@ -59,8 +50,7 @@ public static class ExtractCommand
     /// set it registered (`extract` and `diffusion extract`).</summary>
     internal static async Task<ActivationSetRecord?> RunAsync(PlatformSession session, string jobId, ExtractionJobSpec spec, bool detach, CancellationToken ct)
     {
-        var grain = (await session.ClusterAsync(ct)).GetGrain<IExtractionJobGrain>(jobId);
-        await grain.Start(spec);
+        var grain = await ExtractSubmission.StartAsync(WorkContext.Of(session), jobId, spec, ct);
         Console.WriteLine($"extraction job {jobId}: {spec.Dataset} through {spec.ModelId} at {string.Join(", ", spec.Hooks)} in {spec.Shards} shards"
                           + (spec.Tokens is { } t ? $", {t} tokens" : ""));
         if (detach)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
+using MMInterp.Client.Platform.Submissions;
 using MMInterp.Grains.Contracts.Jobs;
 using MMInterp.Grains.Sweeps;
 using MMInterp.Kernels.Plots;
@@ -27,33 +28,18 @@ public static class SweepCommand
         {
             var axes = ParseAxes(parse.GetValue(grid)!);
             // A value its field cannot take is refused before anything is opened or started.
-            SweepPoints.CheckValues(axes);
+            var request = new SweepRequest(sae.Request(parse), axes, parse.GetValue(random), parse.GetValue(pack)).Validated();
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
-            var (set, hook, d) = await ActivationSetInfo.ResolveAsync(session, parse.GetValue(sae.Activations)!, parse.GetValue(sae.Hook), ct);
-            var (saeConfig, training) = sae.Configs(parse, d);
-            var baseSpec = new TrainingRunSpec(set.Id, hook, saeConfig.ToJson(), training.ToJson(), parse.GetValue(sae.Steps),
-                parse.GetValue(sae.CheckpointEvery), parse.GetValue(sae.Seed), BatchSize: parse.GetValue(sae.Batch),
-                LogEvery: TrainSaeCommand.LiveLogEvery(parse.GetValue(sae.Steps)));
-            var samples = parse.GetValue(random);
-            var spec = new SweepSpec(baseSpec, axes, Random: samples > 0, Samples: samples, Seed: parse.GetValue(sae.Seed), PackSize: parse.GetValue(pack)).Validated();
+            var work = WorkContext.Of(session);
             var sweepId = parse.GetValue(id) ?? CliIds.New("sweep");
             // Every value parsed against its field and every point's config validated before anything starts.
-            var points = SweepPoints.Checked(spec, sweepId);
-            var grain = (await session.ClusterAsync(ct)).GetGrain<ISweepGrain>(sweepId);
-            try
-            {
-                await grain.Start(spec);
-            }
-            catch (InvalidOperationException e) when (e.Message.EndsWith("already exists with a different spec", StringComparison.Ordinal))
-            {
-                // A reused id never shows another search's results: bad input, said in one line.
-                throw new ArgumentException($"{e.Message}; pick another --sweep id, or give the same grid and settings to follow it", e);
-            }
+            var (spec, points, _) = await SweepSubmission.SpecAsync(work, request, sweepId, ct);
+            var grain = await SweepSubmission.StartAsync(work, sweepId, spec, ct);
             Console.WriteLine($"sweep {sweepId}: {points.Count} runs over {string.Join(", ", axes.Keys)}");
             JobProgress final;
             try
             {
-                final = await JobWatcher.FollowAsync("sweep", grain.Status, ct, LiveTraining.Sweep(session.Registry, grain, baseSpec.Steps, ct));
+                final = await JobWatcher.FollowAsync("sweep", grain.Status, ct, LiveTraining.Sweep(session.Registry, grain, spec.Base.Steps, ct));
             }
             catch (InvalidOperationException)
             {

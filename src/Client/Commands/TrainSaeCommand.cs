@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
+using MMInterp.Client.Platform.Submissions;
 using MMInterp.Grains.Contracts.Jobs;
 
 namespace MMInterp.Client.Commands;
@@ -20,14 +21,10 @@ public static class TrainSaeCommand
         CliAction.Set(command, async (parse, ct) =>
         {
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
-            var (set, hook, d) = await ActivationSetInfo.ResolveAsync(session, parse.GetValue(sae.Activations)!, parse.GetValue(sae.Hook), ct);
-            var (saeConfig, training) = sae.Configs(parse, d);
-            var spec = new TrainingRunSpec(set.Id, hook, saeConfig.ToJson(), training.ToJson(), parse.GetValue(sae.Steps),
-                parse.GetValue(sae.CheckpointEvery), parse.GetValue(sae.Seed), BatchSize: parse.GetValue(sae.Batch),
-                LogEvery: LiveLogEvery(parse.GetValue(sae.Steps))).Validated();
+            var work = WorkContext.Of(session);
+            var (spec, saeConfig, set, hook, d) = await TrainingSubmission.SpecAsync(work, sae.Request(parse, parse.GetValue(id)), ct);
             var runId = parse.GetValue(id) ?? CliIds.New("sae");
-            var run = (await session.ClusterAsync(ct)).GetGrain<ITrainingRunGrain>(runId);
-            await run.Start(spec);
+            var run = await TrainingSubmission.StartAsync(work, runId, spec, ct);
             Console.WriteLine($"training run {runId}: {saeConfig.Kind} d_sae={saeConfig.DSae} on {set.Id} at {hook} (d={d}), {spec.Steps} steps");
             if (parse.GetValue(detach))
             {

@@ -18,6 +18,9 @@ public static class ExperimentRunner
         public double Figure(string name) =>
             (Results["figures"]?[name] ?? Results["figures"]?[AnalysisCatalog.FigureName(name)])?.GetValue<double>() ?? double.NaN;
 
+        /// <summary>The figures grouped headline-first with their controls, as every surface shows them.</summary>
+        public Reports.FigureLayout Layout => Reports.FigureLayout.Of(Experiment.Kind, Results);
+
         public IEnumerable<(string Name, double Value)> Figures =>
             (Results["figures"] as JsonObject ?? []).Select(kv => (kv.Key, kv.Value?.GetValue<double>() ?? double.NaN));
     }
@@ -27,8 +30,7 @@ public static class ExperimentRunner
     {
         spec.Validated();
         var id = experimentId ?? CliIds.New(spec.Kind);
-        var grain = (await session.ClusterAsync(ct)).GetGrain<IExperimentGrain>(id);
-        await grain.Start(spec);
+        var grain = await Submissions.AnalysisSubmission.StartAsync(Submissions.WorkContext.Of(session), id, spec, ct);
         await JobWatcher.FollowAsync(title, grain.Status, ct);
         var record = await session.Registry.Experiments.GetAsync(id, ct) ?? throw new InvalidOperationException($"experiment {id} finished but is not in the registry");
         var results = JsonNode.Parse(record.ResultsJson) as JsonObject ?? [];

@@ -30,12 +30,10 @@ public sealed class SaeOptions
         _ => throw new ArgumentException($"--kind must be relu, topk, batchtopk or jumprelu, got '{text}'"),
     };
 
-    public (SaeConfig Sae, SaeTrainingConfig Training) Configs(ParseResult parse, int dIn) =>
-        (new SaeConfig { Kind = ParseKind(parse.GetValue(Kind)!), DIn = dIn, DSae = parse.GetValue(DSae), K = parse.GetValue(K), Seed = parse.GetValue(Seed) }.Validate(),
-         new SaeTrainingConfig
-         {
-             Lr = parse.GetValue(Lr), SparsityCoefficient = parse.GetValue(Sparsity),
-             LrWarmupSteps = (int)Math.Min(100, parse.GetValue(Steps) / 10),
-             DeadFeatures = DeadFeatureStrategy.AuxK,
-         }.Validate());
+    /// <summary>The options as the request train-sae, sweep and the web API submit (<see cref="Submissions.TrainSaeRequest"/>).</summary>
+    public Submissions.TrainSaeRequest Request(ParseResult parse, string? id = null) => new(
+        parse.GetValue(Activations)!, parse.GetValue(Hook), parse.GetValue(Kind)!, parse.GetValue(DSae), parse.GetValue(K), parse.GetValue(Lr),
+        parse.GetValue(Sparsity), parse.GetValue(Steps), parse.GetValue(Batch), parse.GetValue(CheckpointEvery), parse.GetValue(Seed), id);
+
+    public (SaeConfig Sae, SaeTrainingConfig Training) Configs(ParseResult parse, int dIn) => Request(parse).Configs(dIn);
 }

@@ -17,8 +17,8 @@ public static class StudyRunner
 {
     public static async Task<ExperimentRunner.Finished> RunAsync(PlatformSession session, string title, AnalysisSpec spec, string? outDir, CancellationToken ct)
     {
-        AnalysisCatalog.Get(spec.Kind).OptionSet.Check(spec.OptionsJson); // a bad option fails here, before the cluster starts
-        return await ExperimentRunner.RunAsync(session, title, spec.Validated(), outDir, ct);
+        // A bad option fails here, before the cluster starts (the web API checks the same way).
+        return await ExperimentRunner.RunAsync(session, title, Submissions.AnalysisSubmission.Checked(spec), outDir, ct);
     }
 
     /// <summary>Writes the experiment's results as <paramref name="jsonName"/> and restores its files into
@@ -46,20 +46,13 @@ public static class StudyRunner
         }
     }
 
-    /// <summary>Figures beside their controls (as the experiment recorded which go together), the pictures written,
-    /// and one `figure NAME: VALUE` line per headline for scripts.</summary>
+    /// <summary>The figures grouped headline-first with their controls (<see cref="Reports.FigureLayout"/>, as every surface
+    /// shows them), the pictures written, and one `figure NAME: VALUE` line per headline for scripts.</summary>
     public static void Print(ExperimentRunner.Finished done)
     {
-        var controls = (done.Results["controls"] as JsonArray ?? []).OfType<JsonObject>()
-            .ToDictionary(c => c["figure"]!.GetValue<string>(), c => (c["controls"] as JsonArray ?? []).Select(x => x!.GetValue<string>()).ToList());
-        var table = new Table().AddColumn("figure").AddColumn(new TableColumn("value").RightAligned()).AddColumn("controls (same run)");
-        foreach (var (name, value) in done.Figures)
-        {
-            var beside = controls.TryGetValue(name, out var list) ? string.Join("; ", list.Select(c => $"{c} {ExperimentRunner.Format(done.Figure(c))}")) : "";
-            table.AddRow(Markup.Escape(name), ExperimentRunner.Format(value), Markup.Escape(beside));
-        }
-        AnsiConsole.Write(table);
-        foreach (var name in controls.Keys) Console.WriteLine($"figure {name}: {ExperimentRunner.Format(done.Figure(name))}");
+        var layout = done.Layout;
+        Reports.FigureLayoutConsole.Write(AnsiConsole.Console, layout);
+        foreach (var g in layout.Groups) Console.WriteLine($"figure {g.Headline.Name}: {g.Headline.Text}");
         foreach (var (name, path) in done.ImageFiles) Console.WriteLine($"{name}: {path}");
         Console.WriteLine($"experiment {done.Experiment.Id} recorded (mminterp registry show experiments {done.Experiment.Id})");
     }

@@ -35,12 +35,12 @@ public static class RegistryListView
                     d => [d.Id, d.ModelId, d.HookPoint, RegistryNames.Name(d.Architecture), $"{d.DIn} x {d.DSae}", When(d.CreatedAt)], ct);
                 break;
             case RegistryKind.Runs:
-                await list.EmitAsync(await store.Runs.SearchAsync(filter.ToRunFilter(fetch), ct), r => r.Id, ["id", "kind", "status", "step", "progress", "created"],
-                    r => [r.Id, RegistryNames.Name(r.Kind), RegistryNames.Name(r.Status), Num(r.Step), r.Progress.ToString("P0", CultureInfo.InvariantCulture), When(r.CreatedAt)], ct);
+                await list.EmitAsync(await store.Runs.SearchAsync(filter.ToRunFilter(fetch), ct), r => r.Id, ["id", "kind", "status", "step", "progress", "created", "error"],
+                    r => [r.Id, RegistryNames.Name(r.Kind), RegistryNames.Name(r.Status), Num(r.Step), r.Progress.ToString("P0", CultureInfo.InvariantCulture), When(r.CreatedAt), Error(r.Error)], ct);
                 break;
             case RegistryKind.Experiments:
-                await list.EmitAsync(await store.Experiments.SearchAsync(filter.ToExperimentFilter(fetch), ct), e => e.Id, ["id", "name", "kind", "created"],
-                    e => [e.Id, e.Name, e.Kind, When(e.CreatedAt)], ct);
+                await list.EmitAsync(await store.Experiments.SearchAsync(filter.ToExperimentFilter(fetch), ct), e => e.Id, ["id", "name", "kind", "status", "created", "error"],
+                    e => [e.Id, e.Name, e.Kind, RegistryNames.Name(e.Status), When(e.CreatedAt), Error(e.Error)], ct);
                 break;
             case RegistryKind.Artefacts:
                 await list.EmitAsync(await store.Artefacts.ListAsync(limit: fetch, ct: ct), a => a.Sha256, ["sha256", "kind", "size", "created"],
@@ -100,6 +100,14 @@ public static class RegistryListView
         if (note is { Description.Length: > 0 } || !node.ContainsKey("description")) node["description"] = note?.Description ?? "";
         node["tags"] = new JsonArray((note?.Tags ?? []).Select(t => (JsonNode?)JsonValue.Create(t)).ToArray());
         node["archived_at"] = note?.ArchivedAt is { } at ? JsonValue.Create(at) : null;
+    }
+
+    /// <summary>A failure's reason on one line, shortened for a table cell (`registry show` has it whole).</summary>
+    internal static string Error(string? error)
+    {
+        if (string.IsNullOrEmpty(error)) return "";
+        var line = string.Join(' ', error.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
+        return line.Length <= 80 ? line : line[..77] + "...";
     }
 
     internal static string Short(string? sha) => sha is null ? "-" : sha[..12];

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using MMInterp.Client.Reports;
 using MMInterp.Grains.Contracts;
 using MMInterp.Grains.Registry;
 using Spectre.Console;
@@ -32,8 +33,14 @@ public static class RegistryShowView
             record["label_rows"] = labels;
         }
 
+        // An experiment's figures grouped headline-first with their controls, as the report and the web page show them.
+        var layout = kind == RegistryKind.Experiments && record is JsonObject x && x["results"] is JsonObject results
+            ? FigureLayout.Of(x["kind"]?.GetValue<string>() ?? "", results)
+            : null;
+
         if (json)
         {
+            if (layout is not null) record["figure_groups"] = layout.GroupsJson();
             if (metrics is not null) record["metrics"] = JsonNode.Parse(RecordJson.FormatList(metrics));
             console.Profile.Out.Writer.WriteLine(RecordJson.Format(record));
             return;
@@ -43,6 +50,7 @@ public static class RegistryShowView
         foreach (var (name, value) in record.AsObject())
             fields.AddRow(new Text(name), new Text(value is JsonValue v ? v.ToString() : value?.ToJsonString(new() { WriteIndented = true }) ?? "-"));
         console.Write(fields);
+        if (layout is not null) FigureLayoutConsole.Write(console, layout);
 
         if (metrics is { Count: > 0 })
         {

@@ -3,8 +3,8 @@ using MMInterp.Client.Platform;
 
 namespace MMInterp.Client.Reports;
 
-/// <summary>The CLIP study on a user's dataset in an HTML report: each headline figure beside its controls (as the
-/// experiment recorded them), how to read them, the study's pictures, the images skipped, and a few feature dashboards
+/// <summary>The CLIP study on a user's dataset in an HTML report: each headline figure beside its controls (grouped as
+/// <see cref="FigureLayout"/> groups them everywhere), how to read them, the study's pictures, the images skipped, and a few feature dashboards
 /// (top images with patch heatmaps, histograms) copied out of the artefact store.</summary>
 public static class DataStudySection
 {
@@ -15,12 +15,8 @@ public static class DataStudySection
         string Note(string key) => notes[key]?.GetValue<string>() ?? "";
         html.Heading($"CLIP study of {dictionaryId} on dataset {Note("dataset")}")
             .Paragraph(Note("images"))
-            .Paragraph(Note("classes"))
-            .Figures(Rows(study));
-        foreach (var key in new[] { "free_labels", "steering", "typographic" })
-            if (Note(key) is { Length: > 0 } text) html.Paragraph($"{key.Replace('_', ' ')}: {text}");
-        foreach (var (name, caption) in Captions)
-            if (study.ImageFiles.TryGetValue(name, out var path)) html.Image(Path.GetFileName(path), caption);
+            .Paragraph(Note("classes"));
+        ReportFigures.Add(html, study.Layout, study.ImageFiles, outDir, name => Captions.FirstOrDefault(c => c.Name == name).Caption);
 
         if (study.Results["skipped"] is JsonArray { Count: > 0 } skipped)
             html.Paragraph($"Images that could not be decoded ({ExperimentRunner.Format(study.Figure("images_skipped"))} in all; skipped):")
@@ -30,14 +26,10 @@ public static class DataStudySection
             stats => stats["dataset"] is not null, maxDashboards, ct);
     }
 
-    /// <summary>Each recorded headline with its controls as "name value; ..." and what it means.</summary>
+    /// <summary>Each headline (<see cref="FigureLayout"/>'s groups) with its controls as "name value; ..." and what it means.</summary>
     public static IEnumerable<(string Name, double Value, string Note)> Rows(ExperimentRunner.Finished study) =>
-        (study.Results["controls"] as JsonArray ?? []).OfType<JsonObject>().Select(h =>
-        {
-            var figure = h["figure"]!.GetValue<string>();
-            var controls = (h["controls"] as JsonArray ?? []).Select(c => c!.GetValue<string>()).Select(c => $"{c} {ExperimentRunner.Format(study.Figure(c))}");
-            return (figure, study.Figure(figure), $"{string.Join("; ", controls)} — {h["meaning"]?.GetValue<string>()}");
-        });
+        study.Layout.Groups.Select(g =>
+            (g.Headline.Name, g.Headline.Number, $"{string.Join("; ", g.Controls.Select(c => $"{c.Name} {c.Text}"))} — {g.Group.Caption}"));
 
     static readonly (string Name, string Caption)[] Captions =
     [

@@ -18,6 +18,12 @@ public sealed class HtmlReport(string title)
         return this;
     }
 
+    public HtmlReport Subheading(string text)
+    {
+        _body.Append("<h3>").Append(Enc(text)).Append("</h3>\n");
+        return this;
+    }
+
     public HtmlReport Paragraph(string text)
     {
         _body.Append("<p>").Append(Enc(text)).Append("</p>\n");
@@ -34,6 +40,23 @@ public sealed class HtmlReport(string title)
                 .Append("</td><td>").Append(Enc(note)).Append("</td></tr>\n");
         _body.Append("</table>\n");
         return this;
+    }
+
+    /// <summary>One figure group: its title, the headline and its controls beside it (same run), how to read them.</summary>
+    public HtmlReport FigureGroup(ShownGroup group)
+    {
+        _body.Append("<section class=\"figure-group\"><h3>").Append(Enc(group.Group.Title)).Append("</h3>\n")
+            .Append("<table><tr><th>figure</th><th>value</th><th>role</th></tr>\n");
+        Row(group.Headline, "headline", "<tr class=\"headline\">");
+        foreach (var c in group.Controls) Row(c, "control", "<tr class=\"control\">");
+        _body.Append("</table>\n<p class=\"caption\">").Append(Enc(group.Group.Caption)).Append("</p>\n");
+        if (group.Note is { } note) _body.Append("<p>").Append(Enc(note)).Append("</p>\n");
+        _body.Append("</section>\n");
+        return this;
+
+        void Row(ShownFigure f, string role, string open) =>
+            _body.Append(open).Append("<td><code>").Append(Enc(f.Name)).Append("</code></td><td class=\"num\">").Append(Enc(f.Text))
+                .Append("</td><td>").Append(role).Append("</td></tr>\n");
     }
 
     /// <summary>A table with a header row; cells are text.</summary>
@@ -73,6 +96,7 @@ public sealed class HtmlReport(string title)
         body { font-family: system-ui, sans-serif; max-width: 980px; margin: 2em auto; color: #222; }
         table { border-collapse: collapse; margin: 1em 0; } th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: left; }
         td.num { text-align: right; font-variant-numeric: tabular-nums; } figure { display: inline-block; margin: 0.5em; }
+        tr.control td:first-child { padding-left: 1.5em; } tr.headline td { font-weight: 600; } p.caption { color: #555; margin-top: -0.5em; }
         img { max-width: 940px; height: auto; border: 1px solid #ddd; } figcaption { font-size: 0.9em; color: #555; }
         </style></head>
         <body><h1>{{Enc(title)}}</h1>

@@ -41,6 +41,7 @@ public static class WebServer
         builder.Services.AddSingleton(registry).AddSingleton(artefacts).AddSingleton(cluster ?? new WebCluster(null));
         builder.Services.AddTokenAuth();
         builder.Services.AddCsrfGuard();
+        builder.Services.AddOpenApi(); // the API's description, served at /api/openapi.json
 
         var app = builder.Build();
         WebErrors.Use(app, app.Logger);
@@ -75,6 +76,8 @@ public static class WebServer
         ApiEndpoints.Map(app);
         ApiWrites.Map(app);
         ManualLabelEndpoints.Map(app);
+        ApiJobs.Map(app);
+        app.MapOpenApi("/api/openapi.json");
         ArtefactEndpoint.Map(app);
         return app;
     }

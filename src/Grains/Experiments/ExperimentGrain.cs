@@ -26,7 +26,7 @@ public sealed class ExperimentGrain(
     ILogger<ExperimentGrain> log) : Grain, IExperimentGrain, IRemindable
 {
     JobSettlement<ExperimentState>? _end;
-    JobSettlement<ExperimentState> End => _end ??= new(this, state, runs);
+    JobSettlement<ExperimentState> End => _end ??= new(this, state, new ExperimentSettlementRecorder(runs, recorder));
     ExecutorWork<ExperimentState>? _work;
     // Failures are classified once (JobFailure): a bad spec or artefact fails; the rest runs again after a backoff.
     ExecutorWork<ExperimentState> Work => _work ??= new(this, state, End, timing.Value, log, "experiment", relaunch: Launch);

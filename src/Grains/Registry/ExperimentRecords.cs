@@ -27,6 +27,7 @@ public sealed record NewExperiment(
     }
 }
 
+/// <summary>An experiment as recorded; <paramref name="Status"/> and <paramref name="Error"/> are its analysis' (how it ended, and why when it failed).</summary>
 [GenerateSerializer, Immutable]
 public sealed record ExperimentRecord(
     string Id,
@@ -37,4 +38,10 @@ public sealed record ExperimentRecord(
     string ConfigJson,
     string ResultsJson,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    RunStatus Status = RunStatus.Pending,
+    string? Error = null)
+{
+    /// <summary>Finished, whether it succeeded, failed or was cancelled.</summary>
+    public bool IsTerminal => RegistryNames.IsTerminal(Status);
+}

@@ -19,13 +19,8 @@ public sealed class ClipStudyAnalysis() : Analysis<ClipStudyOptions>(Kind)
 
     public override string Description => "CLIP SAE study: labels, concept recovery, steering, typographic attack on ShapesWorld";
 
-    public override IReadOnlyList<FigureSpec> Figures { get; } =
-    [
-        Figure("steerable_share", "share of tested features that steer the zero-shot prediction to the value they detect", "steerable_share_random"),
-        Figure("typographic_recovered", "accuracy recovered on attacked images by suppressing the word-reading features",
-            "typographic_recovered_random", "typographic_attack_drop"),
-        Figure("typographic_clean_cost", "accuracy lost on clean images by the same suppression", "typographic_clean_cost_random"),
-    ];
+    /// <summary>The groups of <see cref="FigureGroups.ClipStudy"/>, the one list every surface shows.</summary>
+    public override IReadOnlyList<FigureSpec> Figures { get; } = FigureGroups.ClipStudy.Select(g => g.Spec).ToList();
 
     protected override async Task<AnalysisResult> RunAsync(ClipStudyOptions o, IAnalysisInputs inputs, Action<double, string> progress, CancellationToken ct)
     {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MMInterp.Grains.Contracts.Experiments;
+using MMInterp.Grains.Contracts.Jobs;
 using MMInterp.Grains.Experiments;
 using MMInterp.Grains.Registry;
 
@@ -13,7 +14,11 @@ public sealed class RegistryExperimentRecorder(RegistryStore registry) : IExperi
 {
     public async Task CreatedAsync(string experimentId, AnalysisSpec spec, CancellationToken ct = default)
     {
-        if (await registry.Experiments.GetAsync(experimentId, ct) is not null) return;
+        if (await registry.Experiments.GetAsync(experimentId, ct) is { } existing)
+        {
+            if (existing.Status == RunStatus.Pending) await registry.Experiments.SetStatusAsync(experimentId, RunStatus.Running, ct: ct);
+            return;
+        }
         var config = JsonSerializer.Serialize(new
         {
             model = spec.ModelId, dictionary = spec.DictionaryId, hook = spec.HookPoint,
@@ -28,6 +33,21 @@ public sealed class RegistryExperimentRecorder(RegistryStore registry) : IExperi
         {
             // Created by an earlier activation of the same experiment.
         }
+        await registry.Experiments.SetStatusAsync(experimentId, RunStatus.Running, ct: ct);
+    }
+
+    public async Task FinishedAsync(string experimentId, JobPhase phase, string? error, CancellationToken ct = default)
+    {
+        var status = phase switch
+        {
+            JobPhase.Succeeded => RunStatus.Succeeded,
+            JobPhase.Failed => RunStatus.Failed,
+            JobPhase.Cancelled => RunStatus.Cancelled,
+            _ => throw new ArgumentException($"phase {phase} does not finish an experiment"),
+        };
+        // A failure before the row was written (a spec refused at the start) has nothing to mark.
+        if (await registry.Experiments.GetAsync(experimentId, ct) is null) return;
+        await registry.Experiments.SetStatusAsync(experimentId, status, phase == JobPhase.Failed ? error ?? "no reason was recorded" : error, ct);
     }
 
     public async Task RecordAsync(string experimentId, AnalysisSpec spec, AnalysisOutcome outcome, CancellationToken ct = default)

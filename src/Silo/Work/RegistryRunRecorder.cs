@@ -14,7 +14,9 @@ public sealed class RegistryRunRecorder(RegistryStore registry) : IRunRecorder
         {
             try
             {
-                await registry.Runs.CreateAsync(new NewRun(KindOf(kind), configJson, totalSteps, parentId, Id: id), ct);
+                // An analysis run is its experiment's (same id; the Experiment grain records the experiment first).
+                var experimentId = kind == "analysis" && await registry.Experiments.GetAsync(id, ct) is not null ? id : null;
+                await registry.Runs.CreateAsync(new NewRun(KindOf(kind), configJson, totalSteps, parentId, experimentId, Id: id), ct);
             }
             catch (RegistryConflictException)
             {

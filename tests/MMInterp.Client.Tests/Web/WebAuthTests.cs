@@ -24,7 +24,7 @@ public class WebAuthTests(WebFixture web)
                         && e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods.Contains("GET") == true)
             .Select(e => e.RoutePattern.RawText!)
             .Select(p => p
-                .Replace("{id}", p.Contains("experiments") ? web.Experiment.Id : p.Contains("sweeps") ? web.Sweep.Id : p.Contains("runs") ? web.Run.Id
+                .Replace("{id}", p.Contains("experiments") ? web.Experiment.Id : p.Contains("sweeps") ? web.Sweep.Id : p.Contains("runs") || p.Contains("jobs") ? web.Run.Id
                     : p.Contains("models") ? web.Model.Id : p.Contains("activation-sets") ? web.ActivationSet.Id : web.Dictionary.Id)
                 .Replace("{index:int}", "0").Replace("{sha}", web.HistogramPng)
                 .Replace("{name}", "fvu")) // a metric series the fixture's run logged

@@ -60,6 +60,8 @@ public sealed class ClipStudyExperimentTests(ExtractionCluster fx) : IClassFixtu
         Assert.Contains(labels, l => l.Method == LabelMethod.FreeLabel);
         Assert.All(labels, l => Assert.Equal("exp-study", l.ExperimentId));
         Assert.Equal(RunStatus.Succeeded, (await fx.Registry.Runs.GetAsync("exp-study"))!.Status);
+        var recorded = (await fx.Registry.Experiments.GetAsync("exp-study"))!;
+        Assert.Equal((RunStatus.Succeeded, null), (recorded.Status, recorded.Error));
 
         // Started again with the same spec: nothing is run or recorded twice.
         var again = await grain.Start(spec);
@@ -76,7 +78,13 @@ public sealed class ClipStudyExperimentTests(ExtractionCluster fx) : IClassFixtu
         var done = await Wait(grain);
         Assert.Equal(JobPhase.Failed, done.Phase);
         Assert.Contains("reads hook", done.Error);
-        Assert.Equal(RunStatus.Failed, (await fx.Registry.Runs.GetAsync("exp-bad-hook"))!.Status);
+        var run = (await fx.Registry.Runs.GetAsync("exp-bad-hook"))!;
+        Assert.Equal(RunStatus.Failed, run.Status);
+        // The experiment itself is visibly failed, with the reason, and its analysis run belongs to it (issue 19).
+        var experiment = (await fx.Registry.Experiments.GetAsync("exp-bad-hook"))!;
+        Assert.Equal(RunStatus.Failed, experiment.Status);
+        Assert.Contains("reads hook", experiment.Error);
+        Assert.Equal("exp-bad-hook", run.ExperimentId);
     }
 
     [Fact]
@@ -87,6 +95,9 @@ public sealed class ClipStudyExperimentTests(ExtractionCluster fx) : IClassFixtu
         var done = await Wait(grain);
         Assert.Equal(JobPhase.Failed, done.Phase);
         Assert.Contains("unknown analysis kind", done.Error);
+        var experiment = (await fx.Registry.Experiments.GetAsync("exp-unknown"))!;
+        Assert.Equal(RunStatus.Failed, experiment.Status);
+        Assert.Contains("unknown analysis kind", experiment.Error);
     }
 
     async Task<string> RegisterRandomSae(string id, int dSae)

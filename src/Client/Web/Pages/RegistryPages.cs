@@ -50,10 +50,11 @@ public static class RegistryPages
         // /dictionaries, /runs and /runs/{id}: DictionariesListPage, RunsListPage, RunPage (sortable compare columns, curves).
 
         app.MapGet("/experiments", async (RegistryStore r, HttpRequest request, CancellationToken ct) => Layout.Page("Experiments", ListFilterForms.ExperimentForm(request) + Table(
-            ["id", "name", "kind", "created", "updated"],
+            ["id", "name", "kind", "status", "created", "updated", "error"],
             (await r.Experiments.SearchAsync(ListFilterForms.Experiments(request, Limit), ct)).Select(x => (IReadOnlyList<string>)
             [
-                Link($"/experiments/{Seg(x.Id)}", x.Id), E(x.Name), E(x.Kind), Time(x.CreatedAt), Time(x.UpdatedAt),
+                Link($"/experiments/{Seg(x.Id)}", x.Id), E(x.Name), E(x.Kind), StatusCells.Status(x.Status), Time(x.CreatedAt), Time(x.UpdatedAt),
+                StatusCells.Error(x.Error),
             ]))));
     }
 }

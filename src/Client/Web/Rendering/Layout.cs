@@ -73,6 +73,8 @@ public static class Layout
         .card .n { font-size: 24px; font-weight: 600; }
         .empty, .muted { color: #6b7280; }
         .error { color: #a11; font-weight: 600; }
+        .status-failed { color: #fff; background: #b42318; padding: 0 6px; border-radius: 3px; font-weight: 600; }
+        .status-cancelled { color: #7a4d00; font-weight: 600; } .status-running { color: #1849a9; } .status-succeeded { color: #0a6b2d; }
         .yes { color: #0a6b2d; font-weight: 600; }
         .no { color: #8a8f99; }
         .pager a, .pager span { margin-right: 10px; }
