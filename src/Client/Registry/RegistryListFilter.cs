@@ -23,8 +23,7 @@ public sealed record RegistryListFilter(string? Type = null, string? Status = nu
 
     public ExperimentFilter ToExperimentFilter(int limit)
     {
-        if (Status is not null) throw new ArgumentException("--status applies to runs only (experiments carry no status yet)");
-        return new ExperimentFilter(Type, Model, Since, Until, Search, limit).Validated();
+        return new ExperimentFilter(Type, Model, Since, Until, Search, limit, Status is null ? null : RegistryNames.ParseRunStatus(Status)).Validated();
     }
 
     /// <summary>A date ("2026-12-01", read as UTC midnight) or a date and time ("2026-12-01T14:00Z").</summary>
@@ -40,7 +39,7 @@ public sealed record RegistryListFilter(string? Type = null, string? Status = nu
     public sealed class Options
     {
         readonly Option<string?> _type = new("--type") { Description = "runs: sae_training | model_training | extraction | sweep | analysis; experiments: their kind" };
-        readonly Option<string?> _status = new("--status") { Description = "runs only: pending | running | succeeded | failed | cancelled" };
+        readonly Option<string?> _status = new("--status") { Description = "runs and experiments: pending | running | succeeded | failed | cancelled" };
         readonly Option<string?> _model = new("--model") { Description = "runs and experiments tied to this model id (by lineage or config)" };
         readonly Option<string?> _since = new("--since") { Description = "created at or after this UTC date/time (2026-12-01 or 2026-12-01T14:00Z)" };
         readonly Option<string?> _until = new("--until") { Description = "created before this UTC date/time" };

@@ -1,6 +1,6 @@
 namespace MMInterp.Grains.Registry;
 
-/// <summary>Listing experiments by kind, model, creation date and text (the CLI's `registry list experiments` filters,
+/// <summary>Listing experiments by kind, status, model, creation date and text (the CLI's `registry list experiments` filters,
 /// the experiments page's form).</summary>
 public sealed partial class ExperimentRepository
 {
@@ -15,6 +15,7 @@ public sealed partial class ExperimentRepository
         }
         var where = new List<string> { "true" };
         if (f.Kind is { } k) where.Add($"kind = {Arg(k)}");
+        if (f.Status is { } st) where.Add($"status = {Arg(RegistryNames.Name(st))}");
         if (f.Since is { } since) where.Add($"created_at >= {Arg(since)}");
         if (f.Until is { } until) where.Add($"created_at < {Arg(until)}");
         if (f.Text is { Length: > 0 } t)

@@ -25,7 +25,8 @@ public sealed record RunFilter(
 /// a dictionary of it; <see cref="Text"/> matches the name or the description (case-insensitive substring).
 /// </summary>
 public sealed record ExperimentFilter(
-    string? Kind = null, string? ModelId = null, DateTimeOffset? Since = null, DateTimeOffset? Until = null, string? Text = null, int Limit = 100)
+    string? Kind = null, string? ModelId = null, DateTimeOffset? Since = null, DateTimeOffset? Until = null, string? Text = null, int Limit = 100,
+    RunStatus? Status = null)
 {
     public ExperimentFilter Validated()
     {

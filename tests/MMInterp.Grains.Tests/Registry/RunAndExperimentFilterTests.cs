@@ -42,7 +42,7 @@ public class RunAndExperimentFilterTests(RegistryDatabase db)
     }
 
     [Fact]
-    public async Task ExperimentsAreFoundByKindModelDateAndText()
+    public async Task ExperimentsAreFoundByKindStatusModelDateAndText()
     {
         var model = await db.ModelAsync();
         var sae = await Store.Dictionaries.RegisterAsync(new NewDictionary(model.Id, "vision.blocks.1.hook_resid_post", SaeArchitecture.TopK, 64, 128, model.CheckpointSha256!));
@@ -57,6 +57,9 @@ public class RunAndExperimentFilterTests(RegistryDatabase db)
         Assert.Equal([byModel.Id], await Ids(new ExperimentFilter(ModelId: model.Id, Text: "TOWER")));
         Assert.Equal([byDictionary.Id], await Ids(new ExperimentFilter(ModelId: model.Id, Text: "50%_"))); // wildcards literal
         Assert.Empty(await Ids(new ExperimentFilter(ModelId: model.Id, Text: "5_%")));
+        await Store.Experiments.SetStatusAsync(byModel.Id, RunStatus.Failed, "out of memory");
+        Assert.Equal([byModel.Id], await Ids(new ExperimentFilter(ModelId: model.Id, Status: RunStatus.Failed)));
+        Assert.Equal([byDictionary.Id], await Ids(new ExperimentFilter(ModelId: model.Id, Status: RunStatus.Pending)));
         await Assert.ThrowsAsync<ArgumentException>(() => Store.Experiments.SearchAsync(new ExperimentFilter(Kind: "Bad Kind")));
     }
 }

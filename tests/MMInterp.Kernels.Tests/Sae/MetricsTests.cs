@@ -59,7 +59,7 @@ public class MetricsTests
             Assert.Equal(48, r.FinalDensity.Length);
             Assert.Equal(last.L0, r.FinalDensity.Sum(), 3);
             using var bmp = SKBitmap.Decode(r.HistogramPath!);
-            Assert.Equal(640, bmp.Width);
+            Assert.Equal(640 * MMInterp.Kernels.Plots.Raster.DeviceScale, bmp.Width); // drawn at the charts' device scale
             foreach (var step in new[] { 30, 60 })
                 Assert.NotNull(SKBitmap.Decode(Path.Combine(dir.Path, "run", r.Name, $"density-{step:D8}.png")));
         }

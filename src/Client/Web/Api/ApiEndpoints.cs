@@ -71,7 +71,7 @@ public static class ApiEndpoints
             node["best_label"] = FeatureSummary.From(row, labels).BestLabel;
             return Json(node);
         });
-        // Run and experiment lists take the filters of `registry list`: type, status (runs), model, since, until, q (experiments).
+        // Run and experiment lists take the filters of `registry list`: type, status, model, since, until, q (experiments).
         api.MapGet("/runs", async (RegistryStore r, HttpRequest request, int? limit, CancellationToken ct) =>
             List(await r.Runs.SearchAsync(Pages.ListFilterForms.Runs(request, limit ?? 100), ct)));
         api.MapGet("/runs/{id}", async (RegistryStore r, string id, CancellationToken ct) =>

@@ -43,7 +43,7 @@ public static class ComparePage
                 {string.Concat(rows)}</tbody></table>
                 <h2>Curves</h2>
                 <div id="curves">{(names.Count == 0 ? "<p class=\"empty\">(no metric series)</p>" : string.Concat(names.Select(n =>
-                    $"<figure><img id=\"overlay-{E(n)}\" src=\"{E($"/compare/curves/{Seg(n)}.png?{runQuery}")}\" alt=\"{E(n)} of each run\"><figcaption>{E(n)}</figcaption></figure>")))}</div>
+                    $"<figure>{Chart($"/compare/curves/{Seg(n)}.png?{runQuery}", $"{n} of each run", $"overlay-{n}")}<figcaption>{E(n)}</figcaption></figure>")))}</div>
                 """);
         });
 

@@ -29,6 +29,7 @@ public static class ListFilterForms
             <form method="get" action="/experiments" class="inline" id="experiment-filter">
             <input type="search" name="q" value="{V("q")}" placeholder="name or description" aria-label="name or description" maxlength="200">
             <input type="text" name="type" value="{V("type")}" placeholder="kind (clip-study, ...)" aria-label="kind" maxlength="64">
+            <input type="text" name="status" value="{V("status")}" placeholder="status (failed, ...)" aria-label="status" maxlength="16">
             <input type="text" name="model" value="{V("model")}" placeholder="model id" aria-label="model id" maxlength="128">
             from <input type="date" name="since" value="{V("since")}" aria-label="created from">
             before <input type="date" name="until" value="{V("until")}" aria-label="created before">

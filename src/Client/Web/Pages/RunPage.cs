@@ -40,7 +40,7 @@ public static class RunPage
                     Num(row.BatchSize, "0"), Num(row.Seed, "0"), RegistryLinks.Dictionary(row.DictionaryId)]]))}
                 <h2>Training curves</h2>
                 <div id="curves">{(curves.Count == 0 ? "<p class=\"empty\">(no metric series with two or more points)</p>" : string.Concat(curves.Select(m =>
-                    $"<figure><img id=\"curve-{E(m.Name)}\" src=\"/runs/{Seg(id)}/curves/{Seg(m.Name)}.png\" alt=\"{E(m.Name)} against step\"><figcaption>{E(m.Name)} ({Num(m.Points)} points; <a href=\"/api/runs/{Seg(id)}/metrics/{Seg(m.Name)}\">JSON</a>)</figcaption></figure>")))}</div>
+                    $"<figure>{Chart($"/runs/{Seg(id)}/curves/{Seg(m.Name)}.png", $"{m.Name} against step", $"curve-{m.Name}")}<figcaption>{E(m.Name)} ({Num(m.Points)} points; <a href=\"/api/runs/{Seg(id)}/metrics/{Seg(m.Name)}\">JSON</a>)</figcaption></figure>")))}</div>
                 <h2>Metric series</h2>
                 <div id="series">{Table(["name", "points", "steps", "last value"], metrics.Select(m => (IReadOnlyList<string>)
                     [E(m.Name), Num(m.Points), $"{Num(m.FirstStep)}-{Num(m.LastStep)}", Num(m.LastValue, "G6")]))}</div>

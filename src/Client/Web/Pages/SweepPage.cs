@@ -42,7 +42,7 @@ public static class SweepPage
                 </form>
                 <h2>Pareto front (L0 against FVU)</h2>
                 <div id="pareto">{Table(["run", "axis values", "L0", "FVU", "dictionary"], front, "(no succeeded member has L0 and FVU yet)")}</div>
-                {(plottable ? $"<figure><img id=\"pareto-plot\" src=\"/sweeps/{Seg(s.Id)}/pareto.png\" alt=\"Pareto plot of {E(s.Id)}\"><figcaption>red: the front</figcaption></figure>" : "")}
+                {(plottable ? $"<figure>{Chart($"/sweeps/{Seg(s.Id)}/pareto.png", $"Pareto plot of {s.Id}", "pareto-plot")}<figcaption>red: the front</figcaption></figure>" : "")}
                 <p class="muted">As JSON: <a href="/api/sweeps/{Seg(s.Id)}">/api/sweeps/{E(s.Id)}</a></p>
                 <h2>Spec</h2>
                 {Json(s.ConfigJson)}

@@ -37,8 +37,13 @@ public static class Html
     /// pixels per logical one (Kernels' Raster.DeviceScale): the source's 2x descriptor shows them at their logical size,
     /// sharp on high-density screens. (An srcset on the img itself would not do: its src joins as a 1x candidate, which
     /// a 1x screen picks.)</summary>
-    public static string ArtefactImage(string sha, string alt, string id) =>
-        $"<picture><source srcset=\"/artefacts/{Seg(sha)} 2x\"><img id=\"{E(id)}\" src=\"/artefacts/{Seg(sha)}\" alt=\"{E(alt)}\"></picture>";
+    public static string ArtefactImage(string sha, string alt, string id) => Chart($"/artefacts/{Seg(sha)}", alt, id);
+
+    /// <summary>A chart drawn at <see cref="MMInterp.Kernels.Plots.Raster.DeviceScale"/> (2x), shown at its logical size:
+    /// the 2x source in a &lt;picture&gt; (an &lt;img srcset&gt; would offer its src as the 1x choice). <paramref name="url"/> is
+    /// already escaped for a URL.</summary>
+    public static string Chart(string url, string alt, string id) =>
+        $"<picture><source srcset=\"{E(url)} 2x\"><img id=\"{E(id)}\" src=\"{E(url)}\" alt=\"{E(alt)}\"></picture>";
 
     // The default encoder writes '>' as \u003E and non-ASCII as \uXXXX, which a reader sees verbatim; the text is
     // HTML-encoded by E() afterwards, so the relaxed encoder is safe here.
