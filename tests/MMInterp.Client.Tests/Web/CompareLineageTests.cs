@@ -203,6 +203,27 @@ public partial class CompareLineageTests(CompareFixture f)
     }
 
     [Fact]
+    public async Task ArchivedRowsLeaveTheWebListsAsTheyLeaveRegistryList()
+    {
+        using var client = f.Client();
+        var shelved = await f.Registry.Models.RegisterAsync(new Grains.Registry.NewModel("shelved-clip", Grains.Registry.ModelFamily.Clip));
+        await f.Registry.Annotations.ArchiveAsync("model", shelved.Id, archived: true);
+        try
+        {
+            var list = await PageAsync(client, "/models");
+            Assert.DoesNotContain($"href=\"/models/{shelved.Id}\"", list);
+            Assert.Contains($"href=\"/models/{f.Model.Id}\"", list);
+            Assert.Contains("1 archived model row hidden", list);
+            Assert.Contains($"href=\"/models/{shelved.Id}\"", await PageAsync(client, "/models?archived=1"));
+            Assert.Contains("shelved-clip", await PageAsync(client, $"/models/{shelved.Id}")); // still reachable by its id
+        }
+        finally
+        {
+            await f.Registry.Annotations.ArchiveAsync("model", shelved.Id, archived: false);
+        }
+    }
+
+    [Fact]
     public async Task NoLinkOnTheComparePagesOrTheLineagePagesLeadsNowhere()
     {
         using var client = f.Client();

@@ -27,6 +27,7 @@ public static class DictionariesListPage
         {
             var q = CompareQueries.From(request);
             var rows = await r.Compare.DictionariesAsync(q, ct);
+            var (shown, archivedNote) = await ArchivedRows.VisibleAsync(r, request, "dictionary", rows, x => x.Id, ct);
             var sort = string.IsNullOrWhiteSpace(q.Sort) ? "created" : q.Sort.Trim().ToLowerInvariant();
             var filters = CompareQueries.FilterValues(request);
             string Value(string key) => filters.FirstOrDefault(f => f.Key == key).Value ?? "";
@@ -37,7 +38,7 @@ public static class DictionariesListPage
                 ("architecture", "arch.", Value("architecture"), Enum.GetValues<SaeArchitecture>().Select(RegistryNames.Name).ToList()),
                 ("max_fvu", "FVU &le;", Value("max_fvu"), null), ("max_l0", "L0 &le;", Value("max_l0"), null),
             ]);
-            var body = rows.Select(d => (IReadOnlyList<string>)
+            var body = shown.Select(d => (IReadOnlyList<string>)
             [
                 RegistryLinks.Dictionary(d.Id), RegistryLinks.Model(d.ModelId), RegistryLinks.ActivationSet(d.ActivationSetId), E(d.HookPoint),
                 Num(d.Layer), E(RegistryNames.Name(d.Architecture)), Num(d.DIn), Num(d.DSae), Num(d.K, "0"), Num(d.SparsityCoefficient),
@@ -46,6 +47,7 @@ public static class DictionariesListPage
             ]);
             return Layout.Page("Dictionaries", $"""
                 {form}
+                {archivedNote}
                 <p class="muted">{Num(rows.Count)} dictionar{(rows.Count == 1 ? "y" : "ies")}{(rows.Count == q.Limit ? $", the first {q.Limit}" : "")}</p>
                 <div id="dictionaries">{Html.Table(CompareTable.Headers("/dictionaries", Columns, sort, q.Descending, filters), body, "(no dictionary matches)")}</div>
                 """);

@@ -32,29 +32,41 @@ public static class RegistryPages
                 """);
         });
 
-        app.MapGet("/models", async (RegistryStore r, CancellationToken ct) => Layout.Page("Models", Table(
+        app.MapGet("/models", async (RegistryStore r, HttpRequest request, CancellationToken ct) =>
+        {
+            var (models, note) = await ArchivedRows.VisibleAsync(r, request, "model", await r.Models.ListAsync(limit: Limit, ct: ct), m => m.Id, ct);
+            return Layout.Page("Models", note + Table(
             ["id", "name", "family", "checkpoint", "created"],
-            (await r.Models.ListAsync(limit: Limit, ct: ct)).Select(m => (IReadOnlyList<string>)
+            models.Select(m => (IReadOnlyList<string>)
             [
                 RegistryLinks.Model(m.Id), E(m.Name), E(RegistryNames.Name(m.Family)),
                 m.CheckpointSha256 is { } sha ? $"<code title=\"{E(sha)}\">{E(Short(sha))}</code>" : "-", Time(m.CreatedAt),
-            ]))));
+            ])));
+        });
 
-        app.MapGet("/activation-sets", async (RegistryStore r, CancellationToken ct) => Layout.Page("Activation sets", Table(
+        app.MapGet("/activation-sets", async (RegistryStore r, HttpRequest request, CancellationToken ct) =>
+        {
+            var (sets, note) = await ArchivedRows.VisibleAsync(r, request, "activation", await r.ActivationSets.ListAsync(limit: Limit, ct: ct), a => a.Id, ct);
+            return Layout.Page("Activation sets", note + Table(
             ["id", "model", "hook points", "shards", "rows", "created"],
-            (await r.ActivationSets.ListAsync(limit: Limit, ct: ct)).Select(a => (IReadOnlyList<string>)
+            sets.Select(a => (IReadOnlyList<string>)
             [
                 RegistryLinks.ActivationSet(a.Id), RegistryLinks.Model(a.ModelId), E(string.Join(", ", a.HookPoints)), Num(a.ShardCount), Num(a.RowCount), Time(a.CreatedAt),
-            ]))));
+            ])));
+        });
 
         // /dictionaries, /runs and /runs/{id}: DictionariesListPage, RunsListPage, RunPage (sortable compare columns, curves).
 
-        app.MapGet("/experiments", async (RegistryStore r, HttpRequest request, CancellationToken ct) => Layout.Page("Experiments", ListFilterForms.ExperimentForm(request) + Table(
+        app.MapGet("/experiments", async (RegistryStore r, HttpRequest request, CancellationToken ct) =>
+        {
+            var (experiments, note) = await ArchivedRows.VisibleAsync(r, request, "experiment", await r.Experiments.SearchAsync(ListFilterForms.Experiments(request, Limit), ct), x => x.Id, ct);
+            return Layout.Page("Experiments", ListFilterForms.ExperimentForm(request) + note + Table(
             ["id", "name", "kind", "status", "created", "updated", "error"],
-            (await r.Experiments.SearchAsync(ListFilterForms.Experiments(request, Limit), ct)).Select(x => (IReadOnlyList<string>)
+            experiments.Select(x => (IReadOnlyList<string>)
             [
                 Link($"/experiments/{Seg(x.Id)}", x.Id), E(x.Name), E(x.Kind), StatusCells.Status(x.Status), Time(x.CreatedAt), Time(x.UpdatedAt),
                 StatusCells.Error(x.Error),
-            ]))));
+            ])));
+        });
     }
 }

@@ -28,6 +28,7 @@ public static class RunsListPage
         {
             var q = CompareQueries.From(request);
             var rows = await r.Compare.RunsAsync(q, ct);
+            var (shown, archivedNote) = await ArchivedRows.VisibleAsync(r, request, "run", rows, x => x.Id, ct);
             var sort = string.IsNullOrWhiteSpace(q.Sort) ? "created" : q.Sort.Trim().ToLowerInvariant();
             var filters = CompareQueries.FilterValues(request);
             string Value(string key) => filters.FirstOrDefault(f => f.Key == key).Value ?? "";
@@ -39,7 +40,7 @@ public static class RunsListPage
                 ("architecture", "arch.", Value("architecture"), Enum.GetValues<SaeArchitecture>().Select(RegistryNames.Name).ToList()),
                 ("sweep", "sweep", Value("sweep"), null), ("max_fvu", "FVU &le;", Value("max_fvu"), null), ("max_l0", "L0 &le;", Value("max_l0"), null),
             ]);
-            var body = rows.Select(run => (IReadOnlyList<string>)
+            var body = shown.Select(run => (IReadOnlyList<string>)
             [
                 $"<input type=\"checkbox\" name=\"run\" value=\"{E(run.Id)}\">",
                 RegistryLinks.RunOrSweep(run.Id, run.Kind), E(RegistryNames.Name(run.Kind)), Status(run.Status, run.Error),
@@ -50,6 +51,7 @@ public static class RunsListPage
             ]);
             return Layout.Page("Runs", $"""
                 {form}
+                {archivedNote}
                 <form method="get" action="/compare" id="compare-form">
                 <p><button type="submit">compare selected runs</button> <span class="muted">{Num(rows.Count)} run(s){(rows.Count == q.Limit ? $", the first {q.Limit}" : "")}</span></p>
                 <div id="runs">{Html.Table(CompareTable.Headers("/runs", Columns, sort, q.Descending, filters), body, "(no run matches)")}</div>
