@@ -100,6 +100,21 @@ public sealed class ClipStudyExperimentTests(ExtractionCluster fx) : IClassFixtu
         Assert.Contains("unknown analysis kind", experiment.Error);
     }
 
+    [Fact]
+    public async Task DashboardsAsManyAsTheDictionaryIsWideCoverEveryLiveFeature()
+    {
+        var dictionary = await RegisterRandomSae("dict-every-dashboard", dSae: 24);
+        var grain = fx.Cluster.Client.GetGrain<IExperimentGrain>("exp-every-dashboard");
+        await grain.Start(new AnalysisSpec("clip-study", "clip-e2e", dictionary, Hook, Options.Replace("\"dashboards\": 2", "\"dashboards\": 24")));
+        var done = await Wait(grain);
+        Assert.True(done.Phase == JobPhase.Succeeded, done.Error);
+        var stats = (await fx.Registry.Features.ListAsync(dictionary)).Select(f => JsonNode.Parse(f.StatsJson)!).ToList();
+        var live = stats.Where(s => s["density"]?.GetValue<double>() > 0).ToList();
+        Assert.True(live.Count > 2, $"only {live.Count} live features");
+        // Not only the features that detect a concept or steer: every live one, as the dictionary page promises.
+        Assert.All(live, s => Assert.NotNull(s["images"]?["top_examples"]));
+    }
+
     async Task<string> RegisterRandomSae(string id, int dSae)
     {
         torch.manual_seed(11);

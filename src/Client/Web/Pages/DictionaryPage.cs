@@ -60,7 +60,7 @@ public static class DictionaryPage
                 {Json(d.MetricsJson)}
                 <h2>Features</h2>
                 <p class="muted" id="dashboard-count">{Num(dashboards.Total)} of {Num(d.DSae)} features have a dashboard (top examples and histogram);
-                <code>mminterp analyze clip --sae {E(d.Id)} --dashboards {d.DSae}</code> draws them for every feature the study finds detecting a concept.</p>
+                <code>mminterp analyze clip --sae {E(d.Id)} --dashboards {d.DSae}</code> draws one for every live feature (the defence's and the steerable features first, then by detection AUROC).</p>
                 {filter.Form(self, by)}
                 {pager}
                 <div id="features">{Html.Table(Columns.Select(Header).ToList(), rows, "(no feature has stats or labels yet)")}</div>
