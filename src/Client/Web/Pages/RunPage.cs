@@ -28,7 +28,7 @@ public static class RunPage
             var curves = metrics.Where(m => m.Points >= 2).ToList();
             return Layout.Page($"Run {run.Id}", $"""
                 {Table(["kind", "status", "stage", "progress", "step", "started", "finished", "sweep / parent", "experiment"], [[
-                    E(RegistryNames.Name(run.Kind)), RunsListPage.Status(run.Status, run.Error), E(run.Stage ?? "-"), $"{Num(run.Progress * 100, "0")}%",
+                    E(RegistryNames.Name(run.Kind)), StatusCells.Status(run.Status, run.Error), E(run.Stage ?? "-"), $"{Num(run.Progress * 100, "0")}%",
                     $"{Num(run.Step)}{(run.TotalSteps is { } t ? " / " + Num(t) : "")}", Time(run.StartedAt), Time(run.FinishedAt),
                     run.ParentRunId is { } p ? $"{RegistryLinks.Run(p)} ({Link($"/sweeps/{Seg(p)}", "sweep page")})" : "-",
                     RegistryLinks.Experiment(run.ExperimentId)]])}

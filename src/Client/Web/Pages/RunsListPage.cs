@@ -43,7 +43,7 @@ public static class RunsListPage
             var body = shown.Select(run => (IReadOnlyList<string>)
             [
                 $"<input type=\"checkbox\" name=\"run\" value=\"{E(run.Id)}\">",
-                RegistryLinks.RunOrSweep(run.Id, run.Kind), E(RegistryNames.Name(run.Kind)), Status(run.Status, run.Error),
+                RegistryLinks.RunOrSweep(run.Id, run.Kind), E(RegistryNames.Name(run.Kind)), StatusCells.Status(run.Status, run.Error),
                 RegistryLinks.Model(run.ModelId), E(run.Hook ?? "-"), Num(run.Layer), E(run.Architecture ?? "-"), Num(run.DSae, "0"), Num(run.K, "0"),
                 Num(run.SparsityCoefficient), Num(run.Lr), Num(run.Steps, "0"), Num(run.Step), Num(run.Loss), Num(run.L0), Num(run.Fvu),
                 Num(run.DeadFraction, "0.000"), RegistryLinks.Dictionary(run.DictionaryId),
@@ -58,11 +58,4 @@ public static class RunsListPage
                 </form>
                 """);
         });
-
-    /// <summary>The status in its colour; a failure carries its error as a tooltip.</summary>
-    public static string Status(RunStatus status, string? error)
-    {
-        var name = RegistryNames.Name(status);
-        return $"<span class=\"status-{E(name)}\"{(error is { Length: > 0 } e ? $" title=\"{E(e)}\"" : "")}>{E(name)}</span>";
-    }
 }

@@ -23,14 +23,14 @@ public static class SweepPage
             var members = view.Members.Select(m => (IReadOnlyList<string>)
             [
                 $"<input type=\"checkbox\" name=\"run\" value=\"{E(m.Run.Id)}\" checked>", RegistryLinks.Run(m.Run.Id), E(m.Label),
-                RunsListPage.Status(m.Run.Status, m.Run.Error), Num(m.Run.Step), Num(m.Run.Loss), Num(m.Run.L0), Num(m.Run.Fvu),
+                StatusCells.Status(m.Run.Status, m.Run.Error), Num(m.Run.Step), Num(m.Run.Loss), Num(m.Run.L0), Num(m.Run.Fvu),
                 Num(m.Run.DeadFraction, "0.000"), RegistryLinks.Dictionary(m.Run.DictionaryId), m.OnFront ? "<span class=\"yes\">front</span>" : "",
             ]);
             var front = view.Front.Select(m => (IReadOnlyList<string>)[RegistryLinks.Run(m.Run.Id), E(m.Label), Num(m.Run.L0), Num(m.Run.Fvu), RegistryLinks.Dictionary(m.Run.DictionaryId)]);
             var plottable = view.Members.Any(m => m.Run.L0 is { } l && m.Run.Fvu is { } f && double.IsFinite(l) && double.IsFinite(f));
             return Layout.Page($"Sweep {s.Id}", $"""
                 {Table(["run", "status", "progress", "members", "axes", "updated"], [[
-                    RegistryLinks.Run(s.Id), RunsListPage.Status(s.Status, s.Error), $"{Num(s.Progress * 100, "0")}%", Num(view.Members.Count),
+                    RegistryLinks.Run(s.Id), StatusCells.Status(s.Status, s.Error), $"{Num(s.Progress * 100, "0")}%", Num(view.Members.Count),
                     E(string.Join(", ", view.Axes)), Time(s.UpdatedAt)]])}
                 {(s.Error is { } err ? $"<p class=\"error\">{E(err)}</p>" : "")}
                 <h2>Members</h2>

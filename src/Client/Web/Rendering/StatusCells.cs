@@ -7,10 +7,12 @@ namespace MMInterp.Client.Web.Rendering;
 /// is (a failure in red), the error on one line, shortened with its full text as the tooltip.</summary>
 public static class StatusCells
 {
-    public static string Status(RunStatus status)
+    /// <summary>The status in its colour; given an <paramref name="error"/>, it carries it as a tooltip (lists whose
+    /// rows have no error column).</summary>
+    public static string Status(RunStatus status, string? error = null)
     {
         var name = RegistryNames.Name(status);
-        return $"<span class=\"status-{E(name)}\">{E(name)}</span>";
+        return $"<span class=\"status-{E(name)}\"{(error is { Length: > 0 } e ? $" title=\"{E(e)}\"" : "")}>{E(name)}</span>";
     }
 
     public static string Error(string? error, int max = 120)
