@@ -15,17 +15,14 @@ using static TorchSharp.torch;
 /// </summary>
 static class SupervisedDictionary
 {
-    /// <summary>The concept of each feature of the last dictionary trained.</summary>
-    public static IReadOnlyList<string> LastConcepts { get; private set; } = [];
-
-    public static SparseAutoencoder Train(ClipModel model, string hook, TokenSelection tokens, int images, int steps, Action<string> log)
+    /// <returns>the dictionary and the concept each of its features reads</returns>
+    public static (SparseAutoencoder Sae, IReadOnlyList<string> Concepts) Train(ClipModel model, string hook, TokenSelection tokens, int images, int steps, Action<string> log)
     {
         var world = new ShapesWorldGenerator(new ShapesWorldConfig { ImageSize = 32, OverlayRate = 0.3, AttackRate = 0.5 });
         var rows = ClipActivationExtractor.Extract(model, world, seed: ShapesSplits.Train, start: 0, count: images, [hook], tokens: tokens)[hook];
         var scenes = new List<Scene>(images);
         for (var s = 0; s < images; s += 256) { using var b = world.Batch(ShapesSplits.Train, s, Math.Min(256, images - s)); scenes.AddRange(b.Scenes); }
         var concepts = ConceptSet.FromScenes(scenes);
-        LastConcepts = concepts.Concepts.Select(x => x.Name).ToList();
         int n = images, c = concepts.Concepts.Count, d = (int)rows.shape[1], t = (int)rows.shape[0] / n;
         var labelData = new float[n * c];
         for (var i = 0; i < n; i++) for (var k = 0; k < c; k++) labelData[i * c + k] = concepts.Labels[i, k] ? 1f : 0f;
@@ -73,18 +70,18 @@ static class SupervisedDictionary
         var sae = new ReluSae(new SaeConfig { Kind = SaeKind.Relu, DIn = d, DSae = c, PreEncoderBias = false, UnitNormDecoder = false });
         sae.W_enc.copy_(wRaw); sae.b_enc.copy_(bRaw); sae.W_dec.copy_(dec); sae.b_dec.zero_();
         log($"supervised dictionary: {c} concept read-outs at {hook} ({tokens}), {n} training images x {t} tokens");
-        return sae;
+        return (sae, concepts.Concepts.Select(x => x.Name).ToList());
     }
 
     /// <summary>Linear erasure of every written-word read-out of <paramref name="readOuts"/>: an orthonormal basis U of
     /// their span as 2r features (+u and -u, ReLU), so suppressing them all takes x to x - U U^T x (or, with the
     /// clean-mean suppression, to the clean images' projection): the most a defence at this layer can take away along
     /// the directions that detect the words.</summary>
-    public static SparseAutoencoder WordSubspace(SparseAutoencoder readOuts, Action<string> log)
+    public static SparseAutoencoder WordSubspace((SparseAutoencoder Sae, IReadOnlyList<string> Concepts) readOuts, Action<string> log)
     {
         using var _ = no_grad();
-        var words = LastConcepts.Select((n, i) => (n, i)).Where(p => p.n.StartsWith("word=", StringComparison.Ordinal)).Select(p => (long)p.i).ToArray();
-        var w = readOuts.W_enc.index_select(1, tensor(words));           // [d, r]
+        var words = readOuts.Concepts.Select((n, i) => (n, i)).Where(p => p.n.StartsWith("word=", StringComparison.Ordinal)).Select(p => (long)p.i).ToArray();
+        var w = readOuts.Sae.W_enc.index_select(1, tensor(words));           // [d, r]
         var (q, _) = linalg.qr(w);                                         // [d, r] orthonormal
         int d = (int)q.shape[0], r = (int)q.shape[1];
         var enc = cat([q, -q], 1);                                         // [d, 2r]
