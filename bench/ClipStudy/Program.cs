@@ -151,7 +151,7 @@ foreach (var scopeName in S("scopes", "all").Split(','))
 foreach (var minAuroc in S("minaurocs", "0").Split(',').Select(x => double.Parse(x)))
 {
     Log($"steer clamp={clampMul} scope={scopeName} minAuroc={minAuroc}");
-    var c = SteerabilityConfig.Default with { ClampMultiple = clampMul, MinDetectionAuroc = Math.Max(0.5, minAuroc), Scope = scopeName == "all" ? ClampScope.AllTokens : ClampScope.ActiveTokens, MaxFeatures = I("steerfeatures", 48), EvalImages = I("steerimages", 64),
+    var c = SteerabilityConfig.Default with { ClampMultiple = clampMul, MinDetectionAuroc = Math.Max(0.5, minAuroc), Scope = scopeName == "all" ? ClampScope.AllTokens : ClampScope.ActiveTokens, MaxFeatures = I("steerfeatures", 48), EvalImages = I("steerimages", 64), RandomDirections = I("randomdirs", 0),
         CalibrationSeed = SteerabilityConfig.Default.CalibrationSeed + 17 * evalOff, EvalSeed = SteerabilityConfig.Default.EvalSeed + 17 * evalOff, Seed = evalOff };
     var r = Steerability.Run(model, tok, sae, hook, c);
     if (r.DetectionAuroc is { Count: > 0 } da) Log($"  detection auroc mean {da.Values.Average():F3}; targets " + string.Join(" ", r.Features.GroupBy(x => x.Target.Attribute).Select(g => $"{g.Key}:{g.Count()}")));

@@ -114,7 +114,7 @@ public static class QuickstartCommand
                 outDir, ct);
             AnalyzeCommand.Print(study);
             report.Add(string.Create(CultureInfo.InvariantCulture,
-                $"- experiment `{study.Experiment.Id}`: concept recovery {study.Figure("concept_recovery"):F3}, free-label accuracy {study.Figure("free_label_accuracy"):F3}, steerable share {study.Figure("steerable_share"):F3} (random {study.Figure("steerable_share_random"):F3})"));
+                $"- experiment `{study.Experiment.Id}`: concept recovery {study.Figure("concept_recovery"):F3}, free-label accuracy {study.Figure("free_label_accuracy"):F3}, steerable share {study.Figure("steerable_share"):F3} (random {study.Figure("steerable_share_random"):F3}; ratio {study.Figure("steerable_ratio_to_random"):F1}x, 95% {study.Figure("steerable_ratio_low"):F1}-{study.Figure("steerable_ratio_high"):F1}x)"));
             await StudySection.AddAsync(html, session, study, runId, outDir, ct);
             report.Add("");
             report.Add("Everything above is registered: `mminterp registry list models|activations|dictionaries|runs`.");

@@ -41,9 +41,10 @@ public static class ClipLayers
         new("typographic recovered", "typographic_recovered", ["typographic_recovered_random"]),
     ];
 
-    /// <summary>Columns of the table after the measures: what the typographic figures rest on and the SAE's fit.</summary>
+    /// <summary>Columns of the table after the measures: the steering ratio with its 95% interval, what the typographic
+    /// figures rest on and the SAE's fit.</summary>
     public static IReadOnlyList<string> Context { get; } =
-        ["typographic_attack_drop", "typographic_reading_drop", "typographic_clean_cost", "typographic_clean_cost_random", "sae_l0", "sae_fvu"];
+        ["steerable_ratio_to_random", "steerable_ratio_low", "steerable_ratio_high", "typographic_attack_drop", "typographic_reading_drop", "typographic_clean_cost", "typographic_clean_cost_random", "sae_l0", "sae_fvu"];
 
     /// <summary>Every column, in table order.</summary>
     public static IReadOnlyList<string> Columns { get; } = Measures.SelectMany(m => m.Controls.Prepend(m.Figure)).Concat(Context).ToList();

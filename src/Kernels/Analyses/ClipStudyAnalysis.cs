@@ -111,7 +111,9 @@ public sealed class ClipStudyAnalysis() : Analysis<ClipStudyOptions>(Kind)
     {
         foreach (var (name, value) in study.Figures) result.Figure(name, value);
         result.Figure("steerable_share", steering.SteerableShare).Figure("steerable_share_random", steering.RandomShare)
-            .Figure("steerable_ratio_to_random", steering.ShareRatio).Figure("steering_tested_features", steering.Features.Count);
+            .Figure("steerable_ratio_to_random", steering.ShareRatio).Figure("steering_tested_features", steering.Features.Count)
+            .Figure("steerable_ratio_low", steering.ShareRatioInterval.Low).Figure("steerable_ratio_high", steering.ShareRatioInterval.High)
+            .Figure("steering_random_directions", steering.RandomControl.Count);
         foreach (var c in steering.Inserted)
         {
             var a = c.Attribute.ToString().ToLowerInvariant();

@@ -35,8 +35,8 @@ public static class FigureGroups
             "share of concept-detecting features whose free label names that concept; controls: random directions, direct projection, chance, "
             + "the concepts' own directions (the labeller's positive control) and the mean cosine of a detector's decoder direction with its concept's direction"),
         new("Live features", "live_features", ["detecting_features"], "features that fire on some held-out image; beside it, how many of them detect a concept"),
-        new("Steering", "steerable_share", ["steerable_share_random", "steerable_ratio_to_random", "steering_tested_features"],
-            "share of tested features that steer the zero-shot prediction to the value they detect; control: random directions of equal norm",
+        new("Steering", "steerable_share", ["steerable_share_random", "steerable_ratio_to_random", "steerable_ratio_low", "steerable_ratio_high", "steering_tested_features", "steering_random_directions"],
+            "share of tested features that steer the zero-shot prediction to the value they detect; control: random directions of equal norm (four per tested feature); the ratio with its 95% interval",
             Picture: "steering", Note: "steering"),
         new("Zero-shot colour", "zero_shot_colour", ["zero_shot_colour_sae_inserted"], "zero-shot colour accuracy; control: the SAE inserted, nothing clamped"),
         new("Zero-shot shape", "zero_shot_shape", ["zero_shot_shape_sae_inserted"], "zero-shot shape accuracy; control: the SAE inserted, nothing clamped"),

@@ -60,7 +60,7 @@ public static class Steerability
         var judge = new Judge(config, truth, before, n);
         var clamps = tested.Select(f => config.ClampMultiple * strength[f]).ToList();
         var features = new List<FeatureSteering>();
-        var trials = config.RandomDirections == 0 ? tested.Count : config.RandomDirections;
+        var trials = config.RandomDirections == 0 ? tested.Count * config.RandomPerFeature : config.RandomDirections;
         var total = Math.Max(1, tested.Count + trials);
         for (var at = 0; at < tested.Count; at += config.FeaturesPerBatch)
         {

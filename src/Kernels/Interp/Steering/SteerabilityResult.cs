@@ -51,6 +51,22 @@ public sealed record SteerabilityResult(
     public double ShareRatio => RandomControl.Count == 0 ? double.NaN
         : SteerableShare / Math.Max(RandomShare, 0.5 / RandomControl.Count);
 
+    /// <summary>95% interval of <see cref="ShareRatio"/> (Katz's log method for a ratio of two binomial shares, half a
+    /// pass added to an empty count): with a few dozen trials a side the ratio is a ratio of small counts, and a bar on
+    /// it can only be judged with its interval.</summary>
+    public (double Low, double High) ShareRatioInterval
+    {
+        get
+        {
+            if (Features.Count == 0 || RandomControl.Count == 0) return (double.NaN, double.NaN);
+            double x1 = Math.Max(Features.Count(t => t.Steerable), 0.5), n1 = Features.Count;
+            double x2 = Math.Max(RandomControl.Count(t => t.Steerable), 0.5), n2 = RandomControl.Count;
+            var log = Math.Log(x1 / n1 / (x2 / n2));
+            var se = Math.Sqrt(Math.Max(0, 1 / x1 - 1 / n1 + 1 / x2 - 1 / n2));
+            return (Math.Exp(log - 1.96 * se), Math.Exp(log + 1.96 * se));
+        }
+    }
+
     /// <summary>Share of tested features that pass with a target of <paramref name="attribute"/> (the shares over all
     /// attributes add up to <see cref="SteerableShare"/>); a binary family such as size is flipped by random directions
     /// far more often than colour, so compare each with <see cref="RandomShareFor"/>.</summary>

@@ -109,7 +109,9 @@ public class SteerabilityTests(SteeringFixture fx, ITestOutputHelper output)
         Assert.All(r.DetectionAuroc.Values, a => Assert.True(a >= config.MinDetectionAuroc));
         // Detected targets are measured on every evaluation image whose truth differs; the control copies them.
         Assert.All(r.Features, f => Assert.InRange(f.Images, config.EvalImages / 2, config.EvalImages));
-        Assert.Equal(r.Features.Select(f => f.Target), r.RandomControl.Select(f => f.Target));
+        // Four random directions per tested feature, each toward the target of the feature whose norm it copies.
+        Assert.Equal(config.RandomPerFeature * r.Features.Count, r.RandomControl.Count);
+        Assert.Equal(r.RandomControl.Select((_, i) => r.Features[i % r.Features.Count].Target), r.RandomControl.Select(f => f.Target));
         // No quality bar here: on this 2-layer fixture, clamping at its last block, detected colours rose by 0.010 vs
         // 0.007 for random directions (measured); the quality bar is ClampingColourFeaturesMovesColour... above.
     }
