@@ -118,7 +118,7 @@ public static class AnalyzeClipLayers
             foreach (var c in m.Controls) Line($"  vs {c}", c);
         }
         foreach (var c in ClipLayers.Context) Line(c, c);
-        AnsiConsole.Write(table);
+        CliConsole.Out().Write(table);
         Console.WriteLine(string.Join("; ", rows.Select(r => $"{r.Layer}: {r.Hook}, {r.Tokens} tokens, dictionary {r.DictionaryId}, {(r.Error is null ? $"experiment {r.ExperimentId}" : $"study failed: {r.Error}")}")));
     }
 

@@ -56,7 +56,7 @@ public static class SweepCommand
             var table = new Table().AddColumns("run", "setting", "L0", "FVU", "front");
             foreach (var r in succeeded.OrderBy(r => r.L0))
                 table.AddRow(r.RunId, Markup.Escape(r.Label), r.L0.ToString("F2", CultureInfo.InvariantCulture), r.Fvu.ToString("F4", CultureInfo.InvariantCulture), r.OnFront ? "[green]yes[/]" : "");
-            AnsiConsole.Write(table);
+            CliConsole.Out().Write(table);
             var path = parse.GetValue(plot) ?? OutputPaths.Under($"{sweepId}/pareto.png");
             if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir) Directory.CreateDirectory(dir);
             ParetoPlotPng.Write(path, succeeded.Select(r => (r.Label, r.L0, r.Fvu, r.OnFront)).ToList(), $"sweep {sweepId}");

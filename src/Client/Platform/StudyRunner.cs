@@ -51,7 +51,7 @@ public static class StudyRunner
     public static void Print(ExperimentRunner.Finished done)
     {
         var layout = done.Layout;
-        Reports.FigureLayoutConsole.Write(AnsiConsole.Console, layout);
+        Reports.FigureLayoutConsole.Write(CliConsole.Out(), layout);
         foreach (var g in layout.Groups) Console.WriteLine($"figure {g.Headline.Name}: {g.Headline.Text}");
         foreach (var (name, path) in done.ImageFiles) Console.WriteLine($"{name}: {path}");
         Console.WriteLine($"experiment {done.Experiment.Id} recorded (mminterp registry show experiments {done.Experiment.Id})");
