@@ -27,7 +27,7 @@ public static class JobPage
             var run = await RegistryReads.RunAsync(r, id, ct);
             var report = await ApiJobs.ReportAsync(r, c, id, ct);
             var live = report["live"] is JsonObject l
-                ? $"<p id=\"job-live\">now: {E((string?)l["phase"])} {Num((long?)l["done"])} / {Num((long?)l["total"])}{((string?)l["note"] is { Length: > 0 } note ? " &middot; " + E(note) : "")}</p>"
+                ? $"<p id=\"job-live\">now: {E((string?)l["phase"])} {Num(Number(l["done"]), "0")} / {Num(Number(l["total"]), "0")}{((string?)l["note"] is { Length: > 0 } note ? " &middot; " + E(note) : "")}</p>"
                 : "";
             var following = run.IsTerminal
                 ? ""
@@ -46,6 +46,10 @@ public static class JobPage
                 &middot; as JSON: <a href="/api/jobs/{Seg(id)}">/api/jobs/{E(id)}</a> &middot; {Link("/submit", "submit more work")}</p>
                 """, refreshSeconds: run.IsTerminal ? null : RefreshSeconds);
         });
+
+    /// <summary>A number of the report, whatever its CLR type (the report is built in process: an int is not read as a long).</summary>
+    static double? Number(JsonNode? node) =>
+        node is JsonValue v && double.TryParse(v.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : null;
 
     static string Result(RunRecord run, JsonObject? result)
     {
@@ -67,7 +71,7 @@ public static class JobPage
                 ["setting", "run", "status", "L0", "FVU", "on the front"],
                 points.OfType<JsonObject>().Select(p => (IReadOnlyList<string>)
                 [
-                    E((string?)p["setting"]), RegistryLinks.Run((string?)p["run"]), E((string?)p["status"]), Num((double?)p["l0"]), Num((double?)p["fvu"]),
+                    E((string?)p["setting"]), RegistryLinks.Run((string?)p["run"]), E((string?)p["status"]), Num(Number(p["l0"])), Num(Number(p["fvu"])),
                     (bool?)p["on_front"] == true ? "yes" : "",
                 ]));
         return Json(result.ToJsonString());
