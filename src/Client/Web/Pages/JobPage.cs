@@ -62,7 +62,8 @@ public static class JobPage
         {
             var metrics = result["metrics"] as JsonObject ?? [];
             return $"<p>Dictionary {RegistryLinks.Dictionary(dictionary)}</p>" + Table(["metric", "value"],
-                metrics.Where(m => m.Value is JsonValue).Select(m => (IReadOnlyList<string>)[E(m.Key), E(m.Value!.ToJsonString())]));
+                metrics.Where(m => m.Value is JsonValue).Select(m => (IReadOnlyList<string>)
+                    [E(m.Key), Number(m.Value) is { } v ? Num(v, "G4") : E(m.Value!.ToJsonString())]));
         }
         if ((string?)result["experiment"] is { } experiment)
             return $"<p>Experiment {RegistryLinks.Experiment(experiment)}: its figures, grouped with their controls.</p>";
