@@ -77,6 +77,7 @@ public static class WebServer
         ApiWrites.Map(app);
         ManualLabelEndpoints.Map(app);
         ApiJobs.Map(app);
+        SubmitPage.Map(app); JobPage.Map(app);
         app.MapOpenApi("/api/openapi.json");
         ArtefactEndpoint.Map(app);
         return app;

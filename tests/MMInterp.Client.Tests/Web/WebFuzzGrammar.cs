@@ -37,6 +37,8 @@ public sealed class WebFuzzGrammar(int seed, FuzzWorld w)
         "/sweeps/{run}", "/sweeps/{run}/pareto.png", "/runs/{run}/curves/{junk}.png", "/compare", "/compare/curves/{junk}.png", "/models/{model}",
         "/activation-sets/{junk}", "/api/runs/{run}/metrics", "/api/runs/{run}/metrics/{junk}", "/api/compare/runs", "/api/compare/dictionaries",
         "/api/compare", "/api/sweeps/{run}", "/api/models/{model}/lineage", "/api/dictionaries/{dict}/lineage",
+        // Submitting from the web UI and following a job (issue 19).
+        "/submit", "/submit/{junk}", "/jobs/{run}", "/jobs/{junk}",
     ];
 
     static readonly string[] HostileSegments =
@@ -124,6 +126,7 @@ public sealed class WebFuzzGrammar(int seed, FuzzWorld w)
         return Pick([
             $"/api/dictionaries/{dict}/features/{idx}/labels", $"/api/dictionaries/{dict}/features/{idx}/labels",
             $"/dictionaries/{dict}/features/{idx}/labels", "/login", $"/api/runs/{Pick([w.LiveRun, w.FinishedRun, Pick(HostileSegments)])}/cancel",
+            "/submit/" + Pick(["extract", "train-sae", "sweep", "analyze"]),
         ]);
     }
 

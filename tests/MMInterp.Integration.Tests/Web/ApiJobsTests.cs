@@ -74,9 +74,16 @@ public sealed class ApiJobsTests(ExtractionCluster fx) : IClassFixture<Extractio
         using var writer = Client(_write);
         using var reader = Client(_read);
 
-        // A read token may follow but not submit.
-        var forbidden = await reader.PostAsync("/api/jobs/extract", Body($$"""{"model": "clip-e2e", "hooks": ["{{Hook}}"]}"""));
+        // A read token may follow but not submit; without a token nothing is even read.
+        var forbidden = await reader.PostAsync("/api/jobs/extract", Body($$"""{"model": "clip-e2e", "hooks": ["{{Hook}}"], "id": "api-never"}"""));
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        using (var anonymous = new HttpClient { BaseAddress = _base })
+        {
+            var refused = await anonymous.PostAsync("/api/jobs/train-sae", Body("""{"activations": "x", "id": "api-never"}"""));
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            Assert.Contains("an API token is required", await refused.Content.ReadAsStringAsync());
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/jobs/api-never")).StatusCode);
+        }
 
         // Refused at the edge, one line naming the problem; nothing is started.
         Assert.Contains("unknown field 'modle'", await RefusedAsync(writer, "/api/jobs/extract", $$"""{"modle": "clip-e2e", "hooks": ["{{Hook}}"]}"""));
@@ -111,6 +118,10 @@ public sealed class ApiJobsTests(ExtractionCluster fx) : IClassFixture<Extractio
 
         // A sweep: its axis values are checked at the edge, then its points come back with the result.
         Assert.Contains("sae.DSae", await RefusedAsync(writer, "/api/jobs/sweep", $$"""{"activations": "{{setId}}", "grid": {"sae.DSae": ["many"]} }"""));
+        var unknownAxis = await RefusedAsync(writer, "/api/jobs/sweep", $$"""{"activations": "{{setId}}", "grid": {"sae.Foo": ["1", "2"]}, "id": "api-never"}""");
+        Assert.Contains("sae.Foo", unknownAxis);
+        Assert.Contains("sae.K", unknownAxis); // with the valid axes
+        Assert.Null(await fx.Registry.Runs.GetAsync("api-never"));
         started = await writer.PostAsync("/api/jobs/sweep", Body($$"""
             {"activations": "{{setId}}", "kind": "relu", "steps": 20, "batch": 32, "checkpoint_every": 10, "grid": {"sae.DSae": ["8", "16"]}, "id": "api-sweep"}
             """));

@@ -25,75 +25,36 @@ namespace MMInterp.Client.Web.Api;
 /// </summary>
 public static class ApiJobs
 {
-    static readonly string[] ExtractFields = ["model", "hooks", "dataset", "shards", "tokens", "id"];
-    static readonly string[] TrainFields = ["activations", "hook", "kind", "d_sae", "k", "lr", "sparsity", "steps", "batch", "checkpoint_every", "seed", "id"];
-    static readonly string[] SweepFields = [.. TrainFields, "grid", "random", "pack_size"];
-    static readonly string[] AnalyzeFields = ["kind", "model", "dictionary", "options", "name", "id"];
-
     /// <summary>What a submission answers (202): the job's id and where to follow it.</summary>
     public sealed record Accepted(string Id, string Kind, string Follow);
 
     public static void Map(IEndpointRouteBuilder app)
     {
+        // Each kind of work is read and started by JobSubmissions, the road the web form takes too.
         var submit = app.MapGroup("/api/jobs").RequireAuthorization(WebAuth.WritePolicy);
-        submit.MapPost("/extract", async (HttpRequest request, RegistryStore r, ArtefactStore a, WebCluster c, CancellationToken ct) =>
-        {
-            var b = await JsonBody.ReadAsync(request, ExtractFields, ct);
-            var req = new ExtractRequest(b.String("model"), b.Strings("hooks") ?? throw new ArgumentException("body.hooks is required"),
-                b.OptionalString("dataset") ?? ExtractRequest.DefaultDataset, b.Int("shards", 4), b.OptionalString("tokens"), b.OptionalString("id")).Validated();
-            var w = Work(r, a, c);
-            var spec = await ExtractSubmission.SpecAsync(w, req, ct);
-            var id = req.Id ?? CliIds.New("extract");
-            await ExtractSubmission.StartAsync(w, id, spec, ct);
-            return Started(id, "extraction");
-        }).Describe<ExtractRequest>("Start an extraction job (as `mminterp extract`)");
-
-        submit.MapPost("/train-sae", async (HttpRequest request, RegistryStore r, ArtefactStore a, WebCluster c, CancellationToken ct) =>
-        {
-            var req = TrainRequest(await JsonBody.ReadAsync(request, TrainFields, ct));
-            var w = Work(r, a, c);
-            var prepared = await TrainingSubmission.SpecAsync(w, req, ct);
-            var id = req.Id ?? CliIds.New("sae");
-            await TrainingSubmission.StartAsync(w, id, prepared.Spec, ct);
-            return Started(id, "sae_training");
-        }).Describe<TrainSaeRequest>("Start an SAE training run (as `mminterp train-sae`)");
-
-        submit.MapPost("/sweep", async (HttpRequest request, RegistryStore r, ArtefactStore a, WebCluster c, CancellationToken ct) =>
-        {
-            var b = await JsonBody.ReadAsync(request, SweepFields, ct);
-            var grid = JsonBody.Of(b.Node("grid") ?? throw new ArgumentException("body.grid is required, e.g. {\"sae.K\": [\"8\", \"16\"]}"), "body.grid",
-                (b.Node("grid") as JsonObject)?.Select(p => p.Key).ToList() ?? []);
-            var axes = (b.Node("grid") as JsonObject)!.ToDictionary(p => p.Key, p => grid.Strings(p.Key) ?? throw new ArgumentException($"body.grid.{p.Key} has no values"));
-            var req = new SweepRequest(TrainRequest(b), axes, b.Int("random", 0), b.Int("pack_size", 0));
-            var id = req.Base.Id ?? CliIds.New("sweep");
-            var w = Work(r, a, c);
-            var prepared = await SweepSubmission.SpecAsync(w, req, id, ct);
-            await SweepSubmission.StartAsync(w, id, prepared.Spec, ct);
-            return Started(id, "sweep");
-        }).Describe<SweepRequest>("Start a sweep over SAE settings (as `mminterp sweep`)");
-
-        submit.MapPost("/analyze", async (HttpRequest request, RegistryStore r, ArtefactStore a, WebCluster c, CancellationToken ct) =>
-        {
-            var b = await JsonBody.ReadAsync(request, AnalyzeFields, ct);
-            var req = new AnalyzeRequest(b.String("kind"), b.OptionalString("model"), b.OptionalString("dictionary"), b.Object("options"),
-                b.OptionalString("name"), b.OptionalString("id"));
-            var w = Work(r, a, c);
-            var spec = await AnalysisSubmission.SpecAsync(w, req, ct);
-            var id = req.Id ?? CliIds.New(spec.Kind);
-            await AnalysisSubmission.StartAsync(w, id, spec, ct);
-            return Started(id, "analysis");
-        }).Describe<AnalyzeRequest>("Start an analysis as an experiment (as `mminterp analyze` and the study commands)");
+        submit.MapPost("/extract", (HttpRequest request, RegistryStore r, ArtefactStore a, WebCluster c, CancellationToken ct) =>
+            SubmitAsync(JobSubmissions.Extract, request, r, a, c, ct)).Describe<ExtractRequest>("Start an extraction job (as `mminterp extract`)");
+        submit.MapPost("/train-sae", (HttpRequest request, RegistryStore r, ArtefactStore a, WebCluster c, CancellationToken ct) =>
+            SubmitAsync(JobSubmissions.TrainSae, request, r, a, c, ct)).Describe<TrainSaeRequest>("Start an SAE training run (as `mminterp train-sae`)");
+        submit.MapPost("/sweep", (HttpRequest request, RegistryStore r, ArtefactStore a, WebCluster c, CancellationToken ct) =>
+            SubmitAsync(JobSubmissions.Sweep, request, r, a, c, ct)).Describe<SweepRequest>("Start a sweep over SAE settings (as `mminterp sweep`)");
+        submit.MapPost("/analyze", (HttpRequest request, RegistryStore r, ArtefactStore a, WebCluster c, CancellationToken ct) =>
+            SubmitAsync(JobSubmissions.Analyze, request, r, a, c, ct)).Describe<AnalyzeRequest>("Start an analysis as an experiment (as `mminterp analyze` and the study commands)");
 
         app.MapGet("/api/jobs/{id}", async (RegistryStore r, WebCluster c, string id, CancellationToken ct) =>
             Results.Text((await ReportAsync(r, c, id, ct)).ToJsonString(), "application/json"))
             .WithSummary("Follow a job, run, sweep or experiment: status, error, progress, and what it made");
     }
 
-    static TrainSaeRequest TrainRequest(JsonBody b) => new(b.String("activations"), b.OptionalString("hook"), b.OptionalString("kind") ?? "topk",
-        b.Int("d_sae", 512), b.Int("k", 32), b.Double("lr", 1e-3), b.Double("sparsity", 1.0), b.Long("steps", 2000), b.Int("batch", 1024),
-        b.Int("checkpoint_every", 250), b.Long("seed", 0), b.OptionalString("id"));
+    static async Task<IResult> SubmitAsync(string kind, HttpRequest request, RegistryStore r, ArtefactStore a, WebCluster c, CancellationToken ct)
+    {
+        var body = await JsonBody.ReadAsync(request, JobSubmissions.Fields(kind), ct);
+        var started = await JobSubmissions.SubmitAsync(kind, body, Work(r, a, c), ct);
+        return Started(started.Id, started.Kind);
+    }
 
-    static WorkContext Work(RegistryStore r, ArtefactStore a, WebCluster c) => new(r, a, WorkOptions.FromEnvironment, c.ConnectAsync);
+    /// <summary>What submitting needs, from the web server's services.</summary>
+    public static WorkContext Work(RegistryStore r, ArtefactStore a, WebCluster c) => new(r, a, WorkOptions.FromEnvironment, c.ConnectAsync);
 
     static IResult Started(string id, string kind)
     {

@@ -32,6 +32,9 @@ public sealed class JsonBody
         return new JsonBody(o, where);
     }
 
+    /// <summary>What the object is called in messages ("body", "form", "body.grid").</summary>
+    public string Where => _where;
+
     public bool Has(string name) => _o[name] is not null;
 
     public JsonNode? Node(string name) => _o[name];

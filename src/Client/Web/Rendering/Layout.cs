@@ -8,11 +8,12 @@ public static class Layout
     static readonly (string Href, string Text)[] Nav =
     [
         ("/", "overview"), ("/models", "models"), ("/activation-sets", "activation sets"), ("/dictionaries", "dictionaries"),
-        ("/runs", "runs"), ("/experiments", "experiments"),
+        ("/runs", "runs"), ("/experiments", "experiments"), ("/submit", "submit work"),
     ];
 
-    /// <summary>An HTML page; <paramref name="body"/> is already encoded.</summary>
-    public static IResult Page(string title, string body, int status = StatusCodes.Status200OK, bool nav = true)
+    /// <summary>An HTML page; <paramref name="body"/> is already encoded. <paramref name="refreshSeconds"/> makes it reload
+    /// itself (a page following a running job: pages run no scripts).</summary>
+    public static IResult Page(string title, string body, int status = StatusCodes.Status200OK, bool nav = true, int? refreshSeconds = null)
     {
         var links = nav
             ? "<nav>" + string.Join(" ", Nav.Select(n => Html.Link(n.Href, n.Text)))
@@ -24,7 +25,7 @@ public static class Layout
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>{Html.E(title)} - MMInterp</title>
+            <title>{Html.E(title)} - MMInterp</title>{(refreshSeconds is { } r ? $"\n<meta http-equiv=\"refresh\" content=\"{r}\">" : "")}
             <link rel="stylesheet" href="/site.css">
             </head>
             <body>
