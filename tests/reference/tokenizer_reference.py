@@ -266,7 +266,7 @@ qwen_goldens = []
 for s in STRINGS + QWEN_EXTRA:
     ids = qwen_ids(s)
     plain = [i for i in ids if i < len(vocab)]
-    qwen_goldens.append({"text": s, "ids": ids, "gpt2_decoded": enc.decode(plain)})
+    qwen_goldens.append({"text": s, "nfc": unicodedata.normalize("NFC", s), "ids": ids, "gpt2_decoded": enc.decode(plain)})
 dump(os.path.join(out_dir, "qwen2_goldens.json"), {"vocab_size": len(vocab), "added": QWEN_ADDED, "strings": qwen_goldens})
 
 # =====================================================================================================================

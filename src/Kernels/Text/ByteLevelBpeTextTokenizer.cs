@@ -6,7 +6,7 @@ namespace MMInterp.Kernels.Text;
 
 /// <summary>
 /// Qwen2's tokeniser (GPT-2-style byte-level BPE) from an HF tokenizers-library tokenizer.json, run by
-/// Microsoft.ML.Tokenizers' BpeTokenizer with ByteLevel on: the file's NFC normaliser, its Split pre-tokenizer
+/// Microsoft.ML.Tokenizers' BpeTokenizer with ByteLevel on: the file's NFC normaliser (applied here), its Split pre-tokenizer
 /// regex (run by .NET's Regex), merges by rank. Added tokens (&lt;|im_start|&gt;, &lt;|endoftext|&gt;, &lt;image&gt;)
 /// are cut out first. Known difference from HF: .NET's regex matches UTF-16 units, so a letter or digit outside the
 /// Basic Multilingual Plane (e.g. U+1D400 mathematical bold letters, CJK extension B) is not \p{L}/\p{N} here and
@@ -18,13 +18,15 @@ public sealed class ByteLevelBpeTextTokenizer : TextTokenizer
     public const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
 
     readonly BpeTokenizer _model;
+    readonly Normalizer? _normalizer;
     readonly string[] _symbols;
 
-    ByteLevelBpeTextTokenizer(BpeTokenizer model, string[] symbols, string pattern, HfTokenizerConfig config)
+    ByteLevelBpeTextTokenizer(BpeTokenizer model, Normalizer? normalizer, string[] symbols, string pattern, HfTokenizerConfig config)
         : base(symbols.Length, config.AddedTokens, config.AddBos ?? false, config.AddEos ?? false,
                config.BosToken, config.EosToken, config.UnkToken, config.PadToken, config.ImageToken)
     {
         _model = model;
+        _normalizer = normalizer;
         _symbols = symbols;
         Pattern = pattern;
     }
@@ -81,14 +83,15 @@ public sealed class ByteLevelBpeTextTokenizer : TextTokenizer
         {
             bpe = BpeTokenizer.Create(new BpeOptions(vocab)
             {
-                Merges = merges, ByteLevel = true, Normalizer = normalizer, PreTokenizer = new RegexPreTokenizer(regex, null),
+                // the normaliser is applied here, per stretch between added tokens: BpeTokenizer 3.0.0 skipped it
+                Merges = merges, ByteLevel = true, PreTokenizer = new RegexPreTokenizer(regex, null),
             });
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)
         {
             throw new InvalidDataException($"{path}: the BPE model does not load ({e.Message.Split('\n')[0]})");
         }
-        return new ByteLevelBpeTextTokenizer(bpe, symbols, pattern,
+        return new ByteLevelBpeTextTokenizer(bpe, normalizer, symbols, pattern,
             config with { AddedTokens = added.Values.OrderBy(a => a.Id).ToList() });
     }
 
@@ -131,7 +134,7 @@ public sealed class ByteLevelBpeTextTokenizer : TextTokenizer
     {
         foreach (var (token, text) in pieces)
             if (token is not null) ids.Add(token.Id);
-            else ids.AddRange(_model.EncodeToIds(text));
+            else ids.AddRange(_model.EncodeToIds(_normalizer?.Normalize(text) ?? text));
     }
 
     protected override string DecodeChecked(IReadOnlyList<int> ids)

@@ -5,9 +5,10 @@ using Microsoft.ML.Tokenizers;
 namespace MMInterp.Kernels.Text;
 
 /// <summary>
-/// Llama's tokeniser (LLaVA-1.5's language model): a SentencePiece BPE tokenizer.model run by Microsoft.ML.Tokenizers'
-/// LlamaTokenizer (merges, byte fallback, the model's own normaliser), with HF LlamaTokenizer's handling of added
-/// tokens around it. HF's two modes, chosen by tokenizer_config.json's legacy flag:
+/// Llama's tokeniser (LLaVA-1.5's language model): a SentencePiece BPE tokenizer.model, read and normalised by
+/// Microsoft.ML.Tokenizers' LlamaTokenizer (the model's normaliser spec, dummy prefix, byte-fallback flag), merged by
+/// <see cref="SentencePieceBpe"/> (the library's merge breaks ties against sentencepiece), with HF LlamaTokenizer's
+/// handling of added tokens around it. HF's two modes, chosen by tokenizer_config.json's legacy flag:
 /// legacy=false (llava-hf's files): one "▁" before the whole text (add_prefix_space), none after an added token, and
 /// a lone "▁" before a leading added token dropped; legacy=true (transformers' default when the flag is missing):
 /// every stretch between added tokens gets SentencePiece's dummy prefix. The library's own special-token handling
@@ -18,16 +19,20 @@ public sealed class SentencePieceTextTokenizer : TextTokenizer
 {
     const char Space = '\u2581';
     readonly LlamaTokenizer _model;
+    readonly SentencePieceBpe _bpe;
     readonly string[] _pieces;
+    readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
     readonly bool _legacy, _addPrefixSpace;
 
-    SentencePieceTextTokenizer(LlamaTokenizer model, string[] pieces, HfTokenizerConfig config)
+    SentencePieceTextTokenizer(LlamaTokenizer model, SentencePieceBpe bpe, string[] pieces, HfTokenizerConfig config)
         : base(pieces.Length, config.AddedTokens, config.AddBos ?? true, config.AddEos ?? false,
                config.BosToken ?? model.BeginningOfSentenceToken, config.EosToken ?? model.EndOfSentenceToken,
                config.UnkToken ?? model.UnknownToken, config.PadToken, config.ImageToken)
     {
         _model = model;
+        _bpe = bpe;
         _pieces = pieces;
+        for (var i = 0; i < pieces.Length; i++) _ids.TryAdd(pieces[i], i);
         _legacy = config.Legacy;
         _addPrefixSpace = config.AddPrefixSpace;
     }
@@ -39,26 +44,24 @@ public sealed class SentencePieceTextTokenizer : TextTokenizer
     public static SentencePieceTextTokenizer Load(string modelPath, HfTokenizerConfig config)
     {
         if (!File.Exists(modelPath)) throw new FileNotFoundException($"SentencePiece model not found: {modelPath}", modelPath);
+        var bytes = File.ReadAllBytes(modelPath);
         LlamaTokenizer model;
         try
         {
-            using var stream = File.OpenRead(modelPath);
+            using var stream = new MemoryStream(bytes, writable: false);
             model = LlamaTokenizer.Create(stream, addBeginOfSentence: false, addEndOfSentence: false);
         }
         catch (Exception e) when (e is not IOException and not UnauthorizedAccessException)
         {
             throw new InvalidDataException($"{modelPath}: not a SentencePiece BPE model ({FirstLine(e.Message)})");
         }
-        var pieces = new string[model.Vocabulary.Count];
-        foreach (var (piece, id) in model.Vocabulary)
-        {
-            if (id < 0 || id >= pieces.Length) throw new InvalidDataException($"{modelPath}: piece '{piece}' has id {id} outside 0..{pieces.Length - 1}");
-            pieces[id] = piece;
-        }
+        var table = SentencePiecePieces.Read(bytes, modelPath);
+        var pieces = table.Select(p => p.Text).ToArray();
+        var bpe = new SentencePieceBpe(table, model.ByteFallback, modelPath);
         foreach (var t in config.AddedTokens)
             if (t.Id < pieces.Length && pieces[t.Id] != t.Content)
                 throw new InvalidDataException($"{modelPath}: added token '{t.Content}' claims id {t.Id}, which the model gives to '{pieces[t.Id]}'");
-        return new SentencePieceTextTokenizer(model, pieces, config);
+        return new SentencePieceTextTokenizer(model, bpe, pieces, config);
     }
 
     protected override void EncodePieces(IReadOnlyList<(AddedToken? Token, string Text)> pieces, List<int> ids)
@@ -87,8 +90,7 @@ public sealed class SentencePieceTextTokenizer : TextTokenizer
         var normalized = _model.Normalizer is { } normalizer ? normalizer.Normalize(text) : text.Replace(' ', Space);
         if (!dummyPrefix && _model.AddDummyPrefix && normalized.Length > 0 && normalized[0] == Space) normalized = normalized[1..];
         if (normalized.Length == 0) return;
-        ids.AddRange(_model.EncodeToIds(normalized, addBeginningOfSentence: false, addEndOfSentence: false,
-                                        considerPreTokenization: false, considerNormalization: false));
+        _bpe.Encode(normalized, ids);
     }
 
     protected override string DecodeChecked(IReadOnlyList<int> ids)
@@ -122,7 +124,7 @@ public sealed class SentencePieceTextTokenizer : TextTokenizer
         }
     }
 
-    protected override int? ModelTokenId(string token) => _model.Vocabulary.TryGetValue(token, out var id) ? id : null;
+    protected override int? ModelTokenId(string token) => _ids.TryGetValue(token, out var id) ? id : null;
     protected override string? ModelTokenText(int id) => id >= 0 && id < _pieces.Length ? _pieces[id] : null;
 
     static string FirstLine(string s) => s.Split('\n')[0].Trim();
