@@ -56,6 +56,8 @@ STRINGS = [
     "numbers 12345 and 3.14159", "don't I'LL we're they've", "it's 2026!!!", "x=1;y=[2,3]",
     "<image>", "<image>\nWhat is shown in this picture?", "USER: <image>\nWhat colour is the circle? ASSISTANT:",
     "a<image>b", "<image><image> two images", "text <image> text", "<pad><image>", "not an <imag e> token",
+    # runs of one symbol: where BPE implementations that break merge ties differently part ways
+    "sssss ooooooo eeee", "...... ------ ====", "\t\t\t\t\t", "x" + " " * 9 + "y", "!!!!!!!",
 ]
 QWEN_EXTRA = ["<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n", "end<|endoftext|>",
               "<|im_start|>system\nYou are a helpful assistant.<|im_end|>"]
