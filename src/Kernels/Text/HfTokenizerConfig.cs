@@ -29,6 +29,7 @@ public sealed record HfTokenizerConfig
     {
         var config = new HfTokenizerConfig();
         var added = new Dictionary<int, AddedToken>();
+        var additionalSpecial = new HashSet<string>(StringComparer.Ordinal);
         var path = Path.Combine(directory, "tokenizer_config.json");
         if (File.Exists(path))
         {
@@ -42,6 +43,7 @@ public sealed record HfTokenizerConfig
                         : throw new InvalidDataException($"{path}: added_tokens_decoder['{key}'] has no string 'content'");
                     added[id] = new AddedToken(content, id, Bool(node!["special"], path, "special") ?? false);
                 }
+            AdditionalSpecial(root, path, additionalSpecial);
             config = config with
             {
                 TokenizerClass = Str(root["tokenizer_class"], path, "tokenizer_class"),
@@ -53,7 +55,8 @@ public sealed record HfTokenizerConfig
                 EosToken = Token(root["eos_token"], path, "eos_token"),
                 UnkToken = Token(root["unk_token"], path, "unk_token"),
                 PadToken = Token(root["pad_token"], path, "pad_token"),
-                ImageToken = Token(root["image_token"], path, "image_token"),
+                ImageToken = Token(root["image_token"], path, "image_token")
+                             ?? Token((root["extra_special_tokens"] as JsonObject)?["image_token"], path, "extra_special_tokens.image_token"),
                 ChatTemplate = Template(root["chat_template"], path),
             };
         }
@@ -62,6 +65,7 @@ public sealed record HfTokenizerConfig
         if (File.Exists(mapPath))
         {
             var map = ReadObject(mapPath);
+            AdditionalSpecial(map, mapPath, additionalSpecial);
             config = config with
             {
                 BosToken = config.BosToken ?? Token(map["bos_token"], mapPath, "bos_token"),
@@ -79,7 +83,19 @@ public sealed record HfTokenizerConfig
                     : throw new InvalidDataException($"{addedPath}: '{content}' does not map to a token id");
                 added.TryAdd(id, new AddedToken(content, id, Special: false));
             }
-        return config with { AddedTokens = added.Values.OrderBy(t => t.Id).ToList() };
+        // tokens listed in additional_special_tokens are special even where added_tokens.json made them plain
+        var tokens = added.Values.OrderBy(t => t.Id)
+            .Select(t => additionalSpecial.Contains(t.Content) && !t.Special ? t with { Special = true } : t).ToList();
+        return config with { AddedTokens = tokens };
+    }
+
+    static void AdditionalSpecial(JsonObject root, string path, HashSet<string> into)
+    {
+        if (root["additional_special_tokens"] is null) return;
+        if (root["additional_special_tokens"] is not JsonArray list)
+            throw new InvalidDataException($"{path}: 'additional_special_tokens' is not a list");
+        foreach (var node in list)
+            into.Add(Token(node, path, "additional_special_tokens[]") ?? throw new InvalidDataException($"{path}: 'additional_special_tokens' holds a null"));
     }
 
     internal static JsonObject ReadObject(string path)
