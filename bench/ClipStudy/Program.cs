@@ -34,7 +34,8 @@ var saeSeed = I("saeseed", 0); var evalOff = I("evaloff", 0);
 var images = I("images", 2048);
 var cacheFile = $"{Path.GetTempPath()}clipstudy_sae_{Path.GetFileName(S("clip", "x"))}_{layerArg}_{tokens.Name()}_{kind}_{dsae}_{k}_{l1}_{lr}_{steps}_{saeSeed}_{images}.safetensors";
 SparseAutoencoder sae;
-if (S("sup", "0") == "1") sae = SupervisedDictionary.Train(model, hook, tokens, images, I("supsteps", 400), Log).Sae;
+if (S("sae", "") is { Length: > 0 } saePath) { sae = SaeCheckpoint.LoadSae(saePath); Log($"loaded {saePath}"); } // a stored dictionary (e.g. from the artefact store)
+else if (S("sup", "0") == "1") sae = SupervisedDictionary.Train(model, hook, tokens, images, I("supsteps", 400), Log).Sae;
 else if (S("sup", "0") == "words") sae = SupervisedDictionary.WordSubspace(SupervisedDictionary.Train(model, hook, tokens, images, I("supsteps", 400), Log), Log);
 else if (File.Exists(cacheFile) && S("retrain", "0") == "0") { sae = SaeCheckpoint.LoadSae(cacheFile); Log($"loaded {cacheFile}"); }
 else
