@@ -54,7 +54,11 @@ public static class ConfigFields
     {
         var node = o[key];
         if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number)
-            return v.TryGetValue<double>(out var d) && double.IsFinite(d) ? d : throw new ArgumentException($"{key} must be a finite number, got {v.ToJsonString()}", key);
+        {
+            // A value built in memory (an int, a float) is not readable as a double; its JSON text always is.
+            var d = v.TryGetValue<double>(out var read) ? read : double.Parse(v.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture);
+            return double.IsFinite(d) ? d : throw new ArgumentException($"{key} must be a finite number, got {v.ToJsonString()}", key);
+        }
         throw new ArgumentException($"{key} must be a number, got {JsonFiles.Quote(node)}", key);
     }
 }
