@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Golden outputs for MMInterp's Llama-family decoder, from Meta's own reference implementations.
 
-Usage: /usr/bin/python3 tests/reference/llama_meta_reference.py LLAMA_CHECKOUT LLAMA_MODELS_CHECKOUT OUT_DIR
+Usage: /usr/bin/python3 tests/reference/llama_meta_reference.py LLAMA_CHECKOUT LLAMA_MODELS_CHECKOUT OUT_DIR [--wide]
   LLAMA_CHECKOUT:        a checkout of github.com/meta-llama/llama (llama/model.py: the Llama 2 reference)
   LLAMA_MODELS_CHECKOUT: a checkout of github.com/meta-llama/llama-models (models/llama3/model.py: the Llama 3
                          reference, which adds rope_theta and Llama 3.1's scaled rotary frequencies)
@@ -21,6 +21,10 @@ Cases:
                       8 heads sharing 2 key/value heads, a prompt long enough that the scaling changes the logits
   qwen2_bias          models/llama3/model.py with biases added (by this script) to wq/wk/wv, as Qwen2 has them;
                       rope_theta 1e6, one key/value head for 4 query heads
+
+With --wide it writes only OUT_DIR/llava7b_one_layer/: one decoder layer at LLaVA-1.5-7B's language-model widths
+(Vicuna-7B: hidden 4096, 32 heads, intermediate 11008, vocabulary 32064), from llama/model.py, ~0.9 GB of BF16 weights:
+the benchmark's correctness check at real widths (bench/run-llama-check.sh; too large to commit).
 
 HF's "linear" and "dynamic" rope_scaling have no Meta reference; the C# tests check them against HF's formulas.
 
@@ -200,7 +204,7 @@ def run_case(name, module, source, args, hf, tied, qkv_bias, prompt_len, steps, 
         model.output.weight = model.tok_embeddings.weight
     model.eval()
     g = torch.Generator().manual_seed(seed + 1)
-    ids = torch.randint(0, args.vocab_size, (2, prompt_len), generator=g)
+    ids = torch.randint(0, args.vocab_size, (args.max_batch_size, prompt_len), generator=g)
     logits = model(ids, 0).clone()
     cached = greedy(model, ids, steps, cached=True)
     fresh = greedy(model, ids, steps, cached=False)
@@ -238,6 +242,14 @@ def run_case(name, module, source, args, hf, tied, qkv_bias, prompt_len, steps, 
         f.write("\n")
     print(f"{name}: ids {list(ids.shape)}, greedy {cached.tolist()}")
 
+
+if len(sys.argv) > 4 and sys.argv[4] == "--wide":
+    run_case("llava7b_one_layer", llama2, "meta-llama/llama llama/model.py",
+             llama2.ModelArgs(dim=4096, n_layers=1, n_heads=32, n_kv_heads=None, vocab_size=32064, multiple_of=256,
+                              norm_eps=1e-5, max_batch_size=1, max_seq_len=48),
+             {"model_type": "llama", "rope_theta": 10000.0, "max_position_embeddings": 4096, "rope_scaling": None},
+             tied=False, qkv_bias=False, prompt_len=32, steps=8, seed=23)
+    sys.exit(0)
 
 run_case("llama2_gqa", llama2, "meta-llama/llama llama/model.py",
          llama2.ModelArgs(dim=64, n_layers=3, n_heads=4, n_kv_heads=2, vocab_size=96, multiple_of=32,
