@@ -25,6 +25,20 @@ public class LlamaConfigJsonTests
     }
 
     [Fact]
+    public void Llava15TextConfigTakesHfDefaultsForWhatItOmits()
+    {
+        // llava-hf/llava-1.5-7b-hf's text_config, as published: everything else is LlamaConfig's default (Llama 2 7B).
+        var text = (JsonObject)JsonNode.Parse("""
+            {"_name_or_path": "lmsys/vicuna-7b-v1.5", "architectures": ["LlamaForCausalLM"], "max_position_embeddings": 4096,
+             "model_type": "llama", "rms_norm_eps": 1e-05, "torch_dtype": "float16", "vocab_size": 32064}
+            """)!;
+        var c = LlamaConfigJson.Read(text, "config.json");
+        Assert.Equal((4096, 11008, 32, 32, 32, 128, 32064), (c.HiddenSize, c.IntermediateSize, c.NumLayers, c.NumHeads, c.NumKvHeads, c.HeadDim, c.VocabSize));
+        Assert.Equal((10000.0, 1e-5, false), (c.RopeTheta, c.RmsNormEps, c.TieWordEmbeddings));
+        Assert.InRange(c.ParameterCount, 6.7e9, 6.8e9);
+    }
+
+    [Fact]
     public void WriteThenReadGivesTheSameConfig()
     {
         foreach (var c in new[] { TinyLlama.Config(), TinyLlama.Config(qwen: true, tied: true), TinyLlama.Config(scaling: new RopeScaling { Type = "dynamic", Factor = 2 }) with { EosTokenIds = [2, 7] } })
