@@ -21,6 +21,7 @@ public static class LlamaCheckBench
         var dir = args.FirstOrDefault() ?? throw new ArgumentException("llama-check DIR [--threads N]");
         var threads = int.Parse(Option(args, "--threads", "2"), CultureInfo.InvariantCulture);
         set_num_threads(threads);
+        if (args.Contains("--cast-block")) StoredLinear.CastBlockElements = long.Parse(Option(args, "--cast-block", "0"), CultureInfo.InvariantCulture);
         var weightBytes = HfWeightFiles.Open(dir).DataBytes;
         var before = ProcessMemory.RssMb();
         var clock = Stopwatch.StartNew();
@@ -29,7 +30,7 @@ public static class LlamaCheckBench
         var loadedRss = ProcessMemory.RssMb();
         var c = lm.Config;
         Console.WriteLine($"llama-check: {dir}: hidden {c.HiddenSize}, {c.NumLayers} layer(s), {c.NumHeads} heads ({c.NumKvHeads} kv), " +
-                          $"intermediate {c.IntermediateSize}, vocab {c.VocabSize}; {lm.StorageDType}, {weightBytes / 1e6:F0} MB of weights; threads {threads}");
+                          $"intermediate {c.IntermediateSize}, vocab {c.VocabSize}; {lm.StorageDType}, {weightBytes / 1e6:F0} MB of weights; threads {threads}, cast block {StoredLinear.CastBlockElements} elements");
         Console.WriteLine($"load: {loadSeconds:F2} s, RSS {before:F0} -> {loadedRss:F0} MB (over weights {(loadedRss - before) / (weightBytes / 1048576.0):F3})");
 
         using var scope = NewDisposeScope();
@@ -53,7 +54,8 @@ public static class LlamaCheckBench
         var cached = LlamaGreedy.Generate(lm, ids, steps, stopIds: [], useCache: true)[0];
         var cachedSeconds = clock.Elapsed.TotalSeconds;
         clock.Restart();
-        var uncached = LlamaGreedy.Generate(lm, ids, steps, stopIds: [], useCache: false)[0];
+        // --cached-only: for tuning runs that time decoding alone (the check then holds the cached tokens only).
+        var uncached = args.Contains("--cached-only") ? cached : LlamaGreedy.Generate(lm, ids, steps, stopIds: [], useCache: false)[0];
         var uncachedSeconds = clock.Elapsed.TotalSeconds;
         // Decode alone: the cached run's time less one prefill of the prompt.
         var decode = (steps - 1) / Math.Max(1e-9, cachedSeconds - prefill);

@@ -12,8 +12,8 @@ namespace MMInterp.Kernels.Models.Llm;
 /// </summary>
 public sealed class StoredLinear : nn.Module
 {
-    /// <summary>Float32 elements a block's cast may hold at once (64 MB).</summary>
-    public const long CastBlockElements = 16L << 20;
+    /// <summary>Float32 elements a block's cast may hold at once. Settable for benchmarks that tune it.</summary>
+    public static long CastBlockElements { get; set; } = 16L << 20;
 
     readonly Parameter _weight;
     readonly Parameter? _bias;
