@@ -63,7 +63,8 @@ public static class StreamingWeights
         var bytes = e.End - e.Begin;
         if (bytes == 0) return;
         // Straight into the parameter's memory only on the CPU; a parameter on another device is filled by copy_.
-        if (e.DType == "F32" && FastPaths.Apply(target))
+        // So do half-precision tensors into parameters kept in the same dtype (a bf16 decoder loads without a temporary).
+        if ((e.DType == "F32" && FastPaths.Apply(target)) || SameHalfDType(e.DType, target))
         {
             ReadInto(stream, NativeTensor.Pointer(target), bytes, shard.Path, e.Name);
             return;
@@ -74,6 +75,9 @@ public static class StreamingWeights
         // copy_ converts float dtypes itself; going through a widened float32 copy would double the temporary.
         target.copy_(e.DType is "F16" or "BF16" or "F64" ? raw : SafeTensorsDTypes.Widen(e.DType, raw));
     }
+
+    static bool SameHalfDType(string dtype, Tensor target) =>
+        FastPaths.Enabled && dtype is "F16" or "BF16" && target.dtype == SafeTensorsDTypes.StoredAs(dtype) && target.device_type == DeviceType.CPU && target.is_contiguous();
 
     static unsafe void ReadInto(Stream stream, IntPtr destination, long bytes, string path, string name)
     {
