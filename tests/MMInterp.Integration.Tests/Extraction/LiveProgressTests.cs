@@ -18,7 +18,7 @@ namespace MMInterp.Integration.Tests.Extraction;
 public sealed class LiveProgressTests(ExtractionCluster fx, ITestOutputHelper output) : IClassFixture<ExtractionCluster>
 {
     const string Hook = "vision.blocks.0.hook_resid_post";
-    const int Every = 1000;
+    public const int Every = 1000;
 
     [Fact]
     public async Task ATrainingRunsStatusShowsStepsBetweenCheckpointsWithLiveFiguresAndLogsOnlyItsLogSteps()
@@ -79,7 +79,9 @@ public sealed class LiveProgressTests(ExtractionCluster fx, ITestOutputHelper ou
 
     /// <summary>A tiny SAE on a small extraction, long enough (checkpoints and logs every 1000 of 20000 steps) that a
     /// poll lands between them many times over; the tests cancel it once they saw what they look for.</summary>
-    async Task<TrainingRunSpec> Spec(string extraction)
+    Task<TrainingRunSpec> Spec(string extraction) => LongRunSpec(fx, extraction);
+
+    public static async Task<TrainingRunSpec> LongRunSpec(ExtractionCluster fx, string extraction)
     {
         var job = fx.Cluster.Client.GetGrain<IExtractionJobGrain>(extraction);
         await job.Start(new ExtractionJobSpec("clip-e2e", [Hook], DatasetSpec.Parse("shapes:train:16"), Shards: 1));
@@ -112,7 +114,7 @@ public sealed class LiveProgressTests(ExtractionCluster fx, ITestOutputHelper ou
 
     static bool Finite(TrainingFigures l) => double.IsFinite(l.Loss) && double.IsFinite(l.Fvu) && double.IsFinite(l.L0);
 
-    static async Task<JobProgress> Until(Func<Task<JobProgress>> status, Func<JobProgress, bool> wanted, string what)
+    public static async Task<JobProgress> Until(Func<Task<JobProgress>> status, Func<JobProgress, bool> wanted, string what)
     {
         var deadline = DateTime.UtcNow.AddMinutes(4);
         JobProgress p;
