@@ -182,6 +182,12 @@ public sealed class TrainingPackGrain(
                 log.LogDebug("pack {Pack}: could not relay run {Run}'s step: {Error}", this.GetPrimaryKeyString(), runId, e.Message);
             }
         }
+        // Training over (its outcome delivered or a retry pending): nothing moves until the next launch registers it again.
+        if (!Training.InFlight)
+        {
+            _relay?.Dispose();
+            _relay = null;
+        }
         return Task.CompletedTask;
     }
 
