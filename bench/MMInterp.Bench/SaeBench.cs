@@ -33,6 +33,8 @@ public static class SaeBench
             Add("torch_mm_gflops", [GemmRate(o, openBlas: false)]);
             if (Gemm.OpenBlasAvailable) Add("openblas_gflops", [GemmRate(o, openBlas: true)]);
             Add("relu_step_s", StepSeconds(o, SaeKind.Relu, openBlas: Gemm.OpenBlasAvailable));
+            // The same step with every step's loss, FVU and L0 handed out (live progress, TrainerHooks.Stepped).
+            Add("relu_step_live_s", StepSeconds(o, SaeKind.Relu, openBlas: Gemm.OpenBlasAvailable, live: true));
             Add("topk_step_s", StepSeconds(o, SaeKind.TopK, openBlas: Gemm.OpenBlasAvailable));
             if (Gemm.OpenBlasAvailable) Add("relu_step_torchblas_s", StepSeconds(o, SaeKind.Relu, openBlas: false));
             if (o.Python != "none") Add("pytorch_step_s", PyTorchStepSeconds(o));
@@ -57,6 +59,8 @@ public static class SaeBench
         Console.WriteLine($"TopK k={o.K} step: best {topk * 1e3:F1} ms (median {Med("topk_step_s") * 1e3:F1})");
         Console.WriteLine($"breakdown: gradient kernel {Best("relu_kernel_s") * 1e3:F1} ms (its 5 products alone at the best gemm rate: {10.0 * o.Batch * o.D * o.M / 1e9 / (Gemm.OpenBlasAvailable ? Best("openblas_gflops") : mm) * 1e3:F1} ms), fused Adam {Best("adam_s") * 1e3:F1} ms");
         Console.WriteLine($"figure sae_relu_matmul_share: {(ours / mm).ToString("F3", inv)}");
+        Console.WriteLine($"live per-step figures: best {Best("relu_step_live_s") * 1e3:F2} ms against {relu * 1e3:F2} ms (medians {Med("relu_step_live_s") * 1e3:F2} / {Med("relu_step_s") * 1e3:F2})");
+        Console.WriteLine($"figure sae_live_figures_overhead: {(Best("relu_step_live_s") / relu).ToString("F3", inv)}");
         Console.WriteLine($"figure sae_topk_speedup: {(relu / topk).ToString("F3", inv)}");
         if (o.Python != "none")
         {
@@ -109,7 +113,7 @@ public static class SaeBench
     }
 
     /// <summary>Seconds of each timed training step of the real trainer (progress timestamps, one log per step).</summary>
-    private static List<double> StepSeconds(SaeBenchOptions o, SaeKind kind, bool openBlas)
+    private static List<double> StepSeconds(SaeBenchOptions o, SaeKind kind, bool openBlas, bool live = false)
     {
         const int warmup = 2;
         var dir = Path.Combine(Path.GetTempPath(), "mmi-bench-" + Guid.NewGuid().ToString("N"));
@@ -125,7 +129,7 @@ public static class SaeBench
             var stamps = new List<double>();
             var clock = Stopwatch.StartNew();
             SaeTrainer.Run(new SweepConfig { Members = [member], BatchSize = o.Batch, TotalSteps = warmup + o.Steps, LogEvery = 1, CheckpointEvery = 0, HistogramEachLog = false },
-                src, dir, new TrainerHooks { Progress = _ => stamps.Add(clock.Elapsed.TotalSeconds) });
+                src, dir, new TrainerHooks { Progress = _ => stamps.Add(clock.Elapsed.TotalSeconds), Stepped = live ? _ => { } : null });
             var per = new List<double>();
             for (int i = warmup; i < stamps.Count; i++) per.Add(stamps[i] - stamps[i - 1]);
             return per;

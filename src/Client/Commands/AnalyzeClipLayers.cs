@@ -69,7 +69,7 @@ public static class AnalyzeClipLayers
                 var layer = ClipLayers.LayerName(hook);
                 Console.WriteLine($"layer {layer} ({hook}, {selection.Name()} tokens)");
                 var sae = await QuickstartSae.TrainAsync(cluster, set.Id, hook, config.Vision.Tower.HiddenSize, parse.GetValue(widthMultiplier), parse.GetValue(steps), ct,
-                    parse.GetValue(seed), Math.Min(512, images), session.Registry);
+                    parse.GetValue(seed), Math.Min(512, images));
                 var spec = new AnalysisSpec(ClipStudyAnalysis.Kind, modelId, sae.RunId, hook, options.ToJsonString());
                 var figures = new Dictionary<string, double> { ["sae_l0"] = sae.Metrics["l0"], ["sae_fvu"] = sae.Metrics["fvu"] };
                 try

@@ -89,7 +89,7 @@ public static class QuickstartCommand
             // 4. A ReLU + L1 SAE on them (inputs normalised): on clip-zoo/3 a TopK SAE (k 16) of the same width spent its
             // features on the background (bench/RESULTS.md, CLIP SAE study).
             var (runId, sae, steps, m) = await QuickstartSae.TrainAsync(cluster, set.Id, hook, zooConfig.VisionWidth, 8, isQuick ? 150 : 1500, ct,
-                batchSize: Math.Min(512, images), registry: session.Registry);
+                batchSize: Math.Min(512, images));
             report.Add(string.Create(CultureInfo.InvariantCulture,
                 $"- SAE `{runId}` (ReLU + L1, normalised inputs, d_sae={sae.DSae}, {steps} steps): L0 {m["l0"]:F1}, FVU {m["fvu"]:F3}, dead features {m["dead_fraction"]:P1}"));
             html.Heading("3. Activations and SAE")

@@ -84,7 +84,7 @@ public static class QuickstartOwn
         report.Add($"- activation set `{set.Id}`: {set.RowCount} token activations at `{hook}` from {count} train images");
 
         // 4. A ReLU + L1 SAE (inputs normalised), as the ShapesWorld quickstart trains.
-        var (runId, sae, steps, m) = await QuickstartSae.TrainAsync(cluster, set.Id, hook, vision.Tower.HiddenSize, quick ? 4 : 8, quick ? 200 : 2000, ct, registry: session.Registry);
+        var (runId, sae, steps, m) = await QuickstartSae.TrainAsync(cluster, set.Id, hook, vision.Tower.HiddenSize, quick ? 4 : 8, quick ? 200 : 2000, ct);
         report.Add(string.Create(CultureInfo.InvariantCulture, $"- SAE `{runId}` (ReLU + L1, d_sae={sae.DSae}, {steps} steps): L0 {m["l0"]:F1}, FVU {m["fvu"]:F3}, dead {m["dead_fraction"]:P1}"));
         html.Heading("2. Activations and SAE")
             .Paragraph($"Activation set {set.Id}: {set.RowCount} token activations at {hook} from {count} train images. SAE {runId}: ReLU + L1 on normalised inputs, d_sae={sae.DSae}, {steps} steps.")

@@ -39,7 +39,7 @@ public static class SweepCommand
             JobProgress final;
             try
             {
-                final = await JobWatcher.FollowAsync("sweep", grain.Status, ct, LiveTraining.Sweep(session.Registry, grain, spec.Base.Steps, ct));
+                final = await JobWatcher.FollowAsync("sweep", grain.Status, ct);
             }
             catch (InvalidOperationException)
             {

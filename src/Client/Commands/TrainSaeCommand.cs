@@ -31,7 +31,7 @@ public static class TrainSaeCommand
                 DetachGuard.Check(session);
                 return 0;
             }
-            await JobWatcher.FollowAsync("train-sae", run.Status, ct, LiveTraining.Run(session.Registry, runId, spec.Steps, ct));
+            await JobWatcher.FollowAsync("train-sae", run.Status, ct);
             var last = await run.LastCheckpoint();
             var m = last!.Metrics;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -41,8 +41,8 @@ public static class TrainSaeCommand
         return command;
     }
 
-    /// <summary>About 20 logged steps a run (at most every 100 steps): the live figures `train-sae` and `sweep` show
-    /// move that often. Not more often: each log closes the window the trainer's L0, FVU and dead fraction are measured
-    /// over, so a shorter window would change the recorded figures, not only the display.</summary>
+    /// <summary>About 20 logged steps a run (at most every 100 steps): the metric series' cadence. Not more often: each
+    /// log closes the window the trainer's L0, FVU and dead fraction are measured over, so a shorter window would change
+    /// the recorded figures. The progress bar does not wait for it: it shows every step from the run's status.</summary>
     internal static int LiveLogEvery(long steps) => (int)Math.Max(1, Math.Min(100, steps / 20));
 }

@@ -3,13 +3,14 @@ using MMInterp.Grains.Contracts.Jobs;
 
 namespace MMInterp.Client.Platform;
 
-/// <summary>Follows a job, run or sweep with a progress bar until it finishes; a failure becomes the command's error.</summary>
+/// <summary>
+/// Follows a job, run or sweep with a progress bar until it finishes; a failure becomes the command's error. The bar
+/// reads only the grain's status, which carries a training's step and live loss, FVU and L0 (updated every step) and
+/// an analysis' stage (<see cref="ProgressLine"/>).
+/// </summary>
 public static class JobWatcher
 {
-    /// <param name="live">What the work is doing between the grain's reports (e.g. a training run's newest logged step
-    /// and loss, FVU and L0: <see cref="LiveTraining"/>); null or a null answer shows the grain's own progress.</param>
-    public static async Task<JobProgress> FollowAsync(string title, Func<Task<JobProgress>> status, CancellationToken ct,
-        Func<JobProgress, Task<(double Fraction, string Note)?>>? live = null)
+    public static async Task<JobProgress> FollowAsync(string title, Func<Task<JobProgress>> status, CancellationToken ct)
     {
         JobProgress? last = null;
         JobProgress final;
@@ -20,13 +21,7 @@ public static class JobWatcher
                 while (true)
                 {
                     var p = last = await status();
-                    // The live figures are informative: a registry hiccup shows the grain's progress instead.
-                    (double Fraction, string Note)? now = null;
-                    if (live is not null)
-                        try { now = await live(p); }
-                        catch (Exception e) when (e is not OperationCanceledException) { now = null; }
-                    if (now is { } n) report(Math.Max(n.Fraction, p.Fraction), n.Note);
-                    else report(p.Fraction, p.Note is { Length: > 0 } note ? $"{p.Done}/{p.Total} {note}" : $"{p.Done}/{p.Total}");
+                    report(p.Fraction, ProgressLine.Of(p));
                     if (p.Finished) return p;
                     await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
                 }

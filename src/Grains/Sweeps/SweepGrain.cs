@@ -27,6 +27,8 @@ public sealed class SweepGrain(
     /// <summary>Whether this activation has started every run and pack (each Start is a no-op for one already started).</summary>
     bool _fannedOut;
     DateTimeOffset _nextFanOut;
+    /// <summary>Each run's status at the last poll (live progress, in memory only): what <see cref="Progress"/> sums.</summary>
+    readonly Dictionary<string, JobProgress> _runs = new();
 
     string Id => this.GetPrimaryKeyString();
 
@@ -144,6 +146,7 @@ public sealed class SweepGrain(
         {
             var run = GrainFactory.GetGrain<ITrainingRunGrain>(id);
             var progress = await run.Status();
+            _runs[id] = progress;
             allDone &= progress.Finished;
             var metrics = progress.Phase == JobPhase.Succeeded ? (await run.LastCheckpoint())?.Metrics : null;
             var l0 = metrics?.GetValueOrDefault("l0", double.NaN) ?? double.NaN;
@@ -200,7 +203,32 @@ public sealed class SweepGrain(
         && a.Axes.Count == b.Axes.Count
         && a.Axes.All(axis => b.Axes.TryGetValue(axis.Key, out var values) && axis.Value.SequenceEqual(values));
 
-    JobProgress Progress() => new(Id, "sweep", state.State.Phase,
-        state.State.Results.Count(r => r.Phase is JobPhase.Succeeded or JobPhase.Failed or JobPhase.Cancelled),
-        state.State.Runs.Count, state.State.Error, state.State.UpdatedAt);
+    JobProgress Progress()
+    {
+        var done = state.State.Results.Count(r => r.Phase is JobPhase.Succeeded or JobPhase.Failed or JobPhase.Cancelled);
+        return new(Id, "sweep", state.State.Phase, done, state.State.Runs.Count, state.State.Error, state.State.UpdatedAt)
+        {
+            Live = state.State.Phase == JobPhase.Running ? Live() : null,
+            Note = state.State.Phase == JobPhase.Running && state.State.Runs.Count > 0 ? $"{done}/{state.State.Runs.Count} runs done" : null,
+        };
+    }
+
+    /// <summary>The runs' steps summed over their steps summed (a finished run counts in full), with the figures of
+    /// the running run whose FVU is lowest; null before the first poll saw a run training.</summary>
+    TrainingFigures? Live()
+    {
+        var statuses = state.State.Runs.Keys.Select(id => _runs.GetValueOrDefault(id)).ToList();
+        if (statuses.All(p => p?.Live is null)) return null;
+        var stepsPerRun = state.State.Spec?.Base.Steps ?? 0;
+        long step = 0, steps = 0;
+        foreach (var p in statuses)
+        {
+            var total = p?.Total > 0 ? p.Total : stepsPerRun;
+            steps += total;
+            step += p is null ? 0 : p.Finished ? total : Math.Min(p.Done, total);
+        }
+        var best = statuses.Select(p => p?.Live).Where(l => l is not null && double.IsFinite(l.Fvu)).MinBy(l => l!.Fvu)
+                   ?? statuses.Select(p => p?.Live).First(l => l is not null);
+        return new TrainingFigures(step, steps, best!.Loss, best.Fvu, best.L0);
+    }
 }

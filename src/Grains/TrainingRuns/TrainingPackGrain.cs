@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using MMInterp.Grains.Contracts.Jobs;
 using MMInterp.Grains.Lifecycle;
 using MMInterp.Grains.Placement;
@@ -14,7 +15,9 @@ namespace MMInterp.Grains.TrainingRuns;
 /// member's outcome to its run. A relaunch (after its silo died) resumes every member from its own checkpoint; members
 /// at different steps resume together from the earliest, each stepping again from its own step (the trainer's rule),
 /// so each ends as a run of its own would. Cancelled (dropped) and delivered members are not trained again.
-/// It records nothing in the registry itself: the runs are the records.
+/// It records nothing in the registry itself: the runs are the records. Each member's newest step and figures (live
+/// progress) land in this activation's memory from the training thread and are relayed to the member runs by a timer,
+/// at most twice a second per member and only when they moved: never a call or a write per step.
 /// </summary>
 [AcceleratorPlacement]
 public sealed class TrainingPackGrain(
@@ -33,6 +36,12 @@ public sealed class TrainingPackGrain(
     ExecutorWork<TrainingPackState> Training => _training ??= new(this, state, End, timing.Value, log, "training pack",
         relaunch: Launch, failing: FailLeft);
     readonly Dictionary<string, CancellationTokenSource> _stops = new();
+    /// <summary>Each member's newest step figures, written by the training thread; <see cref="_relayed"/>: the step
+    /// last passed on to its run.</summary>
+    readonly ConcurrentDictionary<string, TrainingFigures> _live = new();
+    readonly Dictionary<string, long> _relayed = new();
+    IGrainTimer? _relay;
+    static readonly TimeSpan RelayEvery = TimeSpan.FromMilliseconds(500);
 
     public override async Task OnActivateAsync(CancellationToken ct)
     {
@@ -127,7 +136,11 @@ public sealed class TrainingPackGrain(
         foreach (var stop in _stops.Values) stop.Dispose();
         _stops.Clear();
         foreach (var m in left) _stops[m.RunId] = new CancellationTokenSource();
-        var work = left.Select(m => new PackMember(m.RunId, m.Spec, resume[m.RunId], _stops[m.RunId].Token)).ToList();
+        _live.Clear();
+        _relayed.Clear();
+        _relay ??= this.RegisterGrainTimer(Relay, new GrainTimerCreationOptions(RelayEvery, RelayEvery));
+        var work = left.Select(m => new PackMember(m.RunId, m.Spec, resume[m.RunId], _stops[m.RunId].Token,
+            Stepped: f => _live[m.RunId] = f)).ToList();
         var self = this.AsReference<ITrainingPackGrain>();
         Training.Run(ct => Train(work, self, ct),
             record: Deliver,
@@ -149,6 +162,33 @@ public sealed class TrainingPackGrain(
             var reason = JobFailure.Reason(e);
             return work.ToDictionary(m => m.RunId, _ => new PackOutcome(null, reason));
         }
+    }
+
+    /// <summary>Passes each member's newest step on to its run when it moved (one-way calls; a lost one is replaced
+    /// by the next). Members settled or dropped are left alone.</summary>
+    Task Relay(CancellationToken ct)
+    {
+        foreach (var (runId, figures) in _live)
+        {
+            if (_relayed.TryGetValue(runId, out var sent) && sent == figures.Step) continue;
+            if (state.State.Settled.Contains(runId) || state.State.Dropped.Contains(runId)) continue;
+            _relayed[runId] = figures.Step;
+            try
+            {
+                _ = GrainFactory.GetGrain<ITrainingRunGrain>(runId).ReportStep(figures);
+            }
+            catch (Exception e)
+            {
+                log.LogDebug("pack {Pack}: could not relay run {Run}'s step: {Error}", this.GetPrimaryKeyString(), runId, e.Message);
+            }
+        }
+        // Training over (its outcome delivered or a retry pending): nothing moves until the next launch registers it again.
+        if (!Training.InFlight)
+        {
+            _relay?.Dispose();
+            _relay = null;
+        }
+        return Task.CompletedTask;
     }
 
     /// <summary>The pack gave up: every member not yet settled or dropped fails with its reason.</summary>

@@ -25,6 +25,9 @@ public sealed class TrainingRunGrain(
     DeviceSlots slots,
     ILogger<TrainingRunGrain> log) : Grain, ITrainingRunGrain, IRemindable
 {
+    /// <summary>The newest step's figures while training (live progress): written by the executor's thread (a run of
+    /// its own) or by the pack's ReportStep; in memory only, read by Status.</summary>
+    volatile TrainingFigures? _live;
     JobSettlement<TrainingRunState>? _end;
     JobSettlement<TrainingRunState> End => _end ??= new(this, state, recorder);
     ExecutorWork<TrainingRunState>? _training;
@@ -79,6 +82,12 @@ public sealed class TrainingRunGrain(
         await End.FinishAsync(JobPhase.Succeeded, null);
     }
 
+    public Task ReportStep(TrainingFigures figures)
+    {
+        if (state.State.Phase == JobPhase.Running) _live = figures;
+        return Task.CompletedTask;
+    }
+
     public Task ReportFailed(string error) =>
         state.State.Phase == JobPhase.Running ? End.FinishAsync(JobPhase.Failed, error) : Task.CompletedTask;
 
@@ -121,6 +130,7 @@ public sealed class TrainingRunGrain(
         var runId = this.GetPrimaryKeyString();
         var resumeFrom = state.State.Checkpoint;
         state.State.ResumedFromStep = resumeFrom?.Step ?? 0;
+        _live = null;
         await LaunchCount.RecordAsync(state, RuntimeIdentity);
 
         DelayDeactivation(TimeSpan.FromDays(7));
@@ -130,7 +140,8 @@ public sealed class TrainingRunGrain(
         Training.Run(async ct =>
             {
                 using var lease = slots.Lease();
-                return await executor.TrainAsync(runId, spec, resumeFrom, self.ReportCheckpoint, lease.Slot, ct);
+                // Each step's figures land in this activation's memory: a field write, no call, no storage.
+                return await executor.TrainAsync(runId, spec, resumeFrom, self.ReportCheckpoint, lease.Slot, ct, onStep: f => _live = f);
             },
             record: ReportCheckpoint,
             trace: () => PlatformTelemetry.Source.StartActivity("training.run")?.SetTag("mminterp.run", runId));
@@ -139,11 +150,17 @@ public sealed class TrainingRunGrain(
     JobProgress Progress()
     {
         var spec = state.State.Spec;
+        var phase = End.VisiblePhase;
         var step = state.State.Checkpoint?.Step ?? 0;
-        return new JobProgress(this.GetPrimaryKeyString(), "training", End.VisiblePhase,
+        // While it trains, the newest step (between checkpoints) with its figures; a step behind the checkpoint is
+        // from a launch before the last restart.
+        var live = phase == JobPhase.Running && _live is { } l && l.Step >= step ? l : null;
+        if (live is not null) step = live.Step;
+        return new JobProgress(this.GetPrimaryKeyString(), "training", phase,
             (int)Math.Min(step, int.MaxValue), (int)Math.Min(spec?.Steps ?? 0, int.MaxValue), state.State.Error, state.State.UpdatedAt)
         {
             CheckpointArtefact = state.State.Checkpoint?.Artefact,
+            Live = live,
         };
     }
 }

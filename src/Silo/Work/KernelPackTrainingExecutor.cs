@@ -19,7 +19,8 @@ namespace MMInterp.Silo.Work;
 /// batch read and shuffled once, then stepped by every member), copies every periodic checkpoint into the artefact
 /// store before reporting it under the member's run id (so another silo can resume it), streams each member's metrics
 /// to the registry under its run id and, at the end, stores each member's weights and density histogram and registers
-/// its dictionary under its run id.
+/// its dictionary under its run id. Each step's loss, FVU and L0 go to the member's <see cref="PackMember.Stepped"/>
+/// (live progress in grain memory), never to storage.
 /// </summary>
 public sealed class KernelPackTrainingExecutor(ArtefactCache artefacts, RegistryStore registry, WorkOptions options) : IPackTrainingExecutor
 {
@@ -103,6 +104,10 @@ public sealed class KernelPackTrainingExecutor(ArtefactCache artefacts, Registry
                     onCheckpoint(runOf[name].RunId, new RunCheckpoint(step, stored.Sha256, new Dictionary<string, double>()))
                         .WaitAsync(ct).GetAwaiter().GetResult();
                 },
+                // Live progress: each step's figures to the member's grain memory (no storage, no grain call here).
+                Stepped = members.Any(m => m.Stepped is not null)
+                    ? f => runOf[f.Member].Stepped?.Invoke(new TrainingFigures(f.Step, f.TotalSteps, f.Loss, f.Fvu, f.L0))
+                    : null,
                 MemberStopped = isolate ? name => runOf[name].Stop.IsCancellationRequested : null,
                 MemberFailed = isolate ? (_, _) => { } : null,
             };

@@ -12,9 +12,9 @@ namespace MMInterp.Silo.Work;
 public sealed class KernelTrainingExecutor(KernelPackTrainingExecutor packs) : ITrainingExecutor
 {
     public async Task<RunCheckpoint> TrainAsync(string runId, TrainingRunSpec spec, RunCheckpoint? resumeFrom,
-        Func<RunCheckpoint, Task> onCheckpoint, DeviceSlot slot, CancellationToken ct)
+        Func<RunCheckpoint, Task> onCheckpoint, DeviceSlot slot, CancellationToken ct, Action<TrainingFigures>? onStep = null)
     {
-        var outcomes = await packs.TrainAsync([new PackMember(runId, spec, resumeFrom)], (_, c) => onCheckpoint(c), slot, isolate: false, ct);
+        var outcomes = await packs.TrainAsync([new PackMember(runId, spec, resumeFrom, Stepped: onStep)], (_, c) => onCheckpoint(c), slot, isolate: false, ct);
         var outcome = outcomes[runId];
         return outcome.Final ?? throw new InvalidOperationException($"training run {runId}: {outcome.Error}");
     }

@@ -43,7 +43,7 @@ public sealed class FailureClassesTests(FailureClassesTests.OneSilo silo) : ICla
     sealed class ScriptedExecutor : ITrainingExecutor
     {
         public Task<RunCheckpoint> TrainAsync(string runId, TrainingRunSpec spec, RunCheckpoint? resumeFrom,
-            Func<RunCheckpoint, Task> onCheckpoint, DeviceSlot slot, CancellationToken ct)
+            Func<RunCheckpoint, Task> onCheckpoint, DeviceSlot slot, CancellationToken ct, Action<TrainingFigures>? onStep = null)
         {
             var launch = Launches.AddOrUpdate(runId, 1, (_, n) => n + 1);
             Exception? failure = runId.Split('-')[0] switch

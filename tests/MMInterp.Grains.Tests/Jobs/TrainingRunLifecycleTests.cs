@@ -35,7 +35,7 @@ public sealed class TrainingRunLifecycleTests(TrainingRunLifecycleTests.OneSilo 
     sealed class ScriptedExecutor : ITrainingExecutor
     {
         public async Task<RunCheckpoint> TrainAsync(string runId, TrainingRunSpec spec, RunCheckpoint? resumeFrom,
-            Func<RunCheckpoint, Task> onCheckpoint, DeviceSlot slot, CancellationToken ct)
+            Func<RunCheckpoint, Task> onCheckpoint, DeviceSlot slot, CancellationToken ct, Action<TrainingFigures>? onStep = null)
         {
             Launches.AddOrUpdate(runId, 1, (_, n) => n + 1);
             if (runId.StartsWith("bad")) throw new ArgumentException("training run: SAE config is not an SAE config");

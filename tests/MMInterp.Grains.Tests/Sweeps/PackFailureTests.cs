@@ -55,7 +55,7 @@ public sealed class PackFailureTests(PackFailureTests.OneSilo silo) : IClassFixt
     sealed class NoSingleRuns : ITrainingExecutor
     {
         public Task<RunCheckpoint> TrainAsync(string runId, TrainingRunSpec spec, RunCheckpoint? resumeFrom,
-            Func<RunCheckpoint, Task> onCheckpoint, DeviceSlot slot, CancellationToken ct) =>
+            Func<RunCheckpoint, Task> onCheckpoint, DeviceSlot slot, CancellationToken ct, Action<TrainingFigures>? onStep = null) =>
             throw new InvalidOperationException("every point of these sweeps trains in a pack");
     }
 

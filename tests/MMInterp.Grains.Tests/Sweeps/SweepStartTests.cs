@@ -34,7 +34,7 @@ public sealed class SweepStartTests(SweepStartTests.OneSilo silo) : IClassFixtur
     sealed class InstantExecutor : ITrainingExecutor
     {
         public Task<RunCheckpoint> TrainAsync(string runId, TrainingRunSpec spec, RunCheckpoint? resumeFrom,
-            Func<RunCheckpoint, Task> onCheckpoint, DeviceSlot slot, CancellationToken ct)
+            Func<RunCheckpoint, Task> onCheckpoint, DeviceSlot slot, CancellationToken ct, Action<TrainingFigures>? onStep = null)
         {
             Launches.AddOrUpdate(runId, 1, (_, n) => n + 1);
             var k = (double)SaeConfig.FromJson(spec.SaeConfigJson).K;

@@ -75,24 +75,12 @@ public static class ApiJobs
         catch (ClusterUnavailableException) { } // a registry-only server: the row says as much as there is
         if (client is not null && !run.IsTerminal)
         {
-            if (StatusAsync(client, run.Kind, id) is { } pending && await pending is { } live)
-                report["live"] = new JsonObject
-                {
-                    ["phase"] = live.Phase.ToString().ToLowerInvariant(), ["done"] = live.Done, ["total"] = live.Total, ["note"] = live.Note, ["error"] = live.Error,
-                };
+            if (LiveProgress.StatusAsync(client, run.Kind, id) is { } pending && await pending is { } live)
+                report["live"] = LiveProgress.Json(live);
         }
         if (run.Status == RunStatus.Succeeded) report["result"] = await ResultAsync(r, client, run, ct);
         return report;
     }
-
-    static Task<JobProgress>? StatusAsync(IClusterClient client, RunKind kind, string id) => kind switch
-    {
-        RunKind.Extraction => client.GetGrain<IExtractionJobGrain>(id).Status(),
-        RunKind.SaeTraining => client.GetGrain<ITrainingRunGrain>(id).Status(),
-        RunKind.Sweep => client.GetGrain<ISweepGrain>(id).Status(),
-        RunKind.Analysis => client.GetGrain<IExperimentGrain>(id).Status(),
-        _ => null,
-    };
 
     static async Task<JsonNode?> ResultAsync(RegistryStore r, IClusterClient? client, RunRecord run, CancellationToken ct)
     {

@@ -18,9 +18,11 @@ namespace MMInterp.Client.Web.Pages;
 public static class ExperimentPage
 {
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapGet("/experiments/{id}", async (RegistryStore r, string id, CancellationToken ct) =>
+        app.MapGet("/experiments/{id}", async (RegistryStore r, WebCluster c, string id, CancellationToken ct) =>
         {
             var x = await RegistryReads.ExperimentAsync(r, id, ct);
+            // Its stage while it runs, from the experiment grain (the registry row records no stage).
+            var live = await LiveProgress.HtmlAsync(c, RunKind.Analysis, id, x.IsTerminal, ct);
             var results = JsonNode.Parse(x.ResultsJson) as JsonObject ?? [];
             var images = (results["images"] as JsonObject ?? [])
                 .Select(p => (p.Key, Sha: p.Value is JsonValue v && v.TryGetValue<string>(out var s) ? s : null))
@@ -36,6 +38,7 @@ public static class ExperimentPage
             var runs = (await r.Runs.ListAsync(limit: 1000, ct: ct)).Where(run => run.ExperimentId == id).ToList();
             return Layout.Page($"Experiment {x.Name}", $"""
                 <p><code>{E(x.Id)}</code> &middot; kind <b>{E(x.Kind)}</b> &middot; <span id="status">{StatusCells.Status(x.Status)}</span> &middot; updated {Time(x.UpdatedAt)}</p>
+                {live}
                 {(x.Error is { Length: > 0 } err ? $"<p class=\"error\" id=\"error\">failed: {E(err)}</p>" : "")}
                 {(x.Description.Length > 0 ? $"<p>{E(x.Description)}</p>" : "")}
                 {figureHtml}

@@ -17,9 +17,10 @@ public static class RunPage
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/runs/{id}", async (RegistryStore r, string id, CancellationToken ct) =>
+        app.MapGet("/runs/{id}", async (RegistryStore r, WebCluster c, string id, CancellationToken ct) =>
         {
             var run = await RegistryReads.RunAsync(r, id, ct);
+            var live = await LiveProgress.HtmlAsync(c, run.Kind, id, run.IsTerminal, ct);
             var row = (await r.Compare.RunsAsync(new CompareQuery(Ids: [id], Limit: 1), ct)).SingleOrDefault();
             var metrics = await r.Metrics.SummariseAsync(id, ct);
             var children = run.Kind == RunKind.Sweep ? await r.Runs.ListAsync(parentRunId: id, limit: 1, ct: ct) : [];
@@ -32,6 +33,7 @@ public static class RunPage
                     $"{Num(run.Step)}{(run.TotalSteps is { } t ? " / " + Num(t) : "")}", Time(run.StartedAt), Time(run.FinishedAt),
                     run.ParentRunId is { } p ? $"{RegistryLinks.Run(p)} ({Link($"/sweeps/{Seg(p)}", "sweep page")})" : "-",
                     RegistryLinks.Experiment(run.ExperimentId)]])}
+                {live}
                 {(run.Error is { } err ? $"<p class=\"error\">{E(err)}</p>" : "")}
                 {(run.Kind == RunKind.Sweep ? $"<p>{Link($"/sweeps/{Seg(id)}", "members, Pareto table and plot")}{(children.Count == 0 ? " (no member recorded yet)" : "")}</p>" : "")}
                 {(row is null ? "" : Table(["model", "activation set", "hook", "layer", "arch.", "width", "k", "l1 coeff.", "lr", "steps", "batch", "seed", "dictionary"], [[

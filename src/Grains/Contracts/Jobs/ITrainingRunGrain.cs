@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace MMInterp.Grains.Contracts.Jobs;
 
 /// <summary>
@@ -22,6 +24,11 @@ public interface ITrainingRunGrain : IGrainWithStringKey
 
     /// <summary>Called by the executor (through the grain reference) each time it saves a checkpoint.</summary>
     Task ReportCheckpoint(RunCheckpoint checkpoint);
+
+    /// <summary>A packed run (spec.PackId): its pack's newest step and figures for this run (live progress, kept in
+    /// memory only; the pack sends at most a few a second).</summary>
+    [OneWay, AlwaysInterleave]
+    Task ReportStep(TrainingFigures figures);
 
     /// <summary>A packed run (spec.PackId): its pack trained it to the end; the final checkpoint is recorded first.</summary>
     Task ReportFinished(RunCheckpoint final);

@@ -25,12 +25,17 @@ public sealed record JobProgress(
     /// <summary>Training run: sha256 of its newest checkpoint in the artefact store.</summary>
     [Id(9)] public string? CheckpointArtefact { get; init; }
 
-    /// <summary>Experiment, zoo build: what the work is doing now, as its executor last reported.</summary>
+    /// <summary>Experiment, zoo build: what the work is doing now (an analysis: its stage, e.g. "steering: ..."), as its
+    /// executor last reported; a sweep: how many of its runs are done.</summary>
     [Id(10)] public string? Note { get; init; }
 
     /// <summary>Zoo build: the model it registered, once it succeeded.</summary>
     [Id(11)] public string? ModelId { get; init; }
 
+    /// <summary>Training run, sweep (while running): the step it stands at now and that step's loss, FVU and L0, from
+    /// grain memory (updated every step; a run's <see cref="Done"/> is that step too).</summary>
+    [Id(12)] public TrainingFigures? Live { get; init; }
+
     public bool Finished => Phase is JobPhase.Succeeded or JobPhase.Failed or JobPhase.Cancelled;
-    public double Fraction => Total == 0 ? 0 : (double)Done / Total;
+    public double Fraction => !Finished && Live is { Steps: > 0 } live ? live.Fraction : Total == 0 ? 0 : (double)Done / Total;
 }

@@ -56,13 +56,17 @@ internal sealed class MemberRun : IDisposable
         return new MemberRun(member, dir, st.Sae, adam, tracker, device) { _lastCheckpoint = Path.Combine(dir, "checkpoint.safetensors"), StartStep = st.Step };
     }
 
-    public void Step(Tensor x, long step, long totalSteps, long seed)
+    /// <summary>The last step's loss, FVU and L0 (NaN until a step ran with figures on).</summary>
+    public (double Loss, double Fvu, double L0) LastFigures { get; private set; } = (double.NaN, double.NaN, double.NaN);
+
+    /// <param name="figures">Also keep this batch's loss, FVU and L0 in <see cref="LastFigures"/> (live progress).</param>
+    public void Step(Tensor x, long step, long totalSteps, long seed, bool figures = false)
     {
-        try { StepCore(x, step, totalSteps, seed); }
+        try { StepCore(x, step, totalSteps, seed, figures); }
         finally { Release(); }
     }
 
-    private void StepCore(Tensor x, long step, long totalSteps, long seed)
+    private void StepCore(Tensor x, long step, long totalSteps, long seed, bool figures)
     {
         using var scope = NewDisposeScope();
         var tc = Member.Training;
@@ -93,6 +97,11 @@ internal sealed class MemberRun : IDisposable
         Accumulator.FireCounts.add_(fire);
         double dev = Sq(xn - xn.mean([0], keepdim: true)).sum().item<float>();
         Accumulator.Add(r, x.shape[0], dev);
+        if (figures)
+        {
+            long rows = x.shape[0];
+            LastFigures = (r.Total, dev > 0 ? r.Mse * rows / dev : double.NaN, fire.sum().item<float>() / (double)rows);
+        }
         if (tc.DeadFeatures == DeadFeatureStrategy.Resample && (step + 1) % tc.ResampleEvery == 0)
             Resampler.Resample(Sae, _adam, _tracker, xn, seed, step);
     }

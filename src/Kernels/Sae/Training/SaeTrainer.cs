@@ -10,7 +10,8 @@ namespace MMInterp.Kernels.Sae.Training;
 /// each member's result is what a run of that member alone (same seed and batches) gives.
 /// Per step and member: gradients (hand-written or autograd), NaN/inf check before any update, global-norm clipping,
 /// unit-norm decoder projection, fused Adam, decoder renormalisation, dead-feature bookkeeping and resampling.
-/// Metrics (and, optionally, a density histogram PNG) every LogEvery steps and at the end.
+/// Metrics (and, optionally, a density histogram PNG) every LogEvery steps and at the end; optionally each step's
+/// loss, FVU and L0 for live progress (<see cref="TrainerHooks.Stepped"/>), which are never recorded.
 /// Stopping (cancellation) writes a checkpoint; a later Run on the same directory resumes bit-identically.
 /// </summary>
 public static class SaeTrainer
@@ -46,7 +47,7 @@ public static class SaeTrainer
                     var x = data.NextBatch(sweep.BatchSize).to(device);
                     foreach (var m in members.Where(m => m.TrainsAt(step)))
                     {
-                        try { m.Step(x, step, sweep.TotalSteps, sweep.Seed); }
+                        try { m.Step(x, step, sweep.TotalSteps, sweep.Seed, figures: hooks.Stepped is not null); }
                         catch (NonFiniteTrainingException e) when (hooks.MemberFailed is { } failed)
                         {
                             m.Leave(step, e.Message);
@@ -56,6 +57,9 @@ public static class SaeTrainer
                 }
                 long done = step + 1;
                 var stepped = members.Where(m => m.TrainsAt(step)).ToList();
+                if (hooks.Stepped is { } live)
+                    foreach (var m in stepped)
+                        live(new StepFigures(m.Member.Name, done, sweep.TotalSteps, m.LastFigures.Loss, m.LastFigures.Fvu, m.LastFigures.L0));
                 if (done % sweep.LogEvery == 0 && done != sweep.TotalSteps)
                     foreach (var m in stepped) m.Log(done, sweep.TotalSteps, hooks, sweep.HistogramEachLog);
                 if (sweep.CheckpointEvery > 0 && done % sweep.CheckpointEvery == 0 && done != sweep.TotalSteps)

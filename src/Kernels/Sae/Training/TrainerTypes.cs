@@ -7,6 +7,9 @@ namespace MMInterp.Kernels.Sae.Training;
 public sealed record TrainerHooks
 {
     public Action<TrainingProgress>? Progress { get; init; }
+    /// <summary>Fires after every step for each member that stepped, with that batch's loss, FVU and L0 (live progress;
+    /// nothing is recorded). Costs one more scalar read per member and step, so it is computed only when set.</summary>
+    public Action<StepFigures>? Stepped { get; init; }
     public Func<ISparseAutoencoder, double>? DownstreamMetric { get; init; }
     /// <summary>Fires after each periodic checkpoint is written: member name, step, checkpoint path. Lets a caller copy
     /// the checkpoint somewhere durable before training goes on.</summary>
