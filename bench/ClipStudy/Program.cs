@@ -158,6 +158,20 @@ foreach (var minAuroc in S("minaurocs", "0").Split(',').Select(x => double.Parse
     if (r.DetectionAuroc is { Count: > 0 } da) Log($"  detection auroc mean {da.Values.Average():F3}; targets " + string.Join(" ", r.Features.GroupBy(x => x.Target.Attribute).Select(g => $"{g.Key}:{g.Count()}")));
     Log($"STEER share={r.SteerableShare:F3} random={r.RandomShare:F3} ratio={r.ShareRatio:F2} tested={r.Features.Count} live={r.LiveFeatures}");
     foreach (var at in Enum.GetValues<ObjectAttribute>()) Log($"  {at}: {r.SteerableShareFor(at):F3} vs {r.RandomShareFor(at):F3}");
+    // By target value: passes of features and of random directions toward it, and where random pushes send the
+    // prediction (the value whose mean probability ends highest on the measured images).
+    foreach (var g in r.Features.Concat(r.RandomControl).Select(t => t.Target).Distinct().OrderBy(t => t.Attribute).ThenBy(t => t.Value))
+    {
+        var f = r.Features.Where(t => t.Target == g).ToList(); var q = r.RandomControl.Where(t => t.Target == g).ToList();
+        Log($"  target {g.Attribute}={g.Label}: features {f.Count(t => t.Steerable)}/{f.Count}, random {q.Count(t => t.Steerable)}/{q.Count}");
+    }
+    foreach (var at in r.RandomControl.Select(t => t.Target.Attribute).Distinct())
+    {
+        var words = AttributeWords.Words(at);
+        string Dominant(FeatureSteering t) => words[t.MeanAfter.Select((p, i) => (p, i)).MaxBy(x => x.p).i];
+        Log($"  {at}: random pushes end on " + string.Join(" ", r.RandomControl.Where(t => t.Target.Attribute == at).GroupBy(Dominant).OrderByDescending(x => x.Count()).Select(x => $"{x.Key}:{x.Count()}"))
+            + "; unsteered mean ends on " + string.Join(" ", r.RandomControl.Where(t => t.Target.Attribute == at).Take(1).Select(t => words[t.MeanBefore.Select((p, i) => (p, i)).MaxBy(x => x.p).i])));
+    }
     Log("  inserted: " + string.Join(" ", r.Inserted.Select(x => $"{x.Attribute}:{x.Unhooked:F3}/{x.WithError:F3}/{x.ReconstructionOnly:F3}")));
 }
 if (S("typo", "1") == "1")
