@@ -101,7 +101,8 @@ public static class LlavaCheckpoint
         return processor;
     }
 
-    static void CheckTokenizer(LlavaConfig config, TextTokenizer tokenizer, string directory)
+    /// <summary>The tokeniser fits the decoder's vocabulary and names the config's image token.</summary>
+    public static void CheckTokenizer(LlavaConfig config, TextTokenizer tokenizer, string directory)
     {
         if (tokenizer.VocabSize > config.Text.VocabSize)
             throw new InvalidDataException($"{directory}: the tokeniser's ids reach {tokenizer.VocabSize - 1} but text_config.vocab_size is {config.Text.VocabSize}");

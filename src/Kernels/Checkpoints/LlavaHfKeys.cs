@@ -45,3 +45,24 @@ public static class LlavaHfKeys
         modelName.EndsWith(".position_ids", StringComparison.Ordinal) || modelName.EndsWith("rotary_emb.inv_freq", StringComparison.Ordinal)
         || (tiedHead && modelName == "language_model.lm_head.weight");
 }
+
+/// <summary>The keys and shapes of a LlavaForConditionalGeneration from its config alone, in the model's (older) names.</summary>
+public static class LlavaExpectedKeys
+{
+    public static IReadOnlyDictionary<string, long[]> Expected(Models.Llava.LlavaConfig c)
+    {
+        var keys = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        foreach (var (k, v) in ClipHfKeys.Expected(new Models.Clip.ClipConfig { Vision = c.Vision }))
+            if (k.StartsWith("vision_model.", StringComparison.Ordinal)) keys["vision_tower." + k] = v;
+        long i = c.ProjectorInput, h = c.Text.HiddenSize;
+        keys["multi_modal_projector.linear_1.weight"] = [h, i];
+        keys["multi_modal_projector.linear_2.weight"] = [h, h];
+        if (c.ProjectorBias)
+        {
+            keys["multi_modal_projector.linear_1.bias"] = [h];
+            keys["multi_modal_projector.linear_2.bias"] = [h];
+        }
+        foreach (var (k, v) in LlamaHfKeys.Expected(c.Text, "language_model.")) keys[k] = v;
+        return keys;
+    }
+}
