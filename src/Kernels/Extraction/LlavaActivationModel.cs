@@ -7,7 +7,7 @@ namespace MMInterp.Kernels.Extraction;
 /// <summary>
 /// A LLaVA's vision tower, projector and decoder over ShapesWorld images, normalised as its preprocessor says (the
 /// scenes are rendered at the tower's size, so resizing and cropping are identities). As for the zoo VLM: vision hooks
-/// give every vision token; projector and decoder hooks give the image-feature positions of a prompt holding only
+/// give every vision token (of a full tower pass: LLaVA itself stops at its feature layer); projector and decoder hooks give the image-feature positions of a prompt holding only
 /// BOS and the image (the decoder is causal, so these do not depend on any question that follows).
 /// </summary>
 public sealed class LlavaActivationModel(LlavaForConditionalGeneration model, ClipImageProcessor processor)
@@ -25,6 +25,7 @@ public sealed class LlavaActivationModel(LlavaForConditionalGeneration model, Cl
                 throw new ArgumentException($"hook '{h}' is an attention pattern, not a per-token activation");
         }
         var lmHooks = hooks.Any(h => !h.StartsWith("vision.", StringComparison.Ordinal));
+        var visionHooks = hooks.Any(h => h.StartsWith("vision.", StringComparison.Ordinal));
         var bos = Model.Config.Text.BosTokenId;
         var offset = bos is null ? 0 : 1;
         var features = Model.Config.FeaturesPerImage;
@@ -33,11 +34,9 @@ public sealed class LlavaActivationModel(LlavaForConditionalGeneration model, Cl
         {
             using var batch = World.Batch(seed, at, n, CPU);
             var pixels = Normalise(batch.Images);
-            if (!lmHooks)
-            {
-                Model.VisionTower.Features(pixels);
-                return;
-            }
+            // The whole tower, so hooks of blocks after the feature layer (which LLaVA never runs) have values too.
+            if (visionHooks) Model.VisionTower.VisionModel.Forward(pixels);
+            if (!lmHooks) return;
             var image = Model.ImageFeatures(pixels);
             var embeds = bos is int b ? cat([Model.LanguageModel.Embed(full(n, 1, (long)b, dtype: int64)), image], 1) : image;
             Model.LanguageModel.Residual(embeds);
