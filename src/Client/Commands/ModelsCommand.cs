@@ -36,6 +36,7 @@ public static class ModelsCommand
         command.Subcommands.Add(Show(db, json, console));
         command.Subcommands.Add(Remove(db, console));
         command.Subcommands.Add(ModelsHooksCommand.Create(db, json, console));
+        command.Subcommands.Add(ModelsTokenizeCommand.Create(json, console));
         return command;
     }
 
