@@ -37,6 +37,7 @@ public static class ModelsCommand
         command.Subcommands.Add(Remove(db, console));
         command.Subcommands.Add(ModelsHooksCommand.Create(db, json, console));
         command.Subcommands.Add(ModelsTokenizeCommand.Create(json, console));
+        command.Subcommands.Add(ModelsGenerateCommand.Create(json, console));
         return command;
     }
 

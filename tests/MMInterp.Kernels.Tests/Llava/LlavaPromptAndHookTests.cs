@@ -62,6 +62,14 @@ public class LlavaPromptAndHookTests
             Assert.Equal(6, cached.Length);
             Assert.Equal(cached, model.Generate(ids, pixels, 6, stopIds: [], useCache: false));
             Assert.NotNull(loaded.Tokenizer.Decode(cached.Select(i => (int)i)));
+            // The same road in one call: template, tokeniser, preprocessor, greedy up to EOS.
+            var answer = LlavaChat.Ask(loaded, image, "What colour is the square?", maxNewTokens: 6);
+            Assert.Equal(prompt, answer.Prompt);
+            Assert.Equal(ids, answer.PromptIds);
+            Assert.Equal(ids.Length - 1 + 16, answer.MergedLength);
+            var eos = cached.ToList().IndexOf(2);
+            Assert.Equal(eos < 0 ? cached : cached[..(eos + 1)], answer.Ids);
+            Assert.Equal(loaded.Tokenizer.Decode(answer.Ids.Select(i => (int)i), skipSpecialTokens: true), answer.Text);
         }
         finally { Directory.Delete(dir, true); }
     }
