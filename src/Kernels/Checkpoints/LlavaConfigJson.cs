@@ -67,7 +67,8 @@ public static class LlavaConfigJson
     /// <summary>vision_config as HF's CLIPVisionConfig reads it (its defaults fill absent fields), through the CLIP config reader.</summary>
     static ClipVisionConfig ReadVision(JsonObject vision, string path)
     {
-        var clip = new JsonObject { ["text_config"] = new JsonObject(), ["vision_config"] = vision.DeepClone() };
+        // Through JSON text: the CLIP reader reads numbers as parsed JSON holds them (a config built in memory does not).
+        var clip = new JsonObject { ["text_config"] = new JsonObject(), ["vision_config"] = JsonNode.Parse(vision.ToJsonString()) };
         try { return ClipConfigJson.Read(clip, path).Vision; }
         catch (InvalidDataException e) { throw new ArgumentException(e.Message.StartsWith(path + ": ") ? $"vision_config: {e.Message[(path.Length + 2)..]}" : e.Message); }
     }
