@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Golden outputs for MMInterp's LLaVA (HF LlavaForConditionalGeneration), from independent reference code.
 
-Usage: /usr/bin/python3 tests/reference/llava_reference.py CLIP_CHECKOUT LLAMA_CHECKOUT OUT_DIR
+Usage: /usr/bin/python3 tests/reference/llava_reference.py CLIP_CHECKOUT LLAMA_CHECKOUT OUT_DIR [--wide]
   CLIP_CHECKOUT:  a checkout of github.com/openai/CLIP (clip/model.py: the vision tower)
   LLAMA_CHECKOUT: a checkout of github.com/meta-llama/llama (llama/model.py: the decoder)
   OUT_DIR:        tests/reference/golden/llava (what the C# tests read)
@@ -29,6 +29,10 @@ For each case it writes OUT_DIR/<case>/:
 Cases:
   older_bf16     older keys, BF16 weights; vision_feature_layer -2, "default" (LLaVA-1.5's choices)
   newer_list     newer keys, BF16 weights; vision_feature_layer [-3, -1] (concatenated), "full" (keeps the class token)
+
+With --wide it writes only OUT_DIR/llava7b_one_layer/: LLaVA-1.5-7B's widths (ViT-L/14 at 336 px with 2 blocks, the
+1024 -> 4096 projector, one Vicuna-7B decoder layer, vocabulary 32064, 576 image tokens), ~1 GB of BF16: the
+benchmark's check at real widths (bench/run-llava-check.sh; too large to commit).
 
 Weights are random and rounded to bf16 so a BF16 file holds exactly what the reference ran.
 
@@ -218,13 +222,16 @@ def intermediate(dim, multiple_of, multiplier):
     return multiple_of * ((hidden + multiple_of - 1) // multiple_of)
 
 
+SMALL_TEXT = dict(dim=64, n_layers=2, n_heads=4, n_kv_heads=2, vocab_size=96, multiple_of=32, ffn_dim_multiplier=0.5,
+                  norm_eps=1e-5, max_batch_size=1, max_seq_len=64)
+
+
 def run_case(name, layout, dtype, feature_layer, strategy, seed, image=32, patch=8, vwidth=32, vlayers=3, vheads=4,
-             prompt=(1, 7, 19, 90, 33, 41, 12, 5), image_token=90, steps=8):
+             prompt=(1, 7, 19, 90, 33, 41, 12, 5), image_token=90, steps=8, text=SMALL_TEXT):
     g = torch.Generator().manual_seed(seed)
     vt = openai.VisionTransformer(input_resolution=image, patch_size=patch, width=vwidth, layers=vlayers, heads=vheads, output_dim=16)
     fill(vt, g)
-    args = meta.ModelArgs(dim=64, n_layers=2, n_heads=4, n_kv_heads=2, vocab_size=96, multiple_of=32,
-                          ffn_dim_multiplier=0.5, norm_eps=1e-5, max_batch_size=1, max_seq_len=64)
+    args = meta.ModelArgs(**text)
     lm = meta.Transformer(args)
     fill(lm, g)
     layers = feature_layer if isinstance(feature_layer, list) else [feature_layer]
@@ -274,7 +281,7 @@ def run_case(name, layout, dtype, feature_layer, strategy, seed, image=32, patch
         "text_config": {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": args.dim,
                         "intermediate_size": intermediate(args.dim, args.multiple_of, args.ffn_dim_multiplier),
                         "num_hidden_layers": args.n_layers, "num_attention_heads": args.n_heads,
-                        "num_key_value_heads": args.n_kv_heads, "vocab_size": args.vocab_size,
+                        "num_key_value_heads": args.n_kv_heads or args.n_heads, "vocab_size": args.vocab_size,
                         "rms_norm_eps": args.norm_eps, "rope_theta": 10000.0, "max_position_embeddings": 4096,
                         "hidden_act": "silu", "tie_word_embeddings": False, "bos_token_id": 1, "eos_token_id": 2},
     }
@@ -294,6 +301,17 @@ def run_case(name, layout, dtype, feature_layer, strategy, seed, image=32, patch
         f.write("\n")
     print(f"{name}: merged {list(merged.shape)}, features {list(projected.shape)}, greedy {cached.tolist()}")
 
+
+if len(sys.argv) > 4 and sys.argv[4] == "--wide":
+    # LLaVA-1.5-7B's widths with few layers (the benchmark's check at real widths; ~1 GB, not committed): CLIP ViT-L/14
+    # at 336 px with 2 blocks (layer -2 is block 0's output), the 1024 -> 4096 projector, one Vicuna-7B decoder layer.
+    g = torch.Generator().manual_seed(33)
+    words = torch.randint(3, 32000, (24,), generator=g).tolist()
+    run_case("llava7b_one_layer", "older", torch.bfloat16, -2, "default", seed=32, image=336, patch=14, vwidth=1024,
+             vlayers=2, vheads=16, prompt=[1] + words[:5] + [32000] + words[5:], image_token=32000, steps=8,
+             text=dict(dim=4096, n_layers=1, n_heads=32, n_kv_heads=None, vocab_size=32064, multiple_of=256,
+                       norm_eps=1e-5, max_batch_size=1, max_seq_len=640))
+    sys.exit(0)
 
 run_case("older_bf16", "older", torch.bfloat16, -2, "default", seed=30)
 run_case("newer_list", "newer", torch.bfloat16, [-3, -1], "full", seed=31)
