@@ -11,8 +11,8 @@ using Spectre.Console;
 namespace MMInterp.Client.Commands;
 
 /// <summary>
-/// `mminterp models add DIR --family clip [--name NAME]`, `models list`, `models show ID|NAME`, `models remove ID|NAME`, `models hooks ID|NAME`:
-/// bring a checkpoint from outside (an HF CLIPModel directory) into the registry, and manage registered models.
+/// `mminterp models add DIR --family clip|vlm [--name NAME]`, `models list`, `models show ID|NAME`, `models remove ID|NAME`, `models hooks ID|NAME`:
+/// bring a checkpoint from outside (an HF CLIPModel or LlavaForConditionalGeneration directory) into the registry, and manage registered models.
 /// </summary>
 public static class ModelsCommand
 {
@@ -37,13 +37,14 @@ public static class ModelsCommand
         command.Subcommands.Add(Remove(db, console));
         command.Subcommands.Add(ModelsHooksCommand.Create(db, json, console));
         command.Subcommands.Add(ModelsTokenizeCommand.Create(json, console));
+        command.Subcommands.Add(ModelsGenerateCommand.Create(json, console));
         return command;
     }
 
     static Command Add(Option<string?> db, IAnsiConsole? console, string? artefactRoot)
     {
         var dir = new Argument<string>("dir") { Description = "the checkpoint directory (HF layout: config.json, model.safetensors or index + shards, tokenizer files)" };
-        var family = new Option<string>("--family") { Description = "clip (HF CLIPModel); vlm and diffusion are not supported yet for foreign checkpoints", Required = true };
+        var family = new Option<string>("--family") { Description = "clip (HF CLIPModel) or vlm (HF LlavaForConditionalGeneration); diffusion is not supported yet for foreign checkpoints", Required = true };
         family.AcceptOnlyFromAmong("clip", "vlm", "diffusion");
         var name = new Option<string?>("--name") { Description = "the model's name in the registry (default: the directory's name)" };
         var command = new Command("add", "check a checkpoint directory, store it in the artefact store and register it; prints the model id") { dir, family, name };
@@ -51,10 +52,21 @@ public static class ModelsCommand
         {
             var out_ = Output(console);
             var f = parse.GetValue(family)!;
-            if (f != "clip")
-                throw new ArgumentException($"--family {f} is not supported yet for foreign checkpoints; only --family clip (HF CLIPModel directories) is");
+            if (f is not ("clip" or "vlm"))
+                throw new ArgumentException($"--family {f} is not supported yet for foreign checkpoints; --family clip (HF CLIPModel) and --family vlm (HF LLaVA) are");
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
             var store = artefactRoot is null ? session.Artefacts : new Kernels.Artefacts.ArtefactStore(artefactRoot);
+            if (f == "vlm")
+            {
+                var l = await ForeignModelRegistration.RegisterLlavaAsync(store, session.Registry, parse.GetValue(dir)!, parse.GetValue(name), ct,
+                    line => out_.MarkupLineInterpolated($"[grey]{line}[/]"));
+                var ls = l.Summary;
+                out_.MarkupLineInterpolated(
+                    $"[grey]{ls.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters in {ls.Weights.Shards.Count} shard(s) ({string.Join(", ", ls.TensorsByDType.Select(kv => $"{kv.Value} {kv.Key}"))}), {(ls.Layout == Kernels.Checkpoints.LlavaKeyLayout.Older ? "older" : "newer")} HF keys; tokeniser {ls.Tokenizer}, chat template {ls.ChatTemplate}[/]");
+                if (l.AlreadyRegistered) out_.MarkupLineInterpolated($"[grey]already registered as '{l.Model.Name}'[/]");
+                out_.Profile.Out.Writer.WriteLine(l.Model.Id);
+                return 0;
+            }
             var r = await ForeignModelRegistration.RegisterClipAsync(store, session.Registry, parse.GetValue(dir)!, parse.GetValue(name), ct,
                 line => out_.MarkupLineInterpolated($"[grey]{line}[/]"));
             var s = r.Summary;

@@ -19,21 +19,25 @@ public static class StreamingWeights
     /// <summary>Checks every key, shape and dtype class from the headers first (nothing is read before), then copies,
     /// checking each tensor is finite as it lands.</summary>
     /// <param name="source">names the checkpoint in errors (a file, or the directory of a sharded one)</param>
-    public static void Load(nn.Module model, IReadOnlyList<WeightShard> shards, string source, Func<string, bool>? ignored = null)
+    /// <param name="ignored">stored keys that are not parameters (by their stored name)</param>
+    /// <param name="rename">the parameter a stored key fills, when the file's layout names it differently (a newer HF
+    /// LLaVA layout); null: the same name</param>
+    public static void Load(nn.Module model, IReadOnlyList<WeightShard> shards, string source, Func<string, bool>? ignored = null,
+        Func<string, string>? rename = null)
     {
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        var entries = shards.SelectMany(s => s.Header.Entries.Values.Select(e => (Shard: s, Entry: e)))
+        var entries = shards.SelectMany(s => s.Header.Entries.Values.Select(e => (Shard: s, Entry: e, Name: rename?.Invoke(e.Name) ?? e.Name)))
             .Where(x => ignored is null || !ignored(x.Entry.Name)).ToList();
-        CheckKeys(parameters.ToDictionary(kv => kv.Key, kv => kv.Value.shape), entries.Select(x => (x.Entry.Name, x.Entry.Shape)), source);
-        foreach (var (shard, e) in entries) WeightChecks.RequireClass(shard.Path, e.Name, e.DType, parameters[e.Name]);
+        CheckKeys(parameters.ToDictionary(kv => kv.Key, kv => kv.Value.shape), entries.Select(x => (x.Name, x.Entry.Shape)), source);
+        foreach (var (shard, e, name) in entries) WeightChecks.RequireClass(shard.Path, e.Name, e.DType, parameters[name]);
         using var _ = no_grad();
         foreach (var group in entries.GroupBy(x => x.Shard))
         {
             using var stream = new FileStream(group.Key.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-            foreach (var (shard, e) in group.OrderBy(x => x.Entry.Begin))
+            foreach (var (shard, e, name) in group.OrderBy(x => x.Entry.Begin))
             {
-                Read(stream, shard, e, parameters[e.Name]);
-                WeightChecks.RequireFinite(shard.Path, e.Name, parameters[e.Name]);
+                Read(stream, shard, e, parameters[name]);
+                WeightChecks.RequireFinite(shard.Path, e.Name, parameters[name]);
             }
         }
     }

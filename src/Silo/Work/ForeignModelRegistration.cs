@@ -8,6 +8,9 @@ namespace MMInterp.Silo.Work;
 /// <summary>The outcome of registering a checkpoint: its row, what was inspected, and whether it was already there.</summary>
 public sealed record ForeignModelRegistered(ModelRecord Model, ClipDirectorySummary Summary, bool AlreadyRegistered);
 
+/// <summary>The outcome of registering an HF LLaVA directory (see <see cref="ForeignModelRegistration.RegisterLlavaAsync"/>).</summary>
+public sealed record ForeignLlavaRegistered(ModelRecord Model, LlavaDirectorySummary Summary, bool AlreadyRegistered);
+
 /// <summary>
 /// Registers a checkpoint brought from outside (today: HF CLIPModel directories): inspect everything first, so a
 /// broken or foreign directory is refused before a byte is stored; then store the files a load reads and register
@@ -36,6 +39,28 @@ public static class ForeignModelRegistration
         var record = await ModelRegistration.RegisterDirectoryFromManifestAsync(store, registry, id, name, ModelFamily.Clip, manifest,
             Spec(summary, directory).ToJsonString(), ct);
         return new ForeignModelRegistered(record, summary, existing is not null);
+    }
+
+    /// <summary>An HF LlavaForConditionalGeneration directory, the same road as a CLIP's: inspected first, then its files
+    /// stored and the model registered as family vlm (architecture llava in its spec).</summary>
+    public static async Task<ForeignLlavaRegistered> RegisterLlavaAsync(ArtefactStore store, RegistryStore registry, string directory,
+        string? name, CancellationToken ct = default, Action<string>? progress = null)
+    {
+        directory = Path.GetFullPath(directory);
+        var summary = LlavaDirectory.Inspect(directory);
+        progress?.Invoke($"checked {directory}: {summary.Architecture}");
+        name ??= Path.GetFileName(directory.TrimEnd(Path.DirectorySeparatorChar));
+        if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException($"{directory}: pass --name (the directory gives none)");
+        if (await registry.Models.GetByNameAsync(name, ct: ct) is { } taken)
+            throw new RegistryConflictException($"a model named '{name}' is already registered ({taken.Id}); use that id or pass another --name");
+        var bytes = summary.Files.Sum(f => new FileInfo(Path.Combine(directory, f)).Length);
+        progress?.Invoke($"storing {summary.Files.Count} files ({bytes / 1e6:F1} MB) in the artefact store");
+        var manifest = await store.PutFilesAsync(directory, summary.Files.Select(f => Path.Combine(directory, f)), ct);
+        var id = $"llava-hf-{manifest.Sha256[..12]}";
+        var existing = await registry.Models.GetAsync(id, ct);
+        var record = await ModelRegistration.RegisterDirectoryFromManifestAsync(store, registry, id, name, ModelFamily.Vlm, manifest,
+            LlavaSpec.Of(summary, directory).ToJsonString(), ct);
+        return new ForeignLlavaRegistered(record, summary, existing is not null);
     }
 
     /// <summary>The lineage recorded with the model: where it came from and what it is.</summary>

@@ -82,6 +82,14 @@ public sealed class ModelCache(ModelDirectories models) : IModelHost
     static ClipActivationModel ClipWithPreprocessor(Kernels.Models.Clip.ClipModel model, string dir) =>
         new(model, Kernels.Images.ClipImageProcessor.ForCheckpoint(dir, model.Config.Vision.ImageSize));
 
+    /// <summary>A registered HF LLaVA (computed in fp32 on the CPU; bf16/fp16 weights stay in their dtype).</summary>
+    static LlavaActivationModel LlavaOnCpu(string dir, TorchSharp.torch.Device device)
+    {
+        if (device.type != TorchSharp.DeviceType.CPU) throw new ArgumentException($"{dir}: LLaVA checkpoints run on the CPU only, not {device}");
+        var loaded = LlavaCheckpoint.Load(dir, new LlavaLoadOptions { LoadTokenizer = false });
+        return new LlavaActivationModel(loaded.Model, loaded.ImageProcessor);
+    }
+
     async Task<LoadedModel> LoadAsync(string modelId, string deviceName, CancellationToken ct)
     {
         try
@@ -91,6 +99,7 @@ public sealed class ModelCache(ModelDirectories models) : IModelHost
             IActivationModel model = record.Family switch
             {
                 ModelFamily.Clip => ClipWithPreprocessor(ClipCheckpoint.Load(dir, device).Model, dir),
+                ModelFamily.Vlm when LlavaDirectory.IsLlavaDirectory(dir) => LlavaOnCpu(dir, device),
                 ModelFamily.Vlm => new VlmActivationModel(VlmCheckpoint.Load(dir, device).Model),
                 ModelFamily.Diffusion => new DiffusionActivationModel(DiffusionCheckpoint.Load(dir, device)),
                 _ => throw new ArgumentException($"model '{modelId}' is a {RegistryNames.Name(record.Family)} model; extraction serves clip, vlm and diffusion models"),

@@ -95,11 +95,42 @@ public class ModelsCommandTests(ModelsFixture fx) : IClassFixture<ModelsFixture>
     }
 
     [Fact]
+    public async Task AnHfLlavaIsAddedAsAVlm()
+    {
+        var dir = Path.Combine(fx.Home, "tiny-llava");
+        var config = new Kernels.Models.Llava.LlavaConfig
+        {
+            Vision = new ClipVisionConfig { ImageSize = 16, PatchSize = 8, Tower = new ClipTowerConfig { HiddenSize = 8, IntermediateSize = 16, NumLayers = 2, NumHeads = 2 } },
+            Text = new Kernels.Models.Llm.LlamaConfig { HiddenSize = 16, IntermediateSize = 32, NumLayers = 1, NumHeads = 2, NumKvHeads = 1, VocabSize = 702, MaxPositions = 64 },
+            ImageTokenId = 700,
+        };
+        torch.manual_seed(2);
+        using (var model = new Kernels.Models.Llava.LlavaForConditionalGeneration(config, torch.ScalarType.BFloat16)) LlavaCheckpoint.Save(model, dir);
+        foreach (var f in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "TokenizerGolden", "llama"))) File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
+
+        var (code, output, err) = await InvokeAsync("models", "add", dir, "--family", "vlm", "--name", "tiny hf llava");
+        Assert.True(code == 0, err);
+        var id = output.Trim().Split('\n')[^1].Trim();
+        Assert.StartsWith("llava-hf-", id);
+        Assert.Contains("older HF keys", output);
+        (code, output, _) = await InvokeAsync("models", "show", "tiny hf llava", "--json");
+        Assert.Equal(0, code);
+        var shown = System.Text.Json.Nodes.JsonNode.Parse(output)!;
+        Assert.Equal("llava", shown["spec"]!["architecture"]!.GetValue<string>());
+        Assert.Equal(4, shown["spec"]!["config"]!["image_tokens"]!.GetValue<int>());
+        Assert.Contains("vlm", output);
+    }
+
+    [Fact]
     public async Task OtherFamiliesAndBrokenDirectoriesGetOneLine()
     {
-        var (code, _, err) = await InvokeAsync("models", "add", fx.ClipDir, "--family", "vlm");
+        var (code, _, err) = await InvokeAsync("models", "add", fx.ClipDir, "--family", "diffusion");
         Assert.Equal(2, code);
-        Assert.Equal("error: --family vlm is not supported yet for foreign checkpoints; only --family clip (HF CLIPModel directories) is", err.Trim());
+        Assert.Equal("error: --family diffusion is not supported yet for foreign checkpoints; --family clip (HF CLIPModel) and --family vlm (HF LLaVA) are", err.Trim());
+        // A CLIP directory offered as a VLM: its config says what it is.
+        (code, _, err) = await InvokeAsync("models", "add", fx.ClipDir, "--family", "vlm");
+        Assert.NotEqual(0, code);
+        Assert.Equal($"error: {Path.Combine(fx.ClipDir, "config.json")}: model_type \"clip\" is not a LLaVA config (expected 'llava' for LlavaForConditionalGeneration)", err.Trim());
 
         int Stored() => Directory.Exists(fx.Artefacts) ? Directory.EnumerateFiles(fx.Artefacts, "*", SearchOption.AllDirectories).Count() : 0;
         var before = Stored();

@@ -75,6 +75,14 @@ public sealed class ClipEncoder : nn.Module
 
     public int Count => _layers.Count;
 
+    /// <summary>The input and the outputs of blocks 0..<paramref name="count"/>-1, every one kept (HF's hidden_states).</summary>
+    public IReadOnlyList<Tensor> States(Tensor x, int count)
+    {
+        var states = new List<Tensor> { x };
+        for (var i = 0; i < Math.Min(count, _layers.Count); i++) states.Add(x = _layers[i].Forward(x, null));
+        return states;
+    }
+
     /// <param name="lastLayer">run blocks 0..lastLayer only (null: all)</param>
     public Tensor Forward(Tensor x, Tensor? mask, int? lastLayer = null)
     {

@@ -77,6 +77,28 @@ public sealed class ClipVisionTransformer : nn.Module
         return Encode(pixels, lastBlock);
     }
 
+    /// <summary>HF's hidden_states[0]: the pre-normed embeddings the encoder reads [B, T, D].</summary>
+    public Tensor Embeddings(Tensor pixels)
+    {
+        CheckPixels(pixels);
+        return _pre.forward(_embeddings.Forward(pixels));
+    }
+
+    /// <summary>HF's hidden_states[0..<paramref name="lastIndex"/>] (index i >= 1: block i-1's output), all kept: a
+    /// LLaVA reading several layers concatenates them.</summary>
+    public IReadOnlyList<Tensor> HiddenStates(Tensor pixels, int lastIndex)
+    {
+        if (lastIndex < 0 || lastIndex > _encoder.Count) throw new ArgumentOutOfRangeException(nameof(lastIndex), $"hidden state {lastIndex} is not in 0..{_encoder.Count}");
+        return _encoder.States(Embeddings(pixels), lastIndex);
+    }
+
+    void CheckPixels(Tensor pixels)
+    {
+        var expected = new long[] { _config.NumChannels, _config.ImageSize, _config.ImageSize };
+        if (pixels.dim() != 4 || !pixels.shape.Skip(1).SequenceEqual(expected))
+            throw new ArgumentException($"images must be [B,{string.Join(",", expected)}], got [{string.Join(",", pixels.shape)}]");
+    }
+
     Tensor Encode(Tensor pixels, int? lastBlock)
     {
         var expected = new long[] { _config.NumChannels, _config.ImageSize, _config.ImageSize };
