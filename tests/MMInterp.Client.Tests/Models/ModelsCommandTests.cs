@@ -47,26 +47,8 @@ public sealed class ModelsFixture : IAsyncLifetime
 [Collection(MMInterp.Client.Tests.Cli.ConsoleErrorCollection.Name)]
 public class ModelsCommandTests(ModelsFixture fx) : IClassFixture<ModelsFixture>
 {
-    async Task<(int Code, string Out, string Err)> InvokeAsync(params string[] args)
-    {
-        var writer = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(writer),
-        });
-        console.Profile.Width = 240;
-        var root = new RootCommand { ModelsCommand.Create(console, fx.Artefacts) };
-        var err = new StringWriter();
-        var previous = Console.Error;
-        Console.SetError(err); // CliAction prints failures to stderr
-        try
-        {
-            var code = await root.Parse([.. args, "--db", fx.ConnectionString]).InvokeAsync();
-            return (code, writer.ToString(), err.ToString());
-        }
-        finally { Console.SetError(previous); }
-    }
+    Task<(int Code, string Out, string Err)> InvokeAsync(params string[] args) =>
+        ModelsCli.InvokeAsync(fx.Artefacts, [.. args, "--db", fx.ConnectionString], width: 240);
 
     [Fact]
     public async Task AddPrintsTheIdListShowsItAndRemoveUnregistersIt()

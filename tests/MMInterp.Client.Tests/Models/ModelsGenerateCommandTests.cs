@@ -20,22 +20,8 @@ public sealed class ModelsGenerateCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_home, true);
 
-    static async Task<(int Code, string Out, string Err)> InvokeAsync(params string[] args)
-    {
-        var writer = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(writer),
-        });
-        console.Profile.Width = 200;
-        var root = new RootCommand { ModelsCommand.Create(console, Path.GetTempPath()) };
-        var err = new StringWriter();
-        var previous = Console.Error;
-        Console.SetError(err);
-        try { return (await root.Parse(args).InvokeAsync(), writer.ToString(), err.ToString()); }
-        finally { Console.SetError(previous); }
-    }
+    static Task<(int Code, string Out, string Err)> InvokeAsync(params string[] args) =>
+        ModelsCli.InvokeAsync(Path.GetTempPath(), args);
 
     string WriteLlava(bool tokenizer = true)
     {
