@@ -39,6 +39,7 @@ public class VlmUserDataTests : IDisposable
     [InlineData("""{"image": "x.png", "question": "q?", "answer": "a", "mask": "x.png"}""", "line 2: mask 'x.png' marks no pixel")]
     [InlineData("""{"image": "x.png", "question": "q?", "answer": "a", "colour": "red"}""", "line 2: unknown field(s) colour")]
     [InlineData("""[1, 2]""", "line 2: expected a JSON object")]
+    [InlineData("""{"image": "../x.png", "question": "q?", "answer": "a"}""", "line 2: '../x.png' is not a path inside the JSONL's folder")]
     public void ABadLineIsOneLineNamingItsLineAndProblem(string bad, string expected)
     {
         var path = Write("""{"image": "x.png", "question": "q?", "answer": "a", "box": [0, 0, 20, 10]}""", bad);

@@ -6,7 +6,7 @@ namespace MMInterp.Kernels.Interp.Vlm;
 
 /// <summary>One line of a user's VLM data: the decoded image, the question, the expected answer and, when given, where
 /// the asked-about object is (a box in the original image's pixels, or a mask of its size: true on the object).</summary>
-public sealed record VlmUserItem(int Line, string ImagePath, RgbImage Image, string Question, string Answer, double[]? Box, bool[]? Mask);
+public sealed record VlmUserItem(int Line, string ImagePath, RgbImage Image, string Question, string Answer, double[]? Box, bool[]? Mask, string? MaskPath = null);
 
 /// <summary>
 /// A JSONL of {"image": path relative to the JSONL's folder, "question", "answer", optional "box": [x0,y0,x1,y1]
@@ -57,9 +57,10 @@ public static class VlmUserData
         var imageName = Text("image");
         var question = Text("question");
         var answer = Text("answer").Trim();
-        var image = ReadImage(Path.Combine(folder, imageName), imageName, Where());
+        var image = ReadImage(folder, imageName, Where());
         double[]? box = null;
         bool[]? mask = null;
+        string? maskName = null;
         if (o["box"] is { } b && o["mask"] is not null) throw new ArgumentException($"{Where()}: give 'box' or 'mask', not both");
         if (o["box"] is { } boxNode)
         {
@@ -71,19 +72,23 @@ public static class VlmUserData
         }
         if (o["mask"] is not null)
         {
-            var maskName = Text("mask");
-            var m = ReadImage(Path.Combine(folder, maskName), maskName, Where());
+            maskName = Text("mask");
+            var m = ReadImage(folder, maskName, Where());
             if (m.Width != image.Width || m.Height != image.Height)
                 throw new ArgumentException($"{Where()}: mask '{maskName}' is {m.Width}x{m.Height}, the image {image.Width}x{image.Height}");
             mask = new bool[m.Width * m.Height];
             for (var i = 0; i < mask.Length; i++) mask[i] = m.Pixels[3 * i] > 0 || m.Pixels[3 * i + 1] > 0 || m.Pixels[3 * i + 2] > 0;
             if (!mask.Any(x => x)) throw new ArgumentException($"{Where()}: mask '{maskName}' marks no pixel");
         }
-        return new VlmUserItem(line, imageName, image, question, answer, box, mask);
+        return new VlmUserItem(line, imageName, image, question, answer, box, mask, maskName);
     }
 
-    static RgbImage ReadImage(string full, string name, string where)
+    /// <summary>Images and masks live in the JSONL's folder (or below it): the folder is what gets stored and analysed.</summary>
+    static RgbImage ReadImage(string folder, string name, string where)
     {
+        var full = Path.GetFullPath(Path.Combine(folder, name));
+        if (Path.IsPathRooted(name) || !full.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new ArgumentException($"{where}: '{name}' is not a path inside the JSONL's folder (keep the images beside or below it)");
         if (!File.Exists(full)) throw new ArgumentException($"{where}: image '{name}' not found ({full})");
         try
         {

@@ -28,6 +28,15 @@ public sealed class AnalysisInputs(RegistryStore registry, ArtefactCache artefac
 
     public async Task<LoadedVlm> VlmAsync(CancellationToken ct) => VlmCheckpoint.Load(await CheckpointAsync(ModelFamily.Vlm, ct), device);
 
+    /// <summary>LLaVA runs on the CPU (as the model cache serves it).</summary>
+    public async Task<LoadedLlava> LlavaAsync(CancellationToken ct)
+    {
+        var directory = await CheckpointAsync(ModelFamily.Vlm, ct);
+        if (!File.Exists(Path.Combine(directory, LlavaCheckpoint.ConfigFile)))
+            throw new ArgumentException($"model '{ModelId}' is not an HF LLaVA (a zoo VLM reads ShapesWorld, not user data)");
+        return LlavaCheckpoint.Load(directory);
+    }
+
     public async Task<DiffusionBundle> DiffusionAsync(CancellationToken ct) => DiffusionCheckpoint.Load(await CheckpointAsync(ModelFamily.Diffusion, ct), device);
 
     /// <summary>The restored checkpoint directory of the spec's model, which must be of <paramref name="family"/>.</summary>
