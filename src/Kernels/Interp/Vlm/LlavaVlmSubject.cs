@@ -18,6 +18,7 @@ public sealed class LlavaVlmSubject : IVlmSubject, IDisposable
     readonly LlavaForConditionalGeneration _model;
     readonly TextTokenizer _tokenizer;
     readonly Tensor _tokens; // [N, P, D]
+    readonly Tensor _pixels; // [N, 3, S, S]
     readonly long[][] _ids; // expanded
     readonly int[] _start;
     readonly long[] _answers;
@@ -55,6 +56,7 @@ public sealed class LlavaVlmSubject : IVlmSubject, IDisposable
         using var _ = no_grad();
         var pixels = llava.ImageProcessor.ToPixels(items.Select(x => x.Image).ToList());
         _tokens = scope.MoveToOuter(_model.ImageFeatures(pixels));
+        _pixels = scope.MoveToOuter(pixels);
     }
 
     /// <summary>The expected answer's first token: the prompt rendered, the answer appended (after a space when the
@@ -103,6 +105,15 @@ public sealed class LlavaVlmSubject : IVlmSubject, IDisposable
     public bool[]? ObjectPatches(int prompt) => _objects[prompt];
     public Tensor CleanImageTokens(int prompt) => _tokens.narrow(0, prompt, 1);
 
+    /// <summary>The image tokens of <paramref name="prompts"/> computed again from their pixels, with whatever hooks
+    /// are set on the vision tower (steering writes there). [B, P, D]</summary>
+    public Tensor ImageTokensFromPixels(IReadOnlyList<int> prompts)
+    {
+        using var scope = NewDisposeScope();
+        var index = tensor(prompts.Select(i => (long)i).ToArray(), device: _pixels.device);
+        return scope.MoveToOuter(_model.ImageFeatures(_pixels.index_select(0, index)));
+    }
+
     public Tensor Logits(Tensor imageTokens, IReadOnlyList<int> prompts)
     {
         using var scope = NewDisposeScope();
@@ -121,5 +132,9 @@ public sealed class LlavaVlmSubject : IVlmSubject, IDisposable
     public string TokenText(long id) => id == _model.Config.ImageTokenId ? "<image>" : id < _tokenizer.VocabSize ? _tokenizer.TokenText((int)id) : $"#{id}";
     public long TokenAt(int prompt, int position) => _ids[prompt][position];
 
-    public void Dispose() => _tokens.Dispose();
+    public void Dispose()
+    {
+        _tokens.Dispose();
+        _pixels.Dispose();
+    }
 }
