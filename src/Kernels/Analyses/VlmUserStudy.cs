@@ -10,16 +10,32 @@ namespace MMInterp.Kernels.Analyses;
 /// </summary>
 internal static class VlmUserStudy
 {
-    public static async Task<AnalysisResult> RunAsync(VlmStudyOptions o, IAnalysisInputs inputs, Action<double, string> progress, CancellationToken ct)
+    /// <summary>The stored data folder's examples, then the spec's LLaVA over them (the caller disposes both the subject and the model).</summary>
+    public static async Task<(LlavaVlmSubject Subject, IDisposable Model)> LoadAsync(string kind, string data, string dataFile, IAnalysisInputs inputs, CancellationToken ct)
     {
-        var folder = await inputs.ArtefactAsync(o.Data!, directory: true, ct);
-        var file = Path.GetFullPath(Path.Combine(folder, o.DataFile));
-        if (!file.StartsWith(Path.GetFullPath(folder) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-            throw new ArgumentException($"{VlmStudyAnalysis.Kind}: data_file '{o.DataFile}' lies outside the stored data folder");
+        var folder = Path.GetFullPath(await inputs.ArtefactAsync(data, directory: true, ct));
+        var file = Path.GetFullPath(Path.Combine(folder, dataFile));
+        if (!file.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new ArgumentException($"{kind}: data_file '{dataFile}' lies outside the stored data folder");
         var items = VlmUserData.Load(file);
         var loaded = await inputs.LlavaAsync(ct);
-        using var model = loaded.Model;
-        using var subject = new LlavaVlmSubject(loaded, items);
+        try
+        {
+            return (new LlavaVlmSubject(loaded, items), loaded.Model);
+        }
+        catch
+        {
+            loaded.Model.Dispose();
+            throw;
+        }
+    }
+
+    public static async Task<AnalysisResult> RunAsync(VlmStudyOptions o, IAnalysisInputs inputs, Action<double, string> progress, CancellationToken ct)
+    {
+        var (subject, model) = await LoadAsync(VlmStudyAnalysis.Kind, o.Data!, o.DataFile, inputs, ct);
+        using var _model = model;
+        using var _subject = subject;
+        var items = subject.Items;
         var dir = inputs.WorkDirectory;
         var result = new AnalysisResult();
         result.Details["data_file"] = o.DataFile;

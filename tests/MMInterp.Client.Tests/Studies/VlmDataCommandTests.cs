@@ -5,6 +5,7 @@ using MMInterp.Kernels.Checkpoints;
 using MMInterp.Kernels.Images;
 using MMInterp.Kernels.Interp.DataStudy;
 using MMInterp.Kernels.Models.Llava;
+using MMInterp.Kernels.Sae;
 using SkiaSharp;
 using Xunit;
 
@@ -74,11 +75,20 @@ public sealed class VlmDataCommandTests : IAsyncLifetime
         Assert.Contains("knockout_image_drop", all.Output);
         Assert.True(new FileInfo(Path.Combine(Home, "all", "logit_lens.png")).Length > 200);
 
+        // Steering through a vision SAE (random here: the road, not the effect): the answers are the concepts.
+        var saePath = Path.Combine(Home, "sae.safetensors");
+        using (var sae = SaeFactory.Create(new SaeConfig { Kind = SaeKind.Relu, DIn = 32, DSae = 64, Seed = 3 })) SaeCheckpoint.SaveSae(saePath, sae);
+        var steer = await Run("vlm", "steer", "--model", model, "--data", jsonl, "--sae", saePath, "--out", Path.Combine(Home, "steer"));
+        Assert.True(steer.Code == 0, steer.Output);
+        Assert.Contains("figure vlm_steering_success:", steer.Output);
+        var steering = JsonNode.Parse(File.ReadAllText(Path.Combine(Home, "steer", "steering.json")))!;
+        Assert.Equal(2, steering["trials"]!.GetValue<int>()); // two examples, two answers: each steered on the other
+
         await using var registry = RegistryStore.Create(_cli.ConnectionString);
         var registered = Assert.Single(await registry.Models.ListAsync()); // the same directory is the same model
         Assert.StartsWith("llava-hf-", registered.Id);
         var experiments = await registry.Experiments.ListAsync();
-        Assert.Equal(2, experiments.Count);
+        Assert.Equal(3, experiments.Count);
         Assert.All(experiments, e => Assert.Equal("vqa.jsonl", JsonNode.Parse(e.ConfigJson)!["options"]!["data_file"]!.GetValue<string>()));
     }
 
