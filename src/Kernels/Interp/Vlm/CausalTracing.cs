@@ -104,6 +104,7 @@ public static class CausalTracing
             rowsOf[$"{kind}_window"] = Windows(layers, o.Window).Select(w => ($"blocks {w.First()}-{w.Last()}", w.Select(l => VlmInterventions.HookName(kind, l)).ToArray())).ToList();
         foreach (var kind in rowsOf.Keys.Where(k => k != "resid" && !o.Kinds.Contains(k)).ToList()) rowsOf.Remove(kind);
         var maps = rowsOf.ToDictionary(k => k.Key, k => new double[n, k.Value.Count, t]);
+        var restored = rowsOf.Values.SelectMany(rows => rows.SelectMany(r => r.Hooks)).ToHashSet();
         var cleanProb = new double[n];
         var corruptProb = new double[n];
         var shares = new List<double>();
@@ -119,7 +120,8 @@ public static class CausalTracing
             using var cache = new ActivationCache();
             using (subject.Hooks.Scope())
             {
-                subject.Hooks.Add(name => name.StartsWith("lm.", StringComparison.Ordinal), Hook.Cache(cache));
+                // Only the states restored (a 7B model's attention patterns alone would be gigabytes).
+                subject.Hooks.Add(name => restored.Contains(name), Hook.Cache(cache));
                 cleanProb[i] = VlmSubjects.AnswerProbability(subject, tokens, [i]).item<float>();
             }
             var corrupted = tokens + noise; // [S, P, D]
