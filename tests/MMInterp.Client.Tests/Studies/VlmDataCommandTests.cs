@@ -90,6 +90,11 @@ public sealed class VlmDataCommandTests : IAsyncLifetime
         var experiments = await registry.Experiments.ListAsync();
         Assert.Equal(3, experiments.Count);
         Assert.All(experiments, e => Assert.Equal("vqa.jsonl", JsonNode.Parse(e.ConfigJson)!["options"]!["data_file"]!.GetValue<string>()));
+
+        // Without --data a LLaVA has nothing to be asked: the run says what to give it.
+        var bare = await Run("vlm", "knockout", "--model", registered.Id, "--out", Path.Combine(Home, "bare"));
+        Assert.NotEqual(0, bare.Code);
+        Assert.Contains("is an HF LLaVA: give it your images and questions (--data FILE.jsonl)", bare.Output);
     }
 
     Task<(int Code, string Output)> Run(params string[] args) => _cli.RunAsync(TimeSpan.FromMinutes(10), args);
