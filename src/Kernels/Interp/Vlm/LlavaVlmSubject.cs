@@ -10,15 +10,15 @@ namespace MMInterp.Kernels.Interp.Vlm;
 /// An HF LLaVA over a user's examples (<see cref="VlmUserData"/>): each question goes through the checkpoint's chat
 /// template with one image; the image token is widened to the projected patch features (the image tokens the
 /// analyses corrupt and restore); the scored token is the expected answer's first token as the tokeniser writes it
-/// after the prompt. Prompts of equal length batch together. Holds the clean image tokens; dispose to free them
-/// (the model stays the caller's).
+/// after the prompt. Prompts of equal length batch together. Holds the clean image tokens (P x hidden floats per
+/// example: ~9 MB at LLaVA-1.5-7B); dispose to free them (the model stays the caller's).
 /// </summary>
 public sealed class LlavaVlmSubject : IVlmSubject, IDisposable
 {
     readonly LlavaForConditionalGeneration _model;
     readonly TextTokenizer _tokenizer;
     readonly Tensor _tokens; // [N, P, D]
-    readonly Tensor _pixels; // [N, 3, S, S]
+    readonly Images.ClipImageProcessor _processor;
     readonly long[][] _ids; // expanded
     readonly int[] _start;
     readonly long[] _answers;
@@ -52,11 +52,11 @@ public sealed class LlavaVlmSubject : IVlmSubject, IDisposable
                 throw new ArgumentException($"line {item.Line}: the object lies outside the centre crop the model sees");
             Images[i] = Planar(llava.ImageProcessor.Transform(item.Image));
         }
+        _processor = llava.ImageProcessor;
+        // One image at a time: the tower's activations for a batch of large images would dwarf the tokens kept.
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var pixels = llava.ImageProcessor.ToPixels(items.Select(x => x.Image).ToList());
-        _tokens = scope.MoveToOuter(_model.ImageFeatures(pixels));
-        _pixels = scope.MoveToOuter(pixels);
+        _tokens = scope.MoveToOuter(cat(Enumerable.Range(0, n).Select(i => ImageTokensFromPixels([i])).ToList(), 0));
     }
 
     /// <summary>The expected answer's first token: the prompt rendered, the answer appended (after a space when the
@@ -110,8 +110,7 @@ public sealed class LlavaVlmSubject : IVlmSubject, IDisposable
     public Tensor ImageTokensFromPixels(IReadOnlyList<int> prompts)
     {
         using var scope = NewDisposeScope();
-        var index = tensor(prompts.Select(i => (long)i).ToArray(), device: _pixels.device);
-        return scope.MoveToOuter(_model.ImageFeatures(_pixels.index_select(0, index)));
+        return scope.MoveToOuter(_model.ImageFeatures(_processor.ToPixels(prompts.Select(i => Items[i].Image).ToList())));
     }
 
     public Tensor Logits(Tensor imageTokens, IReadOnlyList<int> prompts)
@@ -132,9 +131,5 @@ public sealed class LlavaVlmSubject : IVlmSubject, IDisposable
     public string TokenText(long id) => id == _model.Config.ImageTokenId ? "<image>" : id < _tokenizer.VocabSize ? _tokenizer.TokenText((int)id) : $"#{id}";
     public long TokenAt(int prompt, int position) => _ids[prompt][position];
 
-    public void Dispose()
-    {
-        _tokens.Dispose();
-        _pixels.Dispose();
-    }
+    public void Dispose() => _tokens.Dispose();
 }
