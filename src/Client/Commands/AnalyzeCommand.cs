@@ -69,18 +69,21 @@ public static class AnalyzeCommand
     /// --steer-sae, steering through the vision tower with a registered dictionary (--type is then the attribute).</summary>
     static Command Vlm()
     {
-        var model = new Option<string>("--model") { Description = "registered VLM id (mminterp zoo build vlm), or a VLM directory (registered first)", Required = true };
+        var model = new Option<string>("--model") { Description = "registered VLM id (mminterp zoo build vlm, or an HF LLaVA added with models add --family vlm), or a VLM directory (registered first)", Required = true };
         var output = new Option<string?>("--out") { Description = "directory for the experiment's pictures" };
         var db = DatabaseOption.Create();
         var command = new Command("vlm", "VLM study: causal tracing, attention knockout, logit lens on visual tokens") { model, output, db };
         var steerSae = new Option<string?>("--steer-sae") { Description = "instead: steer through the vision tower with this dictionary (an SAE on one of the VLM's vision.* hooks)" };
         command.Options.Add(steerSae);
-        var study = StudyOptions.Add(command, AnalysisCatalog.Get<VlmStudyAnalysis>().OptionSet, except: ["parts"]);
+        command.Options.Add(VlmDataOption.Create());
+        var study = StudyOptions.Add(command, AnalysisCatalog.Get<VlmStudyAnalysis>().OptionSet, except: ["parts", .. VlmStudyOptions.DataOptions]);
         CliAction.Set(command, async (parse, ct) =>
         {
             var options = study.Read(parse);
+            VlmDataOption.Check(parse); // before the platform starts
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
             var modelId = await StudyModels.ResolveAsync(session, parse.GetValue(model)!, ModelFamily.Vlm, ct);
+            await VlmDataOption.StoreAsync(parse, session, options, ct);
             if (parse.GetValue(steerSae) is { } dictionary)
             {
                 var steer = new JsonObject { ["attribute"] = options["type"]?.DeepClone() ?? new VlmStudyOptions().Type };

@@ -33,6 +33,8 @@ public sealed record StudyVerb(string Name, string Description, IAnalysis Analys
     public string? OutPicture { get; init; }
     /// <summary>Adds this command's own options; returns what turns them into options (run after the bound ones are read).</summary>
     public Func<Command, Func<ParseResult, PlatformSession, JsonObject, CancellationToken, Task>>? Extra { get; init; }
+    /// <summary>Checks this command's own inputs before the platform starts (a refusal is exit code 2 with nothing opened).</summary>
+    public Action<ParseResult>? Check { get; init; }
 
     public Command Create()
     {
@@ -52,6 +54,7 @@ public sealed record StudyVerb(string Name, string Description, IAnalysis Analys
             var json = options.Read(parse);
             foreach (var (key, value) in Fixed ?? []) json[key] = value?.DeepClone();
             Analysis.OptionSet.Check(json.ToJsonString()); // before the platform starts
+            Check?.Invoke(parse);
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
             if (extra is not null) await extra(parse, session, json, ct);
             var modelId = await StudyModels.ResolveAsync(session, parse.GetValue(model)!, Family, ct);

@@ -28,13 +28,16 @@ public static class StudyModels
     static async Task<string> RegisterDirectoryAsync(PlatformSession session, string directory, ModelFamily family, string flag, CancellationToken ct)
     {
         directory = Path.GetFullPath(directory);
+        if (family == ModelFamily.Vlm && !VlmCheckpoint.IsVlmDirectory(directory) && File.Exists(Path.Combine(directory, LlavaCheckpoint.ConfigFile)))
+            return await RegisterLlavaAsync(session, directory, ct);
         var marker = family switch
         {
             ModelFamily.Vlm => VlmCheckpoint.IsVlmDirectory(directory) ? null : "vlm_config.json",
             ModelFamily.Diffusion => File.Exists(Path.Combine(directory, DiffusionCheckpoint.ConfigFile)) ? null : DiffusionCheckpoint.ConfigFile,
             _ => File.Exists(Path.Combine(directory, "config.json")) ? null : "config.json",
         };
-        if (marker is not null) throw new ArgumentException($"{flag}: '{directory}' is not a {RegistryNames.Name(family)} model directory (no {marker})");
+        if (marker is not null)
+            throw new ArgumentException($"{flag}: '{directory}' is not a {RegistryNames.Name(family)} model directory (no {marker}{(family == ModelFamily.Vlm ? " and no HF LLaVA config.json" : "")})");
         var manifest = await session.Artefacts.PutDirectoryAsync(directory, ct);
         var id = $"{RegistryNames.Name(family)}-dir-{manifest.Sha256[..12]}";
         var name = $"{Path.GetFileName(directory.TrimEnd(Path.DirectorySeparatorChar))} ({manifest.Sha256[..12]})";
@@ -42,5 +45,18 @@ public static class StudyModels
         var record = await ModelRegistration.RegisterDirectoryFromManifestAsync(session.Artefacts, session.Registry, id, name, family, manifest, spec, ct);
         Console.WriteLine($"model directory {directory} is registered model {record.Id}");
         return record.Id;
+    }
+
+    /// <summary>An HF LLaVA directory, registered as `models add DIR --family vlm` does (under the directory's name);
+    /// the same directory again is the model registered from it.</summary>
+    static async Task<string> RegisterLlavaAsync(PlatformSession session, string directory, CancellationToken ct)
+    {
+        var name = Path.GetFileName(directory.TrimEnd(Path.DirectorySeparatorChar));
+        if (await session.Registry.Models.GetByNameAsync(name, ct: ct) is { Family: ModelFamily.Vlm } known
+            && JsonDocument.Parse(known.SpecJson).RootElement.TryGetProperty("source_dir", out var source) && source.GetString() == directory)
+            return known.Id;
+        var registered = await ForeignModelRegistration.RegisterLlavaAsync(session.Artefacts, session.Registry, directory, name, ct);
+        Console.WriteLine($"LLaVA directory {directory} is registered model {registered.Model.Id}");
+        return registered.Model.Id;
     }
 }

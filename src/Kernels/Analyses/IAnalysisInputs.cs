@@ -26,6 +26,8 @@ public interface IAnalysisInputs
 
     Task<LoadedClip> ClipAsync(CancellationToken ct);
     Task<LoadedVlm> VlmAsync(CancellationToken ct);
+    /// <summary>The spec's model as an HF LLaVA (registered with `models add DIR --family vlm`), with its tokeniser.</summary>
+    Task<LoadedLlava> LlavaAsync(CancellationToken ct);
     Task<DiffusionBundle> DiffusionAsync(CancellationToken ct);
     /// <summary>A dictionary trained on the spec's model; null = the spec's own (which must then match the spec's hook).</summary>
     Task<AnalysisDictionary> DictionaryAsync(string? id, CancellationToken ct);

@@ -20,6 +20,9 @@ public sealed record VlmSteerOptions
     [Description("features of a trained SAE")] public int DSae { get; init; } = new VlmVisionSaeOptions().DSae;
     [Description("TopK k of a trained SAE")] public int K { get; init; } = new VlmVisionSaeOptions().K;
     [Description("steps of SAE training")] public int SaeSteps { get; init; } = new VlmVisionSaeOptions().Steps;
+    [Description("user data instead of ShapesWorld (needs an HF LLaVA and an SAE on its tower; the answers are the concepts): the stored folder's artefact sha256; the CLI's --data FILE.jsonl sets it")]
+    public string? Data { get; init; }
+    [Description("the JSONL's path inside the stored data folder")] public string DataFile { get; init; } = "data.jsonl";
 }
 
 /// <summary>
@@ -52,6 +55,7 @@ public sealed class VlmSteerAnalysis() : Analysis<VlmSteerOptions>(Kind)
             Hook = hook, Attribute = o.Attribute, ImagesPerConcept = o.ImagesPerConcept, SelectionImages = o.SelectionImages,
             ClampMultiple = o.ClampMultiple, Seed = o.Seed,
         }).Validate();
+        if (o.Data is not null) return (await RunOnDataAsync(o, hook, dictionary, inputs, progress, ct)).ControlsOf(Figures);
         var loaded = await inputs.VlmAsync(ct);
         using var model = loaded.Model;
         SparseAutoencoder sae;
@@ -84,5 +88,34 @@ public sealed class VlmSteerAnalysis() : Analysis<VlmSteerOptions>(Kind)
         result.Details["d_sae"] = steering.DSae;
         result.Details["concepts"] = ResultJson.Node(steering.Concepts);
         return result.ControlsOf(Figures);
+    }
+
+    /// <summary>An HF LLaVA on a user's examples (<see cref="VlmUserSteering"/>): the SAE is a dictionary or a stored
+    /// file trained on the LLaVA's vision hook (training one here reads ShapesWorld, so it is refused).</summary>
+    static async Task<AnalysisResult> RunOnDataAsync(VlmSteerOptions o, string hook, AnalysisDictionary? dictionary, IAnalysisInputs inputs,
+        Action<double, string> progress, CancellationToken ct)
+    {
+        if (o.TrainSae) throw new ArgumentException($"{Kind}: train_sae trains on ShapesWorld images; with data give an SAE trained on the LLaVA's vision hook (--sae or a dictionary)");
+        var (subject, model) = await VlmUserStudy.LoadAsync(Kind, o.Data!, o.DataFile, inputs, ct);
+        using var _model = model;
+        using var _subject = subject;
+        using var sae = dictionary?.Sae ?? SaeCheckpoint.LoadSae(await inputs.ArtefactAsync(o.SaeFile!, directory: false, ct));
+        progress(0.1, $"steering the answers through {hook}");
+        var steering = VlmUserSteering.Run(subject, sae, hook, o.ClampMultiple, o.Seed, (p, note) => progress(0.1 + 0.9 * p, note), ct);
+        var png = Path.Combine(inputs.WorkDirectory, "vlm_steering.png");
+        VlmSteeringPng.Write(steering, png);
+        var result = new AnalysisResult();
+        result.Picture(png)
+            .Figure("vlm_steering_success", steering.Success)
+            .Figure("vlm_steering_random_control", steering.RandomControl)
+            .Figure("vlm_steering_unsteered", steering.Baseline)
+            .Figure("vlm_clean_accuracy", steering.CleanAccuracy);
+        result.Details["hook"] = hook;
+        result.Details["concepts_from"] = "the expected answers' first tokens; features chosen on the same examples that are steered";
+        result.Details["data_file"] = o.DataFile;
+        result.Details["trials"] = steering.Trials;
+        result.Details["d_sae"] = steering.DSae;
+        result.Details["concepts"] = ResultJson.Node(steering.Concepts);
+        return result;
     }
 }

@@ -15,7 +15,14 @@ public sealed record VlmStudyOptions
     [Description("only questions the model answers right (as ROME does)")] public bool OnlyCorrect { get; init; } = true;
     [Description("parts run: trace, knockout, logit_lens (default: all)")] public string[] Parts { get; init; } = [Trace, Knockout, LogitLens];
 
+    [Description("user data instead of ShapesWorld (needs an HF LLaVA): the stored folder's artefact sha256; the CLI's --data FILE.jsonl sets it")]
+    public string? Data { get; init; }
+    [Description("the JSONL's path inside the stored data folder")] public string DataFile { get; init; } = "data.jsonl";
+    [Description("most sequences per tracing forward (0: all positions x noise samples at once)")] public int TraceBatch { get; init; }
+
     public const string Trace = "trace", Knockout = "knockout", LogitLens = "logit_lens";
+    /// <summary>The options the CLI fills from --data, not bound as flags of their own.</summary>
+    public static readonly string[] DataOptions = ["data", "data_file"];
 }
 
 /// <summary>
@@ -42,6 +49,7 @@ public sealed class VlmStudyAnalysis() : Analysis<VlmStudyOptions>(Kind)
         var unknown = o.Parts.Except([VlmStudyOptions.Trace, VlmStudyOptions.Knockout, VlmStudyOptions.LogitLens]).ToList();
         if (o.Parts.Length == 0 || unknown.Count > 0)
             throw new ArgumentException($"{Kind}: option 'parts' must list some of trace, knockout, logit_lens, got [{string.Join(", ", o.Parts)}]");
+        if (o.Data is not null) return (await VlmUserStudy.RunAsync(o, inputs, progress, ct)).ControlsOf(Figures);
         var splitSeed = ShapesSplits.Seed(o.Split); // an unknown split fails here, before the model loads
         var loaded = await inputs.VlmAsync(ct);
         using var model = loaded.Model;
@@ -59,7 +67,7 @@ public sealed class VlmStudyAnalysis() : Analysis<VlmStudyOptions>(Kind)
         {
             progress(stage++ / stages, "causal tracing");
             ct.ThrowIfCancellationRequested();
-            var tracing = CausalTracing.Run(model, prompts, new TracingOptions { Seed = o.Seed });
+            var tracing = CausalTracing.Run(model, prompts, new TracingOptions { Seed = o.Seed, BatchRows = o.TraceBatch });
             result.AddPictures(VlmFigures.WriteTracing(dir, tracing, prompts, world));
             foreach (var (name, value) in VlmHeadlines.Tracing(tracing)) result.Figure(name, value);
             result.Details["noise"] = new System.Text.Json.Nodes.JsonObject
@@ -103,6 +111,6 @@ public sealed class VlmStudyAnalysis() : Analysis<VlmStudyOptions>(Kind)
         }
     }
 
-    static double[][] ToJagged(double[,] m) =>
+    internal static double[][] ToJagged(double[,] m) =>
         Enumerable.Range(0, m.GetLength(0)).Select(r => Enumerable.Range(0, m.GetLength(1)).Select(c => m[r, c]).ToArray()).ToArray();
 }

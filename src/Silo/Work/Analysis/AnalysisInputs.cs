@@ -26,7 +26,22 @@ public sealed class AnalysisInputs(RegistryStore registry, ArtefactCache artefac
 
     public async Task<LoadedClip> ClipAsync(CancellationToken ct) => ClipCheckpoint.Load(await CheckpointAsync(ModelFamily.Clip, ct), device);
 
-    public async Task<LoadedVlm> VlmAsync(CancellationToken ct) => VlmCheckpoint.Load(await CheckpointAsync(ModelFamily.Vlm, ct), device);
+    public async Task<LoadedVlm> VlmAsync(CancellationToken ct)
+    {
+        var directory = await CheckpointAsync(ModelFamily.Vlm, ct);
+        if (!VlmCheckpoint.IsVlmDirectory(directory) && File.Exists(Path.Combine(directory, LlavaCheckpoint.ConfigFile)))
+            throw new ArgumentException($"model '{ModelId}' is an HF LLaVA: give it your images and questions (--data FILE.jsonl); ShapesWorld prompts are for the zoo VLM");
+        return VlmCheckpoint.Load(directory, device);
+    }
+
+    /// <summary>LLaVA runs on the CPU (as the model cache serves it).</summary>
+    public async Task<LoadedLlava> LlavaAsync(CancellationToken ct)
+    {
+        var directory = await CheckpointAsync(ModelFamily.Vlm, ct);
+        if (!File.Exists(Path.Combine(directory, LlavaCheckpoint.ConfigFile)))
+            throw new ArgumentException($"model '{ModelId}' is not an HF LLaVA (a zoo VLM reads ShapesWorld, not user data)");
+        return LlavaCheckpoint.Load(directory);
+    }
 
     public async Task<DiffusionBundle> DiffusionAsync(CancellationToken ct) => DiffusionCheckpoint.Load(await CheckpointAsync(ModelFamily.Diffusion, ct), device);
 
