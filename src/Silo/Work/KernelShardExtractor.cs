@@ -90,7 +90,7 @@ public sealed class KernelShardExtractor(ModelCache models, ArtefactCache artefa
     {
         var spec = a.Spec.Dataset;
         if (model.Model is not IImageActivationModel)
-            throw new ArgumentException($"model '{a.Spec.ModelId}' is a {model.Model.Family} model; registered image datasets are read by clip models");
+            throw new ArgumentException($"model '{a.Spec.ModelId}' is a {model.Model.Family} model; registered image datasets are read by clip models and HF LLaVA (vlm) models");
         var dataset = await datasets.OpenAsync(spec.DatasetId!, ct);
         var split = DatasetSplits.Indices(dataset, spec.Split);
         if (a.Start + a.Count > split.Count)

@@ -14,7 +14,7 @@ namespace MMInterp.Client.Tests.Studies;
 /// <summary>
 /// `mminterp vlm trace|knockout|logit-lens --model DIR --data FILE.jsonl` and `analyze vlm --data` on an HF LLaVA
 /// (random, tiny, written in HF layout here) with a user's images and questions: a bad JSONL is refused before anything
-/// opens; a good one runs as experiments whose figures and pictures come back.
+/// opens; a good one runs as experiments whose figures and pictures come back, and its images extract through `extract`.
 /// </summary>
 public sealed class VlmDataCommandTests : IAsyncLifetime
 {
@@ -95,6 +95,12 @@ public sealed class VlmDataCommandTests : IAsyncLifetime
         var bare = await Run("vlm", "knockout", "--model", registered.Id, "--out", Path.Combine(Home, "bare"));
         Assert.NotEqual(0, bare.Code);
         Assert.Contains("is an HF LLaVA: give it your images and questions (--data FILE.jsonl)", bare.Output);
+
+        // The same images feed an extraction at a vision hook (the road to an SAE of this LLaVA's tower on them).
+        var extract = await Run("extract", "--model", registered.Id, "--hooks", "vision.blocks.0.hook_resid_post", "--dataset", $"images:{Path.Combine(data, "img")}", "--shards", "1");
+        Assert.True(extract.Code == 0, extract.Output);
+        var set = Assert.Single(await registry.ActivationSets.ListAsync());
+        Assert.Equal(2L * 17, set.RowCount); // 2 images x (16 patches + class token)
     }
 
     Task<(int Code, string Output)> Run(params string[] args) => _cli.RunAsync(TimeSpan.FromMinutes(10), args);

@@ -20,7 +20,7 @@ namespace MMInterp.Integration.Tests.Extraction;
 /// </summary>
 public sealed class DatasetExtractionTests(ExtractionCluster fx) : IClassFixture<ExtractionCluster>
 {
-    static byte[] Png(int w, int h, byte seed)
+    internal static byte[] Png(int w, int h, byte seed)
     {
         using var bitmap = new SKBitmap(w, h);
         for (var y = 0; y < h; y++)

@@ -1,5 +1,9 @@
 using System.Text.Json.Nodes;
 using MMInterp.Grains.Contracts;
+using MMInterp.Grains.Contracts.Jobs;
+using MMInterp.Kernels.Activations;
+using MMInterp.Kernels.Datasets;
+using MMInterp.Kernels.Extraction;
 using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Artefacts;
 using MMInterp.Kernels.Checkpoints;
@@ -16,7 +20,8 @@ namespace MMInterp.Integration.Tests.Extraction;
 /// `models add DIR --family vlm` for an HF LlavaForConditionalGeneration directory (the ForeignModelRegistration the
 /// command calls): registered as family vlm with architecture llava and its config in the spec; `models hooks` (the
 /// model grain's Describe) lists the vision tower's, projector's and decoder's hook points with their shapes. A
-/// directory without a tokeniser is refused before anything is stored.
+/// directory without a tokeniser is refused before anything is stored. It extracts over a user's images (the
+/// checkpoint's preprocessor), skipping and naming an undecodable one.
 /// </summary>
 public sealed class ForeignLlavaTests(ForeignClipCluster fx) : IClassFixture<ForeignClipCluster>
 {
@@ -80,5 +85,46 @@ public sealed class ForeignLlavaTests(ForeignClipCluster fx) : IClassFixture<For
         Assert.DoesNotContain('\n', e.Message);
         Assert.Equal(files, fx.StoredFiles());
         Assert.Null(await fx.Registry.Models.GetByNameAsync("no tokenizer"));
+    }
+
+    [Fact]
+    public async Task AnHfLlavaExtractsOverAUsersImagesSkippingAndNamingTheCorruptOne()
+    {
+        string[] hooks = ["vision.blocks.1.hook_resid_post", "lm.blocks.1.hook_resid_post"];
+        var dir = WriteLlava("hf-llava-images");
+        var registered = await ForeignModelRegistration.RegisterLlavaAsync(fx.Store, fx.Registry, dir, "llava over images");
+        var root = Path.Combine(fx.Home, "llava-images");
+        Directory.CreateDirectory(root);
+        for (var i = 0; i < 4; i++) File.WriteAllBytes(Path.Combine(root, $"img{i}.png"), DatasetExtractionTests.Png(41 + 3 * i, 35, (byte)(60 + i)));
+        File.WriteAllText(Path.Combine(root, "broken.png"), "these bytes are no PNG");
+        var (record, _) = await DatasetRegistration.RegisterAsync(fx.Store, fx.Registry, $"images:{root}");
+
+        var job = fx.Cluster.Client.GetGrain<IExtractionJobGrain>("ext-llava-images");
+        await job.Start(new ExtractionJobSpec(registered.Model.Id, hooks, DatasetSpec.Registered(record.Id, "all", 5), Shards: 2));
+        var progress = await MMInterp.Tests.JobWait.UntilFinished(job.Status, 3);
+        Assert.True(progress.Phase == JobPhase.Succeeded, progress.Error);
+        Assert.Equal(1, progress.Skipped);
+        Assert.StartsWith("broken.png: ", Assert.Single((await job.Outputs()).SelectMany(o => o.Skipped ?? [])));
+
+        // 4 good images: every vision token (16 patches + class) at the vision hook, the 16 image features in the decoder.
+        var set = (await fx.Registry.ActivationSets.GetAsync(progress.ActivationSetId!))!;
+        var restored = Path.Combine(fx.Home, "restored-llava-images");
+        await fx.Store.RestoreDirectoryAsync(set.IndexSha256, restored);
+        var local = ImageDatasets.Open($"images:{root}");
+        var loaded = LlavaCheckpoint.Load(dir, new LlavaLoadOptions { LoadTokenizer = false });
+        using var kernel = new LlavaActivationModel(loaded.Model, loaded.ImageProcessor);
+        var direct = kernel.ExtractImages(local, Enumerable.Range(0, 5).ToList(), hooks);
+        Assert.Equal(4, direct.Images);
+        foreach (var (hook, rows) in new[] { (hooks[0], 17L), (hooks[1], 16L) })
+        {
+            var reader = new ActivationSetReader(Path.Combine(restored, hook));
+            var stored = cat(Enumerable.Range(0, reader.Index.Shards.Count).Select(reader.ReadShard).ToList(), 0);
+            Assert.Equal(new[] { 4 * rows, hook.StartsWith("vision.") ? 32L : 64L }, stored.shape);
+            Assert.True(direct.Rows[hook].allclose(stored, rtol: 0, atol: 1e-6), $"stored {hook} differs from a direct extraction");
+        }
+
+        // Token selections belong to CLIP's class token; a LLaVA refuses them in one line.
+        var e = Assert.Throws<ArgumentException>(() => kernel.ExtractImages(local, [0], hooks, TokenSelection.Patch));
+        Assert.Contains("tokens 'patch'", e.Message);
     }
 }

@@ -38,11 +38,20 @@ public static class ExtractSubmission
         var model = (RegistryIds.IsValid(r.Model) ? await w.Registry.Models.GetAsync(r.Model, ct) : null)
                     ?? await w.Registry.Models.GetByNameAsync(r.Model, ct: ct)
                     ?? throw new ArgumentException($"model '{r.Model}' is not registered (see `mminterp models list`)");
-        if (!r.Dataset.StartsWith("shapes:", StringComparison.Ordinal) && model.Family != ModelFamily.Clip)
-            throw new ArgumentException($"model '{model.Id}' is a {RegistryNames.Name(model.Family)} model; user image datasets are read by clip models");
+        if (!r.Dataset.StartsWith("shapes:", StringComparison.Ordinal) && model.Family != ModelFamily.Clip && !IsLlava(model))
+            throw new ArgumentException($"model '{model.Id}' is a {RegistryNames.Name(model.Family)} model; user image datasets are read by clip models and HF LLaVA (vlm) models");
         var (dataset, _) = await DatasetReference.ResolveAsync(r.Dataset, w.Artefacts, w.Registry,
             new DatasetSource(w.Registry, new ArtefactCache(w.Artefacts, w.Work())), ct);
         return new ExtractionJobSpec(model.Id, r.Hooks.ToArray(), dataset, Math.Min(r.Shards, dataset.Count), Tokens: TokenSelections.Parse(r.Tokens).Stored()).Validated();
+    }
+
+    /// <summary>An HF LLaVA registered with `models add --family vlm` (its spec says architecture llava); the zoo's own
+    /// VLM reads ShapesWorld only.</summary>
+    static bool IsLlava(ModelRecord model)
+    {
+        if (model.Family != ModelFamily.Vlm) return false;
+        try { return System.Text.Json.Nodes.JsonNode.Parse(model.SpecJson)?["architecture"]?.GetValue<string>() == "llava"; }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException) { return false; }
     }
 
     public static async Task<IExtractionJobGrain> StartAsync(WorkContext w, string jobId, ExtractionJobSpec spec, CancellationToken ct)
