@@ -45,22 +45,38 @@ public sealed class StoredLinear : nn.Module
     {
         if (weight.dtype == x.dtype && (bias is null || bias.dtype == x.dtype)) return nn.functional.linear(x, weight, bias);
         var rows = weight.shape[0];
-        var block = Math.Max(1, CastBlockElements / Math.Max(1, weight.shape[1]));
-        if (rows <= block)
+        var width = Math.Max(1, weight.shape[1]);
+        var block = Math.Max(1, CastBlockElements / width);
+        // Into a reused scratch block when nothing will be saved for backward (the weight is cast on every forward, so
+        // fresh memory would be page-faulted in each time: 4 s of a 1-layer 7B-width decode step, 0.15 s as a copy).
+        var scratch = x.requires_grad || x.dtype != ScalarType.Float32 ? null : CastScratch.Take(Math.Min(rows, block) * width);
+        try
         {
-            using var scope = NewDisposeScope();
-            return scope.MoveToOuter(nn.functional.linear(x, weight.to(x.dtype), bias?.to(x.dtype)));
-        }
-        var parts = new List<Tensor>();
-        using (var scope = NewDisposeScope())
-        {
-            for (long start = 0; start < rows; start += block)
+            if (rows <= block)
             {
-                var n = Math.Min(block, rows - start);
-                using var inner = NewDisposeScope();
-                parts.Add(inner.MoveToOuter(nn.functional.linear(x, weight.narrow(0, start, n).to(x.dtype), bias?.narrow(0, start, n).to(x.dtype))));
+                using var scope = NewDisposeScope();
+                return scope.MoveToOuter(nn.functional.linear(x, Cast(weight, scratch, x.dtype), bias?.to(x.dtype)));
             }
-            return scope.MoveToOuter(cat(parts, -1));
+            var parts = new List<Tensor>();
+            using (var scope = NewDisposeScope())
+            {
+                for (long start = 0; start < rows; start += block)
+                {
+                    var n = Math.Min(block, rows - start);
+                    using var inner = NewDisposeScope();
+                    parts.Add(inner.MoveToOuter(nn.functional.linear(x, Cast(weight.narrow(0, start, n), scratch, x.dtype), bias?.narrow(0, start, n).to(x.dtype))));
+                }
+                return scope.MoveToOuter(cat(parts, -1));
+            }
+        }
+        finally
+        {
+            if (scratch is not null) CastScratch.Return(scratch);
         }
     }
+
+    /// <summary>The weight (block) in <paramref name="dtype"/>: copied into the scratch's front when there is one (the same
+    /// conversion as .to, into memory already mapped), else a fresh cast.</summary>
+    static Tensor Cast(Tensor weight, Tensor? scratch, ScalarType dtype) =>
+        scratch is null ? weight.to(dtype) : scratch.narrow(0, 0, weight.numel()).view(weight.shape).copy_(weight);
 }
