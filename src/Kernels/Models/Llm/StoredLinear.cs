@@ -49,7 +49,8 @@ public sealed class StoredLinear : nn.Module
         var block = Math.Max(1, CastBlockElements / width);
         // Into a reused scratch block when nothing will be saved for backward (the weight is cast on every forward, so
         // fresh memory would be page-faulted in each time: 4 s of a 1-layer 7B-width decode step, 0.15 s as a copy).
-        var scratch = x.requires_grad || x.dtype != ScalarType.Float32 ? null : CastScratch.Take(Math.Min(rows, block) * width);
+        // The blocks are CPU float32: other devices cast as before.
+        var scratch = x.requires_grad || x.dtype != ScalarType.Float32 || x.device_type != DeviceType.CPU ? null : CastScratch.Take(Math.Min(rows, block) * width);
         try
         {
             if (rows <= block)
