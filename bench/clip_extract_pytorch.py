@@ -14,6 +14,8 @@ batch) for the correctness smoke.
 """
 import argparse, importlib.util, json, os, struct, sys, time
 import torch
+from peer_io import read_safetensors, status  # bench/, the script's folder, is on sys.path
+
 
 p = argparse.ArgumentParser()
 p.add_argument("clip_repo")
@@ -33,30 +35,8 @@ CLIP = _module.CLIP
 torch.set_num_threads(a.threads)
 MEAN = torch.tensor([0.48145466, 0.4578275, 0.40821073]).view(1, 3, 1, 1)
 STD = torch.tensor([0.26862954, 0.26130258, 0.27577711]).view(1, 3, 1, 1)
-DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "U8": torch.uint8, "I64": torch.int64}
 
 
-def status(field):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = bytearray(f.read())
-    out = {}
-    for name, e in header.items():
-        if name == "__metadata__":
-            continue
-        lo, hi = e["data_offsets"]
-        t = torch.frombuffer(data, dtype=DTYPES[e["dtype"]], count=(hi - lo) // torch.empty(0, dtype=DTYPES[e["dtype"]]).element_size(), offset=lo) if hi > lo else torch.empty(0, dtype=DTYPES[e["dtype"]])
-        out[name] = t.reshape(e["shape"])
-    return out
 
 
 def write_safetensors(path, tensors):

@@ -21,6 +21,7 @@ import argparse, importlib.util, json, os, struct, sys, time, types
 import torch
 import torch.nn.functional as F
 from torch import nn
+from peer_io import read_safetensors, status  # bench/, the script's folder, is on sys.path
 
 p = argparse.ArgumentParser()
 p.add_argument("clip_repo")
@@ -63,32 +64,8 @@ def load(path, name):
 
 meta = load(os.path.join(a.llama_repo, "llama", "model.py"), "meta_llama2_model")
 openai = load(os.path.join(a.clip_repo, "clip", "model.py"), "openai_clip_model")
-DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "I64": torch.int64}
 
 
-def status(field):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def read_safetensors(path):
-    """Debian has no python safetensors: the header by hand, tensors as views of one buffer."""
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = bytearray(f.read())
-    out = {}
-    for name, e in header.items():
-        if name == "__metadata__":
-            continue
-        lo, hi = e["data_offsets"]
-        dt = DTYPES[e["dtype"]]
-        size = torch.empty(0, dtype=dt).element_size()
-        out[name] = torch.frombuffer(data, dtype=dt, count=(hi - lo) // size, offset=lo).reshape(e["shape"]) if hi > lo else torch.empty(e["shape"], dtype=dt)
-    return out
 
 
 with open(os.path.join(a.dir, "config.json")) as f:
