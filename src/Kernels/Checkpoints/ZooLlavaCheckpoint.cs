@@ -17,7 +17,18 @@ public static class ZooLlavaCheckpoint
     {
         LlavaCheckpoint.Save(model.Model, directory);
         model.Vocabulary.Save(directory);
+        File.WriteAllText(Path.Combine(directory, Images.ClipImageProcessor.FileName), PreprocessorJson(model.ImageSize));
     }
+
+    /// <summary>HF's preprocessor_config.json for what the zoo trains on (ShapesWorld floats in [0, 1], not normalised),
+    /// so a user's images reach the model as ShapesWorld's do when it is served as an HF LLaVA.</summary>
+    public static string PreprocessorJson(int imageSize) => new System.Text.Json.Nodes.JsonObject
+    {
+        ["image_processor_type"] = "CLIPImageProcessor",
+        ["do_resize"] = true, ["size"] = new System.Text.Json.Nodes.JsonObject { ["shortest_edge"] = imageSize },
+        ["do_center_crop"] = true, ["crop_size"] = new System.Text.Json.Nodes.JsonObject { ["height"] = imageSize, ["width"] = imageSize },
+        ["do_rescale"] = true, ["rescale_factor"] = 1.0 / 255, ["do_normalize"] = false, ["do_convert_rgb"] = true,
+    }.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
 
     /// <summary>config.json and the zoo's vocab.json, and no vlm_config.json (that is the zoo decoder's).</summary>
     public static bool IsZooLlavaDirectory(string directory) =>

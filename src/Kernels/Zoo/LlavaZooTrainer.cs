@@ -42,7 +42,7 @@ public sealed class LlavaZooTrainer
                 new { kind = "vlm", architecture = _config.Architecture, config = _config, metrics, train_seconds = seconds, clip_seconds = clipSeconds, final_loss = loss },
                 new JsonSerializerOptions { WriteIndented = true }));
             progress?.Invoke(1.0, "saved");
-            var files = new[] { LlavaCheckpoint.ConfigFile, HfWeightFiles.SingleFile, VlmVocabulary.FileName, "zoo.json" }
+            var files = new[] { LlavaCheckpoint.ConfigFile, HfWeightFiles.SingleFile, VlmVocabulary.FileName, Images.ClipImageProcessor.FileName, "zoo.json" }
                 .Select(f => Path.Combine(outputDirectory, f)).ToList();
             return new VlmZooResult(_config, metrics, outputDirectory, files, seconds, clipSeconds, loss);
         }
