@@ -21,6 +21,8 @@ public static class VlmLlavaBench
             Seed = long.Parse(Arg("--seed") ?? "0", CultureInfo.InvariantCulture),
             Steps = int.Parse(Arg("--steps") ?? d.Steps.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
             LearningRate = double.Parse(Arg("--lr") ?? d.LearningRate.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
+            EvalSeed = long.Parse(Arg("--eval-seed") ?? d.EvalSeed.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
+            PatchFill = args.Contains("--patch-fill") || d.PatchFill,
         }).Validate();
         var clipDir = Path.Combine(args[0], "clip");
         if (ShippedClip.TryRestore(config.Clip, clipDir) is null) { Console.Error.WriteLine("the recipe's CLIP is not the shipped one"); return 1; }
@@ -31,6 +33,20 @@ public static class VlmLlavaBench
         Console.WriteLine("by type: " + string.Join(", ", m.AccuracyByType.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:F3}"))));
         if (m.TwoObjectAccuracyByType is { } two)
             Console.WriteLine("two-object scenes: " + string.Join(", ", two.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:F3}"))));
+        return 0;
+    }
+
+    /// <summary>`vlm-llava-eval DIR SEED [IMAGES]`: answer accuracy of a zoo VLM directory (either kind) on a ShapesWorld seed.</summary>
+    public static int Eval(string[] args)
+    {
+        var loaded = ZooLlavaCheckpoint.LoadShapes(args[0]);
+        using var model = loaded.Model;
+        TorchSharp.torch.set_num_threads(1);
+        var images = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 512;
+        var m = Kernels.Models.Vlm.VlmEvaluator.Evaluate(model, loaded.Vocabulary, long.Parse(args[1], CultureInfo.InvariantCulture), images,
+            new ShapesWorldConfig { ImageSize = model.ImageSize });
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"accuracy {m.Overall:F3} on seed {args[1]} ({images} images); ") +
+            string.Join(", ", m.AccuracyByType.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:F3}"))));
         return 0;
     }
 

@@ -61,7 +61,7 @@ public sealed class LlavaZooTrainer
         var dev = device ?? CPU;
         var vocabulary = ZooLlava.WordVocabulary(c.QuestionMark);
         var (llava, heads) = TorchRuntime.Seeded(c.Seed, () =>
-            (new LlavaForConditionalGeneration(ModelConfig(c, vocabulary)), c.PatchAttributeWeight > 0 ? new PatchAttributeHeads(c.LmWidth) : null));
+            (new LlavaForConditionalGeneration(ModelConfig(c, vocabulary)), c.PatchAttributeWeight > 0 ? new PatchAttributeHeads(c.LmWidth, c.PatchFill) : null));
         var model = new ZooLlava(llava, vocabulary);
         using var ownedHeads = heads;
         try
@@ -138,7 +138,8 @@ public sealed class LlavaZooTrainer
             var objective = heads is null ? loss : loss + heads.Loss(
                 supervised!,
                 PatchAttributes.Labels(batch, ObjectAttribute.Shape, model.PatchSize),
-                PatchAttributes.Labels(batch, ObjectAttribute.Colour, model.PatchSize)).mul(Scalars.S(c.PatchAttributeWeight));
+                PatchAttributes.Labels(batch, ObjectAttribute.Colour, model.PatchSize),
+                c.PatchFill ? PatchAttributes.Labels(batch, ObjectAttribute.Fill, model.PatchSize) : null).mul(Scalars.S(c.PatchAttributeWeight));
             objective.backward();
             optimizer.ClipGradNorm(1.0);
             optimizer.Step();

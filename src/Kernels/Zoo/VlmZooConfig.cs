@@ -67,6 +67,9 @@ public sealed record VlmZooConfig
     /// the read-outs are not saved with the model).</summary>
     public double PatchAttributeWeight { get; init; } = 1.0;
     public int PatchAttributeLayer { get; init; } = 1;
+    /// <summary>The auxiliary read-outs include the object's fill (LLaVA recipe only). Not written when off, so older ids stay.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool PatchFill { get; init; }
     /// <summary>Questions end with a "?" token where the answer is predicted; off (vlm-zoo/4), the answer is predicted at
     /// the last word, which is the object's name in "what colour is the circle?" (see the record's summary). The
     /// vocabulary then has no "?" and every path that encodes a question drops it.</summary>
@@ -90,6 +93,7 @@ public sealed record VlmZooConfig
         }
         Check(!string.IsNullOrWhiteSpace(Recipe), nameof(Recipe), Recipe ?? "null", "must name the recipe version");
         Check(Architecture is null or LlavaArchitecture, nameof(Architecture), Architecture ?? "null", $"must be null (the zoo decoder) or '{LlavaArchitecture}'");
+        Check(!PatchFill || IsLlava, nameof(PatchFill), PatchFill, "is an option of the LLaVA recipe only");
         Check(!IsLlava || (!BidirectionalImage && !GridImagePositions && Adapter == "mlp"), nameof(Architecture), Architecture ?? "null",
             "(LLaVA) needs BidirectionalImage and GridImagePositions off and the mlp adapter");
         Check(EvalSeed != Seed, nameof(EvalSeed), EvalSeed, "must differ from Seed (held-out split)");
