@@ -101,6 +101,8 @@ public class ZooLlavaTests
     public void TheRecipeKeepsOlderIdsAndRefusesTheZooDecoderOptions()
     {
         Assert.DoesNotContain("Architecture", JsonSerializer.Serialize(VlmZooConfig.Default));
+        Assert.DoesNotContain("PatchFill", JsonSerializer.Serialize(VlmZooConfig.Default));
+        Assert.Throws<ArgumentException>(() => (VlmZooConfig.Default with { PatchFill = true }).Validate());
         Assert.Contains("\"Architecture\":\"llava\"", JsonSerializer.Serialize(VlmZooConfig.Llava));
         Assert.True(VlmZooConfig.Llava.Validate().IsLlava);
         Assert.Throws<ArgumentException>(() => (VlmZooConfig.Llava with { BidirectionalImage = true }).Validate());
@@ -115,7 +117,7 @@ public class ZooLlavaTests
         var clip = new ClipZooConfig { ImageSize = 32, PatchSize = 8, VisionWidth = 16, VisionLayers = 2, Heads = 2, TextWidth = 16, TextLayers = 1, ProjectionDim = 16, Steps = 5, BatchSize = 16 };
         var config = VlmZooConfig.Llava with
         {
-            Seed = 2, EvalSeed = 3, Steps = 40, BatchSize = 16, LearningRate = 3e-3, Clip = clip, LmWidth = 16, LmLayers = 2, LmHeads = 2, EvalImages = 16,
+            Seed = 2, EvalSeed = 3, Steps = 40, PatchFill = true, BatchSize = 16, LearningRate = 3e-3, Clip = clip, LmWidth = 16, LmLayers = 2, LmHeads = 2, EvalImages = 16,
         };
         var notes = new List<string>();
         var (model, _, _, loss) = new LlavaZooTrainer(config).Train((_, note) => notes.Add(note));
