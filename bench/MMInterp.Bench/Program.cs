@@ -50,6 +50,12 @@ switch (args.FirstOrDefault())
         return LlavaCheckBench.Run(args.Skip(1).ToArray());
     case "llava-prefill":
         return LlavaPrefillBench.Run(args.Skip(1).ToArray());
+    case "vlm-llava-eval":
+        return VlmLlavaBench.Eval(args.Skip(1).ToArray());
+    case "vlm-llava-study":
+        return VlmLlavaBench.Study(args.Skip(1).ToArray());
+    case "vlm-llava-train":
+        return VlmLlavaBench.Train(args.Skip(1).ToArray());
     case "clip-dump":
         return ClipDump.Run(args[1], args[2]);
     default:

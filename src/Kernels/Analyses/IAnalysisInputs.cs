@@ -25,7 +25,7 @@ public interface IAnalysisInputs
     string WorkDirectory { get; }
 
     Task<LoadedClip> ClipAsync(CancellationToken ct);
-    Task<LoadedVlm> VlmAsync(CancellationToken ct);
+    Task<LoadedShapesVlm> VlmAsync(CancellationToken ct);
     /// <summary>The spec's model as an HF LLaVA (registered with `models add DIR --family vlm`), with its tokeniser.</summary>
     Task<LoadedLlava> LlavaAsync(CancellationToken ct);
     Task<DiffusionBundle> DiffusionAsync(CancellationToken ct);

@@ -54,7 +54,7 @@ public sealed class VlmStudyAnalysis() : Analysis<VlmStudyOptions>(Kind)
         var loaded = await inputs.VlmAsync(ct);
         using var model = loaded.Model;
         using var prompts = Prompts(model, loaded.Vocabulary, splitSeed, o);
-        var world = new ShapesWorldGenerator(new ShapesWorldConfig { ImageSize = model.Config.Vision.ImageSize });
+        var world = new ShapesWorldGenerator(new ShapesWorldConfig { ImageSize = model.ImageSize });
         var dir = inputs.WorkDirectory;
         var result = new AnalysisResult();
         result.Details["question_type"] = o.Type;
@@ -99,7 +99,7 @@ public sealed class VlmStudyAnalysis() : Analysis<VlmStudyOptions>(Kind)
 
     /// <summary>Too few questions the model answers right is a property of the model, not a passing fault: the
     /// experiment fails with the reason instead of being retried.</summary>
-    static VlmPrompts Prompts(VlmModel model, VlmVocabulary vocabulary, long seed, VlmStudyOptions o)
+    static VlmPrompts Prompts(IShapesVlm model, VlmVocabulary vocabulary, long seed, VlmStudyOptions o)
     {
         try
         {

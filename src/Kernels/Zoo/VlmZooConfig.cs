@@ -21,6 +21,18 @@ public sealed record VlmZooConfig
 {
     /// <summary>Recipe version: part of the config hash, so a model trained by an older recipe is not reused.</summary>
     public string Recipe { get; init; } = "vlm-zoo/5";
+    /// <summary>"llava" (vlm-zoo/6, <see cref="Llava"/>): the model is HF's LLaVA architecture (<see cref="ZooLlava"/>: the
+    /// zoo CLIP tower, LLaVA's GELU projector, a Llama decoder of LmWidth/LmLayers/LmHeads, causal throughout), saved in
+    /// HF's layout, so the analyses run on the code path downloaded checkpoints take. Null: the zoo's own decoder.
+    /// Not written when null, so the ids of configs from before the option stay the same.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Architecture { get; init; }
+    public bool IsLlava => Architecture == LlavaArchitecture;
+    public const string LlavaArchitecture = "llava";
+
+    /// <summary>vlm-zoo/6: the default recipe on LLaVA's architecture (the bidirectional image block and grid positions
+    /// are the zoo decoder's and do not apply; the auxiliary per-patch loss stays, on the decoder's image positions).</summary>
+    public static VlmZooConfig Llava { get; } = new() { Recipe = "vlm-zoo/6", Architecture = LlavaArchitecture, BidirectionalImage = false, GridImagePositions = false };
     public long Seed { get; init; } = 0;
     /// <summary>Held-out ShapesWorld split for the metrics; must differ from Seed.</summary>
     public long EvalSeed { get; init; } = 1_000_003;
@@ -55,6 +67,9 @@ public sealed record VlmZooConfig
     /// the read-outs are not saved with the model).</summary>
     public double PatchAttributeWeight { get; init; } = 1.0;
     public int PatchAttributeLayer { get; init; } = 1;
+    /// <summary>The auxiliary read-outs include the object's fill (LLaVA recipe only). Not written when off, so older ids stay.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool PatchFill { get; init; }
     /// <summary>Questions end with a "?" token where the answer is predicted; off (vlm-zoo/4), the answer is predicted at
     /// the last word, which is the object's name in "what colour is the circle?" (see the record's summary). The
     /// vocabulary then has no "?" and every path that encodes a question drops it.</summary>
@@ -77,6 +92,10 @@ public sealed record VlmZooConfig
             if (!ok) throw new ArgumentException($"{field} {rule}, got {value}", field);
         }
         Check(!string.IsNullOrWhiteSpace(Recipe), nameof(Recipe), Recipe ?? "null", "must name the recipe version");
+        Check(Architecture is null or LlavaArchitecture, nameof(Architecture), Architecture ?? "null", $"must be null (the zoo decoder) or '{LlavaArchitecture}'");
+        Check(!PatchFill || IsLlava, nameof(PatchFill), PatchFill, "is an option of the LLaVA recipe only");
+        Check(!IsLlava || (!BidirectionalImage && !GridImagePositions && Adapter == "mlp"), nameof(Architecture), Architecture ?? "null",
+            "(LLaVA) needs BidirectionalImage and GridImagePositions off and the mlp adapter");
         Check(EvalSeed != Seed, nameof(EvalSeed), EvalSeed, "must differ from Seed (held-out split)");
         Check(Steps >= 1, nameof(Steps), Steps, "must be at least 1");
         Check(BatchSize >= 1, nameof(BatchSize), BatchSize, "must be at least 1");

@@ -90,7 +90,9 @@ public sealed class KernelZooBuilder(ModelDirectories models, ArtefactCache arte
                 case ZooBuildSpec.VlmFamily:
                 {
                     var config = spec.VlmConfig();
-                    var result = new VlmZooTrainer(config).Build(work, progress, device, ct, requiredDir);
+                    // vlm-zoo/6 trains HF's LLaVA architecture and saves it in HF's layout; older recipes the zoo decoder.
+                    var result = config.IsLlava ? new LlavaZooTrainer(config).Build(work, progress, device, ct, requiredDir)
+                        : new VlmZooTrainer(config).Build(work, progress, device, ct, requiredDir);
                     return (work, $"tiny VLM {modelId} (ShapesWorld zoo)", ModelFamily.Vlm, JsonSerializer.Serialize(new
                     {
                         recipe = config.Recipe, config, metrics = result.Metrics, train_seconds = result.TrainSeconds, vision_init = requiredId,

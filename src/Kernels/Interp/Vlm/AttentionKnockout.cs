@@ -21,9 +21,9 @@ public sealed record KnockoutResult(double CleanAccuracy, double CleanProb, IRea
 /// measured over the prompts that say where the object is (none: those rows are left out).</summary>
 public static class AttentionKnockout
 {
-    public static KnockoutResult Run(VlmModel model, VlmPrompts prompts, int randomDraws = 8, long seed = 0)
+    public static KnockoutResult Run(IShapesVlm model, VlmPrompts prompts, int randomDraws = 8, long seed = 0)
     {
-        model.eval();
+        model.SetTraining(false);
         using var subject = new ZooVlmSubject(model, prompts);
         return Run(subject, randomDraws, seed);
     }

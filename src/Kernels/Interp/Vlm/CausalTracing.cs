@@ -69,9 +69,9 @@ public sealed record TracingResult(
 /// <summary>ROME-style causal tracing over (LM layer, token position) for a VLM (<see cref="IVlmSubject"/>).</summary>
 public static class CausalTracing
 {
-    public static TracingResult Run(VlmModel model, VlmPrompts prompts, TracingOptions? options = null)
+    public static TracingResult Run(IShapesVlm model, VlmPrompts prompts, TracingOptions? options = null)
     {
-        model.eval();
+        model.SetTraining(false);
         using var subject = new ZooVlmSubject(model, prompts);
         return Run(subject, options);
     }

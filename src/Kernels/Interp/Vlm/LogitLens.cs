@@ -20,25 +20,25 @@ public sealed record LogitLensResult(int TopK, IReadOnlyList<LogitLensRow> Rows,
 public static class LogitLens
 {
     /// <summary>Lens logits for every state: [embed, block 0 .. L-1], each [N, T, V]. The last equals the model's logits.</summary>
-    public static List<Tensor> Decode(VlmModel model, Tensor imageTokens, Tensor ids)
+    public static List<Tensor> Decode(IShapesVlm model, Tensor imageTokens, Tensor ids)
     {
         using var cache = new ActivationCache();
         var names = Enumerable.Range(-1, model.LmLayers + 1).Select(l => VlmInterventions.HookName("resid", l)).ToList();
         using (model.Hooks.Scope())
         {
             foreach (var name in names) model.Hooks.Add(name, Hook.Cache(cache));
-            model.Lm.Forward(imageTokens, ids).Dispose();
+            model.LmLogits(imageTokens, ids).Dispose();
         }
-        return names.Select(name => model.Lm.Unembed(cache[name])).ToList();
+        return names.Select(name => model.Unembed(cache[name])).ToList();
     }
 
-    public static LogitLensResult Run(VlmModel model, VlmVocabulary vocabulary, VlmPrompts prompts, int topK = 5)
+    public static LogitLensResult Run(IShapesVlm model, VlmVocabulary vocabulary, VlmPrompts prompts, int topK = 5)
     {
         if (topK < 1 || topK > vocabulary.Count) throw new ArgumentException($"topK must be in [1, {vocabulary.Count}], got {topK}", nameof(topK));
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        model.eval();
-        var (n, p) = (prompts.Count, model.Config.ImageTokens);
+        model.SetTraining(false);
+        var (n, p, start) = (prompts.Count, model.ImageTokenCount, model.ImageStart);
         var lens = Decode(model, model.ImageTokens(prompts.Images), prompts.Ids);
         var objects = prompts.ObjectPatches.cpu().data<bool>().ToArray();
         var answerPositions = model.AnswerPositions(prompts.Lengths).cpu().data<long>().ToArray();
@@ -57,7 +57,7 @@ public static class LogitLens
         {
             var logits = lens[r];
 
-            var top = logits.narrow(1, 0, p).topk(topK, dim: -1).indexes.cpu().data<long>().ToArray(); // [N, P, k]
+            var top = logits.narrow(1, start, p).topk(topK, dim: -1).indexes.cpu().data<long>().ToArray(); // [N, P, k]
             double objColour = 0, otherColour = 0, objShape = 0, otherShape = 0;
             int objCount = 0, otherCount = 0;
             var objectWords = new Dictionary<long, int>();

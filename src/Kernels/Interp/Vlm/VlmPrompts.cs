@@ -35,14 +35,13 @@ public sealed class VlmPrompts : IDisposable
     /// <summary>Scans scenes seed/0.. for questions of <paramref name="type"/> ("colour", "shape", ...) about one object
     /// until <paramref name="count"/> are found (one per scene). With <paramref name="onlyCorrect"/> (as ROME does) only
     /// questions the model answers correctly on the clean image are kept.</summary>
-    public static VlmPrompts Build(VlmModel model, VlmVocabulary vocabulary, long seed, int count, string type = "colour",
+    public static VlmPrompts Build(IShapesVlm model, VlmVocabulary vocabulary, long seed, int count, string type = "colour",
         bool onlyCorrect = true, int minObjectPixels = 2, int maxScenes = 4096)
     {
         if (count < 1) throw new ArgumentException($"count must be positive, got {count}", nameof(count));
         if (!VlmQuestions.Types.Contains(type) || type is "count" or "background" or "word")
             throw new ArgumentException($"type must name an object question (colour, shape, size, position, fill), got '{type}'", nameof(type));
-        var c = model.Config;
-        var world = new ShapesWorldGenerator(new ShapesWorldConfig { ImageSize = c.Vision.ImageSize });
+        var world = new ShapesWorldGenerator(new ShapesWorldConfig { ImageSize = model.ImageSize });
         var scenes = new List<Scene>();
         var questions = new List<QuestionAnswer>();
         int? length = null;
@@ -61,7 +60,7 @@ public sealed class VlmPrompts : IDisposable
                 if (onlyCorrect)
                 {
                     using var batch = world.Batch(candidates.Select(p => p.Scene).ToList(), model.Device);
-                    var (ids, lengths) = vocabulary.EncodeBatch(candidates.Select(p => p.Qa!.Question).ToList(), c.MaxQuestionTokens, model.Device);
+                    var (ids, lengths) = vocabulary.EncodeBatch(candidates.Select(p => p.Qa!.Question).ToList(), model.MaxQuestionTokens, model.Device);
                     var predicted = model.AnswerLogits(batch.Images, ids, lengths).argmax(-1).cpu().data<long>().ToArray();
                     for (var i = 0; i < candidates.Count; i++) keep[i] = vocabulary.Token((int)predicted[i]) == candidates[i].Qa!.Answer;
                 }
@@ -74,7 +73,7 @@ public sealed class VlmPrompts : IDisposable
         using var all = world.Batch(scenes, model.Device);
         // Every question has the same length: no padding, so the sequence is exactly image tokens + question tokens.
         var (qIds, qLengths) = vocabulary.EncodeBatch(questions.Select(q => q.Question).ToList(), length!.Value, model.Device);
-        var objects = PatchMask(all.Mask, questions.Select(q => q.ObjectIndex).ToArray(), c.Vision.PatchSize, minObjectPixels);
+        var objects = PatchMask(all.Mask, questions.Select(q => q.ObjectIndex).ToArray(), model.PatchSize, minObjectPixels);
         var answers = tensor(questions.Select(q => (long)vocabulary.Id(q.Answer)).ToArray(), device: model.Device);
         return new VlmPrompts(scenes, questions, vocabulary.Words(questions[0].Question).ToList(), all.Images.clone(), qIds, qLengths, answers, objects);
     }

@@ -16,7 +16,7 @@ namespace MMInterp.Kernels.Interp.Vlm;
 /// clamp's per-token norm, and no intervention.</summary>
 public static class VlmSteering
 {
-    public static VlmSteeringResult Run(VlmModel model, VlmVocabulary vocabulary, ISparseAutoencoder sae, VlmSteeringConfig config,
+    public static VlmSteeringResult Run(IShapesVlm model, VlmVocabulary vocabulary, ISparseAutoencoder sae, VlmSteeringConfig config,
         Action<double, string>? progress = null, CancellationToken cancel = default)
     {
         config.Validate();
@@ -25,9 +25,9 @@ public static class VlmSteering
         var words = AttributeWords.Words(attribute);
         foreach (var w in words)
             if (!vocabulary.Contains(w)) throw new ArgumentException($"the VLM vocabulary has no answer '{w}': it was not trained on {config.Attribute} questions", nameof(vocabulary));
-        var world = new ShapesWorldGenerator(new ShapesWorldConfig { ImageSize = model.Config.Vision.ImageSize, MinObjects = 1, MaxObjects = 1 });
-        var wasTraining = model.training;
-        model.eval();
+        var world = new ShapesWorldGenerator(new ShapesWorldConfig { ImageSize = model.ImageSize, MinObjects = 1, MaxObjects = 1 });
+        var wasTraining = model.Training;
+        model.SetTraining(false);
         try
         {
             using var scope = NewDisposeScope();
@@ -62,13 +62,13 @@ public static class VlmSteering
         }
         finally
         {
-            model.train(wasTraining);
+            model.SetTraining(wasTraining);
         }
     }
 
     /// <summary>Per value of the attribute: the feature whose per-image max best separates images showing it (AUROC),
     /// that AUROC, and the feature's largest activation on the selection images.</summary>
-    static (int[] Features, double[] Aurocs, double[] Largest) SelectFeatures(VlmModel model, ISparseAutoencoder sae, VlmSteeringConfig config,
+    static (int[] Features, double[] Aurocs, double[] Largest) SelectFeatures(IShapesVlm model, ISparseAutoencoder sae, VlmSteeringConfig config,
         ShapesWorldGenerator world, ObjectAttribute attribute)
     {
         var (n, m) = (config.SelectionImages, sae.Config.DSae);
@@ -103,7 +103,7 @@ public static class VlmSteering
     }
 
     /// <summary>The greedy answer word to each question, with <paramref name="hook"/> (if any) at <paramref name="hookName"/>.</summary>
-    static string[] Answers(VlmModel model, VlmVocabulary vocabulary, ShapesWorldGenerator world, IReadOnlyList<Scene> scenes,
+    static string[] Answers(IShapesVlm model, VlmVocabulary vocabulary, ShapesWorldGenerator world, IReadOnlyList<Scene> scenes,
         IReadOnlyList<QuestionAnswer> questions, string hookName, HookFn? hook, int batchSize)
     {
         var answers = new List<string>(scenes.Count);
@@ -112,7 +112,7 @@ public static class VlmSteering
             using var scope = NewDisposeScope();
             var count = Math.Min(batchSize, scenes.Count - start);
             using var batch = world.Batch(scenes.Skip(start).Take(count).ToList(), model.Device);
-            var (ids, lengths) = vocabulary.EncodeBatch(questions.Skip(start).Take(count).Select(q => q.Question).ToList(), model.Config.MaxQuestionTokens, model.Device);
+            var (ids, lengths) = vocabulary.EncodeBatch(questions.Skip(start).Take(count).Select(q => q.Question).ToList(), model.MaxQuestionTokens, model.Device);
             using (model.Hooks.Scope())
             {
                 if (hook is not null) model.Hooks.Add(hookName, hook);

@@ -11,7 +11,7 @@ namespace MMInterp.Kernels.Interp.Vlm;
 public static class VlmVisionActivations
 {
     /// <summary>Throws an ArgumentException when the hook is not a per-token vision hook of this VLM.</summary>
-    public static void CheckHook(VlmModel model, string hook)
+    public static void CheckHook(IShapesVlm model, string hook)
     {
         ArgumentNullException.ThrowIfNull(hook);
         if (!hook.StartsWith("vision.", StringComparison.Ordinal) || !model.Hooks.Contains(hook))
@@ -22,7 +22,7 @@ public static class VlmVisionActivations
     }
 
     /// <summary>Activations [B, T, d] at the hook for images [B, 3, H, W] (no grad).</summary>
-    public static Tensor At(VlmModel model, string hook, Tensor images)
+    public static Tensor At(IShapesVlm model, string hook, Tensor images)
     {
         CheckHook(model, hook);
         using var scope = NewDisposeScope();
@@ -37,7 +37,7 @@ public static class VlmVisionActivations
     }
 
     /// <summary>Every token's activation of images seed/start.. as rows [count*T, d] on the CPU (SAE training data).</summary>
-    public static Tensor Rows(VlmModel model, string hook, ShapesWorldGenerator world, long seed, int count, int batchSize = 128)
+    public static Tensor Rows(IShapesVlm model, string hook, ShapesWorldGenerator world, long seed, int count, int batchSize = 128)
     {
         if (count < 1) throw new ArgumentException($"count must be positive, got {count}", nameof(count));
         var parts = new List<Tensor>();
@@ -52,7 +52,7 @@ public static class VlmVisionActivations
     }
 
     /// <summary>SAE latents [B, T, m] (CPU) at the hook.</summary>
-    public static Tensor Latents(VlmModel model, ISparseAutoencoder sae, string hook, Tensor images)
+    public static Tensor Latents(IShapesVlm model, ISparseAutoencoder sae, string hook, Tensor images)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();

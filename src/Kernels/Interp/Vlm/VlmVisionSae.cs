@@ -37,13 +37,13 @@ public sealed record VlmVisionSaeOptions
 public static class VlmVisionSae
 {
     /// <summary>Returns the trained SAE (caller owns it) and its final fraction of variance unexplained.</summary>
-    public static (SparseAutoencoder Sae, double Fvu) Train(VlmModel model, string hook, VlmVisionSaeOptions options, CancellationToken cancel = default)
+    public static (SparseAutoencoder Sae, double Fvu) Train(IShapesVlm model, string hook, VlmVisionSaeOptions options, CancellationToken cancel = default)
     {
         options.Validate();
         VlmVisionActivations.CheckHook(model, hook);
-        var world = new ShapesWorldGenerator(new ShapesWorldConfig { ImageSize = model.Config.Vision.ImageSize });
-        var wasTraining = model.training;
-        model.eval();
+        var world = new ShapesWorldGenerator(new ShapesWorldConfig { ImageSize = model.ImageSize });
+        var wasTraining = model.Training;
+        model.SetTraining(false);
         var dir = Directory.CreateTempSubdirectory("mminterp-vlm-sae-").FullName;
         try
         {
@@ -58,7 +58,7 @@ public static class VlmVisionSae
         }
         finally
         {
-            model.train(wasTraining);
+            model.SetTraining(wasTraining);
             Directory.Delete(dir, recursive: true);
         }
     }

@@ -9,13 +9,13 @@ namespace MMInterp.Kernels.Models.Vlm;
 /// two-object scenes are also scored on their own.</summary>
 public static class VlmEvaluator
 {
-    public static VlmMetrics Evaluate(VlmModel model, VlmVocabulary vocabulary, long evalSeed, int images, ShapesWorldConfig world, int batchSize = 256)
+    public static VlmMetrics Evaluate(IShapesVlm model, VlmVocabulary vocabulary, long evalSeed, int images, ShapesWorldConfig world, int batchSize = 256)
     {
         if (images < 1) throw new ArgumentException($"images must be positive, got {images}", nameof(images));
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var wasTraining = model.training;
-        model.eval();
+        var wasTraining = model.Training;
+        model.SetTraining(false);
         var device = model.Device;
         var generator = new ShapesWorldGenerator(world);
         var correct = new Dictionary<string, int>();
@@ -33,7 +33,7 @@ public static class VlmEvaluator
             {
                 using var chunkScope = NewDisposeScope();
                 var chunk = items.Skip(from).Take(batchSize).ToList();
-                var (ids, lengths) = vocabulary.EncodeBatch(chunk.Select(c => c.Qa.Question).ToList(), model.Config.MaxQuestionTokens, device);
+                var (ids, lengths) = vocabulary.EncodeBatch(chunk.Select(c => c.Qa.Question).ToList(), model.MaxQuestionTokens, device);
                 var tokens = imageTokens.index_select(0, tensor(chunk.Select(c => c.Image).ToArray(), device: device));
                 var predicted = model.AnswerLogitsFromTokens(tokens, ids, lengths).argmax(-1).cpu().data<long>().ToArray();
                 for (var j = 0; j < chunk.Count; j++)
@@ -48,7 +48,7 @@ public static class VlmEvaluator
                 }
             }
         }
-        model.train(wasTraining);
+        model.SetTraining(wasTraining);
         var byType = VlmQuestions.Types.Where(total.ContainsKey).ToDictionary(t => t, t => (double)correct.GetValueOrDefault(t) / total[t]);
         return new VlmMetrics(byType, VlmQuestions.Types.Where(total.ContainsKey).ToDictionary(t => t, t => total[t]),
             (double)correct.Values.Sum() / total.Values.Sum(), images,

@@ -8,7 +8,7 @@ namespace MMInterp.Kernels.Models.Vlm;
 /// <summary>Tiny generative VLM: the CLIP vision transformer (hooks vision.blocks.{i}.*) -> adapter (adapter.hook_out)
 /// -> decoder LM (lm.blocks.{i}.*). Parameter names: vision_model.* (as in a CLIP checkpoint, so a CLIP's tower loads
 /// directly), adapter.*, lm.*.</summary>
-public sealed class VlmModel : nn.Module
+public sealed class VlmModel : nn.Module, IShapesVlm
 {
     readonly ClipVisionTransformer _vision;
     readonly VlmAdapter _adapter;
@@ -29,6 +29,15 @@ public sealed class VlmModel : nn.Module
     public ClipVisionTransformer VisionModel => _vision;
     public int LmLayers => _lm.Layers;
     public Device Device => _lm.parameters().First().device;
+    public int ImageSize => Config.Vision.ImageSize;
+    public int PatchSize => Config.Vision.PatchSize;
+    public int ImageTokenCount => Config.ImageTokens;
+    public int MaxQuestionTokens => Config.MaxQuestionTokens;
+    public int ImageStart => 0;
+    public bool Training => training;
+    public void SetTraining(bool on) => train(on);
+    public Tensor LmLogits(Tensor imageTokens, Tensor questionIds) => _lm.Forward(imageTokens, questionIds);
+    public Tensor Unembed(Tensor residual) => _lm.Unembed(residual);
 
     /// <summary>Image tokens in LM space (the adapter output over the patch states, CLS dropped). [B, P, D]</summary>
     public Tensor ImageTokens(Tensor pixels) => ImageTokensFromPatches(PatchStates(pixels));

@@ -26,12 +26,13 @@ public sealed class AnalysisInputs(RegistryStore registry, ArtefactCache artefac
 
     public async Task<LoadedClip> ClipAsync(CancellationToken ct) => ClipCheckpoint.Load(await CheckpointAsync(ModelFamily.Clip, ct), device);
 
-    public async Task<LoadedVlm> VlmAsync(CancellationToken ct)
+    /// <summary>A zoo VLM: the zoo decoder (vlm-zoo/1-5) or the zoo LLaVA (vlm-zoo/6).</summary>
+    public async Task<LoadedShapesVlm> VlmAsync(CancellationToken ct)
     {
         var directory = await CheckpointAsync(ModelFamily.Vlm, ct);
-        if (!VlmCheckpoint.IsVlmDirectory(directory) && File.Exists(Path.Combine(directory, LlavaCheckpoint.ConfigFile)))
+        if (!VlmCheckpoint.IsVlmDirectory(directory) && !ZooLlavaCheckpoint.IsZooLlavaDirectory(directory) && File.Exists(Path.Combine(directory, LlavaCheckpoint.ConfigFile)))
             throw new ArgumentException($"model '{ModelId}' is an HF LLaVA: give it your images and questions (--data FILE.jsonl); ShapesWorld prompts are for the zoo VLM");
-        return VlmCheckpoint.Load(directory, device);
+        return ZooLlavaCheckpoint.LoadShapes(directory, device);
     }
 
     /// <summary>LLaVA runs on the CPU (as the model cache serves it).</summary>
