@@ -24,21 +24,9 @@ public static class ForeignModelRegistration
     {
         directory = Path.GetFullPath(directory);
         var summary = ClipDirectory.Inspect(directory);
-        progress?.Invoke($"checked {directory}: {summary.Architecture}");
-        name ??= Path.GetFileName(directory.TrimEnd(Path.DirectorySeparatorChar));
-        if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException($"{directory}: pass --name (the directory gives none)");
-        // Checked before storing, so a refusal leaves nothing new in the store.
-        if (await registry.Models.GetByNameAsync(name, ct: ct) is { } taken)
-            throw new RegistryConflictException($"a model named '{name}' is already registered ({taken.Id}); use that id or pass another --name");
-
-        var bytes = summary.Files.Sum(f => new FileInfo(Path.Combine(directory, f)).Length);
-        progress?.Invoke($"storing {summary.Files.Count} files ({bytes / 1e6:F1} MB) in the artefact store");
-        var manifest = await store.PutFilesAsync(directory, summary.Files.Select(f => Path.Combine(directory, f)), ct);
-        var id = $"clip-hf-{manifest.Sha256[..12]}";
-        var existing = await registry.Models.GetAsync(id, ct);
-        var record = await ModelRegistration.RegisterDirectoryFromManifestAsync(store, registry, id, name, ModelFamily.Clip, manifest,
-            Spec(summary, directory).ToJsonString(), ct);
-        return new ForeignModelRegistered(record, summary, existing is not null);
+        var (record, existed) = await StoreAndRegisterAsync(store, registry, directory, name, summary.Architecture, summary.Files,
+            "clip-hf", ModelFamily.Clip, () => Spec(summary, directory).ToJsonString(), progress, ct);
+        return new ForeignModelRegistered(record, summary, existed);
     }
 
     /// <summary>An HF LlavaForConditionalGeneration directory, the same road as a CLIP's: inspected first, then its files
@@ -48,19 +36,30 @@ public static class ForeignModelRegistration
     {
         directory = Path.GetFullPath(directory);
         var summary = LlavaDirectory.Inspect(directory);
-        progress?.Invoke($"checked {directory}: {summary.Architecture}");
+        var (record, existed) = await StoreAndRegisterAsync(store, registry, directory, name, summary.Architecture, summary.Files,
+            "llava-hf", ModelFamily.Vlm, () => LlavaSpec.Of(summary, directory).ToJsonString(), progress, ct);
+        return new ForeignLlavaRegistered(record, summary, existed);
+    }
+
+    /// <summary>The road after a directory's inspection: its name checked before anything is stored (so a refusal
+    /// leaves nothing new), its files stored, the model registered under id PREFIX-&lt;manifest hash&gt;.</summary>
+    static async Task<(ModelRecord Record, bool Existed)> StoreAndRegisterAsync(ArtefactStore store, RegistryStore registry, string directory,
+        string? name, string architecture, IReadOnlyList<string> files, string idPrefix, ModelFamily family, Func<string> specJson,
+        Action<string>? progress, CancellationToken ct)
+    {
+        progress?.Invoke($"checked {directory}: {architecture}");
         name ??= Path.GetFileName(directory.TrimEnd(Path.DirectorySeparatorChar));
         if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException($"{directory}: pass --name (the directory gives none)");
         if (await registry.Models.GetByNameAsync(name, ct: ct) is { } taken)
             throw new RegistryConflictException($"a model named '{name}' is already registered ({taken.Id}); use that id or pass another --name");
-        var bytes = summary.Files.Sum(f => new FileInfo(Path.Combine(directory, f)).Length);
-        progress?.Invoke($"storing {summary.Files.Count} files ({bytes / 1e6:F1} MB) in the artefact store");
-        var manifest = await store.PutFilesAsync(directory, summary.Files.Select(f => Path.Combine(directory, f)), ct);
-        var id = $"llava-hf-{manifest.Sha256[..12]}";
+
+        var bytes = files.Sum(f => new FileInfo(Path.Combine(directory, f)).Length);
+        progress?.Invoke($"storing {files.Count} files ({bytes / 1e6:F1} MB) in the artefact store");
+        var manifest = await store.PutFilesAsync(directory, files.Select(f => Path.Combine(directory, f)), ct);
+        var id = $"{idPrefix}-{manifest.Sha256[..12]}";
         var existing = await registry.Models.GetAsync(id, ct);
-        var record = await ModelRegistration.RegisterDirectoryFromManifestAsync(store, registry, id, name, ModelFamily.Vlm, manifest,
-            LlavaSpec.Of(summary, directory).ToJsonString(), ct);
-        return new ForeignLlavaRegistered(record, summary, existing is not null);
+        var record = await ModelRegistration.RegisterDirectoryFromManifestAsync(store, registry, id, name, family, manifest, specJson(), ct);
+        return (record, existing is not null);
     }
 
     /// <summary>The lineage recorded with the model: where it came from and what it is.</summary>
