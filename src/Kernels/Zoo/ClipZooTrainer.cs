@@ -68,8 +68,7 @@ public sealed class ClipZooTrainer(ClipZooConfig config)
             cancel.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             // Linear warmup, then cosine decay to zero.
-            var lr = step < warmup ? c.LearningRate * (step + 1) / warmup
-                : c.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, c.Steps - warmup)));
+            var lr = WarmupCosine.Rate(c.LearningRate, step, c.Steps, warmup);
             optimizer.LearningRate = lr;
             // Shape first: with full captions colour, size and position already tell scenes apart and contrastive
             // learning never picks up shape (feature suppression); shape-only captions on single objects teach it.

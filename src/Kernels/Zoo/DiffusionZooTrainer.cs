@@ -71,8 +71,7 @@ public sealed class DiffusionZooTrainer(DiffusionZooConfig config)
             cancel.ThrowIfCancellationRequested();
             using (var scope = NewDisposeScope())
             {
-                optimizer.LearningRate = step < warmup ? c.LearningRate * (step + 1) / warmup
-                    : c.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, c.Steps - warmup)));
+                optimizer.LearningRate = WarmupCosine.Rate(c.LearningRate, step, c.Steps, warmup);
                 using var batch = world.Batch(c.Seed, (long)step * c.BatchSize, c.BatchSize, dev);
                 var captions = batch.Scenes.Select(s => dropRng.NextDouble() < c.CaptionDropout ? TextConditioner.Null : Captions.Describe(s)).ToList();
                 var x0 = FlowMatching.ToModelSpace(batch.Images);

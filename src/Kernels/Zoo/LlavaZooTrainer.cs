@@ -121,8 +121,7 @@ public sealed class LlavaZooTrainer
         {
             cancel.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            optimizer.LearningRate = step < warmup ? c.LearningRate * (step + 1) / warmup
-                : c.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, c.Steps - warmup)));
+            optimizer.LearningRate = WarmupCosine.Rate(c.LearningRate, step, c.Steps, warmup);
             using var batch = world.Batch(c.Seed, (long)step * c.BatchSize, c.BatchSize, dev);
             var questions = batch.Scenes.Select(s => VlmQuestions.Pick(s, c.ColourShare, c.ShapeShare)).ToList();
             var (ids, lengths) = model.Vocabulary.EncodeBatch(questions.Select(q => q.Question).ToList(), model.MaxQuestionTokens, dev);

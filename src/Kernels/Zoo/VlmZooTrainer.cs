@@ -94,8 +94,7 @@ public sealed class VlmZooTrainer(VlmZooConfig config)
         {
             cancel.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            optimizer.LearningRate = step < warmup ? c.LearningRate * (step + 1) / warmup
-                : c.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, c.Steps - warmup)));
+            optimizer.LearningRate = WarmupCosine.Rate(c.LearningRate, step, c.Steps, warmup);
             visionOptimizer.LearningRate = optimizer.LearningRate * c.VisionLearningRateScale;
             using var batch = world.Batch(c.Seed, (long)step * c.BatchSize, c.BatchSize, dev);
             var questions = batch.Scenes.Select(s => VlmQuestions.Pick(s, c.ColourShare, c.ShapeShare)).ToList();
