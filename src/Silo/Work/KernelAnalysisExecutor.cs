@@ -10,8 +10,8 @@ namespace MMInterp.Silo.Work;
 
 /// <summary>
 /// Runs any analysis of <see cref="AnalysisCatalog"/> by kind: loads its inputs from the registry and the store, runs it
-/// on the thread pool with a scratch directory, relays its progress to the grain (the latest note, at most once a
-/// second), and stores what it produced (<see cref="AnalysisRecords"/>).
+/// on the thread pool with a scratch directory, relays its progress to the grain (a new stage's note at once, at most
+/// ten a second; step changes within a stage at most once a second), and stores what it produced (<see cref="AnalysisRecords"/>).
 /// </summary>
 public sealed class KernelAnalysisExecutor(RegistryStore registry, ArtefactCache artefacts, ModelDirectories models, DatasetSource datasets) : IAnalysisExecutor
 {
@@ -29,11 +29,21 @@ public sealed class KernelAnalysisExecutor(RegistryStore registry, ArtefactCache
             var gate = new object();
             var latest = (Step: 0, Note: "starting");
             var sent = (Step: -1, Note: "");
+            // Released when the note changes, so a short stage still shows; plain step changes wait for the second.
+            using var stageChanged = new SemaphoreSlim(0);
             void Report(double at, string note)
             {
-                lock (gate) latest = ((int)(Math.Clamp(double.IsFinite(at) ? at : 0, 0, 1) * (Steps - 5)), note);
+                var step = (int)(Math.Clamp(double.IsFinite(at) ? at : 0, 0, 1) * (Steps - 5));
+                bool changed;
+                lock (gate)
+                {
+                    changed = latest.Note != note;
+                    latest = (step, note);
+                }
+                if (changed && stageChanged.CurrentCount == 0) stageChanged.Release();
             }
             var run = Task.Run(() => analysis.RunAsync(inputs, Report, ct), ct);
+            Task? stageWait = null;
             while (!run.IsCompleted)
             {
                 (int Step, string Note) now;
@@ -44,7 +54,12 @@ public sealed class KernelAnalysisExecutor(RegistryStore registry, ArtefactCache
                     sent = now;
                 }
                 // Not cancelled by ct: a cancelled analysis ends the run, and the scratch directory outlives it.
-                await Task.WhenAny(run, Task.Delay(1000, CancellationToken.None));
+                stageWait ??= stageChanged.WaitAsync(CancellationToken.None);
+                if (await Task.WhenAny(run, Task.Delay(1000, CancellationToken.None), stageWait) == stageWait)
+                {
+                    stageWait = null;
+                    await Task.WhenAny(run, Task.Delay(100, CancellationToken.None));
+                }
             }
             var result = await run;
             await progress(Steps - 5, Steps, "storing pictures and files");

@@ -71,7 +71,7 @@ public sealed class LiveProgressTests(ExtractionCluster fx, ITestOutputHelper ou
         await experiment.Start(new AnalysisSpec(ProbeAnalysis.Kind, "clip-e2e", null, null,
             ProbeAnalysis.OptionsJson(new ProbeOptions { Attribute = "colour,shape", TrainImages = 3000, TestImages = 1000 })));
         var stages = new[] { "extracting train split", "extracting test split", "colour block", "shape block" };
-        var seen = await Until(experiment.Status, p => p.Note is { } n && stages.Any(n.Contains), "exp-live-stage");
+        var seen = await Until(experiment.Status, p => p.Note is { } n && stages.Any(s => n.Contains(s, StringComparison.OrdinalIgnoreCase)), "exp-live-stage");
         output.WriteLine($"stage seen: {seen.Done}/{seen.Total} {seen.Note}");
         var done = await JobWait.UntilFinished(experiment.Status, minutes: 5);
         Assert.True(done.Phase == JobPhase.Succeeded, done.Error);
