@@ -7,7 +7,8 @@ using MMInterp.Kernels.Zoo;
 
 namespace MMInterp.Bench;
 
-/// <summary>`vlm-llava-train OUT [--seed S] [--steps N]`: builds the vlm-zoo/6 recipe (the zoo VLM on LLaVA's
+/// <summary>`vlm-llava-train OUT [--seed S] [--steps N] [--recipe 6]`: builds the zoo LLaVA recipe (vlm-zoo/7; vlm-zoo/6
+/// with --recipe 6) (the zoo VLM on LLaVA's
 /// architecture) in-process on the shipped zoo CLIP, as the zoo grain does, without the platform; prints its figures.</summary>
 public static class VlmLlavaBench
 {
@@ -15,7 +16,7 @@ public static class VlmLlavaBench
     {
         if (args.Length < 1) { Console.Error.WriteLine("usage: MMInterp.Bench vlm-llava-train OUT [--seed S] [--steps N] [--lr X]"); return 2; }
         string? Arg(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-        var d = VlmZooConfig.Llava;
+        var d = Arg("--recipe") == "6" ? VlmZooConfig.LlavaV6 : VlmZooConfig.Llava;
         var config = (d with
         {
             Seed = long.Parse(Arg("--seed") ?? "0", CultureInfo.InvariantCulture),
@@ -50,8 +51,10 @@ public static class VlmLlavaBench
         return 0;
     }
 
-    /// <summary>`vlm-llava-study DIR [--type colour] [--prompts 16] [--seed 0] [--split val]`: the tracing and knockout
-    /// parts of `analyze vlm` (same kernels, same defaults) on a zoo VLM directory of either kind, without the platform.</summary>
+    /// <summary>`vlm-llava-study DIR [--type colour] [--prompts 16] [--seed 0] [--split val] [--steer]`: the tracing and
+    /// knockout parts of `analyze vlm` (same kernels, same defaults) on a zoo VLM directory of either kind, without the
+    /// platform; with --steer also `vlm steer --train-sae`'s kernels (a TopK SAE on vision.blocks.0.hook_resid_post, its
+    /// defaults).</summary>
     public static int Study(string[] args)
     {
         if (args.Length < 1) { Console.Error.WriteLine("usage: MMInterp.Bench vlm-llava-study DIR [--type T] [--prompts N] [--seed S] [--split val|test]"); return 2; }
@@ -73,6 +76,15 @@ public static class VlmLlavaBench
         var lens = LogitLens.Run(model, loaded.Vocabulary, prompts);
         Console.WriteLine("logit lens (row: object colour in top-5 vs other patches; answer rank): " + string.Join("; ",
             lens.Rows.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Layer} {r.ObjectColourTopK:F2}/{r.OtherColourTopK:F2} rank {r.AnswerRank:F1}"))));
+        if (args.Contains("--steer"))
+        {
+            var config = VlmSteeringConfig.Default.Validate();
+            var (sae, fvu) = VlmVisionSae.Train(model, config.Hook, new VlmVisionSaeOptions().Validate());
+            using var _sae = sae;
+            var steering = VlmSteering.Run(model, loaded.Vocabulary, sae, config, (_, _) => { });
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"figure vlm_steering_success: {steering.Success:F3} (random direction {steering.RandomControl:F3}; unsteered {steering.Baseline:F3}; clean accuracy {steering.CleanAccuracy:F3}; SAE FVU {fvu:F3}, {steering.Trials} trials)"));
+        }
         Console.WriteLine($"({clock.Elapsed.TotalMinutes:F1} min)");
         return 0;
     }
