@@ -30,7 +30,7 @@ public static class ZooVlmCommand
         var evalImages = new Option<int>("--eval-images") { Description = "held-out images (all their questions are scored)", DefaultValueFactory = _ => d.EvalImages };
         var device = new Option<string>("--device") { Description = "cpu or cuda[:n]", DefaultValueFactory = _ => "cpu" };
         var threads = new Option<int>("--threads") { Description = "CPU threads", DefaultValueFactory = _ => d.Threads };
-        var llava = new Option<bool>("--llava") { Description = "HF LLaVA's architecture (recipe vlm-zoo/6: LLaVA projector, Llama decoder, saved in HF's layout) instead of the zoo decoder" };
+        var llava = new Option<bool>("--llava") { Description = "HF LLaVA's architecture (recipe vlm-zoo/7: LLaVA projector, Llama decoder, saved in HF's layout) instead of the zoo decoder" };
         var db = DatabaseOption.Create();
         foreach (var o in new Option[] { db, output, llava, seed, steps, batch, lr, adapter, lmWidth, lmLayers, fromScratch, visionScale, evalImages, device, threads }) vlm.Options.Add(o);
         CliAction.Set(vlm, async (parse, ct) =>

@@ -8,7 +8,7 @@ namespace MMInterp.Kernels.Checkpoints;
 public sealed record LoadedShapesVlm(IShapesVlm Model, VlmVocabulary Vocabulary, string Directory);
 
 /// <summary>
-/// Zoo LLaVA directories (vlm-zoo/6): an HF LLaVA as <see cref="LlavaCheckpoint.Save"/> writes it (config.json,
+/// Zoo LLaVA directories (vlm-zoo/6-7): an HF LLaVA as <see cref="LlavaCheckpoint.Save"/> writes it (config.json,
 /// model.safetensors under HF's names) plus the zoo's word vocabulary (vocab.json, a JSON list) in place of a tokeniser.
 /// </summary>
 public static class ZooLlavaCheckpoint

@@ -12,7 +12,7 @@ using static TorchSharp.torch;
 namespace MMInterp.Kernels.Zoo;
 
 /// <summary>
-/// Trains the zoo VLM on LLaVA's architecture (vlm-zoo/6, <see cref="ZooLlava"/>): the zoo CLIP's tower frozen, the
+/// Trains the zoo VLM on LLaVA's architecture (vlm-zoo/6-7, <see cref="ZooLlava"/>): the zoo CLIP's tower frozen, the
 /// projector and the Llama decoder learning the answer token of ShapesWorld questions (plus the auxiliary per-patch
 /// shape/colour loss on the decoder's image positions, as vlm-zoo/5); measured on the held-out seed; saved in HF's
 /// layout with the word vocabulary and zoo.json.

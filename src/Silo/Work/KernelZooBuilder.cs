@@ -90,7 +90,7 @@ public sealed class KernelZooBuilder(ModelDirectories models, ArtefactCache arte
                 case ZooBuildSpec.VlmFamily:
                 {
                     var config = spec.VlmConfig();
-                    // vlm-zoo/6 trains HF's LLaVA architecture and saves it in HF's layout; older recipes the zoo decoder.
+                    // vlm-zoo/6-7 train HF's LLaVA architecture and save it in HF's layout; older recipes the zoo decoder.
                     var result = config.IsLlava ? new LlavaZooTrainer(config).Build(work, progress, device, ct, requiredDir)
                         : new VlmZooTrainer(config).Build(work, progress, device, ct, requiredDir);
                     return (work, $"tiny VLM {modelId} (ShapesWorld zoo)", ModelFamily.Vlm, JsonSerializer.Serialize(new

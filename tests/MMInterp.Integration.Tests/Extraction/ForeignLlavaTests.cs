@@ -127,4 +127,31 @@ public sealed class ForeignLlavaTests(ForeignClipCluster fx) : IClassFixture<For
         var e = Assert.Throws<ArgumentException>(() => kernel.ExtractImages(local, [0], hooks, TokenSelection.Patch));
         Assert.Contains("tokens 'patch'", e.Message);
     }
+
+    [Fact]
+    public async Task ARegisteredLlavaExtractsShapesWorldScenes()
+    {
+        string[] hooks = ["vision.blocks.0.hook_resid_post", "lm.blocks.0.hook_resid_post"];
+        var dir = WriteLlava("hf-llava-shapes");
+        var registered = await ForeignModelRegistration.RegisterLlavaAsync(fx.Store, fx.Registry, dir, "llava over shapes");
+        var job = fx.Cluster.Client.GetGrain<IExtractionJobGrain>("ext-llava-shapes");
+        await job.Start(new ExtractionJobSpec(registered.Model.Id, hooks, DatasetSpec.Parse("shapes:train:6"), Shards: 2));
+        var progress = await MMInterp.Tests.JobWait.UntilFinished(job.Status, 3);
+        Assert.True(progress.Phase == JobPhase.Succeeded, progress.Error);
+
+        // The same scenes straight through the kernel: every vision token, the image features in the decoder.
+        var set = (await fx.Registry.ActivationSets.GetAsync(progress.ActivationSetId!))!;
+        var restored = Path.Combine(fx.Home, "restored-llava-shapes");
+        await fx.Store.RestoreDirectoryAsync(set.IndexSha256, restored);
+        var loaded = LlavaCheckpoint.Load(dir, new LlavaLoadOptions { LoadTokenizer = false });
+        using var kernel = new LlavaActivationModel(loaded.Model, loaded.ImageProcessor);
+        var direct = kernel.Extract(MMInterp.Kernels.ShapesWorld.ShapesSplits.Seed("train"), 0, 6, hooks);
+        foreach (var (hook, rows) in new[] { (hooks[0], 17L), (hooks[1], 16L) })
+        {
+            var reader = new ActivationSetReader(Path.Combine(restored, hook));
+            var stored = cat(Enumerable.Range(0, reader.Index.Shards.Count).Select(reader.ReadShard).ToList(), 0);
+            Assert.Equal(new[] { 6 * rows, hook.StartsWith("vision.") ? 32L : 64L }, stored.shape);
+            Assert.True(direct[hook].allclose(stored, rtol: 0, atol: 1e-6), $"stored {hook} differs from a direct extraction");
+        }
+    }
 }

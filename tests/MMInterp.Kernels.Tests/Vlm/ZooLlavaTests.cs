@@ -105,6 +105,10 @@ public class ZooLlavaTests
         Assert.Throws<ArgumentException>(() => (VlmZooConfig.Default with { PatchFill = true }).Validate());
         Assert.Contains("\"Architecture\":\"llava\"", JsonSerializer.Serialize(VlmZooConfig.Llava));
         Assert.True(VlmZooConfig.Llava.Validate().IsLlava);
+        // vlm-zoo/6 (no fill read-out) keeps its JSON, so its cached builds and RESULTS rows keep their ids.
+        Assert.DoesNotContain("PatchFill", JsonSerializer.Serialize(VlmZooConfig.LlavaV6));
+        Assert.Contains("\"Recipe\":\"vlm-zoo/6\"", JsonSerializer.Serialize(VlmZooConfig.LlavaV6));
+        Assert.Equal(VlmZooConfig.LlavaV6 with { Recipe = "vlm-zoo/7", PatchFill = true }, VlmZooConfig.Llava);
         Assert.Throws<ArgumentException>(() => (VlmZooConfig.Llava with { BidirectionalImage = true }).Validate());
         Assert.Throws<ArgumentException>(() => (VlmZooConfig.Default with { Architecture = "gpt" }).Validate());
         Assert.Throws<ArgumentException>(() => new LlavaZooTrainer(VlmZooConfig.Default));

@@ -8,7 +8,7 @@ namespace MMInterp.Kernels.Models.Vlm;
 /// A VLM that answers ShapesWorld questions in the zoo's format (word ids from <see cref="VlmVocabulary"/>, the answer
 /// one next-token prediction at the question's last word): what the evaluator, the ShapesWorld prompts, the study and
 /// steering read. Served by the zoo's own <see cref="VlmModel"/> (vlm-zoo/1-5) and by <see cref="ZooLlava"/>, the same
-/// task on HF's LLaVA architecture (vlm-zoo/6). The sequence is [<see cref="ImageStart"/> text tokens, the image tokens,
+/// task on HF's LLaVA architecture (vlm-zoo/6-7). The sequence is [<see cref="ImageStart"/> text tokens, the image tokens,
 /// the question], with hooks vision.blocks.{i}.*, adapter.hook_out (the image tokens) and lm.blocks.{i}.*.
 /// </summary>
 public interface IShapesVlm : IDisposable

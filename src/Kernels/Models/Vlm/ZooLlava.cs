@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace MMInterp.Kernels.Models.Vlm;
 
 /// <summary>
-/// The zoo VLM as an instance of HF's LLaVA (vlm-zoo/6): the zoo CLIP's vision tower, LLaVA's 2-layer GELU projector
+/// The zoo VLM as an instance of HF's LLaVA (vlm-zoo/6-7): the zoo CLIP's vision tower, LLaVA's 2-layer GELU projector
 /// and a small Llama decoder, one <see cref="LlavaForConditionalGeneration"/>. The word vocabulary is the zoo's plus
 /// a BOS and an image token; a question reads [BOS, P image tokens, question words] and the answer is the next token
 /// after the last word, as for the zoo decoder. The decoder runs exactly as for a downloaded checkpoint (token

@@ -26,7 +26,7 @@ public sealed class AnalysisInputs(RegistryStore registry, ArtefactCache artefac
 
     public async Task<LoadedClip> ClipAsync(CancellationToken ct) => ClipCheckpoint.Load(await CheckpointAsync(ModelFamily.Clip, ct), device);
 
-    /// <summary>A zoo VLM: the zoo decoder (vlm-zoo/1-5) or the zoo LLaVA (vlm-zoo/6).</summary>
+    /// <summary>A zoo VLM: the zoo decoder (vlm-zoo/1-5) or the zoo LLaVA (vlm-zoo/6-7).</summary>
     public async Task<LoadedShapesVlm> VlmAsync(CancellationToken ct)
     {
         var directory = await CheckpointAsync(ModelFamily.Vlm, ct);
