@@ -21,15 +21,23 @@ public static class VlmDataOption
         Description = "a JSONL of {\"image\": path (relative to the file), \"question\", \"answer\", optional \"box\": [x0,y0,x1,y1] or \"mask\": PNG} to study on an HF LLaVA instead of ShapesWorld",
     };
 
+    // What Check read, so StoreAsync does not decode every image a second time.
+    static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ParseResult, IReadOnlyList<VlmUserItem>> Checked = new();
+
     /// <summary>The examples, checked (null without --data).</summary>
-    public static IReadOnlyList<VlmUserItem>? Check(ParseResult parse) =>
-        parse.GetValue<string?>(Flag) is { } path ? VlmUserData.Load(path) : null;
+    public static IReadOnlyList<VlmUserItem>? Check(ParseResult parse)
+    {
+        if (parse.GetValue<string?>(Flag) is not { } path) return null;
+        var items = VlmUserData.Load(path);
+        Checked.AddOrUpdate(parse, items);
+        return items;
+    }
 
     /// <summary>Stores the data folder's files and names them in the options.</summary>
     public static async Task StoreAsync(ParseResult parse, PlatformSession session, JsonObject options, CancellationToken ct)
     {
         if (parse.GetValue<string?>(Flag) is not { } path) return;
-        var items = VlmUserData.Load(path);
+        var items = Checked.TryGetValue(parse, out var read) ? read : VlmUserData.Load(path);
         var full = Path.GetFullPath(path);
         var folder = Path.GetDirectoryName(full)!;
         var files = items.SelectMany(i => i.Mask is null ? [i.ImagePath] : new[] { i.ImagePath, i.MaskPath! })
