@@ -36,7 +36,7 @@ public static class AutoencoderKlConfigJson
             {
                 InChannels = Int(root, "in_channels", 3),
                 OutChannels = Int(root, "out_channels", 3),
-                BlockOutChannels = widths.Count > 0 ? widths : [64],
+                BlockOutChannels = root["block_out_channels"] is null ? [64] : widths,
                 LayersPerBlock = Int(root, "layers_per_block", 1),
                 LatentChannels = Int(root, "latent_channels", 4),
                 NormNumGroups = Int(root, "norm_num_groups", 32),
