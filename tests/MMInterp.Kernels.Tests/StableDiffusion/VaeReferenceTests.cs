@@ -71,6 +71,34 @@ public class VaeReferenceTests
         }
     }
 
+    [Fact]
+    public void ShardedFp32DirectoryLoadsTheSameModel()
+    {
+        using var scope = NewDisposeScope();
+        var dir = VaeGolden.Edited(state => state, "unused.safetensors");
+        try
+        {
+            File.Delete(Path.Combine(dir, "unused.safetensors"));
+            // diffusers' sharded layout: diffusion_pytorch_model-0000k-of-0000n.safetensors and its index.
+            var state = Kernels.IO.SafeTensors.Load(Path.Combine(VaeGolden.Dir, AutoencoderKlCheckpoint.Fp16WeightsFile)).Tensors;
+            var keys = state.Keys.Order(StringComparer.Ordinal).ToList();
+            var map = new System.Text.Json.Nodes.JsonObject();
+            for (var s = 0; s < 2; s++)
+            {
+                var file = $"diffusion_pytorch_model-0000{s + 1}-of-00002.safetensors";
+                var part = keys.Where((_, i) => i % 2 == s).ToDictionary(k => k, k => state[k].to(ScalarType.Float32));
+                Kernels.IO.SafeTensors.Save(Path.Combine(dir, file), part);
+                foreach (var k in part.Keys) map[k] = file;
+            }
+            File.WriteAllText(Path.Combine(dir, AutoencoderKlCheckpoint.WeightsFile + ".index.json"), new System.Text.Json.Nodes.JsonObject { ["weight_map"] = map }.ToJsonString());
+            var loaded = AutoencoderKlCheckpoint.Load(dir);
+            using var vae = loaded.Model;
+            Assert.Equal(2, loaded.Weights.Shards.Count);
+            AssertMatches(vae, VaeGolden.Outputs(), "sharded fp32");
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     static void AssertMatches(AutoencoderKl vae, Dictionary<string, Tensor> golden, string what)
     {
         using var _ = no_grad();
