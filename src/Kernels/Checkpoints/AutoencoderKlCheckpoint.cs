@@ -26,7 +26,9 @@ public static class AutoencoderKlCheckpoint
     {
         if (!System.IO.Directory.Exists(directory)) throw new DirectoryNotFoundException($"autoencoder directory not found: {directory}");
         if (variant is not (null or "fp16")) throw new ArgumentException($"variant '{variant}' is not supported (null or fp16)", nameof(variant));
-        var config = AutoencoderKlConfigJson.Read(Path.Combine(directory, ConfigFile));
+        var configPath = Path.Combine(directory, ConfigFile);
+        var config = AutoencoderKlConfigJson.Read(configPath);
+        if (MemoryBudget.Exceeds(config.ParameterCount * 4, "weights") is { } problem) throw new InvalidDataException($"{configPath}: config {problem}");
         var weights = Weights(directory, variant);
         var model = TorchRuntime.Constructed(() => new AutoencoderKl(config));
         try

@@ -101,6 +101,32 @@ public class VaeCheckpointTests
     }
 
     [Fact]
+    public void ParameterCountIsTheModelsAndHugeConfigsAreRefusedBeforeAllocating()
+    {
+        foreach (var c in new[]
+        {
+            AutoencoderKlConfigJson.Read(Path.Combine(VaeGolden.Dir, "config.json")),
+            new AutoencoderKlConfig { BlockOutChannels = [32, 64, 96], DownBlockTypes = ["DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D"],
+                UpBlockTypes = ["UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D"], LayersPerBlock = 2, LatentChannels = 3,
+                InChannels = 1, OutChannels = 2, MidBlockAddAttention = false, UseQuantConv = false },
+        })
+        {
+            using var vae = new AutoencoderKl(c);
+            Assert.Equal(vae.parameters().Sum(p => p.numel()), c.ParameterCount);
+        }
+        var dir = Directory.CreateTempSubdirectory("mminterp-vae-").FullName;
+        try
+        {
+            var root = JsonNode.Parse(File.ReadAllText(Path.Combine(VaeGolden.Dir, "config.json")))!.AsObject();
+            root["block_out_channels"] = JsonNode.Parse("[16384, 16384]");
+            File.WriteAllText(Path.Combine(dir, "config.json"), root.ToJsonString());
+            var e = Assert.Throws<InvalidDataException>(() => AutoencoderKlCheckpoint.Load(dir));
+            AssertOneLine(e, "config.json: config", "weights");
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void WrongInputsAreRefusedInOneLine()
     {
         using var scope = NewDisposeScope();

@@ -30,6 +30,31 @@ public sealed record AutoencoderKlConfig
     /// <summary>Each down block but the last halves the resolution.</summary>
     public int DownFactor => 1 << (BlockOutChannels.Count - 1);
 
+    /// <summary>Parameters of diffusers' AutoencoderKL state dict, from the sizes alone: what a load checks against
+    /// memory before it allocates anything.</summary>
+    public double ParameterCount
+    {
+        get
+        {
+            static double Conv(double i, double o, double k) => k * k * i * o + o;
+            static double Resnet(double i, double o) => 2 * i + Conv(i, o, 3) + 2 * o + Conv(o, o, 3) + (i != o ? Conv(i, o, 1) : 0);
+            double Mid(double w) => 2 * Resnet(w, w) + (MidBlockAddAttention ? 2 * w + 4 * (w * w + w) : 0);
+            double z = LatentChannels, first = BlockOutChannels[0], last = BlockOutChannels[^1];
+            var encoder = Conv(InChannels, first, 3) + Mid(last) + 2 * last + Conv(last, 2 * z, 3);
+            var decoder = Conv(z, last, 3) + Mid(last) + 2 * first + Conv(first, OutChannels, 3);
+            for (var i = 0; i < BlockOutChannels.Count; i++)
+            {
+                double w = BlockOutChannels[i], previous = i == 0 ? first : BlockOutChannels[i - 1];
+                var resample = i < BlockOutChannels.Count - 1 ? Conv(w, w, 3) : 0;
+                encoder += Resnet(previous, w) + (LayersPerBlock - 1) * Resnet(w, w) + resample;
+                // The decoder's block i (from the top) reads the width below it and has one resnet more.
+                double below = i == BlockOutChannels.Count - 1 ? w : BlockOutChannels[i + 1];
+                decoder += Resnet(below, w) + LayersPerBlock * Resnet(w, w) + (i > 0 ? Conv(w, w, 3) : 0);
+            }
+            return encoder + decoder + (UseQuantConv ? Conv(2 * z, 2 * z, 1) : 0) + (UsePostQuantConv ? Conv(z, z, 1) : 0);
+        }
+    }
+
     const int MaxWidth = 1 << 14, MaxBlocks = 16, MaxLayers = 64;
 
     /// <summary>Throws an ArgumentException naming the first bad field (diffusers' field names).</summary>
