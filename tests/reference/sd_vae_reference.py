@@ -5,6 +5,7 @@ Usage: /usr/bin/python3 tests/reference/sd_vae_reference.py SD_CHECKOUT OUT_DIR
   SD_CHECKOUT: a checkout of github.com/CompVis/stable-diffusion (ldm/modules/diffusionmodules/model.py: Encoder and
                Decoder; ldm/modules/distributions/distributions.py: DiagonalGaussianDistribution)
   OUT_DIR:     tests/reference/golden (what the C# tests read)
+For a tree exported without .git (git archive), COMMIT names the commit in reference.json.
 
 It writes OUT_DIR/sd_vae_small/:
   config.json                              diffusers' vae/config.json for the model (AutoencoderKL)
