@@ -93,7 +93,7 @@ public static class ClipConfigJson
         return merged;
     }
 
-    static ClipTowerConfig Tower(JsonObject o, int hidden, int intermediate, int layers, int heads) => new()
+    internal static ClipTowerConfig Tower(JsonObject o, int hidden, int intermediate, int layers, int heads) => new()
     {
         HiddenSize = Int(o, "hidden_size", hidden),
         IntermediateSize = Int(o, "intermediate_size", intermediate),

@@ -32,6 +32,20 @@ public static class ClipHfKeys
         return keys;
     }
 
+    /// <summary>The keys of HF CLIPTextModel (text_model.*), plus text_projection.weight for
+    /// CLIPTextModelWithProjection.</summary>
+    public static IReadOnlyDictionary<string, long[]> ExpectedText(ClipTextModelConfig c)
+    {
+        var keys = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        var t = c.Text.Tower;
+        keys["text_model.embeddings.token_embedding.weight"] = [c.Text.VocabSize, t.HiddenSize];
+        keys["text_model.embeddings.position_embedding.weight"] = [c.Text.MaxPositions, t.HiddenSize];
+        Encoder(keys, "text_model", t);
+        Norm(keys, "text_model.final_layer_norm", t.HiddenSize);
+        if (c.ProjectionDim is int p) keys["text_projection.weight"] = [p, t.HiddenSize];
+        return keys;
+    }
+
     static void Encoder(Dictionary<string, long[]> keys, string tower, ClipTowerConfig c)
     {
         for (var i = 0; i < c.NumLayers; i++)

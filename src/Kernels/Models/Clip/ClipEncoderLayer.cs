@@ -83,15 +83,16 @@ public sealed class ClipEncoder : nn.Module
         return states;
     }
 
-    /// <param name="lastLayer">run blocks 0..lastLayer only (null: all)</param>
-    public Tensor Forward(Tensor x, Tensor? mask, int? lastLayer = null)
+    /// <param name="lastLayer">run blocks firstLayer..lastLayer only (null: to the end)</param>
+    /// <param name="firstLayer">the block <paramref name="x"/> enters (a run resumed from a kept hidden state)</param>
+    public Tensor Forward(Tensor x, Tensor? mask, int? lastLayer = null, int firstLayer = 0)
     {
         var end = lastLayer is int l ? Math.Min(l + 1, _layers.Count) : _layers.Count;
-        for (var i = 0; i < end; i++)
+        for (var i = firstLayer; i < end; i++)
         {
             var y = _layers[i].Forward(x, mask);
             // A block output no hook has seen is dead once the next block has read it (the caller's input is left alone).
-            if (i > 0 && !_layers[i - 1].OutputHooked && !_layers[i].InputHooked) x.Dispose();
+            if (i > firstLayer && !_layers[i - 1].OutputHooked && !_layers[i].InputHooked) x.Dispose();
             x = y;
         }
         return x;

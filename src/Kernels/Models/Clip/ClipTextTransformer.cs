@@ -57,6 +57,28 @@ public sealed class ClipTextTransformer : nn.Module
         return (hidden, pooled);
     }
 
+    /// <summary>The same run keeping HF's hidden_states[-<paramref name="fromEnd"/>] as well (fromEnd 2: the
+    /// penultimate block's output, before final_layer_norm, which SDXL's pipelines condition on).</summary>
+    /// <returns>last_hidden_state (normed) [B, T, D], pooled [B, D] and the kept state [B, T, D]</returns>
+    public (Tensor Hidden, Tensor Pooled, Tensor State) Forward(Tensor ids, int fromEnd)
+    {
+        var layers = _config.Tower.NumLayers;
+        if (fromEnd < 1 || fromEnd > layers + 1) throw new ArgumentException($"hidden_states[-{fromEnd}] does not exist: the text tower has {layers} layers ({layers + 1} hidden states)", nameof(fromEnd));
+        if (ids.dim() != 2) throw new ArgumentException($"token ids must be [B,T], got [{string.Join(",", ids.shape)}]");
+        var t = ids.shape[1];
+        if (t > _config.MaxPositions) throw new ArgumentException($"token sequence of {t} exceeds max_position_embeddings {_config.MaxPositions}");
+        using var negativeInfinity = float.NegativeInfinity.ToScalar();
+        var mask = full(t, t, negativeInfinity, device: ids.device).triu(1);
+        // hidden_states[k] is the input (k = 0) or block k-1's output; hidden_states[-j] is index layers + 1 - j.
+        var keptIndex = layers + 1 - fromEnd;
+        var embedded = _embeddings.Forward(ids);
+        var state = keptIndex == 0 ? embedded : _encoder.Forward(embedded, mask, lastLayer: keptIndex - 1);
+        var last = keptIndex == layers ? state : _encoder.Forward(state, mask, firstLayer: keptIndex);
+        var hidden = _final.forward(last);
+        var pooled = hidden[arange(ids.shape[0], device: ids.device), EosPositions(ids)];
+        return (hidden, pooled, state);
+    }
+
     /// <summary>HF's rule: eos_token_id == 2 (legacy configs) pools at argmax(ids), else at the first id == eos.</summary>
     public Tensor EosPositions(Tensor ids) => _config.EosTokenId == 2
         ? ids.to_type(ScalarType.Int32).argmax(-1)

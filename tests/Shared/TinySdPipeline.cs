@@ -1,0 +1,117 @@
+using System.Text.Json.Nodes;
+using MMInterp.Kernels.Checkpoints;
+using MMInterp.Kernels.IO;
+using MMInterp.Kernels.Models.Clip;
+using MMInterp.Kernels.Models.StableDiffusion;
+using MMInterp.Kernels.Tensors;
+using MMInterp.Kernels.Text;
+using static TorchSharp.torch;
+
+namespace MMInterp.Tests;
+
+/// <summary>Writes tiny random diffusers pipeline directories (SD and SDXL layouts) for the pipeline, directory and
+/// registration tests. The unet/ folder is a config.json and a placeholder safetensors: the U-Net class is not part
+/// of this branch, so tests sample with their own <see cref="ISdDenoiser"/>.</summary>
+public static class TinySdPipeline
+{
+    public static readonly string[] Words = ["a", "red", "cat", "blue", "dog", "photo", "of", "!"];
+    public const int MaxLength = 8, Width1 = 16, Width2 = 8, Projection = 6, TimeEmbed = 2, LatentSide = 4;
+
+    public static ClipTextModelConfig Encoder1(int vocab) => new(new ClipTextConfig
+    {
+        VocabSize = vocab, MaxPositions = MaxLength, EosTokenId = 2, BosTokenId = vocab - 2, PadTokenId = vocab - 1,
+        Tower = new ClipTowerConfig { HiddenSize = Width1, IntermediateSize = 32, NumLayers = 2, NumHeads = 2 },
+    }, null);
+
+    public static ClipTextModelConfig Encoder2(int vocab) => new(new ClipTextConfig
+    {
+        VocabSize = vocab, MaxPositions = MaxLength, EosTokenId = 2, BosTokenId = vocab - 2, PadTokenId = 0,
+        Tower = new ClipTowerConfig { HiddenSize = Width2, IntermediateSize = 16, NumLayers = 3, NumHeads = 2, HiddenAct = "gelu" },
+    }, Projection);
+
+    public static AutoencoderKlConfig Vae => new()
+    {
+        BlockOutChannels = [8, 8], DownBlockTypes = [AutoencoderKlConfig.DownBlock, AutoencoderKlConfig.DownBlock],
+        UpBlockTypes = [AutoencoderKlConfig.UpBlock, AutoencoderKlConfig.UpBlock], NormNumGroups = 4, LatentChannels = 4,
+        LayersPerBlock = 1, ScalingFactor = 0.5, SampleSize = 8,
+    };
+
+    /// <summary>Writes the pipeline under <paramref name="dir"/> and returns it.</summary>
+    /// <param name="scheduler">the scheduler_config.json's _class_name</param>
+    public static string Write(string dir, bool xl = false, bool fp16 = false, long seed = 1, string scheduler = "DDIMScheduler")
+    {
+        Directory.CreateDirectory(dir);
+        // Under the process-wide build lock: another test building a model at the same time would share torch's generator.
+        return TorchRuntime.Seeded(seed, () => WriteSeeded(dir, xl, fp16, scheduler));
+    }
+
+    static string WriteSeeded(string dir, bool xl, bool fp16, string scheduler)
+    {
+        var bpe = ClipBpeTokenizer.BuildForWords(Words);
+        new ClipPromptTokenizer(bpe, MaxLength, bpe.EndId).Save(Path.Combine(dir, "tokenizer"));
+        using (var te = new ClipTextModel(Encoder1(bpe.VocabSize))) { Perturb(te); ClipTextCheckpoint.Save(te, Path.Combine(dir, "text_encoder"), fp16); }
+        if (xl)
+        {
+            new ClipPromptTokenizer(bpe, MaxLength, bpe.Vocab["!"]).Save(Path.Combine(dir, "tokenizer_2"));
+            using var te2 = new ClipTextModel(Encoder2(bpe.VocabSize));
+            Perturb(te2);
+            ClipTextCheckpoint.Save(te2, Path.Combine(dir, "text_encoder_2"), fp16);
+        }
+        using (var vae = new AutoencoderKl(Vae)) { Perturb(vae); AutoencoderKlCheckpoint.Save(vae, Path.Combine(dir, "vae"), fp16); }
+
+        var unet = Path.Combine(dir, "unet");
+        Directory.CreateDirectory(unet);
+        var unetConfig = new JsonObject
+        {
+            ["_class_name"] = "UNet2DConditionModel", ["in_channels"] = 4, ["out_channels"] = 4, ["sample_size"] = LatentSide,
+            ["cross_attention_dim"] = xl ? Width1 + Width2 : Width1,
+        };
+        if (xl)
+        {
+            unetConfig["addition_embed_type"] = "text_time";
+            unetConfig["addition_time_embed_dim"] = TimeEmbed;
+            unetConfig["projection_class_embeddings_input_dim"] = 6 * TimeEmbed + Projection;
+        }
+        File.WriteAllText(Path.Combine(unet, "config.json"), unetConfig.ToJsonString());
+        using (var placeholder = zeros(3))
+            SafeTensors.Save(Path.Combine(unet, fp16 ? "diffusion_pytorch_model.fp16.safetensors" : "diffusion_pytorch_model.safetensors"),
+                new Dictionary<string, Tensor> { ["conv_in.bias"] = placeholder }, new Dictionary<string, string> { ["format"] = "pt" });
+
+        Directory.CreateDirectory(Path.Combine(dir, "scheduler"));
+        File.WriteAllText(Path.Combine(dir, "scheduler", "scheduler_config.json"), new JsonObject
+        {
+            ["_class_name"] = scheduler, ["beta_start"] = 0.00085, ["beta_end"] = 0.012, ["beta_schedule"] = "scaled_linear",
+            ["num_train_timesteps"] = 1000, ["steps_offset"] = 1, ["set_alpha_to_one"] = false, ["clip_sample"] = false,
+            ["timestep_spacing"] = "leading", ["prediction_type"] = "epsilon",
+        }.ToJsonString());
+
+        var index = new JsonObject
+        {
+            ["_class_name"] = xl ? "StableDiffusionXLPipeline" : "StableDiffusionPipeline", ["_diffusers_version"] = "0.30.0",
+            ["text_encoder"] = new JsonArray("transformers", "CLIPTextModel"), ["tokenizer"] = new JsonArray("transformers", "CLIPTokenizer"),
+            ["unet"] = new JsonArray("diffusers", "UNet2DConditionModel"), ["vae"] = new JsonArray("diffusers", "AutoencoderKL"),
+            ["scheduler"] = new JsonArray("diffusers", scheduler),
+        };
+        if (xl)
+        {
+            index["text_encoder_2"] = new JsonArray("transformers", "CLIPTextModelWithProjection");
+            index["tokenizer_2"] = new JsonArray("transformers", "CLIPTokenizer");
+            index["force_zeros_for_empty_prompt"] = true;
+        }
+        else
+        {
+            index["safety_checker"] = new JsonArray("stable_diffusion", "StableDiffusionSafetyChecker");
+            index["feature_extractor"] = new JsonArray("transformers", "CLIPImageProcessor");
+        }
+        File.WriteAllText(Path.Combine(dir, "model_index.json"), index.ToJsonString());
+        return dir;
+    }
+
+    /// <summary>Biases and norms off their initial values, so a part read wrongly shows.</summary>
+    static void Perturb(nn.Module m)
+    {
+        using var _ = no_grad();
+        foreach (var (name, p) in m.named_parameters())
+            if (name.EndsWith(".bias") || name.Contains("norm")) p.add_(randn_like(p) * 0.2);
+    }
+}
