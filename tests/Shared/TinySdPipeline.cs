@@ -5,6 +5,7 @@ using MMInterp.Kernels.Models.Clip;
 using MMInterp.Kernels.Models.StableDiffusion;
 using MMInterp.Kernels.Tensors;
 using MMInterp.Kernels.Text;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MMInterp.Tests;
@@ -111,7 +112,8 @@ public static class TinySdPipeline
     static void Perturb(nn.Module m)
     {
         using var _ = no_grad();
+        using var scale = 0.2.ToScalar();
         foreach (var (name, p) in m.named_parameters())
-            if (name.EndsWith(".bias") || name.Contains("norm")) p.add_(randn_like(p) * 0.2);
+            if (name.EndsWith(".bias") || name.Contains("norm")) p.add_(randn_like(p).mul_(scale));
     }
 }

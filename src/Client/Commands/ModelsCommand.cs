@@ -11,8 +11,8 @@ using Spectre.Console;
 namespace MMInterp.Client.Commands;
 
 /// <summary>
-/// `mminterp models add DIR --family clip|vlm [--name NAME]`, `models list`, `models show ID|NAME`, `models remove ID|NAME`, `models hooks ID|NAME`:
-/// bring a checkpoint from outside (an HF CLIPModel or LlavaForConditionalGeneration directory) into the registry, and manage registered models.
+/// `mminterp models add DIR --family clip|vlm|diffusion [--name NAME]`, `models list`, `models show ID|NAME`, `models remove ID|NAME`, `models hooks ID|NAME`:
+/// bring a checkpoint from outside (an HF CLIPModel or LlavaForConditionalGeneration directory, or a diffusers Stable Diffusion pipeline) into the registry, and manage registered models.
 /// </summary>
 public static class ModelsCommand
 {
@@ -43,8 +43,8 @@ public static class ModelsCommand
 
     static Command Add(Option<string?> db, IAnsiConsole? console, string? artefactRoot)
     {
-        var dir = new Argument<string>("dir") { Description = "the checkpoint directory (HF layout: config.json, model.safetensors or index + shards, tokenizer files)" };
-        var family = new Option<string>("--family") { Description = "clip (HF CLIPModel) or vlm (HF LlavaForConditionalGeneration); diffusion is not supported yet for foreign checkpoints", Required = true };
+        var dir = new Argument<string>("dir") { Description = "the checkpoint directory (HF layout: config.json, model.safetensors or index + shards, tokenizer files; diffusers: model_index.json and its component folders)" };
+        var family = new Option<string>("--family") { Description = "clip (HF CLIPModel), vlm (HF LlavaForConditionalGeneration) or diffusion (a diffusers StableDiffusionPipeline / StableDiffusionXLPipeline directory)", Required = true };
         family.AcceptOnlyFromAmong("clip", "vlm", "diffusion");
         var name = new Option<string?>("--name") { Description = "the model's name in the registry (default: the directory's name)" };
         var command = new Command("add", "check a checkpoint directory, store it in the artefact store and register it; prints the model id") { dir, family, name };
@@ -52,10 +52,19 @@ public static class ModelsCommand
         {
             var out_ = Output(console);
             var f = parse.GetValue(family)!;
-            if (f is not ("clip" or "vlm"))
-                throw new ArgumentException($"--family {f} is not supported yet for foreign checkpoints; --family clip (HF CLIPModel) and --family vlm (HF LLaVA) are");
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
             var store = artefactRoot is null ? session.Artefacts : new Kernels.Artefacts.ArtefactStore(artefactRoot);
+            if (f == "diffusion")
+            {
+                var d = await ForeignModelRegistration.RegisterDiffusionAsync(store, session.Registry, parse.GetValue(dir)!, parse.GetValue(name), ct,
+                    line => out_.MarkupLineInterpolated($"[grey]{line}[/]"));
+                var ds = d.Summary;
+                out_.MarkupLineInterpolated(
+                    $"[grey]{ds.PipelineClass}: {ds.TextEncoders.Count} text encoder(s), VAE {(ds.VaeVariant ?? "fp32")}, U-Net {(ds.UnetVariant ?? "fp32")} ({ds.WeightBytes / 1e6:F1} MB of weights), scheduler {ds.SchedulerClass} (sampled as {ds.Scheduler.ClassName}){(ds.Ignored.Count > 0 ? $"; not stored: {string.Join(", ", ds.Ignored)}" : "")}[/]");
+                if (d.AlreadyRegistered) out_.MarkupLineInterpolated($"[grey]already registered as '{d.Model.Name}'[/]");
+                out_.Profile.Out.Writer.WriteLine(d.Model.Id);
+                return 0;
+            }
             if (f == "vlm")
             {
                 var l = await ForeignModelRegistration.RegisterLlavaAsync(store, session.Registry, parse.GetValue(dir)!, parse.GetValue(name), ct,

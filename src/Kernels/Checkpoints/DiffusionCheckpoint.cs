@@ -35,6 +35,8 @@ public static class DiffusionCheckpoint
     public static DiffusionBundle Load(string directory, Device? device = null)
     {
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"diffusion model directory not found: {directory}");
+        if (StableDiffusionDirectory.IsPipelineDirectory(directory))
+            throw new NotSupportedException($"{directory}: a diffusers Stable Diffusion pipeline; the zoo's diffusion extraction and analyses do not read it (StableDiffusionPipeline samples it)");
         var configPath = Path.Combine(directory, ConfigFile);
         if (!File.Exists(configPath)) throw new FileNotFoundException($"'{directory}' is not a diffusion model: it has no {ConfigFile}", configPath);
         Header header;

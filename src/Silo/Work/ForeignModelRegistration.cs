@@ -11,6 +11,9 @@ public sealed record ForeignModelRegistered(ModelRecord Model, ClipDirectorySumm
 /// <summary>The outcome of registering an HF LLaVA directory (see <see cref="ForeignModelRegistration.RegisterLlavaAsync"/>).</summary>
 public sealed record ForeignLlavaRegistered(ModelRecord Model, LlavaDirectorySummary Summary, bool AlreadyRegistered);
 
+/// <summary>The outcome of registering a diffusers Stable Diffusion pipeline directory.</summary>
+public sealed record ForeignDiffusionRegistered(ModelRecord Model, StableDiffusionDirectorySummary Summary, bool AlreadyRegistered);
+
 /// <summary>
 /// Registers a checkpoint brought from outside (today: HF CLIPModel directories): inspect everything first, so a
 /// broken or foreign directory is refused before a byte is stored; then store the files a load reads and register
@@ -39,6 +42,65 @@ public static class ForeignModelRegistration
         var (record, existed) = await StoreAndRegisterAsync(store, registry, directory, name, summary.Architecture, summary.Files,
             "llava-hf", ModelFamily.Vlm, () => LlavaSpec.Of(summary, directory).ToJsonString(), progress, ct);
         return new ForeignLlavaRegistered(record, summary, existed);
+    }
+
+    /// <summary>A diffusers StableDiffusionPipeline / StableDiffusionXLPipeline directory, the same road: the whole
+    /// directory inspected first (<see cref="StableDiffusionDirectory.Inspect"/>), then the files a load reads stored as
+    /// one folder artefact and the model registered as family diffusion (architecture stable-diffusion or
+    /// stable-diffusion-xl). The U-Net's keys are checked when it loads, not here.</summary>
+    public static async Task<ForeignDiffusionRegistered> RegisterDiffusionAsync(ArtefactStore store, RegistryStore registry, string directory,
+        string? name, CancellationToken ct = default, Action<string>? progress = null)
+    {
+        directory = Path.GetFullPath(directory);
+        var summary = StableDiffusionDirectory.Inspect(directory);
+        var (record, existed) = await StoreAndRegisterAsync(store, registry, directory, name, summary.Architecture, summary.Files,
+            summary.IsXl ? "sdxl-hf" : "sd-hf", ModelFamily.Diffusion, () => DiffusionSpec(summary, directory).ToJsonString(), progress, ct);
+        return new ForeignDiffusionRegistered(record, summary, existed);
+    }
+
+    static JsonObject DiffusionSpec(StableDiffusionDirectorySummary s, string directory)
+    {
+        var encoders = new JsonArray();
+        foreach (var (e, i) in s.TextEncoders.Select((e, i) => (e, i)))
+            encoders.Add(new JsonObject
+            {
+                ["folder"] = Path.GetFileName(e.Directory), ["class"] = e.Config.ProjectionDim is null ? "CLIPTextModel" : "CLIPTextModelWithProjection",
+                ["hidden_size"] = e.Config.Text.Tower.HiddenSize, ["layers"] = e.Config.Text.Tower.NumLayers, ["heads"] = e.Config.Text.Tower.NumHeads,
+                ["vocab_size"] = e.Config.Text.VocabSize, ["projection_dim"] = e.Config.ProjectionDim, ["variant"] = e.Variant,
+                ["max_length"] = s.Tokenizers[i].MaxLength, ["pad_id"] = s.Tokenizers[i].PadId,
+            });
+        return new JsonObject
+        {
+            ["source"] = "diffusers-directory",
+            ["source_dir"] = directory,
+            ["family"] = "diffusion",
+            ["architecture"] = s.Architecture,
+            ["pipeline_class"] = s.PipelineClass,
+            ["weight_bytes"] = s.WeightBytes,
+            ["files"] = new JsonArray(s.Files.Select(f => (JsonNode?)f).ToArray()),
+            ["ignored_components"] = new JsonArray(s.Ignored.Select(f => (JsonNode?)f).ToArray()),
+            ["config"] = new JsonObject
+            {
+                ["text_encoders"] = encoders,
+                ["unet"] = new JsonObject
+                {
+                    ["in_channels"] = s.Unet.InChannels, ["sample_size"] = s.Unet.SampleSize,
+                    ["cross_attention_dim"] = new JsonArray(s.Unet.CrossAttentionDims.Select(d => (JsonNode?)d).ToArray()),
+                    ["addition_embed_type"] = s.Unet.AdditionEmbedType, ["variant"] = s.UnetVariant,
+                },
+                ["vae"] = new JsonObject
+                {
+                    ["block_out_channels"] = new JsonArray(s.Vae.BlockOutChannels.Select(d => (JsonNode?)d).ToArray()),
+                    ["latent_channels"] = s.Vae.LatentChannels, ["scaling_factor"] = s.Vae.ScalingFactor, ["variant"] = s.VaeVariant,
+                },
+                ["scheduler"] = new JsonObject
+                {
+                    ["stored_class"] = s.SchedulerClass, ["class"] = s.Scheduler.ClassName, ["prediction_type"] = s.Scheduler.PredictionType,
+                    ["timestep_spacing"] = s.Scheduler.TimestepSpacing,
+                },
+                ["force_zeros_for_empty_prompt"] = s.ForceZerosForEmptyPrompt,
+            },
+        };
     }
 
     /// <summary>The road after a directory's inspection: its name checked before anything is stored (so a refusal

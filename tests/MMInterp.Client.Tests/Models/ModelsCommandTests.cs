@@ -104,11 +104,29 @@ public class ModelsCommandTests(ModelsFixture fx) : IClassFixture<ModelsFixture>
     }
 
     [Fact]
+    public async Task AStableDiffusionPipelineRegistersAsADiffusionModel()
+    {
+        var dir = MMInterp.Tests.TinySdPipeline.Write(Path.Combine(fx.Home, "tiny-sd"), scheduler: "PNDMScheduler");
+        var (code, output, err) = await InvokeAsync("models", "add", dir, "--family", "diffusion", "--name", "tiny sd");
+        Assert.True(code == 0, err);
+        var id = output.Trim().Split('\n')[^1].Trim();
+        Assert.StartsWith("sd-hf-", id);
+        Assert.Contains("scheduler PNDMScheduler (sampled as DDIMScheduler)", output);
+        Assert.Contains("not stored: safety_checker, feature_extractor", output);
+        (code, output, _) = await InvokeAsync("models", "show", "tiny sd", "--json");
+        Assert.Equal(0, code);
+        var spec = System.Text.Json.Nodes.JsonNode.Parse(output)!["spec"]!;
+        Assert.Equal("stable-diffusion", spec["architecture"]!.GetValue<string>());
+        Assert.Equal(16, spec["config"]!["text_encoders"]![0]!["hidden_size"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task OtherFamiliesAndBrokenDirectoriesGetOneLine()
     {
+        // A CLIP directory offered as a diffusers pipeline: no model_index.json.
         var (code, _, err) = await InvokeAsync("models", "add", fx.ClipDir, "--family", "diffusion");
-        Assert.Equal(2, code);
-        Assert.Equal("error: --family diffusion is not supported yet for foreign checkpoints; --family clip (HF CLIPModel) and --family vlm (HF LLaVA) are", err.Trim());
+        Assert.NotEqual(0, code);
+        Assert.Equal($"error: {fx.ClipDir}: no model_index.json (not a diffusers pipeline directory)", err.Trim());
         // A CLIP directory offered as a VLM: its config says what it is.
         (code, _, err) = await InvokeAsync("models", "add", fx.ClipDir, "--family", "vlm");
         Assert.NotEqual(0, code);

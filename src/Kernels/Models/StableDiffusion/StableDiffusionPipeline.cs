@@ -114,7 +114,8 @@ public sealed class StableDiffusionPipeline : IDisposable
             using var step = NewDisposeScope();
             var t = steps[i];
             var input = scheduler.ScaleModelInput(guided ? cat([latents, latents], 0) : latents, t);
-            var ts = full(input.shape[0], (float)t, ScalarType.Float32);
+            using var tValue = ((double)(float)t).ToScalar();
+            var ts = full([input.shape[0]], tValue, ScalarType.Float32);
             var noise = Denoiser.PredictNoise(input, ts, hidden, added);
             if (guided)
             {
@@ -139,7 +140,9 @@ public sealed class StableDiffusionPipeline : IDisposable
         if (Vae.Config.ShiftFactor is double shift) { using var s = shift.ToScalar(); z = z.add(s); }
         using var half = 0.5.ToScalar();
         using var byteMax = 255.ToScalar();
-        var pixels = Vae.Decode(z).mul(half).add_(half).clamp_(0, 1).mul_(byteMax).round_().to_type(ScalarType.Byte).permute(0, 2, 3, 1).contiguous();
+        using var zero = 0.ToScalar();
+        using var one = 1.ToScalar();
+        var pixels = Vae.Decode(z).mul(half).add_(half).clamp_(zero, one).mul_(byteMax).round_().to_type(ScalarType.Byte).permute(0, 2, 3, 1).contiguous();
         var (b, h, w) = ((int)pixels.shape[0], (int)pixels.shape[1], (int)pixels.shape[2]);
         var bytes = pixels.data<byte>().ToArray();
         var size = h * w * 3;
