@@ -108,12 +108,18 @@ public static class TinySdPipeline
         return dir;
     }
 
-    /// <summary>Biases and norms off their initial values, so a part read wrongly shows.</summary>
+    /// <summary>Biases and norms off their initial values, so a part read wrongly shows. Norms are reset first: their
+    /// constructors fill them through TorchSharp's implicit Scalars, which a GC on another thread can free mid-call
+    /// (infra/scripts/test.sh), and a tiny model saved from such a fill once held a NaN.</summary>
     static void Perturb(nn.Module m)
     {
         using var _ = no_grad();
         using var scale = 0.2.ToScalar();
         foreach (var (name, p) in m.named_parameters())
+        {
+            if (name.Contains("norm")) p.copy_(name.EndsWith(".weight") ? ones_like(p) : zeros_like(p));
             if (name.EndsWith(".bias") || name.Contains("norm")) p.add_(randn_like(p).mul_(scale));
+            if (!p.isfinite().all().item<bool>()) throw new InvalidOperationException($"tiny pipeline: {name} is not finite after initialisation");
+        }
     }
 }
