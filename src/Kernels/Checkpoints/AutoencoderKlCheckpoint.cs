@@ -44,12 +44,10 @@ public static class AutoencoderKlCheckpoint
         return new LoadedAutoencoderKl(model, directory, weights);
     }
 
-    static HfWeightFiles Weights(string directory, string? variant)
-    {
-        bool Present(string file) => File.Exists(Path.Combine(directory, file)) || File.Exists(Path.Combine(directory, file + ".index.json"));
-        var file = variant == "fp16" || (!Present(WeightsFile) && Present(Fp16WeightsFile)) ? Fp16WeightsFile : WeightsFile;
-        return HfWeightFiles.Open(directory, file, file + ".index.json");
-    }
+    // diffusers names a sharded fp16 index diffusion_pytorch_model.safetensors.index.fp16.json; the older
+    // .fp16.safetensors.index.json is read too (DiffusersWeights).
+    static HfWeightFiles Weights(string directory, string? variant) =>
+        DiffusersWeights.Open(directory, DiffusersWeights.DiffusersStem, variant).Weights;
 
     /// <summary>Writes config.json and the weights under diffusers' current names (fp16: the .fp16 variant, stored as F16).</summary>
     public static void Save(AutoencoderKl model, string directory, bool fp16 = false)

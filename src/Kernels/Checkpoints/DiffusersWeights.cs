@@ -12,9 +12,11 @@ public static class DiffusersWeights
     public const string DiffusersStem = "diffusion_pytorch_model", TransformersStem = "model";
 
     /// <summary>The weight files (headers read), and "fp16" when they are the variant.</summary>
-    public static (HfWeightFiles Weights, string? Variant) Open(string directory, string stem)
+    /// <param name="only">"fp16": the variant only; null: the plain files, else the variant</param>
+    public static (HfWeightFiles Weights, string? Variant) Open(string directory, string stem, string? only = null)
     {
-        foreach (var (single, index, variant) in Candidates(stem))
+        if (only is not (null or "fp16")) throw new ArgumentException($"variant '{only}' is not supported (null or fp16)", nameof(only));
+        foreach (var (single, index, variant) in Candidates(stem).Where(c => only is null || c.Variant == only))
         {
             if (File.Exists(Path.Combine(directory, single))) return (HfWeightFiles.Open(directory, single, index), variant);
             if (File.Exists(Path.Combine(directory, index))) return (HfWeightFiles.Open(directory, single, index), variant);

@@ -57,6 +57,28 @@ public sealed class StableDiffusionDirectoryTests
         Assert.Equal(s.Tokenizers[0].Bpe.EndId, s.Tokenizers[0].PadId);
     }
 
+    [Fact]
+    public void AShardedFp16VariantUnderDiffusersIndexNameIsFoundAndLoads()
+    {
+        var dir = Fresh();
+        var vae = Path.Combine(dir, "vae");
+        using (var plain = AutoencoderKlCheckpoint.Load(vae).Model) AutoencoderKlCheckpoint.Save(plain, vae, fp16: true);
+        File.Delete(Path.Combine(vae, "diffusion_pytorch_model.safetensors"));
+        // diffusers' names for a sharded variant: STEM-0000k-of-0000n.fp16.safetensors and STEM.safetensors.index.fp16.json.
+        var shard = "diffusion_pytorch_model-00001-of-00001.fp16.safetensors";
+        File.Move(Path.Combine(vae, "diffusion_pytorch_model.fp16.safetensors"), Path.Combine(vae, shard));
+        var keys = MMInterp.Kernels.IO.SafeTensors.ReadHeader(Path.Combine(vae, shard)).Entries.Keys;
+        File.WriteAllText(Path.Combine(vae, "diffusion_pytorch_model.safetensors.index.fp16.json"),
+            new JsonObject { ["weight_map"] = new JsonObject(keys.Select(k => KeyValuePair.Create(k, (JsonNode?)shard))) }.ToJsonString());
+
+        var s = StableDiffusionDirectory.Inspect(dir);
+        Assert.Equal("fp16", s.VaeVariant);
+        Assert.Contains("vae/diffusion_pytorch_model.safetensors.index.fp16.json", s.Files);
+        Assert.Contains($"vae/{shard}", s.Files);
+        using var loaded = AutoencoderKlCheckpoint.Load(vae, s.VaeVariant).Model;
+        Assert.Equal(TinySdPipeline.Vae.LatentChannels, loaded.Config.LatentChannels);
+    }
+
     public static TheoryData<bool, string, string> Breakages => new()
     {
         { false, "no-vae-config", "vae/config.json" },
