@@ -120,6 +120,8 @@ public static class StableDiffusionDirectory
                 throw new InvalidDataException($"{folder}: <|endoftext|> is id {tok.Bpe.EndId}, not the highest id, but the text encoder (eos_token_id 2) pools at the highest id");
         }
 
+        if (xl && tokenizers[0].MaxLength != tokenizers[1].MaxLength)
+            throw new InvalidDataException($"{Path.Combine(directory, "tokenizer_2")}: model_max_length {tokenizers[1].MaxLength} differs from tokenizer/'s {tokenizers[0].MaxLength}; SDXL concatenates the two encoders' states position by position");
         var vaeDir = Folder("vae");
         var vae = AutoencoderKlConfigJson.Read(Path.Combine(vaeDir, "config.json"));
         var (vaeWeights, vaeVariant) = DiffusersWeights.Open(vaeDir, DiffusersWeights.DiffusersStem);

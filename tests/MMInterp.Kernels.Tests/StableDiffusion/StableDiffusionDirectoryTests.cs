@@ -92,6 +92,7 @@ public sealed class StableDiffusionDirectoryTests
         { false, "scheduler-karras", "use_karras_sigmas is true" },
         { true, "xl-projection", "projection_class_embeddings_input_dim 99 but 6 time ids" },
         { true, "xl-te2-class", "component 'text_encoder_2' is CLIPTextModel; expected CLIPTextModelWithProjection" },
+        { true, "xl-lengths", "tokenizer_2: model_max_length 6 differs from tokenizer/'s 8" },
     };
 
     [Theory]
@@ -118,6 +119,7 @@ public sealed class StableDiffusionDirectoryTests
             case "no-te-weights": File.Delete(Path.Combine(dir, "text_encoder", "model.safetensors")); break;
             case "scheduler-karras": Edit("scheduler/scheduler_config.json", o => o["use_karras_sigmas"] = true); break;
             case "xl-projection": Edit("unet/config.json", o => o["projection_class_embeddings_input_dim"] = 99); break;
+            case "xl-lengths": Edit("tokenizer_2/tokenizer_config.json", o => o["model_max_length"] = 6); break;
             case "xl-te2-class": Edit("model_index.json", o => o["text_encoder_2"] = new JsonArray("transformers", "CLIPTextModel")); break;
         }
         var e = Assert.ThrowsAny<Exception>(() => StableDiffusionDirectory.Inspect(dir));
