@@ -63,6 +63,21 @@ public class UNetHookTests
     }
 
     [Fact]
+    public void HookingEveryPatternGivesTheFusedPathsOutput()
+    {
+        // Unhooked attention runs fused (scaled_dot_product_attention); a pattern hook materialises the softmax.
+        using var scope = NewDisposeScope();
+        var g = SdUnetGolden.Load(Case);
+        using var unet = UNetCheckpoint.Load(SdUnetGolden.Dir(Case)).Model;
+        var fused = Run(unet, g);
+        using (unet.Hooks.Scope())
+        {
+            unet.Hooks.Add(n => n.EndsWith("hook_pattern", StringComparison.Ordinal), (x, _) => x);
+            Assert.True((Run(unet, g) - fused).abs().max().item<float>() < 1e-5);
+        }
+    }
+
+    [Fact]
     public void ZeroingOneHeadChangesTheOutputAndReadingDoesNot()
     {
         using var scope = NewDisposeScope();
@@ -72,7 +87,7 @@ public class UNetHookTests
         using var cache = new ActivationCache();
         using (unet.Hooks.Scope())
         {
-            unet.Hooks.Add(_ => true, Hook.Cache(cache));
+            unet.Hooks.Add(n => !n.EndsWith("hook_pattern", StringComparison.Ordinal), Hook.Cache(cache));
             Assert.Equal(0f, (Run(unet, g) - clean).abs().max().item<float>());
         }
         Assert.Equal(0f, (cache["unet.hook_out"] - clean).abs().max().item<float>());

@@ -40,8 +40,12 @@ public sealed class UNetAttention : nn.Module
         var q = _q.forward(x).view(b, t, _heads, _headDim).transpose(1, 2);
         var k = _k.forward(context).view(b, s, _heads, _headDim).transpose(1, 2);
         var v = _v.forward(context).view(b, s, _heads, _headDim).transpose(1, 2);
-        var pattern = _pattern.Apply((q.matmul(k.transpose(-1, -2)) * _scale).softmax(-1)); // [B, H, T, S]
-        var z = _z.Apply(pattern.matmul(v).transpose(1, 2)); // [B, T, H, dh]
+        // Unhooked patterns go through libtorch's fused attention, which need not hold [B,H,T,S] at once (at SD's
+        // 64x64 latents that is 4096 x 4096 per head); a hook on the pattern gets it materialised.
+        var heads = _pattern.IsAttached
+            ? _pattern.Apply((q.matmul(k.transpose(-1, -2)) * _scale).softmax(-1)).matmul(v) // pattern [B, H, T, S]
+            : nn.functional.scaled_dot_product_attention(q, k, v);
+        var z = _z.Apply(heads.transpose(1, 2)); // [B, T, H, dh]
         return _out.forward(z.reshape(b, t, _heads * _headDim));
     }
 }
