@@ -41,6 +41,10 @@ resnets.1, output_blocks.i -> up_blocks[i//(L+1)] resnets/attentions [i%(L+1)] a
 conv_norm_out/conv_out; inside a ResBlock in_layers.0/2 -> norm1/conv1, emb_layers.1 -> time_emb_proj,
 out_layers.0/3 -> norm2/conv2, skip_connection -> conv_shortcut; SpatialTransformer names are the same in both.
 
+With --wide after the two commits it writes only OUT_DIR/sd_unet_sd15_wide/: SD 1.5's U-Net at its real widths
+(859 M parameters, 1.7 GB of F16 weights) on 8x8 latents, from the CompVis code, for bench/run-unet-check.sh (too large
+to commit).
+
 Missing imports are replaced, not copied: einops' rearrange/repeat by a stand-in that knows only the patterns these
 files use; packaging.version.parse by a numeric tuple; omegaconf's ListConfig, ldm.util.instantiate_from_config and
 sgm's video/spacetime modules by empty names (never reached by these models). sgm's attention calls torch 2's
@@ -307,6 +311,20 @@ def run_case(name, model, source, checkout, given_commit, config, seed, context,
     params = sum(p.numel() for p in model.parameters())
     print(f"{name}: {params} parameters, out {list(out.shape)}, |out| mean {out.abs().mean().item():.4f}")
 
+
+if len(sys.argv) > 6 and sys.argv[6] == "--wide":
+    # SD 1.5's U-Net at its real widths (CompVis' v1-inference.yaml: 320 channels x (1, 2, 4, 4), 2 res blocks,
+    # attention at levels 0-2 with 8 heads, context 768), 859 M parameters, on 8x8 latents: too large to commit.
+    run_case("sd15_wide", cv.UNetModel(image_size=64, in_channels=4, model_channels=320, out_channels=4,
+                                       num_res_blocks=2, attention_resolutions=[4, 2, 1], channel_mult=(1, 2, 4, 4),
+                                       num_heads=8, use_spatial_transformer=True, transformer_depth=1,
+                                       context_dim=768, legacy=False),
+             "CompVis/stable-diffusion ldm/modules/diffusionmodules/openaimodel.py", cv_checkout, commits[0],
+             {**diffusers_config([320, 640, 1280, 1280], 2, 8, 768,
+                                 ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"],
+                                 ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"], False, {}),
+              "sample_size": 64}, seed=34, context=768)
+    sys.exit(0)
 
 run_case("sd1", cv.UNetModel(image_size=8, in_channels=4, model_channels=32, out_channels=4, num_res_blocks=1,
                              attention_resolutions=[1], channel_mult=(1, 1), num_heads=4,
