@@ -43,7 +43,8 @@ out_layers.0/3 -> norm2/conv2, skip_connection -> conv_shortcut; SpatialTransfor
 
 With --wide after the two commits it writes only OUT_DIR/sd_unet_sd15_wide/: SD 1.5's U-Net at its real widths
 (859 M parameters, 1.7 GB of F16 weights) on 8x8 latents, from the CompVis code, for bench/run-unet-check.sh (too large
-to commit).
+to commit); its golden.safetensors also holds out_f64, the reference run in float64, to put float32 rounding at these
+widths beside the difference between the two float32 implementations.
 
 Missing imports are replaced, not copied: einops' rearrange/repeat by a stand-in that knows only the patterns these
 files use; packaging.version.parse by a numeric tuple; omegaconf's ListConfig, ldm.util.instantiate_from_config and
@@ -273,7 +274,7 @@ def diffusers_config(channels, layers, heads, context, down, up, linear, extra):
             **extra}
 
 
-def run_case(name, model, source, checkout, given_commit, config, seed, context, sdxl=None):
+def run_case(name, model, source, checkout, given_commit, config, seed, context, sdxl=None, float64=False):
     fill(model, seed)
     model.eval()
     g = torch.Generator().manual_seed(seed + 1)
@@ -283,6 +284,18 @@ def run_case(name, model, source, checkout, given_commit, config, seed, context,
     states = torch.randn(batch, 5, context, generator=g)
     golden = {"sample": sample, "timestep": timestep, "encoder_hidden_states": states}
     y = None
+    handles, captured = [], {}
+    if float64:
+        # Every block's output (input_blocks.k, middle_block, output_blocks.k, time_embed), to find where two float32
+        # implementations part.
+        def keep(key):
+            return lambda module, args, output: captured.__setitem__(key, output.detach().clone())
+        handles.append(model.time_embed.register_forward_hook(keep("ref.temb")))
+        handles += [b.register_forward_hook(keep(f"ref.input.{k}")) for k, b in enumerate(model.input_blocks)]
+        handles.append(model.middle_block.register_forward_hook(keep("ref.middle")))
+        handles += [b.register_forward_hook(keep(f"ref.middle.{k}")) for k, b in enumerate(model.middle_block)]
+        handles.append(model.middle_block[1].transformer_blocks[0].register_forward_hook(keep("ref.middle.1.block.0")))
+        handles += [b.register_forward_hook(keep(f"ref.output.{k}")) for k, b in enumerate(model.output_blocks)]
     if sdxl is not None:
         pooled, time_dim = sdxl
         text_embeds = torch.randn(batch, pooled, generator=g)
@@ -294,6 +307,26 @@ def run_case(name, model, source, checkout, given_commit, config, seed, context,
     with torch.no_grad():
         out = model(sample, timestep, context=states, y=y) if y is not None else model(sample, timestep, context=states)
     golden["out"] = out.clone()
+    for h in handles:
+        h.remove()
+    golden.update(captured)
+    if float64:
+        # The reference's own float32 rounding at these widths: the same model and inputs in float64. Its code casts
+        # to float32 in three places (the input to UNetModel.dtype, GroupNorm32's input, the sinusoid), which are
+        # widened for this run only.
+        util = sys.modules["ldm.modules.diffusionmodules.util"]
+        group_norm, embed = util.GroupNorm32.forward, cv.timestep_embedding
+        util.GroupNorm32.forward = lambda self, x: torch.nn.GroupNorm.forward(self, x)
+        cv.timestep_embedding = lambda t, dim, **kw: embed(t, dim, **kw).double()
+        model.double()
+        model.dtype = torch.float64
+        with torch.no_grad():
+            out64 = model(sample.double(), timestep.double(), context=states.double())
+        model.float()
+        model.dtype = torch.float32
+        util.GroupNorm32.forward, cv.timestep_embedding = group_norm, embed
+        golden["out_f64"] = out64.float()
+        print(f"{name}: reference float32 vs float64: max |diff| {(out.double() - out64).abs().max().item():.3e}")
     layers = config["layers_per_block"]
     state = {diffusers_key(k, layers): v.detach().half() for k, v in model.state_dict().items()}
     assert len(state) == len(model.state_dict())
@@ -323,7 +356,7 @@ if len(sys.argv) > 6 and sys.argv[6] == "--wide":
              {**diffusers_config([320, 640, 1280, 1280], 2, 8, 768,
                                  ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"],
                                  ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"], False, {}),
-              "sample_size": 64}, seed=34, context=768)
+              "sample_size": 64}, seed=34, context=768, float64=True)
     sys.exit(0)
 
 run_case("sd1", cv.UNetModel(image_size=8, in_channels=4, model_channels=32, out_channels=4, num_res_blocks=1,

@@ -40,14 +40,20 @@ public sealed class Transformer2DModel : nn.Module
     public Tensor Forward(Tensor x, Tensor context)
     {
         var (b, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
-        var t = _norm.forward(x);
-        if (!_linear) t = _projIn.forward(t);
-        t = t.permute(0, 2, 3, 1).reshape(b, h * w, c);
-        if (_linear) t = _projIn.forward(t);
+        var t = _norm.forward(x).permute(0, 2, 3, 1).reshape(b, h * w, c);
+        t = Project(_projIn, t);
         foreach (var block in _blocks) t = block.Forward(t, context);
-        if (_linear) t = _projOut.forward(t);
-        t = t.reshape(b, h, w, c).permute(0, 3, 1, 2).contiguous();
-        if (!_linear) t = _projOut.forward(t);
-        return _out.Apply(t + x);
+        t = Project(_projOut, t);
+        // Back to [B, C, H, W] with plain strides: flatten copies the transposed tokens (or, for one token, views a
+        // buffer already in that order), view names the shape. A permuted view instead hands channels-last strides
+        // (or, at 1x1, strides that read as both formats) to the next GroupNorm and convolution; at SD 1.5's widths
+        // that moved the output far from the reference (bench/RESULTS.md, "Stable Diffusion U-Net at SD 1.5 widths").
+        var image = t.transpose(1, 2).flatten().view(b, c, h, w);
+        return _out.Apply(image + x);
     }
+
+    // A 1x1 convolution is a Linear over tokens: one path for both projection kinds.
+    Tensor Project(nn.Module<Tensor, Tensor> projection, Tensor tokens) => projection is Conv2d conv
+        ? nn.functional.linear(tokens, conv.weight!.flatten(1), conv.bias)
+        : projection.forward(tokens);
 }

@@ -14,7 +14,9 @@ public static class UNetTimesteps
     {
         using var scope = NewDisposeScope();
         var half = dim / 2;
-        var exponent = arange(half, dtype: ScalarType.Float32, device: t.device) * (-Math.Log(10000.0) / (half - freqShift)).ToScalar();
+        // In diffusers' (and the original code's) order: times -ln 10000, then divided by half - shift, so the
+        // frequencies round as theirs do.
+        var exponent = arange(half, dtype: ScalarType.Float32, device: t.device) * (-Math.Log(10000.0)).ToScalar() / (half - freqShift).ToScalar();
         var angles = t.to_type(ScalarType.Float32).unsqueeze(1) * exponent.exp().unsqueeze(0);
         var (sin, cos) = (angles.sin(), angles.cos());
         var embedding = flipSinToCos ? cat([cos, sin], 1) : cat([sin, cos], 1);
