@@ -105,3 +105,23 @@ public class UNetHookTests
         Assert.Equal(0f, (Run(unet, g) - clean).abs().max().item<float>());
     }
 }
+
+/// <summary>Transformer2DModel hands its output back with plain [B,C,H,W] strides: a permuted view (channels-last
+/// strides, or at 1x1 strides that read as both formats) sent libtorch's next GroupNorm or convolution wrong at SD 1.5's
+/// widths (bench/RESULTS.md), which the 32-channel goldens did not show.</summary>
+public class Transformer2DLayoutTests
+{
+    [Theory]
+    [InlineData(4, false)]
+    [InlineData(1, false)]
+    [InlineData(4, true)]
+    [InlineData(1, true)]
+    public void OutputHasPlainStrides(int side, bool linear)
+    {
+        using var scope = NewDisposeScope();
+        var model = new Models.StableDiffusion.Transformer2DModel(32, 4, 1, 8, linear, 8, new HookRegistry(), "t");
+        using var _ = no_grad();
+        var y = model.Forward(randn(2, 32, side, side), randn(2, 3, 8));
+        Assert.Equal(new long[] { 32L * side * side, side * side, side, 1 }, y.stride());
+    }
+}
