@@ -10,6 +10,7 @@ using MMInterp.Bench;
 //        MMInterp.Bench clip-write DIR [--dtype f32|f16|bf16] [--shards N]; MMInterp.Bench clip-load-dir DIR
 //        MMInterp.Bench llama-check DIR [--threads N]   (DIR from tests/reference/llama_meta_reference.py --wide)
 //        MMInterp.Bench llava-check DIR [--threads N]   (DIR from tests/reference/llava_reference.py --wide)
+//        MMInterp.Bench unet-check DIR [--threads N] [--latents S]   (DIR from tests/reference/sd_unet_reference.py --wide)
 //        MMInterp.Bench llava-prefill DIR [--threads N] [--reps N] [--decode K] [--fp32]   (the same DIR; bench/run-llava-prefill.sh)
 const string usage = "usage: MMInterp.Bench sae [--d N] [--m N] [--batch N] [--k N] [--steps N] [--rounds N] [--python PATH|none]\n" +
                      "       MMInterp.Bench sweep-read [--d N] [--m N] [--k N] [--batch N] [--steps N] [--points N] [--shards N] [--rounds N]\n" +
@@ -21,6 +22,7 @@ const string usage = "usage: MMInterp.Bench sae [--d N] [--m N] [--batch N] [--k
                      "       MMInterp.Bench clip-load-dir DIR\n" +
                      "       MMInterp.Bench llama-check DIR [--threads N]\n" +
                      "       MMInterp.Bench llava-check DIR [--threads N]\n" +
+                     "       MMInterp.Bench unet-check DIR [--threads N] [--latents S]\n" +
                      "       MMInterp.Bench llava-prefill DIR [--threads N] [--reps N] [--decode K] [--fp32]";
 switch (args.FirstOrDefault())
 {
@@ -46,6 +48,8 @@ switch (args.FirstOrDefault())
         return ClipBench.LoadOnly(ClipBenchOptions.Parse(args.Skip(1).ToArray()));
     case "llama-check":
         return LlamaCheckBench.Run(args.Skip(1).ToArray());
+    case "unet-check":
+        return UNetCheckBench.Run(args.Skip(1).ToArray());
     case "llava-check":
         return LlavaCheckBench.Run(args.Skip(1).ToArray());
     case "llava-prefill":

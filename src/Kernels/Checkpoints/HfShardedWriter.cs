@@ -12,7 +12,12 @@ namespace MMInterp.Kernels.Checkpoints;
 /// </summary>
 public static class HfShardedWriter
 {
-    public static IReadOnlyList<string> Write(string directory, IReadOnlyDictionary<string, Tensor> tensors, int shards)
+    public static IReadOnlyList<string> Write(string directory, IReadOnlyDictionary<string, Tensor> tensors, int shards) =>
+        Write(directory, tensors, shards, "model", HfWeightFiles.IndexFile);
+
+    /// <summary>Shards named <paramref name="stem"/>-0000k-of-0000n.safetensors with the index <paramref name="indexFile"/>
+    /// (diffusers: diffusion_pytorch_model, diffusion_pytorch_model.safetensors.index.json).</summary>
+    public static IReadOnlyList<string> Write(string directory, IReadOnlyDictionary<string, Tensor> tensors, int shards, string stem, string indexFile)
     {
         if (shards < 1 || shards > tensors.Count) throw new ArgumentOutOfRangeException(nameof(shards), $"need 1..{tensors.Count} shards, got {shards}");
         Directory.CreateDirectory(directory);
@@ -35,14 +40,14 @@ public static class HfShardedWriter
         var files = new List<string>();
         for (var i = 0; i < groups.Count; i++)
         {
-            var name = $"model-{i + 1:D5}-of-{groups.Count:D5}.safetensors";
+            var name = $"{stem}-{i + 1:D5}-of-{groups.Count:D5}.safetensors";
             var path = Path.Combine(directory, name);
             SafeTensors.Save(path, groups[i].ToDictionary(kv => kv.Key, kv => kv.Value), new Dictionary<string, string> { ["format"] = "pt" });
             foreach (var kv in groups[i]) map[kv.Key] = name;
             files.Add(path);
         }
         var index = new JsonObject { ["metadata"] = new JsonObject { ["total_size"] = total }, ["weight_map"] = map };
-        var indexPath = Path.Combine(directory, HfWeightFiles.IndexFile);
+        var indexPath = Path.Combine(directory, indexFile);
         File.WriteAllText(indexPath, index.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         files.Add(indexPath);
         return files;

@@ -27,16 +27,22 @@ public sealed record HfWeightFiles(IReadOnlyList<WeightShard> Shards, string? In
     public static HfWeightFiles Open(string directory) => Open(directory, SingleFile, IndexFile);
 
     /// <summary>The same under other file names (diffusers: diffusion_pytorch_model[.fp16].safetensors[.index.json]).</summary>
-    public static HfWeightFiles Open(string directory, string singleFile, string indexFile)
+    public static HfWeightFiles Open(string directory, string singleFile, string indexFile) => Open(directory, singleFile, indexFile, OtherFormats);
+
+    /// <summary>Files that hold weights this reader cannot read, named in the error.</summary>
+    static readonly string[] OtherFormats = ["pytorch_model.bin", "pytorch_model.bin.index.json", "tf_model.h5", "flax_model.msgpack",
+        "diffusion_pytorch_model.bin", "diffusion_pytorch_model.fp16.bin", "diffusion_flax_model.msgpack"];
+
+    /// <summary>The same layout under other file names; <paramref name="otherFormats"/> are files that hold weights this
+    /// reader cannot read, named in the error.</summary>
+    public static HfWeightFiles Open(string directory, string singleFile, string indexFile, IReadOnlyList<string> otherFormats)
     {
         var single = Path.Combine(directory, singleFile);
         // As HF's from_pretrained does: the single file wins when both are present.
         if (File.Exists(single)) return new HfWeightFiles([new WeightShard(single, SafeTensors.ReadHeader(single))], null);
         var index = Path.Combine(directory, indexFile);
         if (File.Exists(index)) return FromIndex(directory, index);
-        var other = new[] { "pytorch_model.bin", "pytorch_model.bin.index.json", "tf_model.h5", "flax_model.msgpack",
-                "diffusion_pytorch_model.bin", "diffusion_pytorch_model.fp16.bin", "diffusion_flax_model.msgpack" }
-            .FirstOrDefault(f => File.Exists(Path.Combine(directory, f)));
+        var other = otherFormats.FirstOrDefault(f => File.Exists(Path.Combine(directory, f)));
         throw new FileNotFoundException(other is null
             ? $"{directory}: no {singleFile} and no {indexFile} (no weights)"
             : $"{directory}: weights only as {other}; only safetensors is read (convert with HF's save_pretrained(safe_serialization=True))",
@@ -45,6 +51,7 @@ public sealed record HfWeightFiles(IReadOnlyList<WeightShard> Shards, string? In
 
     static HfWeightFiles FromIndex(string directory, string index)
     {
+        var indexName = Path.GetFileName(index);
         var map = JsonFiles.ReadObject(index)["weight_map"] as JsonObject ?? throw new InvalidDataException($"{index}: no weight_map object");
         if (map.Count == 0) throw new InvalidDataException($"{index}: weight_map is empty");
         var byShard = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
@@ -67,7 +74,7 @@ public sealed record HfWeightFiles(IReadOnlyList<WeightShard> Shards, string? In
             if (keys.FirstOrDefault(k => !header.Entries.ContainsKey(k)) is { } absent)
                 throw new InvalidDataException($"{index}: '{absent}' is mapped to {file}, which does not hold it");
             if (header.Entries.Keys.FirstOrDefault(k => !keys.Contains(k)) is { } stray)
-                throw new InvalidDataException($"{path}: holds '{stray}', which {Path.GetFileName(index)} maps {(map[stray] is { } f ? $"to {f}" : "nowhere")}");
+                throw new InvalidDataException($"{path}: holds '{stray}', which {indexName} maps {(map[stray] is { } f ? $"to {f}" : "nowhere")}");
             shards.Add(new WeightShard(path, header));
         }
         return new HfWeightFiles(shards, index);

@@ -22,6 +22,10 @@ public sealed class HookPoint
 
     public bool HasHeads => HeadDim >= 0;
 
+    /// <summary>True while a function is attached: a model may then take a slower path that materialises what the
+    /// point shows (an attention pattern), and a fused one otherwise.</summary>
+    public bool IsAttached => Functions is not null;
+
     // Null when nothing is attached: the common, free path.
     internal List<HookFn>? Functions;
 
