@@ -11,8 +11,8 @@ using static TorchSharp.torch;
 namespace MMInterp.Tests;
 
 /// <summary>Writes tiny random diffusers pipeline directories (SD and SDXL layouts) for the pipeline, directory and
-/// registration tests. The unet/ folder is a config.json and a placeholder safetensors: the U-Net class is not part
-/// of this branch, so tests sample with their own <see cref="ISdDenoiser"/>.</summary>
+/// registration tests, with a real tiny UNet2DConditionModel in unet/ (tests that check the sampling arithmetic pass
+/// their own closed-form <see cref="ISdDenoiser"/>).</summary>
 public static class TinySdPipeline
 {
     public static readonly string[] Words = ["a", "red", "cat", "blue", "dog", "photo", "of", "!"];
@@ -35,6 +35,16 @@ public static class TinySdPipeline
         BlockOutChannels = [8, 8], DownBlockTypes = [AutoencoderKlConfig.DownBlock, AutoencoderKlConfig.DownBlock],
         UpBlockTypes = [AutoencoderKlConfig.UpBlock, AutoencoderKlConfig.UpBlock], NormNumGroups = 4, LatentChannels = 4,
         LayersPerBlock = 1, ScalingFactor = 0.5, SampleSize = 8,
+    };
+
+    /// <summary>Two levels of 8 and 16 channels over 4x4 latents, cross-attention to the (concatenated) text states;
+    /// SDXL's text_time addition with the second encoder's projection.</summary>
+    public static UNetConfig Unet(bool xl) => new()
+    {
+        BlockOutChannels = [8, 16], NormNumGroups = 4, HeadCounts = [2, 2], SampleSize = LatentSide,
+        CrossAttentionDim = xl ? Width1 + Width2 : Width1, UseLinearProjection = xl,
+        AdditionEmbedType = xl ? "text_time" : null, AdditionTimeEmbedDim = xl ? TimeEmbed : 0,
+        ProjectionClassEmbeddingsInputDim = xl ? 6 * TimeEmbed + Projection : 0,
     };
 
     /// <summary>Writes the pipeline under <paramref name="dir"/> and returns it.</summary>
@@ -60,23 +70,11 @@ public static class TinySdPipeline
         }
         using (var vae = new AutoencoderKl(Vae)) { Perturb(vae); AutoencoderKlCheckpoint.Save(vae, Path.Combine(dir, "vae"), fp16); }
 
-        var unet = Path.Combine(dir, "unet");
-        Directory.CreateDirectory(unet);
-        var unetConfig = new JsonObject
+        using (var unet = new UNet2DConditionModel(Unet(xl)))
         {
-            ["_class_name"] = "UNet2DConditionModel", ["in_channels"] = 4, ["out_channels"] = 4, ["sample_size"] = LatentSide,
-            ["cross_attention_dim"] = xl ? Width1 + Width2 : Width1,
-        };
-        if (xl)
-        {
-            unetConfig["addition_embed_type"] = "text_time";
-            unetConfig["addition_time_embed_dim"] = TimeEmbed;
-            unetConfig["projection_class_embeddings_input_dim"] = 6 * TimeEmbed + Projection;
+            Perturb(unet);
+            UNetCheckpoint.Save(unet, Path.Combine(dir, "unet"), fp16 ? "fp16" : null, dtype: fp16 ? ScalarType.Float16 : ScalarType.Float32);
         }
-        File.WriteAllText(Path.Combine(unet, "config.json"), unetConfig.ToJsonString());
-        using (var placeholder = zeros(3))
-            SafeTensors.Save(Path.Combine(unet, fp16 ? "diffusion_pytorch_model.fp16.safetensors" : "diffusion_pytorch_model.safetensors"),
-                new Dictionary<string, Tensor> { ["conv_in.bias"] = placeholder }, new Dictionary<string, string> { ["format"] = "pt" });
 
         Directory.CreateDirectory(Path.Combine(dir, "scheduler"));
         File.WriteAllText(Path.Combine(dir, "scheduler", "scheduler_config.json"), new JsonObject
@@ -108,16 +106,15 @@ public static class TinySdPipeline
         return dir;
     }
 
-    /// <summary>Biases and norms off their initial values, so a part read wrongly shows. Norms are reset first: their
-    /// constructors fill them through TorchSharp's implicit Scalars, which a GC on another thread can free mid-call
-    /// (infra/scripts/test.sh), and a tiny model saved from such a fill once held a NaN.</summary>
+    /// <summary>Biases and norms off their initial values, so a part read wrongly shows. The finiteness check stays as a
+    /// guard: TorchSharp 0.107's nn.GroupNorm leaves its affine weights uninitialised (a tiny model saved from one once
+    /// held a NaN); the models' norms now come from SdGroupNorm, which sets them.</summary>
     static void Perturb(nn.Module m)
     {
         using var _ = no_grad();
         using var scale = 0.2.ToScalar();
         foreach (var (name, p) in m.named_parameters())
         {
-            if (name.Contains("norm")) p.copy_(name.EndsWith(".weight") ? ones_like(p) : zeros_like(p));
             if (name.EndsWith(".bias") || name.Contains("norm")) p.add_(randn_like(p).mul_(scale));
             if (!p.isfinite().all().item<bool>()) throw new InvalidOperationException($"tiny pipeline: {name} is not finite after initialisation");
         }

@@ -59,8 +59,8 @@ public sealed record StableDiffusionDirectorySummary(
 }
 
 /// <summary>Builds the pipeline's noise predictor from its unet/ folder (and the weights variant found there, "fp16" or
-/// null). The merge with UNet2DConditionModel wires <see cref="StableDiffusionDirectory.DenoiserLoader"/> to
-/// UNetCheckpoint.Load behind an <see cref="ISdDenoiser"/> adapter.</summary>
+/// null): <see cref="StableDiffusionDirectory.DenoiserLoader"/> is <see cref="UNetCheckpoint.Load"/>'s
+/// UNet2DConditionModel; tests pass closed-form ones.</summary>
 public delegate ISdDenoiser SdDenoiserLoader(string unetDirectory, string? variant);
 
 /// <summary>
@@ -70,7 +70,7 @@ public delegate ISdDenoiser SdDenoiserLoader(string unetDirectory, string? varia
 /// weights (plain or fp16 variant, single or sharded; the text encoders' keys and shapes from the headers), the
 /// tokenisers, the scheduler config, and that the parts fit each other (latent channels, cross-attention width, SDXL's
 /// added-embedding width). Each problem is one line naming the folder or file. The VAE's and U-Net's keys are checked
-/// when they load (the U-Net's once UNet2DConditionModel is merged). Other components (safety_checker,
+/// when they load. Other components (safety_checker,
 /// feature_extractor, image_encoder) are neither read nor stored.
 /// </summary>
 public static class StableDiffusionDirectory
@@ -80,10 +80,8 @@ public static class StableDiffusionDirectory
     static readonly string[] Optional = ["safety_checker", "feature_extractor", "image_encoder"];
     static readonly string[] TokenizerClasses = ["CLIPTokenizer", "CLIPTokenizerFast"];
 
-    /// <summary>The U-Net loader <see cref="Load"/> uses when none is given. Until UNet2DConditionModel is merged it
-    /// refuses in one line.</summary>
-    public static SdDenoiserLoader DenoiserLoader { get; set; } = (dir, _) =>
-        throw new NotSupportedException($"{dir}: UNet2DConditionModel is not in this build; pass a denoiser loader");
+    /// <summary>The U-Net loader <see cref="Load"/> uses when none is given: diffusers' UNet2DConditionModel.</summary>
+    public static SdDenoiserLoader DenoiserLoader { get; } = (dir, variant) => UNetCheckpoint.Load(dir, variant).Model;
 
     public static bool IsPipelineDirectory(string directory) => File.Exists(Path.Combine(directory, IndexFile));
 

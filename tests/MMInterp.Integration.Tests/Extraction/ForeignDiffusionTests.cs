@@ -15,7 +15,7 @@ namespace MMInterp.Integration.Tests.Extraction;
 /// architecture stable-diffusion(-xl) and the component configs in the spec; the stored folder artefact holds the
 /// files a load reads (not the safety checker) and restores to a directory that inspects the same; the same files under
 /// another name return the model already registered. A broken directory is refused in one line with nothing stored.
-/// The unet/ folder is a config and a placeholder safetensors (the U-Net class is not on this branch).
+/// The unet/ folder holds a real tiny UNet2DConditionModel (TinySdPipeline).
 /// </summary>
 public sealed class ForeignDiffusionTests(ForeignClipCluster fx) : IClassFixture<ForeignClipCluster>
 {

@@ -19,10 +19,10 @@ public sealed class ResnetBlock2D : nn.Module
     public ResnetBlock2D(int inChannels, int outChannels, int? timeEmbedDim, int groups, double eps, HookPoint? output = null)
         : base("resnet")
     {
-        register_module("norm1", _norm1 = UNetGroupNorm.Create(groups, inChannels, eps));
+        register_module("norm1", _norm1 = SdGroupNorm.Create(groups, inChannels, eps));
         register_module("conv1", _conv1 = nn.Conv2d(inChannels, outChannels, 3, padding: 1));
         if (timeEmbedDim is int t) register_module("time_emb_proj", _timeProj = nn.Linear(t, outChannels));
-        register_module("norm2", _norm2 = UNetGroupNorm.Create(groups, outChannels, eps));
+        register_module("norm2", _norm2 = SdGroupNorm.Create(groups, outChannels, eps));
         register_module("conv2", _conv2 = nn.Conv2d(outChannels, outChannels, 3, padding: 1));
         if (inChannels != outChannels) register_module("conv_shortcut", _shortcut = nn.Conv2d(inChannels, outChannels, 1));
         _out = output;

@@ -21,7 +21,7 @@ public sealed class Transformer2DModel : nn.Module
         HookRegistry hooks, string prefix) : base("attention")
     {
         _linear = linearProjection;
-        register_module("norm", _norm = UNetGroupNorm.Create(groups, channels, 1e-6));
+        register_module("norm", _norm = SdGroupNorm.Create(groups, channels, 1e-6));
         _projIn = linearProjection ? nn.Linear(channels, channels) : nn.Conv2d(channels, channels, 1);
         register_module("proj_in", _projIn);
         _blocks = nn.ModuleList(Enumerable.Range(0, layers)

@@ -16,7 +16,7 @@ namespace MMInterp.Kernels.Models.StableDiffusion;
 ///   unet.down.{i}.hook_out; the same under unet.mid (resnet.0, attn.0, resnet.1, hook_out) and unet.up.{i};
 ///   unet.hook_out (the prediction).
 /// </summary>
-public sealed class UNet2DConditionModel : nn.Module
+public sealed class UNet2DConditionModel : nn.Module, ISdDenoiser
 {
     readonly Conv2d _convIn, _convOut;
     readonly UNetTimestepEmbedding _timeEmbedding;
@@ -47,7 +47,7 @@ public sealed class UNet2DConditionModel : nn.Module
         for (var i = 0; i < c.Levels; i++)
             up.Add(new SdUpBlock2D(c, i, i == 0 ? c.BlockOutChannels[^1] : c.BlockOutChannels[c.Levels - i], Hooks, $"{p}.up.{i}"));
         register_module("up_blocks", _up = nn.ModuleList(up.ToArray()));
-        register_module("conv_norm_out", _normOut = UNetGroupNorm.Create(c.NormNumGroups, c.BlockOutChannels[0], c.NormEps));
+        register_module("conv_norm_out", _normOut = SdGroupNorm.Create(c.NormNumGroups, c.BlockOutChannels[0], c.NormEps));
         register_module("conv_out", _convOut = nn.Conv2d(c.BlockOutChannels[0], c.OutChannels, 3, padding: 1));
         _out = Hooks.Register($"{p}.hook_out");
     }
@@ -57,6 +57,12 @@ public sealed class UNet2DConditionModel : nn.Module
     public SdDownBlock2D Down(int i) => _down[i];
     public SdMidBlock2DCrossAttn Mid => _mid;
     public SdUpBlock2D Up(int i) => _up[i];
+
+    int ISdDenoiser.InChannels => Config.InChannels;
+    int? ISdDenoiser.SampleSize => Config.SampleSize;
+
+    Tensor ISdDenoiser.PredictNoise(Tensor latents, Tensor timesteps, Tensor encoderHiddenStates, SdAddedCondition? added) =>
+        Forward(latents, timesteps, encoderHiddenStates, added?.TextEmbeds, added?.TimeIds);
 
     /// <param name="sample">[B, in_channels, H, W] noisy latents; H and W divisible by 2^(levels-1)</param>
     /// <param name="timestep">[B] or a single value (0-d or [1]) for the whole batch</param>

@@ -18,7 +18,7 @@ public sealed class VaeAttention : nn.Module
 
     public VaeAttention(int channels, int groups) : base("attention")
     {
-        register_module("group_norm", _norm = nn.GroupNorm(groups, channels, VaeResnetBlock.Eps));
+        register_module("group_norm", _norm = SdGroupNorm.Create(groups, channels, VaeResnetBlock.Eps));
         register_module("to_q", _q = nn.Linear(channels, channels));
         register_module("to_k", _k = nn.Linear(channels, channels));
         register_module("to_v", _v = nn.Linear(channels, channels));

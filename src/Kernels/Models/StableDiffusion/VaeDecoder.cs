@@ -20,7 +20,7 @@ public sealed class VaeDecoder : nn.Module
         register_module("mid_block", _mid = new VaeMidBlock(widths[0], c.NormNumGroups, c.MidBlockAddAttention));
         register_module("up_blocks", _up = new ModuleList<VaeUpBlock>(Enumerable.Range(0, widths.Length)
             .Select(i => new VaeUpBlock(i == 0 ? widths[0] : widths[i - 1], widths[i], c.LayersPerBlock + 1, c.NormNumGroups, i < widths.Length - 1)).ToArray()));
-        register_module("conv_norm_out", _normOut = nn.GroupNorm(c.NormNumGroups, widths[^1], VaeResnetBlock.Eps));
+        register_module("conv_norm_out", _normOut = SdGroupNorm.Create(c.NormNumGroups, widths[^1], VaeResnetBlock.Eps));
         register_module("conv_out", _convOut = nn.Conv2d(widths[^1], c.OutChannels, 3, padding: 1));
     }
 

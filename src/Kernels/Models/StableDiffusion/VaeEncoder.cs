@@ -20,7 +20,7 @@ public sealed class VaeEncoder : nn.Module
         register_module("down_blocks", _down = new ModuleList<VaeDownBlock>(Enumerable.Range(0, widths.Count)
             .Select(i => new VaeDownBlock(i == 0 ? widths[0] : widths[i - 1], widths[i], c.LayersPerBlock, c.NormNumGroups, i < widths.Count - 1)).ToArray()));
         register_module("mid_block", _mid = new VaeMidBlock(widths[^1], c.NormNumGroups, c.MidBlockAddAttention));
-        register_module("conv_norm_out", _normOut = nn.GroupNorm(c.NormNumGroups, widths[^1], VaeResnetBlock.Eps));
+        register_module("conv_norm_out", _normOut = SdGroupNorm.Create(c.NormNumGroups, widths[^1], VaeResnetBlock.Eps));
         register_module("conv_out", _convOut = nn.Conv2d(widths[^1], 2 * c.LatentChannels, 3, padding: 1));
     }
 

@@ -17,9 +17,9 @@ public sealed class VaeResnetBlock : nn.Module
 
     public VaeResnetBlock(int inChannels, int outChannels, int groups) : base("resnet")
     {
-        register_module("norm1", _norm1 = nn.GroupNorm(groups, inChannels, Eps));
+        register_module("norm1", _norm1 = SdGroupNorm.Create(groups, inChannels, Eps));
         register_module("conv1", _conv1 = nn.Conv2d(inChannels, outChannels, 3, padding: 1));
-        register_module("norm2", _norm2 = nn.GroupNorm(groups, outChannels, Eps));
+        register_module("norm2", _norm2 = SdGroupNorm.Create(groups, outChannels, Eps));
         register_module("conv2", _conv2 = nn.Conv2d(outChannels, outChannels, 3, padding: 1));
         if (inChannels != outChannels) register_module("conv_shortcut", _shortcut = nn.Conv2d(inChannels, outChannels, 1));
     }

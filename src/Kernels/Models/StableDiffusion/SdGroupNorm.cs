@@ -7,7 +7,7 @@ namespace MMInterp.Kernels.Models.StableDiffusion;
 /// <summary>GroupNorm with its affine weights set to PyTorch's initial values (weight 1, bias 0). TorchSharp 0.107's
 /// nn.GroupNorm leaves them uninitialised (a fresh model read NaN from them), which a loaded checkpoint hides but a
 /// model built to be trained or saved does not.</summary>
-public static class UNetGroupNorm
+public static class SdGroupNorm
 {
     public static GroupNorm Create(int groups, int channels, double eps)
     {
