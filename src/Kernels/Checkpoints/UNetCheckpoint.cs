@@ -25,17 +25,13 @@ public static class UNetCheckpoint
     public static string IndexFile(string? variant) => variant is null ? $"{Stem}.safetensors.index.json" : $"{Stem}.safetensors.index.{variant}.json";
 
     /// <param name="variant">null: the plain files, else diffusers' variant ("fp16"); with null and no plain weights,
-    /// a directory holding only the fp16 variant loads that (as downloaded with variant="fp16")</param>
+    /// a directory holding only the fp16 variant loads that (as downloaded with variant="fp16"); found by
+    /// <see cref="DiffusersWeights"/>, as the pipeline's other components are</param>
     public static LoadedUNet Load(string directory, string? variant = null, HookRegistry? hooks = null, string hookPrefix = "unet")
     {
         if (!System.IO.Directory.Exists(directory)) throw new DirectoryNotFoundException($"U-Net directory not found: {directory}");
-        if (variant is not null && (variant.Length == 0 || variant.Any(ch => !char.IsAsciiLetterOrDigit(ch) && ch != '_')))
-            throw new ArgumentException($"variant '{variant}' is not a file-name tag such as fp16");
         var config = UNetConfigJson.Read(Path.Combine(directory, ConfigFile));
-        if (variant is null && !File.Exists(Path.Combine(directory, SingleFile(null))) && !File.Exists(Path.Combine(directory, IndexFile(null)))
-            && (File.Exists(Path.Combine(directory, SingleFile("fp16"))) || File.Exists(Path.Combine(directory, IndexFile("fp16")))))
-            variant = "fp16";
-        var weights = HfWeightFiles.Open(directory, SingleFile(variant), IndexFile(variant), [$"{Stem}.bin", $"{Stem}.bin.index.json", $"{Stem}.msgpack"]);
+        var weights = DiffusersWeights.Open(directory, Stem, variant).Weights;
         var bytes = weights.Entries.Sum(x => (double)x.Entry.Shape.Aggregate(1L, (a, d) => a * d)) * 4;
         if (MemoryBudget.Exceeds(bytes, "U-Net weights") is { } problem) throw new InvalidDataException($"{directory}: {problem}");
         var model = TorchRuntime.Constructed(() => new UNet2DConditionModel(config, hooks, hookPrefix));
