@@ -28,10 +28,14 @@ public sealed class SdPipelineUNetTests
         Assert.Equal(2, first.Images.Count);
         Assert.Equal(TinySdPipeline.LatentSide * pipe.VaeScaleFactor, first.Images[0].Width);
         Assert.True(first.Latents.isfinite().all().item<bool>());
-        Assert.True(first.Latents.allclose(again.Latents, rtol: 0, atol: 0), "the same seed and prompts gave other latents");
-        Assert.Equal(first.Images[0].Pixels, again.Images[0].Pixels);
+        // Reproducible to float tolerance, not bit for bit: other tests change libtorch's thread count, and with it the
+        // order of its sums.
+        Assert.True(first.Latents.allclose(again.Latents, rtol: 1e-4, atol: 1e-5), "the same seed and prompts gave other latents");
+        Assert.All(first.Images[0].Pixels.Zip(again.Images[0].Pixels), p => Assert.InRange(Math.Abs(p.First - p.Second), 0, 1));
         // The second prompt is the same in both runs, the first is not: only the first image's latents move.
-        Assert.True(first.Latents[1].allclose(other.Latents[1], rtol: 0, atol: 1e-6));
-        Assert.False(first.Latents[0].allclose(other.Latents[0], rtol: 0, atol: 1e-4), "the prompt did not reach the U-Net");
+        var still = (first.Latents[1] - other.Latents[1]).abs().max().item<float>();
+        var moved = (first.Latents[0] - other.Latents[0]).abs().max().item<float>();
+        Assert.True(still < 1e-4, $"the unchanged prompt's latents moved by {still}");
+        Assert.True(moved > 1e-3, $"the prompt did not reach the U-Net: its latents moved by {moved} only");
     }
 }
