@@ -88,9 +88,10 @@ public class UNetHookTests
         using (unet.Hooks.Scope())
         {
             unet.Hooks.Add(n => !n.EndsWith("hook_pattern", StringComparison.Ordinal), Hook.Cache(cache));
-            Assert.Equal(0f, (Run(unet, g) - clean).abs().max().item<float>());
+            // Float tolerance, not bit equality: other tests change libtorch's thread count, and with it its sums' order.
+            Assert.True((Run(unet, g) - clean).abs().max().item<float>() < 1e-5);
         }
-        Assert.Equal(0f, (cache["unet.hook_out"] - clean).abs().max().item<float>());
+        Assert.True((cache["unet.hook_out"] - clean).abs().max().item<float>() < 1e-5);
         using (unet.Hooks.Scope())
         {
             unet.Hooks.Add("unet.up.0.attn.0.blocks.1.cross.hook_z", Hook.Zero(head: 1));
@@ -102,7 +103,7 @@ public class UNetHookTests
             unet.Hooks.Add("unet.down.1.attn.0.blocks.0.self.hook_pattern", Hook.Zero(head: 0));
             Assert.True((Run(unet, g) - clean).abs().max().item<float>() > 1e-3);
         }
-        Assert.Equal(0f, (Run(unet, g) - clean).abs().max().item<float>());
+        Assert.True((Run(unet, g) - clean).abs().max().item<float>() < 1e-5);
     }
 }
 

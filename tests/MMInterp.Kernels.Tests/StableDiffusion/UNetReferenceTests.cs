@@ -104,7 +104,7 @@ public class UNetReferenceTests
             using var _ = no_grad();
             var a = unet.Forward(x, tensor(500f), text);
             Assert.True(a.isfinite().all().item<bool>());
-            Assert.Equal(0f, (a - loaded.Forward(x, tensor(500f), text)).abs().max().item<float>());
+            Assert.True((a - loaded.Forward(x, tensor(500f), text)).abs().max().item<float>() < 1e-5); // thread count may change between the two runs
             Assert.Contains("up_blocks.1.attentions.2.transformer_blocks.0.attn2.to_k.weight", loaded.named_parameters().Select(p => p.name));
         }
         finally { Directory.Delete(dir, true); }

@@ -65,7 +65,7 @@ public class VaeReferenceTests
                     again.Config with { BlockOutChannels = [], DownBlockTypes = [], UpBlockTypes = [] });
                 using var _ = no_grad();
                 // The weights were fp16 values to begin with, so both files hold them exactly.
-                Assert.Equal(0f, (again.Decode(golden["latent"]) - vae.Decode(golden["latent"])).abs().max().item<float>());
+                Assert.True((again.Decode(golden["latent"]) - vae.Decode(golden["latent"])).abs().max().item<float>() < 1e-5); // thread count may change between the two runs
             }
             finally { Directory.Delete(dir, true); }
         }
