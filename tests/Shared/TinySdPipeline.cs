@@ -106,15 +106,17 @@ public static class TinySdPipeline
         return dir;
     }
 
-    /// <summary>Biases and norms off their initial values, so a part read wrongly shows. The finiteness check stays as a
-    /// guard: TorchSharp 0.107's nn.GroupNorm leaves its affine weights uninitialised (a tiny model saved from one once
-    /// held a NaN); the models' norms now come from SdGroupNorm, which sets them.</summary>
+    /// <summary>Biases and norms off their initial values, so a part read wrongly shows. Norms are reset first, from
+    /// tensors rather than Scalars: TorchSharp's own initialisers fill through implicit Scalars, which a GC on another
+    /// thread can free mid-call (infra/scripts/test.sh), and a tiny model saved from such a fill held a NaN (twice in
+    /// full-suite runs).</summary>
     static void Perturb(nn.Module m)
     {
         using var _ = no_grad();
         using var scale = 0.2.ToScalar();
         foreach (var (name, p) in m.named_parameters())
         {
+            if (name.Contains("norm")) p.copy_(name.EndsWith(".weight") ? ones_like(p) : zeros_like(p));
             if (name.EndsWith(".bias") || name.Contains("norm")) p.add_(randn_like(p).mul_(scale));
             if (!p.isfinite().all().item<bool>()) throw new InvalidOperationException($"tiny pipeline: {name} is not finite after initialisation");
         }

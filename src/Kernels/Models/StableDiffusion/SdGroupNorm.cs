@@ -14,7 +14,9 @@ public static class SdGroupNorm
         var norm = nn.GroupNorm(groups, channels, eps);
         using (no_grad())
         {
-            norm.weight!.fill_(1);
+            // A held Scalar: an implicit one can be freed by a GC mid-call (infra/scripts/test.sh), filling garbage.
+            using var one = 1.0.ToScalar();
+            norm.weight!.fill_(one);
             norm.bias!.zero_();
         }
         return norm;

@@ -16,7 +16,10 @@ public static class UNetTimesteps
         var half = dim / 2;
         // In diffusers' (and the original code's) order: times -ln 10000, then divided by half - shift, so the
         // frequencies round as theirs do.
-        var exponent = arange(half, dtype: ScalarType.Float32, device: t.device) * (-Math.Log(10000.0)).ToScalar() / (half - freqShift).ToScalar();
+        // Scalars held for the whole call: a temporary can be freed by a GC mid-call (Tensors/Scalars).
+        using var log = (-Math.Log(10000.0)).ToScalar();
+        using var denominator = (half - freqShift).ToScalar();
+        var exponent = arange(half, dtype: ScalarType.Float32, device: t.device) * log / denominator;
         var angles = t.to_type(ScalarType.Float32).unsqueeze(1) * exponent.exp().unsqueeze(0);
         var (sin, cos) = (angles.sin(), angles.cos());
         var embedding = flipSinToCos ? cat([cos, sin], 1) : cat([sin, cos], 1);
