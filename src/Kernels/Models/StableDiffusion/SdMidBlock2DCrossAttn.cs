@@ -17,8 +17,7 @@ public sealed class SdMidBlock2DCrossAttn : nn.Module
     {
         var width = c.BlockOutChannels[^1];
         var first = new ResnetBlock2D(width, width, c.TimeEmbedDim, c.NormNumGroups, c.NormEps, hooks.Register($"{prefix}.resnet.0.hook_out"));
-        var attention = new Transformer2DModel(width, c.HeadCounts[^1], c.TransformerLayersPerBlock[^1], c.CrossAttentionDim,
-            c.UseLinearProjection, c.NormNumGroups, hooks, $"{prefix}.attn.0");
+        var attention = Transformer2DModel.AtLevel(c, c.Levels - 1, hooks, $"{prefix}.attn.0");
         var second = new ResnetBlock2D(width, width, c.TimeEmbedDim, c.NormNumGroups, c.NormEps, hooks.Register($"{prefix}.resnet.1.hook_out"));
         register_module("attentions", _attentions = nn.ModuleList(attention));
         register_module("resnets", _resnets = nn.ModuleList(first, second));

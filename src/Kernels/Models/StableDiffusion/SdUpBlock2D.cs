@@ -33,8 +33,7 @@ public sealed class SdUpBlock2D : nn.Module
             resnets.Add(new ResnetBlock2D(input + skip, width, c.TimeEmbedDim, c.NormNumGroups, c.NormEps,
                 hooks.Register($"{prefix}.resnet.{j}.hook_out")));
             if (c.UpHasAttention(block))
-                attentions.Add(new Transformer2DModel(width, c.HeadCounts[level], c.TransformerLayersPerBlock[level],
-                    c.CrossAttentionDim, c.UseLinearProjection, c.NormNumGroups, hooks, $"{prefix}.attn.{j}"));
+                attentions.Add(Transformer2DModel.AtLevel(c, level, hooks, $"{prefix}.attn.{j}"));
         }
         register_module("resnets", _resnets = nn.ModuleList(resnets.ToArray()));
         if (attentions.Count > 0) register_module("attentions", _attentions = nn.ModuleList(attentions.ToArray()));

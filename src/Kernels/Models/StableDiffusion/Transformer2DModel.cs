@@ -17,6 +17,12 @@ public sealed class Transformer2DModel : nn.Module
     readonly bool _linear;
     readonly HookPoint _out;
 
+    /// <summary>The attention of U-Net level <paramref name="level"/> (the mid block's is the last level's): that
+    /// level's width, heads and transformer layers, the config's context width, projection kind and groups.</summary>
+    public static Transformer2DModel AtLevel(UNetConfig c, int level, HookRegistry hooks, string prefix) =>
+        new(c.BlockOutChannels[level], c.HeadCounts[level], c.TransformerLayersPerBlock[level], c.CrossAttentionDim,
+            c.UseLinearProjection, c.NormNumGroups, hooks, prefix);
+
     public Transformer2DModel(int channels, int heads, int layers, int contextDim, bool linearProjection, int groups,
         HookRegistry hooks, string prefix) : base("attention")
     {
