@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using MMInterp.Silo.Storage;
 
 namespace MMInterp.Client.Tests;
@@ -14,7 +12,7 @@ public sealed class EmbeddedCli(string name) : IAsyncDisposable
 {
     public string Home { get; } = Path.Combine(Path.GetTempPath(), $"mminterp-{name}-{Guid.NewGuid():N}");
     public string PgData { get; } = Path.Combine(Environment.IsPrivilegedProcess ? "/var/tmp" : Path.GetTempPath(), $"mminterp-{name}-pg-{Guid.NewGuid():N}");
-    public int PgPort { get; } = FreePort();
+    public int PgPort { get; } = MMInterp.Silo.Hosting.FreePorts.Next();
 
     /// <summary>The registry database the program's embedded server holds.</summary>
     public string ConnectionString => new LocalPostgresOptions(PgData, PgPort).ConnectionString;
@@ -48,12 +46,5 @@ public sealed class EmbeddedCli(string name) : IAsyncDisposable
             try { Directory.Delete(PgData, recursive: true); } catch (IOException) { }
         }
         try { Directory.Delete(Home, recursive: true); } catch (IOException) { }
-    }
-
-    static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }

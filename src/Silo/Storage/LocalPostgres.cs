@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace MMInterp.Silo.Storage;
@@ -41,7 +39,7 @@ public sealed class LocalPostgres : IAsyncDisposable
     {
         var root = Environment.IsPrivilegedProcess ? "/var/tmp" : Path.GetTempPath();
         var dir = Path.Combine(root, $"mminterp-pg-{Guid.NewGuid():N}");
-        var pg = new LocalPostgres(new LocalPostgresOptions(dir, FreePort(), Durable: false), deleteOnDispose: true);
+        var pg = new LocalPostgres(new LocalPostgresOptions(dir, Hosting.FreePorts.Next(), Durable: false), deleteOnDispose: true);
         try
         {
             await pg.StartAgainAsync(ct);
@@ -150,12 +148,5 @@ public sealed class LocalPostgres : IAsyncDisposable
             throw new InvalidOperationException($"{Path.GetFileName(file)} {string.Join(' ', args.Take(2))} failed (exit {p.ExitCode}): {lastLines}");
         }
         return (p.ExitCode, output);
-    }
-
-    static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }
