@@ -35,7 +35,9 @@ public sealed class AdamW : IDisposable
         using var _ = no_grad();
         var grads = _state.Where(s => s.P.grad is not null).Select(s => s.P.grad!).ToList();
         if (grads.Count == 0) return 0;
-        var norm = stack(grads.Select(g => g.pow(2).sum()).ToArray()).sum().sqrt().item<float>();
+        // g * g, not g.pow(2): pow's implicit Scalar exponent can be finalised mid-call, which made the norm (and then every
+        // parameter) NaN in about one run in five.
+        var norm = stack(grads.Select(g => g.mul(g).sum()).ToArray()).sum().sqrt().item<float>();
         if (norm > maxNorm)
         {
             // Scalars as using-locals stay alive through every native call (a temporary may be finalised mid-call).

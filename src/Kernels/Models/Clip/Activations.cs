@@ -15,13 +15,14 @@ public static class Activations
     // Scalars held for the process lifetime: a temporary Scalar can be finalised by the GC while libtorch still reads
     // it (seen as sporadic "Unknown scalar type" failures in long runs with TorchSharp 0.107).
     static readonly Scalar QuickGeluSlope = 1.702.ToScalar();
+    static readonly Scalar Half = 0.5.ToScalar(), One = 1.0.ToScalar(), Cubic = 0.044715.ToScalar(), TanhScale = Math.Sqrt(2.0 / Math.PI).ToScalar();
 
     public static Tensor Apply(string name, Tensor x) => name switch
     {
         // CLIP's own approximation: x * sigmoid(1.702 x).
         "quick_gelu" => is_grad_enabled() ? x * sigmoid(x * QuickGeluSlope) : QuickGeluNoGrad(x),
         "gelu" => nn.functional.gelu(x),
-        _ => 0.5 * x * (1.0 + tanh(Math.Sqrt(2.0 / Math.PI) * (x + 0.044715 * x.pow(3)))),
+        _ => x * Half * (tanh((x + x * x * x * Cubic) * TanhScale) + One),
     };
 
     // Two [.., intermediate] buffers instead of four: the same kernels in place, and sigmoid(kx) * x == x * sigmoid(kx)

@@ -99,8 +99,11 @@ public sealed class LlamaForCausalLm : nn.Module
     {
         if (attentionMask is null) return arange(past, past + t, dtype: ScalarType.Int64, device: device).unsqueeze(0).expand(b, t);
         var keep = attentionMask.to(ScalarType.Int64);
-        var counted = keep.cumsum(-1, ScalarType.Int64) - 1;
-        return counted.masked_fill(keep.eq(0), 1).narrow(1, past, t);
+        // Held Scalars: an implicit one can be finalised during the native call (Tensors/Scalars).
+        using var zero = 0L.ToScalar();
+        using var one = 1L.ToScalar();
+        var counted = keep.cumsum(-1, ScalarType.Int64).sub(one);
+        return counted.masked_fill(keep.eq(zero), one).narrow(1, past, t);
     }
 
     /// <summary>Additive [B or 1, 1, T, past + T] mask: query i (at past + i) sees keys 0..past + i that are not padding.</summary>
@@ -108,7 +111,8 @@ public sealed class LlamaForCausalLm : nn.Module
     {
         var causal = full(t, past + t, Masked, device: device).triu(past + 1).view(1, 1, t, past + t);
         if (attentionMask is null) return causal;
-        var padding = zeros(attentionMask.shape, device: device).masked_fill(attentionMask.eq(0), Masked);
+        using var zero = 0L.ToScalar();
+        var padding = zeros(attentionMask.shape, device: device).masked_fill(attentionMask.eq(zero), Masked);
         // Values are 0 or Masked, so the minimum masks a key that either rule masks (a sum could overflow to -inf).
         return causal.minimum(padding.view(attentionMask.shape[0], 1, 1, past + t));
     }

@@ -18,13 +18,14 @@ public sealed class RmsNorm : nn.Module
         _eps = eps.ToScalar();
         if (!initialise) return;
         using var _ = no_grad();
-        _weight.fill_(1);
+        using var one = 1.0.ToScalar();
+        _weight.fill_(one);
     }
 
     public Tensor Forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var normalised = x * x.pow(2).mean([-1], keepdim: true).add(_eps).rsqrt();
+        var normalised = x * x.mul(x).mean([-1], keepdim: true).add(_eps).rsqrt();
         return scope.MoveToOuter(normalised * (_weight.dtype == x.dtype ? _weight : _weight.to(x.dtype)));
     }
 }
