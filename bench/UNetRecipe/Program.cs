@@ -30,7 +30,10 @@ Console.WriteLine(config);
 var trainer = new UNetZooTrainer(config);
 if (a.TryGetValue("out", out var outDir))
 {
-    var (m, built, _) = trainer.Build(clip.Model, clip.Tokenizer!, outDir, (p, note) => { if (note.EndsWith("0 s)") || !note.StartsWith("step")) Console.WriteLine(note); });
+    void Note(double p, string note) { if (note.Contains("00/") || !note.StartsWith("step")) Console.WriteLine(note); }
+    // load=FILE: weights this recipe trained before (training is deterministic), judged without training again.
+    var (m, built, _) = a.TryGetValue("load", out var trained) ? trainer.Judge(Loaded(trained), new TextConditioner(clip.Model, clip.Tokenizer!, config.ContextLength), outDir, double.NaN, double.NaN, [], Note)
+        : trainer.Build(clip.Model, clip.Tokenizer!, outDir, Note);
     Console.WriteLine($"held out (seed {config.EvalSeed}): colour {m.ColourAccuracy:F3} shape {m.ShapeAccuracy:F3} position {m.PositionAccuracy:F3} size {m.SizeAccuracy:F3} fill {m.FillAccuracy:F3}");
     Console.WriteLine($"  prompts rotated: colour {m.ShuffledColourAccuracy:F3} shape {m.ShuffledShapeAccuracy:F3} position {m.ShuffledPositionAccuracy:F3}; classifier on real images: shape {m.ClassifierShape:F3} colour {m.ClassifierColour:F3}; loss {m.HeldOutLoss:F4}; gradient retries {trainer.Retries}");
     built.Dispose();
@@ -40,12 +43,7 @@ if (a.TryGetValue("out", out var outDir))
 const long DevSeed = 7_000_021;
 var text = new TextConditioner(clip.Model, clip.Tokenizer!, config.ContextLength);
 MMInterp.Kernels.Models.StableDiffusion.UNet2DConditionModel unet;
-if (a.TryGetValue("load", out var load))
-{
-    unet = new MMInterp.Kernels.Models.StableDiffusion.UNet2DConditionModel(config.UNet(text.Width));
-    ClipCheckpoint.LoadWeights(unet, load);
-    unet.eval();
-}
+if (a.TryGetValue("load", out var load)) unet = Loaded(load);
 else
 {
     var (trained, secs, loss, _) = trainer.Train(text, (p, note) => { if (note.Contains("00/")) Console.WriteLine(note); });
@@ -63,4 +61,12 @@ foreach (var g in S("guidance", config.Guidance.ToString(CultureInfo.InvariantCu
     var acc = DiffusionEvaluator.Score(classifier, images, scenes);
     var rot = DiffusionEvaluator.Score(classifier, images, scenes.Skip(1).Concat(scenes.Take(1)).ToList());
     Console.WriteLine($"dev, {ss} steps, guidance {g}: " + string.Join(" ", acc.Select(kv => $"{kv.Key} {kv.Value:F3}")) + " | rotated " + string.Join(" ", rot.Select(kv => $"{kv.Key} {kv.Value:F3}")));
+}
+
+MMInterp.Kernels.Models.StableDiffusion.UNet2DConditionModel Loaded(string file)
+{
+    var model = new MMInterp.Kernels.Models.StableDiffusion.UNet2DConditionModel(config.UNet(clip.Model.Config.Text.Tower.HiddenSize));
+    ClipCheckpoint.LoadWeights(model, file);
+    model.eval();
+    return model;
 }

@@ -36,6 +36,16 @@ public sealed class UNetZooTrainer(UNetZooConfig config)
         textEncoder.eval();
         var text = new TextConditioner(textEncoder, tokenizer, c.ContextLength);
         var (unet, seconds, loss, curve) = Train(text, (p, note) => progress?.Invoke(0.85 * p, note), dev, cancel);
+        return Judge(unet, text, outputDirectory, seconds, loss, curve, progress, dev);
+    }
+
+    /// <summary>The rest of <see cref="Build"/> for a U-Net trained by this recipe: the attribute classifier, the
+    /// held-out figures and the directory. Takes ownership of <paramref name="unet"/>.</summary>
+    public (DiffusionMetrics Metrics, UNetZooModel Model, IReadOnlyList<string> Files) Judge(UNet2DConditionModel unet, TextConditioner text,
+        string outputDirectory, double seconds, double loss, IReadOnlyList<(int Step, double Loss)> curve, Action<double, string>? progress = null, Device? device = null)
+    {
+        var c = _config;
+        var dev = device ?? CPU;
         progress?.Invoke(0.85, "training the attribute classifier");
         var (classifier, heldOut) = AttributeClassifierTrainer.Train(c.ImageSize, c.Seed + 1, c.EvalSeed + 7, c.ClassifierSteps, device: dev);
         var model = new UNetZooModel(unet, text, classifier, c);
@@ -43,7 +53,7 @@ public sealed class UNetZooTrainer(UNetZooConfig config)
         var metrics = UNetZooEvaluator.Evaluate(unet, text, classifier, heldOut, c, c.EvalSeed);
         var files = UNetZooCheckpoint.Save(model, outputDirectory, new JsonObject
         {
-            ["kind"] = "diffusion-unet", ["metrics"] = JsonSerializer.SerializeToNode(metrics), ["train_seconds"] = seconds, ["final_loss"] = loss,
+            ["kind"] = "diffusion-unet", ["metrics"] = JsonSerializer.SerializeToNode(metrics), ["train_seconds"] = Finite(seconds), ["final_loss"] = Finite(loss),
             ["gradient_retries"] = Retries, ["loss_curve"] = new JsonArray(curve.Select(p => (JsonNode)new JsonArray(p.Step, p.Loss)).ToArray()),
         });
         progress?.Invoke(1.0, "saved");
@@ -56,6 +66,18 @@ public sealed class UNetZooTrainer(UNetZooConfig config)
     {
         var c = _config;
         torch.set_num_threads(c.Threads);
+        // oneDNN off (process-wide): with it, this machine's Conv2d backward returned NaN gradients that a recompute
+        // did not always clear (two 3000-step runs died at steps 957 and 1312); without it, about 2x slower per step.
+        var oneDnnWasOn = OneDnn.Enabled;
+        OneDnn.TrySetEnabled(false);
+        try { return TrainWithoutOneDnn(text, progress, device, cancel); }
+        finally { if (oneDnnWasOn) OneDnn.TrySetEnabled(true); }
+    }
+
+    (UNet2DConditionModel Model, double Seconds, double FinalLoss, IReadOnlyList<(int Step, double Loss)> Curve) TrainWithoutOneDnn(
+        TextConditioner text, Action<double, string>? progress, Device? device, CancellationToken cancel)
+    {
+        var c = _config;
         var dev = device ?? CPU;
         var model = TorchRuntime.Seeded(c.Seed, () => new UNet2DConditionModel(c.UNet(text.Width)));
         model.to(dev);
@@ -109,4 +131,7 @@ public sealed class UNetZooTrainer(UNetZooConfig config)
         model.eval();
         return (model, clock.Elapsed.TotalSeconds, smoothed, curve);
     }
+
+    // A judged run that loaded its weights has no training figures: null, not NaN (which JSON cannot hold).
+    static JsonNode? Finite(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 }

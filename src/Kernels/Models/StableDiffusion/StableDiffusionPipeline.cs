@@ -1,5 +1,6 @@
 using MMInterp.Kernels.Images;
 using MMInterp.Kernels.Models.Clip;
+using MMInterp.Kernels.Tensors;
 using MMInterp.Kernels.Text;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -116,7 +117,7 @@ public sealed class StableDiffusionPipeline : IDisposable
             var input = scheduler.ScaleModelInput(guided ? cat([latents, latents], 0) : latents, t);
             using var tValue = ((double)(float)t).ToScalar();
             var ts = full([input.shape[0]], tValue, ScalarType.Float32);
-            var noise = Denoiser.PredictNoise(input, ts, hidden, added);
+            var noise = NonFiniteRetry.Run(() => Denoiser.PredictNoise(input, ts, hidden, added), $"the U-Net's prediction at step {i + 1} (timestep {t})");
             if (guided)
             {
                 var halves = noise.chunk(2, 0);
@@ -142,7 +143,7 @@ public sealed class StableDiffusionPipeline : IDisposable
         using var byteMax = 255.ToScalar();
         using var zero = 0.ToScalar();
         using var one = 1.ToScalar();
-        var pixels = Vae.Decode(z).mul(half).add_(half).clamp_(zero, one).mul_(byteMax).round_().to_type(ScalarType.Byte).permute(0, 2, 3, 1).contiguous();
+        var pixels = NonFiniteRetry.Run(() => Vae.Decode(z), "the VAE decode").mul(half).add_(half).clamp_(zero, one).mul_(byteMax).round_().to_type(ScalarType.Byte).permute(0, 2, 3, 1).contiguous();
         var (b, h, w) = ((int)pixels.shape[0], (int)pixels.shape[1], (int)pixels.shape[2]);
         var bytes = pixels.data<byte>().ToArray();
         var size = h * w * 3;

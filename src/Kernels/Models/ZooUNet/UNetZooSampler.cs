@@ -1,5 +1,6 @@
 using MMInterp.Kernels.Models.Diffusion;
 using MMInterp.Kernels.Models.StableDiffusion;
+using MMInterp.Kernels.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -32,7 +33,8 @@ public static class UNetZooSampler
             var t = (long)scheduler.Timesteps[i];
             var input = guided ? cat([x, x], 0) : x;
             using var tValue = ((double)t).ToScalar();
-            var noise = unet.Forward(input, full([input.shape[0]], tValue, ScalarType.Float32, device: device), states);
+            var ts = full([input.shape[0]], tValue, ScalarType.Float32, device: device);
+            var noise = NonFiniteRetry.Run(() => unet.Forward(input, ts, states), $"the U-Net's prediction at timestep {t}");
             if (guided)
             {
                 var halves = noise.chunk(2, 0);
