@@ -35,8 +35,7 @@ public sealed class AdamW : IDisposable
         using var _ = no_grad();
         var grads = _state.Where(s => s.P.grad is not null).Select(s => s.P.grad!).ToList();
         if (grads.Count == 0) return 0;
-        // g * g, not g.pow(2): pow's implicit Scalar exponent can be finalised mid-call, which made the norm (and then every
-        // parameter) NaN in about one run in five.
+        // g * g, not g.pow(2): pow's exponent would be an implicit Scalar, which a GC can finalise mid-call (Tensors/Scalars).
         var norm = stack(grads.Select(g => g.mul(g).sum()).ToArray()).sum().sqrt().item<float>();
         if (norm > maxNorm)
         {
