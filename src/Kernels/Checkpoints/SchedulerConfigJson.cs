@@ -55,4 +55,17 @@ public static class SchedulerConfigJson
             throw new InvalidDataException($"{path}: a field has the wrong JSON type ({JsonFiles.Line(e.Message)})");
         }
     }
+
+    /// <summary>Writes every field <see cref="Read(string)"/> reads, under diffusers' names.</summary>
+    public static void Write(SchedulerConfig c, string path)
+    {
+        var o = new JsonObject
+        {
+            ["_class_name"] = c.ClassName, ["num_train_timesteps"] = c.NumTrainTimesteps, ["beta_start"] = c.BetaStart, ["beta_end"] = c.BetaEnd,
+            ["beta_schedule"] = c.BetaSchedule, ["steps_offset"] = c.StepsOffset, ["timestep_spacing"] = c.TimestepSpacing,
+            ["prediction_type"] = c.PredictionType, ["set_alpha_to_one"] = c.SetAlphaToOne, ["clip_sample"] = c.ClipSample,
+            ["clip_sample_range"] = c.ClipSampleRange, ["final_sigmas_type"] = c.FinalSigmasType,
+        };
+        File.WriteAllText(path, o.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+    }
 }

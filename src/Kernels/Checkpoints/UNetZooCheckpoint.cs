@@ -24,14 +24,7 @@ public static class UNetZooCheckpoint
         Directory.CreateDirectory(directory);
         UNetCheckpoint.Save(model.UNet, Path.Combine(directory, UNetFolder));
         var schedulerDir = Directory.CreateDirectory(Path.Combine(directory, SchedulerFolder)).FullName;
-        var s = UNetZooConfig.Scheduler;
-        File.WriteAllText(Path.Combine(schedulerDir, StableDiffusionDirectory.SchedulerFile), new JsonObject
-        {
-            ["_class_name"] = s.ClassName, ["num_train_timesteps"] = s.NumTrainTimesteps, ["beta_start"] = s.BetaStart, ["beta_end"] = s.BetaEnd,
-            ["beta_schedule"] = s.BetaSchedule, ["steps_offset"] = s.StepsOffset, ["timestep_spacing"] = s.TimestepSpacing,
-            ["prediction_type"] = s.PredictionType, ["set_alpha_to_one"] = s.SetAlphaToOne, ["clip_sample"] = s.ClipSample,
-            ["clip_sample_range"] = s.ClipSampleRange,
-        }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        SchedulerConfigJson.Write(UNetZooConfig.Scheduler, Path.Combine(schedulerDir, StableDiffusionDirectory.SchedulerFile));
         ClipCheckpoint.Save(model.Text.Clip, model.Text.Tokenizer, Path.Combine(directory, TextEncoderFolder));
         SafeTensors.Save(Path.Combine(directory, ClassifierFile), ClipCheckpoint.StateDict(model.Classifier));
         zoo["config"] = JsonSerializer.SerializeToNode(model.Config);

@@ -13,6 +13,27 @@ public class SchedulerConfigTests
     static JsonObject Golden(string name) => JsonNode.Parse(File.ReadAllText(Path.Combine(SchedulerGolden.Dir, name, "scheduler_config.json")))!.AsObject();
 
     [Fact]
+    public void WrittenConfigsReadBackEqual()
+    {
+        var dir = Directory.CreateTempSubdirectory("mminterp-scheduler-").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "scheduler_config.json");
+            foreach (var c in new[]
+            {
+                SchedulerGolden.Config("ddim"),
+                new SchedulerConfig { ClassName = SchedulerConfig.Euler, BetaSchedule = "scaled_linear", BetaStart = 0.00085, BetaEnd = 0.012,
+                    StepsOffset = 1, TimestepSpacing = "trailing", PredictionType = "v_prediction", ClipSample = false, FinalSigmasType = "sigma_min" },
+            })
+            {
+                SchedulerConfigJson.Write(c, path);
+                Assert.Equal(c, SchedulerConfigJson.Read(path));
+            }
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
     public void ReadsStableDiffusionConfigsAndDiffusersDefaults()
     {
         var ddim = SchedulerGolden.Config("ddim");
