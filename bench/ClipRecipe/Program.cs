@@ -53,6 +53,6 @@ if (a.TryGetValue("finish", out var finishDir))
     {
         kind = "clip", config, metrics, train_seconds = D("trainseconds", seconds), final_loss = D("loss", loss),
     }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
-    File.WriteAllText(Path.Combine(finishDir, ShippedClip.ManifestFile), ShippedClip.Manifest(finishDir));
+    File.WriteAllText(Path.Combine(finishDir, ShippedCheckpoint.ManifestFile), ShippedClip.Checkpoint.Manifest(finishDir));
     Console.WriteLine($"EVAL [{tag}] colour {metrics.ZeroShotColour:F3} shape {metrics.ZeroShotShape:F3} recall@5 {metrics.RetrievalRecallAt5:F3} | attack clean {metrics.Attack!.Clean:F3} attacked {metrics.Attack.Attacked:F3} true-word {metrics.Attack.TrueWord:F3} drop {metrics.Attack.AttackDrop:F3} reading {metrics.Attack.ReadingPart:F3} follows {metrics.Attack.FollowsWord:F3} reads {metrics.Attack.WordReading:F3}");
 }

@@ -21,6 +21,7 @@ var config = (c0 with
     LearningRate = D("lr", c0.LearningRate), Width = I("width", c0.Width), Levels = I("levels", c0.Levels), HeadWidth = I("hw", c0.HeadWidth),
     LayersPerBlock = I("lpb", c0.LayersPerBlock), SampleSteps = int.Parse(S("ss", c0.SampleSteps.ToString()).Split(",")[0]), Guidance = D("g", c0.Guidance),
     EvalImages = I("eval", c0.EvalImages), ClassifierSteps = I("csteps", c0.ClassifierSteps), Threads = I("threads", 1),
+    CoordinateInput = I("coords", c0.CoordinateInput ? 1 : 0) == 1,
 }).Validate();
 // The zoo CLIP of the default recipe (shipped with the code) conditions every run.
 var clipDir = Path.Combine(Path.GetTempPath(), "mminterp-unet-recipe-clip");
@@ -50,6 +51,18 @@ else
     unet = trained;
     Console.WriteLine($"trained {secs:F0} s, loss {loss:F4}, gradient retries {trainer.Retries}");
     if (a.TryGetValue("save", out var save)) SafeTensors.Save(save, ClipCheckpoint.StateDict(unet));
+}
+if (a.TryGetValue("grid", out var gridPng))
+{
+    // Rows: one object each; columns: the five positions. What a reader looks at before the figures.
+    string[] objects = ["large red solid circle", "large green solid square", "large blue solid triangle", "small yellow striped star", "large white dotted ring", "large magenta solid cross"];
+    var prompts = objects.SelectMany(o => AttributeWords.Positions.Select(p => $"a {o} in the {p}")).ToList();
+    using var images = UNetZooEvaluator.Generate(unet, text, prompts, config.SampleSteps, config.Guidance, DevSeed);
+    var pixels = images.contiguous().data<float>().ToArray();
+    var per = 3 * config.ImageSize * config.ImageSize;
+    var cells = objects.Select((_, r) => (IReadOnlyList<float[]?>)AttributeWords.Positions.Select((_, c) => (float[]?)pixels.AsSpan((r * AttributeWords.Positions.Length + c) * per, per).ToArray()).ToList()).ToList();
+    MMInterp.Kernels.Plots.ImageGridPng.Write(gridPng, cells, config.ImageSize, objects, AttributeWords.Positions, $"zoo U-Net samples (dev seed {DevSeed}, guidance {config.Guidance})", scale: 4);
+    Console.WriteLine($"wrote {gridPng}");
 }
 var (classifier, held) = AttributeClassifierTrainer.Train(config.ImageSize, config.Seed + 1, DevSeed + 7, config.ClassifierSteps);
 Console.WriteLine("classifier on real dev images: " + string.Join(" ", held.Select(kv => $"{kv.Key} {kv.Value:F3}")));

@@ -48,8 +48,8 @@ public static class UNetZooCheckpoint
         {
             var unet = UNetCheckpoint.Load(Path.Combine(directory, UNetFolder)).Model;
             parts.Add(unet);
-            if (unet.Config.InChannels != 3 || unet.Config.SampleSize != config.ImageSize || unet.Config.CrossAttentionDim != clip.Model.Config.Text.Tower.HiddenSize)
-                throw new InvalidDataException($"'{directory}/{UNetFolder}/config.json' does not match {ZooFile}: in_channels {unet.Config.InChannels}, sample_size {unet.Config.SampleSize}, cross_attention_dim {unet.Config.CrossAttentionDim}");
+            if (unet.Config.InChannels != config.UNet(clip.Model.Config.Text.Tower.HiddenSize).InChannels || unet.Config.OutChannels != 3 || unet.Config.SampleSize != config.ImageSize || unet.Config.CrossAttentionDim != clip.Model.Config.Text.Tower.HiddenSize)
+                throw new InvalidDataException($"'{directory}/{UNetFolder}/config.json' does not match {ZooFile}: in_channels {unet.Config.InChannels}, out_channels {unet.Config.OutChannels}, sample_size {unet.Config.SampleSize}, cross_attention_dim {unet.Config.CrossAttentionDim}");
             var classifier = TorchRuntime.Constructed(() => new AttributeClassifier(config.ImageSize));
             parts.Add(classifier);
             ClipCheckpoint.LoadWeights(classifier, Path.Combine(directory, ClassifierFile));

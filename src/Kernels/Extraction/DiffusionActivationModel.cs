@@ -9,18 +9,18 @@ namespace MMInterp.Kernels.Extraction;
 /// so every activation set carries its timestep and the text it was read under. Images are held-out single-object
 /// scenes noised to each level (<see cref="TimestepActivations"/>); rows are tokens.
 /// </summary>
-public sealed class DiffusionActivationModel(DiffusionBundle bundle) : IActivationModel
+public sealed class DiffusionActivationModel(IZooDenoiser model) : IActivationModel
 {
-    public DiffusionBundle Bundle { get; } = bundle;
+    public IZooDenoiser Model { get; } = model;
     public string Family => "diffusion";
 
     public IReadOnlyList<string> HookNames => Extractable.Select(TimestepKey.Template).ToList();
 
     /// <summary>Per-token hooks; attention patterns are not rows.</summary>
-    IEnumerable<string> Extractable => Bundle.Denoiser.Hooks.Names
+    IEnumerable<string> Extractable => Model.Hooks.Names
         .Where(n => !n.EndsWith("hook_pattern", StringComparison.Ordinal)).Order(StringComparer.Ordinal);
 
-    public long ParameterCount => Bundle.Denoiser.parameters().Sum(p => p.numel());
+    public long ParameterCount => Model.ParameterCount;
 
     public Dictionary<string, Tensor> Extract(long seed, long start, int count, IReadOnlyList<string> hooks)
     {
@@ -36,10 +36,10 @@ public sealed class DiffusionActivationModel(DiffusionBundle bundle) : IActivati
             Hooks = g.Select(k => k.Hook).Distinct().ToList(),
             Timesteps = g.Select(k => k.T).Distinct().ToList(),
             Seed = seed, Start = start, Images = count, Conditioning = g.Key,
-        }.Validate(Bundle.Denoiser)).ToList();
+        }.Validate(Model.Hooks)).ToList();
         using var rows = new HookRows.Buffer(hooks);
         foreach (var config in runs)
-            TimestepActivations.Run(Bundle, config, (key, a, _) =>
+            TimestepActivations.Run(Model, config, (key, a, _) =>
             {
                 // A run covers every (hook, t) pair of its keys' hooks and levels; keep only the pairs asked for.
                 if (asked.TryGetValue(key.Name, out var hook)) rows.Add(hook, a);
@@ -57,5 +57,5 @@ public sealed class DiffusionActivationModel(DiffusionBundle bundle) : IActivati
         }
     }
 
-    public void Dispose() => Bundle.Dispose();
+    public void Dispose() => Model.Dispose();
 }

@@ -25,13 +25,13 @@ public sealed record TimestepExtractionConfig
     public CaptionConditioning Conditioning { get; init; }
     public int BatchSize { get; init; } = 64;
 
-    public TimestepExtractionConfig Validate(DiffusionTransformer model)
+    public TimestepExtractionConfig Validate(HookRegistry hooks)
     {
         if (Hooks.Count == 0) throw new ArgumentException("Hooks must name at least one hook point", nameof(Hooks));
         foreach (var h in Hooks)
         {
-            if (!model.Hooks.Contains(h))
-                throw new ArgumentException($"Hooks: '{h}' is not a denoiser hook point; e.g. {string.Join(", ", model.Hooks.Names.Take(4))}", nameof(Hooks));
+            if (!hooks.Contains(h))
+                throw new ArgumentException($"Hooks: '{h}' is not a denoiser hook point; e.g. {string.Join(", ", hooks.Names.Take(4))}", nameof(Hooks));
             if (h.EndsWith("hook_pattern", StringComparison.Ordinal))
                 throw new ArgumentException($"Hooks: '{h}' is an attention pattern, not a per-token activation; extract hook_z instead", nameof(Hooks));
         }
@@ -62,14 +62,12 @@ public static class TimestepActivations
     public const string ManifestFile = "timesteps.json";
 
     /// <summary>Runs the denoiser once per (batch, timestep) and hands each hook's [B, tokens, d] activation to <paramref name="sink"/>.</summary>
-    public static void Run(DiffusionBundle bundle, TimestepExtractionConfig config, Action<TimestepKey, Tensor, ShapesBatch> sink)
+    public static void Run(IZooDenoiser model, TimestepExtractionConfig config, Action<TimestepKey, Tensor, ShapesBatch> sink)
     {
-        var c = config.Validate(bundle.Denoiser);
-        var model = bundle.Denoiser;
-        var device = bundle.Text.Clip.LogitScale.device;
-        var world = new ShapesWorldGenerator(ShapesWorldConfig.SingleObject(model.Config.ImageSize));
+        var c = config.Validate(model.Hooks);
+        var device = model.Text.Clip.LogitScale.device;
+        var world = new ShapesWorldGenerator(ShapesWorldConfig.SingleObject(model.ImageSize));
         using var _ = no_grad();
-        model.eval();
         for (var start = 0; start < c.Images; start += c.BatchSize)
         {
             using var scope = NewDisposeScope();
@@ -78,7 +76,7 @@ public static class TimestepActivations
             var x0 = FlowMatching.ToModelSpace(batch.Images);
             var eps = randn(x0.shape, generator: new Generator((ulong)(c.Seed + c.Start + start), device), device: device);
             var captions = batch.Scenes.Select((scene, i) => c.Conditioning.IsCaptioned(c.Start + start + i) ? Captions.Describe(scene) : TextConditioner.Null).ToList();
-            var text = bundle.Text.Encode(captions, device);
+            var text = model.Text.Encode(captions, device);
             foreach (var t in c.Timesteps)
             {
                 using var inner = NewDisposeScope();
@@ -87,13 +85,9 @@ public static class TimestepActivations
                 using (model.Hooks.Scope())
                 {
                     foreach (var h in c.Hooks) model.Hooks.Add(h, Hook.Cache(cache));
-                    model.Forward(FlowMatching.Noise(x0, tt, eps), tt, text);
+                    model.Forward(model.Noise(x0, tt, eps), tt, text);
                 }
-                foreach (var h in c.Hooks)
-                {
-                    var a = cache[h];
-                    sink(new TimestepKey(h, t, c.Conditioning), a.reshape(a.shape[0], a.shape[1], -1), batch);
-                }
+                foreach (var h in c.Hooks) sink(new TimestepKey(h, t, c.Conditioning), model.Tokens(h, cache[h]), batch);
             }
         }
         Scalars.Release();
@@ -102,14 +96,13 @@ public static class TimestepActivations
     /// <summary>Per-image features in memory, [images, 2d]: each (hook, t) activation averaged over the object's tokens
     /// (weighted by the share of the patch the object covers, from the ground-truth mask), then over all tokens.
     /// A small object covers few tokens; a plain mean would dilute what they hold.</summary>
-    public static Dictionary<TimestepKey, Tensor> Pooled(DiffusionBundle bundle, TimestepExtractionConfig config)
+    public static Dictionary<TimestepKey, Tensor> Pooled(IZooDenoiser model, TimestepExtractionConfig config)
     {
         var parts = new Dictionary<TimestepKey, List<Tensor>>();
-        var patch = bundle.Denoiser.Config.PatchSize;
-        Run(bundle, config, (key, a, batch) =>
+        Run(model, config, (key, a, batch) =>
         {
             if (!parts.TryGetValue(key, out var list)) parts[key] = list = [];
-            list.Add(PoolOverObject(a, batch.Mask, patch).cpu().DetachFromDisposeScope());
+            list.Add(PoolOverObject(a, batch.Mask, Patch(model.ImageSize, a.shape[1], key.Hook)).cpu().DetachFromDisposeScope());
         });
         return parts.ToDictionary(kv => kv.Key, kv =>
         {
@@ -117,6 +110,15 @@ public static class TimestepActivations
             foreach (var t in kv.Value) t.Dispose();
             return all;
         });
+    }
+
+    /// <summary>The pixel patch one of <paramref name="tokens"/> tokens on a square grid over a side-S image covers.</summary>
+    public static int Patch(int imageSize, long tokens, string hook)
+    {
+        var side = (int)Math.Round(Math.Sqrt(tokens));
+        if (side < 1 || side * side != tokens || imageSize % side != 0)
+            throw new ArgumentException($"hook '{hook}' gives {tokens} tokens, not a square grid dividing the {imageSize}x{imageSize} image");
+        return imageSize / side;
     }
 
     /// <summary>[B, tokens, d] -> [B, 2d]: mean over the first object's tokens (coverage-weighted), then the plain mean.</summary>
@@ -130,12 +132,12 @@ public static class TimestepActivations
 
     /// <summary>Writes one activation set per (hook, timestep) under <paramref name="directory"/>/hook/t0.500/ (t0.500-caption when
     /// captioned; shards + index.json whose hook name is the timestep key) and a timesteps.json manifest listing them.</summary>
-    public static IReadOnlyList<TimestepActivationSet> Extract(DiffusionBundle bundle, TimestepExtractionConfig config, string directory, long shardRows = 4096)
+    public static IReadOnlyList<TimestepActivationSet> Extract(IZooDenoiser model, TimestepExtractionConfig config, string directory, long shardRows = 4096)
     {
         var writers = new Dictionary<TimestepKey, ActivationSetWriter>();
         try
         {
-            Run(bundle, config, (key, a, _) =>
+            Run(model, config, (key, a, _) =>
             {
                 if (!writers.TryGetValue(key, out var writer))
                     writers[key] = writer = new ActivationSetWriter(Path.Combine(directory, key.RelativeDirectory), key.Name, (int)a.shape[2], shardRows);

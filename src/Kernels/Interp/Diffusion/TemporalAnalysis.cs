@@ -69,10 +69,10 @@ public sealed record TemporalResult(TemporalConfig Config, IReadOnlyList<double>
 /// on the denoiser's residual stream (null caption, so the information came from the pixels) decodes it.</summary>
 public static class TemporalAnalysis
 {
-    public static TemporalResult Run(DiffusionBundle bundle, TemporalConfig config, Action<double, string>? progress = null)
+    public static TemporalResult Run(IZooDenoiser model, TemporalConfig config, Action<double, string>? progress = null)
     {
         var c = config.Validate();
-        var hooks = Enumerable.Range(0, bundle.Denoiser.Layers).Select(i => $"denoiser.blocks.{i}.hook_resid_post").ToList();
+        var hooks = model.BlockHooks.ToList();
         var ts = c.Timesteps.ToList();
         // [attribute][seed][block][t]
         var acc = c.Attributes.ToDictionary(a => a, _ => new List<double[][]>());
@@ -82,9 +82,9 @@ public static class TemporalAnalysis
             var seed = c.Seeds[s];
             progress?.Invoke((double)s / c.Seeds.Count, $"seed {seed}: activations");
             var extraction = new TimestepExtractionConfig { Hooks = hooks, Timesteps = ts, Seed = seed, Images = c.TrainImages + c.TestImages };
-            var features = TimestepActivations.Pooled(bundle, extraction);
-            var pixels = NoisyPixels(bundle, extraction);
-            var scenes = DiffusionEvaluator.PromptScenes(bundle.Config.ImageSize, seed, c.TrainImages + c.TestImages);
+            var features = TimestepActivations.Pooled(model, extraction);
+            var pixels = NoisyPixels(model, extraction);
+            var scenes = DiffusionEvaluator.PromptScenes(model.ImageSize, seed, c.TrainImages + c.TestImages);
             try
             {
                 foreach (var a in c.Attributes)
@@ -112,7 +112,7 @@ public static class TemporalAnalysis
             return new TemporalAttributeCurve(a, chance, threshold, best, perBlock, pixelMean, earliest);
         }).ToList();
         progress?.Invoke(0.95, "generation trajectory");
-        var trajectory = c.TrajectoryPrompts > 0 ? Trajectory(bundle, c.TrajectoryPrompts, c.Attributes) : null;
+        var trajectory = c.TrajectoryPrompts > 0 ? Trajectory(model, c.TrajectoryPrompts, c.Attributes) : null;
         return new TemporalResult(c, ts, hooks, curves, trajectory);
     }
 
@@ -134,10 +134,10 @@ public static class TemporalAnalysis
 
     /// <summary>The control: the same probe and pooling on the noisy input's patches themselves (what a model that did nothing
     /// would hold), same images and noise.</summary>
-    static Dictionary<double, Tensor> NoisyPixels(DiffusionBundle bundle, TimestepExtractionConfig x)
+    static Dictionary<double, Tensor> NoisyPixels(IZooDenoiser model, TimestepExtractionConfig x)
     {
-        var device = bundle.Text.Clip.LogitScale.device;
-        var world = new ShapesWorldGenerator(ShapesWorldConfig.SingleObject(bundle.Config.ImageSize));
+        var device = model.Text.Clip.LogitScale.device;
+        var world = new ShapesWorldGenerator(ShapesWorldConfig.SingleObject(model.ImageSize));
         var parts = x.Timesteps.ToDictionary(t => t, _ => new List<Tensor>());
         for (var start = 0; start < x.Images; start += x.BatchSize)
         {
@@ -146,10 +146,10 @@ public static class TemporalAnalysis
             using var batch = world.Batch(x.Seed, start, n, device);
             var x0 = FlowMatching.ToModelSpace(batch.Images);
             var eps = randn(x0.shape, generator: new Generator((ulong)(x.Seed + start), device), device: device);
+            var p = model.PixelPatch;
             foreach (var t in x.Timesteps)
-                            {
-                var p = bundle.Denoiser.Config.PatchSize;
-                var patches = nn.functional.unfold(FlowMatching.Noise(x0, full([n], Scalars.S(t), device: device), eps), p, stride: p).transpose(1, 2);
+            {
+                var patches = nn.functional.unfold(model.Noise(x0, full([n], Scalars.S(t), device: device), eps), p, stride: p).transpose(1, 2);
                 parts[t].Add(TimestepActivations.PoolOverObject(patches, batch.Mask, p).cpu().DetachFromDisposeScope());
             }
         }
@@ -163,20 +163,19 @@ public static class TemporalAnalysis
     }
 
     /// <summary>Samples held-out prompts and scores each step's clean-image estimate with the classifier.</summary>
-    public static TrajectoryCurve Trajectory(DiffusionBundle bundle, int prompts, IReadOnlyList<ObjectAttribute> attributes)
+    public static TrajectoryCurve Trajectory(IZooDenoiser model, int prompts, IReadOnlyList<ObjectAttribute> attributes)
     {
         using var scope = NewDisposeScope();
-        var c = bundle.Config;
-        var device = bundle.Text.Clip.LogitScale.device;
-        var scenes = DiffusionEvaluator.PromptScenes(c.ImageSize, c.EvalSeed + 101, prompts);
-        var text = bundle.Text.Encode(scenes.Select(Captions.Describe).ToList(), device);
-        var nullText = bundle.Text.Encode(Enumerable.Repeat(TextConditioner.Null, prompts).ToList(), device);
+        var device = model.Text.Clip.LogitScale.device;
+        var scenes = DiffusionEvaluator.PromptScenes(model.ImageSize, model.EvalSeed + 101, prompts);
+        var text = model.Text.Encode(scenes.Select(Captions.Describe).ToList(), device);
+        var nullText = model.Text.Encode(Enumerable.Repeat(TextConditioner.Null, prompts).ToList(), device);
         var ts = new List<double>();
         var accuracy = attributes.ToDictionary(a => a, _ => new List<double>());
-        FlowSampler.Sample(bundle.Denoiser, text, nullText, c.Sampler(c.EvalSeed + 101), afterStep: step =>
+        model.Sample(text, nullText, model.EvalSeed + 101, afterStep: (t, clean) =>
         {
-            ts.Add(step.T);
-            var score = DiffusionEvaluator.Score(bundle.Classifier, FlowMatching.ToPixels(step.CleanEstimate), scenes);
+            ts.Add(t);
+            var score = DiffusionEvaluator.Score(model.Classifier, FlowMatching.ToPixels(clean), scenes);
             foreach (var a in attributes) accuracy[a].Add(score[a]);
         });
         Scalars.Release();

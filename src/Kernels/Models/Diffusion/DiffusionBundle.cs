@@ -1,13 +1,30 @@
+using MMInterp.Kernels.Hooks;
+using static TorchSharp.torch;
+
 namespace MMInterp.Kernels.Models.Diffusion;
 
 /// <summary>A text-to-image zoo model ready to use: the denoiser, its frozen text encoder, the attribute classifier that
 /// scores its images, and the config it was trained with.</summary>
-public sealed class DiffusionBundle(DiffusionTransformer denoiser, TextConditioner text, AttributeClassifier classifier, DiffusionZooConfig config) : IDisposable
+public sealed class DiffusionBundle(DiffusionTransformer denoiser, TextConditioner text, AttributeClassifier classifier, DiffusionZooConfig config) : IZooDenoiser
 {
     public DiffusionTransformer Denoiser { get; } = denoiser;
     public TextConditioner Text { get; } = text;
     public AttributeClassifier Classifier { get; } = classifier;
     public DiffusionZooConfig Config { get; } = config;
+
+    // The DiT's noise level is rectified flow's t itself.
+    public HookRegistry Hooks => Denoiser.Hooks;
+    public int ImageSize => Config.ImageSize;
+    public long EvalSeed => Config.EvalSeed;
+    public IReadOnlyList<string> BlockHooks => Enumerable.Range(0, Denoiser.Layers).Select(i => $"denoiser.blocks.{i}.hook_resid_post").ToList();
+    public int PixelPatch => Denoiser.Config.PatchSize;
+    public long ParameterCount => Denoiser.parameters().Sum(p => p.numel());
+    public Tensor Noise(Tensor x0, Tensor s, Tensor eps) => FlowMatching.Noise(x0, s, eps);
+    public Tensor Forward(Tensor xs, Tensor s, TextCondition text) => Denoiser.Forward(xs, s, text);
+    public Tensor Tokens(string hook, Tensor activation) => activation.reshape(activation.shape[0], activation.shape[1], -1);
+
+    public Tensor Sample(TextCondition text, TextCondition nullText, long seed, Action<double, Tensor>? afterStep = null) =>
+        FlowSampler.Sample(Denoiser, text, nullText, Config.Sampler(seed), afterStep: afterStep is null ? null : step => afterStep(step.T, step.CleanEstimate));
 
     public void Dispose()
     {

@@ -23,10 +23,14 @@ public sealed class UNetNoising : IDisposable
     public Tensor Noise(Tensor x0, Tensor t, Tensor eps) =>
         _sqrtAlpha.index_select(0, t).view(-1, 1, 1, 1) * x0 + _sqrtOneMinus.index_select(0, t).view(-1, 1, 1, 1) * eps;
 
+    /// <summary>x0's estimate from x_t and a noise prediction: (x_t - sqrt(1 - a_t) eps) / sqrt(a_t).</summary>
+    public Tensor CleanEstimate(Tensor xt, Tensor t, Tensor eps) =>
+        (xt - _sqrtOneMinus.index_select(0, t).view(-1, 1, 1, 1) * eps) / _sqrtAlpha.index_select(0, t).view(-1, 1, 1, 1);
+
     /// <summary>Mean squared noise-prediction error per image [B].</summary>
     public Tensor LossPerImage(UNet2DConditionModel unet, Tensor x0, Tensor t, Tensor eps, TextCondition text)
     {
-        var predicted = unet.Forward(Noise(x0, t, eps), t.to_type(ScalarType.Float32), text.Tokens);
+        var predicted = unet.Forward(CoordinateChannels.Input(unet.Config, Noise(x0, t, eps)), t.to_type(ScalarType.Float32), text.Tokens);
         var d = predicted - eps;
         return (d * d).mean([1, 2, 3]);
     }

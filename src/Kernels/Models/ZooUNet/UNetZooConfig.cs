@@ -26,6 +26,9 @@ public sealed record UNetZooConfig
     public int LayersPerBlock { get; init; } = 1;
     public int NormGroups { get; init; } = 8;
     public int ContextLength { get; init; } = 16;
+    /// <summary>Column and row channels after the image (<see cref="CoordinateChannels"/>): the U-Net's only sense of
+    /// absolute position besides the border padding.</summary>
+    public bool CoordinateInput { get; init; } = false;
     /// <summary>Share of training captions replaced by the empty caption (the unconditional prediction guidance needs).</summary>
     public double CaptionDropout { get; init; } = 0.1;
     public int SampleSteps { get; init; } = 25;
@@ -49,7 +52,7 @@ public sealed record UNetZooConfig
         var channels = Channels;
         return new UNetConfig
         {
-            InChannels = 3, OutChannels = 3, BlockOutChannels = channels, LayersPerBlock = LayersPerBlock,
+            InChannels = 3 + (CoordinateInput ? CoordinateChannels.Count : 0), OutChannels = 3, BlockOutChannels = channels, LayersPerBlock = LayersPerBlock,
             DownBlockTypes = Enumerable.Range(0, levels).Select(i => i == 0 ? UNetConfig.Down : UNetConfig.CrossAttnDown).ToArray(),
             UpBlockTypes = Enumerable.Range(0, levels).Select(i => i == levels - 1 ? UNetConfig.Up : UNetConfig.CrossAttnUp).ToArray(),
             HeadCounts = channels.Select(c => c / HeadWidth).ToArray(),

@@ -26,12 +26,12 @@ public static class UNetZooSampler
         var guided = guidance != 1.0;
         var states = guided ? cat([nullText.Tokens, text.Tokens], 0) : text.Tokens;
         using var generator = new Generator((ulong)seed, device);
-        var x = randn([b, unet.Config.InChannels, side, side], generator: generator, device: device);
+        var x = randn([b, unet.Config.OutChannels, side, side], generator: generator, device: device);
         for (var i = 0; i < scheduler.Timesteps.Count; i++)
         {
             using var scope = NewDisposeScope();
             var t = (long)scheduler.Timesteps[i];
-            var input = guided ? cat([x, x], 0) : x;
+            var input = CoordinateChannels.Input(unet.Config, guided ? cat([x, x], 0) : x);
             using var tValue = ((double)t).ToScalar();
             var ts = full([input.shape[0]], tValue, ScalarType.Float32, device: device);
             var noise = NonFiniteRetry.Run(() => unet.Forward(input, ts, states), $"the U-Net's prediction at timestep {t}");

@@ -1,0 +1,45 @@
+using MMInterp.Kernels.Hooks;
+using static TorchSharp.torch;
+
+namespace MMInterp.Kernels.Models.Diffusion;
+
+/// <summary>
+/// A zoo text-to-image model as the diffusion analyses read it, whatever its denoiser (the DiT on rectified flow, the
+/// U-Net on DDPM): noise levels run from 0 (clean) to 1 (pure noise) and each model maps them onto its own process;
+/// images live in [-1, 1]; activations come out as tokens [B, tokens, d] on a square grid over the image.
+/// </summary>
+public interface IZooDenoiser : IDisposable
+{
+    TextConditioner Text { get; }
+
+    /// <summary>The attribute oracle that scores generated images (trained on real ones of the model's size).</summary>
+    AttributeClassifier Classifier { get; }
+
+    HookRegistry Hooks { get; }
+
+    int ImageSize { get; }
+
+    /// <summary>The held-out split the model's recipe judges it on (prompts of analyses are drawn past it).</summary>
+    long EvalSeed { get; }
+
+    /// <summary>The hooks the temporal probes read, input side first: each block's output.</summary>
+    IReadOnlyList<string> BlockHooks { get; }
+
+    /// <summary>Side of the square pixel patch the noisy-pixel control pools as one token.</summary>
+    int PixelPatch { get; }
+
+    long ParameterCount { get; }
+
+    /// <summary>x0 [B, C, S, S] noised to levels s [B] in [0, 1] with noise eps.</summary>
+    Tensor Noise(Tensor x0, Tensor s, Tensor eps);
+
+    /// <summary>One denoiser pass at levels s [B] (hooks fire); returns the model's prediction.</summary>
+    Tensor Forward(Tensor xs, Tensor s, TextCondition text);
+
+    /// <summary>A hook's activation as tokens [B, tokens, d] (feature maps flattened over the grid, heads over their width).</summary>
+    Tensor Tokens(string hook, Tensor activation);
+
+    /// <summary>Images in [0, 1] from the model's own sampler and guidance; <paramref name="afterStep"/> sees each step's
+    /// noise level and clean-image estimate in [-1, 1] (conditional rows only; valid during the call).</summary>
+    Tensor Sample(TextCondition text, TextCondition nullText, long seed, Action<double, Tensor>? afterStep = null);
+}
