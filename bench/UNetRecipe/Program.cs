@@ -31,7 +31,7 @@ Console.WriteLine(config);
 var trainer = new UNetZooTrainer(config);
 if (a.TryGetValue("out", out var outDir))
 {
-    void Note(double p, string note) { if (note.Contains("00/") || !note.StartsWith("step")) Console.WriteLine(note); }
+    void Note(double p, string note) { if (Shown(note)) Console.WriteLine(note); }
     // load=FILE: weights this recipe trained before (training is deterministic), judged without training again.
     var (m, built, _) = a.TryGetValue("load", out var trained) ? trainer.Judge(Loaded(trained), new TextConditioner(clip.Model, clip.Tokenizer!, config.ContextLength), outDir, double.NaN, double.NaN, [], Note)
         : trainer.Build(clip.Model, clip.Tokenizer!, outDir, Note);
@@ -47,34 +47,38 @@ MMInterp.Kernels.Models.StableDiffusion.UNet2DConditionModel unet;
 if (a.TryGetValue("load", out var load)) unet = Loaded(load);
 else
 {
-    var (trained, secs, loss, _) = trainer.Train(text, (p, note) => { if (note.Contains("00/")) Console.WriteLine(note); });
+    var (trained, secs, loss, _) = trainer.Train(text, (p, note) => { if (Shown(note)) Console.WriteLine(note); });
     unet = trained;
     Console.WriteLine($"trained {secs:F0} s, loss {loss:F4}, gradient retries {trainer.Retries}");
     if (a.TryGetValue("save", out var save)) SafeTensors.Save(save, ClipCheckpoint.StateDict(unet));
 }
+var (classifier, held) = AttributeClassifierTrainer.Train(config.ImageSize, config.Seed + 1, DevSeed + 7, config.ClassifierSteps);
+Console.WriteLine("classifier on real dev images: " + string.Join(" ", held.Select(kv => $"{kv.Key} {kv.Value:F3}")));
+using var model = new UNetZooModel(unet, text, classifier, config);
 if (a.TryGetValue("grid", out var gridPng))
 {
     // Rows: one object each; columns: the five positions. What a reader looks at before the figures.
     string[] objects = ["large red solid circle", "large green solid square", "large blue solid triangle", "small yellow striped star", "large white dotted ring", "large magenta solid cross"];
     var prompts = objects.SelectMany(o => AttributeWords.Positions.Select(p => $"a {o} in the {p}")).ToList();
-    using var images = UNetZooEvaluator.Generate(unet, text, prompts, config.SampleSteps, config.Guidance, DevSeed);
+    using var images = DiffusionEvaluator.Generate(model, prompts, model.Sampler(DevSeed));
     var pixels = images.contiguous().data<float>().ToArray();
     var per = 3 * config.ImageSize * config.ImageSize;
     var cells = objects.Select((_, r) => (IReadOnlyList<float[]?>)AttributeWords.Positions.Select((_, c) => (float[]?)pixels.AsSpan((r * AttributeWords.Positions.Length + c) * per, per).ToArray()).ToList()).ToList();
     MMInterp.Kernels.Plots.ImageGridPng.Write(gridPng, cells, config.ImageSize, objects, AttributeWords.Positions, $"zoo U-Net samples (dev seed {DevSeed}, guidance {config.Guidance})", scale: 4);
     Console.WriteLine($"wrote {gridPng}");
 }
-var (classifier, held) = AttributeClassifierTrainer.Train(config.ImageSize, config.Seed + 1, DevSeed + 7, config.ClassifierSteps);
-Console.WriteLine("classifier on real dev images: " + string.Join(" ", held.Select(kv => $"{kv.Key} {kv.Value:F3}")));
 var scenes = DiffusionEvaluator.PromptScenes(config.ImageSize, DevSeed, config.EvalImages);
 foreach (var ss in S("ss", config.SampleSteps.ToString()).Split(',').Select(int.Parse))
 foreach (var g in S("guidance", config.Guidance.ToString(CultureInfo.InvariantCulture)).Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture)))
 {
-    using var images = UNetZooEvaluator.Generate(unet, text, scenes.Select(Captions.Describe).ToList(), ss, g, DevSeed);
+    using var images = DiffusionEvaluator.Generate(model, scenes.Select(Captions.Describe).ToList(), new SamplerOptions { Steps = ss, Guidance = g, Seed = DevSeed });
     var acc = DiffusionEvaluator.Score(classifier, images, scenes);
     var rot = DiffusionEvaluator.Score(classifier, images, scenes.Skip(1).Concat(scenes.Take(1)).ToList());
     Console.WriteLine($"dev, {ss} steps, guidance {g}: " + string.Join(" ", acc.Select(kv => $"{kv.Key} {kv.Value:F3}")) + " | rotated " + string.Join(" ", rot.Select(kv => $"{kv.Key} {kv.Value:F3}")));
 }
+
+// Every 250th training step's note, and every note that is not a step's.
+bool Shown(string note) => !note.StartsWith("step ") || int.Parse(note[5..note.IndexOf('/')]) % 250 == 1;
 
 MMInterp.Kernels.Models.StableDiffusion.UNet2DConditionModel Loaded(string file)
 {

@@ -41,7 +41,7 @@ public sealed class DiffusionSaeAnalysis() : Analysis<DiffusionSaeOptions>(Kind)
             Hook = o.Hook, Timesteps = o.Timesteps,
             Kind = Enum.TryParse<SaeKind>(o.SaeKind, ignoreCase: true, out var kind) ? kind : throw new ArgumentException($"{Kind}: option 'sae_kind' '{o.SaeKind}' is not one of topk, batchtopk, relu, jumprelu"),
             Expansion = o.Expansion, K = o.K, Steps = o.Steps, TrainImages = o.TrainImages, TestImages = o.TestImages,
-        }.Validate(bundle.Denoiser);
+        }.Validate(bundle);
         var dir = Path.Combine(inputs.WorkDirectory, "saes");
         TimestepSaeResult trained;
         if (o.Activations is { } sha)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using MMInterp.Kernels.Extraction;
 using MMInterp.Kernels.Interp.Diffusion;
+using MMInterp.Kernels.Models.Diffusion;
 using MMInterp.Kernels.Sae;
 
 namespace MMInterp.Kernels.Analyses;
@@ -49,7 +50,9 @@ public sealed class DiffusionSteerAnalysis() : Analysis<DiffusionSteerOptions>(K
         }).Validate();
         var result = new AnalysisResult();
         using var set = await SaeSetAsync(o, inputs, result, ct);
-        using var bundle = await inputs.DiffusionAsync(ct);
+        using var model = await inputs.DiffusionAsync(ct);
+        // Steering adds SAE directions to a residual stream through the flow sampler: written for the DiT.
+        var bundle = model as DiffusionBundle ?? throw new ArgumentException($"{Kind}: colour steering runs on the zoo DiT; this model is a {model.GetType().Name}, whose sampler it does not drive yet");
 
         progress(0, $"steering colour at {set.Hook} with {set.Timesteps.Count} timestep SAEs");
         var r = DiffusionSteering.Run(bundle, set, config, (share, note) => progress(0.98 * share, note));

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using MMInterp.Kernels.Interp.Diffusion;
+using MMInterp.Kernels.Models.Diffusion;
 
 namespace MMInterp.Kernels.Analyses;
 
@@ -55,7 +56,7 @@ public sealed class DiffusionStudyAnalysis() : Analysis<DiffusionStudyOptions>(K
         var ablation = new AblationConfig { Images = o.AblationImages, LossImages = o.LossImages, Heads = o.Heads }.Validate();
         var roleConfig = new HeadRoleConfig { TrainImages = o.RoleImages, TestImages = Math.Max(16, o.RoleImages / 2) }.Validate();
         using var bundle = await inputs.DiffusionAsync(ct);
-        var lensConfig = new LensConfig { Prompts = o.LensPrompts, Pictured = o.Pictured }.Validate(bundle.Config.SampleSteps);
+        var lensConfig = new LensConfig { Prompts = o.LensPrompts, Pictured = o.Pictured }.Validate(bundle.Sampler(0).Steps);
         var dir = inputs.WorkDirectory;
         var result = new AnalysisResult();
         double stages = o.Parts.Length, stage = 0;
@@ -74,9 +75,15 @@ public sealed class DiffusionStudyAnalysis() : Analysis<DiffusionStudyOptions>(K
         {
             progress(stage++ / stages, "steering lens and cross-attention");
             ct.ThrowIfCancellationRequested();
-            var lens = SteeringLens.Run(bundle, lensConfig);
-            result.AddPictures(DiffusionFigures.WriteLens(dir, lens));
-            result.Details["lens"] = ResultJson.Node(new { lens.Prompts, lens.T, lens.LayerNames, lens.Accuracy, lens.CrossAttentionStep });
+            // The lens decodes each block's residual stream through the DiT's final layer; a U-Net's levels have no
+            // common stream or width to decode, so it has no lens (said in the result, not silently dropped).
+            if (bundle is DiffusionBundle dit)
+            {
+                var lens = SteeringLens.Run(dit, lensConfig);
+                result.AddPictures(DiffusionFigures.WriteLens(dir, lens));
+                result.Details["lens"] = ResultJson.Node(new { lens.Prompts, lens.T, lens.LayerNames, lens.Accuracy, lens.CrossAttentionStep });
+            }
+            else result.Details["lens"] = ResultJson.Node(new { skipped = "the steering lens reads a DiT's residual stream; this model is a U-Net" });
         }
         if (o.Parts.Contains(DiffusionStudyOptions.HeadsPart))
         {

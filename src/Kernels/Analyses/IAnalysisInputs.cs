@@ -28,7 +28,8 @@ public interface IAnalysisInputs
     Task<LoadedShapesVlm> VlmAsync(CancellationToken ct);
     /// <summary>The spec's model as an HF LLaVA (registered with `models add DIR --family vlm`), with its tokeniser.</summary>
     Task<LoadedLlava> LlavaAsync(CancellationToken ct);
-    Task<DiffusionBundle> DiffusionAsync(CancellationToken ct);
+    /// <summary>The spec's zoo text-to-image model: the DiT or the U-Net (<see cref="Checkpoints.ZooDenoiserCheckpoint"/>).</summary>
+    Task<IZooDenoiser> DiffusionAsync(CancellationToken ct);
     /// <summary>A dictionary trained on the spec's model; null = the spec's own (which must then match the spec's hook).</summary>
     Task<AnalysisDictionary> DictionaryAsync(string? id, CancellationToken ct);
     Task<IImageDataset> DatasetAsync(string id, CancellationToken ct);

@@ -33,7 +33,7 @@ public sealed class DiffusionZooTrainer(DiffusionZooConfig config)
         var (classifier, heldOut) = AttributeClassifierTrainer.Train(c.ImageSize, c.Seed + 1, c.EvalSeed + 7, c.ClassifierSteps, device: dev);
         var bundle = new DiffusionBundle(denoiser, text, classifier, c);
         progress?.Invoke(0.85, "generating held-out images");
-        var metrics = DiffusionEvaluator.Evaluate(bundle, heldOut);
+        var metrics = DiffusionEvaluator.Evaluate(bundle, heldOut, c.EvalImages);
         var files = DiffusionCheckpoint.Save(bundle, outputDirectory).ToList();
         var zooPath = Path.Combine(outputDirectory, "zoo.json");
         File.WriteAllText(zooPath, JsonSerializer.Serialize(new

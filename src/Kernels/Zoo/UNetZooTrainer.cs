@@ -50,7 +50,7 @@ public sealed class UNetZooTrainer(UNetZooConfig config)
         var (classifier, heldOut) = AttributeClassifierTrainer.Train(c.ImageSize, c.Seed + 1, c.EvalSeed + 7, c.ClassifierSteps, device: dev);
         var model = new UNetZooModel(unet, text, classifier, c);
         progress?.Invoke(0.9, "generating held-out images");
-        var metrics = UNetZooEvaluator.Evaluate(unet, text, classifier, heldOut, c, c.EvalSeed);
+        var metrics = DiffusionEvaluator.Evaluate(model, heldOut, c.EvalImages);
         var files = UNetZooCheckpoint.Save(model, outputDirectory, new JsonObject
         {
             ["kind"] = "diffusion-unet", ["metrics"] = JsonSerializer.SerializeToNode(metrics), ["train_seconds"] = Finite(seconds), ["final_loss"] = Finite(loss),

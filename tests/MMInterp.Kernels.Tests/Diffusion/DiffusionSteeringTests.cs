@@ -92,7 +92,7 @@ public class DiffusionSteeringTests(TinyDiffusionFixture tiny, ITestOutputHelper
     [Fact]
     public void BadInputsAreRejectedWithTheProblemNamed()
     {
-        var model = tiny.Bundle.Denoiser;
+        var model = tiny.Bundle;
         Assert.Contains("Hook", Assert.Throws<ArgumentException>(() => (SmallSaes with { Hook = "denoiser.blocks.9.hook_resid_post" }).Validate(model)).Message);
         Assert.Contains("Timesteps", Assert.Throws<ArgumentException>(() => (SmallSaes with { Timesteps = [0.5, 1.5] }).Validate(model)).Message);
         Assert.Contains("Strength", Assert.Throws<ArgumentException>(() => new DiffusionSteeringConfig { Strength = double.NaN }.Validate()).Message);

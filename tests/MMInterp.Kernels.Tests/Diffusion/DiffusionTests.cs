@@ -101,7 +101,7 @@ public class DiffusionTests(TinyDiffusionFixture tiny)
     public void AblatingEveryBlockHurtsMoreThanAblatingNone()
     {
         var config = new AblationConfig { Images = 16, SampleSteps = 4, LossImages = 32 };
-        var result = DiffusionAblation.Run(tiny.Bundle, config, [Ablation.OfBlocks([0, 1], "all blocks"), Ablation.OfHead("cross_attn", 1, 0)]);
+        var result = DiffusionAblation.Run(tiny.Bundle, config, [Ablation.OfBlocks(tiny.Bundle, [0, 1], "all blocks"), Ablation.OfHead(tiny.Bundle.AttentionSites.First(s => s.Kind == "cross_attn" && s.Block == 1), 0)]);
         var all = result.Effects[0];
         Assert.True(all.RelativeLossIncrease > 0.2, $"all blocks: {all}");
         Assert.Equal(0.0, result.Baseline.LossIncrease);
@@ -161,6 +161,7 @@ public class DiffusionTests(TinyDiffusionFixture tiny)
         Assert.Contains("Timesteps", e.Message);
         e = Assert.Throws<ArgumentException>(() => new SamplerOptions { Steps = 0 }.Validate());
         Assert.Contains("Steps", e.Message);
-        Assert.Throws<ArgumentException>(() => Ablation.OfHead("mlp", 0, 0));
+        Assert.Contains("head 99", Assert.Throws<ArgumentException>(() => Ablation.OfHead(tiny.Bundle.AttentionSites[0], 99)).Message);
+        Assert.Contains("block 7", Assert.Throws<ArgumentException>(() => Ablation.OfBlocks(tiny.Bundle, [7])).Message);
     }
 }

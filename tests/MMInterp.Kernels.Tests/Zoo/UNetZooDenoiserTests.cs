@@ -1,4 +1,6 @@
+using MMInterp.Kernels.Activations;
 using MMInterp.Kernels.Extraction;
+using MMInterp.Kernels.Hooks;
 using MMInterp.Kernels.Interp.Diffusion;
 using MMInterp.Kernels.Models.Clip;
 using MMInterp.Kernels.Models.Diffusion;
@@ -98,5 +100,56 @@ public class UNetZooDenoiserTests
         Assert.Equal(Tiny.SampleSteps, trajectory.T.Count);
         Assert.InRange(trajectory.T[0], 0.99, 1.0);
         Assert.True(trajectory.T.Zip(trajectory.T.Skip(1)).All(p => p.First > p.Second), string.Join(", ", trajectory.T));
+    }
+
+    [Fact]
+    public void BlocksAreTheTransformerBlocksAndSkippingOnePassesItsInputOn()
+    {
+        using var model = Model();
+        // Levels [16, 32]: attention at level 1 only: one down, the mid, and two up (layers_per_block + 1).
+        Assert.Equal(["down.1.attn.0", "mid.attn.0", "up.0.attn.0", "up.0.attn.1"], model.Blocks.Select(b => b.Name));
+        Assert.Equal(8, model.AttentionSites.Count);
+        Assert.All(model.AttentionSites, s => Assert.Equal(4, s.Heads));
+        Assert.Equal(["attn", "cross_attn"], model.AttentionSites.Where(s => s.Block == 1).Select(s => s.Kind));
+        var mid = model.Blocks[1];
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var x = randn(2, 3, 16, 16, generator: new TorchSharp.torch.Generator(5));
+        var s = tensor(new[] { 0.3f, 0.7f });
+        var text = model.Text.Encode(["a red circle in the centre", ""]);
+        Tensor Out(Ablation ablation, out Tensor input, out Tensor output)
+        {
+            using var cache = new ActivationCache();
+            using (model.Hooks.Scope())
+            {
+                ablation.Attach(model.Hooks);
+                model.Hooks.Add(mid.InputHook, Hook.Cache(cache));
+                model.Hooks.Add(mid.OutputHook, Hook.Cache(cache));
+                var prediction = model.Forward(x, s, text);
+                input = cache[mid.InputHook].clone();
+                output = cache[mid.OutputHook].clone();
+                return prediction;
+            }
+        }
+        var plain = Out(Ablation.None, out var plainIn, out var plainOut);
+        var skipped = Out(Ablation.OfBlocks(model, [1]), out var skipIn, out var skipOut);
+        Assert.False(plainIn.allclose(plainOut), "the mid attention block changes its input");
+        Assert.True(skipIn.eq(skipOut).all().item<bool>(), "a skipped block's output is its input");
+        Assert.True(plainIn.eq(skipIn).all().item<bool>(), "blocks before the skipped one are untouched");
+        Assert.False(plain.allclose(skipped), "skipping a block changes the prediction");
+    }
+
+    [Fact]
+    public void HeadRolesAndAblationsRunOnTheUNet()
+    {
+        using var model = Model();
+        var roles = HeadRoles.Classify(model, new HeadRoleConfig { TrainImages = 32, TestImages = 16, ProbeSteps = 20 });
+        Assert.Equal(model.AttentionSites.Sum(s => s.Heads), roles.Count);
+        Assert.All(roles, r => Assert.True(double.IsFinite(r.Edge) && double.IsFinite(r.Texture) && double.IsFinite(r.Semantic) && double.IsFinite(r.Composition), $"{r}"));
+        var standard = DiffusionAblation.Standard(model, heads: true);
+        Assert.Equal(model.Blocks.Count + 1 + model.AttentionSites.Sum(s => s.Heads), standard.Count);
+        var result = DiffusionAblation.Run(model, new AblationConfig { Images = 8, SampleSteps = 2, LossImages = 16 }, [standard[model.Blocks.Count]]);
+        Assert.Equal(0.0, result.Baseline.LossIncrease);
+        Assert.NotEqual(result.Baseline.Loss, result.Effects[0].Loss);
     }
 }

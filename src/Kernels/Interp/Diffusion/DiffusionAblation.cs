@@ -10,23 +10,28 @@ public sealed record Ablation(string Name, string Kind, int Block, int Head, Act
 {
     public static Ablation None { get; } = new("none", "none", -1, -1, _ => { });
 
-    /// <summary>Skips blocks: each named block passes its input through unchanged.</summary>
-    public static Ablation OfBlocks(IReadOnlyList<int> blocks, string? name = null) => new(name ?? $"block {string.Join("+", blocks)}", "block",
-        blocks.Count == 1 ? blocks[0] : -1, -1, hooks =>
+    /// <summary>Skips blocks (indices into <see cref="IZooDenoiser.Blocks"/>): each passes its input through unchanged.</summary>
+    public static Ablation OfBlocks(IZooDenoiser model, IReadOnlyList<int> blocks, string? name = null)
+    {
+        var all = model.Blocks;
+        foreach (var i in blocks)
+            if (i < 0 || i >= all.Count) throw new ArgumentException($"block {i} is not one of the denoiser's {all.Count} blocks", nameof(blocks));
+        return new(name ?? string.Join("+", blocks.Select(i => all[i].Name)), "block", blocks.Count == 1 ? blocks[0] : -1, -1, hooks =>
         {
             // In forward order, so a skipped block's input is already what the earlier skips produced.
             foreach (var i in blocks.Order())
             {
                 Tensor? input = null;
-                hooks.Add(i == 0 ? "denoiser.hook_embed" : $"denoiser.blocks.{i - 1}.hook_resid_post", (x, _) => { input = x; return x; });
-                hooks.Add($"denoiser.blocks.{i}.hook_resid_post", (x, _) => input ?? throw new InvalidOperationException($"block {i} ran before its input was seen"));
+                hooks.Add(all[i].InputHook, (x, _) => { input = x; return x; });
+                hooks.Add(all[i].OutputHook, (x, _) => input ?? throw new InvalidOperationException($"{all[i].Name} ran before its input was seen"));
             }
         });
+    }
 
-    /// <summary>Zero-ablates one head of a block's self-attention ("attn") or cross-attention ("cross_attn").</summary>
-    public static Ablation OfHead(string kind, int block, int head) => kind is "attn" or "cross_attn"
-        ? new($"{kind} {block}.{head}", kind, block, head, hooks => hooks.Add($"denoiser.blocks.{block}.{kind}.hook_z", Hook.Zero(head)))
-        : throw new ArgumentException($"head kind must be attn or cross_attn, got '{kind}'", nameof(kind));
+    /// <summary>Zero-ablates one head of an attention layer.</summary>
+    public static Ablation OfHead(AttentionSite site, int head) => head >= 0 && head < site.Heads
+        ? new($"{site.Kind} {site.Block}.{head}", site.Kind, site.Block, head, hooks => hooks.Add(site.ZHook, Hook.Zero(head)))
+        : throw new ArgumentException($"head {head} is not one of the {site.Heads} heads of {site.ZHook}", nameof(head));
 }
 
 public sealed record AblationConfig
@@ -59,37 +64,35 @@ public sealed record AblationResult(AblationEffect Baseline, IReadOnlyList<Ablat
 /// generated-image attribute accuracy, with the Spearman correlation of the two rankings.</summary>
 public static class DiffusionAblation
 {
-    public static (double Loss, Dictionary<ObjectAttribute, double> Accuracy) Measure(DiffusionBundle bundle, Ablation ablation, AblationConfig config)
+    public static (double Loss, Dictionary<ObjectAttribute, double> Accuracy) Measure(IZooDenoiser model, Ablation ablation, AblationConfig config)
     {
         var c = config.Validate();
-        var model = bundle.Denoiser;
         using (model.Hooks.Scope())
         {
             ablation.Attach(model.Hooks);
-            var loss = DiffusionEvaluator.DenoisingLoss(bundle, c.Seed, c.LossImages);
-            var scenes = DiffusionEvaluator.PromptScenes(bundle.Config.ImageSize, c.Seed + 1, c.Images);
-            using var images = DiffusionEvaluator.Generate(bundle, scenes.Select(Captions.Describe).ToList(),
-                bundle.Config.Sampler(c.Seed) with { Steps = c.SampleSteps });
-            return (loss, DiffusionEvaluator.Score(bundle.Classifier, images, scenes));
+            var loss = DiffusionEvaluator.DenoisingLoss(model, c.Seed, c.LossImages);
+            var scenes = DiffusionEvaluator.PromptScenes(model.ImageSize, c.Seed + 1, c.Images);
+            using var images = DiffusionEvaluator.Generate(model, scenes.Select(Captions.Describe).ToList(), model.Sampler(c.Seed) with { Steps = c.SampleSteps });
+            return (loss, DiffusionEvaluator.Score(model.Classifier, images, scenes));
         }
     }
 
-    /// <summary>The standard set: every block, all blocks together, and (when configured) every head of both attentions.</summary>
-    public static IReadOnlyList<Ablation> Standard(DiffusionTransformer model, bool heads)
+    /// <summary>The standard set: every block, all blocks together, and (when configured) every head of every attention.</summary>
+    public static IReadOnlyList<Ablation> Standard(IZooDenoiser model, bool heads)
     {
+        var blocks = model.Blocks.Count;
         var list = new List<Ablation>();
-        for (var i = 0; i < model.Layers; i++) list.Add(Ablation.OfBlocks([i]));
-        list.Add(Ablation.OfBlocks(Enumerable.Range(0, model.Layers).ToList(), "all blocks"));
+        for (var i = 0; i < blocks; i++) list.Add(Ablation.OfBlocks(model, [i]));
+        list.Add(Ablation.OfBlocks(model, Enumerable.Range(0, blocks).ToList(), "all blocks"));
         if (heads)
-            for (var i = 0; i < model.Layers; i++)
-                foreach (var kind in new[] { "attn", "cross_attn" })
-                    for (var h = 0; h < model.Config.Heads; h++) list.Add(Ablation.OfHead(kind, i, h));
+            foreach (var site in model.AttentionSites)
+                for (var h = 0; h < site.Heads; h++) list.Add(Ablation.OfHead(site, h));
         return list;
     }
 
-    public static AblationResult Run(DiffusionBundle bundle, AblationConfig config, IReadOnlyList<Ablation>? ablations = null, Action<double, string>? progress = null)
+    public static AblationResult Run(IZooDenoiser bundle, AblationConfig config, IReadOnlyList<Ablation>? ablations = null, Action<double, string>? progress = null)
     {
-        var list = ablations ?? Standard(bundle.Denoiser, config.Heads);
+        var list = ablations ?? Standard(bundle, config.Heads);
         var (baseLoss, baseAcc) = Measure(bundle, Ablation.None, config);
         var baseline = Effect(Ablation.None, baseLoss, baseAcc, baseLoss, baseAcc);
         var effects = new List<AblationEffect>();

@@ -38,20 +38,20 @@ public sealed record HeadRoleConfig
 /// (true captions). Each signal is standardised across heads and the largest names the role.</summary>
 public static class HeadRoles
 {
-    public static IReadOnlyList<HeadSignals> Classify(DiffusionBundle bundle, HeadRoleConfig config)
+    public static IReadOnlyList<HeadSignals> Classify(IZooDenoiser model, HeadRoleConfig config)
     {
         var c = config.Validate();
-        var model = bundle.Denoiser;
-        var dc = model.Config;
-        var device = bundle.Text.Clip.LogitScale.device;
+        var device = model.Text.Clip.LogitScale.device;
         var n = c.TrainImages + c.TestImages;
-        var world = new ShapesWorldGenerator(ShapesWorldConfig.SingleObject(dc.ImageSize));
-        var hooks = Enumerable.Range(0, model.Layers).SelectMany(i => new[] { ("attn", i), ("cross_attn", i) }).ToList();
-        var norms = hooks.ToDictionary(h => h, _ => new List<Tensor>());
-        var objectPooled = hooks.ToDictionary(h => h, _ => new List<Tensor>());
-        var meanPooled = hooks.ToDictionary(h => h, _ => new List<Tensor>());
-        var edges = new List<Tensor>();
-        var texture = new List<Tensor>();
+        var world = new ShapesWorldGenerator(ShapesWorldConfig.SingleObject(model.ImageSize));
+        var sites = model.AttentionSites;
+        var norms = sites.ToDictionary(h => h, _ => new List<Tensor>());
+        var objectPooled = sites.ToDictionary(h => h, _ => new List<Tensor>());
+        var meanPooled = sites.ToDictionary(h => h, _ => new List<Tensor>());
+        // Per patch size (a U-Net's levels have different grids): the boundary and texture signals of each batch.
+        var edges = new Dictionary<int, List<Tensor>>();
+        var texture = new Dictionary<int, List<Tensor>>();
+        var patchOf = new Dictionary<AttentionSite, int>();
         using (no_grad())
         {
             for (var start = 0; start < n; start += 64)
@@ -65,48 +65,55 @@ public static class HeadRoles
                 using var cache = new ActivationCache();
                 using (model.Hooks.Scope())
                 {
-                    foreach (var (kind, i) in hooks) model.Hooks.Add($"denoiser.blocks.{i}.{kind}.hook_z", Hook.Cache(cache));
-                    model.Forward(FlowMatching.Noise(x0, tt, eps), tt, bundle.Text.Encode(batch.Scenes.Select(Captions.Describe).ToList(), device));
+                    foreach (var site in sites) model.Hooks.Add(site.ZHook, Hook.Cache(cache));
+                    model.Forward(model.Noise(x0, tt, eps), tt, model.Text.Encode(batch.Scenes.Select(Captions.Describe).ToList(), device));
                 }
-                var (edge, tex) = PatchSignals(batch, dc.PatchSize);
-                edges.Add(edge.cpu().DetachFromDisposeScope());
-                texture.Add(tex.cpu().DetachFromDisposeScope());
-                foreach (var h in hooks)
+                foreach (var site in sites)
                 {
-                    var z = cache[$"denoiser.blocks.{h.Item2}.{h.Item1}.hook_z"]; // [B, T, H, dh]
-                    norms[h].Add(z.norm(-1).cpu().DetachFromDisposeScope()); // [B, T, H]
-                    var pooled = TimestepActivations.PoolOverObject(z.flatten(2), batch.Mask, dc.PatchSize); // [B, 2*H*dh]
+                    var z = cache[site.ZHook]; // [B, T, H, dh]
+                    var patch = patchOf[site] = TimestepActivations.Patch(model.ImageSize, z.shape[1], site.ZHook);
+                    if (!edges.ContainsKey(patch)) { edges[patch] = []; texture[patch] = []; }
+                    norms[site].Add(z.norm(-1).cpu().DetachFromDisposeScope()); // [B, T, H]
+                    var pooled = TimestepActivations.PoolOverObject(z.flatten(2), batch.Mask, patch); // [B, 2*H*dh]
                     var d = z.shape[2] * z.shape[3];
-                    objectPooled[h].Add(pooled.narrow(1, 0, d).cpu().DetachFromDisposeScope());
-                    meanPooled[h].Add(pooled.narrow(1, d, d).cpu().DetachFromDisposeScope());
+                    objectPooled[site].Add(pooled.narrow(1, 0, d).cpu().DetachFromDisposeScope());
+                    meanPooled[site].Add(pooled.narrow(1, d, d).cpu().DetachFromDisposeScope());
+                }
+                foreach (var patch in edges.Keys)
+                {
+                    if (edges[patch].Count > start / 64) continue;
+                    var (edge, tex) = PatchSignals(batch, patch);
+                    edges[patch].Add(edge.cpu().DetachFromDisposeScope());
+                    texture[patch].Add(tex.cpu().DetachFromDisposeScope());
                 }
             }
         }
         Scalars.Release();
-        using var allEdges = cat(edges, 0).flatten();
-        using var allTexture = cat(texture, 0).flatten();
-        var scenes = DiffusionEvaluator.PromptScenes(dc.ImageSize, c.Seed, n);
+        var allEdges = edges.ToDictionary(kv => kv.Key, kv => cat(kv.Value, 0).flatten());
+        var allTexture = texture.ToDictionary(kv => kv.Key, kv => cat(kv.Value, 0).flatten());
+        var scenes = DiffusionEvaluator.PromptScenes(model.ImageSize, c.Seed, n);
         using var colour = tensor(scenes.Select(s => (long)s.Objects[0].Colour).ToArray());
         using var shape = tensor(scenes.Select(s => (long)s.Objects[0].Shape).ToArray());
         using var position = tensor(scenes.Select(s => (long)s.Objects[0].Position).ToArray());
         var raw = new List<(string Kind, int Block, int Head, double Edge, double Texture, double Semantic, double Composition)>();
-        foreach (var h in hooks)
+        foreach (var site in sites)
         {
             using var scope = NewDisposeScope();
-            var norm = cat(norms[h], 0); // [N, T, H]
-            var obj = cat(objectPooled[h], 0);
-            var mean = cat(meanPooled[h], 0);
-            var dh = dc.HeadDim;
-            for (var head = 0; head < dc.Heads; head++)
+            var norm = cat(norms[site], 0); // [N, T, H]
+            var obj = cat(objectPooled[site], 0);
+            var mean = cat(meanPooled[site], 0);
+            var dh = (int)(obj.shape[1] / site.Heads);
+            for (var head = 0; head < site.Heads; head++)
             {
                 var hn = norm.select(2, head).flatten();
                 var semantic = (Skill(obj.narrow(1, head * dh, dh), colour, AttributeWords.Colours.Length, c)
                     + Skill(obj.narrow(1, head * dh, dh), shape, AttributeWords.Shapes.Length, c)) / 2;
                 var composition = Skill(mean.narrow(1, head * dh, dh), position, AttributeWords.Positions.Length, c);
-                raw.Add((h.Item1, h.Item2, head, Correlation(hn, allEdges), Correlation(hn, allTexture), semantic, composition));
+                raw.Add((site.Kind, site.Block, head, Correlation(hn, allEdges[patchOf[site]]), Correlation(hn, allTexture[patchOf[site]]), semantic, composition));
             }
-            foreach (var t in norms[h].Concat(objectPooled[h]).Concat(meanPooled[h])) t.Dispose();
+            foreach (var t in norms[site].Concat(objectPooled[site]).Concat(meanPooled[site])) t.Dispose();
         }
+        foreach (var t in allEdges.Values.Concat(allTexture.Values).Concat(edges.Values.SelectMany(l => l)).Concat(texture.Values.SelectMany(l => l))) t.Dispose();
         // Standardise each signal across heads, so a role means "more of this than the other heads".
         double[] Z(Func<(string, int, int, double, double, double, double), double> f)
         {

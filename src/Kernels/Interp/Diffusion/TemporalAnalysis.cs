@@ -172,7 +172,7 @@ public static class TemporalAnalysis
         var nullText = model.Text.Encode(Enumerable.Repeat(TextConditioner.Null, prompts).ToList(), device);
         var ts = new List<double>();
         var accuracy = attributes.ToDictionary(a => a, _ => new List<double>());
-        model.Sample(text, nullText, model.EvalSeed + 101, afterStep: (t, clean) =>
+        model.Sample(text, nullText, model.Sampler(model.EvalSeed + 101), afterStep: (t, clean) =>
         {
             ts.Add(t);
             var score = DiffusionEvaluator.Score(model.Classifier, FlowMatching.ToPixels(clean), scenes);

@@ -8,11 +8,12 @@ namespace MMInterp.Kernels.Interp.Diffusion;
 /// the SAE variants (SaeFactory) take activations only; per-timestep SAEs reuse them and the trainer unchanged.</summary>
 public sealed record TimestepSaeConfig
 {
-    /// <summary>Denoiser hook; null = the last block's residual stream. Colour steering works there and not at block 1 of
-    /// the zoo model (measured: 0.41 vs 0.06 success), where later cross-attention re-imposes the prompt's colour.</summary>
+    /// <summary>Denoiser hook; null = the last block's output (the DiT's last residual stream). Colour steering works there
+    /// and not at block 1 of the zoo DiT (measured: 0.41 vs 0.06 success), where later cross-attention re-imposes the
+    /// prompt's colour.</summary>
     public string? Hook { get; init; }
 
-    public static string LastResidual(DiffusionTransformer model) => $"denoiser.blocks.{model.Layers - 1}.hook_resid_post";
+    public static string LastBlock(IZooDenoiser model) => model.BlockHooks[^1];
     /// <summary>Noise levels, one SAE each (1 = pure noise). Sampling steps use the SAE of the nearest level.</summary>
     public IReadOnlyList<double> Timesteps { get; init; } = [0.9, 0.7, 0.5, 0.3, 0.1];
     public SaeKind Kind { get; init; } = SaeKind.TopK;
@@ -32,11 +33,11 @@ public sealed record TimestepSaeConfig
     public int Width(int hookWidth) => hookWidth * Expansion;
 
     /// <summary>Throws an ArgumentException naming the first bad field; returns the config with Hook resolved.</summary>
-    public TimestepSaeConfig Validate(DiffusionTransformer model)
+    public TimestepSaeConfig Validate(IZooDenoiser model)
     {
-        if (Hook is null) return (this with { Hook = LastResidual(model) }).Validate(model);
+        if (Hook is null) return (this with { Hook = LastBlock(model) }).Validate(model);
         if (!model.Hooks.Contains(Hook))
-            throw new ArgumentException($"Hook: '{Hook}' is not a denoiser hook point; e.g. {string.Join(", ", model.Hooks.Names.Where(n => n.EndsWith("hook_resid_post", StringComparison.Ordinal)))}", nameof(Hook));
+            throw new ArgumentException($"Hook: '{Hook}' is not a denoiser hook point; e.g. {string.Join(", ", model.BlockHooks)}", nameof(Hook));
         if (Hook.EndsWith("hook_pattern", StringComparison.Ordinal))
             throw new ArgumentException($"Hook: '{Hook}' is an attention pattern, not a per-token activation", nameof(Hook));
         if (Timesteps.Count == 0 || Timesteps.Any(t => !(t >= 0 && t <= 1)))

@@ -13,7 +13,7 @@ public sealed record TimestepSaeLevel(double T, string Name, string WeightsFile,
 public sealed record FeatureDecodability(IReadOnlyList<double> Timesteps, double Threshold,
     IReadOnlyDictionary<ObjectAttribute, IReadOnlyList<double>> Auroc, IReadOnlyDictionary<ObjectAttribute, double> Earliest);
 
-/// <summary>What <see cref="TimestepSaes.Train(Models.Diffusion.DiffusionBundle, TimestepSaeConfig, string, Action{double, string}?)"/>
+/// <summary>What <see cref="TimestepSaes.Train(Models.Diffusion.IZooDenoiser, TimestepSaeConfig, string, Action{double, string}?)"/>
 /// wrote: one SAE per level under Directory/t0.500/sae.safetensors, listed in timestep-saes.json.</summary>
 public sealed record TimestepSaeResult(string Hook, int D, int DSae, IReadOnlyList<TimestepSaeLevel> Levels,
     FeatureDecodability? Decodability, string Directory);

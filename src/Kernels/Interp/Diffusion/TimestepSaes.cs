@@ -33,9 +33,9 @@ public static class TimestepSaes
     public const double DecodableAuroc = 0.9;
 
     /// <summary>Collects activations, trains, evaluates and writes <paramref name="directory"/> (see <see cref="TimestepSaeResult"/>).</summary>
-    public static TimestepSaeResult Train(DiffusionBundle bundle, TimestepSaeConfig config, string directory, Action<double, string>? progress = null)
+    public static TimestepSaeResult Train(IZooDenoiser bundle, TimestepSaeConfig config, string directory, Action<double, string>? progress = null)
     {
-        var c = config.Validate(bundle.Denoiser);
+        var c = config.Validate(bundle);
         progress?.Invoke(0, "activations");
         var half = c.TrainImages / 2;
         var hook = c.Hook!;
@@ -150,7 +150,7 @@ public static class TimestepSaes
 
     /// <summary>Activations at <paramref name="hook"/> for held-out single-object images noised to each level (same noise per
     /// image at every level), conditioned as <paramref name="conditioning"/> says.</summary>
-    public static TimestepImageActivations Collect(DiffusionBundle bundle, string hook, IReadOnlyList<double> timesteps, int images, long seed, CaptionConditioning conditioning)
+    public static TimestepImageActivations Collect(IZooDenoiser bundle, string hook, IReadOnlyList<double> timesteps, int images, long seed, CaptionConditioning conditioning)
     {
         var parts = timesteps.ToDictionary(t => t, _ => new List<Tensor>());
         var scenes = new List<Scene>();

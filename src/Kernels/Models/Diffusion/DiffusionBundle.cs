@@ -18,13 +18,22 @@ public sealed class DiffusionBundle(DiffusionTransformer denoiser, TextCondition
     public long EvalSeed => Config.EvalSeed;
     public IReadOnlyList<string> BlockHooks => Enumerable.Range(0, Denoiser.Layers).Select(i => $"denoiser.blocks.{i}.hook_resid_post").ToList();
     public int PixelPatch => Denoiser.Config.PatchSize;
+
+    public IReadOnlyList<SkippableBlock> Blocks => Enumerable.Range(0, Denoiser.Layers).Select(i => new SkippableBlock($"block {i}",
+        i == 0 ? "denoiser.hook_embed" : $"denoiser.blocks.{i - 1}.hook_resid_post", $"denoiser.blocks.{i}.hook_resid_post")).ToList();
+
+    public IReadOnlyList<AttentionSite> AttentionSites => Enumerable.Range(0, Denoiser.Layers)
+        .SelectMany(i => new[] { "attn", "cross_attn" }.Select(kind => new AttentionSite(kind, i, $"denoiser.blocks.{i}.{kind}.hook_z", Denoiser.Config.Heads))).ToList();
     public long ParameterCount => Denoiser.parameters().Sum(p => p.numel());
     public Tensor Noise(Tensor x0, Tensor s, Tensor eps) => FlowMatching.Noise(x0, s, eps);
     public Tensor Forward(Tensor xs, Tensor s, TextCondition text) => Denoiser.Forward(xs, s, text);
     public Tensor Tokens(string hook, Tensor activation) => activation.reshape(activation.shape[0], activation.shape[1], -1);
 
-    public Tensor Sample(TextCondition text, TextCondition nullText, long seed, Action<double, Tensor>? afterStep = null) =>
-        FlowSampler.Sample(Denoiser, text, nullText, Config.Sampler(seed), afterStep: afterStep is null ? null : step => afterStep(step.T, step.CleanEstimate));
+    public Tensor LossPerImage(Tensor x0, Tensor s, Tensor eps, TextCondition text) => FlowMatching.LossPerImage(Denoiser, x0, s, eps, text);
+    public SamplerOptions Sampler(long seed) => Config.Sampler(seed);
+
+    public Tensor Sample(TextCondition text, TextCondition nullText, SamplerOptions options, Action<double, Tensor>? afterStep = null) =>
+        FlowSampler.Sample(Denoiser, text, nullText, options, afterStep: afterStep is null ? null : step => afterStep(step.T, step.CleanEstimate));
 
     public void Dispose()
     {

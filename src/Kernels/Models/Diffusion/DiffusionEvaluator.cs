@@ -18,17 +18,17 @@ public static class DiffusionEvaluator
 
     /// <summary>Generates one image per scene caption, [N, 3, S, S] in [0, 1] on the CPU. Batches are seeded by
     /// sampler seed + batch start, so the result depends only on the seed and the prompts.</summary>
-    public static Tensor Generate(DiffusionBundle bundle, IReadOnlyList<string> prompts, SamplerOptions sampler, int batchSize = 64)
+    public static Tensor Generate(IZooDenoiser model, IReadOnlyList<string> prompts, SamplerOptions sampler, int batchSize = 64)
     {
-        var device = bundle.Text.Clip.LogitScale.device;
+        var device = model.Text.Clip.LogitScale.device;
         var parts = new List<Tensor>();
         for (var start = 0; start < prompts.Count; start += batchSize)
         {
             using var scope = NewDisposeScope();
             var chunk = prompts.Skip(start).Take(batchSize).ToList();
-            var text = bundle.Text.Encode(chunk, device);
-            var nullText = bundle.Text.Encode(Enumerable.Repeat(TextConditioner.Null, chunk.Count).ToList(), device);
-            var images = FlowSampler.Sample(bundle.Denoiser, text, nullText, sampler with { Seed = sampler.Seed + start });
+            var text = model.Text.Encode(chunk, device);
+            var nullText = model.Text.Encode(Enumerable.Repeat(TextConditioner.Null, chunk.Count).ToList(), device);
+            var images = model.Sample(text, nullText, sampler with { Seed = sampler.Seed + start });
             parts.Add(images.cpu().DetachFromDisposeScope());
         }
         var all = cat(parts, 0);
@@ -50,22 +50,20 @@ public static class DiffusionEvaluator
         });
     }
 
-    /// <summary>Generated-image accuracy per attribute on the config's held-out prompts.</summary>
-    public static Dictionary<ObjectAttribute, double> PromptAccuracy(DiffusionBundle bundle, int images, long samplerSeed, out Tensor generated, out IReadOnlyList<Scene> scenes)
+    /// <summary>Generated-image accuracy per attribute on the held-out split's prompts (the model's <see cref="IZooDenoiser.EvalSeed"/>).</summary>
+    public static Dictionary<ObjectAttribute, double> PromptAccuracy(IZooDenoiser model, int images, long samplerSeed, out Tensor generated, out IReadOnlyList<Scene> scenes)
     {
-        var c = bundle.Config;
-        scenes = PromptScenes(c.ImageSize, c.EvalSeed, images);
-        generated = Generate(bundle, scenes.Select(Captions.Describe).ToList(), c.Sampler(samplerSeed));
-        return Score(bundle.Classifier, generated, scenes);
+        scenes = PromptScenes(model.ImageSize, model.EvalSeed, images);
+        generated = Generate(model, scenes.Select(Captions.Describe).ToList(), model.Sampler(samplerSeed));
+        return Score(model.Classifier, generated, scenes);
     }
 
-    /// <summary>Mean velocity error on held-out real images at fixed noise levels and noise (seeded), with a given caption
-    /// policy: true captions, or the null caption.</summary>
-    public static double DenoisingLoss(DiffusionBundle bundle, long seed, int images, bool withCaptions = true, int batchSize = 64)
+    /// <summary>Mean error of the model's training loss (the DiT's velocity, the U-Net's noise) on held-out real images at
+    /// stratified noise levels and seeded noise, with a given caption policy: true captions, or the null caption.</summary>
+    public static double DenoisingLoss(IZooDenoiser model, long seed, int images, bool withCaptions = true, int batchSize = 64)
     {
-        var c = bundle.Config;
-        var device = bundle.Text.Clip.LogitScale.device;
-        var world = new ShapesWorldGenerator(ShapesWorldConfig.SingleObject(c.ImageSize));
+        var device = model.Text.Clip.LogitScale.device;
+        var world = new ShapesWorldGenerator(ShapesWorldConfig.SingleObject(model.ImageSize));
         using var _ = no_grad();
         double total = 0;
         for (var start = 0; start < images; start += batchSize)
@@ -78,7 +76,7 @@ public static class DiffusionEvaluator
             var t = (arange(n, dtype: ScalarType.Float32, device: device) + rand([n], generator: generator, device: device)) / Scalars.S((double)n);
             var eps = randn(batch.Images.shape, generator: generator, device: device);
             var captions = withCaptions ? batch.Scenes.Select(Captions.Describe).ToList() : Enumerable.Repeat(TextConditioner.Null, n).ToList();
-            var loss = FlowMatching.LossPerImage(bundle.Denoiser, FlowMatching.ToModelSpace(batch.Images), t, eps, bundle.Text.Encode(captions, device));
+            var loss = model.LossPerImage(FlowMatching.ToModelSpace(batch.Images), t, eps, model.Text.Encode(captions, device));
             total += loss.sum().item<float>();
         }
         Scalars.Release();
@@ -86,22 +84,21 @@ public static class DiffusionEvaluator
     }
 
     /// <summary>All metrics of a freshly trained or loaded model.</summary>
-    public static DiffusionMetrics Evaluate(DiffusionBundle bundle, IReadOnlyDictionary<ObjectAttribute, double> classifierHeldOut)
+    public static DiffusionMetrics Evaluate(IZooDenoiser model, IReadOnlyDictionary<ObjectAttribute, double> classifierHeldOut, int images)
     {
-        var c = bundle.Config;
-        var accuracy = PromptAccuracy(bundle, c.EvalImages, c.EvalSeed, out var generated, out var scenes);
+        var accuracy = PromptAccuracy(model, images, model.EvalSeed, out var generated, out var scenes);
         using (generated)
         {
             // Control: the same images against another prompt's attributes (a rotation keeps the label marginals).
             var rotated = scenes.Skip(1).Concat(scenes.Take(1)).ToList();
-            var shuffled = Score(bundle.Classifier, generated, rotated);
-            var loss = DenoisingLoss(bundle, c.EvalSeed + 1, Math.Min(256, c.EvalImages));
+            var shuffled = Score(model.Classifier, generated, rotated);
+            var loss = DenoisingLoss(model, model.EvalSeed + 1, Math.Min(256, images));
             return new DiffusionMetrics(
                 accuracy[ObjectAttribute.Colour], accuracy[ObjectAttribute.Shape], accuracy[ObjectAttribute.Position],
                 accuracy[ObjectAttribute.Size], accuracy[ObjectAttribute.Fill],
                 shuffled[ObjectAttribute.Colour], shuffled[ObjectAttribute.Shape], shuffled[ObjectAttribute.Position],
                 classifierHeldOut[ObjectAttribute.Colour], classifierHeldOut[ObjectAttribute.Shape], classifierHeldOut[ObjectAttribute.Position],
-                classifierHeldOut[ObjectAttribute.Size], classifierHeldOut[ObjectAttribute.Fill], loss, c.EvalImages);
+                classifierHeldOut[ObjectAttribute.Size], classifierHeldOut[ObjectAttribute.Fill], loss, images);
         }
     }
 }

@@ -25,6 +25,12 @@ public interface IZooDenoiser : IDisposable
     /// <summary>The hooks the temporal probes read, input side first: each block's output.</summary>
     IReadOnlyList<string> BlockHooks { get; }
 
+    /// <summary>The transformer blocks, input side first (what block ablations skip).</summary>
+    IReadOnlyList<SkippableBlock> Blocks { get; }
+
+    /// <summary>Every self- and cross-attention layer, by block (what head roles and head ablations read).</summary>
+    IReadOnlyList<AttentionSite> AttentionSites { get; }
+
     /// <summary>Side of the square pixel patch the noisy-pixel control pools as one token.</summary>
     int PixelPatch { get; }
 
@@ -39,7 +45,13 @@ public interface IZooDenoiser : IDisposable
     /// <summary>A hook's activation as tokens [B, tokens, d] (feature maps flattened over the grid, heads over their width).</summary>
     Tensor Tokens(string hook, Tensor activation);
 
-    /// <summary>Images in [0, 1] from the model's own sampler and guidance; <paramref name="afterStep"/> sees each step's
-    /// noise level and clean-image estimate in [-1, 1] (conditional rows only; valid during the call).</summary>
-    Tensor Sample(TextCondition text, TextCondition nullText, long seed, Action<double, Tensor>? afterStep = null);
+    /// <summary>The held-out noise-prediction error per image [B] of the model's own training loss at levels s [B].</summary>
+    Tensor LossPerImage(Tensor x0, Tensor s, Tensor eps, TextCondition text);
+
+    /// <summary>The recipe's sampler (steps, guidance) seeded with <paramref name="seed"/>.</summary>
+    SamplerOptions Sampler(long seed);
+
+    /// <summary>Images in [0, 1] from the model's own sampler; <paramref name="afterStep"/> sees each step's noise level and
+    /// clean-image estimate in [-1, 1] (conditional rows only; valid during the call).</summary>
+    Tensor Sample(TextCondition text, TextCondition nullText, SamplerOptions options, Action<double, Tensor>? afterStep = null);
 }

@@ -28,6 +28,39 @@ public sealed class UNetZooModel(UNet2DConditionModel unet, TextConditioner text
         .. Enumerable.Range(0, UNet.Config.Levels).Select(i => $"unet.up.{i}.hook_out"),
     ];
 
+    /// <summary>Every Transformer2DModel (down, mid, up; diffusers' attentions.{j}), in forward order; skipping one gives
+    /// its output the output of the resnet before it.</summary>
+    public IReadOnlyList<SkippableBlock> Blocks => UNet.Hooks.Names.Where(n => TransformerOutput.IsMatch(n)).Select(n =>
+    {
+        var m = TransformerOutput.Match(n);
+        return new SkippableBlock($"{m.Groups[1].Value}.attn.{m.Groups[2].Value}", $"unet.{m.Groups[1].Value}.resnet.{m.Groups[2].Value}.hook_out", n);
+    }).ToList();
+
+    /// <summary>Each transformer block's self- and cross-attention layers (one per block in the zoo recipe).</summary>
+    public IReadOnlyList<AttentionSite> AttentionSites => Blocks.SelectMany((block, i) =>
+    {
+        var prefix = block.OutputHook[..^".hook_out".Length];
+        var heads = Heads(block.Name);
+        return UNet.Hooks.Names.Where(n => n.StartsWith(prefix + ".blocks.", StringComparison.Ordinal) && n.EndsWith(".hook_z", StringComparison.Ordinal))
+            .Select(n => new AttentionSite(n.EndsWith(".self.hook_z", StringComparison.Ordinal) ? "attn" : "cross_attn", i, n, heads));
+    }).ToList();
+
+    static readonly System.Text.RegularExpressions.Regex TransformerOutput = new(@"^unet\.(down\.\d+|mid|up\.\d+)\.attn\.(\d+)\.hook_out$");
+
+    // diffusers: down level i has attention_head_dim[i] heads, the mid block the last level's, up level i the
+    // (levels - 1 - i)th.
+    int Heads(string block)
+    {
+        var counts = UNet.Config.HeadCounts;
+        var parts = block.Split('.');
+        return parts[0] switch
+        {
+            "down" => counts[int.Parse(parts[1])],
+            "up" => counts[counts.Count - 1 - int.Parse(parts[1])],
+            _ => counts[^1],
+        };
+    }
+
     /// <summary>2: the grid of the first attention level (8x8 tokens at 16x16).</summary>
     public int PixelPatch => 2;
 
@@ -52,8 +85,12 @@ public sealed class UNetZooModel(UNet2DConditionModel unet, TextConditioner text
         _ => throw new ArgumentException($"hook '{hook}' gives a {activation.dim()}-D activation; expected 2 to 4 dimensions"),
     };
 
-    public Tensor Sample(TextCondition text, TextCondition nullText, long seed, Action<double, Tensor>? afterStep = null) =>
-        UNetZooSampler.Sample(UNet, text, nullText, Config.SampleSteps, Config.Guidance, seed, afterStep is null ? null : step =>
+    public Tensor LossPerImage(Tensor x0, Tensor s, Tensor eps, TextCondition text) => _noising.LossPerImage(UNet, x0, Timesteps(s), eps, text);
+
+    public SamplerOptions Sampler(long seed) => new SamplerOptions { Steps = Config.SampleSteps, Guidance = Config.Guidance, Seed = seed }.Validate();
+
+    public Tensor Sample(TextCondition text, TextCondition nullText, SamplerOptions options, Action<double, Tensor>? afterStep = null) =>
+        UNetZooSampler.Sample(UNet, text, nullText, options.Steps, options.Guidance, options.Seed, afterStep is null ? null : step =>
         {
             using var scope = NewDisposeScope();
             var t = full([step.Xt.shape[0]], step.T, ScalarType.Int64, device: step.Xt.device);
