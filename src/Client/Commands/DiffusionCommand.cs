@@ -123,10 +123,13 @@ public static class DiffusionCommand
         return command;
     }
 
-    public static void PrintMetrics(DiffusionMetrics m, double trainSeconds, DiffusionZooConfig c)
+    public static void PrintMetrics(DiffusionMetrics m, double trainSeconds, DiffusionZooConfig c) => PrintMetrics(m, trainSeconds, c.EvalSeed, c.SampleSteps, c.Guidance);
+
+    /// <summary>A zoo text-to-image model's held-out figures beside their controls (the DiT's and the U-Net's alike).</summary>
+    public static void PrintMetrics(DiffusionMetrics m, double trainSeconds, long evalSeed, int sampleSteps, double guidance)
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"generated-image accuracy vs prompt (held-out seed {c.EvalSeed}, {m.EvalImages} images, {c.SampleSteps} steps, guidance {c.Guidance}): colour {m.ColourAccuracy:F3}, shape {m.ShapeAccuracy:F3}, position {m.PositionAccuracy:F3}, size {m.SizeAccuracy:F3}, fill {m.FillAccuracy:F3}"));
+            $"generated-image accuracy vs prompt (held-out seed {evalSeed}, {m.EvalImages} images, {sampleSteps} steps, guidance {guidance}): colour {m.ColourAccuracy:F3}, shape {m.ShapeAccuracy:F3}, position {m.PositionAccuracy:F3}, size {m.SizeAccuracy:F3}, fill {m.FillAccuracy:F3}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"control (prompts shuffled): colour {m.ShuffledColourAccuracy:F3}, shape {m.ShuffledShapeAccuracy:F3}, position {m.ShuffledPositionAccuracy:F3}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

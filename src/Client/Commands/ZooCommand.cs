@@ -65,6 +65,7 @@ public static class ZooCommand
         build.Subcommands.Add(clip);
         build.Subcommands.Add(ZooVlmCommand.Create());
         build.Subcommands.Add(ZooDiffusionCommand.Create());
+        build.Subcommands.Add(ZooUNetCommand.Create());
         zoo.Subcommands.Add(build);
         return zoo;
     }

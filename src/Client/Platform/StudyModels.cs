@@ -33,7 +33,9 @@ public static class StudyModels
         var marker = family switch
         {
             ModelFamily.Vlm => VlmCheckpoint.IsVlmDirectory(directory) ? null : "vlm_config.json",
-            ModelFamily.Diffusion => File.Exists(Path.Combine(directory, DiffusionCheckpoint.ConfigFile)) ? null : DiffusionCheckpoint.ConfigFile,
+            // The zoo DiT (diffusion.json) or the zoo U-Net (zoo.json beside unet/).
+            ModelFamily.Diffusion => File.Exists(Path.Combine(directory, DiffusionCheckpoint.ConfigFile)) || ZooDenoiserCheckpoint.IsUNet(directory) ? null
+                : $"{DiffusionCheckpoint.ConfigFile}, nor {UNetZooCheckpoint.ZooFile} beside {UNetZooCheckpoint.UNetFolder}/",
             _ => File.Exists(Path.Combine(directory, "config.json")) ? null : "config.json",
         };
         if (marker is not null)

@@ -1,9 +1,11 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using MMInterp.Grains.Contracts.ZooBuilds;
 using MMInterp.Grains.Placement;
 using MMInterp.Grains.Registry;
 using MMInterp.Grains.ZooBuilds;
 using MMInterp.Kernels.Checkpoints;
+using MMInterp.Kernels.Models.Diffusion;
 using MMInterp.Kernels.Tensors;
 using MMInterp.Kernels.Zoo;
 
@@ -108,6 +110,33 @@ public sealed class KernelZooBuilder(ModelDirectories models, ArtefactCache arte
                     return (work, $"tiny text-to-image diffusion {modelId} (ShapesWorld zoo)", ModelFamily.Diffusion, JsonSerializer.Serialize(new
                     {
                         recipe = ZooRecipes.DiffusionRecipe, config, text_encoder = requiredId, metrics = result.Metrics, train_seconds = result.TrainSeconds,
+                    }));
+                }
+                case ZooBuildSpec.UNetFamily:
+                {
+                    var config = spec.UNetConfig();
+                    // The default recipe's checkpoint ships with the code (ShippedUNet): restored, not trained again.
+                    var shipped = spec.TextEncoderConfig() == ClipZooConfig.Default ? ShippedUNet.TryRestore(config, work) : null;
+                    DiffusionMetrics metrics;
+                    double? seconds;
+                    if (shipped is not null)
+                    {
+                        progress(1.0, "restored the shipped checkpoint of this recipe");
+                        (metrics, seconds) = (ShippedUNet.Metrics!, ShippedUNet.Checkpoint.Zoo?["train_seconds"]?.GetValue<double>());
+                    }
+                    else
+                    {
+                        var clip = ClipCheckpoint.Load(requiredDir!);
+                        var tokenizer = clip.Tokenizer ?? throw new ArgumentException($"text encoder {requiredId} has no tokenizer (vocab.json and merges.txt, or tokenizer.json)");
+                        var trainer = new UNetZooTrainer(config);
+                        var (built, model, _) = trainer.Build(clip.Model, tokenizer, work, progress, device, ct);
+                        model.Dispose();
+                        metrics = built;
+                        seconds = JsonNode.Parse(File.ReadAllText(Path.Combine(work, UNetZooCheckpoint.ZooFile)))?["train_seconds"]?.GetValue<double>();
+                    }
+                    return (work, $"tiny text-to-image U-Net {modelId} (ShapesWorld zoo)", ModelFamily.Diffusion, JsonSerializer.Serialize(new
+                    {
+                        recipe = ZooRecipes.UNetRecipe, config, text_encoder = requiredId, metrics, train_seconds = seconds, shipped = shipped is not null,
                     }));
                 }
                 default:

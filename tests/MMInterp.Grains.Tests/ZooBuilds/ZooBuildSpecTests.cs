@@ -1,5 +1,6 @@
 using MMInterp.Grains.Contracts.ZooBuilds;
 using MMInterp.Kernels.Models.Diffusion;
+using MMInterp.Kernels.Models.ZooUNet;
 using MMInterp.Kernels.Zoo;
 using Xunit;
 
@@ -24,6 +25,8 @@ public class ZooBuildSpecTests
         Assert.Equal(ZooRecipes.DiffusionId(DiffusionZooConfig.Default, ZooRecipes.ClipId(OddClip)),
             ZooBuildSpec.Diffusion(DiffusionZooConfig.Default, OddClip).ModelId());
         Assert.StartsWith("clip-tiny-", ZooBuildSpec.Clip(OddClip).ModelId());
+        Assert.Equal(ZooRecipes.UNetId(UNetZooConfig.Default, ZooRecipes.ClipId(OddClip)), ZooBuildSpec.UNet(UNetZooConfig.Default, OddClip, "cuda").ModelId());
+        Assert.NotEqual(ZooBuildSpec.UNet(UNetZooConfig.Default, OddClip).ModelId(), ZooBuildSpec.UNet(UNetZooConfig.Default with { Seed = 1 }, OddClip).ModelId());
     }
 
     [Fact]
@@ -34,6 +37,8 @@ public class ZooBuildSpecTests
         Assert.Null(ZooBuildSpec.Vlm(VlmZooConfig.Default with { InitFromClip = false, VisionLearningRateScale = 1 }).Requires());
         Assert.Equal(ZooBuildSpec.Clip(OddClip), ZooBuildSpec.Diffusion(DiffusionZooConfig.Default, OddClip).Requires());
         Assert.Equal(17, ZooBuildSpec.Clip(OddClip).Steps());
+        Assert.Equal(ZooBuildSpec.Clip(OddClip), ZooBuildSpec.UNet(UNetZooConfig.Default, OddClip).Requires());
+        Assert.Equal(UNetZooConfig.Default.Steps, ZooBuildSpec.UNet(UNetZooConfig.Default, OddClip).Steps());
     }
 
     [Fact]
@@ -44,6 +49,8 @@ public class ZooBuildSpecTests
         Assert.Contains("Steps must be at least 1", Assert.Throws<ArgumentException>(() => new ZooBuildSpec("clip", """{"Steps": 0}""").Validated()).Message);
         Assert.Contains("not valid JSON", Assert.Throws<ArgumentException>(() => new ZooBuildSpec("clip", "{steps").Validated()).Message);
         Assert.Contains("text encoder", Assert.Throws<ArgumentException>(() => new ZooBuildSpec("diffusion", "{}").Validated()).Message);
+        Assert.Contains("Guidance", Assert.Throws<ArgumentException>(() => new ZooBuildSpec("unet", """{"Guidance": 99}""", "{}").Validated()).Message);
+        Assert.Contains("registered CLIP", Assert.Throws<ArgumentException>(() => (ZooBuildSpec.UNet(UNetZooConfig.Default, OddClip) with { TextEncoderModelId = "clip-x" }).Validated()).Message);
     }
 
     [Fact]

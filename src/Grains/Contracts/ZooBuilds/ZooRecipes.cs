@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using MMInterp.Kernels.Models.Diffusion;
+using MMInterp.Kernels.Models.ZooUNet;
 using MMInterp.Kernels.Zoo;
 
 namespace MMInterp.Grains.Contracts.ZooBuilds;
@@ -25,6 +26,9 @@ public static class ZooRecipes
     /// against 0.547): a registry holding that build must not serve it for this.</summary>
     public const string DiffusionRecipe = "diffusion-zoo/2";
 
+    /// <summary>Bump when the training code changes what a U-Net config produces.</summary>
+    public const string UNetRecipe = "unet-zoo/1";
+
     public static string ClipId(ClipZooConfig config) => ContentId("clip-tiny", ClipRecipe, JsonSerializer.Serialize(config.Validate()));
 
     public static string VlmId(VlmZooConfig config) => ContentId("vlm-tiny", VlmSalt, JsonSerializer.Serialize(config.Validate()));
@@ -32,6 +36,9 @@ public static class ZooRecipes
     /// <summary>The text encoder (a zoo CLIP) is part of the id: a changed encoder means a new model.</summary>
     public static string DiffusionId(DiffusionZooConfig config, string textEncoderId) =>
         ContentId("diffusion-tiny", DiffusionRecipe, JsonSerializer.Serialize(config.Validate()), textEncoderId);
+
+    public static string UNetId(UNetZooConfig config, string textEncoderId) =>
+        ContentId("unet-tiny", UNetRecipe, JsonSerializer.Serialize(config.Validate()), textEncoderId);
 
     public static string ContentId(string prefix, string recipe, string configJson, string? extra = null)
     {
