@@ -106,8 +106,10 @@ public static class HeadRoles
             for (var head = 0; head < site.Heads; head++)
             {
                 var hn = norm.select(2, head).flatten();
+                // Shape from the image-wide mean: pooling over the object's mask would hand its outline to the probe
+                // (TemporalAnalysis.MaskHolds).
                 var semantic = (Skill(obj.narrow(1, head * dh, dh), colour, AttributeWords.Colours.Length, c)
-                    + Skill(obj.narrow(1, head * dh, dh), shape, AttributeWords.Shapes.Length, c)) / 2;
+                    + Skill(mean.narrow(1, head * dh, dh), shape, AttributeWords.Shapes.Length, c)) / 2;
                 var composition = Skill(mean.narrow(1, head * dh, dh), position, AttributeWords.Positions.Length, c);
                 raw.Add((site.Kind, site.Block, head, Correlation(hn, allEdges[patchOf[site]]), Correlation(hn, allTexture[patchOf[site]]), semantic, composition));
             }

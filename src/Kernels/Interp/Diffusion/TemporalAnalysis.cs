@@ -123,9 +123,17 @@ public static class TemporalAnalysis
         return hits.Count == 0 ? double.NaN : hits.Max();
     }
 
-    static double Probe(Tensor features, Tensor labels, TemporalConfig c, ObjectAttribute a)
+    /// <summary>Attributes the object's mask itself holds: where it is, how much it covers, its outline. Pooling over the
+    /// mask hands them to the probe whenever activations depend on place (a U-Net's padding or coordinate channels, a
+    /// DiT's position embeddings), even at pure noise, so their probes read the image-wide mean alone.</summary>
+    public static bool MaskHolds(ObjectAttribute a) => a is ObjectAttribute.Position or ObjectAttribute.Size or ObjectAttribute.Shape;
+
+    static double Probe(Tensor pooled, Tensor labels, TemporalConfig c, ObjectAttribute a)
     {
         using var scope = NewDisposeScope();
+        // pooled is [N, 2d]: the object-pooled half, then the image-wide mean (TimestepActivations.PoolOverObject).
+        var d = pooled.shape[1] / 2;
+        var features = MaskHolds(a) ? pooled.narrow(1, d, d) : pooled;
         var train = features.narrow(0, 0, c.TrainImages);
         var test = features.narrow(0, c.TrainImages, c.TestImages);
         return LinearProbe.TrainAndTest(train, labels.narrow(0, 0, c.TrainImages), test, labels.narrow(0, c.TrainImages, c.TestImages),
