@@ -21,7 +21,7 @@ var config = (c0 with
     LearningRate = D("lr", c0.LearningRate), Width = I("width", c0.Width), Levels = I("levels", c0.Levels), HeadWidth = I("hw", c0.HeadWidth),
     LayersPerBlock = I("lpb", c0.LayersPerBlock), SampleSteps = int.Parse(S("ss", c0.SampleSteps.ToString()).Split(",")[0]), Guidance = D("g", c0.Guidance),
     EvalImages = I("eval", c0.EvalImages), ClassifierSteps = I("csteps", c0.ClassifierSteps), Threads = I("threads", 1),
-    CoordinateInput = I("coords", c0.CoordinateInput ? 1 : 0) == 1,
+    CoordinateInput = I("coords", c0.CoordinateInput ? 1 : 0) == 1, ClipSkip = I("skip", c0.ClipSkip),
 }).Validate();
 // The zoo CLIP of the default recipe (shipped with the code) conditions every run.
 var clipDir = Path.Combine(Path.GetTempPath(), "mminterp-unet-recipe-clip");
@@ -33,7 +33,11 @@ if (a.TryGetValue("out", out var outDir))
 {
     void Note(double p, string note) { if (Shown(note)) Console.WriteLine(note); }
     // load=FILE: weights this recipe trained before (training is deterministic), judged without training again.
-    var (m, built, _) = a.TryGetValue("load", out var trained) ? trainer.Judge(Loaded(trained), new TextConditioner(clip.Model, clip.Tokenizer!, config.ContextLength), outDir, double.NaN, double.NaN, [], Note)
+    // load=FILE: weights this recipe trained before (training is deterministic) with the training record saved beside
+    // them (FILE.json), judged without training again.
+    var (m, built, _) = a.TryGetValue("load", out var trained)
+        ? trainer.Judge(Loaded(trained), new TextConditioner(clip.Model, clip.Tokenizer!, config.ContextLength, config.ClipSkip), outDir,
+            Record(trained).Seconds, Record(trained).Loss, Record(trained).Curve, Note)
         : trainer.Build(clip.Model, clip.Tokenizer!, outDir, Note);
     Console.WriteLine($"held out (seed {config.EvalSeed}): colour {m.ColourAccuracy:F3} shape {m.ShapeAccuracy:F3} position {m.PositionAccuracy:F3} size {m.SizeAccuracy:F3} fill {m.FillAccuracy:F3}");
     Console.WriteLine($"  prompts rotated: colour {m.ShuffledColourAccuracy:F3} shape {m.ShuffledShapeAccuracy:F3} position {m.ShuffledPositionAccuracy:F3}; classifier on real images: shape {m.ClassifierShape:F3} colour {m.ClassifierColour:F3}; loss {m.HeldOutLoss:F4}; gradient retries {trainer.Retries}");
@@ -42,15 +46,19 @@ if (a.TryGetValue("out", out var outDir))
 }
 // Development split for choosing settings: neither the training seed's split nor the held-out 2_000_003.
 const long DevSeed = 7_000_021;
-var text = new TextConditioner(clip.Model, clip.Tokenizer!, config.ContextLength);
+var text = new TextConditioner(clip.Model, clip.Tokenizer!, config.ContextLength, config.ClipSkip);
 MMInterp.Kernels.Models.StableDiffusion.UNet2DConditionModel unet;
 if (a.TryGetValue("load", out var load)) unet = Loaded(load);
 else
 {
-    var (trained, secs, loss, _) = trainer.Train(text, (p, note) => { if (Shown(note)) Console.WriteLine(note); });
+    var (trained, secs, loss, curve) = trainer.Train(text, (p, note) => { if (Shown(note)) Console.WriteLine(note); });
     unet = trained;
     Console.WriteLine($"trained {secs:F0} s, loss {loss:F4}, gradient retries {trainer.Retries}");
-    if (a.TryGetValue("save", out var save)) SafeTensors.Save(save, ClipCheckpoint.StateDict(unet));
+    if (a.TryGetValue("save", out var save))
+    {
+        SafeTensors.Save(save, ClipCheckpoint.StateDict(unet));
+        File.WriteAllText(save + ".json", System.Text.Json.JsonSerializer.Serialize(new TrainingRecord(secs, loss, curve.Select(p => new[] { p.Step, p.Loss }).ToList())));
+    }
 }
 var (classifier, held) = AttributeClassifierTrainer.Train(config.ImageSize, config.Seed + 1, DevSeed + 7, config.ClassifierSteps);
 Console.WriteLine("classifier on real dev images: " + string.Join(" ", held.Select(kv => $"{kv.Key} {kv.Value:F3}")));
@@ -77,6 +85,13 @@ foreach (var g in S("guidance", config.Guidance.ToString(CultureInfo.InvariantCu
     Console.WriteLine($"dev, {ss} steps, guidance {g}: " + string.Join(" ", acc.Select(kv => $"{kv.Key} {kv.Value:F3}")) + " | rotated " + string.Join(" ", rot.Select(kv => $"{kv.Key} {kv.Value:F3}")));
 }
 
+(double Seconds, double Loss, IReadOnlyList<(int Step, double Loss)> Curve) Record(string weights)
+{
+    if (!File.Exists(weights + ".json")) return (double.NaN, double.NaN, []);
+    var r = System.Text.Json.JsonSerializer.Deserialize<TrainingRecord>(File.ReadAllText(weights + ".json"))!;
+    return (r.Seconds, r.Loss, r.Curve.Select(p => ((int)p[0], p[1])).ToList());
+}
+
 // Every 250th training step's note, and every note that is not a step's.
 bool Shown(string note) => !note.StartsWith("step ") || int.Parse(note[5..note.IndexOf('/')]) % 250 == 1;
 
@@ -87,3 +102,6 @@ MMInterp.Kernels.Models.StableDiffusion.UNet2DConditionModel Loaded(string file)
     model.eval();
     return model;
 }
+
+/// <summary>What a dev run saved beside its weights (save=FILE writes FILE.json), so a later out= build can record it.</summary>
+sealed record TrainingRecord(double Seconds, double Loss, List<double[]> Curve);

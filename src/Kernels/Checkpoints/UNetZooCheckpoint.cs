@@ -56,7 +56,7 @@ public static class UNetZooCheckpoint
             if (device is not null) { unet.to(device); classifier.to(device); }
             unet.eval();
             classifier.eval();
-            return new UNetZooModel(unet, new TextConditioner(clip.Model, clip.Tokenizer, config.ContextLength), classifier, config);
+            return new UNetZooModel(unet, new TextConditioner(clip.Model, clip.Tokenizer, config.ContextLength, config.ClipSkip), classifier, config);
         }
         catch
         {

@@ -34,7 +34,7 @@ public sealed class UNetZooTrainer(UNetZooConfig config)
         var dev = device ?? CPU;
         textEncoder.to(dev);
         textEncoder.eval();
-        var text = new TextConditioner(textEncoder, tokenizer, c.ContextLength);
+        var text = new TextConditioner(textEncoder, tokenizer, c.ContextLength, c.ClipSkip);
         var (unet, seconds, loss, curve) = Train(text, (p, note) => progress?.Invoke(0.85 * p, note), dev, cancel);
         return Judge(unet, text, outputDirectory, seconds, loss, curve, progress, dev);
     }

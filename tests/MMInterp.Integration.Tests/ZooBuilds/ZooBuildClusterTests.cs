@@ -198,23 +198,27 @@ public sealed class ZooBuildClusterTests(ZooBuildCluster fx) : IClassFixture<Zoo
         Assert.Equal(File.ReadAllBytes(Path.Combine(fx.Home, "shipped-check", ClipCheckpoint.WeightsFile)), File.ReadAllBytes(Path.Combine(dir, ClipCheckpoint.WeightsFile)));
     }
 
-    /// <summary>The zoo U-Net of the default recipe ships too: its build has the default CLIP registered first (shipped),
-    /// then registers the shipped U-Net in the diffusion family, and the registered directory loads as a U-Net.</summary>
+    /// <summary>A zoo U-Net build has its zoo CLIP built first by that recipe's own build, trains and judges the U-Net,
+    /// registers it in the diffusion family conditioned on that CLIP, and the registered directory loads as a U-Net.</summary>
     [Fact]
-    public async Task TheDefaultUNetRecipeRegistersTheShippedUNetAfterItsClip()
+    public async Task AUNetBuildHasItsClipBuiltFirstAndRegistersALoadableUNet()
     {
-        var spec = ZooBuildSpec.UNet(UNetZooConfig.Default, ClipZooConfig.Default);
+        var clip = Tiny with { Steps = 4, Seed = 13 };
+        var config = UNetZooConfig.Default with
+        {
+            Width = 16, HeadWidth = 8, NormGroups = 4, Steps = 3, BatchSize = 4, SampleSteps = 2, EvalImages = 8, ClassifierSteps = 2, CoordinateInput = true, ContextLength = 12,
+        };
+        var spec = ZooBuildSpec.UNet(config, clip);
         var built = await ZooBuildRunner.RunAsync(fx.Cluster.Client, spec, IsBuilt, null, cancelOnAbort: false, default);
         Assert.True(built.Phase == JobPhase.Succeeded, built.Error);
         var model = (await fx.Registry.Models.GetAsync(built.ModelId!))!;
-        Assert.Equal(ModelFamily.Diffusion, model.Family);
+        Assert.Equal((ModelFamily.Diffusion, built.Id), (model.Family, model.TrainingRunId));
         var recorded = JsonNode.Parse(model.SpecJson)!;
-        Assert.True(recorded["shipped"]!.GetValue<bool>());
-        Assert.Equal(ZooBuildSpec.Clip(ClipZooConfig.Default).ModelId(), recorded["text_encoder"]!.GetValue<string>());
-        Assert.Equal(ShippedUNet.Metrics!.ShapeAccuracy, recorded["metrics"]!["ShapeAccuracy"]!.GetValue<double>());
+        Assert.Equal(ZooBuildSpec.Clip(clip).ModelId(), recorded["text_encoder"]!.GetValue<string>());
+        Assert.Equal(8, recorded["metrics"]!["EvalImages"]!.GetValue<int>());
         var dir = await new ModelDirectories(fx.Registry, new ArtefactCache(fx.Store, fx.Work)).DirectoryAsync(model.Id, ModelFamily.Diffusion, default);
         using var loaded = ZooDenoiserCheckpoint.Load(dir);
-        Assert.IsType<UNetZooModel>(loaded);
+        Assert.Equal(config, Assert.IsType<UNetZooModel>(loaded).Config);
     }
 
     static async Task<ZooBuildStatus> Until(IZooBuildGrain build, Func<ZooBuildStatus, bool> done, double minutes = 3)

@@ -152,4 +152,21 @@ public class UNetZooDenoiserTests
         Assert.Equal(0.0, result.Baseline.LossIncrease);
         Assert.NotEqual(result.Baseline.Loss, result.Effects[0].Loss);
     }
+
+    [Fact]
+    public void ClipSkipReadsAnEarlierLayerThroughTheFinalNorm()
+    {
+        using var model = Model();
+        var clip = model.Text.Clip;
+        var layers = clip.Config.Text.Tower.NumLayers;
+        string[] captions = ["a red circle", "a blue circle"];
+        using var scope = NewDisposeScope();
+        // Skipping every layer leaves the normed token embeddings: "circle" no longer sees the colour before it.
+        var embedded = new TextConditioner(clip, model.Text.Tokenizer, 14, clipSkip: layers).Encode(captions).Tokens;
+        var last = new TextConditioner(clip, model.Text.Tokenizer, 14).Encode(captions).Tokens;
+        Assert.True(embedded[0, 3].allclose(embedded[1, 3]), "without layers, a token's state is its own");
+        Assert.False(last[0, 3].allclose(last[1, 3]), "through the layers, it reads the tokens before it");
+        Assert.InRange(embedded[0, 3].norm().item<float>(), 0.95 * Math.Sqrt(clip.Config.Text.Tower.HiddenSize), 1.01 * Math.Sqrt(clip.Config.Text.Tower.HiddenSize)); // normed
+        Assert.Contains("clipSkip", Assert.Throws<ArgumentException>(() => new TextConditioner(clip, model.Text.Tokenizer, 14, clipSkip: layers + 1)).Message);
+    }
 }

@@ -57,6 +57,9 @@ public sealed class ClipTextTransformer : nn.Module
         return (hidden, pooled);
     }
 
+    /// <summary>final_layer_norm alone: what diffusers' pipelines apply to an earlier hidden state when they skip layers (clip_skip).</summary>
+    public Tensor FinalLayerNorm(Tensor hidden) => _final.forward(hidden);
+
     /// <summary>The same run keeping HF's hidden_states[-<paramref name="fromEnd"/>] as well (fromEnd 2: the
     /// penultimate block's output, before final_layer_norm, which SDXL's pipelines condition on).</summary>
     /// <returns>last_hidden_state (normed) [B, T, D], pooled [B, D] and the kept state [B, T, D]</returns>

@@ -26,6 +26,10 @@ public sealed record UNetZooConfig
     public int LayersPerBlock { get; init; } = 1;
     public int NormGroups { get; init; } = 8;
     public int ContextLength { get; init; } = 16;
+    /// <summary>diffusers' clip_skip: which text-tower layer the U-Net reads (<see cref="TextConditioner"/>). The shipped zoo
+    /// CLIP's last layer barely tells position words apart (token states for "upper left" and "lower right" differ by
+    /// 1.6 on a norm of 8, colour words by 8.9): contrastive training kept what its pooled state needed.</summary>
+    public int ClipSkip { get; init; } = 0;
     /// <summary>Column and row channels after the image (<see cref="CoordinateChannels"/>): the U-Net's only sense of
     /// absolute position besides the border padding.</summary>
     public bool CoordinateInput { get; init; } = false;
@@ -89,6 +93,7 @@ public sealed record UNetZooConfig
         Check(NormGroups >= 1 && Width % NormGroups == 0, nameof(NormGroups), NormGroups, $"must divide Width {Width}");
         Check(LayersPerBlock is >= 1 and <= 8, nameof(LayersPerBlock), LayersPerBlock, "must be in [1, 8]");
         Check(ContextLength is >= 4 and <= 1 << 16, nameof(ContextLength), ContextLength, $"must be in [4, {1 << 16}]");
+        Check(ClipSkip is >= 0 and <= 64, nameof(ClipSkip), ClipSkip, "must be in [0, 64] (and at most the text tower's layers)");
         Check(CaptionDropout >= 0 && CaptionDropout < 1, nameof(CaptionDropout), CaptionDropout, "must be in [0, 1)");
         Check(SampleSteps is >= 1 and <= 1000, nameof(SampleSteps), SampleSteps, "must be in [1, 1000]");
         Check(Guidance >= 0 && Guidance <= 20, nameof(Guidance), Guidance, "must be in [0, 20]");
