@@ -38,6 +38,7 @@ public static class ModelsCommand
         command.Subcommands.Add(ModelsHooksCommand.Create(db, json, console));
         command.Subcommands.Add(ModelsTokenizeCommand.Create(json, console));
         command.Subcommands.Add(ModelsGenerateCommand.Create(json, console));
+        command.Subcommands.Add(ModelsSampleCommand.Create(json, console));
         return command;
     }
 
