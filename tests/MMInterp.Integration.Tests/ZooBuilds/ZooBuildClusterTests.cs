@@ -206,7 +206,7 @@ public sealed class ZooBuildClusterTests(ZooBuildCluster fx) : IClassFixture<Zoo
         var clip = Tiny with { Steps = 4, Seed = 13 };
         var config = UNetZooConfig.Default with
         {
-            Width = 16, HeadWidth = 8, NormGroups = 4, Steps = 3, BatchSize = 4, SampleSteps = 2, EvalImages = 8, ClassifierSteps = 2, CoordinateInput = true, ContextLength = 12,
+            Width = 16, HeadWidth = 8, NormGroups = 4, Steps = 3, BatchSize = 4, SampleSteps = 2, EvalImages = 8, ClassifierSteps = 2, CoordinateInput = true, ContextLength = 12, ClipSkip = 1, // the tiny CLIP has one text layer
         };
         var spec = ZooBuildSpec.UNet(config, clip);
         var built = await ZooBuildRunner.RunAsync(fx.Cluster.Client, spec, IsBuilt, null, cancelOnAbort: false, default);
