@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using MMInterp.Client.Cli;
-using MMInterp.Kernels.Models.Diffusion;
+using MMInterp.Kernels.Interp.Diffusion;
 using MMInterp.Kernels.Plots;
 using Spectre.Console;
 

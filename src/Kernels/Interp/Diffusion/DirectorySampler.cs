@@ -1,8 +1,9 @@
 using MMInterp.Kernels.Checkpoints;
+using MMInterp.Kernels.Models.Diffusion;
 using MMInterp.Kernels.Models.StableDiffusion;
 using static TorchSharp.torch;
 
-namespace MMInterp.Kernels.Models.Diffusion;
+namespace MMInterp.Kernels.Interp.Diffusion;
 
 /// <summary>Images a text-to-image directory draws for prompts, as planar RGB [3 * S * S] in [0, 1].</summary>
 public sealed record SampledImages(string Kind, int Size, int Steps, double Guidance, long Seed, IReadOnlyList<string> Prompts, IReadOnlyList<float[]> Images);
@@ -41,7 +42,7 @@ public static class DirectorySampler
         using var images = DiffusionEvaluator.Generate(model, prompts, sampler);
         var per = 3 * model.ImageSize * model.ImageSize;
         var pixels = images.contiguous().data<float>().ToArray();
-        var kind = model is ZooUNet.UNetZooModel ? "zoo U-Net" : "zoo DiT";
+        var kind = model is Models.ZooUNet.UNetZooModel ? "zoo U-Net" : "zoo DiT";
         return new SampledImages(kind, model.ImageSize, sampler.Steps, sampler.Guidance, seed, prompts,
             Enumerable.Range(0, prompts.Count).Select(i => pixels.AsSpan(i * per, per).ToArray()).ToList());
     }
