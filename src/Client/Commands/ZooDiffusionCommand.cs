@@ -34,12 +34,18 @@ public static class ZooDiffusionCommand
     }
 
     /// <summary>Has the cluster build <paramref name="spec"/> (or finds it built), prints its figures and exports it to <paramref name="dir"/>.</summary>
-    internal static async Task<int> BuildAsync(PlatformSession session, ZooBuildSpec spec, DiffusionZooConfig config, string dir, CancellationToken ct)
+    internal static Task<int> BuildAsync(PlatformSession session, ZooBuildSpec spec, DiffusionZooConfig config, string dir, CancellationToken ct) =>
+        BuildAsync(session, "tiny diffusion", spec, config.EvalSeed, config.SampleSteps, config.Guidance, dir, ct);
+
+    /// <summary>The same for any zoo text-to-image recipe (the DiT's, the U-Net's): its held-out figures are printed
+    /// with the split and sampler they were measured with.</summary>
+    internal static async Task<int> BuildAsync(PlatformSession session, string title, ZooBuildSpec spec, long evalSeed, int sampleSteps, double guidance,
+        string dir, CancellationToken ct)
     {
-        var zooModel = await CliAction.WithProgress("tiny diffusion", report => ZooCatalog.EnsureAsync(session, spec, (p, note) => report(p, note), ct));
+        var zooModel = await CliAction.WithProgress(title, report => ZooCatalog.EnsureAsync(session, spec, (p, note) => report(p, note), ct));
         if (zooModel.Cached) Console.WriteLine($"cached: {zooModel.Model.Id} was trained with this config before");
         var m = zooModel.Metrics?.Deserialize<DiffusionMetrics>();
-        if (m is not null) DiffusionCommand.PrintMetrics(m, zooModel.TrainSeconds, config);
+        if (m is not null) DiffusionCommand.PrintMetrics(m, zooModel.TrainSeconds, evalSeed, sampleSteps, guidance);
         Console.WriteLine($"registered model {zooModel.Model.Id} (checkpoint {zooModel.Model.CheckpointSha256})");
         Console.WriteLine(await ZooCatalog.ExportAsync(session, zooModel, dir, ct) is { } exported ? $"exported to {exported}" : $"not exported: {dir} is not empty");
         return 0;

@@ -1,10 +1,7 @@
 using System.CommandLine;
-using System.Text.Json;
 using MMInterp.Client.Cli;
 using MMInterp.Client.Platform;
 using MMInterp.Grains.Contracts.ZooBuilds;
-using MMInterp.Kernels.Artefacts;
-using MMInterp.Kernels.Models.Diffusion;
 using MMInterp.Kernels.Models.ZooUNet;
 using MMInterp.Kernels.Zoo;
 
@@ -37,15 +34,8 @@ public static class ZooUNetCommand
             }).Validate();
             var dev = ZooCommand.Device(parse.GetValue(device)!);
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
-            var spec = ZooBuildSpec.UNet(config, ClipZooConfig.Default, dev);
-            var zooModel = await CliAction.WithProgress("zoo U-Net", report => ZooCatalog.EnsureAsync(session, spec, (p, note) => report(p, note), ct));
-            if (zooModel.Cached) Console.WriteLine($"cached: {zooModel.Model.Id} was built with this config before");
-            if (zooModel.Metrics?.Deserialize<DiffusionMetrics>() is { } m)
-                DiffusionCommand.PrintMetrics(m, zooModel.TrainSeconds, config.EvalSeed, config.SampleSteps, config.Guidance);
-            Console.WriteLine($"registered model {zooModel.Model.Id} (checkpoint {zooModel.Model.CheckpointSha256})");
-            var dir = parse.GetValue(output)!;
-            Console.WriteLine(await ZooCatalog.ExportAsync(session, zooModel, dir, ct) is { } exported ? $"exported to {exported}" : $"not exported: {dir} is not empty");
-            return 0;
+            return await ZooDiffusionCommand.BuildAsync(session, "zoo U-Net", ZooBuildSpec.UNet(config, ClipZooConfig.Default, dev),
+                config.EvalSeed, config.SampleSteps, config.Guidance, parse.GetValue(output)!, ct);
         });
         return command;
     }
