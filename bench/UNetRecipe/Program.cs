@@ -32,13 +32,14 @@ var trainer = new UNetZooTrainer(config);
 if (a.TryGetValue("out", out var outDir))
 {
     void Note(double p, string note) { if (Shown(note)) Console.WriteLine(note); }
-    // load=FILE: weights this recipe trained before (training is deterministic), judged without training again.
     // load=FILE: weights this recipe trained before (training is deterministic) with the training record saved beside
     // them (FILE.json), judged without training again.
     var (m, built, _) = a.TryGetValue("load", out var trained)
         ? trainer.Judge(Loaded(trained), new TextConditioner(clip.Model, clip.Tokenizer!, config.ContextLength, config.ClipSkip), outDir,
             Record(trained).Seconds, Record(trained).Loss, Record(trained).Curve, Note)
         : trainer.Build(clip.Model, clip.Tokenizer!, outDir, Note);
+    // What would ship (Zoo/Shipped/unet) if this is the default recipe: every file's hash.
+    File.WriteAllText(Path.Combine(outDir, ShippedCheckpoint.ManifestFile), ShippedUNet.Checkpoint.Manifest(outDir));
     Console.WriteLine($"held out (seed {config.EvalSeed}): colour {m.ColourAccuracy:F3} shape {m.ShapeAccuracy:F3} position {m.PositionAccuracy:F3} size {m.SizeAccuracy:F3} fill {m.FillAccuracy:F3}");
     Console.WriteLine($"  prompts rotated: colour {m.ShuffledColourAccuracy:F3} shape {m.ShuffledShapeAccuracy:F3} position {m.ShuffledPositionAccuracy:F3}; classifier on real images: shape {m.ClassifierShape:F3} colour {m.ClassifierColour:F3}; loss {m.HeldOutLoss:F4}; gradient retries {trainer.Retries}");
     built.Dispose();

@@ -7,8 +7,9 @@ using MMInterp.Kernels.Zoo;
 
 namespace MMInterp.Client.Commands;
 
-/// <summary>`mminterp zoo build unet`: has the zoo's text-to-image U-Net built (once per config; about 40 CPU minutes
-/// at the default size, after the zoo CLIP it is conditioned on), which registers it in the diffusion family
+/// <summary>`mminterp zoo build unet`: has the zoo's text-to-image U-Net built (once per config, after the zoo CLIP it is
+/// conditioned on; the default config's ships with the code and is restored, another trains about 40 CPU minutes at the
+/// default size), which registers it in the diffusion family
 /// (`analyze diffusion --model ID` reads it); prints its held-out figures and exports its directory.</summary>
 public static class ZooUNetCommand
 {

@@ -115,14 +115,23 @@ public sealed class KernelZooBuilder(ModelDirectories models, ArtefactCache arte
                 case ZooBuildSpec.UNetFamily:
                 {
                     var config = spec.UNetConfig();
-                    var clip = ClipCheckpoint.Load(requiredDir!);
-                    var tokenizer = clip.Tokenizer ?? throw new ArgumentException($"text encoder {requiredId} has no tokenizer (vocab.json and merges.txt, or tokenizer.json)");
-                    var (metrics, model, _) = new UNetZooTrainer(config).Build(clip.Model, tokenizer, work, progress, device, ct);
-                    model.Dispose();
+                    // The default recipe's checkpoint ships with the code (ShippedUNet, conditioned on the shipped CLIP):
+                    // restored, not trained again.
+                    var shipped = spec.TextEncoderConfig() == ClipZooConfig.Default ? ShippedUNet.TryRestore(config, work) : null;
+                    DiffusionMetrics metrics;
+                    if (shipped is not null) { progress(1.0, "restored the shipped checkpoint of this recipe"); metrics = ShippedUNet.Metrics!; }
+                    else
+                    {
+                        var clip = ClipCheckpoint.Load(requiredDir!);
+                        var tokenizer = clip.Tokenizer ?? throw new ArgumentException($"text encoder {requiredId} has no tokenizer (vocab.json and merges.txt, or tokenizer.json)");
+                        var (built, model, _) = new UNetZooTrainer(config).Build(clip.Model, tokenizer, work, progress, device, ct);
+                        model.Dispose();
+                        metrics = built;
+                    }
                     var seconds = JsonNode.Parse(File.ReadAllText(Path.Combine(work, UNetZooCheckpoint.ZooFile)))?["train_seconds"]?.GetValue<double>();
                     return (work, $"tiny text-to-image U-Net {modelId} (ShapesWorld zoo)", ModelFamily.Diffusion, JsonSerializer.Serialize(new
                     {
-                        recipe = ZooRecipes.UNetRecipe, config, text_encoder = requiredId, metrics, train_seconds = seconds,
+                        recipe = ZooRecipes.UNetRecipe, config, text_encoder = requiredId, metrics, train_seconds = seconds, shipped = shipped is not null,
                     }));
                 }
                 default:

@@ -198,6 +198,25 @@ public sealed class ZooBuildClusterTests(ZooBuildCluster fx) : IClassFixture<Zoo
         Assert.Equal(File.ReadAllBytes(Path.Combine(fx.Home, "shipped-check", ClipCheckpoint.WeightsFile)), File.ReadAllBytes(Path.Combine(dir, ClipCheckpoint.WeightsFile)));
     }
 
+    /// <summary>The zoo U-Net of the default recipe ships too: its build has the default CLIP registered first (shipped),
+    /// then registers the shipped U-Net in the diffusion family, and the registered directory loads as a U-Net.</summary>
+    [Fact]
+    public async Task TheDefaultUNetRecipeRegistersTheShippedUNetAfterItsClip()
+    {
+        var spec = ZooBuildSpec.UNet(UNetZooConfig.Default, ClipZooConfig.Default);
+        var built = await ZooBuildRunner.RunAsync(fx.Cluster.Client, spec, IsBuilt, null, cancelOnAbort: false, default);
+        Assert.True(built.Phase == JobPhase.Succeeded, built.Error);
+        var model = (await fx.Registry.Models.GetAsync(built.ModelId!))!;
+        Assert.Equal(ModelFamily.Diffusion, model.Family);
+        var recorded = JsonNode.Parse(model.SpecJson)!;
+        Assert.True(recorded["shipped"]!.GetValue<bool>());
+        Assert.Equal(ZooBuildSpec.Clip(ClipZooConfig.Default).ModelId(), recorded["text_encoder"]!.GetValue<string>());
+        Assert.Equal(ShippedUNet.Metrics!.ShapeAccuracy, recorded["metrics"]!["ShapeAccuracy"]!.GetValue<double>());
+        var dir = await new ModelDirectories(fx.Registry, new ArtefactCache(fx.Store, fx.Work)).DirectoryAsync(model.Id, ModelFamily.Diffusion, default);
+        using var loaded = ZooDenoiserCheckpoint.Load(dir);
+        Assert.Equal(UNetZooConfig.Default, Assert.IsType<UNetZooModel>(loaded).Config);
+    }
+
     /// <summary>A zoo U-Net build has its zoo CLIP built first by that recipe's own build, trains and judges the U-Net,
     /// registers it in the diffusion family conditioned on that CLIP, and the registered directory loads as a U-Net.</summary>
     [Fact]
