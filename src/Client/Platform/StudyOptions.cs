@@ -12,7 +12,7 @@ namespace MMInterp.Client.Platform;
 /// </summary>
 public sealed class StudyOptions
 {
-    readonly List<(AnalysisOption Option, Option Cli)> _bound = [];
+    readonly List<(AnalysisOption Option, Option Cli, bool CommandDefault)> _bound = [];
 
     StudyOptions(AnalysisOptionSet set) => Set = set;
 
@@ -42,7 +42,7 @@ public sealed class StudyOptions
                 .Concat(legacy?.Where(kv => kv.Value == option.Name).Select(kv => kv.Key) ?? []);
             foreach (var alias in aliases.Where(a => !taken.Contains(a) && a != option.Flag).Distinct()) cli.Aliases.Add(alias);
             command.Options.Add(cli);
-            bound._bound.Add((option, cli));
+            bound._bound.Add((option, cli, fallback is not null));
         }
         return bound;
     }
@@ -54,11 +54,13 @@ public sealed class StudyOptions
     public JsonObject Read(ParseResult parse)
     {
         var json = new JsonObject();
-        foreach (var (option, cli) in _bound)
+        foreach (var (option, cli, commandDefault) in _bound)
         {
             if (cli is Option<bool> flag)
             {
-                if (parse.GetResult(flag) is not null) json[option.Name] = parse.GetValue(flag);
+                // A flag not on the command line leaves the analysis's own default (System.CommandLine hands back an
+                // implicit false for it), unless this command set a default of its own.
+                if (parse.GetResult(flag) is { } given && (!given.Implicit || commandDefault)) json[option.Name] = parse.GetValue(flag);
             }
             else if (parse.GetValue((Option<string?>)cli) is { } text) json[option.Name] = Parse(option, text);
         }

@@ -64,6 +64,23 @@ public class StudyCommandNamesTests
         Assert.Contains("--images-per-concept", bad.Message);
     }
 
+    /// <summary>A flag left off the command line leaves the analysis's default: `diffusion heads` ablates heads unless
+    /// told not to (an implicit false once switched head ablations and roles off on every run).</summary>
+    [Fact]
+    public void AFlagNotGivenKeepsTheAnalysissDefault()
+    {
+        var set = AnalysisCatalog.Get<DiffusionStudyAnalysis>().OptionSet;
+        Assert.True(new DiffusionStudyOptions().Heads);
+        var command = new Command("x");
+        var bound = StudyOptions.Add(command, set, only: ["heads", "ablation_images"]);
+        Assert.True(set.Read<DiffusionStudyOptions>(bound.Read(command.Parse(["--ablation-images", "8"])).ToJsonString()).Heads);
+        Assert.False(set.Read<DiffusionStudyOptions>(bound.Read(command.Parse(["--heads", "false"])).ToJsonString()).Heads);
+        Assert.True(set.Read<DiffusionStudyOptions>(bound.Read(command.Parse(["--heads"])).ToJsonString()).Heads);
+        var defaulted = new Command("y");
+        var withDefault = StudyOptions.Add(defaulted, set, only: ["heads"], defaults: new Dictionary<string, string> { ["heads"] = "false" });
+        Assert.False(set.Read<DiffusionStudyOptions>(withDefault.Read(defaulted.Parse([])).ToJsonString()).Heads);
+    }
+
     static Command Find(string path)
     {
         var parts = path.Split(' ');
