@@ -12,6 +12,7 @@ using MMInterp.Bench;
 //        MMInterp.Bench llava-check DIR [--threads N]   (DIR from tests/reference/llava_reference.py --wide)
 //        MMInterp.Bench unet-check DIR [--threads N] [--latents S]   (DIR from tests/reference/sd_unet_reference.py --wide)
 //        MMInterp.Bench llava-prefill DIR [--threads N] [--reps N] [--decode K] [--fp32]   (the same DIR; bench/run-llava-prefill.sh)
+//        MMInterp.Bench unet-step DIR [--latents S] [--reps N] [--threads N]   (the unet-check DIR; bench/run-unet-step.sh)
 const string usage = "usage: MMInterp.Bench sae [--d N] [--m N] [--batch N] [--k N] [--steps N] [--rounds N] [--python PATH|none]\n" +
                      "       MMInterp.Bench sweep-read [--d N] [--m N] [--k N] [--batch N] [--steps N] [--points N] [--shards N] [--rounds N]\n" +
                      "       MMInterp.Bench cluster [--images N] [--shards N] [--rounds N] [--silos 1,2] [--hook NAME]\n" +
@@ -23,7 +24,8 @@ const string usage = "usage: MMInterp.Bench sae [--d N] [--m N] [--batch N] [--k
                      "       MMInterp.Bench llama-check DIR [--threads N]\n" +
                      "       MMInterp.Bench llava-check DIR [--threads N]\n" +
                      "       MMInterp.Bench unet-check DIR [--threads N] [--latents S]\n" +
-                     "       MMInterp.Bench llava-prefill DIR [--threads N] [--reps N] [--decode K] [--fp32]";
+                     "       MMInterp.Bench llava-prefill DIR [--threads N] [--reps N] [--decode K] [--fp32]\n" +
+                     "       MMInterp.Bench unet-step DIR [--latents S] [--reps N] [--threads N]";
 switch (args.FirstOrDefault())
 {
     case "sae":
@@ -54,6 +56,8 @@ switch (args.FirstOrDefault())
         return LlavaCheckBench.Run(args.Skip(1).ToArray());
     case "llava-prefill":
         return LlavaPrefillBench.Run(args.Skip(1).ToArray());
+    case "unet-step":
+        return UNetStepBench.Run(args.Skip(1).ToArray());
     case "vlm-llava-eval":
         return VlmLlavaBench.Eval(args.Skip(1).ToArray());
     case "vlm-llava-study":

@@ -60,9 +60,6 @@ import contextlib, importlib.util, json, math, os, struct, subprocess, sys, type
 import torch
 import torch.nn.functional as F
 
-cv_checkout, sgm_checkout, out_dir = sys.argv[1], sys.argv[2], sys.argv[3]
-commits = sys.argv[4:6] if len(sys.argv) >= 6 else [None, None]
-torch.set_num_threads(1)
 
 
 def _module(name, **attrs):
@@ -131,9 +128,6 @@ def _sdpa(q, k, v, attn_mask=None):
     return w.softmax(-1) @ v
 
 
-F.scaled_dot_product_attention = _sdpa
-
-
 def load(path, name):
     spec = importlib.util.spec_from_file_location(name, path)
     m = importlib.util.module_from_spec(spec)
@@ -143,36 +137,40 @@ def load(path, name):
     return m
 
 
-# ---- CompVis ldm: packages without their __init__ (which pulls in training code) ----
-_package("ldm", os.path.join(cv_checkout, "ldm"))
-_module("ldm.util", instantiate_from_config=lambda *a, **k: None)
-_package("ldm.modules", os.path.join(cv_checkout, "ldm", "modules"))
-_package("ldm.modules.diffusionmodules", os.path.join(cv_checkout, "ldm", "modules", "diffusionmodules"))
-load(os.path.join(cv_checkout, "ldm", "modules", "diffusionmodules", "util.py"), "ldm.modules.diffusionmodules.util")
-load(os.path.join(cv_checkout, "ldm", "modules", "attention.py"), "ldm.modules.attention")
-cv = load(os.path.join(cv_checkout, "ldm", "modules", "diffusionmodules", "openaimodel.py"),
-          "ldm.modules.diffusionmodules.openaimodel")
+def load_compvis(cv_checkout):
+    """CompVis ldm's openaimodel module: packages without their __init__ (which pulls in training code)."""
+    _package("ldm", os.path.join(cv_checkout, "ldm"))
+    _module("ldm.util", instantiate_from_config=lambda *a, **k: None)
+    _package("ldm.modules", os.path.join(cv_checkout, "ldm", "modules"))
+    _package("ldm.modules.diffusionmodules", os.path.join(cv_checkout, "ldm", "modules", "diffusionmodules"))
+    load(os.path.join(cv_checkout, "ldm", "modules", "diffusionmodules", "util.py"), "ldm.modules.diffusionmodules.util")
+    load(os.path.join(cv_checkout, "ldm", "modules", "attention.py"), "ldm.modules.attention")
+    return load(os.path.join(cv_checkout, "ldm", "modules", "diffusionmodules", "openaimodel.py"),
+                "ldm.modules.diffusionmodules.openaimodel")
 
-# ---- Stability-AI sgm ----
-sgm_root = os.path.join(sgm_checkout, "sgm")
-_package("sgm", sgm_root)
-_module("sgm.util", exists=lambda v: v is not None)
-_package("sgm.modules", os.path.join(sgm_root, "modules"))
-_package("sgm.modules.diffusionmodules", os.path.join(sgm_root, "modules", "diffusionmodules"))
-_empty = lambda name: type(name, (torch.nn.Module,), {})
-_module("sgm.modules.video_attention", SpatialVideoTransformer=_empty("SpatialVideoTransformer"))
-_module("sgm.modules.diffusionmodules.video_model", VideoResBlock=_empty("VideoResBlock"),
-        PostHocResBlockWithTime=_empty("PostHocResBlockWithTime"))
-_module("sgm.modules.spacetime_attention", BasicTransformerTimeMixBlock=_empty("A"),
-        PostHocSpatialTransformerWithTimeMixing=_empty("B"),
-        PostHocSpatialTransformerWithTimeMixingAndMotion=_empty("C"))
-sgm_util = load(os.path.join(sgm_root, "modules", "diffusionmodules", "util.py"), "sgm.modules.diffusionmodules.util")
-sgm_attention = load(os.path.join(sgm_root, "modules", "attention.py"), "sgm.modules.attention")
-sgm_attention.SDP_IS_AVAILABLE = True
-sgm_attention.sdp_kernel = lambda **_: contextlib.nullcontext()
-sgm_attention.BACKEND_MAP = {None: {}}
-sgm = load(os.path.join(sgm_root, "modules", "diffusionmodules", "openaimodel.py"),
-           "sgm.modules.diffusionmodules.openaimodel")
+
+def load_sgm(sgm_checkout):
+    """Stability-AI sgm's diffusionmodules util and openaimodel modules."""
+    F.scaled_dot_product_attention = _sdpa
+    sgm_root = os.path.join(sgm_checkout, "sgm")
+    _package("sgm", sgm_root)
+    _module("sgm.util", exists=lambda v: v is not None)
+    _package("sgm.modules", os.path.join(sgm_root, "modules"))
+    _package("sgm.modules.diffusionmodules", os.path.join(sgm_root, "modules", "diffusionmodules"))
+    _empty = lambda name: type(name, (torch.nn.Module,), {})
+    _module("sgm.modules.video_attention", SpatialVideoTransformer=_empty("SpatialVideoTransformer"))
+    _module("sgm.modules.diffusionmodules.video_model", VideoResBlock=_empty("VideoResBlock"),
+            PostHocResBlockWithTime=_empty("PostHocResBlockWithTime"))
+    _module("sgm.modules.spacetime_attention", BasicTransformerTimeMixBlock=_empty("A"),
+            PostHocSpatialTransformerWithTimeMixing=_empty("B"),
+            PostHocSpatialTransformerWithTimeMixingAndMotion=_empty("C"))
+    util = load(os.path.join(sgm_root, "modules", "diffusionmodules", "util.py"), "sgm.modules.diffusionmodules.util")
+    attention = load(os.path.join(sgm_root, "modules", "attention.py"), "sgm.modules.attention")
+    attention.SDP_IS_AVAILABLE = True
+    attention.sdp_kernel = lambda **_: contextlib.nullcontext()
+    attention.BACKEND_MAP = {None: {}}
+    return util, load(os.path.join(sgm_root, "modules", "diffusionmodules", "openaimodel.py"),
+                      "sgm.modules.diffusionmodules.openaimodel")
 
 
 def commit(checkout, given):
@@ -345,42 +343,50 @@ def run_case(name, model, source, checkout, given_commit, config, seed, context,
     print(f"{name}: {params} parameters, out {list(out.shape)}, |out| mean {out.abs().mean().item():.4f}")
 
 
-if len(sys.argv) > 6 and sys.argv[6] == "--wide":
-    # SD 1.5's U-Net at its real widths (CompVis' v1-inference.yaml: 320 channels x (1, 2, 4, 4), 2 res blocks,
-    # attention at levels 0-2 with 8 heads, context 768), 859 M parameters, on 8x8 latents: too large to commit.
-    run_case("sd15_wide", cv.UNetModel(image_size=64, in_channels=4, model_channels=320, out_channels=4,
-                                       num_res_blocks=2, attention_resolutions=[4, 2, 1], channel_mult=(1, 2, 4, 4),
-                                       num_heads=8, use_spatial_transformer=True, transformer_depth=1,
-                                       context_dim=768, legacy=False),
+if __name__ == "__main__":
+    # Only as a script: imported (bench/unet_step_pytorch.py uses load_compvis and diffusers_key), it runs nothing.
+    cv_checkout, sgm_checkout, out_dir = sys.argv[1], sys.argv[2], sys.argv[3]
+    commits = sys.argv[4:6] if len(sys.argv) >= 6 else [None, None]
+    torch.set_num_threads(1)
+    cv = load_compvis(cv_checkout)
+    sgm_util, sgm = load_sgm(sgm_checkout)
+
+    if len(sys.argv) > 6 and sys.argv[6] == "--wide":
+        # SD 1.5's U-Net at its real widths (CompVis' v1-inference.yaml: 320 channels x (1, 2, 4, 4), 2 res blocks,
+        # attention at levels 0-2 with 8 heads, context 768), 859 M parameters, on 8x8 latents: too large to commit.
+        run_case("sd15_wide", cv.UNetModel(image_size=64, in_channels=4, model_channels=320, out_channels=4,
+                                           num_res_blocks=2, attention_resolutions=[4, 2, 1], channel_mult=(1, 2, 4, 4),
+                                           num_heads=8, use_spatial_transformer=True, transformer_depth=1,
+                                           context_dim=768, legacy=False),
+                 "CompVis/stable-diffusion ldm/modules/diffusionmodules/openaimodel.py", cv_checkout, commits[0],
+                 {**diffusers_config([320, 640, 1280, 1280], 2, 8, 768,
+                                     ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"],
+                                     ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"], False, {}),
+                  "sample_size": 64}, seed=34, context=768, float64=True)
+        sys.exit(0)
+
+    run_case("sd1", cv.UNetModel(image_size=8, in_channels=4, model_channels=32, out_channels=4, num_res_blocks=1,
+                                 attention_resolutions=[1], channel_mult=(1, 1), num_heads=4,
+                                 use_spatial_transformer=True, transformer_depth=1, context_dim=32, legacy=False),
              "CompVis/stable-diffusion ldm/modules/diffusionmodules/openaimodel.py", cv_checkout, commits[0],
-             {**diffusers_config([320, 640, 1280, 1280], 2, 8, 768,
-                                 ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"],
-                                 ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"], False, {}),
-              "sample_size": 64}, seed=34, context=768, float64=True)
-    sys.exit(0)
+             diffusers_config([32, 32], 1, 4, 32, ["CrossAttnDownBlock2D", "DownBlock2D"],
+                              ["UpBlock2D", "CrossAttnUpBlock2D"], False, {}), seed=31, context=32)
 
-run_case("sd1", cv.UNetModel(image_size=8, in_channels=4, model_channels=32, out_channels=4, num_res_blocks=1,
-                             attention_resolutions=[1], channel_mult=(1, 1), num_heads=4,
-                             use_spatial_transformer=True, transformer_depth=1, context_dim=32, legacy=False),
-         "CompVis/stable-diffusion ldm/modules/diffusionmodules/openaimodel.py", cv_checkout, commits[0],
-         diffusers_config([32, 32], 1, 4, 32, ["CrossAttnDownBlock2D", "DownBlock2D"],
-                          ["UpBlock2D", "CrossAttnUpBlock2D"], False, {}), seed=31, context=32)
+    run_case("sd2", sgm.UNetModel(in_channels=4, model_channels=32, out_channels=4, num_res_blocks=1,
+                                  attention_resolutions=[1, 2], channel_mult=(1, 1), num_head_channels=8,
+                                  transformer_depth=1, context_dim=24, use_linear_in_transformer=True,
+                                  use_checkpoint=False),
+             "Stability-AI/generative-models sgm/modules/diffusionmodules/openaimodel.py", sgm_checkout, commits[1],
+             diffusers_config([32, 32], 1, [4, 4], 24, ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D"],
+                              ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D"], True, {}), seed=32, context=24)
 
-run_case("sd2", sgm.UNetModel(in_channels=4, model_channels=32, out_channels=4, num_res_blocks=1,
-                              attention_resolutions=[1, 2], channel_mult=(1, 1), num_head_channels=8,
-                              transformer_depth=1, context_dim=24, use_linear_in_transformer=True,
-                              use_checkpoint=False),
-         "Stability-AI/generative-models sgm/modules/diffusionmodules/openaimodel.py", sgm_checkout, commits[1],
-         diffusers_config([32, 32], 1, [4, 4], 24, ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D"],
-                          ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D"], True, {}), seed=32, context=24)
-
-run_case("sdxl", sgm.UNetModel(in_channels=4, model_channels=32, out_channels=4, num_res_blocks=1,
-                               attention_resolutions=[2], channel_mult=(1, 1), num_head_channels=16,
-                               transformer_depth=[1, 2], context_dim=32, use_linear_in_transformer=True,
-                               num_classes="sequential", adm_in_channels=16 + 6 * 8, use_checkpoint=False),
-         "Stability-AI/generative-models sgm/modules/diffusionmodules/openaimodel.py", sgm_checkout, commits[1],
-         diffusers_config([32, 32], 1, [2, 2], 32, ["DownBlock2D", "CrossAttnDownBlock2D"],
-                          ["CrossAttnUpBlock2D", "UpBlock2D"], True,
-                          {"transformer_layers_per_block": [1, 2], "addition_embed_type": "text_time",
-                           "addition_time_embed_dim": 8, "projection_class_embeddings_input_dim": 16 + 6 * 8}),
-         seed=33, context=32, sdxl=(16, 8))
+    run_case("sdxl", sgm.UNetModel(in_channels=4, model_channels=32, out_channels=4, num_res_blocks=1,
+                                   attention_resolutions=[2], channel_mult=(1, 1), num_head_channels=16,
+                                   transformer_depth=[1, 2], context_dim=32, use_linear_in_transformer=True,
+                                   num_classes="sequential", adm_in_channels=16 + 6 * 8, use_checkpoint=False),
+             "Stability-AI/generative-models sgm/modules/diffusionmodules/openaimodel.py", sgm_checkout, commits[1],
+             diffusers_config([32, 32], 1, [2, 2], 32, ["DownBlock2D", "CrossAttnDownBlock2D"],
+                              ["CrossAttnUpBlock2D", "UpBlock2D"], True,
+                              {"transformer_layers_per_block": [1, 2], "addition_embed_type": "text_time",
+                               "addition_time_embed_dim": 8, "projection_class_embeddings_input_dim": 16 + 6 * 8}),
+             seed=33, context=32, sdxl=(16, 8))

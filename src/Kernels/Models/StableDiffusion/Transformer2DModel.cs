@@ -45,6 +45,7 @@ public sealed class Transformer2DModel : nn.Module
     /// <param name="context">[B, S, D] text states</param>
     public Tensor Forward(Tensor x, Tensor context)
     {
+        using var scope = NewDisposeScope(); // its intermediates go when it returns (as in ResnetBlock2D)
         var (b, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
         var t = _norm.forward(x).permute(0, 2, 3, 1).reshape(b, h * w, c);
         t = Project(_projIn, t);
@@ -55,7 +56,7 @@ public sealed class Transformer2DModel : nn.Module
         // (or, at 1x1, strides that read as both formats) to the next GroupNorm and convolution; at SD 1.5's widths
         // that moved the output far from the reference (bench/RESULTS.md, "Stable Diffusion U-Net at SD 1.5 widths").
         var image = t.transpose(1, 2).flatten().view(b, c, h, w);
-        return _out.Apply(image + x);
+        return _out.Apply(image + x).MoveToOuterDisposeScope();
     }
 
     // A 1x1 convolution is a Linear over tokens: one path for both projection kinds.

@@ -33,10 +33,11 @@ public sealed class UNetTransformerBlock : nn.Module
     /// <param name="context">[B, S, C] text states</param>
     public Tensor Forward(Tensor x, Tensor context)
     {
+        using var scope = NewDisposeScope(); // the block's intermediates go when it returns (as in ResnetBlock2D)
         var h = _norm1.forward(x);
         x = x + _attn1.Forward(h, h);
         x = x + _attn2.Forward(_norm2.forward(x), context);
         x = x + _ff.Forward(_norm3.forward(x));
-        return _residPost.Apply(x);
+        return _residPost.Apply(x).MoveToOuterDisposeScope();
     }
 }
