@@ -28,6 +28,22 @@ public class NonFiniteRetryTests
         Assert.DoesNotContain('\n', e.Message);
     }
 
+    /// <summary>The last try runs without oneDNN (the measured source of sporadic NaNs), which is switched back on after.</summary>
+    [Fact]
+    public void TheLastTryRunsWithoutOneDnn()
+    {
+        var seen = new List<bool>();
+        Assert.True(OneDnn.TrySetEnabled(true));
+        using var result = NonFiniteRetry.Run(() =>
+        {
+            seen.Add(OneDnn.Enabled);
+            return seen.Count < NonFiniteRetry.Tries ? tensor(new[] { float.NaN }) : tensor(new[] { 1f });
+        }, "test");
+        Assert.Equal(NonFiniteRetry.Tries, seen.Count);
+        Assert.False(seen[^1]);
+        Assert.True(OneDnn.Enabled);
+    }
+
     [Fact]
     public void OneDnnCanBeSwitchedOffAndOnAgain()
     {
