@@ -36,7 +36,11 @@ public sealed class ModelsSampleCommandTests : IDisposable
         using var first = SKBitmap.Decode(a);
         using var second = SKBitmap.Decode(b);
         Assert.True(first.Height > first.Width / 2, $"two rows expected, got {first.Width}x{first.Height}");
-        Assert.Equal(first.Bytes, second.Bytes);
+        // The same picture, to within one 8-bit level: a step that oneDNN left NaN is recomputed without oneDNN
+        // (NonFiniteRetry), whose sums may differ in the last float bit.
+        Assert.Equal(first.Bytes.Length, second.Bytes.Length);
+        var off = first.Bytes.Zip(second.Bytes, (x, y) => Math.Abs(x - y)).Max();
+        Assert.True(off <= 1, $"the same seed drew a different picture (a byte off by {off})");
     }
 
     [Fact]
