@@ -20,7 +20,14 @@ public static class JobWatcher
             {
                 while (true)
                 {
-                    var p = last = await status();
+                    JobProgress p;
+                    try { p = last = await status(); }
+                    catch (TimeoutException) when (!ct.IsCancellationRequested)
+                    {
+                        // A silo too busy to answer within Orleans' response timeout has not failed the work: ask again.
+                        if (last is not null) report(last.Fraction, ProgressLine.Of(last) + " (the silo is slow to answer)");
+                        continue;
+                    }
                     report(p.Fraction, ProgressLine.Of(p));
                     if (p.Finished) return p;
                     await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
