@@ -5,6 +5,8 @@ using MMInterp.Kernels.Text;
 using TorchSharp;
 using static TorchSharp.torch;
 
+using static MMInterp.Bench.BenchArgs;
+
 namespace MMInterp.Bench;
 
 /// <summary>
@@ -79,9 +81,4 @@ public static class ClipLoadBench
         File.ReadLines("/proc/self/status").Where(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
             .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024).Single();
 
-    static string Option(string[] args, string name, string fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-    }
 }

@@ -5,6 +5,8 @@ using MMInterp.Kernels.IO;
 using MMInterp.Kernels.Models.Llm;
 using static TorchSharp.torch;
 
+using static MMInterp.Bench.BenchArgs;
+
 namespace MMInterp.Bench;
 
 /// <summary>
@@ -66,9 +68,4 @@ public static class LlamaCheckBench
         return ok ? 0 : 1;
     }
 
-    static string Option(string[] args, string name, string fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-    }
 }

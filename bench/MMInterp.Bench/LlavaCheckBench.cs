@@ -4,6 +4,8 @@ using MMInterp.Kernels.Checkpoints;
 using MMInterp.Kernels.IO;
 using static TorchSharp.torch;
 
+using static MMInterp.Bench.BenchArgs;
+
 namespace MMInterp.Bench;
 
 /// <summary>
@@ -68,9 +70,4 @@ public static class LlavaCheckBench
         return ok ? 0 : 1;
     }
 
-    static string Option(string[] args, string name, string fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-    }
 }

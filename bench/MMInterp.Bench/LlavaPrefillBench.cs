@@ -6,6 +6,8 @@ using MMInterp.Kernels.Models.Llava;
 using MMInterp.Kernels.Models.Llm;
 using static TorchSharp.torch;
 
+using static MMInterp.Bench.BenchArgs;
+
 namespace MMInterp.Bench;
 
 /// <summary>
@@ -97,9 +99,4 @@ public static class LlavaPrefillBench
         return (embeds.shape[1], prefill, clock.Elapsed.TotalSeconds, tokens.ToArray());
     }
 
-    static int Int(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
 }

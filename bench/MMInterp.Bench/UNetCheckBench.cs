@@ -6,6 +6,8 @@ using MMInterp.Kernels.IO;
 using MMInterp.Kernels.Models.StableDiffusion;
 using static TorchSharp.torch;
 
+using static MMInterp.Bench.BenchArgs;
+
 namespace MMInterp.Bench;
 
 /// <summary>
@@ -101,9 +103,4 @@ public static class UNetCheckBench
         }
     }
 
-    static string Option(string[] args, string name, string fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-    }
 }

@@ -5,6 +5,8 @@ using MMInterp.Kernels.IO;
 using MMInterp.Kernels.Models.StableDiffusion;
 using static TorchSharp.torch;
 
+using static MMInterp.Bench.BenchArgs;
+
 namespace MMInterp.Bench;
 
 /// <summary>
@@ -85,9 +87,4 @@ public static class UNetStepBench
         return 0;
     }
 
-    static int Int(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
 }
