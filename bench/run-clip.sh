@@ -10,12 +10,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="${1:?usage: bench/run-clip.sh OPENAI_CLIP_CHECKOUT|none [options]}"; shift
-/usr/bin/python3 -c 'import torch' 2>/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torch; }
-blas=bench/.peer-blas/usr/lib/x86_64-linux-gnu/openblas-pthread
-if [ "$repo" != none ] && [ ! -e "$blas/libblas.so.3" ]; then
-  mkdir -p bench/.peer-blas
-  (cd bench/.peer-blas && apt-get download libopenblas0-pthread >/dev/null 2>&1 && dpkg -x libopenblas0-pthread_*.deb . && rm -f ./*.deb)
-fi
+. bench/peer-env.sh
+peer_torch
+peer_blas_dir
+[ "$repo" = none ] || peer_blas
 dotnet build bench/MMInterp.Bench -c Release -v q -nologo -clp:ErrorsOnly
 uptime
 exec dotnet bench/MMInterp.Bench/bin/Release/net10.0/MMInterp.Bench.dll clip --clip-repo "$repo" --peer-blas "$(pwd)/$blas" "$@"

@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 llama="${1:?usage: bench/run-llama-check.sh LLAMA_CHECKOUT LLAMA_MODELS_CHECKOUT [WORK_DIR] [options]}"
 models="${2:?usage: bench/run-llama-check.sh LLAMA_CHECKOUT LLAMA_MODELS_CHECKOUT [WORK_DIR] [options]}"
 work="${3:-/tmp/mminterp-llama-check}"; shift $(( $# < 3 ? $# : 3 ))
-/usr/bin/python3 -c 'import torch' 2>/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torch; }
+. bench/peer-env.sh
+peer_torch
 [ -e "$work/llava7b_one_layer/golden.safetensors" ] || /usr/bin/python3 tests/reference/llama_meta_reference.py "$llama" "$models" "$work" --wide
 dotnet build bench/MMInterp.Bench -c Release -v q -nologo -clp:ErrorsOnly
 uptime

@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 clip="${1:?usage: bench/run-llava-check.sh CLIP_CHECKOUT LLAMA_CHECKOUT [WORK_DIR] [options]}"
 llama="${2:?usage: bench/run-llava-check.sh CLIP_CHECKOUT LLAMA_CHECKOUT [WORK_DIR] [options]}"
 work="${3:-/tmp/mminterp-llava-check}"; shift $(( $# < 3 ? $# : 3 ))
-/usr/bin/python3 -c 'import torch' 2>/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torch; }
+. bench/peer-env.sh
+peer_torch
 [ -e "$work/llava7b_one_layer/golden.safetensors" ] || /usr/bin/python3 tests/reference/llava_reference.py "$clip" "$llama" "$work" --wide
 dotnet build bench/MMInterp.Bench -c Release -v q -nologo -clp:ErrorsOnly
 uptime

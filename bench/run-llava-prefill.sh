@@ -22,12 +22,9 @@ while [ $# -gt 0 ]; do
   esac
   shift 2
 done
-/usr/bin/python3 -c 'import torch' 2>/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torch; }
-blas=bench/.peer-blas/usr/lib/x86_64-linux-gnu/openblas-pthread
-if [ ! -e "$blas/libblas.so.3" ]; then
-  mkdir -p bench/.peer-blas
-  (cd bench/.peer-blas && apt-get download libopenblas0-pthread >/dev/null 2>&1 && dpkg -x libopenblas0-pthread_*.deb . && rm -f ./*.deb)
-fi
+. bench/peer-env.sh
+peer_torch
+peer_blas
 dir="$work/llava7b_one_layer"
 [ -e "$dir/golden.safetensors" ] || LD_LIBRARY_PATH="$(pwd)/$blas" /usr/bin/python3 tests/reference/llava_reference.py "$clip" "$llama" "$work" --wide
 dotnet build bench/MMInterp.Bench -c Release -v q -nologo -clp:ErrorsOnly
