@@ -39,9 +39,9 @@ public static class TinySdPipeline
 
     /// <summary>Two levels of 8 and 16 channels over 4x4 latents, cross-attention to the (concatenated) text states;
     /// SDXL's text_time addition with the second encoder's projection.</summary>
-    public static UNetConfig Unet(bool xl) => new()
+    public static UNetConfig Unet(bool xl, int latentSide = LatentSide) => new()
     {
-        BlockOutChannels = [8, 16], NormNumGroups = 4, HeadCounts = [2, 2], SampleSize = LatentSide,
+        BlockOutChannels = [8, 16], NormNumGroups = 4, HeadCounts = [2, 2], SampleSize = latentSide,
         CrossAttentionDim = xl ? Width1 + Width2 : Width1, UseLinearProjection = xl,
         AdditionEmbedType = xl ? "text_time" : null, AdditionTimeEmbedDim = xl ? TimeEmbed : 0,
         ProjectionClassEmbeddingsInputDim = xl ? 6 * TimeEmbed + Projection : 0,
@@ -49,14 +49,17 @@ public static class TinySdPipeline
 
     /// <summary>Writes the pipeline under <paramref name="dir"/> and returns it.</summary>
     /// <param name="scheduler">the scheduler_config.json's _class_name</param>
-    public static string Write(string dir, bool xl = false, bool fp16 = false, long seed = 1, string scheduler = "DDIMScheduler")
+    /// <param name="latentSide">the U-Net's sample_size (images are twice it; the ShapesWorld analyses need 16 pixels)</param>
+    /// <param name="predictionType">the scheduler's prediction_type</param>
+    public static string Write(string dir, bool xl = false, bool fp16 = false, long seed = 1, string scheduler = "DDIMScheduler",
+        int latentSide = LatentSide, string predictionType = "epsilon")
     {
         Directory.CreateDirectory(dir);
         // Under the process-wide build lock: another test building a model at the same time would share torch's generator.
-        return TorchRuntime.Seeded(seed, () => WriteSeeded(dir, xl, fp16, scheduler));
+        return TorchRuntime.Seeded(seed, () => WriteSeeded(dir, xl, fp16, scheduler, latentSide, predictionType));
     }
 
-    static string WriteSeeded(string dir, bool xl, bool fp16, string scheduler)
+    static string WriteSeeded(string dir, bool xl, bool fp16, string scheduler, int latentSide, string predictionType)
     {
         var bpe = ClipBpeTokenizer.BuildForWords(Words);
         new ClipPromptTokenizer(bpe, MaxLength, bpe.EndId).Save(Path.Combine(dir, "tokenizer"));
@@ -70,7 +73,7 @@ public static class TinySdPipeline
         }
         using (var vae = new AutoencoderKl(Vae)) { Perturb(vae); AutoencoderKlCheckpoint.Save(vae, Path.Combine(dir, "vae"), fp16); }
 
-        using (var unet = new UNet2DConditionModel(Unet(xl)))
+        using (var unet = new UNet2DConditionModel(Unet(xl, latentSide)))
         {
             Perturb(unet);
             UNetCheckpoint.Save(unet, Path.Combine(dir, "unet"), fp16 ? "fp16" : null, dtype: fp16 ? ScalarType.Float16 : ScalarType.Float32);
@@ -81,7 +84,7 @@ public static class TinySdPipeline
         {
             ["_class_name"] = scheduler, ["beta_start"] = 0.00085, ["beta_end"] = 0.012, ["beta_schedule"] = "scaled_linear",
             ["num_train_timesteps"] = 1000, ["steps_offset"] = 1, ["set_alpha_to_one"] = false, ["clip_sample"] = false,
-            ["timestep_spacing"] = "leading", ["prediction_type"] = "epsilon",
+            ["timestep_spacing"] = "leading", ["prediction_type"] = predictionType,
         }.ToJsonString());
 
         var index = new JsonObject

@@ -65,7 +65,7 @@ public static class DiffusionCommand
         new StudyVerb("temporal", "earliest noise level at which each attribute is linearly decodable from the denoiser (colour before fill?)",
             AnalysisCatalog.Get<DiffusionStudyAnalysis>(), ModelFamily.Diffusion, "diffusion-temporal")
         {
-            Only = ["seeds", "train_images", "test_images", "timesteps", "trajectory_prompts"],
+            Only = ["seeds", "train_images", "test_images", "timesteps", "trajectory_prompts", "prompts"],
             Defaults = new Dictionary<string, string> { ["seeds"] = "3" },
             Fixed = StudyVerb.Parts(DiffusionStudyOptions.Temporal),
             ResultsFile = "temporal.json",

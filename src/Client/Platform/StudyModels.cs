@@ -30,12 +30,14 @@ public static class StudyModels
         directory = Path.GetFullPath(directory);
         if (family == ModelFamily.Vlm && !VlmCheckpoint.IsVlmDirectory(directory) && File.Exists(Path.Combine(directory, LlavaCheckpoint.ConfigFile)))
             return await RegisterLlavaAsync(session, directory, ct);
+        if (family == ModelFamily.Diffusion && StableDiffusionDirectory.IsPipelineDirectory(directory))
+            return await RegisterPipelineAsync(session, directory, ct);
         var marker = family switch
         {
             ModelFamily.Vlm => VlmCheckpoint.IsVlmDirectory(directory) ? null : "vlm_config.json",
             // The zoo DiT (diffusion.json) or the zoo U-Net (zoo.json beside unet/).
-            ModelFamily.Diffusion => File.Exists(Path.Combine(directory, DiffusionCheckpoint.ConfigFile)) || ZooDenoiserCheckpoint.IsUNet(directory) ? null
-                : $"{DiffusionCheckpoint.ConfigFile}, nor {UNetZooCheckpoint.ZooFile} beside {UNetZooCheckpoint.UNetFolder}/",
+            ModelFamily.Diffusion => ZooDenoiserCheckpoint.IsDenoiserDirectory(directory) ? null
+                : $"{DiffusionCheckpoint.ConfigFile}, nor {UNetZooCheckpoint.ZooFile} beside {UNetZooCheckpoint.UNetFolder}/, nor a diffusers {StableDiffusionDirectory.IndexFile}",
             _ => File.Exists(Path.Combine(directory, "config.json")) ? null : "config.json",
         };
         if (marker is not null)
@@ -47,6 +49,16 @@ public static class StudyModels
         var record = await ModelRegistration.RegisterDirectoryFromManifestAsync(session.Artefacts, session.Registry, id, name, family, manifest, spec, ct);
         Console.WriteLine($"model directory {directory} is registered model {record.Id}");
         return record.Id;
+    }
+
+    /// <summary>A diffusers pipeline directory, registered as `models add DIR --family diffusion` does (the files a load
+    /// reads; the same files again are the model registered from them).</summary>
+    static async Task<string> RegisterPipelineAsync(PlatformSession session, string directory, CancellationToken ct)
+    {
+        var registered = await ForeignModelRegistration.RegisterDiffusionAsync(session.Artefacts, session.Registry, directory,
+            Path.GetFileName(directory.TrimEnd(Path.DirectorySeparatorChar)), ct);
+        Console.WriteLine($"pipeline directory {directory} is {(registered.AlreadyRegistered ? "" : "now ")}registered model {registered.Model.Id}");
+        return registered.Model.Id;
     }
 
     /// <summary>An HF LLaVA directory, registered as `models add DIR --family vlm` does (under the directory's name);

@@ -14,12 +14,23 @@ public sealed class OptionAliasAttribute(params string[] names) : Attribute
     public IReadOnlyList<string> Names { get; } = names;
 }
 
+/// <summary>A list option the CLI reads from a text file named under its own flag, one entry per line (blank lines and
+/// lines starting with # skipped); the options JSON holds the entries.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class LinesFromFileAttribute(string flag) : Attribute
+{
+    public string Flag { get; } = flag;
+}
+
 /// <summary>One option of an analysis: its name (snake_case; the options JSON key, and `--kebab-case` on the CLI), its
 /// older spellings, its type, its default and what it means.</summary>
 public sealed record AnalysisOption(string Name, IReadOnlyList<string> Aliases, Type Type, object? Default, string Description, PropertyInfo? Property = null)
 {
-    /// <summary>The CLI flag: the name in kebab case.</summary>
-    public string Flag => "--" + Name.Replace('_', '-');
+    /// <summary>The CLI flag: the name in kebab case, or the file flag of a list read from a file.</summary>
+    public string Flag => "--" + (FileFlag ?? Name.Replace('_', '-'));
+
+    /// <summary>Set when the CLI reads this list from a file (<see cref="LinesFromFileAttribute"/>).</summary>
+    public string? FileFlag => Property?.GetCustomAttribute<LinesFromFileAttribute>()?.Flag;
 
     /// <summary>The default as text, for help.</summary>
     public string DefaultText => Default switch

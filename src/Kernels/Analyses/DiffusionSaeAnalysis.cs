@@ -15,6 +15,8 @@ public sealed record DiffusionSaeOptions
     [Description("training steps per SAE")] public int Steps { get; init; } = new TimestepSaeConfig().Steps;
     [Description("training images per level (half captioned, half null caption)")] public int TrainImages { get; init; } = new TimestepSaeConfig().TrainImages;
     [Description("held-out images per caption policy")] public int TestImages { get; init; } = new TimestepSaeConfig().TestImages;
+    [Description("your prompts for the captioned half, one per line (in turn) instead of the images' captions"), LinesFromFile("prompt-file")]
+    public string[]? Prompts { get; init; }
     [Description("sha256 of stored timestep-keyed activations to train on instead of fresh ones: an activation set's index, or an older `diffusion extract` directory")] public string? Activations { get; init; }
 }
 
@@ -40,7 +42,7 @@ public sealed class DiffusionSaeAnalysis() : Analysis<DiffusionSaeOptions>(Kind)
         {
             Hook = o.Hook, Timesteps = o.Timesteps,
             Kind = Enum.TryParse<SaeKind>(o.SaeKind, ignoreCase: true, out var kind) ? kind : throw new ArgumentException($"{Kind}: option 'sae_kind' '{o.SaeKind}' is not one of topk, batchtopk, relu, jumprelu"),
-            Expansion = o.Expansion, K = o.K, Steps = o.Steps, TrainImages = o.TrainImages, TestImages = o.TestImages,
+            Expansion = o.Expansion, K = o.K, Steps = o.Steps, TrainImages = o.TrainImages, TestImages = o.TestImages, Prompts = o.Prompts,
         }.Validate(bundle);
         var dir = Path.Combine(inputs.WorkDirectory, "saes");
         TimestepSaeResult trained;

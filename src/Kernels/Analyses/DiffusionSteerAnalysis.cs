@@ -51,11 +51,8 @@ public sealed class DiffusionSteerAnalysis() : Analysis<DiffusionSteerOptions>(K
         var result = new AnalysisResult();
         using var set = await SaeSetAsync(o, inputs, result, ct);
         using var model = await inputs.DiffusionAsync(ct);
-        // Steering adds SAE directions to a residual stream through the flow sampler: written for the DiT.
-        var bundle = model as DiffusionBundle ?? throw new ArgumentException($"{Kind}: colour steering runs on the zoo DiT; this model is a {model.GetType().Name}, whose sampler it does not drive yet");
-
         progress(0, $"steering colour at {set.Hook} with {set.Timesteps.Count} timestep SAEs");
-        var r = DiffusionSteering.Run(bundle, set, config, (share, note) => progress(0.98 * share, note));
+        var r = DiffusionSteering.Run(model, set, config, (share, note) => progress(0.98 * share, note));
         result.AddPictures(DiffusionFigures.WriteSteering(inputs.WorkDirectory, r, config.Pictured));
         result.Figure("diffusion_steering_success", r.Headline.Feature.Success)
             .Figure("diffusion_steering_random_control", r.Headline.Random.Success)

@@ -12,6 +12,8 @@ public sealed record DiffusionStudyOptions
     [Description("probe test images per seed")] public int TestImages { get; init; } = new TemporalConfig().TestImages;
     [Description("noise levels probed (default: the temporal schedule)")] public double[]? Timesteps { get; init; }
     [Description("prompts whose generation trajectory is probed")] public int TrajectoryPrompts { get; init; } = new TemporalConfig().TrajectoryPrompts;
+    [Description("your prompts for the generation trajectory, one per line (each step judged against the final image)"), LinesFromFile("prompt-file")]
+    public string[]? Prompts { get; init; }
     [Description("held-out prompts the steering lens scores")] public int LensPrompts { get; init; } = new LensConfig().Prompts;
     [Description("prompts drawn as lens grids")] public int Pictured { get; init; } = 2;
     [Description("generated images per ablation")] public int AblationImages { get; init; } = new AblationConfig().Images;
@@ -51,7 +53,7 @@ public sealed class DiffusionStudyAnalysis() : Analysis<DiffusionStudyOptions>(K
         {
             Seeds = Enumerable.Range(0, o.Seeds).Select(i => 3_000_017L + 1000L * i).ToList(),
             TrainImages = o.TrainImages, TestImages = o.TestImages,
-            Timesteps = o.Timesteps ?? new TemporalConfig().Timesteps, TrajectoryPrompts = o.TrajectoryPrompts,
+            Timesteps = o.Timesteps ?? new TemporalConfig().Timesteps, TrajectoryPrompts = o.TrajectoryPrompts, Prompts = o.Prompts,
         }.Validate();
         var ablation = new AblationConfig { Images = o.AblationImages, LossImages = o.LossImages, Heads = o.Heads }.Validate();
         var roleConfig = new HeadRoleConfig { TrainImages = o.RoleImages, TestImages = Math.Max(16, o.RoleImages / 2) }.Validate();
@@ -70,6 +72,9 @@ public sealed class DiffusionStudyAnalysis() : Analysis<DiffusionStudyOptions>(K
             result.Figures["temporal_colour_before_fill"] = (double)time.ColourBeforeFill();
             foreach (var curve in time.Curves) result.Figure($"earliest_t_{curve.Attribute.ToString().ToLowerInvariant()}", curve.Earliest);
             result.Details["temporal"] = ResultJson.Node(new { time.Timesteps, time.Hooks, time.Curves, time.Trajectory });
+            if (time.Trajectory is { Reference: TrajectoryCurve.FinalImage } user)
+                foreach (var (attribute, agreement) in user.Accuracy)
+                    result.Figure($"settled_t_{attribute.ToString().ToLowerInvariant()}", TemporalAnalysis.Settled(user.T, agreement));
         }
         if (o.Parts.Contains(DiffusionStudyOptions.Lens))
         {

@@ -23,6 +23,9 @@ public sealed record TimestepExtractionConfig
     /// <summary>The text the denoiser reads (default: the null caption, so that everything the activations know about the
     /// image came through the noisy pixels).</summary>
     public CaptionConditioning Conditioning { get; init; }
+    /// <summary>A user's prompts for the captioned rows instead of each scene's own caption, in turn (row i reads prompt
+    /// i mod count); null: the scenes' captions.</summary>
+    public IReadOnlyList<string>? Prompts { get; init; }
     public int BatchSize { get; init; } = 64;
 
     public TimestepExtractionConfig Validate(HookRegistry hooks)
@@ -41,6 +44,8 @@ public sealed record TimestepExtractionConfig
         if (Images < 1) throw new ArgumentException($"Images must be positive, got {Images}", nameof(Images));
         if (Start < 0) throw new ArgumentException($"Start must be non-negative, got {Start}", nameof(Start));
         if (BatchSize < 1) throw new ArgumentException($"BatchSize must be positive, got {BatchSize}", nameof(BatchSize));
+        if (Prompts is { Count: 0 } || Prompts?.Any(string.IsNullOrWhiteSpace) == true)
+            throw new ArgumentException("Prompts must hold at least one prompt, none of them blank", nameof(Prompts));
         if (!Enum.IsDefined(Conditioning)) throw new ArgumentException($"Conditioning {(int)Conditioning} is not one of {string.Join(", ", Enum.GetNames<CaptionConditioning>())}", nameof(Conditioning));
         return this;
     }
@@ -65,7 +70,7 @@ public static class TimestepActivations
     public static void Run(IZooDenoiser model, TimestepExtractionConfig config, Action<TimestepKey, Tensor, ShapesBatch> sink)
     {
         var c = config.Validate(model.Hooks);
-        var device = model.Text.Clip.LogitScale.device;
+        var device = model.Text.Device;
         var world = new ShapesWorldGenerator(ShapesWorldConfig.SingleObject(model.ImageSize));
         using var _ = no_grad();
         for (var start = 0; start < c.Images; start += c.BatchSize)
@@ -73,9 +78,10 @@ public static class TimestepActivations
             using var scope = NewDisposeScope();
             var n = Math.Min(c.BatchSize, c.Images - start);
             using var batch = world.Batch(c.Seed, c.Start + start, n, device);
-            var x0 = FlowMatching.ToModelSpace(batch.Images);
+            var x0 = model.CleanInput(batch.Images);
             var eps = randn(x0.shape, generator: new Generator((ulong)(c.Seed + c.Start + start), device), device: device);
-            var captions = batch.Scenes.Select((scene, i) => c.Conditioning.IsCaptioned(c.Start + start + i) ? Captions.Describe(scene) : TextConditioner.Null).ToList();
+            var captions = batch.Scenes.Select((scene, i) => !c.Conditioning.IsCaptioned(c.Start + start + i) ? TextConditioner.Null
+                : c.Prompts is { } prompts ? prompts[(int)((c.Start + start + i) % prompts.Count)] : Captions.Describe(scene)).ToList();
             var text = model.Text.Encode(captions, device);
             foreach (var t in c.Timesteps)
             {

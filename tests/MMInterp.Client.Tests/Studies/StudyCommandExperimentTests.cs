@@ -95,6 +95,48 @@ public sealed class StudyCommandExperimentTests : IAsyncLifetime
         Assert.Contains("--activations 'actset-none' is neither a registered activation set nor a directory", missing.Output);
     }
 
+    /// <summary>The diffusion studies on a user's diffusers pipeline with the user's prompts: `models add --family
+    /// diffusion`, then `diffusion temporal --prompt-file` (the trajectory judged against each final image, with its
+    /// pictures) and `diffusion sae --prompt-file` by the pipeline's name; a pipeline directory given as --model is
+    /// the model `models add` registered.</summary>
+    [Fact]
+    public async Task DiffusionStudiesRunOnARegisteredPipelineWithAUsersPrompts()
+    {
+        var dir = MMInterp.Tests.TinySdPipeline.Write(Path.Combine(_home, "tiny-sd"), latentSide: 8);
+        var add = await Run("models", "add", dir, "--family", "diffusion", "--name", "my sd");
+        Assert.True(add.Code == 0, add.Output);
+        var prompts = Path.Combine(_home, "prompts.txt");
+        File.WriteAllText(prompts, "# my prompts\na red cat\n\nphoto of a blue dog, red\n");
+        var out1 = Path.Combine(_home, "temporal");
+        var temporal = await Run("diffusion", "temporal", "--model", "my sd", "--prompt-file", prompts, "--seeds", "1", "--train-images", "16",
+            "--test-images", "16", "--timesteps", "1,0.5,0", "--out", out1);
+        Assert.True(temporal.Code == 0, temporal.Output);
+        Assert.Contains("settled_t_colour", temporal.Output);
+        Assert.True(new FileInfo(Path.Combine(out1, "temporal_trajectory_images.png")).Length > 1000, temporal.Output);
+
+        await using var registry = RegistryStore.Create(_cli.ConnectionString);
+        var model = Assert.Single(await registry.Models.ListAsync());
+        var experiment = Assert.Single(await registry.Experiments.ListAsync());
+        var options = JsonNode.Parse(experiment.ConfigJson)!["options"]!;
+        Assert.Equal(model.Id, JsonNode.Parse(experiment.ConfigJson)!["model"]!.GetValue<string>());
+        Assert.Equal(["a red cat", "photo of a blue dog, red"], options["prompts"]!.AsArray().Select(p => p!.GetValue<string>()));
+        var results = JsonNode.Parse(experiment.ResultsJson)!;
+        // Each step's reading against the final image: it agrees with itself at the last step, so every attribute settles.
+        Assert.InRange(results["figures"]!["settled_t_colour"]!.GetValue<double>(), 0, 1);
+        var trajectory = results["temporal"]!["Trajectory"]!;
+        Assert.Equal("final image", trajectory["Reference"]!.GetValue<string>());
+
+        var sae = await Run("diffusion", "sae", "--model", dir, "--prompt-file", prompts, "--hook", "unet.mid.hook_out", "--timesteps", "0.8,0.3",
+            "--steps", "20", "--expansion", "2", "--k", "4", "--train-images", "16", "--test-images", "8", "--out", Path.Combine(_home, "saes"));
+        Assert.True(sae.Code == 0, sae.Output);
+        Assert.Contains("figure diffusion_timestep_sae_explained_variance:", sae.Output);
+        Assert.Single(await registry.Models.ListAsync()); // the directory is the model registered from it
+
+        var missing = await Run("diffusion", "temporal", "--model", "my sd", "--prompt-file", Path.Combine(_home, "none.txt"));
+        Assert.NotEqual(0, missing.Code);
+        Assert.Contains("--prompt-file: no file", missing.Output);
+    }
+
     internal static string WriteClip(string dir)
     {
         torch.manual_seed(21);

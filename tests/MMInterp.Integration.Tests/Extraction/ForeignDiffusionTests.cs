@@ -1,10 +1,16 @@
 using System.Text.Json.Nodes;
 using MMInterp.Grains.Contracts;
+using MMInterp.Grains.Contracts.Jobs;
 using MMInterp.Grains.Registry;
 using MMInterp.Kernels.Artefacts;
 using MMInterp.Kernels.Models.StableDiffusion;
 using MMInterp.Silo.Work;
+using MMInterp.Kernels.Activations;
+using MMInterp.Kernels.Checkpoints;
+using MMInterp.Kernels.Extraction;
+using MMInterp.Kernels.ShapesWorld;
 using MMInterp.Tests;
+using TorchSharp;
 using Xunit;
 
 namespace MMInterp.Integration.Tests.Extraction;
@@ -22,7 +28,7 @@ public sealed class ForeignDiffusionTests(ForeignClipCluster fx) : IClassFixture
     [Fact]
     public async Task AStableDiffusionPipelineRegistersAsADiffusionModelWithItsComponents()
     {
-        var dir = TinySdPipeline.Write(Path.Combine(fx.Home, "tiny-sd"));
+        var dir = TinySdPipeline.Write(Path.Combine(fx.Home, "tiny-sd"), latentSide: 8);
         File.WriteAllText(Path.Combine(dir, "README.md"), "not part of the pipeline");
         var registered = await ForeignModelRegistration.RegisterDiffusionAsync(fx.Store, fx.Registry, dir, "tiny sd");
         Assert.StartsWith("sd-hf-", registered.Model.Id);
@@ -51,9 +57,26 @@ public sealed class ForeignDiffusionTests(ForeignClipCluster fx) : IClassFixture
         Assert.True(twice.AlreadyRegistered);
         Assert.Equal(registered.Model.Id, twice.Model.Id);
 
-        // The model grain does not read a pipeline as the zoo's diffusion bundle: one line saying what it is.
-        var e = await Assert.ThrowsAnyAsync<Exception>(() => fx.Cluster.Client.GetGrain<IModelGrain>(registered.Model.Id).Describe());
-        Assert.Contains("a diffusers Stable Diffusion pipeline", e.Message);
+        // The model grain serves it in latent space (SdPipelineDenoiser): its U-Net's hooks as timestep keys, and an
+        // extraction job's rows equal a direct run on the directory.
+        var info = await fx.Cluster.Client.GetGrain<IModelGrain>(registered.Model.Id).Describe();
+        Assert.Contains(TimestepKey.Template("unet.mid.hook_out"), info.HookPoints);
+        const string key = "unet.mid.hook_out@t=0.500@c=caption";
+        var job = fx.Cluster.Client.GetGrain<IExtractionJobGrain>("sd-ext");
+        await job.Start(new ExtractionJobSpec(registered.Model.Id, [key], DatasetSpec.Parse("shapes:test:6"), Shards: 2));
+        var progress = await JobWait.UntilFinished(job.Status, minutes: 4);
+        Assert.True(progress.Phase == JobPhase.Succeeded, progress.Error);
+        var set = (await fx.Registry.ActivationSets.GetAsync(progress.ActivationSetId!))!;
+        var extracted = Path.Combine(fx.Home, "sd-rows");
+        await fx.Store.RestoreDirectoryAsync(set.IndexSha256, extracted);
+        var reader = new ActivationSetReader(Path.Combine(extracted, key));
+        using var stored = torch.cat(Enumerable.Range(0, reader.Index.Shards.Count).Select(reader.ReadShard).ToList(), 0);
+        using var model = new DiffusionActivationModel(ZooDenoiserCheckpoint.Load(dir));
+        // Each shard seeds its images' noise from its own start, so the direct run goes shard by shard too.
+        const long seed = ShapesSplits.Test;
+        using var direct = torch.cat([model.Extract(seed, 0, 3, [key])[key], model.Extract(seed, 3, 3, [key])[key]], 0);
+        Assert.Equal(6L * 16, stored.shape[0]); // 6 images x the mid block's 4x4 latents
+        Assert.True(direct.allclose(stored, rtol: 1e-4, atol: 1e-5), "rows extracted on the cluster differ from a direct run");
     }
 
     [Fact]

@@ -25,9 +25,23 @@ public static class DiffusionFigures
         if (result.Trajectory is { } traj)
         {
             files.Add(Path.Combine(directory, "temporal_trajectory.png"));
+            var againstPrompt = traj.Reference == TrajectoryCurve.Prompt;
             SeriesPlotPng.Write(files[^1], traj.Accuracy.Select(kv => new SeriesPlotPng.Series(
-                Name(kv.Key), traj.T.Select((t, k) => (t, kv.Value[k])).ToList(), 1.0 / AttributeWords.Count(kv.Key))).ToList(),
-                "generation: classifier on each step's clean-image estimate vs prompt", "noise level t of the step", "accuracy", reverseX: true);
+                Name(kv.Key), traj.T.Select((t, k) => (t, kv.Value[k])).ToList(), againstPrompt ? 1.0 / AttributeWords.Count(kv.Key) : null)).ToList(),
+                $"generation: classifier on each step's clean-image estimate vs {traj.Reference}", "noise level t of the step",
+                againstPrompt ? "accuracy" : "agreement with the final image", reverseX: true);
+            if (traj.Frames.Count > 0)
+            {
+                // At most 8 steps, evenly spaced, the last included.
+                var steps = traj.T.Count;
+                var shown = Enumerable.Range(0, Math.Min(8, steps)).Select(i => steps == 1 ? 0 : (int)Math.Round(i * (steps - 1) / (double)(Math.Min(8, steps) - 1))).Distinct().ToList();
+                files.Add(Path.Combine(directory, "temporal_trajectory_images.png"));
+                var prompts = traj.Prompts ?? [];
+                ImageGridPng.Write(files[^1], traj.Frames.Select(f => (IReadOnlyList<float[]?>)shown.Select(k => (float[]?)f[k]).ToList()).ToList(), traj.FrameSide,
+                    traj.Frames.Select((_, p) => p < prompts.Count ? Shorten(prompts[p]) : $"prompt {p + 1}").ToList(),
+                    shown.Select(k => "t" + traj.T[k].ToString("0.00", CultureInfo.InvariantCulture)).ToList(),
+                    "clean-image estimate at each step", scale: Math.Max(1, 128 / traj.FrameSide));
+            }
         }
         return files;
     }
@@ -104,6 +118,8 @@ public static class DiffusionFigures
             ], $"generated colour = steered-to colour ({r.Images} images per bar)", "success rate");
         return files;
     }
+
+    static string Shorten(string prompt) => prompt.Length <= 40 ? prompt : prompt[..39] + "…";
 
     static string Name(ObjectAttribute a) => a.ToString().ToLowerInvariant();
 }

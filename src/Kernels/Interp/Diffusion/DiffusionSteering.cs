@@ -18,25 +18,27 @@ public static class DiffusionSteering
 {
     static readonly int Colours = AttributeWords.Count(ObjectAttribute.Colour);
 
-    public static DiffusionSteeringResult Run(DiffusionBundle bundle, TimestepSaeSet saes, DiffusionSteeringConfig config, Action<double, string>? progress = null)
+    public static DiffusionSteeringResult Run(IZooDenoiser bundle, TimestepSaeSet saes, DiffusionSteeringConfig config, Action<double, string>? progress = null)
     {
         var c = config.Validate();
         saes.CheckAgainst(bundle);
-        var device = bundle.Text.Clip.LogitScale.device;
+        var device = bundle.Text.Device;
         progress?.Invoke(0, "choosing features");
         var (features, vectors) = ChooseFeatures(bundle, saes, c);
         using var _v = vectors;
         using var randoms = RandomLike(vectors, c.Seed);
-        var (targets, scenes) = Prompts(bundle.Config.ImageSize, c);
+        var (targets, scenes) = Prompts(bundle.ImageSize, c);
         // Per row, the vector of its target colour at every level: [levels, rows, d].
         using var index = tensor(targets.Select(t => (long)t).ToArray());
         using var rowVectors = vectors.index_select(1, index).to(device);
         using var rowRandoms = randoms.index_select(1, index).to(device);
-        var sampler = bundle.Config.Sampler(c.Seed) with { Steps = c.SampleSteps > 0 ? c.SampleSteps : bundle.Config.SampleSteps };
-        var schedule = FlowMatching.Schedule(sampler.Steps);
+        var sampler = bundle.Sampler(c.Seed);
+        sampler = sampler with { Steps = c.SampleSteps > 0 ? c.SampleSteps : sampler.Steps };
         var conditions = 1 + 2 * c.Windows.Count;
         progress?.Invoke(0.1, "unsteered");
-        var (plain, plainPictures) = Generate(bundle, saes, scenes, targets, null, SteeringWindow.All, sampler, c);
+        // The sampler's own noise levels, step by step (each model maps its schedule onto [0, 1]).
+        var schedule = new List<double>();
+        var (plain, plainPictures) = Generate(bundle, saes, scenes, targets, null, SteeringWindow.All, sampler, c, schedule);
         var windows = new List<SteeringWindowResult>();
         List<float[]>? steeredPictures = null, randomPictures = null;
         for (var w = 0; w < c.Windows.Count; w++)
@@ -47,7 +49,7 @@ public static class DiffusionSteering
             progress?.Invoke(0.1 + 0.9 * (2 + 2 * w) / conditions, $"window {window.Name}: random direction");
             var (random, rp) = Generate(bundle, saes, scenes, targets, rowRandoms, window, sampler, c);
             if (w == 0) (steeredPictures, randomPictures) = (sp, rp);
-            windows.Add(new SteeringWindowResult(window, schedule.Take(sampler.Steps).Count(window.Contains),
+            windows.Add(new SteeringWindowResult(window, schedule.Count(window.Contains),
                 Outcome(steered, targets, scenes), Outcome(random, targets, scenes)));
         }
         var pictures = new List<SteeringPicture>();
@@ -59,11 +61,11 @@ public static class DiffusionSteering
             }
         Scalars.Release();
         return new DiffusionSteeringResult(saes.Hook, saes.Timesteps, c.Strength, targets.Length, features,
-            Outcome(plain, targets, scenes), windows, pictures, bundle.Config.ImageSize);
+            Outcome(plain, targets, scenes), windows, pictures, bundle.ImageSize);
     }
 
     /// <summary>Per level and colour: the best-detecting feature and the vector to add, [levels, colours, d] on the CPU.</summary>
-    public static (IReadOnlyList<ColourFeature> Features, Tensor Vectors) ChooseFeatures(DiffusionBundle bundle, TimestepSaeSet saes, DiffusionSteeringConfig config)
+    public static (IReadOnlyList<ColourFeature> Features, Tensor Vectors) ChooseFeatures(IZooDenoiser bundle, TimestepSaeSet saes, DiffusionSteeringConfig config)
     {
         using var acts = TimestepSaes.Collect(bundle, saes.Hook, saes.Timesteps, config.SelectionImages, config.Seed + 1, CaptionConditioning.Caption);
         var labels = TimestepSaes.Labels(acts.Scenes, ObjectAttribute.Colour);
@@ -129,20 +131,19 @@ public static class DiffusionSteering
 
     /// <summary>Samples every row's prompt (batches seeded by seed + batch start, so every condition sees the same noise),
     /// adding vectors[level(t), row] at the hook on steps inside the window; returns the classified colour per row and
-    /// the pictured rows' images.</summary>
-    static (float[][] Colour, List<float[]> Pictures) Generate(DiffusionBundle bundle, TimestepSaeSet saes, Scene[] scenes, int[] targets,
-        Tensor? vectors, SteeringWindow window, SamplerOptions sampler, DiffusionSteeringConfig c)
+    /// the pictured rows' images. <paramref name="levels"/>, when given, receives the first batch's step levels.</summary>
+    static (float[][] Colour, List<float[]> Pictures) Generate(IZooDenoiser model, TimestepSaeSet saes, Scene[] scenes, int[] targets,
+        Tensor? vectors, SteeringWindow window, SamplerOptions sampler, DiffusionSteeringConfig c, List<double>? levels = null)
     {
-        var model = bundle.Denoiser;
-        var device = bundle.Text.Clip.LogitScale.device;
+        var device = model.Text.Device;
         var colours = new float[scenes.Length][];
         var pictures = new List<float[]>();
         for (var start = 0; start < scenes.Length; start += c.BatchSize)
         {
             using var scope = NewDisposeScope();
             var n = Math.Min(c.BatchSize, scenes.Length - start);
-            var text = bundle.Text.Encode(scenes.Skip(start).Take(n).Select(Captions.Describe).ToList(), device);
-            var nullText = bundle.Text.Encode(Enumerable.Repeat(TextConditioner.Null, n).ToList(), device);
+            var text = model.Text.Encode(scenes.Skip(start).Take(n).Select(Captions.Describe).ToList(), device);
+            var nullText = model.Text.Encode(Enumerable.Repeat(TextConditioner.Null, n).ToList(), device);
             Tensor? current = null;
             Tensor images;
             using (model.Hooks.Scope())
@@ -154,14 +155,18 @@ public static class DiffusionSteering
                         var rows = x.shape[0];
                         var add = rows == n ? current : rows == 2 * n ? cat([current, current], 0)
                             : throw new InvalidOperationException($"hook '{saes.Hook}' saw {rows} rows, expected {n} or {2 * n}");
-                        return (x.reshape(rows, x.shape[1], -1) + add.unsqueeze(1).to_type(x.dtype)).reshape(x.shape);
+                        return AtEveryToken(saes.Hook, x, add.to_type(x.dtype));
                     });
-                images = FlowSampler.Sample(model, text, nullText, sampler with { Seed = sampler.Seed + start },
-                    beforeStep: (_, t) => current = vectors is not null && window.Contains(t) ? vectors[saes.Nearest(t)].narrow(0, start, n) : null);
+                var first = start == 0;
+                images = model.Sample(text, nullText, sampler with { Seed = sampler.Seed + start }, beforeStep: t =>
+                {
+                    if (first) levels?.Add(t);
+                    current = vectors is not null && window.Contains(t) ? vectors[saes.Nearest(t)].narrow(0, start, n) : null;
+                });
             }
             using (no_grad())
             {
-                var probabilities = bundle.Classifier.Logits(images.to(bundle.Classifier.parameters().First().device))[ObjectAttribute.Colour].softmax(-1).cpu();
+                var probabilities = model.Classifier.Logits(images.to(model.Classifier.parameters().First().device))[ObjectAttribute.Colour].softmax(-1).cpu();
                 for (var i = 0; i < n; i++) colours[start + i] = probabilities[i].cpu().data<float>().ToArray();
             }
             for (var i = 0; i < n; i++)
@@ -170,6 +175,14 @@ public static class DiffusionSteering
         }
         return (colours, pictures);
     }
+
+    /// <summary>x plus one vector per row [rows, d] at every token, in the layout the SAEs read it
+    /// (<see cref="IZooDenoiser.Tokens"/>): a U-Net's feature map [B, C, h, w] takes it per channel, a residual stream
+    /// [B, T, d] or per-head output [B, T, H, dh] per token.</summary>
+    static Tensor AtEveryToken(string hook, Tensor x, Tensor add) =>
+        x.dim() == 4 && !hook.EndsWith(".hook_z", StringComparison.Ordinal)
+            ? x + add.view(add.shape[0], add.shape[1], 1, 1)
+            : (x.reshape(x.shape[0], x.shape[1], -1) + add.unsqueeze(1)).reshape(x.shape);
 
     /// <param name="probabilities">per row, the classifier's colour probabilities</param>
     static SteeringOutcome Outcome(float[][] probabilities, int[] targets, Scene[] scenes)

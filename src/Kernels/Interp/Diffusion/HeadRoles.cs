@@ -41,7 +41,7 @@ public static class HeadRoles
     public static IReadOnlyList<HeadSignals> Classify(IZooDenoiser model, HeadRoleConfig config)
     {
         var c = config.Validate();
-        var device = model.Text.Clip.LogitScale.device;
+        var device = model.Text.Device;
         var n = c.TrainImages + c.TestImages;
         var world = new ShapesWorldGenerator(ShapesWorldConfig.SingleObject(model.ImageSize));
         var sites = model.AttentionSites;
@@ -59,7 +59,7 @@ public static class HeadRoles
                 using var scope = NewDisposeScope();
                 var b = Math.Min(64, n - start);
                 using var batch = world.Batch(c.Seed, start, b, device);
-                var x0 = FlowMatching.ToModelSpace(batch.Images);
+                var x0 = model.CleanInput(batch.Images);
                 var eps = randn(x0.shape, generator: new Generator((ulong)(c.Seed + start), device), device: device);
                 var tt = full([b], Scalars.S(c.T), device: device);
                 using var cache = new ActivationCache();

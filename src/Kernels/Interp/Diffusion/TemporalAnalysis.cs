@@ -22,6 +22,11 @@ public sealed record TemporalConfig
     public double Margin { get; init; } = 0.5;
     /// <summary>Prompts sampled for the generation-trajectory view (classifier on each step's clean-image estimate); 0 skips it.</summary>
     public int TrajectoryPrompts { get; init; } = 64;
+    /// <summary>A user's prompts for the trajectory instead of held-out ShapesWorld captions: with no ground truth, each
+    /// step's reading is judged against the final image's.</summary>
+    public IReadOnlyList<string>? Prompts { get; init; }
+
+    public const int MaxPrompts = 256, MaxPromptLength = 2000;
 
     public TemporalConfig Validate()
     {
@@ -32,7 +37,18 @@ public sealed record TemporalConfig
         if (ProbeSteps < 1) throw new ArgumentException($"ProbeSteps must be positive, got {ProbeSteps}", nameof(ProbeSteps));
         if (!(Margin > 0 && Margin < 1)) throw new ArgumentException($"Margin must be in (0, 1), got {Margin}", nameof(Margin));
         if (TrajectoryPrompts < 0) throw new ArgumentException($"TrajectoryPrompts must be non-negative, got {TrajectoryPrompts}", nameof(TrajectoryPrompts));
+        CheckPrompts(Prompts);
         return this;
+    }
+
+    /// <summary>Throws an ArgumentException naming the first bad user prompt (empty, too long, too many).</summary>
+    public static void CheckPrompts(IReadOnlyList<string>? prompts)
+    {
+        if (prompts is null) return;
+        if (prompts.Count is 0 or > MaxPrompts) throw new ArgumentException($"Prompts must hold 1 to {MaxPrompts} prompts, got {prompts.Count}", nameof(Prompts));
+        for (var i = 0; i < prompts.Count; i++)
+            if (string.IsNullOrWhiteSpace(prompts[i]) || prompts[i].Length > MaxPromptLength || prompts[i].Any(char.IsControl))
+                throw new ArgumentException($"Prompts: prompt {i + 1} must be 1 to {MaxPromptLength} characters of text without control characters", nameof(Prompts));
     }
 }
 
@@ -47,8 +63,18 @@ public sealed record TemporalAttributeCurve(
     public double Earliest => EarliestPerSeed.Any(double.IsNaN) ? double.NaN : EarliestPerSeed.Average();
 }
 
-/// <summary>The generation trajectory: classifier accuracy of each sampling step's clean-image estimate against the prompt.</summary>
-public sealed record TrajectoryCurve(IReadOnlyList<double> T, IReadOnlyDictionary<ObjectAttribute, IReadOnlyList<double>> Accuracy);
+/// <summary>The generation trajectory: per attribute, the share of images whose classifier reading of each sampling step's
+/// clean-image estimate matches the reference: the prompt's attributes (ShapesWorld captions, <see cref="Reference"/>
+/// "prompt") or the final image's reading (a user's prompts, "final image"). <see cref="Frames"/> holds the first
+/// prompts' estimates per step (planar RGB in [0, 1] at <see cref="FrameSide"/>), for the picture.</summary>
+public sealed record TrajectoryCurve(IReadOnlyList<double> T, IReadOnlyDictionary<ObjectAttribute, IReadOnlyList<double>> Accuracy,
+    string Reference = TrajectoryCurve.Prompt, IReadOnlyList<string>? Prompts = null)
+{
+    public const string Prompt = "prompt", FinalImage = "final image";
+
+    [System.Text.Json.Serialization.JsonIgnore] public IReadOnlyList<IReadOnlyList<float[]>> Frames { get; init; } = [];
+    [System.Text.Json.Serialization.JsonIgnore] public int FrameSide { get; init; }
+}
 
 public sealed record TemporalResult(TemporalConfig Config, IReadOnlyList<double> Timesteps, IReadOnlyList<string> Hooks,
     IReadOnlyList<TemporalAttributeCurve> Curves, TrajectoryCurve? Trajectory)
@@ -112,7 +138,8 @@ public static class TemporalAnalysis
             return new TemporalAttributeCurve(a, chance, threshold, best, perBlock, pixelMean, earliest);
         }).ToList();
         progress?.Invoke(0.95, "generation trajectory");
-        var trajectory = c.TrajectoryPrompts > 0 ? Trajectory(model, c.TrajectoryPrompts, c.Attributes) : null;
+        var trajectory = c.Prompts is { } user ? Trajectory(model, user, c.Attributes)
+            : c.TrajectoryPrompts > 0 ? Trajectory(model, c.TrajectoryPrompts, c.Attributes) : null;
         return new TemporalResult(c, ts, hooks, curves, trajectory);
     }
 
@@ -121,6 +148,15 @@ public static class TemporalAnalysis
     {
         var hits = timesteps.Where((_, k) => accuracy[k] >= threshold).ToList();
         return hits.Count == 0 ? double.NaN : hits.Max();
+    }
+
+    /// <summary>The noisiest step from which the classifier's reading agrees with the final image's on at least 90% of the
+    /// prompts at every later step (NaN when it never does): where a user's generation settles an attribute.</summary>
+    public static double Settled(IReadOnlyList<double> steps, IReadOnlyList<double> agreement, double bar = 0.9)
+    {
+        var from = agreement.Count;
+        while (from > 0 && agreement[from - 1] >= bar) from--;
+        return from == agreement.Count ? double.NaN : steps[from];
     }
 
     /// <summary>Attributes the object's mask itself holds: where it is, how much it covers, its outline. Pooling over the
@@ -141,10 +177,10 @@ public static class TemporalAnalysis
     }
 
     /// <summary>The control: the same probe and pooling on the noisy input's patches themselves (what a model that did nothing
-    /// would hold), same images and noise.</summary>
+    /// would hold), same images and noise. A latent model's input is its noisy latents.</summary>
     static Dictionary<double, Tensor> NoisyPixels(IZooDenoiser model, TimestepExtractionConfig x)
     {
-        var device = model.Text.Clip.LogitScale.device;
+        var device = model.Text.Device;
         var world = new ShapesWorldGenerator(ShapesWorldConfig.SingleObject(model.ImageSize));
         var parts = x.Timesteps.ToDictionary(t => t, _ => new List<Tensor>());
         for (var start = 0; start < x.Images; start += x.BatchSize)
@@ -152,12 +188,16 @@ public static class TemporalAnalysis
             using var scope = NewDisposeScope();
             var n = Math.Min(x.BatchSize, x.Images - start);
             using var batch = world.Batch(x.Seed, start, n, device);
-            var x0 = FlowMatching.ToModelSpace(batch.Images);
+            var x0 = model.CleanInput(batch.Images);
             var eps = randn(x0.shape, generator: new Generator((ulong)(x.Seed + start), device), device: device);
             var p = model.PixelPatch;
+            // The same patch in the denoiser's input space: a latent model's x0 is coarser than its pixels.
+            var inModel = (int)(p * x0.shape[^1] / model.ImageSize);
+            if (inModel < 1 || inModel * model.ImageSize != p * x0.shape[^1])
+                throw new InvalidOperationException($"the {p}-pixel control patch is not a whole number of the denoiser's {x0.shape[^1]}-side inputs");
             foreach (var t in x.Timesteps)
             {
-                var patches = nn.functional.unfold(model.Noise(x0, full([n], Scalars.S(t), device: device), eps), p, stride: p).transpose(1, 2);
+                var patches = nn.functional.unfold(model.Noise(x0, full([n], Scalars.S(t), device: device), eps), inModel, stride: inModel).transpose(1, 2);
                 parts[t].Add(TimestepActivations.PoolOverObject(patches, batch.Mask, p).cpu().DetachFromDisposeScope());
             }
         }
@@ -170,23 +210,59 @@ public static class TemporalAnalysis
         });
     }
 
-    /// <summary>Samples held-out prompts and scores each step's clean-image estimate with the classifier.</summary>
+    /// <summary>Samples held-out prompts and scores each step's clean-image estimate with the classifier against them.</summary>
     public static TrajectoryCurve Trajectory(IZooDenoiser model, int prompts, IReadOnlyList<ObjectAttribute> attributes)
     {
-        using var scope = NewDisposeScope();
-        var device = model.Text.Clip.LogitScale.device;
         var scenes = DiffusionEvaluator.PromptScenes(model.ImageSize, model.EvalSeed + 101, prompts);
-        var text = model.Text.Encode(scenes.Select(Captions.Describe).ToList(), device);
-        var nullText = model.Text.Encode(Enumerable.Repeat(TextConditioner.Null, prompts).ToList(), device);
+        return Trajectory(model, scenes.Select(Captions.Describe).ToList(), attributes, scenes);
+    }
+
+    /// <summary>Samples <paramref name="prompts"/>; with <paramref name="scenes"/> (their ground truth) each step's readings
+    /// are scored against the scenes, without them against the final step's readings.</summary>
+    public static TrajectoryCurve Trajectory(IZooDenoiser model, IReadOnlyList<string> prompts, IReadOnlyList<ObjectAttribute> attributes,
+        IReadOnlyList<Scene>? scenes = null)
+    {
+        TemporalConfig.CheckPrompts(prompts);
+        using var scope = NewDisposeScope();
+        var device = model.Text.Device;
+        var text = model.Text.Encode(prompts, device);
+        var nullText = model.Text.Encode(Enumerable.Repeat(TextConditioner.Null, prompts.Count).ToList(), device);
+        var classifier = model.Classifier;
+        var classifierDevice = classifier.parameters().First().device;
+        var pictured = Math.Min(Pictured, prompts.Count);
+        var side = Math.Min(model.ImageSize, FrameSide);
         var ts = new List<double>();
-        var accuracy = attributes.ToDictionary(a => a, _ => new List<double>());
+        var readings = new List<Dictionary<ObjectAttribute, Tensor>>();
+        var frames = Enumerable.Range(0, pictured).Select(_ => new List<float[]>()).ToList();
         model.Sample(text, nullText, model.Sampler(model.EvalSeed + 101), afterStep: (t, clean) =>
         {
+            using var step = NewDisposeScope();
             ts.Add(t);
-            var score = DiffusionEvaluator.Score(model.Classifier, FlowMatching.ToPixels(clean), scenes);
-            foreach (var a in attributes) accuracy[a].Add(score[a]);
+            var pixels = FlowMatching.ToPixels(clean);
+            readings.Add(classifier.Predict(pixels.to(classifierDevice)).ToDictionary(kv => kv.Key, kv => kv.Value.cpu().DetachFromDisposeScope()));
+            var small = nn.functional.adaptive_avg_pool2d(pixels.narrow(0, 0, pictured), [side, side]).cpu();
+            for (var p = 0; p < pictured; p++) frames[p].Add(small[p].contiguous().data<float>().ToArray());
         });
-        Scalars.Release();
-        return new TrajectoryCurve(ts, accuracy.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<double>)kv.Value));
+        try
+        {
+            using var truth = scenes is null ? null : stack(attributes.Select(a => tensor(scenes.Select(x => (long)x.Objects[0].Value(a)).ToArray())).ToArray());
+            var accuracy = attributes.Select((a, i) => (a, (IReadOnlyList<double>)readings.Select(r =>
+            {
+                using var reference = truth is null ? readings[^1][a].alias() : truth[i];
+                return r[a].eq(reference).to_type(ScalarType.Float32).mean().item<float>() * 1.0;
+            }).ToList())).ToDictionary(x => x.a, x => x.Item2);
+            Scalars.Release();
+            return new TrajectoryCurve(ts, accuracy, scenes is null ? TrajectoryCurve.FinalImage : TrajectoryCurve.Prompt, scenes is null ? prompts : null)
+            {
+                Frames = frames, FrameSide = side,
+            };
+        }
+        finally
+        {
+            foreach (var r in readings) foreach (var t in r.Values) t.Dispose();
+        }
     }
+
+    /// <summary>Prompts whose clean-image estimates are pictured, and the side they are drawn at.</summary>
+    const int Pictured = 4, FrameSide = 64;
 }

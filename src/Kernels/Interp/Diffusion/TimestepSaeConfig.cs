@@ -29,6 +29,8 @@ public sealed record TimestepSaeConfig
     public int Steps { get; init; } = 800;
     public int BatchSize { get; init; } = 512;
     public double LearningRate { get; init; } = 2e-3;
+    /// <summary>A user's prompts for the captioned half instead of each image's own caption (in turn); null: the captions.</summary>
+    public IReadOnlyList<string>? Prompts { get; init; }
 
     public int Width(int hookWidth) => hookWidth * Expansion;
 
@@ -51,6 +53,7 @@ public sealed record TimestepSaeConfig
         if (Steps < 1) throw new ArgumentException($"Steps must be positive, got {Steps}", nameof(Steps));
         if (BatchSize < 1) throw new ArgumentException($"BatchSize must be positive, got {BatchSize}", nameof(BatchSize));
         if (!(LearningRate > 0 && LearningRate < 1)) throw new ArgumentException($"LearningRate must be in (0, 1), got {LearningRate}", nameof(LearningRate));
+        TemporalConfig.CheckPrompts(Prompts);
         return this;
     }
 }

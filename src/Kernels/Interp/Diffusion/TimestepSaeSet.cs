@@ -54,27 +54,24 @@ public sealed class TimestepSaeSet : IDisposable
 
     /// <summary>Throws an ArgumentException unless the hook exists on the denoiser and its width is the SAEs' width
     /// (one forward of a blank image at the null caption).</summary>
-    public void CheckAgainst(DiffusionBundle bundle)
+    public void CheckAgainst(IZooDenoiser model)
     {
-        var model = bundle.Denoiser;
         if (!model.Hooks.Contains(Hook))
-            throw new ArgumentException($"the SAEs were trained on '{Hook}', which is not a hook point of this denoiser", nameof(bundle));
+            throw new ArgumentException($"the SAEs were trained on '{Hook}', which is not a hook point of this denoiser", nameof(model));
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var device = bundle.Text.Clip.LogitScale.device;
-        var c = model.Config;
+        var device = model.Text.Device;
         using var cache = new ActivationCache();
         using (model.Hooks.Scope())
         {
             model.Hooks.Add(Hook, Hooks.Hook.Cache(cache));
-            model.Forward(zeros(1, c.Channels, c.ImageSize, c.ImageSize, device: device), full([1], Scalars.S(0.5), device: device),
-                bundle.Text.Encode([TextConditioner.Null], device));
+            var x0 = model.CleanInput(zeros(1, 3, model.ImageSize, model.ImageSize, device: device));
+            model.Forward(x0, full([1], Scalars.S(0.5), device: device), model.Text.Encode([TextConditioner.Null], device));
         }
-        var a = cache[Hook];
-        var width = a.reshape(a.shape[0], a.shape[1], -1).shape[2];
+        var width = model.Tokens(Hook, cache[Hook]).shape[2];
         Scalars.Release();
         if (width != D)
-            throw new ArgumentException($"SAE d_in is {D} but hook '{Hook}' has width {width}: these SAEs were trained on another hook or model", nameof(bundle));
+            throw new ArgumentException($"SAE d_in is {D} but hook '{Hook}' has width {width}: these SAEs were trained on another hook or model", nameof(model));
     }
 
     public static TimestepSaeSet Load(string directory, Device? device = null)

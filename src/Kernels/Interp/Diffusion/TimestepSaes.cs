@@ -39,9 +39,9 @@ public static class TimestepSaes
         progress?.Invoke(0, "activations");
         var half = c.TrainImages / 2;
         var hook = c.Hook!;
-        using var trainCaptioned = Collect(bundle, hook, c.Timesteps, half, c.Seed, CaptionConditioning.Caption);
+        using var trainCaptioned = Collect(bundle, hook, c.Timesteps, half, c.Seed, CaptionConditioning.Caption, c.Prompts);
         using var trainNull = Collect(bundle, hook, c.Timesteps, c.TrainImages - half, c.Seed + 1, CaptionConditioning.Null);
-        using var testCaptioned = Collect(bundle, hook, c.Timesteps, c.TestImages, c.Seed + 2, CaptionConditioning.Caption);
+        using var testCaptioned = Collect(bundle, hook, c.Timesteps, c.TestImages, c.Seed + 2, CaptionConditioning.Caption, c.Prompts);
         using var testNull = Collect(bundle, hook, c.Timesteps, c.TestImages, c.Seed + 3, CaptionConditioning.Null);
         var train = c.Timesteps.ToDictionary(t => t, t => cat([trainCaptioned.Rows(t), trainNull.Rows(t)], 0));
         var test = c.Timesteps.ToDictionary(t => t, t => cat([testCaptioned.Rows(t), testNull.Rows(t)], 0));
@@ -150,11 +150,12 @@ public static class TimestepSaes
 
     /// <summary>Activations at <paramref name="hook"/> for held-out single-object images noised to each level (same noise per
     /// image at every level), conditioned as <paramref name="conditioning"/> says.</summary>
-    public static TimestepImageActivations Collect(IZooDenoiser bundle, string hook, IReadOnlyList<double> timesteps, int images, long seed, CaptionConditioning conditioning)
+    public static TimestepImageActivations Collect(IZooDenoiser bundle, string hook, IReadOnlyList<double> timesteps, int images, long seed, CaptionConditioning conditioning,
+        IReadOnlyList<string>? prompts = null)
     {
         var parts = timesteps.ToDictionary(t => t, _ => new List<Tensor>());
         var scenes = new List<Scene>();
-        var config = new TimestepExtractionConfig { Hooks = [hook], Timesteps = timesteps, Images = images, Seed = seed, Conditioning = conditioning };
+        var config = new TimestepExtractionConfig { Hooks = [hook], Timesteps = timesteps, Images = images, Seed = seed, Conditioning = conditioning, Prompts = prompts };
         TimestepActivations.Run(bundle, config, (key, a, batch) =>
         {
             parts[key.T].Add(a.to_type(ScalarType.Float32).cpu().clone().DetachFromDisposeScope()); // a copy: the cache owns a

@@ -30,9 +30,16 @@ public sealed class AttributeClassifier : nn.Module
 
     public int ImageSize { get; }
 
-    /// <summary>Logits per attribute for images [B, 3, S, S] in [0, 1].</summary>
+    /// <summary>Logits per attribute for images [B, 3, S, S] in [0, 1]; larger images are area-averaged down to
+    /// <see cref="ImageSize"/> first (a pipeline's 512-pixel images are read at the oracle's side).</summary>
     public IReadOnlyDictionary<ObjectAttribute, Tensor> Logits(Tensor images)
     {
+        if (images.shape[^1] != ImageSize || images.shape[^2] != ImageSize)
+        {
+            if (images.shape[^1] < ImageSize || images.shape[^2] < ImageSize)
+                throw new ArgumentException($"images are {images.shape[^1]}x{images.shape[^2]}; this classifier reads {ImageSize}x{ImageSize} or larger", nameof(images));
+            images = nn.functional.adaptive_avg_pool2d(images, [ImageSize, ImageSize]);
+        }
         var h = nn.functional.relu(_hidden.forward(_features.forward(images).flatten(1)));
         var all = _heads.forward(h);
         var result = new Dictionary<ObjectAttribute, Tensor>();

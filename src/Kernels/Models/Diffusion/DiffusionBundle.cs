@@ -9,6 +9,7 @@ public sealed class DiffusionBundle(DiffusionTransformer denoiser, TextCondition
 {
     public DiffusionTransformer Denoiser { get; } = denoiser;
     public TextConditioner Text { get; } = text;
+    IPromptEncoder IZooDenoiser.Text => Text;
     public AttributeClassifier Classifier { get; } = classifier;
     public DiffusionZooConfig Config { get; } = config;
 
@@ -25,6 +26,7 @@ public sealed class DiffusionBundle(DiffusionTransformer denoiser, TextCondition
     public IReadOnlyList<AttentionSite> AttentionSites => Enumerable.Range(0, Denoiser.Layers)
         .SelectMany(i => new[] { "attn", "cross_attn" }.Select(kind => new AttentionSite(kind, i, $"denoiser.blocks.{i}.{kind}.hook_z", Denoiser.Config.Heads))).ToList();
     public long ParameterCount => Denoiser.parameters().Sum(p => p.numel());
+    public Tensor CleanInput(Tensor images) => FlowMatching.ToModelSpace(images);
     public Tensor Noise(Tensor x0, Tensor s, Tensor eps) => FlowMatching.Noise(x0, s, eps);
     public Tensor Forward(Tensor xs, Tensor s, TextCondition text) => Denoiser.Forward(xs, s, text);
     public Tensor Tokens(string hook, Tensor activation) => activation.reshape(activation.shape[0], activation.shape[1], -1);
@@ -32,8 +34,9 @@ public sealed class DiffusionBundle(DiffusionTransformer denoiser, TextCondition
     public Tensor LossPerImage(Tensor x0, Tensor s, Tensor eps, TextCondition text) => FlowMatching.LossPerImage(Denoiser, x0, s, eps, text);
     public SamplerOptions Sampler(long seed) => Config.Sampler(seed);
 
-    public Tensor Sample(TextCondition text, TextCondition nullText, SamplerOptions options, Action<double, Tensor>? afterStep = null) =>
-        FlowSampler.Sample(Denoiser, text, nullText, options, afterStep: afterStep is null ? null : step => afterStep(step.T, step.CleanEstimate));
+    public Tensor Sample(TextCondition text, TextCondition nullText, SamplerOptions options, Action<double, Tensor>? afterStep = null, Action<double>? beforeStep = null) =>
+        FlowSampler.Sample(Denoiser, text, nullText, options, beforeStep: beforeStep is null ? null : (_, t) => beforeStep(t),
+            afterStep: afterStep is null ? null : step => afterStep(step.T, step.CleanEstimate));
 
     public void Dispose()
     {

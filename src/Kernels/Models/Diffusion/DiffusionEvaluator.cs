@@ -20,7 +20,7 @@ public static class DiffusionEvaluator
     /// sampler seed + batch start, so the result depends only on the seed and the prompts.</summary>
     public static Tensor Generate(IZooDenoiser model, IReadOnlyList<string> prompts, SamplerOptions sampler, int batchSize = 64)
     {
-        var device = model.Text.Clip.LogitScale.device;
+        var device = model.Text.Device;
         var parts = new List<Tensor>();
         for (var start = 0; start < prompts.Count; start += batchSize)
         {
@@ -62,7 +62,7 @@ public static class DiffusionEvaluator
     /// stratified noise levels and seeded noise, with a given caption policy: true captions, or the null caption.</summary>
     public static double DenoisingLoss(IZooDenoiser model, long seed, int images, bool withCaptions = true, int batchSize = 64)
     {
-        var device = model.Text.Clip.LogitScale.device;
+        var device = model.Text.Device;
         var world = new ShapesWorldGenerator(ShapesWorldConfig.SingleObject(model.ImageSize));
         using var _ = no_grad();
         double total = 0;
@@ -74,9 +74,10 @@ public static class DiffusionEvaluator
             var generator = new Generator((ulong)(seed + start), device);
             // Stratified noise levels so every batch covers the whole schedule.
             var t = (arange(n, dtype: ScalarType.Float32, device: device) + rand([n], generator: generator, device: device)) / Scalars.S((double)n);
-            var eps = randn(batch.Images.shape, generator: generator, device: device);
+            var x0 = model.CleanInput(batch.Images);
+            var eps = randn(x0.shape, generator: generator, device: device);
             var captions = withCaptions ? batch.Scenes.Select(Captions.Describe).ToList() : Enumerable.Repeat(TextConditioner.Null, n).ToList();
-            var loss = model.LossPerImage(FlowMatching.ToModelSpace(batch.Images), t, eps, model.Text.Encode(captions, device));
+            var loss = model.LossPerImage(x0, t, eps, model.Text.Encode(captions, device));
             total += loss.sum().item<float>();
         }
         Scalars.Release();

@@ -10,7 +10,7 @@ namespace MMInterp.Kernels.Models.Diffusion;
 /// </summary>
 public interface IZooDenoiser : IDisposable
 {
-    TextConditioner Text { get; }
+    IPromptEncoder Text { get; }
 
     /// <summary>The attribute oracle that scores generated images (trained on real ones of the model's size).</summary>
     AttributeClassifier Classifier { get; }
@@ -31,12 +31,17 @@ public interface IZooDenoiser : IDisposable
     /// <summary>Every self- and cross-attention layer, by block (what head roles and head ablations read).</summary>
     IReadOnlyList<AttentionSite> AttentionSites { get; }
 
-    /// <summary>Side of the square pixel patch the noisy-pixel control pools as one token.</summary>
+    /// <summary>Side of the square pixel patch the noisy-input control pools as one token (a latent model's covers
+    /// whole latents).</summary>
     int PixelPatch { get; }
 
     long ParameterCount { get; }
 
-    /// <summary>x0 [B, C, S, S] noised to levels s [B] in [0, 1] with noise eps.</summary>
+    /// <summary>Images [B, 3, S, S] in [0, 1] as the clean input x0 the denoiser noises: pixels in [-1, 1], or a latent
+    /// model's scaled latents. Noise eps has x0's shape.</summary>
+    Tensor CleanInput(Tensor images);
+
+    /// <summary>x0 (from <see cref="CleanInput"/>) noised to levels s [B] in [0, 1] with noise eps.</summary>
     Tensor Noise(Tensor x0, Tensor s, Tensor eps);
 
     /// <summary>One denoiser pass at levels s [B] (hooks fire); returns the model's prediction.</summary>
@@ -52,6 +57,7 @@ public interface IZooDenoiser : IDisposable
     SamplerOptions Sampler(long seed);
 
     /// <summary>Images in [0, 1] from the model's own sampler; <paramref name="afterStep"/> sees each step's noise level and
-    /// clean-image estimate in [-1, 1] (conditional rows only; valid during the call).</summary>
-    Tensor Sample(TextCondition text, TextCondition nullText, SamplerOptions options, Action<double, Tensor>? afterStep = null);
+    /// clean-image estimate in [-1, 1] (conditional rows only; valid during the call); <paramref name="beforeStep"/> sees
+    /// each step's noise level before the denoiser runs (what a steering hook keys on).</summary>
+    Tensor Sample(TextCondition text, TextCondition nullText, SamplerOptions options, Action<double, Tensor>? afterStep = null, Action<double>? beforeStep = null);
 }

@@ -7,7 +7,7 @@ namespace MMInterp.Kernels.Models.Diffusion;
 /// <summary>The frozen CLIP text tower as the denoiser's text encoder. The empty caption is the "null" condition that
 /// classifier-free guidance contrasts against. <paramref name="clipSkip"/> is diffusers' clip_skip: the token states
 /// are final_layer_norm(hidden_states[-(clipSkip + 1)]) (0: the last layer's output, as SD 1.x conditions).</summary>
-public sealed class TextConditioner(ClipModel clip, ClipBpeTokenizer tokenizer, int contextLength, int clipSkip = 0)
+public sealed class TextConditioner(ClipModel clip, ClipBpeTokenizer tokenizer, int contextLength, int clipSkip = 0) : IPromptEncoder
 {
     public ClipModel Clip { get; } = clip;
     public ClipBpeTokenizer Tokenizer { get; } = tokenizer;
@@ -18,6 +18,8 @@ public sealed class TextConditioner(ClipModel clip, ClipBpeTokenizer tokenizer, 
         : throw new ArgumentException($"clipSkip must be in [0, {clip.Config.Text.Tower.NumLayers}] (the text tower's layers), got {clipSkip}", nameof(clipSkip));
 
     public const string Null = "";
+
+    public Device Device => Clip.LogitScale.device;
 
     /// <summary>Token and pooled states of the captions, without gradients (the encoder stays frozen).</summary>
     public TextCondition Encode(IReadOnlyList<string> captions, Device? device = null)

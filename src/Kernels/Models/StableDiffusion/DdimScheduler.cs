@@ -56,10 +56,27 @@ public sealed class DdimScheduler
     /// <summary>The sample at the previous timestep (eta 0).</summary>
     public Tensor Step(Tensor modelOutput, long timestep, Tensor sample)
     {
+        var (_, aPrev) = Alphas(timestep);
+        using var scope = NewDisposeScope();
+        var (x0, eps) = Predicted(modelOutput, timestep, sample);
+        using var keep = Math.Sqrt(aPrev).ToScalar();
+        using var toward = Math.Sqrt(1 - aPrev).ToScalar();
+        return scope.MoveToOuter(x0.mul(keep).add_(eps.mul(toward)));
+    }
+
+    /// <summary>diffusers' pred_original_sample: the clean sample the model's output implies at this timestep
+    /// (clipped when the config clips).</summary>
+    public Tensor PredictedOriginal(Tensor modelOutput, long timestep, Tensor sample)
+    {
+        using var scope = NewDisposeScope();
+        return scope.MoveToOuter(Predicted(modelOutput, timestep, sample).X0);
+    }
+
+    (Tensor X0, Tensor Eps) Predicted(Tensor modelOutput, long timestep, Tensor sample)
+    {
         if (!modelOutput.shape.SequenceEqual(sample.shape))
             throw new ArgumentException($"model output [{string.Join(",", modelOutput.shape)}] and sample [{string.Join(",", sample.shape)}] differ in shape");
-        var (a, aPrev) = Alphas(timestep);
-        using var scope = NewDisposeScope();
+        var (a, _) = Alphas(timestep);
         double sa = Math.Sqrt(a), sb = Math.Sqrt(1 - a);
         Tensor x0, eps;
         if (Config.PredictionType == "epsilon")
@@ -83,9 +100,7 @@ public sealed class DdimScheduler
             using var hi = Config.ClipSampleRange.ToScalar();
             x0 = x0.clamp(lo, hi);
         }
-        using var keep = Math.Sqrt(aPrev).ToScalar();
-        using var toward = Math.Sqrt(1 - aPrev).ToScalar();
-        return scope.MoveToOuter(x0.mul(keep).add_(eps.mul(toward)));
+        return (x0, eps);
     }
 
     int RequireSet() => NumInferenceSteps > 0 ? NumInferenceSteps

@@ -84,29 +84,34 @@ public sealed class EulerDiscreteScheduler
     /// <summary>The sample at the next (lower) noise level; advances <see cref="StepIndex"/>.</summary>
     public Tensor Step(Tensor modelOutput, double timestep, Tensor sample)
     {
-        if (!modelOutput.shape.SequenceEqual(sample.shape))
-            throw new ArgumentException($"model output [{string.Join(",", modelOutput.shape)}] and sample [{string.Join(",", sample.shape)}] differ in shape");
         StepIndex ??= IndexOf(timestep);
         var i = StepIndex.Value;
         if (i >= Sigmas.Count - 1) throw new InvalidOperationException($"the schedule's {Sigmas.Count - 1} steps are all taken");
         double sigma = Sigmas[i], next = Sigmas[i + 1];
         using var scope = NewDisposeScope();
-        Tensor x0;
-        if (Config.PredictionType == "epsilon")
-        {
-            using var minus = (-sigma).ToScalar();
-            x0 = sample.add(modelOutput.mul(minus));
-        }
-        else
-        {
-            using var cOut = (-sigma / Math.Sqrt(sigma * sigma + 1)).ToScalar();
-            using var cSkip = (1 / (sigma * sigma + 1)).ToScalar();
-            x0 = modelOutput.mul(cOut).add_(sample.mul(cSkip));
-        }
+        var x0 = PredictedOriginal(modelOutput, timestep, sample);
         using var dt = ((next - sigma) / sigma).ToScalar();
         var previous = sample.add(sample.sub(x0).mul_(dt));
         StepIndex = i + 1;
         return scope.MoveToOuter(previous);
+    }
+
+    /// <summary>diffusers' pred_original_sample at the current step (before <see cref="Step"/> advances it): the clean
+    /// sample the model's output implies at this sigma.</summary>
+    public Tensor PredictedOriginal(Tensor modelOutput, double timestep, Tensor sample)
+    {
+        if (!modelOutput.shape.SequenceEqual(sample.shape))
+            throw new ArgumentException($"model output [{string.Join(",", modelOutput.shape)}] and sample [{string.Join(",", sample.shape)}] differ in shape");
+        StepIndex ??= IndexOf(timestep);
+        var sigma = Sigmas[StepIndex.Value];
+        if (Config.PredictionType == "epsilon")
+        {
+            using var minus = (-sigma).ToScalar();
+            return sample.add(modelOutput.mul(minus));
+        }
+        using var cOut = (-sigma / Math.Sqrt(sigma * sigma + 1)).ToScalar();
+        using var cSkip = (1 / (sigma * sigma + 1)).ToScalar();
+        return modelOutput.mul(cOut).add_(sample.mul(cSkip));
     }
 
     /// <summary>sigma at a (fractional) timestep, linear between training steps (numpy's interp).</summary>

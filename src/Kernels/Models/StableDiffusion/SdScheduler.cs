@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace MMInterp.Kernels.Models.StableDiffusion;
 
 /// <summary>One sampling run's scheduler, DDIM or Euler, behind the calls a pipeline's loop makes: timesteps,
-/// init_noise_sigma, scale_model_input, step. A fresh one per run (Euler tracks its step index).</summary>
+/// init_noise_sigma, scale_model_input, step, and the step's pred_original_sample. A fresh one per run (Euler tracks its step index).</summary>
 public sealed class SdScheduler
 {
     readonly DdimScheduler? _ddim;
@@ -35,4 +35,8 @@ public sealed class SdScheduler
 
     public Tensor Step(Tensor modelOutput, double t, Tensor sample) =>
         _ddim?.Step(modelOutput, (long)t, sample) ?? _euler!.Step(modelOutput, t, sample);
+
+    /// <summary>The clean latents the model's output implies at t (pred_original_sample); call before <see cref="Step"/>.</summary>
+    public Tensor PredictedOriginal(Tensor modelOutput, double t, Tensor sample) =>
+        _ddim?.PredictedOriginal(modelOutput, (long)t, sample) ?? _euler!.PredictedOriginal(modelOutput, t, sample);
 }

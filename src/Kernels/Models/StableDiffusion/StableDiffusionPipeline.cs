@@ -82,7 +82,6 @@ public sealed class StableDiffusionPipeline : IDisposable
         if (height <= 0 || width <= 0 || height % f != 0 || width % f != 0)
             throw new ArgumentException($"image size {width}x{height} must be positive multiples of {f} (the VAE's down factor)", nameof(request));
         var guided = request.GuidanceScale > 1;
-        var scheduler = new SdScheduler(Scheduler, request.Steps);
 
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -105,15 +104,38 @@ public sealed class StableDiffusionPipeline : IDisposable
             added = new SdAddedCondition(pooled!, ids.expand(hidden.shape[0], 6).contiguous());
         }
 
-        using var generator = new Generator((ulong)request.Seed);
+        var latents = SampleLatents(hidden, added, guided ? request.GuidanceScale : 1, request.Steps, request.Seed, batch, height / f, width / f,
+            progress: progress, ct: ct);
+        var images = Decode(latents);
+        return new SdGeneration(images, scope.MoveToOuter(latents));
+    }
+
+    /// <summary>The scheduler's loop from seeded initial latents (times init_noise_sigma) to the final latents.</summary>
+    /// <param name="hidden">[B or 2B, T, d]: with guidance &gt; 1 the unconditional rows first, then the conditional</param>
+    /// <param name="added">SDXL's added conditions for every row of <paramref name="hidden"/>; null for SD</param>
+    /// <param name="guidance">classifier-free guidance scale (noise = uncond + g (cond - uncond)); 1 or less: none</param>
+    /// <param name="afterStep">each step's timestep and its clean-latent estimate (pred_original_sample of the guided
+    /// output, [B, C, h, w]; valid during the call)</param>
+    /// <param name="beforeStep">each step's timestep, before the denoiser runs</param>
+    public Tensor SampleLatents(Tensor hidden, SdAddedCondition? added, double guidance, int steps, long seed, int batch, int latentHeight, int latentWidth,
+        Action<double, Tensor>? afterStep = null, Action<SdStepProgress>? progress = null, CancellationToken ct = default, Action<double>? beforeStep = null)
+    {
+        var guided = guidance > 1;
+        if (hidden.shape[0] != (guided ? 2 : 1) * batch)
+            throw new ArgumentException($"{hidden.shape[0]} rows of text states for {batch} image(s){(guided ? " with guidance (unconditional rows first)" : "")}", nameof(hidden));
+        var scheduler = new SdScheduler(Scheduler, steps);
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        using var generator = new Generator((ulong)seed);
         using var sigma = scheduler.InitNoiseSigma.ToScalar();
-        var latents = randn([batch, Denoiser.InChannels, height / f, width / f], generator: generator).mul_(sigma);
-        var steps = scheduler.Timesteps;
-        for (var i = 0; i < steps.Count; i++)
+        var latents = randn([batch, Denoiser.InChannels, latentHeight, latentWidth], generator: generator).mul_(sigma);
+        var timesteps = scheduler.Timesteps;
+        for (var i = 0; i < timesteps.Count; i++)
         {
             ct.ThrowIfCancellationRequested();
             using var step = NewDisposeScope();
-            var t = steps[i];
+            var t = timesteps[i];
+            beforeStep?.Invoke(t);
             var input = scheduler.ScaleModelInput(guided ? cat([latents, latents], 0) : latents, t);
             using var tValue = ((double)(float)t).ToScalar();
             var ts = full([input.shape[0]], tValue, ScalarType.Float32);
@@ -121,14 +143,14 @@ public sealed class StableDiffusionPipeline : IDisposable
             if (guided)
             {
                 var halves = noise.chunk(2, 0);
-                using var g = request.GuidanceScale.ToScalar();
+                using var g = guidance.ToScalar();
                 noise = halves[0].add(halves[1].sub(halves[0]).mul_(g));
             }
+            if (afterStep is not null) afterStep(t, scheduler.PredictedOriginal(noise, t, latents));
             latents = step.MoveToOuter(scheduler.Step(noise, t, latents));
-            progress?.Invoke(new SdStepProgress(i + 1, steps.Count, t));
+            progress?.Invoke(new SdStepProgress(i + 1, timesteps.Count, t));
         }
-        var images = Decode(latents);
-        return new SdGeneration(images, scope.MoveToOuter(latents));
+        return scope.MoveToOuter(latents);
     }
 
     /// <summary>The VAE decode of latents / scaling_factor (+ shift_factor when the config has one) as 8-bit images.</summary>

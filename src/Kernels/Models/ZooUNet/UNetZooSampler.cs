@@ -14,8 +14,9 @@ public sealed record UNetSampleStep(int Index, long T, Tensor Xt, Tensor Noise);
 public static class UNetZooSampler
 {
     /// <summary>Images in [0, 1], [B, 3, S, S]; the initial noise comes from a generator seeded with <paramref name="seed"/>.</summary>
+    /// <param name="beforeStep">each step's timestep, before the U-Net runs</param>
     public static Tensor Sample(UNet2DConditionModel unet, TextCondition text, TextCondition nullText, int steps, double guidance, long seed,
-        Action<UNetSampleStep>? afterStep = null)
+        Action<UNetSampleStep>? afterStep = null, Action<long>? beforeStep = null)
     {
         if (nullText.Count != text.Count) throw new ArgumentException($"null condition has {nullText.Count} rows but the prompts have {text.Count}");
         var side = unet.Config.SampleSize ?? throw new ArgumentException("the U-Net config has no sample_size");
@@ -31,6 +32,7 @@ public static class UNetZooSampler
         {
             using var scope = NewDisposeScope();
             var t = (long)scheduler.Timesteps[i];
+            beforeStep?.Invoke(t);
             var input = CoordinateChannels.Input(unet.Config, guided ? cat([x, x], 0) : x);
             using var tValue = ((double)t).ToScalar();
             var ts = full([input.shape[0]], tValue, ScalarType.Float32, device: device);

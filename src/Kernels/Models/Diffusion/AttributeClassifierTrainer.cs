@@ -1,11 +1,10 @@
-using MMInterp.Kernels.Models.Diffusion;
 using MMInterp.Kernels.ShapesWorld;
 using MMInterp.Kernels.Tensors;
 using MMInterp.Kernels.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MMInterp.Kernels.Zoo;
+namespace MMInterp.Kernels.Models.Diffusion;
 
 /// <summary>Trains the <see cref="AttributeClassifier"/> on single-object scenes of one seed and measures it on another.</summary>
 public static class AttributeClassifierTrainer
@@ -16,6 +15,8 @@ public static class AttributeClassifierTrainer
         if (steps < 1) throw new ArgumentException($"classifier steps must be at least 1, got {steps}", nameof(steps));
         if (seed == evalSeed) throw new ArgumentException("classifier evalSeed must differ from seed (held-out split)", nameof(evalSeed));
         var dev = device ?? CPU;
+        // A model's oracle may be made on first use, inside a caller's no_grad block.
+        using var grad = enable_grad();
         var model = TorchRuntime.Seeded(seed + 17, () => new AttributeClassifier(imageSize));
         model.to(dev);
         model.train();
