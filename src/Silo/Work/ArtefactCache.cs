@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using MMInterp.Kernels.Artefacts;
+using MMInterp.Kernels.Checkpoints;
 using Microsoft.Extensions.Logging;
 
 namespace MMInterp.Silo.Work;
@@ -29,6 +30,9 @@ public sealed class ArtefactCache(ArtefactStore store, WorkOptions options, ILog
     readonly ConcurrentQueue<string> _repairs = new();
 
     /// <summary>Where the directory of <paramref name="manifestSha256"/> is (or will be) unpacked.</summary>
+    /// <summary>Attribute oracles trained for models the zoo did not train (a diffusers pipeline's), kept per silo.</summary>
+    public AttributeOracleCache Oracles => new(Path.Combine(options.CacheRoot, "oracles"));
+
     public string PathOf(string manifestSha256) => Path.Combine(options.CacheRoot, "dirs", ArtefactHash.Validate(manifestSha256));
 
     /// <summary>The verified local copy of a stored directory, restored from the store when absent or damaged.</summary>

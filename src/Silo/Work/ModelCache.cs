@@ -101,7 +101,7 @@ public sealed class ModelCache(ModelDirectories models) : IModelHost
                 ModelFamily.Clip => ClipWithPreprocessor(ClipCheckpoint.Load(dir, device).Model, dir),
                 ModelFamily.Vlm when LlavaDirectory.IsLlavaDirectory(dir) => LlavaOnCpu(dir, device),
                 ModelFamily.Vlm => new VlmActivationModel(VlmCheckpoint.Load(dir, device).Model),
-                ModelFamily.Diffusion => new DiffusionActivationModel(ZooDenoiserCheckpoint.Load(dir, device)),
+                ModelFamily.Diffusion => new DiffusionActivationModel(ZooDenoiserCheckpoint.Load(dir, device, models.Oracles)),
                 _ => throw new ArgumentException($"model '{modelId}' is a {RegistryNames.Name(record.Family)} model; extraction serves clip, vlm and diffusion models"),
             };
             return new LoadedModel(modelId, model, new SemaphoreSlim(1, 1));

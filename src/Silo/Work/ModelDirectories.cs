@@ -1,4 +1,5 @@
 using MMInterp.Grains.Registry;
+using MMInterp.Kernels.Checkpoints;
 
 namespace MMInterp.Silo.Work;
 
@@ -23,6 +24,9 @@ public sealed class ModelDirectories(RegistryStore registry, ArtefactCache cache
         if (record.CheckpointSha256 is null) throw new ArgumentException($"model '{modelId}' has no checkpoint");
         return (record, await cache.DirectoryAsync(record.CheckpointSha256, ct));
     }
+
+    /// <summary>Where attribute oracles for pipelines are kept (the silo's cache).</summary>
+    public AttributeOracleCache Oracles => cache.Oracles;
 
     /// <summary>The directory of a registered model of <paramref name="family"/>.</summary>
     public async Task<string> DirectoryAsync(string modelId, ModelFamily? family, CancellationToken ct, string? needs = null) =>

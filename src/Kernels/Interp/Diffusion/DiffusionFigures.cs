@@ -36,9 +36,8 @@ public static class DiffusionFigures
                 var steps = traj.T.Count;
                 var shown = Enumerable.Range(0, Math.Min(8, steps)).Select(i => steps == 1 ? 0 : (int)Math.Round(i * (steps - 1) / (double)(Math.Min(8, steps) - 1))).Distinct().ToList();
                 files.Add(Path.Combine(directory, "temporal_trajectory_images.png"));
-                var prompts = traj.Prompts ?? [];
                 ImageGridPng.Write(files[^1], traj.Frames.Select(f => (IReadOnlyList<float[]?>)shown.Select(k => (float[]?)f[k]).ToList()).ToList(), traj.FrameSide,
-                    traj.Frames.Select((_, p) => p < prompts.Count ? Shorten(prompts[p]) : $"prompt {p + 1}").ToList(),
+                    traj.FrameLabels.Select(Shorten).ToList(),
                     shown.Select(k => "t" + traj.T[k].ToString("0.00", CultureInfo.InvariantCulture)).ToList(),
                     "clean-image estimate at each step", scale: Math.Max(1, 128 / traj.FrameSide));
             }

@@ -74,6 +74,8 @@ public sealed record TrajectoryCurve(IReadOnlyList<double> T, IReadOnlyDictionar
 
     [System.Text.Json.Serialization.JsonIgnore] public IReadOnlyList<IReadOnlyList<float[]>> Frames { get; init; } = [];
     [System.Text.Json.Serialization.JsonIgnore] public int FrameSide { get; init; }
+    /// <summary>The pictured prompts, one per row of <see cref="Frames"/>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public IReadOnlyList<string> FrameLabels { get; init; } = [];
 }
 
 public sealed record TemporalResult(TemporalConfig Config, IReadOnlyList<double> Timesteps, IReadOnlyList<string> Hooks,
@@ -222,7 +224,6 @@ public static class TemporalAnalysis
     public static TrajectoryCurve Trajectory(IZooDenoiser model, IReadOnlyList<string> prompts, IReadOnlyList<ObjectAttribute> attributes,
         IReadOnlyList<Scene>? scenes = null)
     {
-        TemporalConfig.CheckPrompts(prompts);
         using var scope = NewDisposeScope();
         var device = model.Text.Device;
         var text = model.Text.Encode(prompts, device);
@@ -254,7 +255,7 @@ public static class TemporalAnalysis
             Scalars.Release();
             return new TrajectoryCurve(ts, accuracy, scenes is null ? TrajectoryCurve.FinalImage : TrajectoryCurve.Prompt, scenes is null ? prompts : null)
             {
-                Frames = frames, FrameSide = side,
+                Frames = frames, FrameSide = side, FrameLabels = prompts.Take(pictured).ToList(),
             };
         }
         finally

@@ -44,7 +44,7 @@ public sealed class AnalysisInputs(RegistryStore registry, ArtefactCache artefac
         return LlavaCheckpoint.Load(directory);
     }
 
-    public async Task<IZooDenoiser> DiffusionAsync(CancellationToken ct) => ZooDenoiserCheckpoint.Load(await CheckpointAsync(ModelFamily.Diffusion, ct), device);
+    public async Task<IZooDenoiser> DiffusionAsync(CancellationToken ct) => ZooDenoiserCheckpoint.Load(await CheckpointAsync(ModelFamily.Diffusion, ct), device, artefacts.Oracles);
 
     /// <summary>The restored checkpoint directory of the spec's model, which must be of <paramref name="family"/>.</summary>
     Task<string> CheckpointAsync(ModelFamily family, CancellationToken ct) =>
