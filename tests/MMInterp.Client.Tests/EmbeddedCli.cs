@@ -17,6 +17,9 @@ public sealed class EmbeddedCli(string name) : IAsyncDisposable
     /// <summary>The registry database the program's embedded server holds.</summary>
     public string ConnectionString => new LocalPostgresOptions(PgData, PgPort).ConnectionString;
 
+    /// <summary>More environment for the program (and the local silo it starts).</summary>
+    public Dictionary<string, string> ExtraEnvironment { get; } = [];
+
     public async Task<(int Code, string Output)> RunAsync(TimeSpan timeout, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -27,6 +30,7 @@ public sealed class EmbeddedCli(string name) : IAsyncDisposable
         psi.Environment["MMINTERP_HOME"] = Home;
         psi.Environment.Remove("MMINTERP_DB");
         psi.Environment.Remove("MMINTERP_CLUSTER");
+        foreach (var (k, v) in ExtraEnvironment) psi.Environment[k] = v;
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();

@@ -39,12 +39,14 @@ public static class DiffusionCommand
         var timesteps = new Option<string>("--timesteps") { Description = "comma-separated noise levels in [0, 1]", DefaultValueFactory = _ => "0.9,0.7,0.5,0.3,0.1" };
         var images = new Option<int>("--images") { Description = "held-out single-object images (the ShapesWorld test split)", DefaultValueFactory = _ => 256 };
         var captions = new Option<bool>("--captions") { Description = "condition on the true captions (default: the null caption)" };
+        var promptFile = new Option<string?>("--prompt-file") { Description = "your prompts, one per line, as the text of the rows in turn (implies --captions)" };
         var shards = new Option<int>("--shards") { Description = "number of shards (spread over accelerator silos)", DefaultValueFactory = _ => 2 };
         var db = DatabaseOption.Create();
-        foreach (var o in new Option[] { model, hooks, timesteps, images, captions, shards, db }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, hooks, timesteps, images, captions, promptFile, shards, db }) command.Options.Add(o);
         CliAction.Set(command, async (parse, ct) =>
         {
-            var conditioning = parse.GetValue(captions) ? CaptionConditioning.Caption : CaptionConditioning.Null;
+            var prompts = parse.GetValue(promptFile) is { } file ? PromptFile.Read("--prompt-file", file) : null;
+            var conditioning = parse.GetValue(captions) || prompts is not null ? CaptionConditioning.Caption : CaptionConditioning.Null;
             var levels = parse.GetValue(timesteps)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(t => double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v is >= 0 and <= 1 ? v
                     : throw new ArgumentException($"--timesteps: '{t}' is not a noise level in [0, 1]")).ToList();
@@ -53,7 +55,7 @@ public static class DiffusionCommand
             var dataset = DatasetSpec.Parse($"shapes:test:{parse.GetValue(images)}");
             await using var session = await PlatformSession.OpenAsync(parse.GetValue(db), ct);
             var modelId = await StudyModels.ResolveAsync(session, parse.GetValue(model)!, ModelFamily.Diffusion, ct);
-            var spec = new ExtractionJobSpec(modelId, keys, dataset, Math.Min(parse.GetValue(shards), dataset.Count)).Validated();
+            var spec = new ExtractionJobSpec(modelId, keys, dataset, Math.Min(parse.GetValue(shards), dataset.Count), Prompts: prompts).Validated();
             var set = await ExtractCommand.RunAsync(session, CliIds.New("extract"), spec, detach: false, ct);
             Console.WriteLine($"timestep SAEs on it: mminterp diffusion sae --model {modelId} --activations {set?.Id} --hook HOOK --timesteps {parse.GetValue(timesteps)}");
             return 0;

@@ -71,7 +71,7 @@ public sealed class StudyOptions
     static JsonNode? Parse(AnalysisOption option, string text)
     {
         var type = Nullable.GetUnderlyingType(option.Type) ?? option.Type;
-        if (option.FileFlag is not null) return new JsonArray(ReadLines(option, text).Select(l => (JsonNode?)JsonValue.Create(l)).ToArray());
+        if (option.FileFlag is not null) return new JsonArray(PromptFile.Read(option.Flag, text).Select(l => (JsonNode?)JsonValue.Create(l)).ToArray());
         if (type.IsArray)
         {
             var element = type.GetElementType()!;
@@ -79,14 +79,6 @@ public sealed class StudyOptions
                 .Select(t => Scalar(option, element, t)).ToArray());
         }
         return Scalar(option, type, text);
-    }
-
-    /// <summary>A list option's file: one entry per line, blank lines and # comments skipped.</summary>
-    static IReadOnlyList<string> ReadLines(AnalysisOption option, string path)
-    {
-        if (!File.Exists(path)) throw new ArgumentException($"{option.Flag}: no file '{path}'");
-        var lines = File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
-        return lines.Count > 0 ? lines : throw new ArgumentException($"{option.Flag}: '{path}' holds no lines (one entry per line; # starts a comment)");
     }
 
     static JsonNode? Scalar(AnalysisOption option, Type type, string text)

@@ -210,5 +210,6 @@ public sealed class ExtractionJobGrain(
     };
 
     static bool SameSpec(ExtractionJobSpec a, ExtractionJobSpec b) =>
-        a.ModelId == b.ModelId && a.Hooks.SequenceEqual(b.Hooks) && a.Dataset == b.Dataset && a.Shards == b.Shards;
+        a.ModelId == b.ModelId && a.Hooks.SequenceEqual(b.Hooks) && a.Dataset == b.Dataset && a.Shards == b.Shards
+        && (a.Prompts ?? []).SequenceEqual(b.Prompts ?? []);
 }

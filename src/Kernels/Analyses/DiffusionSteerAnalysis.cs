@@ -17,7 +17,7 @@ public sealed record DiffusionSteerOptions
     [Description("prompts per target colour (each names another colour)")] public int PromptsPerColour { get; init; } = new DiffusionSteeringConfig().PromptsPerColour;
     [Description("captioned images per level for choosing the features")] public int SelectionImages { get; init; } = new DiffusionSteeringConfig().SelectionImages;
     [Description("added value in units of the feature's mean peak on its colour")] public double Strength { get; init; } = new DiffusionSteeringConfig().Strength;
-    [Description("Euler steps (0 = the model's own)")] public int SampleSteps { get; init; }
+    [Description("sampling steps (0 = the model's own)")] public int SampleSteps { get; init; }
     [Description("seed of prompts, noise, selection images and random directions")] public long Seed { get; init; } = new DiffusionSteeringConfig().Seed;
     [Description("prompts drawn per condition (default: 3, at most prompts_per_colour)")] public int? Pictured { get; init; }
 }

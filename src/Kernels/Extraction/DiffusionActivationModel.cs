@@ -22,8 +22,14 @@ public sealed class DiffusionActivationModel(IZooDenoiser model) : IActivationMo
 
     public long ParameterCount => Model.ParameterCount;
 
-    public Dictionary<string, Tensor> Extract(long seed, long start, int count, IReadOnlyList<string> hooks)
+    public Dictionary<string, Tensor> Extract(long seed, long start, int count, IReadOnlyList<string> hooks) =>
+        Extract(seed, start, count, hooks, TokenSelection.All, null);
+
+    /// <summary>With <paramref name="prompts"/>, captioned keys (@c=caption, @c=half) read the user's prompts in turn
+    /// instead of each image's caption; a null-caption key reads no text either way.</summary>
+    public Dictionary<string, Tensor> Extract(long seed, long start, int count, IReadOnlyList<string> hooks, TokenSelection tokens, IReadOnlyList<string>? prompts)
     {
+        if (tokens != TokenSelection.All) throw new ArgumentException($"tokens '{tokens.Name()}' applies to CLIP vision hooks; a {Family} model extracts all tokens");
         if (count < 1) throw new ArgumentException($"extraction count must be positive, got {count}");
         var keys = hooks.Select(ParseKey).ToList();
         // Keys compare by their canonical name, so "@t=0.5" asks for the set "@t=0.500".
@@ -35,7 +41,7 @@ public sealed class DiffusionActivationModel(IZooDenoiser model) : IActivationMo
         {
             Hooks = g.Select(k => k.Hook).Distinct().ToList(),
             Timesteps = g.Select(k => k.T).Distinct().ToList(),
-            Seed = seed, Start = start, Images = count, Conditioning = g.Key,
+            Seed = seed, Start = start, Images = count, Conditioning = g.Key, Prompts = prompts,
         }.Validate(Model.Hooks)).ToList();
         using var rows = new HookRows.Buffer(hooks);
         foreach (var config in runs)

@@ -25,4 +25,10 @@ public interface IActivationModel : IDisposable
     Dictionary<string, Tensor> Extract(long seed, long start, int count, IReadOnlyList<string> hooks, TokenSelection tokens) =>
         tokens == TokenSelection.All ? Extract(seed, start, count, hooks)
             : throw new ArgumentException($"tokens '{tokens.Name()}' applies to CLIP vision hooks; a {Family} model extracts all tokens");
+
+    /// <summary>The same with a user's prompts as the text of captioned rows (<see cref="UserPrompts"/>; row i reads
+    /// prompt i mod count); only a text-to-image model reads text with its images.</summary>
+    Dictionary<string, Tensor> Extract(long seed, long start, int count, IReadOnlyList<string> hooks, TokenSelection tokens, IReadOnlyList<string>? prompts) =>
+        prompts is null ? Extract(seed, start, count, hooks, tokens)
+            : throw new ArgumentException($"prompts caption a diffusion model's rows; a {Family} model reads images only");
 }

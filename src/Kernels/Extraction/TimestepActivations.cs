@@ -44,8 +44,7 @@ public sealed record TimestepExtractionConfig
         if (Images < 1) throw new ArgumentException($"Images must be positive, got {Images}", nameof(Images));
         if (Start < 0) throw new ArgumentException($"Start must be non-negative, got {Start}", nameof(Start));
         if (BatchSize < 1) throw new ArgumentException($"BatchSize must be positive, got {BatchSize}", nameof(BatchSize));
-        if (Prompts is { Count: 0 } || Prompts?.Any(string.IsNullOrWhiteSpace) == true)
-            throw new ArgumentException("Prompts must hold at least one prompt, none of them blank", nameof(Prompts));
+        UserPrompts.Check(Prompts);
         if (!Enum.IsDefined(Conditioning)) throw new ArgumentException($"Conditioning {(int)Conditioning} is not one of {string.Join(", ", Enum.GetNames<CaptionConditioning>())}", nameof(Conditioning));
         return this;
     }

@@ -31,7 +31,7 @@ public sealed class ArtefactCache(ArtefactStore store, WorkOptions options, ILog
 
     /// <summary>Where the directory of <paramref name="manifestSha256"/> is (or will be) unpacked.</summary>
     /// <summary>Attribute oracles trained for models the zoo did not train (a diffusers pipeline's), kept per silo.</summary>
-    public AttributeOracleCache Oracles => new(Path.Combine(options.CacheRoot, "oracles"));
+    public AttributeOracleCache Oracles => new(Path.Combine(options.CacheRoot, "oracles"), options.OracleSteps);
 
     public string PathOf(string manifestSha256) => Path.Combine(options.CacheRoot, "dirs", ArtefactHash.Validate(manifestSha256));
 

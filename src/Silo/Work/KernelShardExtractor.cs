@@ -42,7 +42,7 @@ public sealed class KernelShardExtractor(ModelCache models, ArtefactCache artefa
             {
                 // Tensor work leaves the grain scheduler so the silo keeps answering while a shard runs.
                 if (user.Dataset is null)
-                    rows = await Task.Run(() => model.Model.Extract(seed, a.Start, a.Count, a.Spec.Hooks, a.Spec.TokenSelection), ct);
+                    rows = await Task.Run(() => model.Model.Extract(seed, a.Start, a.Count, a.Spec.Hooks, a.Spec.TokenSelection, a.Spec.Prompts), ct);
                 else
                 {
                     // Undecodable or unreadable items are skipped and named: they never fail the shard.

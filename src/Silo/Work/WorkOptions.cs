@@ -6,7 +6,9 @@ namespace MMInterp.Silo.Work;
 /// </summary>
 /// <param name="ArtefactRoot">Content-addressed store (MMINTERP_ARTEFACTS; default ~/.mminterp/artefacts).</param>
 /// <param name="CacheRoot">Unpacked models and activation sets (MMINTERP_CACHE; default ~/.mminterp/cache).</param>
-public sealed record WorkOptions(string ArtefactRoot, string CacheRoot)
+/// <param name="OracleSteps">Training steps of the attribute oracle made for a diffusers pipeline's analyses
+/// (MMINTERP_ORACLE_STEPS; 0, the default: the zoo U-Net recipe's).</param>
+public sealed record WorkOptions(string ArtefactRoot, string CacheRoot, int OracleSteps = 0)
 {
     /// <summary>MMINTERP_HOME, default ~/.mminterp: where the store, the cache and the local silo's record live.</summary>
     public static string HomeFromEnvironment() =>
@@ -15,9 +17,12 @@ public sealed record WorkOptions(string ArtefactRoot, string CacheRoot)
     public static WorkOptions FromEnvironment()
     {
         var home = HomeFromEnvironment();
+        var steps = Env("MMINTERP_ORACLE_STEPS") is { } text
+            ? int.TryParse(text, out var n) && n > 0 ? n : throw new ArgumentException($"MMINTERP_ORACLE_STEPS must be a positive whole number, got '{text}'")
+            : 0;
         return new WorkOptions(
             Env("MMINTERP_ARTEFACTS") ?? Path.Combine(home, "artefacts"),
-            Env("MMINTERP_CACHE") ?? Path.Combine(home, "cache"));
+            Env("MMINTERP_CACHE") ?? Path.Combine(home, "cache"), steps);
     }
 
     static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;

@@ -97,12 +97,14 @@ public sealed class StudyCommandExperimentTests : IAsyncLifetime
 
     /// <summary>The diffusion studies on a user's diffusers pipeline with the user's prompts: `models add --family
     /// diffusion`, then `diffusion temporal --prompt-file` (the trajectory judged against each final image, with its
-    /// pictures) and `diffusion sae --prompt-file` by the pipeline's name; a pipeline directory given as --model is
-    /// the model `models add` registered.</summary>
+    /// pictures), `diffusion sae --prompt-file` and `diffusion extract --prompt-file` by the pipeline's name; a pipeline
+    /// directory given as --model is the model `models add` registered.</summary>
     [Fact]
     public async Task DiffusionStudiesRunOnARegisteredPipelineWithAUsersPrompts()
     {
         var dir = MMInterp.Tests.TinySdPipeline.Write(Path.Combine(_home, "tiny-sd"), latentSide: 8);
+        // The pipeline's attribute oracle is trained on first use; the recipe's 1500 steps are minutes under a loaded suite.
+        _cli.ExtraEnvironment["MMINTERP_ORACLE_STEPS"] = "60";
         var add = await Run("models", "add", dir, "--family", "diffusion", "--name", "my sd");
         Assert.True(add.Code == 0, add.Output);
         var prompts = Path.Combine(_home, "prompts.txt");
@@ -131,6 +133,13 @@ public sealed class StudyCommandExperimentTests : IAsyncLifetime
         Assert.True(sae.Code == 0, sae.Output);
         Assert.Contains("figure diffusion_timestep_sae_explained_variance:", sae.Output);
         Assert.Single(await registry.Models.ListAsync()); // the directory is the model registered from it
+
+        // Timestep extraction reads the prompts as the rows' text (captioned keys).
+        var extract = await Run("diffusion", "extract", "--model", "my sd", "--hooks", "unet.mid.hook_out", "--timesteps", "0.5", "--images", "8",
+            "--prompt-file", prompts);
+        Assert.True(extract.Code == 0, extract.Output);
+        var set = Assert.Single(await registry.ActivationSets.ListAsync());
+        Assert.Equal(["unet.mid.hook_out@t=0.500@c=caption"], set.HookPoints);
 
         var missing = await Run("diffusion", "temporal", "--model", "my sd", "--prompt-file", Path.Combine(_home, "none.txt"));
         Assert.NotEqual(0, missing.Code);

@@ -77,6 +77,23 @@ public sealed class ForeignDiffusionTests(ForeignClipCluster fx) : IClassFixture
         using var direct = torch.cat([model.Extract(seed, 0, 3, [key])[key], model.Extract(seed, 3, 3, [key])[key]], 0);
         Assert.Equal(6L * 16, stored.shape[0]); // 6 images x the mid block's 4x4 latents
         Assert.True(direct.allclose(stored, rtol: 1e-4, atol: 1e-5), "rows extracted on the cluster differ from a direct run");
+
+        // A user's prompts as the rows' text (`diffusion extract --prompt-file`): the same on the cluster as directly, and
+        // not what the images' own captions give.
+        string[] prompts = ["a red cat", "photo of a blue dog"];
+        var promptJob = fx.Cluster.Client.GetGrain<IExtractionJobGrain>("sd-ext-prompts");
+        await promptJob.Start(new ExtractionJobSpec(registered.Model.Id, [key], DatasetSpec.Parse("shapes:test:6"), Shards: 2, Prompts: prompts));
+        var prompted = await JobWait.UntilFinished(promptJob.Status, minutes: 4);
+        Assert.True(prompted.Phase == JobPhase.Succeeded, prompted.Error);
+        var promptSet = (await fx.Registry.ActivationSets.GetAsync(prompted.ActivationSetId!))!;
+        var promptRows = Path.Combine(fx.Home, "sd-rows-prompts");
+        await fx.Store.RestoreDirectoryAsync(promptSet.IndexSha256, promptRows);
+        var promptReader = new ActivationSetReader(Path.Combine(promptRows, key));
+        using var storedPrompted = torch.cat(Enumerable.Range(0, promptReader.Index.Shards.Count).Select(promptReader.ReadShard).ToList(), 0);
+        using var directPrompted = torch.cat([model.Extract(seed, 0, 3, [key], TokenSelection.All, prompts)[key], model.Extract(seed, 3, 3, [key], TokenSelection.All, prompts)[key]], 0);
+        Assert.True(directPrompted.allclose(storedPrompted, rtol: 1e-4, atol: 1e-5), "prompted rows on the cluster differ from a direct run");
+        Assert.False(storedPrompted.allclose(stored, rtol: 1e-3, atol: 1e-4), "the prompts did not reach the U-Net");
+        Assert.Contains("photo of a blue dog", (await fx.Registry.Runs.GetAsync("sd-ext-prompts"))!.ConfigJson);
     }
 
     [Fact]

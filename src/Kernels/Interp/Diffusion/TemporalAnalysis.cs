@@ -26,8 +26,6 @@ public sealed record TemporalConfig
     /// step's reading is judged against the final image's.</summary>
     public IReadOnlyList<string>? Prompts { get; init; }
 
-    public const int MaxPrompts = 256, MaxPromptLength = 2000;
-
     public TemporalConfig Validate()
     {
         if (Timesteps.Count < 2 || Timesteps.Any(t => !(t >= 0 && t <= 1))) throw new ArgumentException("Timesteps must hold at least two noise levels in [0, 1]", nameof(Timesteps));
@@ -37,18 +35,8 @@ public sealed record TemporalConfig
         if (ProbeSteps < 1) throw new ArgumentException($"ProbeSteps must be positive, got {ProbeSteps}", nameof(ProbeSteps));
         if (!(Margin > 0 && Margin < 1)) throw new ArgumentException($"Margin must be in (0, 1), got {Margin}", nameof(Margin));
         if (TrajectoryPrompts < 0) throw new ArgumentException($"TrajectoryPrompts must be non-negative, got {TrajectoryPrompts}", nameof(TrajectoryPrompts));
-        CheckPrompts(Prompts);
+        UserPrompts.Check(Prompts);
         return this;
-    }
-
-    /// <summary>Throws an ArgumentException naming the first bad user prompt (empty, too long, too many).</summary>
-    public static void CheckPrompts(IReadOnlyList<string>? prompts)
-    {
-        if (prompts is null) return;
-        if (prompts.Count is 0 or > MaxPrompts) throw new ArgumentException($"Prompts must hold 1 to {MaxPrompts} prompts, got {prompts.Count}", nameof(Prompts));
-        for (var i = 0; i < prompts.Count; i++)
-            if (string.IsNullOrWhiteSpace(prompts[i]) || prompts[i].Length > MaxPromptLength || prompts[i].Any(char.IsControl))
-                throw new ArgumentException($"Prompts: prompt {i + 1} must be 1 to {MaxPromptLength} characters of text without control characters", nameof(Prompts));
     }
 }
 

@@ -1,3 +1,4 @@
+using MMInterp.Kernels.Extraction;
 using MMInterp.Kernels.Models.Diffusion;
 using MMInterp.Kernels.Sae;
 
@@ -53,7 +54,7 @@ public sealed record TimestepSaeConfig
         if (Steps < 1) throw new ArgumentException($"Steps must be positive, got {Steps}", nameof(Steps));
         if (BatchSize < 1) throw new ArgumentException($"BatchSize must be positive, got {BatchSize}", nameof(BatchSize));
         if (!(LearningRate > 0 && LearningRate < 1)) throw new ArgumentException($"LearningRate must be in (0, 1), got {LearningRate}", nameof(LearningRate));
-        TemporalConfig.CheckPrompts(Prompts);
+        UserPrompts.Check(Prompts);
         return this;
     }
 }
