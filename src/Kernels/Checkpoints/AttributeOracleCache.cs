@@ -9,7 +9,7 @@ namespace MMInterp.Kernels.Checkpoints;
 /// <summary>
 /// The ShapesWorld attribute oracle for a model the zoo did not train (a diffusers pipeline): trained once per image
 /// side on the zoo U-Net's recipe (its seeds and steps), then kept under <see cref="Directory"/> so the next analysis
-/// loads it. Deterministic, so two processes that race write the same weights (each atomically).
+/// loads it. Two processes that race each write a whole file of the same recipe (atomically); the last one stays.
 /// </summary>
 public sealed class AttributeOracleCache(string directory, int steps = 0)
 {
