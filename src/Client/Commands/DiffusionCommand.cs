@@ -74,10 +74,10 @@ public static class DiffusionCommand
         }.Create();
 
     static Command Lens() =>
-        new StudyVerb("lens", "diffusion steering lens (each block's clean-image estimate at each step) and cross-attention maps per token",
+        new StudyVerb("lens", "diffusion steering lens (each block's or U-Net level's clean-image estimate at each step; a U-Net's levels through fitted translators) and cross-attention maps per token",
             AnalysisCatalog.Get<DiffusionStudyAnalysis>(), ModelFamily.Diffusion, "diffusion-lens")
         {
-            Only = ["lens_prompts", "pictured"],
+            Only = ["lens_prompts", "pictured", "prompts"],
             Defaults = new Dictionary<string, string> { ["lens_prompts"] = "64", ["pictured"] = "3" },
             Legacy = new Dictionary<string, string> { ["--prompts"] = "lens_prompts" },
             Fixed = StudyVerb.Parts(DiffusionStudyOptions.Lens),

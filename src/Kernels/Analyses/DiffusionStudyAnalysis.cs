@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using MMInterp.Kernels.Interp.Diffusion;
 using MMInterp.Kernels.Models.Diffusion;
+using MMInterp.Kernels.Models.ZooUNet;
 
 namespace MMInterp.Kernels.Analyses;
 
@@ -12,7 +13,7 @@ public sealed record DiffusionStudyOptions
     [Description("probe test images per seed")] public int TestImages { get; init; } = new TemporalConfig().TestImages;
     [Description("noise levels probed (default: the temporal schedule)")] public double[]? Timesteps { get; init; }
     [Description("prompts whose generation trajectory is probed")] public int TrajectoryPrompts { get; init; } = new TemporalConfig().TrajectoryPrompts;
-    [Description("your prompts for the generation trajectory, one per line (each step judged against the final image)"), LinesFromFile("prompt-file")]
+    [Description("your prompts for the generation trajectory and the lens, one per line (each step judged against the final image)"), LinesFromFile("prompt-file")]
     public string[]? Prompts { get; init; }
     [Description("held-out prompts the steering lens scores")] public int LensPrompts { get; init; } = new LensConfig().Prompts;
     [Description("prompts drawn as lens grids")] public int Pictured { get; init; } = 2;
@@ -58,7 +59,7 @@ public sealed class DiffusionStudyAnalysis() : Analysis<DiffusionStudyOptions>(K
         var ablation = new AblationConfig { Images = o.AblationImages, LossImages = o.LossImages, Heads = o.Heads }.Validate();
         var roleConfig = new HeadRoleConfig { TrainImages = o.RoleImages, TestImages = Math.Max(16, o.RoleImages / 2) }.Validate();
         using var bundle = await inputs.DiffusionAsync(ct);
-        var lensConfig = new LensConfig { Prompts = o.LensPrompts, Pictured = o.Pictured }.Validate(bundle.Sampler(0).Steps);
+        var lensConfig = new LensConfig { Prompts = o.LensPrompts, Pictured = o.Prompts is { } mine ? Math.Min(o.Pictured, mine.Length) : o.Pictured, UserPrompts = o.Prompts }.Validate(bundle.Sampler(0).Steps);
         var dir = inputs.WorkDirectory;
         var result = new AnalysisResult();
         double stages = o.Parts.Length, stage = 0;
@@ -80,15 +81,20 @@ public sealed class DiffusionStudyAnalysis() : Analysis<DiffusionStudyOptions>(K
         {
             progress(stage++ / stages, "steering lens and cross-attention");
             ct.ThrowIfCancellationRequested();
-            // The lens decodes each block's residual stream through the DiT's final layer; a U-Net's levels have no
-            // common stream or width to decode, so it has no lens (said in the result, not silently dropped).
-            if (bundle is DiffusionBundle dit)
+            // A DiT's lens decodes each block's residual stream through its final layer; a U-Net's levels share no
+            // stream, so its lens decodes each level through fitted translators (UNetLens).
+            var lens = bundle switch
             {
-                var lens = SteeringLens.Run(dit, lensConfig);
+                DiffusionBundle dit => SteeringLens.Run(dit, lensConfig),
+                IUNetDenoiser unet => UNetLens.Run(unet, lensConfig),
+                _ => null,
+            };
+            if (lens is not null)
+            {
                 result.AddPictures(DiffusionFigures.WriteLens(dir, lens));
-                result.Details["lens"] = ResultJson.Node(new { lens.Prompts, lens.T, lens.LayerNames, lens.Accuracy, lens.CrossAttentionStep });
+                result.Details["lens"] = ResultJson.Node(new { lens.Prompts, lens.T, lens.LayerNames, lens.Accuracy, lens.Reference, lens.CrossAttentionStep, translator_r2 = lens.TranslatorR2 });
             }
-            else result.Details["lens"] = ResultJson.Node(new { skipped = "the steering lens reads a DiT's residual stream; this model is a U-Net" });
+            else result.Details["lens"] = ResultJson.Node(new { skipped = $"no steering lens for a {bundle.GetType().Name}" });
         }
         if (o.Parts.Contains(DiffusionStudyOptions.HeadsPart))
         {

@@ -141,6 +141,15 @@ public sealed class StudyCommandExperimentTests : IAsyncLifetime
         var set = Assert.Single(await registry.ActivationSets.ListAsync());
         Assert.Equal(["unet.mid.hook_out@t=0.500@c=caption"], set.HookPoints);
 
+        // The lens decodes each U-Net level at each step on the same prompts, judged against the final image.
+        var lensDir = Path.Combine(_home, "lens");
+        var lens = await Run("diffusion", "lens", "--model", "my sd", "--prompt-file", prompts, "--pictured", "1", "--out", lensDir);
+        Assert.True(lens.Code == 0, lens.Output);
+        Assert.True(new FileInfo(Path.Combine(lensDir, "lens_0.png")).Length > 1000, lens.Output);
+        var lensResults = JsonNode.Parse((await registry.Experiments.ListAsync()).Single(e => e.ResultsJson.Contains("translator_r2", StringComparison.Ordinal)).ResultsJson)!["lens"]!;
+        Assert.Equal("final image", lensResults["Reference"]!.GetValue<string>());
+        Assert.Equal(["a red cat", "photo of a blue dog, red"], lensResults["Prompts"]!.AsArray().Select(p => p!.GetValue<string>()));
+
         var missing = await Run("diffusion", "temporal", "--model", "my sd", "--prompt-file", Path.Combine(_home, "none.txt"));
         Assert.NotEqual(0, missing.Code);
         Assert.Contains("--prompt-file: no file", missing.Output);

@@ -129,6 +129,13 @@ public class DiffusionTests(TinyDiffusionFixture tiny)
         Assert.Equal(lens.TokenWords[0].Count, lens.CrossAttention[0][0].Count);
         // The output row of the lens is the model's own prediction, so at the last step it equals the final image.
         Assert.Equal(lens.Final[0], lens.Images[0][^1][^1], (x, y) => Math.Abs(x - y) < 0.05f);
+        Assert.Equal(TrajectoryCurve.Prompt, lens.Reference);
+        // A user's prompts are judged against the model's final image, which the output row's last step draws.
+        var mine = SteeringLens.Run(tiny.Bundle, new LensConfig { Pictured = 1, UserPrompts = ["a red circle", "something blue"] });
+        Assert.Equal(["a red circle", "something blue"], mine.Prompts);
+        Assert.Equal(TrajectoryCurve.FinalImage, mine.Reference);
+        Assert.All(SteeringLens.Scored, a => Assert.True(mine.Accuracy[a][^1][^1] >= 0.5, $"{a}: {mine.Accuracy[a][^1][^1]}"));
+        Assert.Contains("Pictured", Assert.Throws<ArgumentException>(() => new LensConfig { Pictured = 3, UserPrompts = ["a", "b"] }.Validate(4)).Message);
         var png = Path.Combine(Path.GetTempPath(), $"lens-{Guid.NewGuid():N}.png");
         try
         {

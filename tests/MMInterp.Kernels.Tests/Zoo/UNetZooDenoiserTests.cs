@@ -23,7 +23,7 @@ public class UNetZooDenoiserTests
         ImageSize = 16, Width = 16, Levels = 2, HeadWidth = 8, NormGroups = 4, SampleSteps = 4, ContextLength = 14, CoordinateInput = true,
     };
 
-    static UNetZooModel Model()
+    internal static UNetZooModel Model()
     {
         var tokenizer = ShapesVocabulary.Build();
         manual_seed(3);

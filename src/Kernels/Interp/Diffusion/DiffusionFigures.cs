@@ -59,7 +59,7 @@ public static class DiffusionFigures
             files.Add(Path.Combine(directory, $"cross_attention_{p}.png"));
             ImageGridPng.Write(files[^1],
                 lens.CrossAttention[p].Select(maps => (IReadOnlyList<float[]?>)maps.Select(h => (float[]?)HeatOverlay.Blend(lens.Final[p], lens.ImageSize, h, lens.ImageSize, HeatOverlay.RedOverBlue)).ToList()).ToList(),
-                lens.ImageSize, lens.LayerNames.Take(lens.CrossAttention[p].Count).ToList(), lens.TokenWords[p],
+                lens.ImageSize, (lens.CrossAttentionNames ?? lens.LayerNames).Take(lens.CrossAttention[p].Count).ToList(), lens.TokenWords[p],
                 $"cross-attention at step {lens.CrossAttentionStep}: {lens.Prompts[p]}", scale: 2);
         }
         files.Add(Path.Combine(directory, "samples.png"));

@@ -15,11 +15,22 @@ public sealed record LensConfig
     /// <summary>The sampling step (index) whose cross-attention maps are drawn; -1 = the middle step.</summary>
     public int CrossAttentionStep { get; init; } = -1;
     public long Seed { get; init; } = 4_000_037;
+    /// <summary>A U-Net's lens: the prompts (other scenes than the scored ones) whose sampling its translators are fitted on.</summary>
+    public int FitPrompts { get; init; } = 64;
+    public long FitSeed { get; init; } = 4_100_041;
+    /// <summary>A user's prompts instead of ShapesWorld's (then <see cref="Prompts"/> is their count): each lens image is
+    /// judged against the oracle's reading of the model's own final image.</summary>
+    public IReadOnlyList<string>? UserPrompts { get; init; }
 
     public LensConfig Validate(int sampleSteps)
     {
         if (Prompts < 1) throw new ArgumentException($"Prompts must be positive, got {Prompts}", nameof(Prompts));
-        if (Pictured < 0 || Pictured > Prompts) throw new ArgumentException($"Pictured must be in [0, Prompts={Prompts}], got {Pictured}", nameof(Pictured));
+        Extraction.UserPrompts.Check(UserPrompts, nameof(UserPrompts));
+        if (UserPrompts is not null && Pictured > UserPrompts.Count)
+            throw new ArgumentException($"Pictured must be at most the {UserPrompts.Count} prompts given, got {Pictured}", nameof(Pictured));
+        if (FitPrompts < 1) throw new ArgumentException($"FitPrompts must be positive, got {FitPrompts}", nameof(FitPrompts));
+        if (FitSeed == Seed) throw new ArgumentException($"FitSeed must differ from Seed ({Seed}): the translators are fitted on other prompts than the lens scores", nameof(FitSeed));
+        if (Pictured < 0 || (UserPrompts is null && Pictured > Prompts)) throw new ArgumentException($"Pictured must be in [0, Prompts={Prompts}], got {Pictured}", nameof(Pictured));
         if (CrossAttentionStep < -1 || CrossAttentionStep >= sampleSteps)
             throw new ArgumentException($"CrossAttentionStep must be -1 or a step index below {sampleSteps}, got {CrossAttentionStep}", nameof(CrossAttentionStep));
         return this;
@@ -28,14 +39,23 @@ public sealed record LensConfig
 
 /// <summary>Lens images [prompt][layer][step] (planar RGB; layer index = block, the last row the model's own output),
 /// their classifier accuracy against the prompts [attribute][layer][step], and cross-attention maps
-/// [prompt][block][token] (heat [S*S] in [0, 1]) at one step with the token words.</summary>
+/// [prompt][block][token] (heat [S*S] in [0, 1]) at one step with the token words. A U-Net's lens also names its
+/// attention blocks (<see cref="CrossAttentionNames"/>; a DiT's are its first layers) and gives each decoded level's
+/// translator fit, R² on the scored run (<see cref="TranslatorR2"/>).</summary>
 public sealed record LensResult(
     IReadOnlyList<string> Prompts, IReadOnlyList<double> T, IReadOnlyList<string> LayerNames,
     IReadOnlyList<IReadOnlyList<IReadOnlyList<float[]>>> Images,
     IReadOnlyDictionary<ObjectAttribute, double[][]> Accuracy,
     int CrossAttentionStep, IReadOnlyList<IReadOnlyList<string>> TokenWords,
     IReadOnlyList<IReadOnlyList<IReadOnlyList<float[]>>> CrossAttention,
-    IReadOnlyList<float[]> Final, int ImageSize);
+    IReadOnlyList<float[]> Final, int ImageSize)
+{
+    public IReadOnlyList<string>? CrossAttentionNames { get; init; }
+    public IReadOnlyDictionary<string, double>? TranslatorR2 { get; init; }
+    /// <summary>What <see cref="Accuracy"/> is judged against: <see cref="TrajectoryCurve.Prompt"/> or, for a user's
+    /// prompts, <see cref="TrajectoryCurve.FinalImage"/>.</summary>
+    public string Reference { get; init; } = TrajectoryCurve.Prompt;
+}
 
 /// <summary>The diffusion steering lens: at every sampling step, each block's residual stream is pushed through the
 /// final layer as if it were the last block, giving that layer's (guided) velocity and so its clean-image estimate.</summary>
@@ -51,12 +71,12 @@ public static class SteeringLens
         var device = bundle.Text.Clip.LogitScale.device;
         var layers = model.Layers;
         var size = c.ImageSize;
-        var scenes = DiffusionEvaluator.PromptScenes(size, o.Seed, o.Prompts);
-        var prompts = scenes.Select(Captions.Describe).ToList();
+        var scenes = o.UserPrompts is null ? DiffusionEvaluator.PromptScenes(size, o.Seed, o.Prompts) : null;
+        var prompts = o.UserPrompts?.ToList() ?? scenes!.Select(Captions.Describe).ToList();
         var sampler = c.Sampler(o.Seed);
         var crossStep = o.CrossAttentionStep < 0 ? c.SampleSteps / 2 : o.CrossAttentionStep;
         var images = Enumerable.Range(0, o.Pictured).Select(_ => Enumerable.Range(0, layers + 1).Select(_ => new List<float[]>()).ToList()).ToList();
-        var accuracy = Scored.ToDictionary(a => a, _ => Enumerable.Range(0, layers + 1).Select(_ => new double[c.SampleSteps]).ToArray());
+        var readings = new LensReadings(bundle.Classifier, layers + 1, c.SampleSteps);
         var cross = new List<IReadOnlyList<IReadOnlyList<float[]>>>();
         var ts = new List<double>();
         using var scope = NewDisposeScope();
@@ -89,8 +109,7 @@ public static class SteeringLens
                         v = parts[1] + (parts[0] - parts[1]) * Scalars.S(sampler.Guidance);
                     }
                     var x0 = FlowMatching.ToPixels(FlowMatching.CleanEstimate(step.Xt, tt.narrow(0, 0, b), v)).cpu();
-                    var score = DiffusionEvaluator.Score(bundle.Classifier, x0, scenes);
-                    foreach (var a in Scored) accuracy[a][layer][step.Index] = score[a];
+                    readings.Add(layer, step.Index, x0);
                     for (var p = 0; p < o.Pictured; p++) images[p][layer].Add(x0[p].cpu().contiguous().data<float>().ToArray());
                 }
                 if (step.Index == crossStep)
@@ -106,18 +125,25 @@ public static class SteeringLens
         var layerNames = Enumerable.Range(0, layers).Select(i => $"block {i}").Append("output").ToList();
         return new LensResult(prompts, ts, layerNames,
             images.Select(perLayer => (IReadOnlyList<IReadOnlyList<float[]>>)perLayer.Select(l => (IReadOnlyList<float[]>)l).ToList()).ToList(),
-            accuracy, crossStep, words, trimmed, finals, size);
+            readings.Score(scenes, final), crossStep, words, trimmed, finals, size)
+        {
+            Reference = scenes is null ? TrajectoryCurve.FinalImage : TrajectoryCurve.Prompt,
+        };
     }
 
     /// <summary>Head-averaged attention of every image patch to each text token, upsampled to pixels and scaled to [0, 1].</summary>
-    static IReadOnlyList<float[]> TokenMaps(Tensor pattern, int row, DitConfig c)
+    static IReadOnlyList<float[]> TokenMaps(Tensor pattern, int row, DitConfig c) => TokenMaps(pattern, row, c.ImageSize);
+
+    /// <summary>As above for a pattern [B, H, queries, tokens] whose queries lie on a square grid over an image of side <paramref name="imageSize"/>.</summary>
+    internal static IReadOnlyList<float[]> TokenMaps(Tensor pattern, int row, int imageSize)
     {
         using var scope = NewDisposeScope();
         var maps = pattern[row].mean([0]).transpose(0, 1); // [S, tokens]
         var s = maps.shape[0];
-        var g = c.PatchesPerSide;
+        var g = (long)Math.Round(Math.Sqrt(maps.shape[1]));
+        if (g * g != maps.shape[1]) throw new ArgumentException($"cross-attention over {maps.shape[1]} queries is not a square grid");
         var heat = maps.reshape(s, 1, g, g);
-        heat = nn.functional.interpolate(heat, size: [c.ImageSize, c.ImageSize], mode: InterpolationMode.Nearest).reshape(s, -1);
+        heat = nn.functional.interpolate(heat, size: [imageSize, imageSize], mode: InterpolationMode.Nearest).reshape(s, -1);
         heat = heat / (heat.amax([1], keepdim: true) + Scalars.S(1e-8));
         return Enumerable.Range(0, (int)s).Select(k => heat[k].cpu().data<float>().ToArray()).ToList();
     }

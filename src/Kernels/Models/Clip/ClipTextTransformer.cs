@@ -83,7 +83,11 @@ public sealed class ClipTextTransformer : nn.Module
     }
 
     /// <summary>HF's rule: eos_token_id == 2 (legacy configs) pools at argmax(ids), else at the first id == eos.</summary>
-    public Tensor EosPositions(Tensor ids) => _config.EosTokenId == 2
-        ? ids.to_type(ScalarType.Int32).argmax(-1)
-        : ids.eq(_config.EosTokenId).to_type(ScalarType.Int32).argmax(-1);
+    public Tensor EosPositions(Tensor ids)
+    {
+        if (_config.EosTokenId == 2) return ids.to_type(ScalarType.Int32).argmax(-1);
+        // An explicit Scalar kept alive through the call: an implicit one can be finalized mid-call ("Unknown scalar type").
+        using var eos = ((long)_config.EosTokenId).ToScalar();
+        return ids.eq(eos).to_type(ScalarType.Int32).argmax(-1);
+    }
 }

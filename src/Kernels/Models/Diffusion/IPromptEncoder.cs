@@ -11,4 +11,7 @@ public interface IPromptEncoder
 
     /// <summary>Token and pooled states of the prompts, without gradients; "" is the null prompt guidance contrasts against.</summary>
     TextCondition Encode(IReadOnlyList<string> captions, Device? device = null);
+
+    /// <summary>The words of one caption's tokens up to the end marker ("SOT", words, "EOT"), to label cross-attention maps.</summary>
+    IReadOnlyList<string> TokenWords(string caption);
 }

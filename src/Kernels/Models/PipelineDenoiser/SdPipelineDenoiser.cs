@@ -15,7 +15,7 @@ namespace MMInterp.Kernels.Models.PipelineDenoiser;
 /// attribute oracle is a ShapesWorld classifier made on first use (<paramref name="classifier"/>); images larger than
 /// it are area-averaged down to its side. Owns the pipeline.
 /// </summary>
-public sealed class SdPipelineDenoiser : IZooDenoiser
+public sealed class SdPipelineDenoiser : IUNetDenoiser
 {
     readonly StableDiffusionPipeline _pipeline;
     readonly UNetNoising _noising;
@@ -99,6 +99,21 @@ public sealed class SdPipelineDenoiser : IZooDenoiser
                 using var step = NewDisposeScope();
                 afterStep(t / last, Decode(clean));
             }, beforeStep: beforeStep is null ? null : t => beforeStep(t / last));
+        return scope.MoveToOuter(FlowMatching.ToPixels(Decode(latents)));
+    }
+
+    public Tensor SampleReading(TextCondition text, TextCondition nullText, SamplerOptions options, Action<UNetStepReading> read)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var batch = (int)text.Tokens.shape[0];
+        var guided = options.Guidance > 1;
+        var hidden = guided ? cat([nullText.Tokens, text.Tokens], 0) : text.Tokens;
+        var side = ImageSize / _pipeline.VaeScaleFactor;
+        var last = _noising.TrainTimesteps - 1;
+        var index = 0;
+        var latents = _pipeline.SampleLatents(hidden, null, options.Guidance, options.Steps, options.Seed, batch, side, side,
+            readStep: (t, clean) => read(new UNetStepReading(index++, t / last, output => Decode(clean(output)), guided ? batch : 0)));
         return scope.MoveToOuter(FlowMatching.ToPixels(Decode(latents)));
     }
 

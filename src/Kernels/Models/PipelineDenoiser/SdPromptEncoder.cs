@@ -19,4 +19,11 @@ public sealed class SdPromptEncoder(SdTextEncoder encoder, Device device) : IPro
         var target = device ?? Device;
         return new TextCondition(scope.MoveToOuter(output.LastHidden.to(target)), scope.MoveToOuter(output.Pooled.to(target)));
     }
+
+    public IReadOnlyList<string> TokenWords(string caption)
+    {
+        var bpe = encoder.Tokenizer.Bpe;
+        var ids = bpe.Encode(caption).Take(encoder.Tokenizer.MaxLength).ToList();
+        return ids.Select((id, k) => id == bpe.StartId && k == 0 ? "SOT" : id == bpe.EndId ? "EOT" : bpe.Decode([id]).Trim()).ToList();
+    }
 }

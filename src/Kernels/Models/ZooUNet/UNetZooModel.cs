@@ -9,7 +9,7 @@ namespace MMInterp.Kernels.Models.ZooUNet;
 /// <summary>The zoo U-Net ready to use: the denoiser, its frozen text encoder, the attribute classifier that scores its
 /// images and its recipe. Owns all three models. As an <see cref="IZooDenoiser"/>, noise level s is DDPM timestep
 /// round(s * 999) on the recipe's schedule (s = 0.5 is t = 500, where the image's share of x_t is 0.28).</summary>
-public sealed class UNetZooModel(UNet2DConditionModel unet, TextConditioner text, AttributeClassifier classifier, UNetZooConfig config) : IZooDenoiser
+public sealed class UNetZooModel(UNet2DConditionModel unet, TextConditioner text, AttributeClassifier classifier, UNetZooConfig config) : IUNetDenoiser
 {
     readonly UNetNoising _noising = new(text.Clip.LogitScale.device);
 
@@ -54,6 +54,25 @@ public sealed class UNetZooModel(UNet2DConditionModel unet, TextConditioner text
             var t = full([step.Xt.shape[0]], step.T, ScalarType.Int64, device: step.Xt.device);
             afterStep((double)step.T / (_noising.TrainTimesteps - 1), _noising.CleanEstimate(step.Xt, t, step.Noise));
         });
+
+    public Tensor SampleReading(TextCondition text, TextCondition nullText, SamplerOptions options, Action<UNetStepReading> read)
+    {
+        var guided = options.Guidance != 1.0;
+        return UNetZooSampler.Sample(UNet, text, nullText, options.Steps, options.Guidance, options.Seed, afterStep: step =>
+        {
+            var t = full([step.Xt.shape[0]], step.T, ScalarType.Int64, device: step.Xt.device);
+            read(new UNetStepReading(step.Index, (double)step.T / (_noising.TrainTimesteps - 1), output =>
+            {
+                // The sampler's guidance (null rows first), then its DDIM clean estimate.
+                if (guided)
+                {
+                    var halves = output.chunk(2, 0);
+                    output = halves[0] + (halves[1] - halves[0]) * Scalars.S(options.Guidance);
+                }
+                return _noising.CleanEstimate(step.Xt, t, output);
+            }, guided ? (int)text.Count : 0));
+        });
+    }
 
     public void Dispose()
     {
