@@ -7,107 +7,95 @@ using static TorchSharp.torch;
 namespace MMInterp.Kernels.Interp.Diffusion;
 
 /// <summary>
-/// The U-Net lens's translators: per level, an affine map per pixel (a 1x1 convolution with bias) from the level's
-/// output, nearest-upsampled to the output head's grid, to the last up level's output (what the head reads). A U-Net's
-/// levels share no residual stream or width, so "decode this level as if it were the last" needs such a map: this is
-/// the tuned lens (Belrose et al. 2023) for a U-Net, fitted by ridge least squares on the model's own activations
-/// while it samples from other captions than the lens scores, null and conditional rows alike. One map per sampling step:
-/// the time embedding rescales every level, so one map for all noise levels fits none of them.
+/// The U-Net lens's translators, a tuned lens (Belrose et al. 2023) for a network whose levels share no stream, width
+/// or resolution: per level and sampling step, an affine map per position (a 1x1 convolution with bias) from the
+/// level's output to the step's guided clean-image estimate, area-pooled to the level's grid. When the sampler guides,
+/// a position's null and conditional features stand side by side (the estimate mixes both). Fitted by ridge least
+/// squares within each step on the model's own sampling of other prompts than the lens scores. The control site
+/// <see cref="InputSite"/> gets the same map from the noisy input alone: what a level reads beyond it is the level's.
+/// (Decoding a level through the U-Net's own head instead fails at the first hurdle: the head predicts the noise of
+/// every pixel, which only full-resolution skips carry.)
 /// </summary>
 public sealed class UNetLensTranslators : IDisposable
 {
-    readonly IReadOnlyDictionary<(string Site, int Step), Tensor> _weights;
+    /// <summary>The control: the sampler's noisy input x_t.</summary>
+    public const string InputSite = "x_t";
 
-    UNetLensTranslators(IReadOnlyList<string> sites, string target, IReadOnlyDictionary<(string, int), Tensor> weights)
+    readonly Dictionary<(string Site, int Step), Tensor> _weights;
+
+    UNetLensTranslators(IReadOnlyList<string> sites, Dictionary<(string, int), Tensor> weights)
     {
         Sites = sites;
-        Target = target;
         _weights = weights;
     }
 
-    /// <summary>The levels decoded, input side first: every level's output but the last up level's.</summary>
+    /// <summary>The model's level outputs (<see cref="IZooDenoiser.BlockHooks"/>, input side first), then <see cref="InputSite"/>.</summary>
     public IReadOnlyList<string> Sites { get; }
 
-    /// <summary>The last up level's output: the head's input, what every translator predicts.</summary>
-    public string Target { get; }
-
-    /// <summary>The sites and target of a U-Net (its level outputs from <see cref="UNetSites.BlockHooks"/>).</summary>
-    public static (IReadOnlyList<string> Sites, string Target) SitesOf(IUNetDenoiser model) => (model.BlockHooks.SkipLast(1).ToList(), model.BlockHooks[^1]);
-
     /// <param name="ridge">the ridge penalty as a share of the mean diagonal of XᵀX (keeps rank-deficient levels solvable)</param>
-    public static UNetLensTranslators Fit(IUNetDenoiser model, IReadOnlyList<string> prompts, SamplerOptions sampler, double ridge = 1e-4)
+    public static UNetLensTranslators Fit(IUNetDenoiser model, IReadOnlyList<string> prompts, SamplerOptions sampler, double ridge = 1e-3)
     {
         if (prompts.Count == 0) throw new ArgumentException("the lens translators need at least one prompt to fit on", nameof(prompts));
-        var (sites, target) = SitesOf(model);
-        var device = model.Text.Device;
-        var gram = new Dictionary<(string, int), Tensor>();
-        var cross = new Dictionary<(string, int), Tensor>();
-        using var cache = new ActivationCache();
+        var sites = model.BlockHooks.Append(InputSite).ToList();
+        var weights = new Dictionary<(string, int), Tensor>();
         try
         {
-            using (var scope = NewDisposeScope())
+            using var cache = new ActivationCache();
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
             using (model.Hooks.Scope())
             {
-                foreach (var hook in sites.Append(target)) model.Hooks.Add(hook, Hook.Cache(cache));
+                foreach (var hook in model.BlockHooks) model.Hooks.Add(hook, Hook.Cache(cache));
+                var device = model.Text.Device;
                 var text = model.Text.Encode(prompts, device);
                 var nullText = model.Text.Encode(Enumerable.Repeat(TextConditioner.Null, prompts.Count).ToList(), device);
                 model.SampleReading(text, nullText, sampler, step =>
                 {
-                    using var inner = NewDisposeScope();
-                    var y = cache[target];
-                    var yRows = Rows(y, bias: false).to_type(ScalarType.Float64);
                     foreach (var site in sites)
                     {
-                        var x = Rows(Upsampled(cache[site], y.shape[2], y.shape[3]), bias: true).to_type(ScalarType.Float64);
-                        Accumulate(gram, (site, step.Index), x.t().mm(x));
-                        Accumulate(cross, (site, step.Index), x.t().mm(yRows));
+                        using var inner = NewDisposeScope();
+                        var map = Map(site, step, cache);
+                        var x = Rows(map, step.ConditionalRow, bias: true).to_type(ScalarType.Float64);
+                        var y = Rows(Target(step.Clean, map), 0, bias: false).to_type(ScalarType.Float64);
+                        var gram = x.t().mm(x);
+                        var penalty = eye(gram.shape[0], dtype: ScalarType.Float64, device: gram.device) * Scalars.S(ridge * gram.diagonal().mean().item<double>() + 1e-12);
+                        weights[(site, step.Index)] = linalg.solve(gram + penalty, x.t().mm(y)).to_type(ScalarType.Float32).DetachFromDisposeScope();
                     }
                 });
             }
-            var weights = new Dictionary<(string, int), Tensor>();
-            foreach (var site in gram.Keys)
-            {
-                using var scope = NewDisposeScope();
-                var g = gram[site];
-                var penalty = eye(g.shape[0], dtype: ScalarType.Float64, device: g.device) * Scalars.S(ridge * g.diagonal().mean().item<double>());
-                weights[site] = linalg.solve(g + penalty, cross[site]).to_type(ScalarType.Float32).DetachFromDisposeScope();
-            }
             Scalars.Release();
-            return new UNetLensTranslators(sites, target, weights);
+            return new UNetLensTranslators(sites, weights);
         }
-        finally
+        catch
         {
-            foreach (var t in gram.Values.Concat(cross.Values)) t.Dispose();
+            foreach (var w in weights.Values) w.Dispose();
+            throw;
         }
     }
 
-    /// <summary>A site's activation [B, C, h, w] at a sampling step translated to the head's input [B, C0, H, W].</summary>
-    public Tensor Apply(string site, int step, Tensor activation, long height, long width)
+    /// <summary>A site's reading at a step: the clean image it decodes to, [B, 3, h, w] on the site's grid.</summary>
+    public Tensor Decode(string site, UNetStepReading step, ActivationCache cache)
     {
-        var w = _weights.TryGetValue((site, step), out var found) ? found
-            : throw new ArgumentException($"no lens translator for '{site}' at step {step}; the translators decode {string.Join(", ", Sites)} at the sampler's steps", nameof(site));
-        var b = activation.shape[0];
-        return Rows(Upsampled(activation, height, width), bias: true).mm(w.to(activation.device)).reshape(b, height, width, -1).permute(0, 3, 1, 2);
+        var w = _weights.TryGetValue((site, step.Index), out var found) ? found
+            : throw new ArgumentException($"no lens translator for '{site}' at step {step.Index}; the translators read {string.Join(", ", Sites)} at the sampler's steps", nameof(site));
+        var map = Map(site, step, cache);
+        var b = step.Clean.shape[0];
+        return Rows(map, step.ConditionalRow, bias: true).mm(w.to(map.device)).reshape(b, map.shape[2], map.shape[3], -1).permute(0, 3, 1, 2);
     }
 
-    /// <summary>A feature map [B, C, h, w] as pixel rows [B h w, C], with a last column of ones (the bias) if asked.</summary>
-    static Tensor Rows(Tensor map, bool bias)
+    /// <summary>The step's clean estimate area-pooled to a site's grid (what its translator is fitted to).</summary>
+    public static Tensor Target(Tensor clean, Tensor map) => nn.functional.adaptive_avg_pool2d(clean, [map.shape[2], map.shape[3]]);
+
+    /// <summary>The site's feature map for every row the U-Net ran on (x_t: the B images').</summary>
+    internal static Tensor Map(string site, UNetStepReading step, ActivationCache cache) => site == InputSite ? step.Input : cache[site];
+
+    /// <summary>A feature map as position rows [B h w, F]: with guidance (<paramref name="conditionalRow"/> = B, null rows
+    /// first) the null and conditional features of the same image and position side by side; a column of ones if asked.</summary>
+    static Tensor Rows(Tensor map, int conditionalRow, bool bias)
     {
+        if (conditionalRow > 0 && map.shape[0] == 2L * conditionalRow) map = cat([map.narrow(0, 0, conditionalRow), map.narrow(0, conditionalRow, conditionalRow)], 1);
         var rows = map.permute(0, 2, 3, 1).reshape(-1, map.shape[1]);
         return bias ? cat([rows, ones(rows.shape[0], 1, dtype: rows.dtype, device: rows.device)], 1) : rows;
-    }
-
-    static Tensor Upsampled(Tensor map, long height, long width) =>
-        map.shape[2] == height && map.shape[3] == width ? map : nn.functional.interpolate(map, size: [height, width], mode: InterpolationMode.Nearest);
-
-    static void Accumulate(Dictionary<(string, int), Tensor> sums, (string, int) site, Tensor value)
-    {
-        if (sums.Remove(site, out var old))
-        {
-            sums[site] = old.add(value).DetachFromDisposeScope();
-            old.Dispose();
-        }
-        else sums[site] = value.clone().DetachFromDisposeScope();
     }
 
     public void Dispose()

@@ -84,7 +84,13 @@ public sealed class SdPipelineDenoiser : IUNetDenoiser
 
     public SamplerOptions Sampler(long seed) => SamplerDefaults with { Seed = seed };
 
-    public Tensor Sample(TextCondition text, TextCondition nullText, SamplerOptions options, Action<double, Tensor>? afterStep = null, Action<double>? beforeStep = null)
+    public Tensor Sample(TextCondition text, TextCondition nullText, SamplerOptions options, Action<double, Tensor>? afterStep = null, Action<double>? beforeStep = null) =>
+        Run(text, nullText, options, afterStep, beforeStep, null);
+
+    public Tensor SampleReading(TextCondition text, TextCondition nullText, SamplerOptions options, Action<UNetStepReading> read) =>
+        Run(text, nullText, options, null, null, read);
+
+    Tensor Run(TextCondition text, TextCondition nullText, SamplerOptions options, Action<double, Tensor>? afterStep, Action<double>? beforeStep, Action<UNetStepReading>? read)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -92,28 +98,19 @@ public sealed class SdPipelineDenoiser : IUNetDenoiser
         var guided = options.Guidance > 1;
         var hidden = guided ? cat([nullText.Tokens, text.Tokens], 0) : text.Tokens;
         var side = ImageSize / _pipeline.VaeScaleFactor;
-        var last = _noising.TrainTimesteps - 1;
+        double last = _noising.TrainTimesteps - 1;
+        var index = 0;
         var latents = _pipeline.SampleLatents(hidden, null, options.Guidance, options.Steps, options.Seed, batch, side, side,
             afterStep: afterStep is null ? null : (t, clean) =>
             {
                 using var step = NewDisposeScope();
                 afterStep(t / last, Decode(clean));
-            }, beforeStep: beforeStep is null ? null : t => beforeStep(t / last));
-        return scope.MoveToOuter(FlowMatching.ToPixels(Decode(latents)));
-    }
-
-    public Tensor SampleReading(TextCondition text, TextCondition nullText, SamplerOptions options, Action<UNetStepReading> read)
-    {
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        var batch = (int)text.Tokens.shape[0];
-        var guided = options.Guidance > 1;
-        var hidden = guided ? cat([nullText.Tokens, text.Tokens], 0) : text.Tokens;
-        var side = ImageSize / _pipeline.VaeScaleFactor;
-        var last = _noising.TrainTimesteps - 1;
-        var index = 0;
-        var latents = _pipeline.SampleLatents(hidden, null, options.Guidance, options.Steps, options.Seed, batch, side, side,
-            readStep: (t, clean) => read(new UNetStepReading(index++, t / last, output => Decode(clean(output)), guided ? batch : 0)));
+            }, beforeStep: beforeStep is null ? null : t => beforeStep(t / last),
+            readStep: read is null ? null : (t, input, clean) =>
+            {
+                using var step = NewDisposeScope();
+                read(new UNetStepReading(index++, t / last, input, Decode(clean), guided ? batch : 0));
+            });
         return scope.MoveToOuter(FlowMatching.ToPixels(Decode(latents)));
     }
 

@@ -117,12 +117,11 @@ public sealed class StableDiffusionPipeline : IDisposable
     /// <param name="afterStep">each step's timestep and its clean-latent estimate (pred_original_sample of the guided
     /// output, [B, C, h, w]; valid during the call)</param>
     /// <param name="beforeStep">each step's timestep, before the denoiser runs</param>
-    /// <param name="readStep">each step's timestep and a map from any output of the denoiser's kind for every row of
-    /// <paramref name="hidden"/> (a lens's, say) to the clean-latent estimate its guided combination gives at this step
-    /// (valid during the call)</param>
+    /// <param name="readStep">as <paramref name="afterStep"/>, with the latents x_t the step started from between (a
+    /// lens's view; valid during the call)</param>
     public Tensor SampleLatents(Tensor hidden, SdAddedCondition? added, double guidance, int steps, long seed, int batch, int latentHeight, int latentWidth,
         Action<double, Tensor>? afterStep = null, Action<SdStepProgress>? progress = null, CancellationToken ct = default, Action<double>? beforeStep = null,
-        Action<double, Func<Tensor, Tensor>>? readStep = null)
+        Action<double, Tensor, Tensor>? readStep = null)
     {
         var guided = guidance > 1;
         if (hidden.shape[0] != (guided ? 2 : 1) * batch)
@@ -143,21 +142,23 @@ public sealed class StableDiffusionPipeline : IDisposable
             var input = scheduler.ScaleModelInput(guided ? cat([latents, latents], 0) : latents, t);
             using var tValue = ((double)(float)t).ToScalar();
             var ts = full([input.shape[0]], tValue, ScalarType.Float32);
-            var noise = Guide(NonFiniteRetry.Run(() => Denoiser.PredictNoise(input, ts, hidden, added), $"the U-Net's prediction at step {i + 1} (timestep {t})"));
-            if (afterStep is not null) afterStep(t, scheduler.PredictedOriginal(noise, t, latents));
-            readStep?.Invoke(t, output => scheduler.PredictedOriginal(Guide(output), t, latents));
+            var noise = NonFiniteRetry.Run(() => Denoiser.PredictNoise(input, ts, hidden, added), $"the U-Net's prediction at step {i + 1} (timestep {t})");
+            if (guided)
+            {
+                var halves = noise.chunk(2, 0);
+                using var g = guidance.ToScalar();
+                noise = halves[0].add(halves[1].sub(halves[0]).mul_(g));
+            }
+            if (afterStep is not null || readStep is not null)
+            {
+                var clean = scheduler.PredictedOriginal(noise, t, latents);
+                afterStep?.Invoke(t, clean);
+                readStep?.Invoke(t, latents, clean);
+            }
             latents = step.MoveToOuter(scheduler.Step(noise, t, latents));
             progress?.Invoke(new SdStepProgress(i + 1, timesteps.Count, t));
         }
         return scope.MoveToOuter(latents);
-
-        Tensor Guide(Tensor output)
-        {
-            if (!guided) return output;
-            var halves = output.chunk(2, 0);
-            using var g = guidance.ToScalar();
-            return halves[0].add(halves[1].sub(halves[0]).mul_(g));
-        }
     }
 
     /// <summary>The VAE decode of latents / scaling_factor (+ shift_factor when the config has one) as 8-bit images.</summary>

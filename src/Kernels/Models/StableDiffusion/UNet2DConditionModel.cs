@@ -88,12 +88,9 @@ public sealed class UNet2DConditionModel : nn.Module, ISdDenoiser
         foreach (var block in _down) x = block.Forward(x, emb, encoderHiddenStates, skips);
         x = _mid.Forward(x, emb, encoderHiddenStates);
         foreach (var block in _up) x = block.Forward(x, emb, encoderHiddenStates, skips);
-        return _out.Apply(Head(x)).MoveToOuterDisposeScope();
+        x = _convOut.forward(nn.functional.silu(_normOut.forward(x)));
+        return _out.Apply(x).MoveToOuterDisposeScope();
     }
-
-    /// <summary>The output head (conv_norm_out, SiLU, conv_out): the last up level's output [B, C0, H, W] to the
-    /// prediction [B, out_channels, H, W], without the hooks (what a lens decodes other features through).</summary>
-    public Tensor Head(Tensor features) => _convOut.forward(nn.functional.silu(_normOut.forward(features)));
 
     long CheckInputs(Tensor sample, Tensor timestep, Tensor states, Tensor? textEmbeds, Tensor? timeIds)
     {

@@ -55,24 +55,14 @@ public sealed class UNetZooModel(UNet2DConditionModel unet, TextConditioner text
             afterStep((double)step.T / (_noising.TrainTimesteps - 1), _noising.CleanEstimate(step.Xt, t, step.Noise));
         });
 
-    public Tensor SampleReading(TextCondition text, TextCondition nullText, SamplerOptions options, Action<UNetStepReading> read)
-    {
-        var guided = options.Guidance != 1.0;
-        return UNetZooSampler.Sample(UNet, text, nullText, options.Steps, options.Guidance, options.Seed, afterStep: step =>
+    public Tensor SampleReading(TextCondition text, TextCondition nullText, SamplerOptions options, Action<UNetStepReading> read) =>
+        UNetZooSampler.Sample(UNet, text, nullText, options.Steps, options.Guidance, options.Seed, afterStep: step =>
         {
+            using var scope = NewDisposeScope();
             var t = full([step.Xt.shape[0]], step.T, ScalarType.Int64, device: step.Xt.device);
-            read(new UNetStepReading(step.Index, (double)step.T / (_noising.TrainTimesteps - 1), output =>
-            {
-                // The sampler's guidance (null rows first), then its DDIM clean estimate.
-                if (guided)
-                {
-                    var halves = output.chunk(2, 0);
-                    output = halves[0] + (halves[1] - halves[0]) * Scalars.S(options.Guidance);
-                }
-                return _noising.CleanEstimate(step.Xt, t, output);
-            }, guided ? (int)text.Count : 0));
+            read(new UNetStepReading(step.Index, (double)step.T / (_noising.TrainTimesteps - 1), step.Xt, _noising.CleanEstimate(step.Xt, t, step.Noise),
+                options.Guidance != 1.0 ? (int)text.Count : 0));
         });
-    }
 
     public void Dispose()
     {
