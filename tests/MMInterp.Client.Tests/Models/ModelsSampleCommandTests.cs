@@ -36,11 +36,18 @@ public sealed class ModelsSampleCommandTests : IDisposable
         using var first = SKBitmap.Decode(a);
         using var second = SKBitmap.Decode(b);
         Assert.True(first.Height > first.Width / 2, $"two rows expected, got {first.Width}x{first.Height}");
-        // The same picture, to within one 8-bit level: a step that oneDNN left NaN is recomputed without oneDNN
-        // (NonFiniteRetry), whose sums may differ in the last float bit.
+        // The same picture, judged beside another seed's: a step that oneDNN left NaN is recomputed without oneDNN
+        // (NonFiniteRetry), whose sums differ in the last float bits, and guidance 7.5 over three steps and the VAE
+        // grows that to a few 8-bit levels at a pixel (5, once, in a loaded suite). Another seed moves every pixel.
+        var c = Path.Combine(_home, "c.png");
+        (code, _, err) = await InvokeAsync("models", "sample", dir, "--prompt", "a red cat", "--prompt", "a blue dog", "--steps", "3", "--seed", "5", "--out", c);
+        Assert.True(code == 0, err);
+        using var other = SKBitmap.Decode(c);
         Assert.Equal(first.Bytes.Length, second.Bytes.Length);
-        var off = first.Bytes.Zip(second.Bytes, (x, y) => Math.Abs(x - y)).Max();
-        Assert.True(off <= 1, $"the same seed drew a different picture (a byte off by {off})");
+        var same = first.Bytes.Zip(second.Bytes, (x, y) => Math.Abs(x - y)).ToList();
+        var seeds = first.Bytes.Zip(other.Bytes, (x, y) => Math.Abs(x - y)).Average();
+        Assert.True(same.Max() <= 16 && same.Average() <= 0.1, $"the same seed drew a different picture (bytes off by up to {same.Max()}, {same.Average():0.000} on average)");
+        Assert.True(seeds >= 2, $"seeds 4 and 5 drew nearly the same picture ({seeds:0.000} levels apart on average)");
     }
 
     [Fact]
