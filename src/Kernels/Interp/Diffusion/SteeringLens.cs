@@ -26,11 +26,10 @@ public sealed record LensConfig
     {
         if (Prompts < 1) throw new ArgumentException($"Prompts must be positive, got {Prompts}", nameof(Prompts));
         Extraction.UserPrompts.Check(UserPrompts, nameof(UserPrompts));
-        if (UserPrompts is not null && Pictured > UserPrompts.Count)
-            throw new ArgumentException($"Pictured must be at most the {UserPrompts.Count} prompts given, got {Pictured}", nameof(Pictured));
         if (FitPrompts < 1) throw new ArgumentException($"FitPrompts must be positive, got {FitPrompts}", nameof(FitPrompts));
         if (FitSeed == Seed) throw new ArgumentException($"FitSeed must differ from Seed ({Seed}): the translators are fitted on other prompts than the lens scores", nameof(FitSeed));
-        if (Pictured < 0 || (UserPrompts is null && Pictured > Prompts)) throw new ArgumentException($"Pictured must be in [0, Prompts={Prompts}], got {Pictured}", nameof(Pictured));
+        var scored = UserPrompts?.Count ?? Prompts;
+        if (Pictured < 0 || Pictured > scored) throw new ArgumentException($"Pictured must be in [0, {scored}] (the prompts scored), got {Pictured}", nameof(Pictured));
         if (CrossAttentionStep < -1 || CrossAttentionStep >= sampleSteps)
             throw new ArgumentException($"CrossAttentionStep must be -1 or a step index below {sampleSteps}, got {CrossAttentionStep}", nameof(CrossAttentionStep));
         return this;
@@ -118,13 +117,22 @@ public static class SteeringLens
             }).cpu();
         }
         Scalars.Release();
-        var words = prompts.Take(o.Pictured).Select(p => VisibleTokens(bundle.Text, p)).ToList();
-        // Keep only the maps of tokens up to the end of text.
-        var trimmed = cross.Select((perLayer, p) => (IReadOnlyList<IReadOnlyList<float[]>>)perLayer.Select(maps => (IReadOnlyList<float[]>)maps.Take(words[p].Count).ToList()).ToList()).ToList();
-        var finals = Enumerable.Range(0, o.Pictured).Select(p => final[p].cpu().contiguous().data<float>().ToArray()).ToList();
         var layerNames = Enumerable.Range(0, layers).Select(i => $"block {i}").Append("output").ToList();
-        return new LensResult(prompts, ts, layerNames,
-            images.Select(perLayer => (IReadOnlyList<IReadOnlyList<float[]>>)perLayer.Select(l => (IReadOnlyList<float[]>)l).ToList()).ToList(),
+        return Result(prompts, scenes, ts, layerNames, images, readings, crossStep, bundle.Text, cross, final, size);
+    }
+
+    /// <summary>What both lenses hand back alike: the pictured prompts' token words and their cross-attention maps
+    /// [prompt][block][token] cut at the end of text, the final images, the accuracy against the scenes (or, with no
+    /// scenes, the final images) and which of the two it was judged against.</summary>
+    internal static LensResult Result(IReadOnlyList<string> prompts, IReadOnlyList<Scene>? scenes, IReadOnlyList<double> ts, IReadOnlyList<string> rows,
+        List<List<List<float[]>>> images, LensReadings readings, int crossStep, IPromptEncoder text,
+        List<IReadOnlyList<IReadOnlyList<float[]>>> cross, Tensor final, int size)
+    {
+        var words = prompts.Take(images.Count).Select(text.TokenWords).ToList();
+        var trimmed = cross.Select((perBlock, p) => (IReadOnlyList<IReadOnlyList<float[]>>)perBlock.Select(maps => (IReadOnlyList<float[]>)maps.Take(words[p].Count).ToList()).ToList()).ToList();
+        var finals = Enumerable.Range(0, images.Count).Select(p => final[p].cpu().contiguous().data<float>().ToArray()).ToList();
+        return new LensResult(prompts, ts, rows,
+            images.Select(perRow => (IReadOnlyList<IReadOnlyList<float[]>>)perRow.Select(l => (IReadOnlyList<float[]>)l).ToList()).ToList(),
             readings.Score(scenes, final), crossStep, words, trimmed, finals, size)
         {
             Reference = scenes is null ? TrajectoryCurve.FinalImage : TrajectoryCurve.Prompt,
@@ -148,5 +156,4 @@ public static class SteeringLens
         return Enumerable.Range(0, (int)s).Select(k => heat[k].cpu().data<float>().ToArray()).ToList();
     }
 
-    static IReadOnlyList<string> VisibleTokens(TextConditioner text, string prompt) => text.TokenWords(prompt);
 }

@@ -75,16 +75,10 @@ public static class UNetLens
             }).cpu();
         }
         Scalars.Release();
-        var words = prompts.Take(o.Pictured).Select(model.Text.TokenWords).ToList();
-        var trimmed = cross.Select((perBlock, p) => (IReadOnlyList<IReadOnlyList<float[]>>)perBlock.Select(maps => (IReadOnlyList<float[]>)maps.Take(words[p].Count).ToList()).ToList()).ToList();
-        var finals = Enumerable.Range(0, o.Pictured).Select(p => final[p].contiguous().data<float>().ToArray()).ToList();
-        return new LensResult(prompts, ts, rows.Select(Short).ToList(),
-            images.Select(perRow => (IReadOnlyList<IReadOnlyList<float[]>>)perRow.Select(l => (IReadOnlyList<float[]>)l).ToList()).ToList(),
-            readings.Score(scenes, final), crossStep, words, trimmed, finals, size)
+        return SteeringLens.Result(prompts, scenes, ts, rows.Select(Short).ToList(), images, readings, crossStep, model.Text, cross, final, size) with
         {
             CrossAttentionNames = crossSites.Select(s => s.Block).ToList(),
             TranslatorR2 = translators.Sites.ToDictionary(Short, s => fit[s].R2),
-            Reference = scenes is null ? TrajectoryCurve.FinalImage : TrajectoryCurve.Prompt,
         };
     }
 

@@ -101,16 +101,13 @@ public sealed class SdPipelineDenoiser : IUNetDenoiser
         double last = _noising.TrainTimesteps - 1;
         var index = 0;
         var latents = _pipeline.SampleLatents(hidden, null, options.Guidance, options.Steps, options.Seed, batch, side, side,
-            afterStep: afterStep is null ? null : (t, clean) =>
+            afterStep: afterStep is null && read is null ? null : (t, input, clean) =>
             {
                 using var step = NewDisposeScope();
-                afterStep(t / last, Decode(clean));
-            }, beforeStep: beforeStep is null ? null : t => beforeStep(t / last),
-            readStep: read is null ? null : (t, input, clean) =>
-            {
-                using var step = NewDisposeScope();
-                read(new UNetStepReading(index++, t / last, input, Decode(clean), guided ? batch : 0));
-            });
+                var image = Decode(clean);
+                afterStep?.Invoke(t / last, image);
+                read?.Invoke(new UNetStepReading(index++, t / last, input, image, guided ? batch : 0));
+            }, beforeStep: beforeStep is null ? null : t => beforeStep(t / last));
         return scope.MoveToOuter(FlowMatching.ToPixels(Decode(latents)));
     }
 

@@ -114,14 +114,11 @@ public sealed class StableDiffusionPipeline : IDisposable
     /// <param name="hidden">[B or 2B, T, d]: with guidance &gt; 1 the unconditional rows first, then the conditional</param>
     /// <param name="added">SDXL's added conditions for every row of <paramref name="hidden"/>; null for SD</param>
     /// <param name="guidance">classifier-free guidance scale (noise = uncond + g (cond - uncond)); 1 or less: none</param>
-    /// <param name="afterStep">each step's timestep and its clean-latent estimate (pred_original_sample of the guided
-    /// output, [B, C, h, w]; valid during the call)</param>
+    /// <param name="afterStep">each step's timestep, the latents x_t it started from and its clean-latent estimate
+    /// (pred_original_sample of the guided output, [B, C, h, w]; both valid during the call)</param>
     /// <param name="beforeStep">each step's timestep, before the denoiser runs</param>
-    /// <param name="readStep">as <paramref name="afterStep"/>, with the latents x_t the step started from between (a
-    /// lens's view; valid during the call)</param>
     public Tensor SampleLatents(Tensor hidden, SdAddedCondition? added, double guidance, int steps, long seed, int batch, int latentHeight, int latentWidth,
-        Action<double, Tensor>? afterStep = null, Action<SdStepProgress>? progress = null, CancellationToken ct = default, Action<double>? beforeStep = null,
-        Action<double, Tensor, Tensor>? readStep = null)
+        Action<double, Tensor, Tensor>? afterStep = null, Action<SdStepProgress>? progress = null, CancellationToken ct = default, Action<double>? beforeStep = null)
     {
         var guided = guidance > 1;
         if (hidden.shape[0] != (guided ? 2 : 1) * batch)
@@ -149,12 +146,7 @@ public sealed class StableDiffusionPipeline : IDisposable
                 using var g = guidance.ToScalar();
                 noise = halves[0].add(halves[1].sub(halves[0]).mul_(g));
             }
-            if (afterStep is not null || readStep is not null)
-            {
-                var clean = scheduler.PredictedOriginal(noise, t, latents);
-                afterStep?.Invoke(t, clean);
-                readStep?.Invoke(t, latents, clean);
-            }
+            if (afterStep is not null) afterStep(t, latents, scheduler.PredictedOriginal(noise, t, latents));
             latents = step.MoveToOuter(scheduler.Step(noise, t, latents));
             progress?.Invoke(new SdStepProgress(i + 1, timesteps.Count, t));
         }

@@ -1,5 +1,4 @@
 using MMInterp.Kernels.Models.Diffusion;
-using MMInterp.Kernels.Models.StableDiffusion;
 using static TorchSharp.torch;
 
 namespace MMInterp.Kernels.Models.ZooUNet;
@@ -10,12 +9,10 @@ namespace MMInterp.Kernels.Models.ZooUNet;
 /// (B when guided: null rows first; else 0). Valid during the call.</summary>
 public sealed record UNetStepReading(int Index, double S, Tensor Input, Tensor Clean, int ConditionalRow);
 
-/// <summary>A diffusion model whose denoiser is a <see cref="UNet2DConditionModel"/> (the zoo U-Net, a diffusers
-/// pipeline), sampled with each step's input beside its clean estimate: what the U-Net lens reads.</summary>
+/// <summary>A diffusion model whose denoiser is a UNet2DConditionModel (the zoo U-Net, a diffusers pipeline), sampled
+/// with each step's input beside its clean estimate: what the U-Net lens reads.</summary>
 public interface IUNetDenoiser : IZooDenoiser
 {
-    UNet2DConditionModel UNet { get; }
-
     /// <summary>Images in [0, 1] from the model's own sampler, as <see cref="IZooDenoiser.Sample"/>, handing
     /// <paramref name="read"/> each step.</summary>
     Tensor SampleReading(TextCondition text, TextCondition nullText, SamplerOptions options, Action<UNetStepReading> read);
