@@ -62,15 +62,20 @@ public sealed class ForeignDiffusionTests(ForeignClipCluster fx) : IClassFixture
         var info = await fx.Cluster.Client.GetGrain<IModelGrain>(registered.Model.Id).Describe();
         Assert.Contains(TimestepKey.Template("unet.mid.hook_out"), info.HookPoints);
         const string key = "unet.mid.hook_out@t=0.500@c=caption";
-        var job = fx.Cluster.Client.GetGrain<IExtractionJobGrain>("sd-ext");
-        await job.Start(new ExtractionJobSpec(registered.Model.Id, [key], DatasetSpec.Parse("shapes:test:6"), Shards: 2));
-        var progress = await JobWait.UntilFinished(job.Status, minutes: 4);
-        Assert.True(progress.Phase == JobPhase.Succeeded, progress.Error);
-        var set = (await fx.Registry.ActivationSets.GetAsync(progress.ActivationSetId!))!;
-        var extracted = Path.Combine(fx.Home, "sd-rows");
-        await fx.Store.RestoreDirectoryAsync(set.IndexSha256, extracted);
-        var reader = new ActivationSetReader(Path.Combine(extracted, key));
-        using var stored = torch.cat(Enumerable.Range(0, reader.Index.Shards.Count).Select(reader.ReadShard).ToList(), 0);
+        // The job's rows of the key, as stored.
+        async Task<torch.Tensor> OnCluster(string jobId, IReadOnlyList<string>? prompts)
+        {
+            var job = fx.Cluster.Client.GetGrain<IExtractionJobGrain>(jobId);
+            await job.Start(new ExtractionJobSpec(registered.Model.Id, [key], DatasetSpec.Parse("shapes:test:6"), Shards: 2, Prompts: prompts));
+            var progress = await JobWait.UntilFinished(job.Status, minutes: 4);
+            Assert.True(progress.Phase == JobPhase.Succeeded, progress.Error);
+            var set = (await fx.Registry.ActivationSets.GetAsync(progress.ActivationSetId!))!;
+            var extracted = Path.Combine(fx.Home, jobId);
+            await fx.Store.RestoreDirectoryAsync(set.IndexSha256, extracted);
+            var reader = new ActivationSetReader(Path.Combine(extracted, key));
+            return torch.cat(Enumerable.Range(0, reader.Index.Shards.Count).Select(reader.ReadShard).ToList(), 0);
+        }
+        using var stored = await OnCluster("sd-ext", null);
         using var model = new DiffusionActivationModel(ZooDenoiserCheckpoint.Load(dir));
         // Each shard seeds its images' noise from its own start, so the direct run goes shard by shard too.
         const long seed = ShapesSplits.Test;
@@ -81,15 +86,7 @@ public sealed class ForeignDiffusionTests(ForeignClipCluster fx) : IClassFixture
         // A user's prompts as the rows' text (`diffusion extract --prompt-file`): the same on the cluster as directly, and
         // not what the images' own captions give.
         string[] prompts = ["a red cat", "photo of a blue dog"];
-        var promptJob = fx.Cluster.Client.GetGrain<IExtractionJobGrain>("sd-ext-prompts");
-        await promptJob.Start(new ExtractionJobSpec(registered.Model.Id, [key], DatasetSpec.Parse("shapes:test:6"), Shards: 2, Prompts: prompts));
-        var prompted = await JobWait.UntilFinished(promptJob.Status, minutes: 4);
-        Assert.True(prompted.Phase == JobPhase.Succeeded, prompted.Error);
-        var promptSet = (await fx.Registry.ActivationSets.GetAsync(prompted.ActivationSetId!))!;
-        var promptRows = Path.Combine(fx.Home, "sd-rows-prompts");
-        await fx.Store.RestoreDirectoryAsync(promptSet.IndexSha256, promptRows);
-        var promptReader = new ActivationSetReader(Path.Combine(promptRows, key));
-        using var storedPrompted = torch.cat(Enumerable.Range(0, promptReader.Index.Shards.Count).Select(promptReader.ReadShard).ToList(), 0);
+        using var storedPrompted = await OnCluster("sd-ext-prompts", prompts);
         using var directPrompted = torch.cat([model.Extract(seed, 0, 3, [key], TokenSelection.All, prompts)[key], model.Extract(seed, 3, 3, [key], TokenSelection.All, prompts)[key]], 0);
         Assert.True(directPrompted.allclose(storedPrompted, rtol: 1e-4, atol: 1e-5), "prompted rows on the cluster differ from a direct run");
         Assert.False(storedPrompted.allclose(stored, rtol: 1e-3, atol: 1e-4), "the prompts did not reach the U-Net");
